@@ -1,0 +1,39 @@
+/* Shared pieces of the command-line front end: global options, the store
+ * opener, error printing and exit codes.  Each verb lives in cmd_<verb>.c and
+ * is listed in the command table in main.c. */
+#ifndef PYOCI_CLI_H
+#define PYOCI_CLI_H
+
+#include <stdbool.h>
+
+#include "../lib/util/error.h"
+
+/* Exit codes: 0 success, 1 failure, 2 usage error (like most Unix tools). */
+enum { EXIT_USAGE = 2 };
+
+struct pyoci_globals {
+  const char *store;  /* --store, else NULL (PYOCI_STORE / XDG default) */
+  bool quiet;         /* --quiet: no progress, no informational output */
+  bool debug;         /* --debug: debug log messages */
+};
+extern struct pyoci_globals pyoci_globals;
+
+typedef int (*pyoci_cmd_fn)(int argc, char **argv);
+
+/* Install the stderr log and progress renderers. */
+void cli_setup_output(void);
+/* Print "pyoci: <msg>" for err on stderr and return the exit code to use. */
+int cli_fail(pyoci_error_t *err);
+/* Print "pyoci VERB: <printf msg>" and a hint to use --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print `text` to stdout; used by every verb's --help. Returns 0. */
+int cli_help(const char *text);
+/* Handle the options every verb accepts (--store DIR, -q/--quiet) inside a
+ * verb's getopt loop: returns true when `opt` was one of them. */
+bool cli_common_option(int opt, const char *optarg_value);
+/* getopt_long entries for cli_common_option; put CLI_COMMON_LONGOPTS in each
+ * verb's option table. */
+enum { CLI_OPT_STORE = 0x1000, CLI_OPT_QUIET };
+#define CLI_COMMON_LONGOPTS {"store", required_argument, NULL, CLI_OPT_STORE}, {"quiet", no_argument, NULL, 'q'}
+
+#endif

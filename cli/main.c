@@ -1,0 +1,116 @@
+/* pyoci: global options, then a git-style table of verbs.  Each verb is
+ * cmd_<verb>() in cli/cmd_<verb>.c.  Verbs are declared weak so the table can
+ * list the whole command set while a verb's file is still being written: one
+ * that is not linked in is simply not offered. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define VERB(name) extern int cmd_##name(int argc, char **argv) __attribute__((weak));
+VERB(import) VERB(load) VERB(save) VERB(images) VERB(tag) VERB(rmi) VERB(prune) VERB(inspect)
+VERB(layers) VERB(fsck) VERB(build) VERB(lint) VERB(scan) VERB(sbom) VERB(compare) VERB(vercmp) VERB(db)
+#undef VERB
+
+struct command {
+  const char *name;
+  pyoci_cmd_fn fn;
+  const char *summary;
+};
+
+static const struct command commands[] = {
+    {"build", cmd_build, "Build an image from a Dockerfile"},
+    {"import", cmd_import, "Create an image from a rootfs tarball or directory"},
+    {"load", cmd_load, "Load images from a docker-archive or oci-archive"},
+    {"save", cmd_save, "Save images to a docker-archive or oci-archive"},
+    {"images", cmd_images, "List images in the store"},
+    {"tag", cmd_tag, "Give an image another name"},
+    {"rmi", cmd_rmi, "Remove images"},
+    {"prune", cmd_prune, "Remove untagged images and unused blobs"},
+    {"inspect", cmd_inspect, "Show an image's configuration (docker image inspect)"},
+    {"layers", cmd_layers, "Analyse layers: sizes, files, wasted space (dive)"},
+    {"fsck", cmd_fsck, "Verify every blob and reference in the store"},
+    {"scan", cmd_scan, "Find vulnerabilities, secrets and misconfigurations"},
+    {"sbom", cmd_sbom, "Write a CycloneDX or SPDX software bill of materials"},
+    {"compare", cmd_compare, "Compare images side by side"},
+    {"lint", cmd_lint, "Check a Dockerfile for common mistakes"},
+    {"vercmp", cmd_vercmp, "Compare two package versions (deb, apk, pypi)"},
+    {"db", cmd_db, "Manage the vulnerability database"},
+};
+
+#define PYOCI_VERSION "0.1.0"
+
+static void usage(FILE *out)
+{
+  fprintf(out, "Usage: pyoci [--store DIR] [-q] [--debug] COMMAND [ARGS...]\n\n"
+               "A daemonless container-image toolkit for Python applications.\n\n"
+               "Commands:\n");
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    if (commands[i].fn != NULL)
+      fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\nGlobal options:\n"
+               "  --store DIR   image store (default $PYOCI_STORE, $XDG_DATA_HOME/pyoci, ~/.local/share/pyoci)\n"
+               "  -q, --quiet   no progress or informational output\n"
+               "  --debug       debug messages on stderr\n"
+               "  --version     print the version\n\n"
+               "Run 'pyoci COMMAND --help' for more about a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+  static const struct option opts[] = {
+      {"store", required_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'},
+      {"debug", no_argument, NULL, 'D'},       {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+  };
+  int c;
+  /* '+': stop at the first non-option, which is the verb. */
+  while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+    switch (c) {
+    case 's':
+      pyoci_globals.store = optarg;
+      break;
+    case 'q':
+      pyoci_globals.quiet = true;
+      break;
+    case 'D':
+      pyoci_globals.debug = true;
+      break;
+    case 'h':
+      usage(stdout);
+      return 0;
+    case 'V':
+      printf("pyoci version %s\n", PYOCI_VERSION);
+      return 0;
+    default:
+      usage(stderr);
+      return EXIT_USAGE;
+    }
+  }
+  if (optind >= argc) {
+    usage(stderr);
+    return EXIT_USAGE;
+  }
+  const char *verb = argv[optind];
+  if (strcmp(verb, "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(verb, "version") == 0) {
+    printf("pyoci version %s\n", PYOCI_VERSION);
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+    if (strcmp(commands[i].name, verb) != 0 || commands[i].fn == NULL)
+      continue;
+    cli_setup_output();
+    int verb_argc = argc - optind;
+    char **verb_argv = argv + optind;
+    optind = 0; /* reset getopt for the verb's own parsing (glibc: 0 = full reinit) */
+    return commands[i].fn(verb_argc, verb_argv);
+  }
+  fprintf(stderr, "pyoci: '%s' is not a pyoci command. See 'pyoci --help'.\n", verb);
+  return EXIT_USAGE;
+}

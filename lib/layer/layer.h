@@ -1,0 +1,108 @@
+/* Layers: deterministic tar writing, parallel compression, reading and safe
+ * unpacking, and the glue that turns a directory into a layer blob.
+ *
+ *   dir --tar_write--> [diff_id sha256] --compress--> [digest sha256] --> blob
+ *   blob --tar_read(libarchive, any compression)--> entries  (analysis/scan)
+ *   blob --unpack--> directory  (whiteouts applied, nothing outside root)
+ */
+#ifndef PYOCI_LAYER_LAYER_H
+#define PYOCI_LAYER_LAYER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../oci/image.h"
+#include "../oci/store.h"
+#include "../util/error.h"
+#include "../util/hash.h"
+
+/* Where bytes go: return <0 with err filled to stop. */
+typedef int (*pyoci_sink_fn)(void *ctx, const void *buf, size_t len, pyoci_error_t **err);
+
+typedef enum { PYOCI_COMP_NONE = 0, PYOCI_COMP_GZIP = 1, PYOCI_COMP_ZSTD = 2 } pyoci_comp_t;
+
+typedef struct {
+  pyoci_comp_t comp;           /* default gzip */
+  int level;                   /* 0 = default (gzip 6, zstd 3) */
+  int threads;                 /* 0 = all cores ($PYOCI_THREADS overrides) */
+  int64_t source_date_epoch;   /* <0: keep mtimes; else clamp mtimes to it */
+  bool overlay_whiteouts;      /* dir is an overlay upper dir: convert its
+                                  whiteouts (0/0 char devs, opaque xattrs) */
+} pyoci_layer_opts_t;
+
+/* Defaults, with source_date_epoch from $SOURCE_DATE_EPOCH when set. */
+void pyoci_layer_opts_init(pyoci_layer_opts_t *o);
+
+/* ---- compression (multi-member gzip; output identical for any thread count) ---- */
+typedef struct pyoci_compressor pyoci_compressor_t;
+pyoci_compressor_t *pyoci_compressor_new(pyoci_comp_t comp, int level, int threads, pyoci_sink_fn sink, void *ctx);
+int pyoci_compressor_write(pyoci_compressor_t *c, const void *buf, size_t len, pyoci_error_t **err);
+int pyoci_compressor_finish(pyoci_compressor_t *c, pyoci_error_t **err); /* flushes; frees c */
+void pyoci_compressor_free(pyoci_compressor_t *c);
+
+/* ---- deterministic tar of a directory tree ----
+ * Entries sorted bytewise by path, parents first; numeric uid/gid, no
+ * uname/gname; PAX records for long names, big files, and xattrs; hard links
+ * for inodes seen before; mtimes clamped to source_date_epoch. */
+int pyoci_tar_dir(const char *dir, const pyoci_layer_opts_t *opts, pyoci_sink_fn sink, void *ctx,
+                  pyoci_error_t **err);
+
+/* Make a layer blob in the store from a directory: fills desc (OCI layer
+ * media type for the compression) and diff_id. */
+int pyoci_layer_from_dir(pyoci_store_t *s, const char *dir, const pyoci_layer_opts_t *opts, pyoci_desc_t *desc,
+                         char diff_id[PYOCI_DIGEST_LEN], pyoci_error_t **err);
+
+/* ---- reading ---- */
+typedef enum {
+  PYOCI_TAR_FILE,
+  PYOCI_TAR_DIR,
+  PYOCI_TAR_SYMLINK,
+  PYOCI_TAR_HARDLINK,
+  PYOCI_TAR_CHAR,
+  PYOCI_TAR_BLOCK,
+  PYOCI_TAR_FIFO,
+} pyoci_tar_type_t;
+
+typedef struct {
+  const char *path;  /* cleaned: no leading "./" or "/", no trailing "/" ("" = root) */
+  pyoci_tar_type_t type;
+  int64_t size;      /* content bytes (0 for non-files) */
+  mode_t mode;       /* permission bits incl. suid/sgid/sticky */
+  int64_t uid, gid;
+  int64_t mtime;
+  const char *link;  /* symlink target or hardlink target path (cleaned) */
+  unsigned dev_major, dev_minor;
+} pyoci_tar_entry_t;
+
+typedef struct pyoci_tar_reader pyoci_tar_reader_t;
+/* Open a tar stream (plain, gzip, zstd, xz: detected) from fd; `what` names
+ * it in errors.  The reader does not own fd. */
+int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, pyoci_error_t **err);
+/* Next entry: 1 = got one, 0 = end, -1 = error (truncated/garbage/too big). */
+int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_error_t **err);
+/* Read the current entry's content; returns bytes read, 0 at end, -1 error. */
+ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoci_error_t **err);
+void pyoci_tar_reader_free(pyoci_tar_reader_t *r);
+
+/* OCI whiteouts: ".wh.NAME" deletes NAME; ".wh..wh..opq" empties its dir. */
+bool pyoci_is_whiteout(const char *path, const char **target_name);
+bool pyoci_is_opaque_whiteout(const char *path);
+
+/* ---- unpacking ----
+ * Apply a layer (any compression) on top of root.  Rejects, naming the entry:
+ * "..", absolute link escapes, writes through symlinks, hard links outside the
+ * root, whiteouts escaping the root, devices unless allow_devices.  Never
+ * creates anything outside root (openat2 RESOLVE_IN_ROOT | NO_MAGICLINKS). */
+typedef struct {
+  bool allow_devices;  /* default: true when running as root */
+  bool keep_owner;     /* chown to tar uid/gid (default: when root) */
+  bool as_overlay_lower; /* represent whiteouts as overlay 0/0 char devs
+                            instead of deleting (for stacking lowerdirs) */
+} pyoci_unpack_opts_t;
+void pyoci_unpack_opts_init(pyoci_unpack_opts_t *o);
+int pyoci_unpack_layer(int fd, const char *what, const char *root, const pyoci_unpack_opts_t *opts,
+                       pyoci_error_t **err);
+
+#endif

@@ -1,0 +1,191 @@
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "strbuf.h"
+
+int pyoci_read_fd(int fd, const char *what, size_t max_size, char **out, size_t *len, pyoci_error_t **err)
+{
+  strbuf_t sb = STRBUF_INIT;
+  char chunk[65536];
+  for (;;) {
+    ssize_t n = read(fd, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      strbuf_release(&sb);
+      return pyoci_error_set(err, errno, "read '%s'", what);
+    }
+    if (n == 0)
+      break;
+    if (sb.len + (size_t)n > max_size) {
+      strbuf_release(&sb);
+      return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': larger than the limit of %zu bytes",
+                                  what, max_size);
+    }
+    strbuf_add(&sb, chunk, (size_t)n);
+  }
+  if (len)
+    *len = sb.len;
+  *out = strbuf_detach(&sb);
+  return 0;
+}
+
+int pyoci_read_file_at(int dirfd, const char *path, size_t max_size, char **out, size_t *len,
+                       pyoci_error_t **err)
+{
+  cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return pyoci_error_set_code(err, errno == ENOENT ? PYOCI_E_NOT_FOUND : 0, errno, "open '%s'", path);
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > max_size)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': %lld bytes is over the limit of %zu",
+                                path, (long long)st.st_size, max_size);
+  return pyoci_read_fd(fd, path, max_size, out, len, err);
+}
+
+int pyoci_read_file(const char *path, size_t max_size, char **out, size_t *len, pyoci_error_t **err)
+{
+  return pyoci_read_file_at(AT_FDCWD, path, max_size, out, len, err);
+}
+
+int pyoci_write_all(int fd, const void *buf, size_t len, const char *what, pyoci_error_t **err)
+{
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return pyoci_error_set(err, errno, "write '%s'", what);
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+int pyoci_fsync_dir(const char *dirpath, pyoci_error_t **err)
+{
+  cleanup_close int fd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return pyoci_error_set(err, errno, "open '%s'", dirpath);
+  if (fsync(fd) < 0 && errno != EINVAL)
+    return pyoci_error_set(err, errno, "fsync '%s'", dirpath);
+  return 0;
+}
+
+int pyoci_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, pyoci_error_t **err)
+{
+  cleanup_free char *tmp = NULL;
+  if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
+    return pyoci_error_set(err, ENOMEM, "write '%s'", path);
+  cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return pyoci_error_set(err, errno, "create '%s'", tmp);
+  if (pyoci_write_all(fd, data, len, tmp, err) < 0 || (fsync(fd) < 0 && pyoci_error_set(err, errno, "fsync '%s'", tmp))) {
+    unlink(tmp);
+    return -1;
+  }
+  if (rename(tmp, path) < 0) {
+    int e = errno;
+    unlink(tmp);
+    return pyoci_error_set(err, e, "rename '%s' to '%s'", tmp, path);
+  }
+  cleanup_free char *dircopy = strdup(path);
+  return pyoci_fsync_dir(dirname(dircopy), err);
+}
+
+int pyoci_mkdir_p(const char *path, mode_t mode, pyoci_error_t **err)
+{
+  cleanup_free char *p = strdup(path);
+  if (p == NULL)
+    return pyoci_error_set(err, ENOMEM, "mkdir '%s'", path);
+  for (char *s = p + 1; *s; s++) {
+    if (*s != '/')
+      continue;
+    *s = '\0';
+    if (mkdir(p, mode) < 0 && errno != EEXIST)
+      return pyoci_error_set(err, errno, "mkdir '%s'", p);
+    *s = '/';
+  }
+  if (mkdir(p, mode) < 0 && errno != EEXIST)
+    return pyoci_error_set(err, errno, "mkdir '%s'", p);
+  return 0;
+}
+
+int pyoci_rm_rf_at(int parent_fd, const char *name, pyoci_error_t **err)
+{
+  if (unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EISDIR && errno != EPERM)
+    return pyoci_error_set(err, errno, "remove '%s'", name);
+  int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return pyoci_error_set(err, errno, "open '%s'", name);
+  /* Directories we unpacked may be mode 0555; make sure we can empty them. */
+  fchmod(fd, 0700);
+  cleanup_dir DIR *d = fdopendir(fd);
+  if (d == NULL) {
+    close(fd);
+    return pyoci_error_set(err, errno, "opendir '%s'", name);
+  }
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    if (pyoci_rm_rf_at(dirfd(d), de->d_name, err) < 0)
+      return pyoci_error_prefix(err, "remove '%s'", name);
+  }
+  if (unlinkat(parent_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return pyoci_error_set(err, errno, "rmdir '%s'", name);
+  return 0;
+}
+
+int pyoci_rm_rf(const char *path, pyoci_error_t **err)
+{
+  return pyoci_rm_rf_at(AT_FDCWD, path, err);
+}
+
+bool pyoci_path_exists(const char *path)
+{
+  struct stat st;
+  return lstat(path, &st) == 0;
+}
+
+int pyoci_mkdtemp(const char *parent, const char *prefix, char **out, pyoci_error_t **err)
+{
+  const char *base = parent ? parent : getenv("TMPDIR");
+  if (base == NULL || *base == '\0')
+    base = "/tmp";
+  char *tmpl = NULL;
+  if (asprintf(&tmpl, "%s/%sXXXXXX", base, prefix) < 0)
+    return pyoci_error_set(err, ENOMEM, "mkdtemp");
+  if (mkdtemp(tmpl) == NULL) {
+    int e = errno;
+    free(tmpl);
+    return pyoci_error_set(err, e, "create a temporary directory in '%s'", base);
+  }
+  *out = tmpl;
+  return 0;
+}
+
+char *pyoci_path_join(const char *a, const char *b)
+{
+  size_t la = strlen(a);
+  while (la > 1 && a[la - 1] == '/')
+    la--;
+  while (*b == '/')
+    b++;
+  char *r = NULL;
+  if (asprintf(&r, "%.*s/%s", (int)la, a, b) < 0)
+    abort();
+  return r;
+}

@@ -1,0 +1,53 @@
+#!/bin/bash
+# Run the whole suite under prove: C unit tests (TAP binaries) and shell
+# integration tests (TAP scripts).  Starts the services the integration tests
+# share (dockerd on a private socket, a loopback registry) and stops them by
+# PID when done.  Usage: tests/run.sh [BUILD_DIR] [TEST...]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+O=${1:-build}
+shift || true
+export PYOCI_BIN=$PWD/$O/pyoci
+export PYOCI_TOP=$PWD
+export PYOCI_TEST_CACHE=${PYOCI_TEST_CACHE:-/var/cache/pyoci-tests}
+mkdir -p "$PYOCI_TEST_CACHE" 2>/dev/null || export PYOCI_TEST_CACHE=$PWD/$O/test-cache
+
+svc=$(mktemp -d /tmp/pyoci-svc.XXXXXX)
+cleanup() {
+  for pidfile in "$svc"/*.pid; do
+    [ -f "$pidfile" ] || continue
+    pid=$(cat "$pidfile")
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null
+  done
+  umount "$svc"/docker/root/overlay2/*/merged 2>/dev/null
+  rm -rf "$svc" 2>/dev/null
+}
+trap cleanup EXIT
+
+# dockerd: only as root, only if installed; tests that need it skip with a
+# printed reason otherwise.
+if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null && [ -z "${PYOCI_NO_DOCKER:-}" ]; then
+  mkdir -p "$svc/docker"
+  dockerd --iptables=false --bridge=none --data-root "$svc/docker/root" --exec-root "$svc/docker/exec" \
+    -H "unix://$svc/docker/docker.sock" --pidfile "$svc/docker/dockerd.pidfile" \
+    >"$svc/docker/log" 2>&1 &
+  echo $! >"$svc/dockerd.pid"
+  export DOCKER_HOST="unix://$svc/docker/docker.sock"
+  for _ in $(seq 100); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
+  if docker version >/dev/null 2>&1; then
+    export PYOCI_TEST_DOCKER=1
+  else
+    echo "# dockerd did not start; docker interop tests will skip. Log:" >&2
+    tail -5 "$svc/docker/log" >&2
+  fi
+fi
+
+if [ $# -gt 0 ]; then
+  tests=("$@")
+else
+  tests=("$O"/tests/unit/test_* tests/integration/t*.sh)
+  mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -v '\.[od]$')
+fi
+prove --exec '' --timer "${tests[@]}"
