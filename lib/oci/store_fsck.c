@@ -17,6 +17,7 @@
 #include "../util/log.h"
 #include "../util/strbuf.h"
 #include "image.h"
+#include "ref.h"
 #include "store_internal.h"
 
 enum { BLOB_OK, BLOB_MISSING, BLOB_CORRUPT, BLOB_SIZE };
@@ -250,8 +251,11 @@ static void check_entry(fsck_t *f, const json_t *e, size_t i)
     problem(f, "index.json: entry %zu is not a valid descriptor", i + 1);
     return;
   }
+  cleanup_free char *fam = name ? pyoci_ref_normalize(name, NULL) : NULL;
+  if (name != NULL && fam == NULL)
+    problem(f, "index.json: entry %zu has an invalid name '%.300s'", i + 1, name);
   if (name != NULL)
-    snprintf(label, sizeof(label), "image %.300s", name);
+    snprintf(label, sizeof(label), "image %.300s", fam ? fam : name);
   else
     snprintf(label, sizeof(label), "untagged image %.19s", d);
   f->image = label;
