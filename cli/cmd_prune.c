@@ -27,8 +27,10 @@ static bool confirm(void)
   printf("WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ");
   fflush(stdout);
   char line[32];
-  if (fgets(line, sizeof(line), stdin) == NULL)
+  if (fgets(line, sizeof(line), stdin) == NULL) {
+    putchar('\n');
     return false;
+  }
   line[strcspn(line, "\r\n")] = '\0';
   return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }
