@@ -16,6 +16,7 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
+#include "lib/util/strbuf.h"
 #include "tap.h"
 
 static char *root;
@@ -487,6 +488,84 @@ static void test_misc(void)
   unsetenv("SOURCE_DATE_EPOCH");
 }
 
+static char *put_json(pyoci_store_t *s, const char *text, char digest[PYOCI_DIGEST_LEN])
+{
+  pyoci_store_put_blob(s, text, strlen(text), digest, NULL);
+  return digest;
+}
+
+/* Docker v2 manifests load; an image index yields this host's image. */
+static void test_docker_and_index(void)
+{
+  cleanup_free char *p = fresh_store_path("s7");
+  pyoci_store_t *s = NULL;
+  cleanup_error pyoci_error_t *err = NULL;
+  ok(pyoci_store_open(p, &s, &err) == 0, "open store 7");
+  char m_host[PYOCI_DIGEST_LEN], m_other[PYOCI_DIGEST_LEN], cfg[PYOCI_DIGEST_LEN], layer[PYOCI_DIGEST_LEN];
+  char idx[PYOCI_DIGEST_LEN], buf[2048];
+  put_json(s, "layerbytes", layer);
+  snprintf(buf, sizeof(buf), "{\"architecture\":\"%s\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}",
+           pyoci_host_arch(), layer);
+  put_json(s, buf, cfg);
+  size_t cfg_len = strlen(buf);
+  snprintf(buf, sizeof(buf),
+           "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\",\"size\":%zu,\"digest\":\"%s\"},"
+           "\"layers\":[{\"mediaType\":\"%s\",\"size\":10,\"digest\":\"%s\"}]}",
+           PYOCI_MT_DOCKER_MANIFEST, PYOCI_MT_DOCKER_CONFIG, cfg_len, cfg, PYOCI_MT_DOCKER_LAYER_GZIP, layer);
+  put_json(s, buf, m_host);
+  size_t m_len = strlen(buf);
+  pyoci_sha256_buf("other platform manifest, not stored", 35, m_other);
+  snprintf(buf, sizeof(buf),
+           "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":["
+           "{\"mediaType\":\"%s\",\"size\":123,\"digest\":\"%s\",\"platform\":{\"os\":\"linux\",\"architecture\":\"s390x-not-%s\"}},"
+           "{\"mediaType\":\"%s\",\"size\":%zu,\"digest\":\"%s\",\"platform\":{\"os\":\"linux\",\"architecture\":\"%s\"}}]}",
+           PYOCI_MT_DOCKER_LIST, PYOCI_MT_DOCKER_MANIFEST, m_other, pyoci_host_arch(), PYOCI_MT_DOCKER_MANIFEST, m_len,
+           m_host, pyoci_host_arch());
+  put_json(s, buf, idx);
+  ok(pyoci_store_add_image(s, m_host, PYOCI_MT_DOCKER_MANIFEST, -1, "docker:v2", &err) == 0, "add docker v2 manifest");
+  ok(pyoci_store_add_image(s, idx, PYOCI_MT_DOCKER_LIST, -1, "multi", &err) == 0, "add manifest list");
+  cleanup_image pyoci_image_t *a = NULL, *b = NULL;
+  ok(pyoci_image_load(s, "docker:v2", &a, &err) == 0, "docker v2 manifest loads (%s)", err ? err->msg : "ok");
+  is_str(a ? a->manifest_media_type : NULL, PYOCI_MT_DOCKER_MANIFEST, "media type kept");
+  is_int(a ? pyoci_layer_media_compression(a->layers[0].media_type) : -9, 1, "docker gzip layer");
+  ok(pyoci_image_load(s, "multi", &b, &err) == 0, "manifest list loads (%s)", err ? err->msg : "ok");
+  is_str(b ? b->manifest_digest : NULL, m_host, "the host platform's manifest was picked");
+  char id[PYOCI_DIGEST_LEN], got[PYOCI_DIGEST_LEN];
+  ok(pyoci_store_image_id(s, idx, id, NULL) == 0 && strcmp(id, cfg) == 0, "image ID of an index = host config");
+  ok(pyoci_store_resolve(s, idx, got, NULL) == 0 && strcmp(got, idx) == 0, "resolve index by digest");
+  pyoci_fsck_stats_t st;
+  is_int(pyoci_store_fsck_full(s, false, NULL, NULL, &st, NULL), 0,
+         "fsck: a missing manifest for another platform is no problem");
+  uint64_t freed = 0;
+  size_t nb = 0;
+  ok(pyoci_store_gc(s, &freed, &nb, NULL) == 0 && nb == 0, "gc keeps everything an index reaches");
+  ok(pyoci_store_untag(s, "docker:v2", false, NULL) == 0, "untag docker:v2");
+  ok(pyoci_store_gc(s, &freed, &nb, NULL) == 0 && nb == 0 && pyoci_store_has_blob(s, layer),
+     "blobs still reached through the index stay");
+
+  /* A manifest with a bad media type / too many layers is refused. */
+  snprintf(buf, sizeof(buf), "{\"schemaVersion\":2,\"mediaType\":\"application/x-evil\",\"config\":{},\"layers\":[]}");
+  char evil[PYOCI_DIGEST_LEN];
+  put_json(s, buf, evil);
+  cleanup_image pyoci_image_t *e = NULL;
+  ok(pyoci_image_load_digest(s, evil, &e, &err) < 0 && err->code == PYOCI_E_CORRUPT, "unknown media type refused");
+  ok(err && strstr(err->msg, evil) && strstr(err->msg, "application/x-evil"), "message names manifest and type: %s",
+     err ? err->msg : "");
+  pyoci_error_release(&err);
+  strbuf_t sb = STRBUF_INIT;
+  strbuf_addf(&sb, "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"%s\",\"size\":%zu,\"digest\":\"%s\"},\"layers\":[",
+              PYOCI_MT_OCI_CONFIG, cfg_len, cfg);
+  for (int i = 0; i <= PYOCI_MAX_LAYERS; i++)
+    strbuf_addf(&sb, "%s{\"mediaType\":\"%s\",\"size\":10,\"digest\":\"%s\"}", i ? "," : "", PYOCI_MT_OCI_LAYER, layer);
+  strbuf_addstr(&sb, "]}");
+  put_json(s, sb.buf, evil);
+  strbuf_release(&sb);
+  ok(pyoci_image_load_digest(s, evil, &e, &err) < 0 && err && strstr(err->msg, "over the limit"),
+     "too many layers refused: %s", err ? err->msg : "");
+  pyoci_error_release(&err);
+  pyoci_store_close(s);
+}
+
 int main(void)
 {
   char tmpl[] = "/tmp/pyoci-test-store.XXXXXX";
@@ -500,6 +579,7 @@ int main(void)
   killed_writer(true);
   test_concurrent_names();
   test_misc();
+  test_docker_and_index();
   pyoci_rm_rf(root, NULL);
   return done_testing();
 }
