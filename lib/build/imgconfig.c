@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dockerignore.h" /* pyoci_path_clean */
+#include "dockerignore.h" /* pyoci_go_path_clean */
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 
@@ -248,7 +248,7 @@ static void set_workdir(json_t *image, const char *path)
   }
   if (joined == NULL)
     abort();
-  cleanup_free char *clean = pyoci_path_clean(joined);
+  cleanup_free char *clean = pyoci_go_path_clean(joined);
   json_object_set_new(cfg, "WorkingDir", json_string(clean));
 }
 

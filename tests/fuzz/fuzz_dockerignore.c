@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* every pattern as a path, against the whole set */
     pyoci_ignore_match(ig, pat, true);
   }
-  free(pyoci_path_clean(path));
+  free(pyoci_go_path_clean(path));
   pyoci_ignore_free(ig);
   return 0;
 }
