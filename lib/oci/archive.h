@@ -64,10 +64,11 @@ int pyoci_oci_index_parse(const char *buf, size_t len, const char *what, pyoci_o
                           size_t *n, pyoci_error_t **err);
 void pyoci_oci_index_free(pyoci_oci_index_entry_t *e, size_t n);
 
-/* Clean an archive member path: drop leading "./" and "/"-runs inside, and
+/* Clean an archive member path: drop "." components, "/"-runs and a
  * trailing "/"; reject empty paths, absolute paths and ".." components.
- * Caller frees; NULL + err naming `what` and the member on rejection. */
-char *pyoci_archive_clean_path(const char *path, const char *what, pyoci_error_t **err);
+ * Caller frees; NULL + err naming the member on rejection (callers add
+ * which archive). */
+char *pyoci_archive_clean_path(const char *path, pyoci_error_t **err);
 
 /* ---- load ---- */
 typedef struct {

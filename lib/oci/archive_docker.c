@@ -15,6 +15,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/json.h"
+#include "../util/log.h"
 #include "../util/strbuf.h"
 #include "archive_internal.h"
 #include "ref.h"
@@ -59,9 +60,9 @@ static int parse_entry(const json_t *j, size_t idx, const char *what, pyoci_dock
   const char *config = pyoci_json_str(j, "Config");
   if (config == NULL)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: missing \"Config\"", what, where);
-  e->config = pyoci_archive_clean_path(config, what, err);
+  e->config = pyoci_archive_clean_path(config, err);
   if (e->config == NULL)
-    return pyoci_error_prefix(err, "%s: Config", where);
+    return pyoci_error_prefix(err, "load '%s': %s: Config", what, where);
 
   json_t *tags = json_object_get(j, "RepoTags");
   if (tags != NULL && !json_is_null(tags)) {
@@ -95,9 +96,9 @@ static int parse_entry(const json_t *j, size_t idx, const char *what, pyoci_dock
     if (!json_is_string(l))
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: Layers[%zu] is not a string", what,
                                   where, i);
-    char *p = pyoci_archive_clean_path(json_string_value(l), what, err);
+    char *p = pyoci_archive_clean_path(json_string_value(l), err);
     if (p == NULL)
-      return pyoci_error_prefix(err, "%s: Layers[%zu]", where, i);
+      return pyoci_error_prefix(err, "load '%s': %s: Layers[%zu]", what, where, i);
     e->layers[e->n_layers++] = p;
   }
   return 0;
@@ -111,12 +112,9 @@ int pyoci_docker_manifest_parse(const char *buf, size_t len, const char *what,
   if (len > PYOCI_ARCHIVE_MAX_JSON)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': manifest.json: %zu bytes is over the limit of %u",
                                 what, len, PYOCI_ARCHIVE_MAX_JSON);
-  cleanup_free char *label = NULL;
-  if (asprintf(&label, "%s: manifest.json", what) < 0)
-    abort();
-  cleanup_json json_t *j = pyoci_json_parse(buf, len, label, err);
+  cleanup_json json_t *j = pyoci_json_parse(buf, len, "manifest.json", err);
   if (j == NULL)
-    return pyoci_error_prefix(err, "load");
+    return pyoci_error_prefix(err, "load '%s'", what);
   if (!json_is_array(j))
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': manifest.json: expected a list", what);
   size_t count = json_array_size(j);

@@ -215,15 +215,15 @@ static int spool_entry(pyoci_store_t *s, pyoci_tar_reader_t *r, pyoci_members_t 
 {
   if (e->type == PYOCI_TAR_DIR || e->path[0] == '\0')
     return 0;
-  char *path = pyoci_archive_clean_path(e->path, m->what, err);
+  char *path = pyoci_archive_clean_path(e->path, err);
   if (path == NULL)
-    return -1;
+    return pyoci_error_prefix(err, "load '%s'", m->what);
   if (e->type == PYOCI_TAR_SYMLINK || e->type == PYOCI_TAR_HARDLINK) {
     char *target = e->type == PYOCI_TAR_SYMLINK ? resolve_link(m->what, path, e->link, err)
-                                                : pyoci_archive_clean_path(e->link, m->what, err);
+                                                : pyoci_archive_clean_path(e->link, err);
     if (target == NULL) {
       free(path);
-      return -1;
+      return e->type == PYOCI_TAR_SYMLINK ? -1 : pyoci_error_prefix(err, "load '%s': link", m->what);
     }
     pyoci_member_t *mm = members_add(m, path, err);
     if (mm == NULL) {
@@ -292,12 +292,9 @@ int pyoci_archive_read_config(pyoci_store_t *s, const char *what, const char *me
   size_t len = 0;
   if (pyoci_store_read_blob(s, digest, PYOCI_MAX_CONFIG_SIZE, &buf, &len, err) < 0)
     return pyoci_error_prefix(err, "load '%s': config '%s'", what, member);
-  cleanup_free char *label = NULL;
-  if (asprintf(&label, "%s: config '%s'", what, member) < 0)
-    abort();
-  cleanup_json json_t *cfg = pyoci_json_parse_object(buf, len, label, err);
+  cleanup_json json_t *cfg = pyoci_json_parse_object(buf, len, member, err);
   if (cfg == NULL)
-    return pyoci_error_prefix(err, "load");
+    return pyoci_error_prefix(err, "load '%s'", what);
   json_t *rootfs = json_object_get(cfg, "rootfs");
   json_t *ids = json_object_get(rootfs, "diff_ids");
   const char *type = pyoci_json_str(rootfs, "type");

@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "../util/cleanup.h"
 #include "../util/json.h"
+#include "../util/log.h"
 #include "../util/strbuf.h"
 #include "archive_internal.h"
 #include "ref.h"
@@ -99,12 +99,9 @@ int pyoci_oci_index_parse(const char *buf, size_t len, const char *what, pyoci_o
   if (len > PYOCI_ARCHIVE_MAX_JSON)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': index.json: %zu bytes is over the limit of %u",
                                 what, len, PYOCI_ARCHIVE_MAX_JSON);
-  cleanup_free char *label = NULL;
-  if (asprintf(&label, "%s: index.json", what) < 0)
-    abort();
-  cleanup_json json_t *j = pyoci_json_parse_object(buf, len, label, err);
+  cleanup_json json_t *j = pyoci_json_parse_object(buf, len, "index.json", err);
   if (j == NULL)
-    return pyoci_error_prefix(err, "load");
+    return pyoci_error_prefix(err, "load '%s'", what);
   json_t *sv = json_object_get(j, "schemaVersion");
   if (sv != NULL && (!json_is_integer(sv) || json_integer_value(sv) != 2))
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': index.json: schemaVersion is not 2", what);
@@ -143,22 +140,6 @@ static bool is_index_type(const char *mt)
   return strcmp(mt, PYOCI_MT_OCI_INDEX) == 0 || strcmp(mt, PYOCI_MT_DOCKER_LIST) == 0;
 }
 
-static const char *host_arch(void)
-{
-  static struct utsname u;
-  if (uname(&u) < 0)
-    return "amd64";
-  if (strcmp(u.machine, "x86_64") == 0)
-    return "amd64";
-  if (strcmp(u.machine, "aarch64") == 0)
-    return "arm64";
-  if (strncmp(u.machine, "arm", 3) == 0)
-    return "arm";
-  if (strcmp(u.machine, "i686") == 0 || strcmp(u.machine, "i386") == 0)
-    return "386";
-  return u.machine;
-}
-
 /* Read a JSON blob that the archive holds (manifest or nested index). */
 static json_t *read_json_blob(pyoci_store_t *s, pyoci_members_t *m, const char *digest, int64_t size,
                               pyoci_error_t **err)
@@ -177,12 +158,9 @@ static json_t *read_json_blob(pyoci_store_t *s, pyoci_members_t *m, const char *
     pyoci_error_prefix(err, "load '%s'", m->what);
     return NULL;
   }
-  cleanup_free char *label = NULL;
-  if (asprintf(&label, "%s: %s", m->what, mm->path) < 0)
-    abort();
-  json_t *j = pyoci_json_parse_object(buf, len, label, err);
+  json_t *j = pyoci_json_parse_object(buf, len, mm->path, err);
   if (j == NULL)
-    pyoci_error_prefix(err, "load");
+    pyoci_error_prefix(err, "load '%s'", m->what);
   return j;
 }
 
@@ -213,7 +191,7 @@ static int pick_from_index(pyoci_store_t *s, pyoci_members_t *m, pyoci_oci_index
     }
     json_t *plat = json_object_get(d, "platform");
     const char *os = pyoci_json_str(plat, "os"), *arch = pyoci_json_str(plat, "architecture");
-    bool match = os && arch && strcmp(os, "linux") == 0 && strcmp(arch, host_arch()) == 0;
+    bool match = os && arch && strcmp(os, "linux") == 0 && strcmp(arch, pyoci_host_arch()) == 0;
     if (best < 0 || match) {
       best = (int)i;
       if (match)

@@ -16,18 +16,18 @@
 #include "../util/strbuf.h"
 #include "archive_internal.h"
 
-char *pyoci_archive_clean_path(const char *path, const char *what, pyoci_error_t **err)
+char *pyoci_archive_clean_path(const char *path, pyoci_error_t **err)
 {
   if (path == NULL || path[0] == '\0') {
-    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': empty member path", what);
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "empty member path");
     return NULL;
   }
   if (path[0] == '/') {
-    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': member '%s': absolute path", what, path);
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member '%s': absolute path", path);
     return NULL;
   }
   if (strlen(path) > 4096) {
-    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': member path too long", what);
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member path too long");
     return NULL;
   }
   strbuf_t sb = STRBUF_INIT;
@@ -37,8 +37,7 @@ char *pyoci_archive_clean_path(const char *path, const char *what, pyoci_error_t
     size_t n = e ? (size_t)(e - p) : strlen(p);
     if (n == 2 && p[0] == '.' && p[1] == '.') {
       strbuf_release(&sb);
-      pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': member '%s': path leaves the archive", what,
-                           path);
+      pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member '%s': path leaves the archive", path);
       return NULL;
     }
     if (n > 0 && !(n == 1 && p[0] == '.')) {
@@ -52,7 +51,7 @@ char *pyoci_archive_clean_path(const char *path, const char *what, pyoci_error_t
   }
   if (sb.len == 0) {
     strbuf_release(&sb);
-    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': member '%s': empty path", what, path);
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member '%s': empty path", path);
     return NULL;
   }
   return strbuf_detach(&sb);
