@@ -35,12 +35,12 @@ static int unpack_source(pyoci_store_t *s, const pyoci_import_opts_t *o, int fd,
 
 static json_t *build_config(const pyoci_import_opts_t *o, const char *diff_id, pyoci_error_t **err)
 {
-  json_t *config = pyoci_config_new();
+  cleanup_json json_t *config = pyoci_config_new();
   if (o->platform != NULL && pyoci_config_set_platform(config, o->platform, err) < 0)
-    goto fail;
+    return NULL;
   for (size_t i = 0; i < o->n_changes; i++)
     if (pyoci_config_apply_change(config, o->changes[i], err) < 0)
-      goto fail;
+      return NULL;
   pyoci_config_add_layer(config, diff_id, NULL);
   /* docker import records the source (or -m MESSAGE) as the comment. */
   json_t *history = json_object_get(config, "history");
@@ -51,10 +51,7 @@ static json_t *build_config(const pyoci_import_opts_t *o, const char *diff_id, p
   else if (asprintf(&comment, "Imported from %s", o->source) < 0)
     abort();
   json_object_set_new(last, "comment", json_string(comment));
-  return config;
-fail:
-  json_decref(config);
-  return NULL;
+  return steal_pointer(&config);
 }
 
 int pyoci_import(pyoci_store_t *s, const pyoci_import_opts_t *o, char image_id[PYOCI_DIGEST_LEN],
