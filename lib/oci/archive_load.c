@@ -274,14 +274,14 @@ static int spool(pyoci_store_t *s, int fd, pyoci_members_t *m, pyoci_error_t **e
   int rc;
   pyoci_tar_entry_t e;
   while ((rc = pyoci_tar_reader_next(r, &e, err)) == 1)
-    if (spool_entry(s, r, m, &e, &done, err) < 0) {
-      rc = -1;
-      break;
-    }
+    if (spool_entry(s, r, m, &e, &done, err) < 0)
+      break; /* the entry's error already names the archive */
   pyoci_tar_reader_free(r);
   pyoci_progress("Loading", done, 0, 1);
   if (rc < 0)
     return pyoci_error_prefix(err, "load '%s'", m->what);
+  if (rc == 1)
+    return -1;
   return members_sort(m, err);
 }
 
