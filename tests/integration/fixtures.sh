@@ -11,7 +11,7 @@ _fixture_mmdebstrap() {
     (
       flock 9
       if [ ! -s "$f" ]; then
-        mmdebstrap --quiet "$@" "$f.tmp" >&2 && mv "$f.tmp" "$f"
+        mmdebstrap --quiet --format=tar "$@" "$f.tmp" >&2 && mv "$f.tmp" "$f"
       fi
     ) 9>"$TEST_CACHE/.$name.lock"
   fi
