@@ -16,7 +16,7 @@ static void add_encoded(strbuf_t *sb, const char *s)
     if (isalnum(*p) || strchr(".-_~:", *p) != NULL)
       strbuf_addch(sb, (char)*p);
     else
-      strbuf_addf(sb, "%%%02X", *p);
+      strbuf_add(sb, (char[]){'%', "0123456789ABCDEF"[*p >> 4], "0123456789ABCDEF"[*p & 15]}, 3);
   }
 }
 
