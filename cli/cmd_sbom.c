@@ -9,7 +9,6 @@
 #include "../lib/oci/image.h"
 #include "../lib/oci/store.h"
 #include "../lib/pkg/catalog.h"
-#include "../lib/pkg/pending.h"
 #include "../lib/pkg/sbom.h"
 #include "../lib/util/cleanup.h"
 #include "../lib/util/fs.h"
@@ -59,8 +58,6 @@ static int catalog_input(const char *arg, bool strict, pyoci_catalog_result_t **
   if (stat(arg, &st) == 0 && S_ISREG(st.st_mode))
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
                                 "'%s' is a file: load archives with 'pyoci load' first, then name the image", arg);
-  if (PYOCI_PENDING_MISSING(pyoci_image_load) || PYOCI_PENDING_MISSING(pyoci_store_open))
-    return pyoci_error_set(err, 0, "'%s': images in the store are not available in this build", arg);
   pyoci_store_t *store = NULL;
   if (pyoci_store_open(pyoci_globals.store, &store, err) < 0)
     return -1;

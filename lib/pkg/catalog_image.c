@@ -12,7 +12,6 @@
 #include "../util/cleanup.h"
 #include "../util/log.h"
 #include "catalog.h"
-#include "pending.h"
 
 static ssize_t tar_read(void *ctx, void *buf, size_t len, pyoci_error_t **err)
 {
@@ -38,8 +37,6 @@ static pyoci_cat_type_t cat_type(pyoci_tar_type_t t)
 int pyoci_catalog_feed_layer(pyoci_catalog_t *cat, int layer_index, const char *layer_digest,
                              pyoci_tar_reader_t *reader, pyoci_error_t **err)
 {
-  if (PYOCI_PENDING_MISSING(pyoci_tar_reader_next))
-    return pyoci_error_set(err, 0, "reading layers is not available in this build (lib/layer missing)");
   pyoci_catalog_set_layer_digest(cat, layer_index, layer_digest);
   pyoci_tar_entry_t e;
   int rc;
@@ -56,8 +53,6 @@ int pyoci_catalog_feed_layer(pyoci_catalog_t *cat, int layer_index, const char *
 int pyoci_catalog_image(pyoci_store_t *store, const pyoci_image_t *img, pyoci_catalog_result_t **out,
                         pyoci_error_t **err)
 {
-  if (PYOCI_PENDING_MISSING(pyoci_store_open_blob) || PYOCI_PENDING_MISSING(pyoci_tar_reader_open))
-    return pyoci_error_set(err, 0, "reading images is not available in this build (store or layers missing)");
   cleanup_catalog pyoci_catalog_t *cat = pyoci_catalog_new();
   for (size_t i = 0; i < img->n_layers; i++) {
     const char *digest = img->layers[i].digest;
