@@ -64,8 +64,10 @@ static int catalog_input(const char *arg, bool strict, pyoci_catalog_result_t **
   pyoci_image_t *img = NULL;
   int rc = pyoci_image_load(store, arg, &img, err);
   if (rc == 0) {
-    /* strict applies to directories; images use the default */
     rc = pyoci_catalog_image(store, img, res, err);
+    /* the image catalog always collects problems as warnings */
+    if (rc == 0 && strict && (*res)->n_warnings > 0)
+      rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s", (*res)->warnings[0]);
     snprintf(digest, PYOCI_DIGEST_LEN, "%s", img->manifest_digest);
     pyoci_image_free(img);
   }

@@ -411,9 +411,13 @@ static int walk(pyoci_catalog_t *cat, int dirfd, const char *rel, const char *to
       if (walk(cat, sub, child, top, depth + 1, err) < 0)
         return -1;
     } else if (t == DT_REG && interesting(child)) {
-      cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      /* O_NONBLOCK: a FIFO swapped in after readdir must not hang us */
+      cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
       if (fd < 0)
         return pyoci_error_set(err, errno, "open '%s/%s'", top, child);
+      struct stat st;
+      if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        continue;
       char *content = NULL;
       size_t len = 0;
       if (pyoci_read_fd(fd, child, PYOCI_PKG_MAX_FILE, &content, &len, err) < 0)

@@ -146,6 +146,28 @@ int main(void)
     ok(find(r, "flask") == NULL && find(r, "gone") == NULL, "hidden packages not reported");
   }
   check_cli(tmp, sp, img);
+
+  /* An image whose apk database is damaged: a warning, or with --strict an error. */
+  cleanup_free char *lb = pyoci_path_join(tmp, "lbad");
+  put(lb, "lib/apk/db/installed", "P:x\nV:1\nnocolon\n");
+  pyoci_desc_t bad = {0};
+  cleanup_json json_t *bcfg = pyoci_config_new();
+  ok(layer_from_dir(s, lb, &bad, &err) == 0, "bad layer");
+  pyoci_config_add_layer(bcfg, bad.digest, "test");
+  const char *bnames[] = {"bad:1", NULL};
+  ok(pyoci_image_commit(s, bcfg, NULL, 0, &bad, 1, bnames, manifest, &err) == 0, "commit bad:1");
+  free(bad.media_type);
+  const char *bin = getenv("PYOCI_BIN");
+  if (bin != NULL) {
+    cleanup_free char *c1 = NULL, *c2 = NULL;
+    if (asprintf(&c1, "%s --store %s sbom bad:1 >/dev/null 2>&1", bin, sp) < 0 ||
+        asprintf(&c2, "%s --store %s sbom --strict bad:1 >/dev/null 2>&1", bin, sp) < 0)
+      abort();
+    int st = system(c1);
+    ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "damaged database in an image: exit 0 with a warning");
+    st = system(c2);
+    ok(WIFEXITED(st) && WEXITSTATUS(st) == 1, "damaged database in an image with --strict: exit 1");
+  }
   for (int i = 0; i < 3; i++)
     free(layers[i].media_type);
   pyoci_image_free(img);
