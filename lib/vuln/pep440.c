@@ -191,6 +191,8 @@ int pyoci_numstr_cmp(const char *a, size_t alen, const char *b, size_t blen)
     b++, blen--;
   if (alen != blen)
     return alen < blen ? -1 : 1;
+  if (alen == 0)
+    return 0; /* both zero; a may be NULL, which memcmp must not see */
   int r = memcmp(a, b, alen);
   return (r > 0) - (r < 0);
 }
