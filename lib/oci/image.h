@@ -75,6 +75,9 @@ int pyoci_image_commit(pyoci_store_t *s, const json_t *config, const char *confi
                        const pyoci_desc_t *layers, size_t n_layers, const char *const *names,
                        char manifest_digest_out[PYOCI_DIGEST_LEN], pyoci_error_t **err);
 
+/* This host's architecture in GOARCH terms ("amd64", "arm64", ...). */
+const char *pyoci_host_arch(void);
+
 /* A fresh config for a single-rootfs image: architecture/os of this host,
  * "created" from SOURCE_DATE_EPOCH when set (else now), empty Config. */
 json_t *pyoci_config_new(void);
