@@ -242,11 +242,13 @@ static size_t line_of(const struct lines *l, size_t off)
   return lo;
 }
 
-/* End of the line starting at `start` (excluding "\r\n" / "\n"). */
-static size_t line_end(const unsigned char *buf, size_t len, size_t start)
+/* End of the line starting at `start` (excluding "\r\n" / "\n"), looking
+ * no further than `limit`: on a huge single-line file each finding must
+ * not rescan the whole rest of it. */
+static size_t line_end(const unsigned char *buf, size_t limit, size_t start)
 {
-  const unsigned char *nl = memchr(buf + start, '\n', len - start);
-  size_t end = nl ? (size_t)(nl - buf) : len;
+  const unsigned char *nl = memchr(buf + start, '\n', limit - start);
+  size_t end = nl ? (size_t)(nl - buf) : limit;
   if (end > start && buf[end - 1] == '\r')
     end--;
   return end;
@@ -285,7 +287,8 @@ static int report(const struct secret_engine *e, const char *path, const unsigne
     const struct span *s = &sp->v[i];
     const pyoci_secret_rule_t *r = &e->rules[s->rule];
     size_t li = line_of(&l, s->s_start);
-    size_t ls = l.start[li], le = line_end(buf, len, ls);
+    size_t far = (s->m_end > s->s_start ? s->m_end : s->s_start) + CODE_MAX;
+    size_t ls = l.start[li], le = line_end(buf, far < len ? far : len, ls);
     /* Long lines (minified files) are cut to a window around the secret. */
     size_t cs = ls, ce = le;
     if (ce - cs > CODE_MAX) {
