@@ -1,13 +1,8 @@
-/* A minimal, line-level view of a Dockerfile for the checks in lint_rules.c:
- * instructions with their keyword, flags, arguments and line numbers.
- *
- * STOPGAP: this exists only because the real parser (lib/build/dockerfile.h)
- * was not on main yet when the checks were written.  It is the single file
- * to swap: build the same lint_view_t from the real parser's AST and delete
- * dfview.c.  It understands what the checks need -- the escape directive,
- * line continuations, comments inside continued instructions, heredocs,
- * leading --flags, JSON (exec) form -- and nothing more (no variable
- * expansion beyond global ARG defaults, done by the checks themselves). */
+/* The instruction view the checks in lint_rules.c read: each instruction's
+ * keyword, flags, arguments as words, and line numbers.  It is built from
+ * the real Dockerfile parser (lib/build/dockerfile.h), so lint accepts and
+ * rejects exactly what `pyoci build` does; keeping the checks on this small
+ * view keeps them independent of the parser's AST details. */
 #ifndef PYOCI_LINT_DFVIEW_H
 #define PYOCI_LINT_DFVIEW_H
 
@@ -16,18 +11,23 @@
 
 #include "../util/error.h"
 
-/* Bounds for hostile input: a Dockerfile is a few KiB in practice. */
-#define LINT_MAX_DOCKERFILE (4u << 20)
-#define LINT_MAX_INSTRUCTIONS 50000
+#include "../build/dockerfile.h"
+
+/* The parser's bound on a whole Dockerfile. */
+#define LINT_MAX_DOCKERFILE PYOCI_DF_MAX_SIZE
 
 typedef struct {
   char *cmd;       /* instruction keyword, upper-cased ("RUN") */
   char **flags;    /* leading "--name=value" words, NULL-terminated */
-  char *args;      /* the rest: continuation lines joined, comments dropped;
-                      heredoc bodies appended after a newline */
-  bool json;       /* args is a JSON array (exec form) */
-  char **argv;     /* exec form: the array's strings; else whitespace-split
-                      words of args (quotes kept); NULL-terminated */
+  char *args;      /* RUN: the shell text, heredoc bodies appended after a
+                      newline; others: argv joined with spaces */
+  bool json;       /* exec form (JSON array) */
+  char **argv;     /* FROM: image [AS name]; ENV/ARG/LABEL: "KEY=value" (ARG
+                      without default: "KEY"; legacy ENV: KEY, value);
+                      COPY/ADD: sources and destination; RUN/CMD/SHELL exec
+                      form: the array; others: the parser's arguments.
+                      NULL-terminated */
+  bool inline_src; /* COPY/ADD with a heredoc source */
   int line;        /* 1-based line of the keyword */
   int end_line;    /* last line (continuations and heredocs included) */
 } lint_instr_t;
@@ -39,7 +39,7 @@ typedef struct {
 } lint_view_t;
 
 /* Parse text (len bytes, need not be NUL-terminated); name is used in
- * errors.  Rejects oversized input and NUL bytes. */
+ * errors, which are the parser's ("NAME:LINE: message"). */
 int lint_view_parse(const char *name, const char *text, size_t len, lint_view_t *out, pyoci_error_t **err);
 void lint_view_release(lint_view_t *v);
 

@@ -201,7 +201,7 @@ static void check_add(struct ctx *c)
 {
   for (size_t i = 0; i < c->v->n; i++) {
     const lint_instr_t *in = &c->v->v[i];
-    if (!is(in, "ADD") || strstr(in->args, "<<") || lint_instr_flag(in, "checksum") ||
+    if (!is(in, "ADD") || in->inline_src || lint_instr_flag(in, "checksum") ||
         lint_instr_flag(in, "keep-git-dir"))
       continue;
     size_t n = 0;

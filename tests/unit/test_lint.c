@@ -35,7 +35,10 @@ static char *lines_of(const pyoci_lint_result_t *r, const char *id)
 static void expect(const char *desc, const char *df, const char *id, const char *lines)
 {
   pyoci_lint_result_t r;
-  lint(df, &r);
+  if (lint(df, &r) < 0) {
+    ok(0, "%s: Dockerfile parses (%s)", id, desc);
+    return;
+  }
   cleanup_free char *got = lines_of(&r, id);
   is_str(got, lines, "%s %s: %s", id, *lines ? "fires" : "quiet", desc);
   pyoci_lint_result_release(&r);
@@ -128,9 +131,6 @@ static void test_apt(void)
          "FROM debian:12\nRUN apt-get -o Dpkg::Options::=--force-confnew install x\n" OK_TAIL, "PYO005", "2");
   expect("Install-Recommends=false option",
          "FROM debian:12\nRUN apt-get -y -o APT::Install-Recommends=false install x\n" OK_TAIL, "PYO006", "");
-  expect("apt cache mount",
-         "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y x\n" OK_TAIL,
-         "PYO007", "");
   expect("update alone still leaves lists", "FROM debian:12\nRUN apt-get update\n" OK_TAIL, "PYO007", "2");
   expect("apt-get as an argument of echo", "FROM debian:12\nRUN echo apt-get install x\n" OK_TAIL, "PYO005", "");
   expect("one finding per RUN", "FROM debian:12\nRUN apt-get install a && apt-get install b\n" OK_TAIL, "PYO005", "2");
@@ -149,8 +149,6 @@ static void test_pip(void)
          "");
   expect("ENV PIP_NO_CACHE_DIR inherited from a stage",
          "FROM python:3.11 AS base\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install flask\n" OK_TAIL, "PYO008", "");
-  expect("pip cache mount",
-         "FROM python:3.11\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask\n" OK_TAIL, "PYO008", "");
   expect("pip download", "FROM python:3.11\nRUN pip download flask\n" OK_TAIL, "PYO008", "");
 }
 
@@ -232,11 +230,21 @@ static void test_syntax(void)
   expect("heredoc body is checked", hd, "PYO007", "2");
   expect("heredoc body does not become instructions", hd, "PYO010", "6");
   expect("lowercase instructions", "from python\nuser app\nhealthcheck none\n", "PYO002", "1");
-  expect("empty Dockerfile", "", "PYO001", "");
   expect("CRLF line endings", "FROM python:3.11\r\nRUN pip install x\r\nUSER app\r\nHEALTHCHECK NONE\r\n", "PYO008", "2");
 
   pyoci_lint_result_t r = PYOCI_LINT_RESULT_INIT;
   cleanup_error pyoci_error_t *err = NULL;
+  ok(pyoci_lint_text("empty/Dockerfile", "", 0, &r, &err) < 0 && strstr(err->msg, "empty/Dockerfile"),
+     "empty Dockerfile rejected, naming the file (%s)", err ? err->msg : "");
+  pyoci_error_release(&err);
+  /* The parser refuses RUN --mount (pyoci build cannot run it yet), so lint
+   * reports that instead of guessing.  When the parser accepts --mount, the
+   * cache-mount exemptions of PYO007/PYO008 in lint_rules.c apply: turn
+   * these into expect(..., "PYO007", "") / expect(..., "PYO008", ""). */
+  const char *mount = "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt apt-get update\n";
+  ok(pyoci_lint_text("m/Dockerfile", mount, strlen(mount), &r, &err) < 0 && strstr(err->msg, "m/Dockerfile:2:") && strstr(err->msg, "--mount"),
+     "RUN --mount: the parser's error, with file and line (%s)", err ? err->msg : "");
+  pyoci_error_release(&err);
   ok(pyoci_lint_text("bad/Dockerfile", "FROM x\0y", 8, &r, &err) < 0 && strstr(err->msg, "bad/Dockerfile"),
      "NUL byte rejected, naming the file (%s)", err ? err->msg : "");
   pyoci_error_release(&err);
