@@ -113,7 +113,8 @@ int pyoci_lint_text(const char *name, const char *text, size_t len, pyoci_lint_r
     return -1;
   size_t first = out->n;
   lint_run_checks(&view, out);
-  qsort(out->v + first, out->n - first, sizeof(*out->v), cmp_finding);
+  if (out->n > first)
+    qsort(out->v + first, out->n - first, sizeof(*out->v), cmp_finding);
   lint_view_release(&view);
   return 0;
 }

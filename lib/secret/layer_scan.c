@@ -3,6 +3,7 @@
  * point: a key added in layer 1 and deleted in layer 2 is invisible in the
  * container but still ships in the image, so it must be reported, with the
  * layer that carries it. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +42,7 @@ int pyoci_secret_scan_layer(struct pyoci_tar_reader *r, int layer_index, const c
     pyoci_tar_entry_t e;
     int rc = pyoci_tar_reader_next(r, &e, err);
     if (rc < 0)
-      return -1;
+      return pyoci_error_prefix(err, "secret scan of layer %d (%s)", layer_index, layer_digest ? layer_digest : "?");
     if (rc == 0)
       break;
     /* Whiteouts are empty markers; hard links point at content scanned
@@ -57,8 +58,10 @@ int pyoci_secret_scan_layer(struct pyoci_tar_reader *r, int layer_index, const c
     cleanup_free char *path = strdup(e.path);
     cleanup_free char *buf = NULL;
     size_t len = 0;
-    if (path == NULL || read_entry(r, path ? path : "?", (size_t)e.size, &buf, &len, err) < 0)
-      return path == NULL ? pyoci_error_set(err, 0, "out of memory") : -1;
+    if (path == NULL)
+      return pyoci_error_set(err, ENOMEM, "secret scan of layer %d", layer_index);
+    if (read_entry(r, path, (size_t)e.size, &buf, &len, err) < 0)
+      return pyoci_error_prefix(err, "secret scan of layer %d (%s)", layer_index, layer_digest ? layer_digest : "?");
     int n = pyoci_secret_scan_buffer_in_layer(path, buf, len, layer_index, layer_digest, cb, ctx, err);
     if (n < 0)
       return -1;

@@ -286,13 +286,18 @@ static int report(const struct secret_engine *e, const char *path, const unsigne
   for (size_t i = 0; i < sp->n; i++) {
     const struct span *s = &sp->v[i];
     const pyoci_secret_rule_t *r = &e->rules[s->rule];
-    size_t li = line_of(&l, s->s_start);
-    size_t far = (s->m_end > s->s_start ? s->m_end : s->s_start) + CODE_MAX;
+    /* A secret that starts with a line break is shown on the line where its
+     * text starts, so the masked part is visible there. */
+    size_t first = s->s_start;
+    while (first + 1 < s->s_end && (buf[first] == '\n' || buf[first] == '\r'))
+      first++;
+    size_t li = line_of(&l, first);
+    size_t far = first + CODE_MAX;
     size_t ls = l.start[li], le = line_end(buf, far < len ? far : len, ls);
     /* Long lines (minified files) are cut to a window around the secret. */
     size_t cs = ls, ce = le;
     if (ce - cs > CODE_MAX) {
-      cs = s->s_start > ls + CODE_MAX / 4 ? s->s_start - CODE_MAX / 4 : ls;
+      cs = first > ls + CODE_MAX / 4 ? first - CODE_MAX / 4 : ls;
       ce = cs + CODE_MAX < le ? cs + CODE_MAX : le;
     }
     masked(&code, buf, cs, ce, sp);
@@ -300,7 +305,7 @@ static int report(const struct secret_engine *e, const char *path, const unsigne
     if (me < ms)
       me = ms;
     if (me - ms > MATCH_MAX) {
-      ms = s->s_start > ms + MATCH_MAX / 4 ? s->s_start - MATCH_MAX / 4 : ms;
+      ms = first > ms + MATCH_MAX / 4 ? first - MATCH_MAX / 4 : ms;
       me = ms + MATCH_MAX < me ? ms + MATCH_MAX : me;
     }
     masked(&match, buf, ms, me, sp);

@@ -2,12 +2,14 @@
  * secret never appears in what is reported, allowed paths and binary files
  * are skipped, line numbers are right.  Sample tokens are generated at run
  * time so this file itself holds nothing a scanner would flag. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/layer/layer.h"
 #include "lib/secret/scan.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
@@ -200,6 +202,14 @@ static void test_private_keys(void)
                                "  \"client_email\": \"x@demo.iam.gserviceaccount.com\"\n}\n",
                                gbody);
   expect_hit("gcp-service-account", gcp, 4, gbody, "private_key");
+
+  /* Regression (fuzz): a secret whose first byte is a line break is shown
+   * on the next line, where its masked text is. */
+  cleanup_free char *nl = fmt("{\"type\": \"service_account\", \"private_key\": \"\n%s\"}\n", gbody);
+  struct results r;
+  scan("key.json", nl, &r);
+  ok(r.n == 1 && r.f[0].line == 2 && strchr(r.f[0].match, '*') && !strstr(r.f[0].code, gbody),
+     "secret starting with a newline: reported on line 2, masked");
 }
 
 static void test_assignments(void)
@@ -443,6 +453,87 @@ static void test_rules_table(void)
   is_int(bad, 0, "every rule has lowercase keywords, a severity and a unique id");
 }
 
+
+/* Two layers made by python3's tarfile (an independent tar writer): layer 1
+ * adds app/config.py with a key, layer 2 deletes it with a whiteout and adds
+ * another secret.  Each layer is scanned on its own, so the deleted key is
+ * still reported, with layer 0; the whiteout itself is not a file to scan. */
+static const char mk_layers_py[] =
+    "import io, sys, tarfile\n"
+    "d, key1, key2 = sys.argv[1], sys.argv[2], sys.argv[3]\n"
+    "def add(t, name, data, typ=tarfile.REGTYPE, link=''):\n"
+    "    i = tarfile.TarInfo(name); i.size = len(data); i.type = typ; i.mode = 0o644; i.linkname = link\n"
+    "    t.addfile(i, io.BytesIO(data))\n"
+    "with tarfile.open(d + '/l1.tar', 'w', format=tarfile.PAX_FORMAT) as t:\n"
+    "    i = tarfile.TarInfo('app'); i.type = tarfile.DIRTYPE; i.mode = 0o755; t.addfile(i)\n"
+    "    add(t, 'app/config.py', ('import os\\nDEBUG = False\\nAWS_KEY = \"AKIA' + key1 + '\"\\n').encode())\n"
+    "    add(t, 'app/tests/test_config.py', ('K = \"AKIA' + key1 + '\"\\n').encode())\n"
+    "    add(t, 'usr/bin/tool', b'\\x7fELF\\x00\\x00AKIA' + key1.encode())\n"
+    "    add(t, 'app/link.py', b'', tarfile.SYMTYPE, 'config.py')\n"
+    "with tarfile.open(d + '/l2.tar.gz', 'w:gz', format=tarfile.GNU_FORMAT) as t:\n"
+    "    add(t, 'app/.wh.config.py', b'')\n"
+    "    add(t, 'etc/app/' + 'x' * 120 + '.env', ('\\n\\n\\nGITHUB_TOKEN=ghp_' + key2 + '\\n').encode())\n";
+
+static int scan_layer_file(const char *path, int index, const char *digest, struct results *r, pyoci_error_t **err)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return pyoci_error_set(err, errno, "open '%s'", path);
+  pyoci_tar_reader_t *rd = NULL;
+  if (pyoci_tar_reader_open(fd, path, &rd, err) < 0)
+    return -1;
+  int n = pyoci_secret_scan_layer(rd, index, digest, collect, r, err);
+  pyoci_tar_reader_free(rd);
+  return n;
+}
+
+static void test_layers(void)
+{
+  if (system("python3 -c 'import tarfile' >/dev/null 2>&1") != 0) {
+    ok(1, "# SKIP python3 not available to write test layers");
+    return;
+  }
+  cleanup_error pyoci_error_t *err = NULL;
+  cleanup_free char *dir = NULL;
+  if (pyoci_mkdtemp(NULL, "pyoci-secret-layers-", &dir, &err) < 0) {
+    ok(0, "mkdtemp: %s", err->msg);
+    return;
+  }
+  cleanup_free char *k1 = fake("", UPPER, 16, 90), *k2 = fake("", ALNUM, 36, 91);
+  cleanup_free char *script = pyoci_path_join(dir, "mk.py");
+  write_file(dir, "mk.py", mk_layers_py, strlen(mk_layers_py));
+  cleanup_free char *cmd = fmt("python3 '%s' '%s' '%s' '%s'", script, dir, k1, k2);
+  is_int(system(cmd), 0, "python3 tarfile wrote two layers");
+
+  cleanup_free char *l1 = pyoci_path_join(dir, "l1.tar"), *l2 = pyoci_path_join(dir, "l2.tar.gz");
+  struct results r = {0};
+  const char *d1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+  is_int(scan_layer_file(l1, 0, d1, &r, &err), 1, "layer 1: one finding (tests dir, binary, symlink skipped)");
+  is_str(r.f[0].path, "app/config.py", "layer 1: the file that layer 2 deletes is still reported");
+  is_int(r.f[0].layer_index, 0, "layer 1: layer index 0");
+  is_int(r.f[0].line, 3, "layer 1: line 3");
+  is_str(r.f[0].match, "AKIA****************", "layer 1: masked");
+
+  struct results r2 = {0};
+  is_int(scan_layer_file(l2, 1, "sha256:22", &r2, &err), 1, "layer 2 (gzip): one finding, the whiteout is not scanned");
+  ok(r2.n == 1 && strncmp(r2.f[0].path, "etc/app/xxxx", 12) == 0 && strlen(r2.f[0].path) == 8 + 120 + 4,
+     "layer 2: long (GNU longname) path read whole");
+  is_int(r2.n ? r2.f[0].layer_index : -9, 1, "layer 2: layer index 1");
+  is_int(r2.n ? r2.f[0].line : 0, 4, "layer 2: line 4");
+
+  /* A truncated layer is an error naming it, not a silent partial scan. */
+  cleanup_free char *cut = pyoci_path_join(dir, "cut.tar");
+  cleanup_free char *whole = NULL;
+  size_t len = 0;
+  if (pyoci_read_file(l1, 1 << 20, &whole, &len, &err) == 0)
+    write_file(dir, "cut.tar", whole, 700);
+  pyoci_error_release(&err);
+  struct results r3 = {0};
+  is_int(scan_layer_file(cut, 0, d1, &r3, &err), -1, "truncated layer fails");
+  ok(err && strstr(err->msg, "cut.tar"), "error names the layer (%s)", err ? err->msg : "");
+  pyoci_rm_rf(dir, NULL);
+}
+
 static int stop_cb(const pyoci_secret_finding_t *f, void *ctx, pyoci_error_t **err)
 {
   return pyoci_error_set(err, 0, "stop at %s", f->rule_id);
@@ -468,6 +559,7 @@ int main(void)
   test_binary_and_size();
   test_paths();
   test_dir();
+  test_layers();
   test_callback_stop();
   return done_testing();
 }
