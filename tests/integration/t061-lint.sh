@@ -106,6 +106,16 @@ like "$out" "Usage: pyoci lint" "--help text"
 run "$PYOCI" lint --list-checks
 is "$(grep -c '^PYO0' <<<"$out")" 12 "--list-checks lists 12 checks"
 
+# Invalid UTF-8 from the Dockerfile still gives valid JSON and SARIF.
+printf 'FROM python:3.11\nARG DB\377_TOKEN\nUSER app\nHEALTHCHECK NONE\n' >"$T/utf8.Dockerfile"
+run "$PYOCI" lint --format json "$T/utf8.Dockerfile"
+is "$(python3 -c 'import json,sys; print([f["message"] for f in json.load(sys.stdin)["findings"]])' <<<"$out")" \
+  "['ARG DB?_TOKEN: build arguments are recorded in the image history']" "json: invalid UTF-8 replaced"
+run "$PYOCI" lint --format sarif "$T/utf8.Dockerfile"
+printf '%s\n' "$out" >"$T/utf8.sarif"
+run python3 -c 'import json,sys,jsonschema; s=json.load(open(sys.argv[1])); jsonschema.validators.validator_for(s)(s).validate(json.load(open(sys.argv[2])))' "$SCHEMA" "$T/utf8.sarif"
+is "$rc" 0 "sarif with invalid UTF-8 input validates"
+
 # The article's Dockerfiles as shipped in examples/.
 for f in Dockerfile Dockerfile_alpine; do
   run "$PYOCI" lint --format json "$TOP/examples/flask-hello/$f"
