@@ -11,7 +11,7 @@ PYOCI_BIN=${1:-$TOP/build/pyoci}
 BUILD=$(cd "$(dirname "$PYOCI_BIN")" && pwd)
 RUNS=${BENCH_RUNS:-3}
 [ -f "$BUILD/libpyoci.a" ] || { echo "layers.sh: $BUILD/libpyoci.a missing (run make)" >&2; exit 1; }
-for t in gzip pigz zstd; do command -v $t >/dev/null || { echo "layers.sh: $t not installed" >&2; exit 1; }; done
+for t in gzip pigz zstd /usr/bin/time; do command -v $t >/dev/null || { echo "layers.sh: $t not installed" >&2; exit 1; }; done
 
 W=$(mktemp -d /tmp/pyoci-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
@@ -50,18 +50,22 @@ add "zstd -3 -T0" "zstd -q -3 -T0 -c"
 
 calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-declare -a TIMES SIZES
+# Wall time and CPU time (user+sys) of each run; CPU time shows the work
+# done even when other processes compete for the cores.
+declare -a TIMES CPUS SIZES
 for i in "${!NAMES[@]}"; do
   ts=()
+  cs=()
   for _ in $(seq "$RUNS"); do
-    s=$(date +%s.%N)
-    ${CMDS[$i]} < "$INPUT" > "$W/out"
-    e=$(date +%s.%N)
-    ts+=("$(calc "$e - $s")")
+    /usr/bin/time -f '%e %U %S' -o "$W/time" ${CMDS[$i]} < "$INPUT" > "$W/out"
+    read -r e u sy < <(tail -n1 "$W/time")
+    ts+=("$e")
+    cs+=("$(calc "$u + $sy")")
   done
   TIMES[$i]=$(printf '%s\n' "${ts[@]}" | median)
+  CPUS[$i]=$(printf '%s\n' "${cs[@]}" | median)
   SIZES[$i]=$(stat -c %s "$W/out")
-  echo "# ${NAMES[$i]}: ${TIMES[$i]} s, ${SIZES[$i]} bytes" >&2
+  echo "# ${NAMES[$i]}: ${TIMES[$i]} s wall, ${CPUS[$i]} s CPU, ${SIZES[$i]} bytes" >&2
 done
 # Check the outputs decompress to the input (last run of each pyoci mode).
 "$W/compress_bench" gzip "$NPROC" 6 < "$INPUT" | gzip -dc | cmp -s - "$INPUT" || { echo "layers.sh: pyoci gzip output does not round-trip" >&2; exit 1; }
@@ -69,16 +73,18 @@ done
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 PIGZ_T=${TIMES[2]}
+PIGZ_C=${CPUS[2]}
 PIGZ_S=${SIZES[2]}
 TABLE=$(
-  printf '| tool | median time (s) | MB/s | output (bytes) | ratio | speed vs pigz | size vs pigz |\n'
-  printf '|---|---:|---:|---:|---:|---:|---:|\n'
+  printf '| tool | wall (s) | MB/s | CPU (s) | output (bytes) | ratio | wall speed vs pigz | CPU vs pigz | size vs pigz |\n'
+  printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
   for i in "${!NAMES[@]}"; do
     t=${TIMES[$i]}
+    c=${CPUS[$i]}
     sz=${SIZES[$i]}
-    printf '| %s | %.2f | %.0f | %d | %.3f | %.2fx | %.3f |\n' "${NAMES[$i]}" "$t" \
-      "$(calc "$INSIZE / 1048576 / $t")" "$sz" "$(calc "$sz / $INSIZE")" \
-      "$(calc "$PIGZ_T / $t")" "$(calc "$sz / $PIGZ_S")"
+    printf '| %s | %.2f | %.0f | %.2f | %d | %.3f | %.2fx | %.2f | %.3f |\n' "${NAMES[$i]}" "$t" \
+      "$(calc "$INSIZE / 1048576 / $t")" "$c" "$sz" "$(calc "$sz / $INSIZE")" \
+      "$(calc "$PIGZ_T / $t")" "$(calc "$c / $PIGZ_C")" "$(calc "$sz / $PIGZ_S")"
   done
 )
 SPEEDUP=$(calc "$PIGZ_T / ${TIMES[0]}")
@@ -96,7 +102,7 @@ echo "$VERDICT"
     "machine: $NPROC cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//');" \
     "libdeflate $(pkg-config --modversion libdeflate), libzstd $(pkg-config --modversion libzstd)," \
     "$(pigz --version 2>&1 | head -1), $(gzip --version | head -1), $(zstd --version | head -1 | sed 's/^[* ]*//; s/,.*//')." \
-    "Median of $RUNS runs, wall time, input in page cache, output to a file." \
+    "Median of $RUNS runs (wall and user+sys CPU time), input in page cache, output to a file." \
     "Load average before/after: $LOAD_BEFORE / $LOAD_AFTER (other work on the machine makes times noisy)."
   echo
   echo "$TABLE"
