@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../util/error.h"
 #include "../util/hash.h"
@@ -39,11 +40,21 @@ int pyoci_copy_run(const pyoci_copy_t *c, pyoci_error_t **err);
  * link targets; not mtimes): the content part of a COPY step's cache key. */
 int pyoci_copy_hash(const pyoci_copy_t *c, char out[PYOCI_DIGEST_LEN], pyoci_error_t **err);
 
+/* mkdir -p of an absolute path inside root (symlinks resolved in root),
+ * new directories 0755 owned by uid:gid. */
+int pyoci_mkdir_in_root(const char *root, const char *path, int64_t uid, int64_t gid, pyoci_error_t **err);
+
 /* Resolve a --chown / USER spec ("name", "uid", "name:group", "uid:gid")
  * against root's etc/passwd and etc/group.  With chown_rules a bare user
  * means user:user (docker build's --chown); otherwise (USER) it takes the
  * user's primary group from passwd, 0 when there is no entry. */
 int pyoci_resolve_user(const char *root, const char *spec, bool chown_rules, int64_t *uid, int64_t *gid,
                        pyoci_error_t **err);
+
+/* The supplementary groups a process of user (name or uid) gets, as docker
+ * gives them: its primary gid plus every etc/group entry listing it as a
+ * member.  *gids is malloc'ed. */
+int pyoci_user_groups(const char *root, const char *user, int64_t uid, int64_t gid, gid_t **gids, size_t *n,
+                      pyoci_error_t **err);
 
 #endif
