@@ -50,7 +50,10 @@ typedef struct {
 } pyoci_image_t;
 
 /* Resolve ref (see pyoci_store_resolve) and load manifest + config, checking
- * digests, media types, the layer count against diff_ids, and limits. */
+ * digests, media types, the layer count against diff_ids, and limits.
+ * OCI and Docker v2 schema 2 manifests are accepted.  When ref names an image
+ * index / manifest list, the linux/<host arch> manifest is loaded and
+ * manifest_digest is that manifest's digest (not the index's). */
 int pyoci_image_load(pyoci_store_t *s, const char *ref, pyoci_image_t **out, pyoci_error_t **err);
 int pyoci_image_load_digest(pyoci_store_t *s, const char *manifest_digest, pyoci_image_t **out,
                             pyoci_error_t **err);

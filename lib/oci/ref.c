@@ -193,10 +193,6 @@ int pyoci_ref_parse(const char *s, pyoci_ref_t *out, pyoci_error_t **err)
     pyoci_ref_free(out);
     return invalid(err, s, "empty repository name");
   }
-  if (strlen(name) > NAME_TOTAL_MAX) {
-    pyoci_ref_free(out);
-    return invalid(err, s, "repository name must not be more than 255 characters");
-  }
 
   /* splitDockerDomain */
   const char *slash = strchr(name, '/');
@@ -252,6 +248,11 @@ int pyoci_ref_parse(const char *s, pyoci_ref_t *out, pyoci_error_t **err)
       abort();
   } else {
     out->path = strdup(remainder);
+  }
+  /* Docker measures the normalised name, "docker.io/library/" included. */
+  if (strlen(out->domain) + 1 + strlen(out->path) > NAME_TOTAL_MAX) {
+    pyoci_ref_free(out);
+    return invalid(err, s, "repository name must not be more than 255 characters");
   }
   if (out->tag == NULL && out->digest == NULL)
     out->tag = strdup("latest");

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -41,11 +42,20 @@ void pyoci_digest_set_add(pyoci_digest_set_t *set, const char *d);
 bool pyoci_digest_set_has(pyoci_digest_set_t *set, const char *d);
 void pyoci_digest_set_free(pyoci_digest_set_t *set);
 
-/* Collect every descriptor digest a manifest or index document refers to
- * (config, layers, manifests, subject, blobs); the document is parsed from
- * buf.  Returns 0, or -1 when buf is not a JSON object. */
-int pyoci_store_doc_refs(const char *buf, size_t len, const char *what, pyoci_digest_set_t *out,
-                         pyoci_error_t **err);
+/* Call fn for every descriptor a manifest or index document refers to:
+ * config, layers, manifests (is_manifest), subject (is_manifest), blobs.
+ * role says which ("config", "layer 2", ...).  A malformed descriptor is
+ * passed with digest NULL so fsck can report it. */
+typedef void (*pyoci_desc_fn)(void *ctx, const char *digest, int64_t size, bool is_manifest, const char *role);
+void pyoci_doc_foreach_desc(const json_t *doc, pyoci_desc_fn fn, void *ctx);
+
+/* Upgrade the handle's .lock to exclusive (waiting for other users of the
+ * store to finish), and back to shared. */
+int pyoci_store_lock_exclusive(pyoci_store_t *s, pyoci_error_t **err);
+void pyoci_store_lock_shared(pyoci_store_t *s);
+/* Remove everything in tmp/ that this handle is not using (exclusive lock
+ * held, so nobody else is writing).  Returns how many entries went. */
+size_t pyoci_store_clean_tmp(pyoci_store_t *s);
 
 /* True when the doc's own media type (or shape) says it is an image index. */
 bool pyoci_doc_is_index(const json_t *doc, const char *entry_media_type);

@@ -55,6 +55,12 @@ int main(void)
   memset(longname, 'x', 256);
   longname[256] = 0;
   char fam128[210];
+  char name238[240], name237[240], fam237[260];
+  memset(name238, 'n', 238);
+  name238[238] = 0;
+  memset(name237, 'n', 237);
+  name237[237] = 0;
+  snprintf(fam237, sizeof(fam237), "%s:latest", name237);
   snprintf(fam128, sizeof(fam128), "app:%s", tag128);
 
   const struct ref_case cases[] = {
@@ -106,6 +112,8 @@ int main(void)
       {"-example.com/app", NULL, NULL, NULL, "invalid registry domain"},
       {"example.com:port/app", NULL, NULL, NULL, "invalid registry domain"},
       {longname, NULL, NULL, NULL, "255 characters"},
+      {name238, NULL, NULL, NULL, "255 characters"}, /* 238 + "docker.io/library/" > 255 */
+      {name237, fam237, NULL, NULL, NULL},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
     check(&cases[i]);
