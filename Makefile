@@ -34,19 +34,28 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=$(O)/%)
 
 all: $(O)/pyoci $(UNIT_BINS)
 
+# Quiet by default; `make V=1` shows the commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(O)/libpyoci.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(O)/pyoci: $(CLI_OBJS) $(O)/libpyoci.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(O)/libpyoci.a $(PKG_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(O)/libpyoci.a $(PKG_LIBS)
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libpyoci.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/libpyoci.a $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/libpyoci.a $(PKG_LIBS)
 
 # Fuzz harnesses: clang + libFuzzer, the library compiled in with ASan/UBSan.
 FUZZ_CC ?= clang

@@ -47,6 +47,7 @@ fi
 if [ $# -gt 0 ]; then
   tests=("$@")
 else
+  shopt -s nullglob
   tests=("$O"/tests/unit/test_* tests/integration/t*.sh)
   mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -v '\.[od]$')
 fi

@@ -72,7 +72,7 @@ typedef struct {
   mode_t mode;       /* permission bits incl. suid/sgid/sticky */
   int64_t uid, gid;
   int64_t mtime;
-  const char *link;  /* symlink target or hardlink target path (cleaned) */
+  const char *link;  /* symlink target (verbatim) or hardlink target path (cleaned) */
   unsigned dev_major, dev_minor;
 } pyoci_tar_entry_t;
 
@@ -84,6 +84,9 @@ int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, py
 int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_error_t **err);
 /* Read the current entry's content; returns bytes read, 0 at end, -1 error. */
 ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoci_error_t **err);
+/* Extended attributes of the current entry (PAX SCHILY.xattr.*): i = 0, 1,
+ * ... until it returns false.  Valid until the next pyoci_tar_reader_next. */
+bool pyoci_tar_reader_xattr(pyoci_tar_reader_t *r, size_t i, const char **name, const void **value, size_t *len);
 void pyoci_tar_reader_free(pyoci_tar_reader_t *r);
 
 /* OCI whiteouts: ".wh.NAME" deletes NAME; ".wh..wh..opq" empties its dir. */

@@ -50,7 +50,10 @@ typedef struct {
 } pyoci_image_t;
 
 /* Resolve ref (see pyoci_store_resolve) and load manifest + config, checking
- * digests, media types, the layer count against diff_ids, and limits. */
+ * digests, media types, the layer count against diff_ids, and limits.
+ * OCI and Docker v2 schema 2 manifests are accepted.  When ref names an image
+ * index / manifest list, the linux/<host arch> manifest is loaded and
+ * manifest_digest is that manifest's digest (not the index's). */
 int pyoci_image_load(pyoci_store_t *s, const char *ref, pyoci_image_t **out, pyoci_error_t **err);
 int pyoci_image_load_digest(pyoci_store_t *s, const char *manifest_digest, pyoci_image_t **out,
                             pyoci_error_t **err);
@@ -74,6 +77,9 @@ void pyoci_chain_id(const char (*diff_ids)[PYOCI_DIGEST_LEN], size_t n, char out
 int pyoci_image_commit(pyoci_store_t *s, const json_t *config, const char *config_bytes, size_t config_len,
                        const pyoci_desc_t *layers, size_t n_layers, const char *const *names,
                        char manifest_digest_out[PYOCI_DIGEST_LEN], pyoci_error_t **err);
+
+/* This host's architecture in GOARCH terms ("amd64", "arm64", ...). */
+const char *pyoci_host_arch(void);
 
 /* A fresh config for a single-rootfs image: architecture/os of this host,
  * "created" from SOURCE_DATE_EPOCH when set (else now), empty Config. */

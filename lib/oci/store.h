@@ -8,7 +8,10 @@
  *
  * Tags live in index.json as the org.opencontainers.image.ref.name annotation
  * holding the familiar reference ("app:latest").  An index entry without that
- * annotation is an untagged (dangling) image.  Every write is atomic: blobs
+ * annotation is an untagged (dangling) image.
+ *
+ * Use one store handle per process: gc upgrades the handle's shared .lock to
+ * an exclusive one and would wait forever on a second handle's shared lock.  Every write is atomic: blobs
  * are streamed into tmp/, verified, fsynced and renamed into place before
  * index.json (itself replaced by rename) may point at them, so a killed
  * process leaves at worst unreferenced files, never a broken reference. */
@@ -74,10 +77,17 @@ void pyoci_index_entries_free(pyoci_index_entry_t *entries, size_t n);
 
 /* Resolve what a user typed to a manifest digest: a name (normalised), a
  * name@digest, a manifest digest, a full image ID (config digest, with or
- * without "sha256:") or a unique prefix of one (at least 4 hex digits,
- * like Docker's short IDs).  PYOCI_E_NOT_FOUND when nothing matches. */
+ * without "sha256:") or a unique prefix of one (any length, like Docker's
+ * short IDs; "sha256:" may precede it).  A name is tried before an ID prefix.
+ * PYOCI_E_NOT_FOUND ("No such image: REF") when nothing matches,
+ * PYOCI_E_INVALID when a prefix matches several images. */
 int pyoci_store_resolve(pyoci_store_t *s, const char *ref, char manifest_digest[PYOCI_DIGEST_LEN],
                         pyoci_error_t **err);
+
+/* The image ID Docker would show: the config digest of a manifest (for an
+ * index, of the manifest this host would run; else the index digest). */
+int pyoci_store_image_id(pyoci_store_t *s, const char *manifest_digest, char id[PYOCI_DIGEST_LEN],
+                         pyoci_error_t **err);
 
 /* Record a manifest (its blob must exist) under name (familiar or not; NULL
  * = untagged).  A name moves from any image that held it; an image left with
@@ -90,6 +100,9 @@ int pyoci_store_untag(pyoci_store_t *s, const char *name, bool untagged_keep, py
 /* Remove every entry for this manifest digest. */
 int pyoci_store_remove_image(pyoci_store_t *s, const char *manifest_digest, pyoci_error_t **err);
 
+/* Remove every untagged entry; *removed = how many. */
+int pyoci_store_remove_untagged(pyoci_store_t *s, size_t *removed, pyoci_error_t **err);
+
 /* Delete blobs no index entry reaches (manifest -> config + layers, index ->
  * manifests) and stale tmp/ files.  Takes the exclusive lock. */
 int pyoci_store_gc(pyoci_store_t *s, uint64_t *freed_bytes, size_t *freed_blobs, pyoci_error_t **err);
@@ -101,5 +114,18 @@ int pyoci_store_prune(pyoci_store_t *s, size_t *removed_images, uint64_t *freed_
  * (one line each); returns the number of problems, or -1 on a fatal error. */
 typedef void (*pyoci_fsck_report_fn)(void *ctx, const char *problem);
 int pyoci_store_fsck(pyoci_store_t *s, pyoci_fsck_report_fn report, void *ctx, pyoci_error_t **err);
+
+/* The same with counts for a summary, and optional repair: remove corrupt
+ * blobs and index entries whose manifest is missing or damaged, and clear
+ * tmp/ (under the exclusive lock).  Problems repaired are still counted. */
+typedef struct {
+  size_t images;             /* index entries */
+  size_t blobs_verified;     /* referenced blobs rehashed */
+  size_t unreferenced_blobs; /* present but unreachable (prune removes them) */
+  uint64_t unreferenced_bytes;
+  size_t repaired;
+} pyoci_fsck_stats_t;
+int pyoci_store_fsck_full(pyoci_store_t *s, bool repair, pyoci_fsck_report_fn report, void *ctx,
+                          pyoci_fsck_stats_t *stats, pyoci_error_t **err);
 
 #endif

@@ -1,0 +1,368 @@
+/* pyoci images: list the store's images like `docker images`:
+ * one row per name (untagged images as <none> <none>), newest first,
+ * aligned the way docker's tabwriter does (min width 10, padding 3). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../lib/oci/image.h"
+#include "../lib/oci/ref.h"
+#include "../lib/oci/store.h"
+#include "../lib/util/cleanup.h"
+#include "../lib/util/json.h"
+#include "../lib/util/log.h"
+#include "../lib/util/strbuf.h"
+#include "cli.h"
+#include "human.h"
+
+static const char images_help[] =
+    "Usage: pyoci images [OPTIONS] [REPOSITORY[:TAG]]\n"
+    "\n"
+    "List the images in the store, newest first.\n"
+    "\n"
+    "Options:\n"
+    "  -q, --quiet        only show image IDs\n"
+    "      --digests      show manifest digests\n"
+    "      --no-trunc     don't truncate image IDs\n"
+    "      --format FMT   Go-template-like format: {{.Repository}} {{.Tag}} {{.ID}} {{.Digest}}\n"
+    "                     {{.CreatedSince}} {{.CreatedAt}} {{.Size}}; 'table ...' adds a header\n"
+    "      --store DIR    image store\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "SIZE is the sum of the image's layer blobs as stored (compressed).\n";
+
+typedef struct {
+  char *repo, *tag;
+  char digest[PYOCI_DIGEST_LEN];
+  char id[PYOCI_DIGEST_LEN];
+  time_t created;
+  int has_created;
+  uint64_t size;
+} row_t;
+
+typedef struct {
+  row_t *v;
+  size_t n;
+} rows_t;
+
+static void rows_free(rows_t *r)
+{
+  for (size_t i = 0; i < r->n; i++) {
+    free(r->v[i].repo);
+    free(r->v[i].tag);
+  }
+  free(r->v);
+}
+
+/* "me/app:1" -> repo "me/app", tag "1" (the ':' after the last '/'). */
+static void split_name(const char *name, char **repo, char **tag)
+{
+  const char *slash = strrchr(name, '/');
+  const char *at = strchr(name, '@');
+  const char *colon = strrchr(slash ? slash : name, ':');
+  if (at != NULL && (colon == NULL || colon > at))
+    colon = NULL;
+  size_t rl = colon ? (size_t)(colon - name) : (at ? (size_t)(at - name) : strlen(name));
+  *repo = strndup(name, rl);
+  *tag = strdup(colon ? colon + 1 : "<none>");
+  if (at != NULL && colon != NULL)
+    (*tag)[at - colon - 1] = '\0';
+}
+
+/* Image facts for one manifest (id, created, size); 0 on success. */
+static int image_facts(pyoci_store_t *s, const char *digest, row_t *r)
+{
+  cleanup_image pyoci_image_t *img = NULL;
+  cleanup_error pyoci_error_t *err = NULL;
+  if (pyoci_image_load_digest(s, digest, &img, &err) < 0) {
+    pyoci_log(PYOCI_LOG_WARN, "skipping image %s: %s (run 'pyoci fsck')", digest, err->msg);
+    return -1;
+  }
+  memcpy(r->id, img->config_digest, PYOCI_DIGEST_LEN);
+  r->has_created = cli_parse_rfc3339(pyoci_json_str(img->config, "created"), &r->created) == 0;
+  r->size = 0;
+  for (size_t i = 0; i < img->n_layers; i++)
+    r->size += (uint64_t)img->layers[i].size;
+  return 0;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+  const row_t *x = a, *y = b;
+  if (x->created != y->created)
+    return x->created > y->created ? -1 : 1;
+  int c = strcmp(x->repo, y->repo);
+  return c ? c : strcmp(x->tag, y->tag);
+}
+
+static int collect_rows(pyoci_store_t *s, const char *filter, rows_t *rows, pyoci_error_t **err)
+{
+  cleanup_free char *frepo = NULL, *ftag = NULL;
+  if (filter != NULL) {
+    pyoci_ref_t fr;
+    if (pyoci_ref_parse(filter, &fr, err) < 0)
+      return -1;
+    frepo = pyoci_ref_familiar_repo(&fr);
+    const char *slash = strrchr(filter, '/');
+    if (strchr(slash ? slash : filter, ':') != NULL && fr.tag)
+      ftag = strdup(fr.tag);
+    pyoci_ref_free(&fr);
+  }
+  pyoci_index_entry_t *v = NULL;
+  size_t n = 0;
+  if (pyoci_store_list(s, &v, &n, err) < 0)
+    return -1;
+  rows->v = calloc(n ? n : 1, sizeof(row_t));
+  for (size_t i = 0; i < n; i++) {
+    row_t r = {0};
+    if (v[i].name)
+      split_name(v[i].name, &r.repo, &r.tag);
+    else {
+      r.repo = strdup("<none>");
+      r.tag = strdup("<none>");
+    }
+    bool keep = filter == NULL || (v[i].name && strcmp(r.repo, frepo) == 0 && (!ftag || strcmp(r.tag, ftag) == 0));
+    row_t *same = NULL;
+    for (size_t j = 0; j < rows->n && keep; j++)
+      if (strcmp(rows->v[j].digest, v[i].digest) == 0)
+        same = &rows->v[j];
+    memcpy(r.digest, v[i].digest, PYOCI_DIGEST_LEN);
+    if (keep && same != NULL) {
+      memcpy(r.id, same->id, PYOCI_DIGEST_LEN);
+      r.created = same->created;
+      r.has_created = same->has_created;
+      r.size = same->size;
+    } else if (keep && image_facts(s, v[i].digest, &r) < 0) {
+      keep = false;
+    }
+    if (!keep) {
+      free(r.repo);
+      free(r.tag);
+      continue;
+    }
+    rows->v[rows->n++] = r;
+  }
+  pyoci_index_entries_free(v, n);
+  qsort(rows->v, rows->n, sizeof(row_t), row_cmp);
+  return 0;
+}
+
+static const char *field_header(const char *f)
+{
+  static const char *map[][2] = {{"Repository", "REPOSITORY"}, {"Tag", "TAG"},         {"ID", "IMAGE ID"},
+                                 {"Digest", "DIGEST"},         {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"},
+                                 {"Size", "SIZE"}};
+  for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+    if (strcmp(f, map[i][0]) == 0)
+      return map[i][1];
+  return NULL;
+}
+
+static void field_value(const char *f, const row_t *r, bool no_trunc, strbuf_t *out)
+{
+  char buf[128];
+  if (strcmp(f, "Repository") == 0)
+    strbuf_addstr(out, r->repo);
+  else if (strcmp(f, "Tag") == 0)
+    strbuf_addstr(out, r->tag);
+  else if (strcmp(f, "ID") == 0)
+    strbuf_addf(out, "%.*s", no_trunc ? PYOCI_DIGEST_LEN : 12, no_trunc ? r->id : r->id + 7);
+  else if (strcmp(f, "Digest") == 0)
+    strbuf_addstr(out, r->digest);
+  else if (strcmp(f, "CreatedSince") == 0) {
+    if (!r->has_created) {
+      strbuf_addstr(out, "N/A");
+    } else {
+      cli_human_duration((int64_t)(time(NULL) - r->created), buf, sizeof(buf));
+      strbuf_addf(out, "%s ago", buf);
+    }
+  } else if (strcmp(f, "CreatedAt") == 0) {
+    struct tm tm;
+    if (!r->has_created || localtime_r(&r->created, &tm) == NULL)
+      strbuf_addstr(out, "N/A");
+    else if (strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %z %Z", &tm) > 0)
+      strbuf_addstr(out, buf);
+  } else if (strcmp(f, "Size") == 0) {
+    cli_human_size((double)r->size, 3, buf, sizeof(buf));
+    strbuf_addstr(out, buf);
+  }
+}
+
+/* Expand a template for one row (r == NULL: the header).  Returns -1 and
+ * names the field when the template uses an unknown one. */
+static int render(const char *tmpl, const row_t *r, bool no_trunc, strbuf_t *out, const char **bad)
+{
+  const char *p = tmpl;
+  while (*p) {
+    if (p[0] == '\\' && (p[1] == 't' || p[1] == 'n')) {
+      strbuf_addch(out, p[1] == 't' ? '\t' : '\n');
+      p += 2;
+      continue;
+    }
+    if (strncmp(p, "{{", 2) != 0) {
+      strbuf_addch(out, *p++);
+      continue;
+    }
+    const char *end = strstr(p, "}}");
+    if (end == NULL) {
+      *bad = p;
+      return -1;
+    }
+    const char *a = p + 2, *b = end;
+    while (a < b && *a == ' ')
+      a++;
+    while (b > a && b[-1] == ' ')
+      b--;
+    char field[32];
+    if (a >= b || *a != '.' || (size_t)(b - a) >= sizeof(field)) {
+      *bad = p;
+      return -1;
+    }
+    snprintf(field, sizeof(field), "%.*s", (int)(b - a - 1), a + 1);
+    const char *h = field_header(field);
+    if (h == NULL) {
+      *bad = p;
+      return -1;
+    }
+    if (r == NULL)
+      strbuf_addstr(out, h);
+    else
+      field_value(field, r, no_trunc, out);
+    p = end + 2;
+  }
+  return 0;
+}
+
+/* Align tab-separated cells like Go's tabwriter(minwidth 10, padding 3):
+ * every cell but a line's last is padded to its column's width. */
+static void print_aligned(const char *text)
+{
+  size_t widths[32] = {0};
+  for (int pass = 0; pass < 2; pass++) {
+    const char *line = text;
+    while (*line) {
+      const char *nl = strchr(line, '\n');
+      size_t ll = nl ? (size_t)(nl - line) : strlen(line);
+      size_t col = 0;
+      const char *c = line;
+      while (c < line + ll) {
+        const char *tab = memchr(c, '\t', (size_t)(line + ll - c));
+        size_t cl = tab ? (size_t)(tab - c) : (size_t)(line + ll - c);
+        if (tab != NULL && col < 32) {
+          size_t w = cl + 3 < 10 ? 10 : cl + 3;
+          if (pass == 0 && w > widths[col])
+            widths[col] = w;
+          if (pass == 1)
+            printf("%.*s%*s", (int)cl, c, (int)(widths[col] - cl), "");
+        } else if (pass == 1) {
+          printf("%.*s", (int)cl, c);
+        }
+        col++;
+        c += cl + (tab ? 1 : 0);
+        if (tab == NULL)
+          break;
+      }
+      if (pass == 1)
+        putchar('\n');
+      line += ll + (nl ? 1 : 0);
+    }
+  }
+}
+
+int cmd_images(int argc, char **argv);
+int cmd_images(int argc, char **argv)
+{
+  enum { OPT_DIGESTS = 0x2000, OPT_NO_TRUNC, OPT_FORMAT };
+  static const struct option opts[] = {
+      {"help", no_argument, NULL, 'h'},          {"digests", no_argument, NULL, OPT_DIGESTS},
+      {"no-trunc", no_argument, NULL, OPT_NO_TRUNC}, {"format", required_argument, NULL, OPT_FORMAT},
+      CLI_COMMON_LONGOPTS,                       {NULL, 0, NULL, 0},
+  };
+  bool quiet = false, digests = false, no_trunc = false;
+  const char *format = NULL;
+  int c;
+  while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    if (c == 'q') {
+      quiet = true; /* docker images -q: IDs only */
+      continue;
+    }
+    if (cli_common_option(c, optarg))
+      continue;
+    switch (c) {
+    case 'h':
+      return cli_help(images_help);
+    case OPT_DIGESTS:
+      digests = true;
+      break;
+    case OPT_NO_TRUNC:
+      no_trunc = true;
+      break;
+    case OPT_FORMAT:
+      format = optarg;
+      break;
+    default:
+      return cli_usage_error("images", "unknown option");
+    }
+  }
+  if (argc - optind > 1)
+    return cli_usage_error("images", "at most one REPOSITORY[:TAG] argument");
+  const char *filter = optind < argc ? argv[optind] : NULL;
+
+  const char *tmpl;
+  if (quiet)
+    tmpl = "{{.ID}}";
+  else if (format != NULL)
+    tmpl = format;
+  else if (digests)
+    tmpl = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+  else
+    tmpl = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+  bool table = strncmp(tmpl, "table", 5) == 0 && (tmpl[5] == '\0' || tmpl[5] == ' ');
+  if (table) {
+    tmpl += 5;
+    while (*tmpl == ' ')
+      tmpl++;
+    if (*tmpl == '\0')
+      tmpl = "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+  }
+  cleanup_strbuf strbuf_t out = STRBUF_INIT;
+  const char *bad = NULL;
+  if (render(tmpl, NULL, no_trunc, &out, &bad) < 0)
+    return cli_usage_error("images", "bad --format near '%.20s' (fields: .Repository .Tag .ID .Digest "
+                           ".CreatedSince .CreatedAt .Size)", bad);
+  if (!table)
+    strbuf_reset(&out);
+  else
+    strbuf_addch(&out, '\n');
+
+  pyoci_store_t *s = NULL;
+  cleanup_error pyoci_error_t *err = NULL;
+  if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
+    return cli_fail(err);
+  rows_t rows = {0};
+  int rc = collect_rows(s, filter, &rows, &err);
+  pyoci_store_close(s);
+  if (rc < 0) {
+    rows_free(&rows);
+    return cli_fail(err);
+  }
+  for (size_t i = 0; i < rows.n; i++) {
+    if (quiet) {
+      bool dup = false;
+      for (size_t j = 0; j < i && !dup; j++)
+        dup = strcmp(rows.v[j].id, rows.v[i].id) == 0;
+      if (dup)
+        continue;
+    }
+    render(tmpl, &rows.v[i], no_trunc, &out, &bad);
+    strbuf_addch(&out, '\n');
+  }
+  rows_free(&rows);
+  if (table)
+    print_aligned(strbuf_str(&out));
+  else
+    fputs(strbuf_str(&out), stdout);
+  return 0;
+}

@@ -1,0 +1,110 @@
+/* pyoci prune: remove untagged images and every blob no image needs
+ * (docker image prune), reporting the space reclaimed. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/oci/store.h"
+#include "../lib/util/cleanup.h"
+#include "cli.h"
+#include "human.h"
+
+static const char prune_help[] =
+    "Usage: pyoci prune [OPTIONS]\n"
+    "\n"
+    "Remove untagged (dangling) images, then delete every blob that no\n"
+    "remaining image uses and any leftovers of interrupted writes.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --force       do not ask for confirmation\n"
+    "      --store DIR   image store\n"
+    "  -h, --help        show this help\n";
+
+static bool confirm(void)
+{
+  printf("WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ");
+  fflush(stdout);
+  char line[32];
+  if (fgets(line, sizeof(line), stdin) == NULL) {
+    putchar('\n');
+    return false;
+  }
+  line[strcspn(line, "\r\n")] = '\0';
+  return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
+}
+
+int cmd_prune(int argc, char **argv);
+int cmd_prune(int argc, char **argv)
+{
+  static const struct option opts[] = {
+      {"help", no_argument, NULL, 'h'},
+      {"force", no_argument, NULL, 'f'},
+      CLI_COMMON_LONGOPTS,
+      {NULL, 0, NULL, 0},
+  };
+  bool force = false;
+  int c;
+  while ((c = getopt_long(argc, argv, "fqh", opts, NULL)) != -1) {
+    if (cli_common_option(c, optarg))
+      continue;
+    switch (c) {
+    case 'h':
+      return cli_help(prune_help);
+    case 'f':
+      force = true;
+      break;
+    default:
+      return cli_usage_error("prune", "unknown option");
+    }
+  }
+  if (optind < argc)
+    return cli_usage_error("prune", "\"prune\" accepts no arguments");
+  if (!force && !confirm())
+    return 0;
+
+  pyoci_store_t *s = NULL;
+  cleanup_error pyoci_error_t *err = NULL;
+  if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
+    return cli_fail(err);
+  /* Which images are about to go, to name them afterwards like docker. */
+  pyoci_index_entry_t *v = NULL;
+  size_t n = 0;
+  if (pyoci_store_list(s, &v, &n, &err) < 0) {
+    pyoci_store_close(s);
+    return cli_fail(err);
+  }
+  /* IDs first: the blobs that tell them are about to go. */
+  char(*ids)[PYOCI_DIGEST_LEN] = calloc(n ? n : 1, PYOCI_DIGEST_LEN);
+  size_t n_ids = 0;
+  for (size_t i = 0; ids != NULL && i < n; i++) {
+    if (v[i].name != NULL)
+      continue;
+    if (pyoci_store_image_id(s, v[i].digest, ids[n_ids], NULL) < 0)
+      memcpy(ids[n_ids], v[i].digest, PYOCI_DIGEST_LEN);
+    bool dup = false;
+    for (size_t j = 0; j < n_ids; j++)
+      dup = dup || strcmp(ids[j], ids[n_ids]) == 0;
+    if (!dup)
+      n_ids++;
+  }
+  size_t removed = 0;
+  uint64_t freed = 0;
+  int rc = pyoci_store_prune(s, &removed, &freed, &err);
+  if (rc == 0 && removed > 0) {
+    printf("Deleted Images:\n");
+    for (size_t i = 0; i < n_ids; i++)
+      printf("deleted: %s\n", ids[i]);
+    printf("\n");
+  }
+  free(ids);
+  pyoci_index_entries_free(v, n);
+  pyoci_store_close(s);
+  if (rc < 0)
+    return cli_fail(err);
+  char size[32];
+  cli_human_size((double)freed, 4, size, sizeof(size));
+  printf("Total reclaimed space: %s\n", size);
+  return 0;
+}

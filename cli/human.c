@@ -1,0 +1,83 @@
+/* Ports of docker/go-units' HumanSizeWithPrecision and HumanDuration. */
+#include "human.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+void cli_human_size(double size, int precision, char *buf, size_t len)
+{
+  static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+  size_t i = 0;
+  while (size >= 1000.0 && i < sizeof(units) / sizeof(units[0]) - 1) {
+    size /= 1000.0;
+    i++;
+  }
+  /* Go's %g and C's %g agree, including "1e+03" for 999.95 at precision 3. */
+  snprintf(buf, len, "%.*g%s", precision, size, units[i]);
+}
+
+void cli_human_duration(int64_t seconds, char *buf, size_t len)
+{
+  int64_t minutes = seconds / 60;
+  int64_t hours = (seconds + 1800) / 3600; /* go-units rounds hours: int(d.Hours() + 0.5) */
+  if (seconds < 1)
+    snprintf(buf, len, "Less than a second");
+  else if (seconds == 1)
+    snprintf(buf, len, "1 second");
+  else if (seconds < 60)
+    snprintf(buf, len, "%lld seconds", (long long)seconds);
+  else if (minutes == 1)
+    snprintf(buf, len, "About a minute");
+  else if (minutes < 60)
+    snprintf(buf, len, "%lld minutes", (long long)minutes);
+  else if (hours == 1)
+    snprintf(buf, len, "About an hour");
+  else if (hours < 48)
+    snprintf(buf, len, "%lld hours", (long long)hours);
+  else if (hours < 24 * 7 * 2)
+    snprintf(buf, len, "%lld days", (long long)(hours / 24));
+  else if (hours < 24 * 30 * 2)
+    snprintf(buf, len, "%lld weeks", (long long)(hours / 24 / 7));
+  else if (hours < 24 * 365 * 2)
+    snprintf(buf, len, "%lld months", (long long)(hours / 24 / 30));
+  else
+    snprintf(buf, len, "%lld years", (long long)(seconds / 3600 / 24 / 365));
+}
+
+int cli_parse_rfc3339(const char *s, time_t *out)
+{
+  struct tm tm;
+  memset(&tm, 0, sizeof(tm));
+  int n = 0;
+  if (s == NULL || sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 || n != 10)
+    return -1;
+  const char *p = s + n;
+  if (*p != 'T' && *p != 't' && *p != ' ')
+    return -1;
+  p++;
+  if (sscanf(p, "%2d:%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 3 || n != 8)
+    return -1;
+  p += n;
+  if (*p == '.')
+    for (p++; isdigit((unsigned char)*p); p++)
+      ;
+  long offset = 0;
+  if (*p == 'Z' || *p == 'z') {
+    p++;
+  } else if (*p == '+' || *p == '-') {
+    int oh, om;
+    if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5)
+      return -1;
+    offset = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
+    p += 1 + n;
+  } else {
+    return -1;
+  }
+  if (*p != '\0')
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  *out = timegm(&tm) - offset;
+  return 0;
+}

@@ -1,0 +1,19 @@
+/* Docker's human-readable renderings (docker/go-units), so pyoci's tables
+ * read like docker's: sizes in decimal units ("172MB", "57.2MB"), ages like
+ * "2 hours ago", and RFC 3339 timestamps parsed from image configs. */
+#ifndef PYOCI_CLI_HUMAN_H
+#define PYOCI_CLI_HUMAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* go-units HumanSizeWithPrecision: "%.*g" + B/kB/MB/GB..., base 1000.
+ * docker images uses precision 3, "reclaimed space" uses 4 (HumanSize). */
+void cli_human_size(double size, int precision, char *buf, size_t len);
+/* go-units HumanDuration: "Less than a second", "About a minute", "3 days"... */
+void cli_human_duration(int64_t seconds, char *buf, size_t len);
+/* Parse "2024-01-02T03:04:05.123Z" / "+01:00" offsets; -1 when invalid. */
+int cli_parse_rfc3339(const char *s, time_t *out);
+
+#endif

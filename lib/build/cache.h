@@ -1,0 +1,25 @@
+/* The build cache, keyed like BuildKit's: each step's key is the digest of
+ * its parent's key, the instruction as it will run (after expansion, with
+ * the environment it runs in), and, for COPY/ADD, the content digest of the
+ * sources (mtimes ignored).  A hit gives the layer the step produced; a
+ * record whose blob has since been garbage-collected counts as a miss.
+ * Records live in <store>/cache/build/<key hex>.json, written atomically. */
+#ifndef PYOCI_BUILD_CACHE_H
+#define PYOCI_BUILD_CACHE_H
+
+#include <stdbool.h>
+
+#include "../oci/image.h"
+#include "../oci/store.h"
+#include "../util/error.h"
+
+/* key = sha256(parent_key "\n" text "\n" extra) */
+void pyoci_cache_key(const char *parent_key, const char *text, const char *extra, char out[PYOCI_DIGEST_LEN]);
+
+/* 1 = hit (has_layer tells whether the step made a layer), 0 = miss. */
+int pyoci_cache_get(pyoci_store_t *s, const char *key, bool *has_layer, pyoci_desc_t *desc,
+                    char diff_id[PYOCI_DIGEST_LEN], pyoci_error_t **err);
+int pyoci_cache_put(pyoci_store_t *s, const char *key, bool has_layer, const pyoci_desc_t *desc,
+                    const char *diff_id, pyoci_error_t **err);
+
+#endif

@@ -1,0 +1,49 @@
+/* Internals shared by the files of lib/layer (not part of the public API):
+ * path cleaning, a string set, and limits for hostile archives. */
+#ifndef PYOCI_LAYER_INT_H
+#define PYOCI_LAYER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/error.h"
+
+/* Limits the reader enforces on every archive. */
+#define PYOCI_TAR_MAX_ENTRIES 2000000
+#define PYOCI_TAR_MAX_PATH 4096
+#define PYOCI_TAR_MAX_XATTRS_BYTES (1u << 20)   /* all xattr values of one entry */
+#define PYOCI_TAR_MAX_ENTRY_SIZE (1LL << 40)    /* 1 TiB per file */
+
+/* Clean an archive path in place: strip leading "/" and "./", collapse "//"
+ * and "/./", drop a trailing "/".  Returns -1 (path left as is) when a ".."
+ * component remains; "" means the root. */
+int pyoci_path_clean(char *path);
+
+/* A string -> string map (a set when values are NULL); copies what it is
+ * given; the first value put for a key stays. */
+typedef struct {
+  char *key, *val;
+} pyoci_strmap_slot_t;
+typedef struct {
+  pyoci_strmap_slot_t *slots;
+  size_t cap, n;
+} pyoci_strmap_t;
+/* The value, or the stored key when the value is NULL; NULL when absent. */
+const char *pyoci_strmap_get(const pyoci_strmap_t *m, const char *key);
+void pyoci_strmap_put(pyoci_strmap_t *m, const char *key, const char *val);
+void pyoci_strmap_clear(pyoci_strmap_t *m);
+
+/* Whiteouts (whiteout.c).  dirfd is the directory (any fd, O_PATH fine)
+ * whose archive path is dirpath ("" = root); created holds the paths this
+ * layer made, which whiteouts leave alone. */
+bool pyoci_is_whiteout_meta(const char *path); /* ".wh..wh.*" other than opq */
+int pyoci_whiteout_remove(int dirfd, const char *dirpath, const char *name, const pyoci_strmap_t *created,
+                          bool as_overlay, pyoci_error_t **err);
+int pyoci_whiteout_opaque(int dirfd, const char *dirpath, const pyoci_strmap_t *created, bool as_overlay,
+                          pyoci_error_t **err);
+
+/* Resolve thread count: n > 0 as is; 0 = $PYOCI_THREADS or nproc. */
+int pyoci_layer_threads(int n);
+
+#endif

@@ -1,0 +1,293 @@
+/* Reading layers: libarchive does the tar parsing and decompression; this
+ * file adds the limits and path rules pyoci applies to every archive.
+ *
+ * Only the tar formats (ustar, pax, GNU) are accepted, and only the
+ * decompressors images use (gzip, zstd, xz, bzip2) — not filter_all, which
+ * could run external programs (lrzip, lzop, grzip) on hostile input. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/log.h"
+#include "../util/strbuf.h"
+#include "layer.h"
+#include "layer_int.h"
+
+typedef struct {
+  char *name;
+  void *value;
+  size_t len;
+} xattr_t;
+
+struct pyoci_tar_reader {
+  struct archive *a;
+  char *what;
+  char *path;     /* cleaned path of the current entry */
+  char *raw;      /* its name as written, for messages */
+  char *link;
+  uint64_t entries;
+  xattr_t *xattrs;
+  size_t n_xattrs;
+  bool failed;    /* libarchive cannot continue after a fatal error */
+};
+
+int pyoci_path_clean(char *path)
+{
+  /* Refuse ".." before touching the string so messages can show it. */
+  for (const char *p = path; *p;) {
+    while (*p == '/')
+      p++;
+    const char *s = p;
+    while (*p && *p != '/')
+      p++;
+    if (p - s == 2 && s[0] == '.' && s[1] == '.')
+      return -1;
+  }
+  size_t o = 0;
+  const char *p = path;
+  while (*p) {
+    while (*p == '/')
+      p++;
+    if (*p == '\0')
+      break;
+    const char *s = p;
+    while (*p && *p != '/')
+      p++;
+    size_t n = (size_t)(p - s);
+    if (n == 1 && s[0] == '.')
+      continue;
+    if (o > 0)
+      path[o++] = '/';
+    memmove(path + o, s, n);
+    o += n;
+  }
+  path[o] = '\0';
+  return 0;
+}
+
+static void clear_entry(pyoci_tar_reader_t *r)
+{
+  free(r->path);
+  free(r->link);
+  r->path = r->link = NULL;
+  for (size_t i = 0; i < r->n_xattrs; i++) {
+    free(r->xattrs[i].name);
+    free(r->xattrs[i].value);
+  }
+  free(r->xattrs);
+  r->xattrs = NULL;
+  r->n_xattrs = 0;
+}
+
+int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, pyoci_error_t **err)
+{
+  pyoci_tar_reader_t *r = calloc(1, sizeof(*r));
+  if (r == NULL || (r->what = strdup(what)) == NULL || (r->a = archive_read_new()) == NULL) {
+    pyoci_tar_reader_free(r);
+    return pyoci_error_set(err, ENOMEM, "read '%s'", what);
+  }
+  archive_read_support_filter_gzip(r->a);
+  archive_read_support_filter_zstd(r->a);
+  archive_read_support_filter_xz(r->a);
+  archive_read_support_filter_bzip2(r->a);
+  archive_read_support_format_tar(r->a);
+  archive_read_support_format_gnutar(r->a);
+  if (archive_read_open_fd(r->a, fd, 1 << 16) != ARCHIVE_OK) {
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': %s", what, archive_error_string(r->a));
+    pyoci_tar_reader_free(r);
+    return -1;
+  }
+  *out = r;
+  return 0;
+}
+
+static int fail(pyoci_tar_reader_t *r, pyoci_error_t **err, const char *during)
+{
+  const char *msg = archive_error_string(r->a);
+  if (msg == NULL)
+    msg = "unknown error";
+  r->failed = true;
+  if (strstr(msg, "Truncated") != NULL || strstr(msg, "truncated") != NULL) {
+    if (r->raw != NULL)
+      return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': truncated tar archive at entry '%s'",
+                                  r->what, r->raw);
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': truncated tar archive", r->what);
+  }
+  if (r->raw == NULL && strstr(msg, "Unrecognized archive format") != NULL)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': not a tar archive", r->what);
+  if (r->raw != NULL)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': %s entry '%s': %s", r->what, during, r->raw,
+                                msg);
+  return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': %s", r->what, msg);
+}
+
+static int bad_entry(pyoci_tar_reader_t *r, pyoci_error_t **err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int bad_entry(pyoci_tar_reader_t *r, pyoci_error_t **err, const char *fmt, ...)
+{
+  r->failed = true;
+  cleanup_strbuf strbuf_t sb = STRBUF_INIT;
+  va_list ap;
+  va_start(ap, fmt);
+  strbuf_vaddf(&sb, fmt, ap);
+  va_end(ap);
+  return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': entry '%.200s%s': %s", r->what, r->raw,
+                              strlen(r->raw) > 200 ? "..." : "", sb.buf);
+}
+
+static int take_xattrs(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_error_t **err)
+{
+  size_t count = (size_t)archive_entry_xattr_reset(ae);
+  if (count == 0)
+    return 0;
+  r->xattrs = calloc(count, sizeof(*r->xattrs));
+  if (r->xattrs == NULL)
+    return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+  size_t total = 0;
+  const char *name;
+  const void *value;
+  size_t len;
+  while (r->n_xattrs < count && archive_entry_xattr_next(ae, &name, &value, &len) == ARCHIVE_OK) {
+    total += strlen(name) + len;
+    if (total > PYOCI_TAR_MAX_XATTRS_BYTES)
+      return bad_entry(r, err, "extended attributes larger than 1 MiB");
+    xattr_t *x = &r->xattrs[r->n_xattrs++];
+    x->name = strdup(name);
+    x->value = malloc(len ? len : 1);
+    if (x->name == NULL || x->value == NULL)
+      return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+    memcpy(x->value, value, len);
+    x->len = len;
+  }
+  return 0;
+}
+
+/* Fill e from the libarchive entry.  1 = use it, 0 = skip it, -1 = error. */
+static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_entry_t *e, pyoci_error_t **err)
+{
+  if (strlen(r->raw) > PYOCI_TAR_MAX_PATH)
+    return bad_entry(r, err, "path longer than %d bytes", PYOCI_TAR_MAX_PATH);
+  r->path = strdup(r->raw);
+  if (r->path == NULL)
+    return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+  if (pyoci_path_clean(r->path) < 0)
+    return bad_entry(r, err, "path contains a '..' component");
+  memset(e, 0, sizeof(*e));
+  e->path = r->path;
+  const char *hard = archive_entry_hardlink(ae);
+  mode_t ft = archive_entry_filetype(ae);
+  if (hard != NULL) {
+    if (strlen(hard) > PYOCI_TAR_MAX_PATH)
+      return bad_entry(r, err, "hard link target longer than %d bytes", PYOCI_TAR_MAX_PATH);
+    r->link = strdup(hard);
+    if (r->link == NULL)
+      return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+    if (pyoci_path_clean(r->link) < 0 || r->link[0] == '\0')
+      return bad_entry(r, err, "hard link target '%s' is outside the archive", hard);
+    e->type = PYOCI_TAR_HARDLINK;
+  } else if (ft == AE_IFREG) {
+    e->type = PYOCI_TAR_FILE;
+  } else if (ft == AE_IFDIR) {
+    e->type = PYOCI_TAR_DIR;
+  } else if (ft == AE_IFLNK) {
+    const char *t = archive_entry_symlink(ae);
+    if (t == NULL || t[0] == '\0')
+      return bad_entry(r, err, "symbolic link without a target");
+    if (strlen(t) > PYOCI_TAR_MAX_PATH)
+      return bad_entry(r, err, "symbolic link target longer than %d bytes", PYOCI_TAR_MAX_PATH);
+    /* Kept verbatim: targets are resolved inside the root when used. */
+    r->link = strdup(t);
+    if (r->link == NULL)
+      return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+    e->type = PYOCI_TAR_SYMLINK;
+  } else if (ft == AE_IFCHR || ft == AE_IFBLK) {
+    e->type = ft == AE_IFCHR ? PYOCI_TAR_CHAR : PYOCI_TAR_BLOCK;
+    e->dev_major = (unsigned)archive_entry_rdevmajor(ae);
+    e->dev_minor = (unsigned)archive_entry_rdevminor(ae);
+  } else if (ft == AE_IFIFO) {
+    e->type = PYOCI_TAR_FIFO;
+  } else if (ft == AE_IFSOCK) {
+    return 0;
+  } else {
+    return bad_entry(r, err, "unsupported entry type");
+  }
+  if (e->type != PYOCI_TAR_DIR && e->path[0] == '\0')
+    return bad_entry(r, err, "the archive root must be a directory");
+  e->link = r->link;
+  int64_t size = archive_entry_size_is_set(ae) ? archive_entry_size(ae) : 0;
+  if (size < 0 || size > PYOCI_TAR_MAX_ENTRY_SIZE)
+    return bad_entry(r, err, "implausible size %lld", (long long)size);
+  e->size = e->type == PYOCI_TAR_FILE ? size : 0;
+  e->mode = archive_entry_perm(ae) & 07777;
+  e->uid = archive_entry_uid(ae);
+  e->gid = archive_entry_gid(ae);
+  e->mtime = archive_entry_mtime(ae);
+  if (take_xattrs(r, ae, err) < 0)
+    return -1;
+  return 1;
+}
+
+int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_error_t **err)
+{
+  if (r->failed)
+    return pyoci_error_set(err, 0, "read '%s': reader already failed", r->what);
+  for (;;) {
+    clear_entry(r);
+    struct archive_entry *ae = NULL;
+    int st = archive_read_next_header(r->a, &ae);
+    if (st == ARCHIVE_EOF)
+      return 0;
+    if (st == ARCHIVE_WARN)
+      pyoci_log(PYOCI_LOG_DEBUG, "read '%s': %s", r->what, archive_error_string(r->a));
+    else if (st != ARCHIVE_OK)
+      return fail(r, err, "after");
+    if (++r->entries > PYOCI_TAR_MAX_ENTRIES) {
+      r->failed = true;
+      return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': more than %d entries", r->what,
+                                  PYOCI_TAR_MAX_ENTRIES);
+    }
+    const char *name = archive_entry_pathname(ae);
+    free(r->raw);
+    r->raw = strdup(name != NULL ? name : "");
+    if (r->raw == NULL)
+      return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+    int c = convert(r, ae, e, err);
+    if (c != 0)
+      return c;
+  }
+}
+
+ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoci_error_t **err)
+{
+  if (r->failed)
+    return pyoci_error_set(err, 0, "read '%s': reader already failed", r->what);
+  la_ssize_t n = archive_read_data(r->a, buf, len);
+  if (n < 0)
+    return fail(r, err, "in");
+  return (ssize_t)n;
+}
+
+bool pyoci_tar_reader_xattr(pyoci_tar_reader_t *r, size_t i, const char **name, const void **value, size_t *len)
+{
+  if (i >= r->n_xattrs)
+    return false;
+  *name = r->xattrs[i].name;
+  *value = r->xattrs[i].value;
+  *len = r->xattrs[i].len;
+  return true;
+}
+
+void pyoci_tar_reader_free(pyoci_tar_reader_t *r)
+{
+  if (r == NULL)
+    return;
+  clear_entry(r);
+  if (r->a != NULL)
+    archive_read_free(r->a);
+  free(r->raw);
+  free(r->what);
+  free(r);
+}

@@ -1,0 +1,567 @@
+/* Deterministic tar of a directory tree (the layer writer).
+ *
+ * Same tree in, same bytes out: entries are sorted bytewise by their tar
+ * name (directories carry their trailing '/', so a directory comes right
+ * before its contents and `LC_ALL=C sort` agrees with the order), owners are
+ * numeric only, atime/ctime are never written, mtimes are clamped to
+ * SOURCE_DATE_EPOCH when set, and xattrs are written in name order.
+ * Format: POSIX ustar, plus a PAX extended header only for what ustar cannot
+ * hold (long names/targets, sizes >= 8 GiB, big ids, odd mtimes, xattrs).
+ * The archive ends with two zero blocks and no record padding, as Docker's
+ * layers do. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/strbuf.h"
+#include "layer.h"
+#include "layer_int.h"
+
+#define OUTBUF_SIZE (1u << 20)
+#define MAX_XATTR_VALUE 65536
+
+typedef struct {
+  const pyoci_layer_opts_t *o;
+  pyoci_sink_fn sink;
+  void *ctx;
+  unsigned char *buf;
+  size_t len;
+  pyoci_strmap_t inodes; /* "dev:ino" -> first tar name */
+} tw_t;
+
+typedef struct {
+  char *name; /* file-system name */
+  char *key;  /* tar name component: name + '/' for dirs, ".wh." for whiteouts */
+  struct stat st;
+  bool whiteout;
+} dent_t;
+
+/* ---- output ---- */
+
+static int tw_flush(tw_t *w, pyoci_error_t **err)
+{
+  if (w->len == 0)
+    return 0;
+  int r = w->sink(w->ctx, w->buf, w->len, err);
+  w->len = 0;
+  if (r < 0 && err != NULL && *err == NULL)
+    pyoci_error_set(err, 0, "tar: output failed");
+  return r < 0 ? -1 : 0;
+}
+
+static int tw_put(tw_t *w, const void *p, size_t n, pyoci_error_t **err)
+{
+  const unsigned char *s = p;
+  while (n > 0) {
+    if (w->len == OUTBUF_SIZE && tw_flush(w, err) < 0)
+      return -1;
+    size_t k = OUTBUF_SIZE - w->len;
+    if (k > n)
+      k = n;
+    memcpy(w->buf + w->len, s, k);
+    w->len += k;
+    s += k;
+    n -= k;
+  }
+  return 0;
+}
+
+static int tw_pad(tw_t *w, uint64_t size, pyoci_error_t **err)
+{
+  static const unsigned char zeros[512];
+  size_t rem = (size_t)(size % 512);
+  return rem ? tw_put(w, zeros, 512 - rem, err) : 0;
+}
+
+/* ---- ustar header ---- */
+
+typedef struct {
+  const char *name; /* full tar name */
+  char type;
+  mode_t mode;
+  uint64_t uid, gid, size;
+  int64_t mtime;
+  const char *link;
+  unsigned major, minor;
+  strbuf_t xattrs; /* PAX records for SCHILY.xattr.*, already formatted */
+} hdr_t;
+
+/* Octal into a field of width bytes (width-1 digits + NUL).  False when
+ * the value does not fit. */
+static bool put_octal(char *field, size_t width, uint64_t v)
+{
+  uint64_t max = (1ULL << (3 * (width - 1))) - 1;
+  if (v > max)
+    return false;
+  char tmp[32];
+  snprintf(tmp, sizeof(tmp), "%0*" PRIo64, (int)(width - 1), v);
+  memcpy(field, tmp, width); /* includes the NUL */
+  return true;
+}
+
+static void pax_record(strbuf_t *sb, const char *key, const void *val, size_t vlen)
+{
+  /* The length prefix counts itself: find the fixed point. */
+  size_t base = strlen(key) + vlen + 3; /* ' ' '=' '\n' */
+  size_t n = base + 1;
+  for (;;) {
+    char d[24];
+    size_t digits = (size_t)snprintf(d, sizeof(d), "%zu", n);
+    if (base + digits == n)
+      break;
+    n = base + digits;
+  }
+  strbuf_addf(sb, "%zu %s=", n, key);
+  strbuf_add(sb, val, vlen);
+  strbuf_addch(sb, '\n');
+}
+
+static void pax_record_u(strbuf_t *sb, const char *key, uint64_t v)
+{
+  char tmp[32];
+  int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+  pax_record(sb, key, tmp, (size_t)n);
+}
+
+/* Fill a ustar block; a numeric field that does not fit is written as 0 and
+ * *need_pax set (write_header then adds the PAX record). */
+static void fill_ustar(unsigned char blk[512], const hdr_t *h, const char *name, bool *need_pax)
+{
+  memset(blk, 0, 512);
+  char *b = (char *)blk;
+  size_t nl = strlen(name);
+  memcpy(b, name, nl > 100 ? 100 : nl);
+  put_octal(b + 100, 8, h->mode & 07777);
+  if (!put_octal(b + 108, 8, h->uid)) {
+    put_octal(b + 108, 8, 0);
+    *need_pax = true;
+  }
+  if (!put_octal(b + 116, 8, h->gid)) {
+    put_octal(b + 116, 8, 0);
+    *need_pax = true;
+  }
+  if (!put_octal(b + 124, 12, h->size)) {
+    put_octal(b + 124, 12, 0);
+    *need_pax = true;
+  }
+  if (h->mtime < 0 || !put_octal(b + 136, 12, (uint64_t)h->mtime)) {
+    put_octal(b + 136, 12, 0);
+    *need_pax = true;
+  }
+  b[156] = h->type;
+  if (h->link != NULL) {
+    size_t ll = strlen(h->link);
+    memcpy(b + 157, h->link, ll > 100 ? 100 : ll);
+  }
+  memcpy(b + 257, "ustar", 6);
+  memcpy(b + 263, "00", 2);
+  /* uname/gname stay empty: numeric owners only. */
+  put_octal(b + 329, 8, h->major);
+  put_octal(b + 337, 8, h->minor);
+}
+
+static void checksum(unsigned char blk[512])
+{
+  memset(blk + 148, ' ', 8);
+  unsigned sum = 0;
+  for (int i = 0; i < 512; i++)
+    sum += blk[i];
+  char tmp[8];
+  snprintf(tmp, sizeof(tmp), "%06o", sum);
+  memcpy(blk + 148, tmp, 7); /* 6 digits + NUL, then the space stays */
+}
+
+static int write_header(tw_t *w, hdr_t *h, pyoci_error_t **err)
+{
+  if (h->major > 07777777 || h->minor > 07777777)
+    return pyoci_error_set(err, 0, "tar '%s': device number %u:%u too large", h->name, h->major, h->minor);
+  cleanup_strbuf strbuf_t pax = STRBUF_INIT;
+  bool need = false;
+  unsigned char blk[512];
+  /* PAX records in a fixed order (keys sorted, xattrs last and sorted). */
+  fill_ustar(blk, h, h->name, &need);
+  if (need || strlen(h->name) > 100 || (h->link && strlen(h->link) > 100) || h->xattrs.len > 0) {
+    if (h->gid > 07777777)
+      pax_record_u(&pax, "gid", h->gid);
+    if (h->link && strlen(h->link) > 100)
+      pax_record(&pax, "linkpath", h->link, strlen(h->link));
+    if (h->mtime < 0 || (uint64_t)h->mtime > 077777777777ULL) {
+      char tmp[32];
+      int n = snprintf(tmp, sizeof(tmp), "%" PRId64, h->mtime);
+      pax_record(&pax, "mtime", tmp, (size_t)n);
+    }
+    if (strlen(h->name) > 100)
+      pax_record(&pax, "path", h->name, strlen(h->name));
+    if (h->size > 077777777777ULL)
+      pax_record_u(&pax, "size", h->size);
+    if (h->uid > 07777777)
+      pax_record_u(&pax, "uid", h->uid);
+    strbuf_add(&pax, h->xattrs.buf ? h->xattrs.buf : "", h->xattrs.len);
+
+    /* The extended header's own name: DIR/PaxHeaders.0/BASE, like Go. */
+    cleanup_strbuf strbuf_t pname = STRBUF_INIT;
+    size_t nl = strlen(h->name);
+    size_t end = nl;
+    while (end > 0 && h->name[end - 1] == '/')
+      end--;
+    size_t slash = end;
+    while (slash > 0 && h->name[slash - 1] != '/')
+      slash--;
+    strbuf_add(&pname, h->name, slash);
+    strbuf_addstr(&pname, "PaxHeaders.0/");
+    strbuf_add(&pname, h->name + slash, end - slash);
+    if (pname.len > 100)
+      pname.len = 100;
+    pname.buf[pname.len] = '\0';
+    hdr_t ph = {.name = pname.buf, .type = 'x', .mode = 0644, .size = pax.len};
+    unsigned char pblk[512];
+    bool dummy = false;
+    fill_ustar(pblk, &ph, ph.name, &dummy);
+    checksum(pblk);
+    if (tw_put(w, pblk, 512, err) < 0 || tw_put(w, pax.buf, pax.len, err) < 0 || tw_pad(w, pax.len, err) < 0)
+      return -1;
+  }
+  checksum(blk);
+  return tw_put(w, blk, 512, err);
+}
+
+/* ---- xattrs ---- */
+
+static bool skip_xattr(const tw_t *w, const char *name)
+{
+  /* Host SELinux labels are not image content. */
+  if (strcmp(name, "security.selinux") == 0)
+    return true;
+  if (w->o->overlay_whiteouts &&
+      (strncmp(name, "trusted.overlay.", 16) == 0 || strncmp(name, "user.overlay.", 13) == 0))
+    return true;
+  return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Read the xattrs of procpath (an lgetxattr-able path) as PAX records. */
+static int collect_xattrs(tw_t *w, const char *procpath, const char *tarname, strbuf_t *out, pyoci_error_t **err)
+{
+  ssize_t n = llistxattr(procpath, NULL, 0);
+  if (n < 0) {
+    if (errno == ENOTSUP || errno == ENOENT)
+      return 0;
+    return pyoci_error_set(err, errno, "tar: list xattrs of '%s'", tarname);
+  }
+  if (n == 0)
+    return 0;
+  cleanup_free char *list = malloc((size_t)n + 1);
+  if (list == NULL)
+    return pyoci_error_set(err, ENOMEM, "tar: xattrs of '%s'", tarname);
+  n = llistxattr(procpath, list, (size_t)n);
+  if (n < 0)
+    return pyoci_error_set(err, errno, "tar: list xattrs of '%s'", tarname);
+  list[n] = '\0';
+  size_t count = 0;
+  for (ssize_t i = 0; i < n; i += (ssize_t)strlen(list + i) + 1)
+    count++;
+  cleanup_free char **names = calloc(count + 1, sizeof(char *));
+  if (names == NULL)
+    return pyoci_error_set(err, ENOMEM, "tar: xattrs of '%s'", tarname);
+  size_t k = 0;
+  for (ssize_t i = 0; i < n; i += (ssize_t)strlen(list + i) + 1)
+    names[k++] = list + i;
+  qsort(names, count, sizeof(char *), cmp_str);
+  cleanup_free char *val = malloc(MAX_XATTR_VALUE);
+  if (val == NULL)
+    return pyoci_error_set(err, ENOMEM, "tar: xattrs of '%s'", tarname);
+  for (size_t i = 0; i < count; i++) {
+    if (names[i][0] == '\0' || skip_xattr(w, names[i]))
+      continue;
+    ssize_t vl = lgetxattr(procpath, names[i], val, MAX_XATTR_VALUE);
+    if (vl < 0) {
+      if (errno == ENODATA)
+        continue;
+      return pyoci_error_set(err, errno, "tar: read xattr '%s' of '%s'", names[i], tarname);
+    }
+    cleanup_free char *key = NULL;
+    if (asprintf(&key, "SCHILY.xattr.%s", names[i]) < 0)
+      return pyoci_error_set(err, ENOMEM, "tar: xattrs of '%s'", tarname);
+    pax_record(out, key, val, (size_t)vl);
+  }
+  return 0;
+}
+
+static bool is_opaque_dir(const char *procpath)
+{
+  char v[4];
+  ssize_t n = lgetxattr(procpath, "trusted.overlay.opaque", v, sizeof(v));
+  if (n < 0)
+    n = lgetxattr(procpath, "user.overlay.opaque", v, sizeof(v));
+  return n == 1 && v[0] == 'y';
+}
+
+/* ---- walking ---- */
+
+static int cmp_dent(const void *a, const void *b)
+{
+  return strcmp(((const dent_t *)a)->key, ((const dent_t *)b)->key);
+}
+
+static void free_dents(dent_t *d, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    free(d[i].name);
+    free(d[i].key);
+  }
+  free(d);
+}
+
+static int list_dir(tw_t *w, int dfd, const char *prefix, dent_t **out, size_t *nout, pyoci_error_t **err)
+{
+  int fd2 = dup(dfd);
+  if (fd2 < 0)
+    return pyoci_error_set(err, errno, "tar: dup");
+  DIR *d = fdopendir(fd2);
+  if (d == NULL) {
+    close(fd2);
+    return pyoci_error_set(err, errno, "tar: opendir '%s'", *prefix ? prefix : ".");
+  }
+  dent_t *v = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *de;
+  int r = 0;
+  errno = 0;
+  while ((de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 64;
+      dent_t *nv = realloc(v, cap * sizeof(*v));
+      if (nv == NULL) {
+        r = pyoci_error_set(err, ENOMEM, "tar: list '%s'", prefix);
+        break;
+      }
+      v = nv;
+    }
+    dent_t *e = &v[n];
+    memset(e, 0, sizeof(*e));
+    if (fstatat(dfd, de->d_name, &e->st, AT_SYMLINK_NOFOLLOW) < 0) {
+      r = pyoci_error_set(err, errno, "tar: stat '%s%s'", prefix, de->d_name);
+      break;
+    }
+    if (S_ISSOCK(e->st.st_mode))
+      continue; /* sockets cannot be archived */
+    e->name = strdup(de->d_name);
+    e->whiteout = w->o->overlay_whiteouts && S_ISCHR(e->st.st_mode) && e->st.st_rdev == 0;
+    if (e->whiteout)
+      r = asprintf(&e->key, ".wh.%s", de->d_name);
+    else
+      r = asprintf(&e->key, "%s%s", de->d_name, S_ISDIR(e->st.st_mode) ? "/" : "");
+    n++;
+    if (r < 0 || e->name == NULL) {
+      r = pyoci_error_set(err, ENOMEM, "tar: list '%s'", prefix);
+      break;
+    }
+    r = 0;
+    errno = 0;
+  }
+  if (r == 0 && de == NULL && errno != 0)
+    r = pyoci_error_set(err, errno, "tar: read directory '%s'", *prefix ? prefix : ".");
+  closedir(d);
+  if (r < 0) {
+    free_dents(v, n);
+    return -1;
+  }
+  if (n > 1)
+    qsort(v, n, sizeof(*v), cmp_dent);
+  *out = v;
+  *nout = n;
+  return 0;
+}
+
+static int64_t clamp_mtime(const tw_t *w, const struct stat *st)
+{
+  int64_t m = (int64_t)st->st_mtim.tv_sec;
+  if (w->o->source_date_epoch >= 0 && m > w->o->source_date_epoch)
+    m = w->o->source_date_epoch;
+  return m;
+}
+
+static int write_file_data(tw_t *w, int dfd, const dent_t *e, const char *tarname, pyoci_error_t **err)
+{
+  cleanup_close int fd = openat(dfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return pyoci_error_set(err, errno, "tar: open '%s'", tarname);
+  uint64_t left = (uint64_t)e->st.st_size;
+  while (left > 0) {
+    if (w->len == OUTBUF_SIZE && tw_flush(w, err) < 0)
+      return -1;
+    size_t room = OUTBUF_SIZE - w->len;
+    if (room > left)
+      room = (size_t)left;
+    ssize_t n = read(fd, w->buf + w->len, room);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return pyoci_error_set(err, errno, "tar: read '%s'", tarname);
+    if (n == 0)
+      return pyoci_error_set(err, 0, "tar: '%s' shrank while being archived", tarname);
+    w->len += (size_t)n;
+    left -= (uint64_t)n;
+  }
+  return tw_pad(w, (uint64_t)e->st.st_size, err);
+}
+
+static int walk(tw_t *w, int dfd, const char *prefix, pyoci_error_t **err);
+
+static int write_entry(tw_t *w, int dfd, const char *prefix, const dent_t *e, pyoci_error_t **err)
+{
+  cleanup_free char *tarname = NULL;
+  if (asprintf(&tarname, "%s%s", prefix, e->key) < 0)
+    return pyoci_error_set(err, ENOMEM, "tar");
+  char procpath[64];
+  snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d/", dfd);
+  cleanup_free char *xpath = pyoci_path_join(procpath, e->name);
+  const struct stat *st = &e->st;
+  hdr_t h = {.name = tarname, .mode = st->st_mode & 07777, .uid = st->st_uid, .gid = st->st_gid,
+             .mtime = clamp_mtime(w, st), .xattrs = STRBUF_INIT};
+  cleanup_strbuf strbuf_t xattrs = STRBUF_INIT;
+  cleanup_free char *target = NULL;
+
+  if (e->whiteout) {
+    /* overlay whiteout (0/0 char dev) -> empty ".wh.NAME", as Docker does */
+    h.type = '0';
+    h.mode = 0600;
+    return write_header(w, &h, err);
+  }
+  /* A second path to an inode already written becomes a hard link. */
+  if (!S_ISDIR(st->st_mode) && st->st_nlink > 1) {
+    char key[64];
+    snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)st->st_dev, (uintmax_t)st->st_ino);
+    const char *first = pyoci_strmap_get(&w->inodes, key);
+    if (first != NULL) {
+      h.type = '1';
+      h.link = first;
+      return write_header(w, &h, err);
+    }
+    pyoci_strmap_put(&w->inodes, key, tarname);
+  }
+  if (collect_xattrs(w, xpath, tarname, &xattrs, err) < 0)
+    return -1;
+  h.xattrs = xattrs;
+  if (S_ISREG(st->st_mode)) {
+    h.type = '0';
+    h.size = (uint64_t)st->st_size;
+    if (write_header(w, &h, err) < 0)
+      return -1;
+    return write_file_data(w, dfd, e, tarname, err);
+  }
+  if (S_ISLNK(st->st_mode)) {
+    size_t cap = (size_t)st->st_size + 1;
+    if (cap < 256)
+      cap = 256;
+    target = malloc(cap + 1);
+    if (target == NULL)
+      return pyoci_error_set(err, ENOMEM, "tar: readlink '%s'", tarname);
+    ssize_t n = readlinkat(dfd, e->name, target, cap);
+    if (n < 0 || (size_t)n >= cap)
+      return pyoci_error_set(err, n < 0 ? errno : 0, "tar: readlink '%s'%s", tarname, n < 0 ? "" : ": changed");
+    target[n] = '\0';
+    h.type = '2';
+    h.link = target;
+    return write_header(w, &h, err);
+  }
+  if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+    h.type = S_ISCHR(st->st_mode) ? '3' : '4';
+    h.major = major(st->st_rdev);
+    h.minor = minor(st->st_rdev);
+    return write_header(w, &h, err);
+  }
+  if (S_ISFIFO(st->st_mode)) {
+    h.type = '6';
+    return write_header(w, &h, err);
+  }
+  if (!S_ISDIR(st->st_mode))
+    return 0;
+  h.type = '5';
+  if (write_header(w, &h, err) < 0)
+    return -1;
+  cleanup_close int sub = openat(dfd, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (sub < 0)
+    return pyoci_error_set(err, errno, "tar: open '%s'", tarname);
+  if (w->o->overlay_whiteouts && is_opaque_dir(xpath)) {
+    /* Opaque overlay dir: the marker comes right after the directory. */
+    cleanup_free char *opq = NULL;
+    if (asprintf(&opq, "%s.wh..wh..opq", tarname) < 0)
+      return pyoci_error_set(err, ENOMEM, "tar");
+    hdr_t oh = {.name = opq, .type = '0', .mode = h.mode & 0777, .uid = h.uid, .gid = h.gid, .mtime = h.mtime};
+    if (write_header(w, &oh, err) < 0)
+      return -1;
+  }
+  return walk(w, sub, tarname, err);
+}
+
+static int walk(tw_t *w, int dfd, const char *prefix, pyoci_error_t **err)
+{
+  dent_t *v = NULL;
+  size_t n = 0;
+  if (list_dir(w, dfd, prefix, &v, &n, err) < 0)
+    return -1;
+  int r = 0;
+  for (size_t i = 0; i < n && r == 0; i++)
+    r = write_entry(w, dfd, prefix, &v[i], err);
+  free_dents(v, n);
+  return r;
+}
+
+void pyoci_layer_opts_init(pyoci_layer_opts_t *o)
+{
+  memset(o, 0, sizeof(*o));
+  o->comp = PYOCI_COMP_GZIP;
+  o->source_date_epoch = -1;
+  const char *sde = getenv("SOURCE_DATE_EPOCH");
+  if (sde != NULL && *sde != '\0') {
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(sde, &end, 10);
+    if (errno == 0 && end != NULL && *end == '\0' && v >= 0)
+      o->source_date_epoch = v;
+  }
+}
+
+int pyoci_tar_dir(const char *dir, const pyoci_layer_opts_t *opts, pyoci_sink_fn sink, void *ctx,
+                  pyoci_error_t **err)
+{
+  pyoci_layer_opts_t defaults;
+  if (opts == NULL) {
+    pyoci_layer_opts_init(&defaults);
+    opts = &defaults;
+  }
+  cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return pyoci_error_set(err, errno, "open '%s'", dir);
+  tw_t w = {.o = opts, .sink = sink, .ctx = ctx};
+  w.buf = malloc(OUTBUF_SIZE);
+  if (w.buf == NULL)
+    return pyoci_error_set(err, ENOMEM, "tar '%s'", dir);
+  static const unsigned char zeros[1024];
+  int r = walk(&w, fd, "", err);
+  if (r == 0)
+    r = tw_put(&w, zeros, sizeof(zeros), err);
+  if (r == 0)
+    r = tw_flush(&w, err);
+  free(w.buf);
+  pyoci_strmap_clear(&w.inodes);
+  if (r < 0)
+    return pyoci_error_prefix(err, "tar '%s'", dir);
+  return 0;
+}

@@ -1,0 +1,482 @@
+/* The store directory itself: opening (and creating) the OCI layout, the
+ * lifetime lock, scratch space under tmp/, and blobs — read, verified, and
+ * written through a streaming writer that makes a blob visible under
+ * blobs/sha256/ only once it is complete, verified and fsynced.
+ * index.json lives in store_index.c, gc in store_gc.c, fsck in store_fsck.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/json.h"
+#include "../util/log.h"
+#include "store_internal.h"
+
+#define OCI_LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
+#define EMPTY_INDEX_JSON                                                                                    \
+  "{\"manifests\":[],\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"schemaVersion\":2}"
+
+char *pyoci_store_default_path(void)
+{
+  const char *e = getenv("PYOCI_STORE");
+  char *out = NULL;
+  if (e != NULL && *e != '\0')
+    return strdup(e);
+  e = getenv("XDG_DATA_HOME");
+  if (e != NULL && *e == '/') {
+    if (asprintf(&out, "%s/pyoci", e) < 0)
+      return NULL;
+    return out;
+  }
+  e = getenv("HOME");
+  if (e == NULL || *e == '\0')
+    e = "/";
+  if (asprintf(&out, "%s/.local/share/pyoci", e) < 0)
+    return NULL;
+  return out;
+}
+
+const char *pyoci_store_path(const pyoci_store_t *s)
+{
+  return s->path;
+}
+
+static int check_layout_file(pyoci_store_t *s, pyoci_error_t **err)
+{
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  cleanup_error pyoci_error_t *rerr = NULL;
+  if (pyoci_read_file_at(s->dir_fd, "oci-layout", 4096, &buf, &len, &rerr) < 0) {
+    if (rerr->code != PYOCI_E_NOT_FOUND)
+      return pyoci_error_set_code(err, rerr->code, 0, "store '%s': %s", s->path, rerr->msg);
+    cleanup_free char *p = pyoci_path_join(s->path, "oci-layout");
+    return pyoci_write_file_atomic(p, OCI_LAYOUT_JSON, strlen(OCI_LAYOUT_JSON), 0644, err);
+  }
+  cleanup_free char *what = pyoci_path_join(s->path, "oci-layout");
+  cleanup_json json_t *j = pyoci_json_parse_object(buf, len, what, err);
+  if (j == NULL)
+    return -1;
+  const char *v = pyoci_json_str(j, "imageLayoutVersion");
+  if (v == NULL || strncmp(v, "1.", 2) != 0)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "'%s': not an OCI image layout version 1 (imageLayoutVersion %s)",
+                                what, v ? v : "missing");
+  return 0;
+}
+
+int pyoci_store_lock_index(pyoci_store_t *s, pyoci_error_t **err)
+{
+  int fd = openat(s->dir_fd, "index.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return pyoci_error_set(err, errno, "open '%s/index.lock'", s->path);
+  while (flock(fd, LOCK_EX) < 0) {
+    if (errno == EINTR)
+      continue;
+    int e = errno;
+    close(fd);
+    return pyoci_error_set(err, e, "lock '%s/index.lock'", s->path);
+  }
+  return fd;
+}
+
+static int ensure_index(pyoci_store_t *s, pyoci_error_t **err)
+{
+  struct stat st;
+  if (fstatat(s->dir_fd, "index.json", &st, 0) == 0)
+    return 0;
+  cleanup_close int lock = pyoci_store_lock_index(s, err);
+  if (lock < 0)
+    return -1;
+  if (fstatat(s->dir_fd, "index.json", &st, 0) == 0)
+    return 0;
+  cleanup_free char *p = pyoci_path_join(s->path, "index.json");
+  return pyoci_write_file_atomic(p, EMPTY_INDEX_JSON, strlen(EMPTY_INDEX_JSON), 0644, err);
+}
+
+static int open_dir_at(int dirfd, const char *name, const char *store, pyoci_error_t **err)
+{
+  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return pyoci_error_set(err, errno, "open '%s/%s'", store, name);
+  return fd;
+}
+
+int pyoci_store_open(const char *path, pyoci_store_t **out, pyoci_error_t **err)
+{
+  cleanup_free char *p = path ? strdup(path) : pyoci_store_default_path();
+  if (p == NULL || *p == '\0')
+    return pyoci_error_set(err, 0, "cannot determine the store path (set PYOCI_STORE or HOME)");
+  cleanup_free char *blobs = pyoci_path_join(p, "blobs/sha256");
+  cleanup_free char *tmp = pyoci_path_join(p, "tmp");
+  if (pyoci_mkdir_p(blobs, 0755, err) < 0 || pyoci_mkdir_p(tmp, 0755, err) < 0)
+    return pyoci_error_prefix(err, "open store '%s'", p);
+
+  pyoci_store_t *s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    return pyoci_error_set(err, ENOMEM, "open store");
+  s->path = steal_pointer(&p);
+  s->lock_fd = s->tmp_fd = s->blobs_fd = -1;
+  s->dir_fd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s->dir_fd < 0) {
+    pyoci_error_set(err, errno, "open store '%s'", s->path);
+    goto fail;
+  }
+  if ((s->tmp_fd = open_dir_at(s->dir_fd, "tmp", s->path, err)) < 0 ||
+      (s->blobs_fd = open_dir_at(s->dir_fd, "blobs/sha256", s->path, err)) < 0)
+    goto fail;
+  s->lock_fd = openat(s->dir_fd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (s->lock_fd < 0) {
+    pyoci_error_set(err, errno, "open '%s/.lock'", s->path);
+    goto fail;
+  }
+  if (flock(s->lock_fd, LOCK_SH | LOCK_NB) < 0) {
+    /* Someone is collecting garbage; wait for them. */
+    pyoci_log(PYOCI_LOG_INFO, "waiting for another pyoci process to finish with the store");
+    while (flock(s->lock_fd, LOCK_SH) < 0) {
+      if (errno != EINTR) {
+        pyoci_error_set(err, errno, "lock '%s/.lock'", s->path);
+        goto fail;
+      }
+    }
+  }
+  if (check_layout_file(s, err) < 0 || ensure_index(s, err) < 0)
+    goto fail;
+  *out = s;
+  return 0;
+fail:
+  pyoci_store_close(s);
+  return -1;
+}
+
+void pyoci_store_close(pyoci_store_t *s)
+{
+  if (s == NULL)
+    return;
+  if (s->lock_fd >= 0)
+    close(s->lock_fd);
+  if (s->tmp_fd >= 0)
+    close(s->tmp_fd);
+  if (s->blobs_fd >= 0)
+    close(s->blobs_fd);
+  if (s->dir_fd >= 0)
+    close(s->dir_fd);
+  for (size_t i = 0; i < s->n_tmp_in_use; i++)
+    free(s->tmp_in_use[i]);
+  free(s->tmp_in_use);
+  free(s->path);
+  free(s);
+}
+
+/* ---- tmp/ bookkeeping ---- */
+
+void pyoci_store_tmp_claim(pyoci_store_t *s, const char *name)
+{
+  char **v = realloc(s->tmp_in_use, (s->n_tmp_in_use + 1) * sizeof(*v));
+  if (v == NULL)
+    abort();
+  s->tmp_in_use = v;
+  if ((v[s->n_tmp_in_use] = strdup(name)) == NULL)
+    abort();
+  s->n_tmp_in_use++;
+}
+
+void pyoci_store_tmp_release(pyoci_store_t *s, const char *name)
+{
+  for (size_t i = 0; i < s->n_tmp_in_use; i++) {
+    if (strcmp(s->tmp_in_use[i], name) != 0)
+      continue;
+    free(s->tmp_in_use[i]);
+    s->tmp_in_use[i] = s->tmp_in_use[--s->n_tmp_in_use];
+    return;
+  }
+}
+
+bool pyoci_store_tmp_claimed(const pyoci_store_t *s, const char *name)
+{
+  for (size_t i = 0; i < s->n_tmp_in_use; i++)
+    if (strcmp(s->tmp_in_use[i], name) == 0)
+      return true;
+  return false;
+}
+
+int pyoci_store_mkdtemp(pyoci_store_t *s, const char *prefix, char **out, pyoci_error_t **err)
+{
+  cleanup_free char *tmp = pyoci_path_join(s->path, "tmp");
+  char *dir = NULL;
+  if (pyoci_mkdtemp(tmp, prefix ? prefix : "work-", &dir, err) < 0)
+    return -1;
+  const char *base = strrchr(dir, '/');
+  pyoci_store_tmp_claim(s, base ? base + 1 : dir);
+  *out = dir;
+  return 0;
+}
+
+/* ---- blobs ---- */
+
+char *pyoci_store_blob_path(pyoci_store_t *s, const char *digest)
+{
+  if (!pyoci_digest_valid(digest))
+    return NULL; /* never build a path from an unchecked string */
+  char *p = NULL;
+  if (asprintf(&p, "%s/blobs/sha256/%s", s->path, digest + 7) < 0)
+    abort();
+  return p;
+}
+
+bool pyoci_store_has_blob(pyoci_store_t *s, const char *digest)
+{
+  struct stat st;
+  return pyoci_digest_valid(digest) && fstatat(s->blobs_fd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+         S_ISREG(st.st_mode);
+}
+
+int pyoci_store_open_blob(pyoci_store_t *s, const char *digest, int *fd_out, int64_t *size_out,
+                          pyoci_error_t **err)
+{
+  if (!pyoci_digest_valid(digest))
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "invalid digest '%s'", digest ? digest : "");
+  cleanup_close int fd = openat(s->blobs_fd, digest + 7, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return pyoci_error_set_code(err, errno == ENOENT ? PYOCI_E_NOT_FOUND : 0, errno, "open blob %s in '%s'",
+                                digest, s->path);
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return pyoci_error_set(err, errno, "stat blob %s", digest);
+  if (!S_ISREG(st.st_mode))
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "blob %s in '%s' is not a regular file", digest, s->path);
+  if (size_out)
+    *size_out = st.st_size;
+  *fd_out = steal_fd(&fd);
+  return 0;
+}
+
+int pyoci_store_read_blob(pyoci_store_t *s, const char *digest, size_t max, char **buf, size_t *len,
+                          pyoci_error_t **err)
+{
+  cleanup_close int fd = -1;
+  int64_t size = 0;
+  if (pyoci_store_open_blob(s, digest, &fd, &size, err) < 0)
+    return -1;
+  if ((uint64_t)size > max)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "blob %s: %lld bytes is over the limit of %zu", digest,
+                                (long long)size, max);
+  cleanup_free char *data = NULL;
+  size_t n = 0;
+  if (pyoci_read_fd(fd, digest, max, &data, &n, err) < 0)
+    return -1;
+  char actual[PYOCI_DIGEST_LEN];
+  pyoci_sha256_buf(data, n, actual);
+  if (strcmp(actual, digest) != 0)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "blob %s in '%s' is corrupt: its content hashes to %s",
+                                digest, s->path, actual);
+  *buf = steal_pointer(&data);
+  if (len)
+    *len = n;
+  return 0;
+}
+
+struct pyoci_blob_writer {
+  pyoci_store_t *s;
+  int fd;
+  char name[64]; /* name under tmp/, "" for an O_TMPFILE file */
+  pyoci_sha256_t *h;
+  int64_t size;
+};
+
+static unsigned writer_counter;
+
+static int writer_open_named(pyoci_blob_writer_t *w, pyoci_error_t **err)
+{
+  for (int attempt = 0; attempt < 100; attempt++) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(w->name, sizeof(w->name), "blob-%d-%u-%lx", (int)getpid(), __atomic_add_fetch(&writer_counter, 1, __ATOMIC_RELAXED),
+             (unsigned long)ts.tv_nsec);
+    w->fd = openat(w->s->tmp_fd, w->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (w->fd >= 0) {
+      pyoci_store_tmp_claim(w->s, w->name);
+      return 0;
+    }
+    if (errno != EEXIST)
+      return pyoci_error_set(err, errno, "create '%s/tmp/%s'", w->s->path, w->name);
+  }
+  return pyoci_error_set(err, EEXIST, "create a temporary blob in '%s/tmp'", w->s->path);
+}
+
+int pyoci_blob_writer_new(pyoci_store_t *s, pyoci_blob_writer_t **out, pyoci_error_t **err)
+{
+  pyoci_blob_writer_t *w = calloc(1, sizeof(*w));
+  if (w == NULL)
+    return pyoci_error_set(err, ENOMEM, "blob writer");
+  w->s = s;
+  /* An unnamed file vanishes by itself if we are killed; it needs /proc to
+   * be given a name later. */
+  w->fd = -1;
+  /* PYOCI_TEST_NAMED_TMP: tests exercise the named-file path with it. */
+  if (access("/proc/self/fd", F_OK) == 0 && getenv("PYOCI_TEST_NAMED_TMP") == NULL)
+    w->fd = openat(s->tmp_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  if (w->fd < 0 && writer_open_named(w, err) < 0) {
+    free(w);
+    return -1;
+  }
+  w->h = pyoci_sha256_new();
+  *out = w;
+  return 0;
+}
+
+int pyoci_blob_writer_write(pyoci_blob_writer_t *w, const void *buf, size_t len, pyoci_error_t **err)
+{
+  if (pyoci_write_all(w->fd, buf, len, "blob in store tmp/", err) < 0)
+    return -1;
+  pyoci_sha256_update(w->h, buf, len);
+  w->size += (int64_t)len;
+  return 0;
+}
+
+int pyoci_blob_writer_sink(void *w, const void *buf, size_t len, pyoci_error_t **err)
+{
+  return pyoci_blob_writer_write(w, buf, len, err);
+}
+
+void pyoci_blob_writer_abort(pyoci_blob_writer_t *w)
+{
+  if (w == NULL)
+    return;
+  if (w->fd >= 0)
+    close(w->fd);
+  if (w->name[0] != '\0') {
+    unlinkat(w->s->tmp_fd, w->name, 0);
+    pyoci_store_tmp_release(w->s, w->name);
+  }
+  pyoci_sha256_free(w->h);
+  free(w);
+}
+
+/* Put the finished file in place as blobs/sha256/<hex>. */
+static int writer_publish(pyoci_blob_writer_t *w, const char *hex, pyoci_error_t **err)
+{
+  if (w->name[0] == '\0') {
+    char proc[64];
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
+    if (linkat(AT_FDCWD, proc, w->s->blobs_fd, hex, AT_SYMLINK_FOLLOW) == 0)
+      return 0;
+    if (errno != EEXIST)
+      return pyoci_error_set(err, errno, "link blob sha256:%s into '%s'", hex, w->s->path);
+    /* A damaged copy is in the way: give ours a name, then replace it. */
+    for (int attempt = 0; attempt < 100; attempt++) {
+      snprintf(w->name, sizeof(w->name), "blob-%d-%u", (int)getpid(), __atomic_add_fetch(&writer_counter, 1, __ATOMIC_RELAXED));
+      if (linkat(AT_FDCWD, proc, w->s->tmp_fd, w->name, AT_SYMLINK_FOLLOW) == 0)
+        break;
+      w->name[0] = '\0';
+      if (errno != EEXIST)
+        return pyoci_error_set(err, errno, "link blob sha256:%s into '%s/tmp'", hex, w->s->path);
+    }
+    if (w->name[0] == '\0')
+      return pyoci_error_set(err, EEXIST, "link blob sha256:%s into '%s/tmp'", hex, w->s->path);
+    pyoci_store_tmp_claim(w->s, w->name);
+  }
+  if (renameat(w->s->tmp_fd, w->name, w->s->blobs_fd, hex) < 0)
+    return pyoci_error_set(err, errno, "rename blob sha256:%s into '%s'", hex, w->s->path);
+  pyoci_store_tmp_release(w->s, w->name);
+  w->name[0] = '\0';
+  return 0;
+}
+
+int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest,
+                             char digest_out[PYOCI_DIGEST_LEN], int64_t *size_out, pyoci_error_t **err)
+{
+  char digest[PYOCI_DIGEST_LEN];
+  pyoci_sha256_final(w->h, digest);
+  w->h = NULL;
+  int ret = -1;
+  if (expected_digest != NULL && strcmp(expected_digest, digest) != 0) {
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "digest mismatch: expected %s, got %s (%lld bytes)",
+                         expected_digest, digest, (long long)w->size);
+    goto out;
+  }
+  if (fsync(w->fd) < 0) {
+    pyoci_error_set(err, errno, "fsync blob %s", digest);
+    goto out;
+  }
+  struct stat st;
+  if (fstatat(w->s->blobs_fd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+      st.st_size == w->size) {
+    ret = 0; /* already there (same digest, same size): keep the old one */
+    goto out;
+  }
+  if (writer_publish(w, digest + 7, err) < 0)
+    goto out;
+  if (fsync(w->s->blobs_fd) < 0 && errno != EINVAL) {
+    pyoci_error_set(err, errno, "fsync '%s/blobs/sha256'", w->s->path);
+    goto out;
+  }
+  ret = 0;
+out:
+  if (ret == 0) {
+    if (digest_out)
+      memcpy(digest_out, digest, PYOCI_DIGEST_LEN);
+    if (size_out)
+      *size_out = w->size;
+  }
+  pyoci_blob_writer_abort(w);
+  return ret;
+}
+
+int pyoci_store_put_blob(pyoci_store_t *s, const void *buf, size_t len, char digest_out[PYOCI_DIGEST_LEN],
+                         pyoci_error_t **err)
+{
+  pyoci_blob_writer_t *w = NULL;
+  if (pyoci_blob_writer_new(s, &w, err) < 0)
+    return -1;
+  if (pyoci_blob_writer_write(w, buf, len, err) < 0) {
+    pyoci_blob_writer_abort(w);
+    return -1;
+  }
+  return pyoci_blob_writer_commit(w, NULL, digest_out, NULL, err);
+}
+
+/* ---- digest sets ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void pyoci_digest_set_add(pyoci_digest_set_t *set, const char *d)
+{
+  if (set->n == set->cap) {
+    set->cap = set->cap ? set->cap * 2 : 64;
+    char **v = realloc(set->v, set->cap * sizeof(*v));
+    if (v == NULL)
+      abort();
+    set->v = v;
+  }
+  if ((set->v[set->n++] = strdup(d)) == NULL)
+    abort();
+  set->sorted = false;
+}
+
+bool pyoci_digest_set_has(pyoci_digest_set_t *set, const char *d)
+{
+  if (set->n == 0)
+    return false;
+  if (!set->sorted) {
+    qsort(set->v, set->n, sizeof(*set->v), cmp_str);
+    set->sorted = true;
+  }
+  return bsearch(&d, set->v, set->n, sizeof(*set->v), cmp_str) != NULL;
+}
+
+void pyoci_digest_set_free(pyoci_digest_set_t *set)
+{
+  for (size_t i = 0; i < set->n; i++)
+    free(set->v[i]);
+  free(set->v);
+  memset(set, 0, sizeof(*set));
+}

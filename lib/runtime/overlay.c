@@ -1,0 +1,121 @@
+/* Overlay mounts for RUN steps.  Lower directories are passed relative to
+ * their common parent (after a chdir) so that dozens of layers fit in the
+ * one page the kernel allows for mount options. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/strbuf.h"
+#include "runtime.h"
+
+/* Parent directory shared by every lower, or NULL. */
+static char *common_parent(const char *const *lowers, size_t n)
+{
+  if (n == 0)
+    return NULL;
+  cleanup_free char *first = strdup(lowers[0]);
+  char *parent = strdup(dirname(first));
+  for (size_t i = 1; i < n; i++) {
+    cleanup_free char *c = strdup(lowers[i]);
+    if (strcmp(dirname(c), parent) != 0) {
+      free(parent);
+      return NULL;
+    }
+  }
+  return parent;
+}
+
+int pyoci_overlay_mount(const char *const *lowers, size_t n_lowers, const char *upper, const char *work,
+                        const char *merged, pyoci_error_t **err)
+{
+  cleanup_free char *empty = NULL;
+  const char *only_empty[1];
+  if (n_lowers == 0) {
+    /* overlay needs a lower dir: give it an empty one beside work. */
+    cleanup_free char *w = strdup(work);
+    empty = pyoci_path_join(dirname(w), "empty-lower");
+    if (pyoci_mkdir_p(empty, 0755, err) < 0)
+      return -1;
+    only_empty[0] = empty;
+    lowers = only_empty;
+    n_lowers = 1;
+  }
+  cleanup_free char *parent = common_parent(lowers, n_lowers);
+  strbuf_t opts = STRBUF_INIT;
+  strbuf_addstr(&opts, "lowerdir=");
+  for (size_t i = 0; i < n_lowers; i++) {
+    const char *l = lowers[i];
+    if (parent)
+      l += strlen(parent) + 1;
+    strbuf_addf(&opts, "%s%s", i ? ":" : "", l);
+  }
+  strbuf_addf(&opts, ",upperdir=%s,workdir=%s", upper, work);
+  if (opts.len >= 4000) {
+    strbuf_release(&opts);
+    return pyoci_error_set(err, 0, "mount overlay on '%s': %zu layers do not fit in the mount options", merged,
+                           n_lowers);
+  }
+  cleanup_close int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (parent && chdir(parent) < 0) {
+    strbuf_release(&opts);
+    return pyoci_error_set(err, errno, "chdir '%s'", parent);
+  }
+  int rc = mount("overlay", merged, "overlay", 0, opts.buf);
+  int saved = errno;
+  if (parent && cwd >= 0 && fchdir(cwd) < 0) {
+    /* Nothing sensible to do: we keep going from wherever we are. */
+  }
+  strbuf_release(&opts);
+  if (rc < 0)
+    return pyoci_error_set(err, saved, "mount overlay on '%s'%s", merged,
+                           saved == EPERM ? " (pyoci build needs root for RUN steps)" : "");
+  return 0;
+}
+
+int pyoci_overlay_umount(const char *merged, pyoci_error_t **err)
+{
+  if (umount2(merged, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+    return pyoci_error_set(err, errno, "umount '%s'", merged);
+  return 0;
+}
+
+static bool exists_in_lowers(const char *rel, const char *const *lowers, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    cleanup_free char *p = pyoci_path_join(lowers[i], rel);
+    struct stat st;
+    if (lstat(p, &st) == 0)
+      return !(S_ISCHR(st.st_mode) && st.st_rdev == 0); /* a whiteout hides it */
+  }
+  return false;
+}
+
+int pyoci_overlay_clean_mountpoints(const char *upper, const char *const *lowers, size_t n_lowers,
+                                    pyoci_error_t **err)
+{
+  /* Deepest first, so a created "dev" is empty once "dev/pts" is gone. */
+  static const char *const points[] = {"etc/resolv.conf", "etc/hosts", "dev/mqueue", "dev/shm", "dev/pts",
+                                       "dev", "proc", "sys", "etc", NULL};
+  for (const char *const *p = points; *p; p++) {
+    if (exists_in_lowers(*p, lowers, n_lowers))
+      continue;
+    cleanup_free char *full = pyoci_path_join(upper, *p);
+    struct stat st;
+    if (lstat(full, &st) < 0)
+      continue;
+    if (S_ISREG(st.st_mode) && st.st_size == 0)
+      unlink(full);
+    else if (S_ISDIR(st.st_mode))
+      rmdir(full); /* only succeeds when empty: the step's own files stay */
+  }
+  (void)err;
+  return 0;
+}

@@ -1,0 +1,220 @@
+/* runc bundles: config.json written from a pyoci_run_spec_t, then
+ * `runc run` with stdout/stderr captured line by line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/json.h"
+#include "../util/strbuf.h"
+#include "runtime.h"
+
+/* Docker's default capability set for containers and RUN steps. */
+static const char *const default_caps[] = {
+    "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",     "CAP_MKNOD",
+    "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",           "CAP_SETFCAP",    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE", NULL,
+};
+
+static const char *const masked_paths[] = {
+    "/proc/asound", "/proc/acpi",     "/proc/kcore",    "/proc/keys", "/proc/latency_stats",
+    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", NULL,
+};
+static const char *const readonly_paths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+
+const char *pyoci_runtime_binary(void)
+{
+  const char *r = getenv("PYOCI_RUNTIME");
+  return r && *r ? r : "runc";
+}
+
+static json_t *strv_json(const char *const *v)
+{
+  json_t *a = json_array();
+  for (; v && *v; v++)
+    json_array_append_new(a, json_string(*v));
+  return a;
+}
+
+static json_t *mount_json(const char *dest, const char *type, const char *source, const char *const *options)
+{
+  return json_pack("{s:s, s:s, s:s, s:o}", "destination", dest, "type", type, "source", source, "options",
+                   strv_json(options));
+}
+
+static json_t *mounts_json(bool bind_network_files)
+{
+  static const char *const proc_o[] = {"nosuid", "noexec", "nodev", NULL};
+  static const char *const dev_o[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
+  static const char *const pts_o[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL};
+  static const char *const shm_o[] = {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL};
+  static const char *const mq_o[] = {"nosuid", "noexec", "nodev", NULL};
+  static const char *const sys_o[] = {"nosuid", "noexec", "nodev", "ro", NULL};
+  static const char *const bind_o[] = {"rbind", "ro", NULL};
+  json_t *m = json_array();
+  json_array_append_new(m, mount_json("/proc", "proc", "proc", proc_o));
+  json_array_append_new(m, mount_json("/dev", "tmpfs", "tmpfs", dev_o));
+  json_array_append_new(m, mount_json("/dev/pts", "devpts", "devpts", pts_o));
+  json_array_append_new(m, mount_json("/dev/shm", "tmpfs", "shm", shm_o));
+  json_array_append_new(m, mount_json("/dev/mqueue", "mqueue", "mqueue", mq_o));
+  json_array_append_new(m, mount_json("/sys", "sysfs", "sysfs", sys_o));
+  if (bind_network_files) {
+    /* Name resolution inside RUN steps, as docker build gives it. */
+    if (access("/etc/resolv.conf", R_OK) == 0)
+      json_array_append_new(m, mount_json("/etc/resolv.conf", "bind", "/etc/resolv.conf", bind_o));
+    if (access("/etc/hosts", R_OK) == 0)
+      json_array_append_new(m, mount_json("/etc/hosts", "bind", "/etc/hosts", bind_o));
+  }
+  return m;
+}
+
+static json_t *process_json(const pyoci_run_spec_t *spec)
+{
+  json_t *gids = json_array();
+  for (size_t i = 0; i < spec->n_extra_gids; i++)
+    json_array_append_new(gids, json_integer(spec->extra_gids[i]));
+  json_t *caps = strv_json(default_caps);
+  /* No "rlimits": raising limits is refused on some hosts, and Docker's RUN
+   * inherits the daemon's limits anyway. */
+  json_t *process = json_pack("{s:b, s:{s:I, s:I, s:o}, s:o, s:o, s:s, s:{s:O, s:O, s:O}, s:b}", "terminal", 0, "user",
+                   "uid", (json_int_t)spec->uid, "gid", (json_int_t)spec->gid, "additionalGids", gids, "args",
+                   strv_json((const char *const *)spec->argv), "env", strv_json((const char *const *)spec->env),
+                   "cwd", spec->cwd ? spec->cwd : "/", "capabilities", "bounding", caps, "effective", caps,
+                   "permitted", caps, "noNewPrivileges", 0);
+  json_decref(caps);
+  return process;
+}
+
+int pyoci_runtime_write_config(const pyoci_run_spec_t *spec, const char *bundle_dir, pyoci_error_t **err)
+{
+  json_t *ns = json_array();
+  static const char *const ns_types[] = {"pid", "ipc", "uts", "mount", NULL};
+  for (const char *const *t = ns_types; *t; t++)
+    json_array_append_new(ns, json_pack("{s:s}", "type", *t));
+  if (spec->network_none)
+    json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
+  json_t *process = process_json(spec);
+  cleanup_json json_t *cfg = json_pack(
+      "{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:{s:o, s:o, s:o}}", "ociVersion", "1.0.2", "process", process, "root",
+      "path", spec->rootfs, "readonly", 0, "hostname", spec->hostname ? spec->hostname : "pyoci", "mounts",
+      mounts_json(!spec->network_none), "linux", "namespaces", ns, "maskedPaths", strv_json(masked_paths),
+      "readonlyPaths", strv_json(readonly_paths));
+  if (cfg == NULL)
+    return pyoci_error_set(err, 0, "build runtime config for '%s'", spec->rootfs);
+  cleanup_free char *text = json_dumps(cfg, JSON_INDENT(1) | JSON_SORT_KEYS);
+  cleanup_free char *path = pyoci_path_join(bundle_dir, "config.json");
+  return pyoci_write_file_atomic(path, text, strlen(text), 0600, err);
+}
+
+/* Feed complete lines from buf to the output callback; keep the tail. */
+static void emit_lines(const pyoci_run_spec_t *spec, strbuf_t *pending, bool flush)
+{
+  char *start = pending->buf;
+  char *nl;
+  while (start && (nl = memchr(start, '\n', pending->len - (size_t)(start - pending->buf))) != NULL) {
+    *nl = '\0';
+    spec->output(spec->output_ctx, start);
+    start = nl + 1;
+  }
+  size_t rest = start ? pending->len - (size_t)(start - pending->buf) : 0;
+  if (flush && rest > 0) {
+    spec->output(spec->output_ctx, start);
+    rest = 0;
+  }
+  if (start && start != pending->buf)
+    memmove(pending->buf, start, rest);
+  pending->len = rest;
+  if (pending->buf)
+    pending->buf[rest] = '\0';
+}
+
+static int pump_output(const pyoci_run_spec_t *spec, int fd)
+{
+  strbuf_t pending = STRBUF_INIT;
+  char chunk[8192];
+  for (;;) {
+    ssize_t n = read(fd, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    strbuf_add(&pending, chunk, (size_t)n);
+    emit_lines(spec, &pending, false);
+  }
+  emit_lines(spec, &pending, true);
+  strbuf_release(&pending);
+  return 0;
+}
+
+static int container_counter;
+
+/* Whether prog can be executed (a path, or a name found on $PATH). */
+static bool executable_found(const char *prog)
+{
+  if (strchr(prog, '/'))
+    return access(prog, X_OK) == 0;
+  const char *path = getenv("PATH");
+  cleanup_free char *copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+  for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+    cleanup_free char *full = pyoci_path_join(dir, prog);
+    if (access(full, X_OK) == 0)
+      return true;
+  }
+  return false;
+}
+
+int pyoci_runtime_run(const pyoci_run_spec_t *spec, const char *scratch_dir, int *exit_code, pyoci_error_t **err)
+{
+  cleanup_free char *bundle = pyoci_path_join(scratch_dir, "bundle");
+  cleanup_free char *state = pyoci_path_join(scratch_dir, "runc-state");
+  if (pyoci_mkdir_p(bundle, 0700, err) < 0 || pyoci_mkdir_p(state, 0700, err) < 0)
+    return -1;
+  if (pyoci_runtime_write_config(spec, bundle, err) < 0)
+    return -1;
+  char id[64];
+  snprintf(id, sizeof(id), "pyoci-%d-%d", (int)getpid(), ++container_counter);
+
+  int pipefd[2] = {-1, -1};
+  if (spec->output && pipe2(pipefd, O_CLOEXEC) < 0)
+    return pyoci_error_set(err, errno, "pipe");
+  const char *runtime = pyoci_runtime_binary();
+  if (!executable_found(runtime))
+    return pyoci_error_set(err, 0, "run: OCI runtime '%s' not found (install runc, or set PYOCI_RUNTIME)", runtime);
+  pid_t pid = fork();
+  if (pid < 0)
+    return pyoci_error_set(err, errno, "fork");
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0)
+      dup2(devnull, STDIN_FILENO);
+    if (spec->output) {
+      dup2(pipefd[1], STDOUT_FILENO);
+      dup2(pipefd[1], STDERR_FILENO);
+    }
+    execlp(runtime, runtime, "--root", state, "run", "--bundle", bundle, id, (char *)NULL);
+    fprintf(stderr, "exec %s: %s\n", runtime, strerror(errno));
+    _exit(127);
+  }
+  if (spec->output) {
+    close(pipefd[1]);
+    pump_output(spec, pipefd[0]);
+    close(pipefd[0]);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR)
+      return pyoci_error_set(err, errno, "wait for %s", runtime);
+  }
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return 0;
+}

@@ -1,0 +1,57 @@
+/* Running a process in a container with an OCI runtime (runc), the way RUN
+ * steps and `pyoci run` need it, plus the overlay mounts that give a step its
+ * root file system.
+ *
+ *   layers (unpacked once, cached)  --overlay(lower..., upper, work)-->  merged
+ *   merged --runc bundle (config.json: no rlimits, host or no network)--> run
+ *   upper dir afterwards = the step's changes (overlay whiteouts included)
+ */
+#ifndef PYOCI_RUNTIME_H
+#define PYOCI_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "../util/error.h"
+
+/* One line of the process's output (stdout and stderr merged), without '\n'. */
+typedef void (*pyoci_output_fn)(void *ctx, const char *line);
+
+typedef struct {
+  const char *rootfs;            /* the merged root file system */
+  char *const *argv;             /* NULL-terminated */
+  char *const *env;              /* NULL-terminated "K=V" */
+  const char *cwd;               /* absolute; created if missing */
+  uid_t uid;
+  gid_t gid;
+  const gid_t *extra_gids;
+  size_t n_extra_gids;
+  bool network_none;             /* default: the host's network */
+  const char *hostname;          /* NULL: "pyoci" */
+  pyoci_output_fn output;        /* NULL: inherit the caller's stdout/stderr */
+  void *output_ctx;
+} pyoci_run_spec_t;
+
+/* The OCI runtime binary: $PYOCI_RUNTIME, else "runc". */
+const char *pyoci_runtime_binary(void);
+/* Write the runtime config.json for spec into bundle_dir. */
+int pyoci_runtime_write_config(const pyoci_run_spec_t *spec, const char *bundle_dir, pyoci_error_t **err);
+/* Run to completion; *exit_code is the process's exit code (128+N if killed
+ * by signal N).  A runtime failure (cannot start) is an error. */
+int pyoci_runtime_run(const pyoci_run_spec_t *spec, const char *scratch_dir, int *exit_code,
+                      pyoci_error_t **err);
+
+/* Mount an overlay: lowers[0] is the top-most layer.  With no lowers an empty
+ * directory inside work's parent is used. */
+int pyoci_overlay_mount(const char *const *lowers, size_t n_lowers, const char *upper, const char *work,
+                        const char *merged, pyoci_error_t **err);
+int pyoci_overlay_umount(const char *merged, pyoci_error_t **err);
+
+/* After a run: remove from upper what the runtime itself created for its
+ * mount points (empty files/dirs such as etc/resolv.conf, proc, dev) when they
+ * did not exist in the lower layers, so they do not end up in the layer. */
+int pyoci_overlay_clean_mountpoints(const char *upper, const char *const *lowers, size_t n_lowers,
+                                    pyoci_error_t **err);
+
+#endif
