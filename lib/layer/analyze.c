@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../util/strbuf.h"
+#include "pathmap.h"
 
 #define WH_PREFIX ".wh."
 #define WH_META_PREFIX ".wh..wh."
@@ -34,10 +35,7 @@ struct pyoci_analysis {
   node **trees;
   size_t n_trees;
   uint64_t *layer_size, *layer_files;
-  /* path -> eff index (open addressing) */
-  char **keys;
-  size_t *vals;
-  size_t cap, n;
+  pyoci_pathmap_t map; /* path -> index in effs */
   eff_t *effs;
   size_t n_effs;
   size_t *ineff; /* eff indexes in the order they reached two layers */
@@ -271,53 +269,18 @@ static int64_t subtree_size(const node *n)
 
 /* ---- path -> efficiency record ---- */
 
-static uint64_t hash_str(const char *s)
-{
-  uint64_t h = 1469598103934665603ULL;
-  for (; *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 static eff_t *eff_get(pyoci_analysis_t *a, const char *path)
 {
-  if (a->n * 2 >= a->cap) {
-    size_t cap = a->cap ? a->cap * 2 : 1024;
-    char **keys = calloc(cap, sizeof(*keys));
-    size_t *vals = calloc(cap, sizeof(*vals));
-    if (keys == NULL || vals == NULL)
-      abort();
-    for (size_t i = 0; i < a->cap; i++) {
-      if (a->keys[i] == NULL)
-        continue;
-      size_t j = (size_t)hash_str(a->keys[i]) & (cap - 1);
-      while (keys[j])
-        j = (j + 1) & (cap - 1);
-      keys[j] = a->keys[i];
-      vals[j] = a->vals[i];
-    }
-    free(a->keys);
-    free(a->vals);
-    a->keys = keys;
-    a->vals = vals;
-    a->cap = cap;
-  }
-  size_t j = (size_t)hash_str(path) & (a->cap - 1);
-  while (a->keys[j] && strcmp(a->keys[j], path) != 0)
-    j = (j + 1) & (a->cap - 1);
-  if (a->keys[j] == NULL) {
+  bool added;
+  size_t *idx = pyoci_pathmap_put(&a->map, path, a->n_effs, &added);
+  if (added) {
     a->effs = xrealloc(a->effs, (a->n_effs + 1) * sizeof(*a->effs));
-    eff_t *e = &a->effs[a->n_effs];
+    eff_t *e = &a->effs[a->n_effs++];
     memset(e, 0, sizeof(*e));
     e->min = -1;
     e->path = xstrdup(path);
-    a->keys[j] = e->path;
-    a->vals[j] = a->n_effs++;
-    a->n++;
   }
-  return &a->effs[a->vals[j]];
+  return &a->effs[*idx];
 }
 
 /* ---- public ---- */
@@ -342,8 +305,7 @@ void pyoci_analysis_free(pyoci_analysis_t *a)
   for (size_t i = 0; i < a->n_effs; i++)
     free(a->effs[i].path);
   free(a->effs);
-  free(a->keys);
-  free(a->vals);
+  pyoci_pathmap_clear(&a->map);
   free(a->ineff);
   free(a);
 }

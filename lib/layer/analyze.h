@@ -70,4 +70,18 @@ void pyoci_analysis_add(pyoci_analysis_t *a, const char *path, bool is_dir, int6
 void pyoci_analysis_finish(pyoci_analysis_t *a, size_t top_n, pyoci_analysis_result_t *res);
 void pyoci_analysis_result_free(pyoci_analysis_result_t *res);
 
+
+/* ---- over an image in the store (analyze_image.c) ---- */
+#include "../oci/image.h"
+#include "../oci/store.h"
+
+/* Read every layer of img once: feed the analysis and compute Docker's size
+ * of each layer (docker_sizes[i], also cached; see layersize.h). */
+int pyoci_analyze_image(pyoci_store_t *s, const pyoci_image_t *img, size_t top_n, pyoci_analysis_result_t *res,
+                        int64_t *docker_sizes, pyoci_error_t **err);
+/* The history entry that made each layer (empty_layer entries skipped, as
+ * dive pairs them), "(missing)" when history runs out.  Borrowed strings
+ * from img->config, n_layers entries; caller frees the array. */
+const char **pyoci_layer_created_by(const pyoci_image_t *img);
+
 #endif
