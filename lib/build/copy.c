@@ -593,6 +593,22 @@ int pyoci_copy_run(const pyoci_copy_t *c, pyoci_error_t **err)
   return rc;
 }
 
+int pyoci_mkdir_in_root(const char *root, const char *path, int64_t uid, int64_t gid, pyoci_error_t **err)
+{
+  pyoci_copy_t c = {.dest_root = root, .chown = true, .uid = uid, .gid = gid, .instruction = "WORKDIR"};
+  copy_run_t r = {.c = &c, .src_root = -1, .dest_root = -1};
+  cleanup_close int droot = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (droot < 0)
+    return pyoci_error_set(err, errno, "open '%s'", root);
+  r.dest_root = droot;
+  cleanup_free char *rel = clean_relative(path);
+  int fd = mkdir_in_root(&r, rel ? rel : "", err);
+  if (fd < 0)
+    return -1;
+  close(fd);
+  return 0;
+}
+
 /* ---- users ---- */
 
 /* Find an entry of a passwd/group style file by name (field 0) or, when

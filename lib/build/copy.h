@@ -39,6 +39,10 @@ int pyoci_copy_run(const pyoci_copy_t *c, pyoci_error_t **err);
  * link targets; not mtimes): the content part of a COPY step's cache key. */
 int pyoci_copy_hash(const pyoci_copy_t *c, char out[PYOCI_DIGEST_LEN], pyoci_error_t **err);
 
+/* mkdir -p of an absolute path inside root (symlinks resolved in root),
+ * new directories 0755 owned by uid:gid. */
+int pyoci_mkdir_in_root(const char *root, const char *path, int64_t uid, int64_t gid, pyoci_error_t **err);
+
 /* Resolve a --chown / USER spec ("name", "uid", "name:group", "uid:gid")
  * against root's etc/passwd and etc/group.  With chown_rules a bare user
  * means user:user (docker build's --chown); otherwise (USER) it takes the

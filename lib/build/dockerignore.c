@@ -45,7 +45,7 @@ struct pyoci_ignore {
   bool exclusions;
 };
 
-char *pyoci_path_clean(const char *path)
+char *pyoci_go_path_clean(const char *path)
 {
   size_t n = strlen(path);
   if (n == 0)
@@ -397,7 +397,7 @@ static int add_pattern(pyoci_ignore_t *ig, const char *raw, const char *name, in
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: too many patterns (limit %u)", name, line,
                                 PYOCI_IGNORE_MAX_PATTERNS);
   pattern_t pt = {0};
-  cleanup_free char *cleaned = pyoci_path_clean(p);
+  cleanup_free char *cleaned = pyoci_go_path_clean(p);
   const char *body = cleaned;
   if (body[0] == '!') {
     if (body[1] == '\0')
@@ -473,7 +473,7 @@ pyoci_ignore_t *pyoci_ignore_parse(const char *buf, size_t len, const char *name
     if (invert)
       strbuf_addch(&sb, '!');
     if (*body) {
-      cleanup_free char *c = pyoci_path_clean(body);
+      cleanup_free char *c = pyoci_go_path_clean(body);
       strbuf_addstr(&sb, c[0] == '/' && c[1] ? c + 1 : c);
     }
     cleanup_free char *final = strbuf_detach(&sb);
@@ -520,7 +520,7 @@ bool pyoci_ignore_match(const pyoci_ignore_t *ig, const char *relpath, bool is_d
   (void)is_dir;
   if (ig == NULL || ig->n == 0)
     return false;
-  cleanup_free char *clean = pyoci_path_clean(relpath);
+  cleanup_free char *clean = pyoci_go_path_clean(relpath);
   const char *file = clean;
   while (*file == '/')
     file++;
@@ -552,7 +552,7 @@ bool pyoci_ignore_dir_may_reinclude(const pyoci_ignore_t *ig, const char *reldir
 {
   if (ig == NULL || !ig->exclusions)
     return false;
-  cleanup_free char *clean = pyoci_path_clean(reldir);
+  cleanup_free char *clean = pyoci_go_path_clean(reldir);
   const char *d = clean;
   while (*d == '/')
     d++;

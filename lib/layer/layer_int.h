@@ -12,13 +12,18 @@
 /* Limits the reader enforces on every archive. */
 #define PYOCI_TAR_MAX_ENTRIES 2000000
 #define PYOCI_TAR_MAX_PATH 4096
-#define PYOCI_TAR_MAX_XATTRS_BYTES (1u << 20)   /* all xattr values of one entry */
+#define PYOCI_TAR_MAX_XATTRS_BYTES (256u << 10) /* all xattrs of one entry (Linux: 64 KiB per value) */
+/* PAX headers themselves: libarchive refuses any over 1 MiB ("Special header too large"). */
 #define PYOCI_TAR_MAX_ENTRY_SIZE (1LL << 40)    /* 1 TiB per file */
 
 /* Clean an archive path in place: strip leading "/" and "./", collapse "//"
  * and "/./", drop a trailing "/".  Returns -1 (path left as is) when a ".."
  * component remains; "" means the root. */
 int pyoci_path_clean(char *path);
+
+/* The current entry's name exactly as the archive wrote it. */
+struct pyoci_tar_reader;
+const char *pyoci_tar_reader_raw_path(const struct pyoci_tar_reader *r);
 
 /* A string -> string map (a set when values are NULL); copies what it is
  * given; the first value put for a key stays. */

@@ -82,6 +82,29 @@ static void clear_entry(pyoci_tar_reader_t *r)
   r->n_xattrs = 0;
 }
 
+/* libarchive failed: say what happened and where.  during = "after" for
+ * header errors, "in" for content errors. */
+static int fail(pyoci_tar_reader_t *r, pyoci_error_t **err, const char *during)
+{
+  const char *msg = archive_error_string(r->a);
+  if (msg == NULL)
+    msg = "unknown error";
+  r->failed = true;
+  bool in_data = strcmp(during, "in") == 0;
+  if (strstr(msg, "Truncated") != NULL || strstr(msg, "truncated") != NULL) {
+    if (r->raw != NULL)
+      return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': truncated tar archive %s entry '%s'", r->what,
+                                  in_data ? "at" : "after", r->raw);
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': truncated tar archive", r->what);
+  }
+  if (r->raw == NULL && strstr(msg, "Unrecognized archive format") != NULL)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': not a tar archive", r->what);
+  if (r->raw != NULL)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': %s entry '%s': %s", r->what,
+                                in_data ? "at" : "after", r->raw, msg);
+  return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': at the first entry: %s", r->what, msg);
+}
+
 int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, pyoci_error_t **err)
 {
   pyoci_tar_reader_t *r = calloc(1, sizeof(*r));
@@ -96,32 +119,12 @@ int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, py
   archive_read_support_format_tar(r->a);
   archive_read_support_format_gnutar(r->a);
   if (archive_read_open_fd(r->a, fd, 1 << 16) != ARCHIVE_OK) {
-    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': %s", what, archive_error_string(r->a));
+    fail(r, err, "after");
     pyoci_tar_reader_free(r);
     return -1;
   }
   *out = r;
   return 0;
-}
-
-static int fail(pyoci_tar_reader_t *r, pyoci_error_t **err, const char *during)
-{
-  const char *msg = archive_error_string(r->a);
-  if (msg == NULL)
-    msg = "unknown error";
-  r->failed = true;
-  if (strstr(msg, "Truncated") != NULL || strstr(msg, "truncated") != NULL) {
-    if (r->raw != NULL)
-      return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': truncated tar archive at entry '%s'",
-                                  r->what, r->raw);
-    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': truncated tar archive", r->what);
-  }
-  if (r->raw == NULL && strstr(msg, "Unrecognized archive format") != NULL)
-    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': not a tar archive", r->what);
-  if (r->raw != NULL)
-    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': %s entry '%s': %s", r->what, during, r->raw,
-                                msg);
-  return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': %s", r->what, msg);
 }
 
 static int bad_entry(pyoci_tar_reader_t *r, pyoci_error_t **err, const char *fmt, ...)
@@ -153,7 +156,7 @@ static int take_xattrs(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_er
   while (r->n_xattrs < count && archive_entry_xattr_next(ae, &name, &value, &len) == ARCHIVE_OK) {
     total += strlen(name) + len;
     if (total > PYOCI_TAR_MAX_XATTRS_BYTES)
-      return bad_entry(r, err, "extended attributes larger than 1 MiB");
+      return bad_entry(r, err, "extended attributes larger than %u KiB", PYOCI_TAR_MAX_XATTRS_BYTES >> 10);
     xattr_t *x = &r->xattrs[r->n_xattrs++];
     x->name = strdup(name);
     x->value = malloc(len ? len : 1);
@@ -268,6 +271,11 @@ ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoc
   if (n < 0)
     return fail(r, err, "in");
   return (ssize_t)n;
+}
+
+const char *pyoci_tar_reader_raw_path(const pyoci_tar_reader_t *r)
+{
+  return r->raw != NULL ? r->raw : "";
 }
 
 bool pyoci_tar_reader_xattr(pyoci_tar_reader_t *r, size_t i, const char **name, const void **value, size_t *len)

@@ -387,6 +387,11 @@ static int apply_whiteout(up_t *u, const pyoci_tar_entry_t *e)
 
 static int apply_entry(up_t *u, const pyoci_tar_entry_t *e)
 {
+  /* The reader cleans "/etc/x" to "etc/x" for analysis; unpacking refuses
+   * absolute names outright rather than guess what the writer meant. */
+  const char *raw = pyoci_tar_reader_raw_path(u->r);
+  if (raw[0] == '/')
+    return entry_error(u, raw, 0, "absolute path");
   if (pyoci_is_opaque_whiteout(e->path) || pyoci_is_whiteout(e->path, NULL))
     return apply_whiteout(u, e);
   if (pyoci_is_whiteout_meta(e->path))

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +123,15 @@ int pyoci_mkdir_p(const char *path, mode_t mode, pyoci_error_t **err)
   return 0;
 }
 
+/* A directory on another file system than its parent is a mount point. */
+static bool is_mount_point(int dirfd)
+{
+  struct stat self, parent;
+  cleanup_close int up = openat(dirfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  return up >= 0 && fstat(dirfd, &self) == 0 && fstat(up, &parent) == 0 &&
+         (self.st_dev != parent.st_dev || self.st_ino == parent.st_ino);
+}
+
 int pyoci_rm_rf_at(int parent_fd, const char *name, pyoci_error_t **err)
 {
   if (unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT)
@@ -130,6 +141,21 @@ int pyoci_rm_rf_at(int parent_fd, const char *name, pyoci_error_t **err)
   int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return pyoci_error_set(err, errno, "open '%s'", name);
+  if (is_mount_point(fd)) {
+    /* A build killed mid-step can leave its overlay mounted in tmp/: detach
+     * it rather than delete through it into layers other images share. */
+    close(fd);
+    char path[PATH_MAX];
+    if (parent_fd == AT_FDCWD)
+      snprintf(path, sizeof(path), "%s", name);
+    else
+      snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", parent_fd, name);
+    if (umount2(path, MNT_DETACH) < 0)
+      return pyoci_error_set(err, errno, "remove '%s': it is a mount point and unmounting failed", name);
+    fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+      return pyoci_error_set(err, errno, "open '%s'", name);
+  }
   /* Directories we unpacked may be mode 0555; make sure we can empty them. */
   fchmod(fd, 0700);
   cleanup_dir DIR *d = fdopendir(fd);

@@ -63,7 +63,7 @@ fixture_bookworm_python() {
     (
       flock 9
       if [ ! -s "$f" ]; then
-        mmdebstrap --quiet --variant=minbase --include=python3 bookworm "$f.tmp" >&2 && mv "$f.tmp" "$f"
+        mmdebstrap --quiet --format=tar --variant=minbase --include=python3 bookworm "$f.tmp" >&2 && mv "$f.tmp" "$f"
       fi
     ) 9>"$TEST_CACHE/.bookworm.lock"
   fi

@@ -131,7 +131,7 @@ static void test_clean(void)
   const char *cases[][2] = {{"", "."},         {"a//b", "a/b"}, {"a/./b/", "a/b"}, {"a/../..", ".."},
                             {"/../a", "/a"},   {"../a/..", ".."}, {"./", "."},      {"/", "/"}};
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    cleanup_free char *c = pyoci_path_clean(cases[i][0]);
+    cleanup_free char *c = pyoci_go_path_clean(cases[i][0]);
     is_str(c, cases[i][1], "clean(%s)", cases[i][0]);
   }
 }

@@ -1,0 +1,208 @@
+/* pyoci build: docker build without a daemon. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/build/executor.h"
+#include "../lib/oci/archive.h"
+#include "../lib/oci/ref.h"
+#include "../lib/oci/store.h"
+#include "../lib/util/cleanup.h"
+#include "../lib/util/fs.h"
+#include "cli.h"
+
+int cmd_build(int argc, char **argv);
+
+static const char build_help[] =
+    "Usage: pyoci build [OPTIONS] CONTEXT\n"
+    "\n"
+    "Build an image from a Dockerfile, without a daemon.  RUN steps run in runc on\n"
+    "an overlay of the image's layers (root is needed for them); every step is cached.\n"
+    "\n"
+    "Options:\n"
+    "  -t, --tag NAME          name the image (repeatable)\n"
+    "  -f, --file PATH         the Dockerfile (default CONTEXT/Dockerfile)\n"
+    "      --build-arg K=V     set a build-time variable (K alone takes $K)\n"
+    "      --target STAGE      build this stage and what it needs\n"
+    "      --no-cache          run every step again\n"
+    "      --network MODE      network for RUN: host (default) or none\n"
+    "      --iidfile FILE      write the image ID to FILE\n"
+    "  -o, --output SPEC       also write the image: type=docker,dest=FILE or type=oci,dest=FILE\n"
+    "  -q, --quiet             print only the image ID\n"
+    "      --store DIR         image store\n"
+    "\n"
+    "Base images come from the store: 'pyoci load' or 'pyoci import' them first.\n"
+    "SOURCE_DATE_EPOCH, when set, fixes every timestamp: the same inputs give the same digest.\n";
+
+typedef struct {
+  const char **v;
+  size_t n;
+} strlist_t;
+
+static void strlist_add(strlist_t *l, const char *s)
+{
+  l->v = realloc(l->v, (l->n + 1) * sizeof(char *));
+  if (l->v == NULL)
+    abort();
+  l->v[l->n++] = s;
+}
+
+static void print_step(void *ctx, const char *stage, size_t n, size_t total, const char *text, bool cached)
+{
+  if (pyoci_globals.quiet)
+    return;
+  fprintf(stderr, "[%s %zu/%zu] %s\n", stage, n, total, text);
+}
+
+static void print_output(void *ctx, const char *line)
+{
+  if (!pyoci_globals.quiet)
+    fprintf(stderr, "  %s\n", line);
+}
+
+/* -o type=docker,dest=FILE */
+static int parse_output(const char *spec, pyoci_archive_format_t *fmt, const char **dest)
+{
+  cleanup_free char *copy = strdup(spec);
+  *dest = NULL;
+  *fmt = PYOCI_ARCHIVE_DOCKER;
+  bool typed = false;
+  for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+    if (strcmp(kv, "type=docker") == 0)
+      typed = true;
+    else if (strcmp(kv, "type=oci") == 0)
+      typed = true, *fmt = PYOCI_ARCHIVE_OCI;
+    else if (strncmp(kv, "dest=", 5) == 0)
+      *dest = spec + (kv - copy) + 5;
+    else
+      return -1;
+  }
+  if (*dest) {
+    /* dest runs to the next comma in the original string */
+    size_t len = strcspn(*dest, ",");
+    static char buf[4096];
+    snprintf(buf, sizeof(buf), "%.*s", (int)len, *dest);
+    *dest = buf;
+  }
+  return typed && *dest ? 0 : -1;
+}
+
+int cmd_build(int argc, char **argv)
+{
+  static const struct option opts[] = {
+      {"tag", required_argument, NULL, 't'},      {"file", required_argument, NULL, 'f'},
+      {"build-arg", required_argument, NULL, 'a'}, {"target", required_argument, NULL, 'T'},
+      {"no-cache", no_argument, NULL, 'n'},        {"network", required_argument, NULL, 'N'},
+      {"iidfile", required_argument, NULL, 'i'},   {"output", required_argument, NULL, 'o'},
+      {"help", no_argument, NULL, 'h'},            CLI_COMMON_LONGOPTS,
+      {NULL, 0, NULL, 0},
+  };
+  strlist_t tags = {0}, args = {0};
+  pyoci_build_opts_t o = {0};
+  const char *iidfile = NULL, *output = NULL;
+  int c;
+  while ((c = getopt_long(argc, argv, "t:f:o:qh", opts, NULL)) != -1) {
+    switch (c) {
+    case 't':
+      strlist_add(&tags, optarg);
+      break;
+    case 'f':
+      o.dockerfile = optarg;
+      break;
+    case 'a':
+      if (strchr(optarg, '=') == NULL) {
+        /* --build-arg K: the value comes from the environment, as in docker */
+        const char *v = getenv(optarg);
+        if (v == NULL)
+          break;
+        char *kv = NULL;
+        if (asprintf(&kv, "%s=%s", optarg, v) < 0)
+          abort();
+        strlist_add(&args, kv);
+      } else {
+        strlist_add(&args, optarg);
+      }
+      break;
+    case 'T':
+      o.target = optarg;
+      break;
+    case 'n':
+      o.no_cache = true;
+      break;
+    case 'N':
+      if (strcmp(optarg, "none") == 0)
+        o.network_none = true;
+      else if (strcmp(optarg, "host") != 0 && strcmp(optarg, "default") != 0)
+        return cli_usage_error("build", "--network must be host or none, not '%s'", optarg);
+      break;
+    case 'i':
+      iidfile = optarg;
+      break;
+    case 'o':
+      output = optarg;
+      break;
+    case 'h':
+      return cli_help(build_help);
+    default:
+      if (cli_common_option(c, optarg))
+        break;
+      return cli_usage_error("build", "unknown option");
+    }
+  }
+  if (optind != argc - 1)
+    return cli_usage_error("build", "requires exactly 1 argument (the build context)");
+  o.context = argv[optind];
+  pyoci_archive_format_t fmt = PYOCI_ARCHIVE_DOCKER;
+  const char *dest = NULL;
+  if (output && parse_output(output, &fmt, &dest) < 0)
+    return cli_usage_error("build", "--output must be type=docker,dest=FILE or type=oci,dest=FILE");
+
+  cleanup_error pyoci_error_t *err = NULL;
+  /* Check the names before any work: a typo should not cost a build. */
+  for (size_t i = 0; i < tags.n; i++) {
+    cleanup_free char *n = pyoci_ref_normalize(tags.v[i], &err);
+    if (n == NULL)
+      return cli_usage_error("build", "invalid tag '%s': %s", tags.v[i], err->msg);
+  }
+  strlist_add(&tags, NULL);
+  o.tags = tags.v;
+  o.n_tags = tags.n - 1;
+  o.build_args = args.v;
+  o.n_build_args = args.n;
+  o.on_step = print_step;
+  o.on_output = print_output;
+
+  pyoci_store_t *s = NULL;
+  if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
+    return cli_fail(err);
+  char manifest[PYOCI_DIGEST_LEN];
+  char id[PYOCI_DIGEST_LEN];
+  int rc = pyoci_build(s, &o, manifest, &err);
+  if (rc == 0)
+    rc = pyoci_store_image_id(s, manifest, id, &err);
+  if (rc == 0 && dest) {
+    const char *ref = tags.n > 1 ? tags.v[0] : manifest;
+    rc = pyoci_archive_save_file(s, &ref, 1, fmt, dest, &err);
+  }
+  pyoci_store_close(s);
+  free(args.v);
+  if (rc < 0) {
+    free(tags.v);
+    return cli_fail(err);
+  }
+  if (iidfile && pyoci_write_file_atomic(iidfile, id, strlen(id), 0644, &err) < 0) {
+    free(tags.v);
+    return cli_fail(err);
+  }
+  if (pyoci_globals.quiet) {
+    printf("%s\n", id);
+  } else {
+    fprintf(stderr, "writing image %s done\n", id);
+    for (size_t i = 0; i + 1 < tags.n; i++)
+      fprintf(stderr, "naming to %s done\n", tags.v[i]);
+  }
+  free(tags.v);
+  return 0;
+}

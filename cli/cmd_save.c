@@ -1,0 +1,77 @@
+/* pyoci save: images to a docker-archive or oci-archive (docker save). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/oci/archive.h"
+#include "../lib/oci/store.h"
+#include "../lib/util/cleanup.h"
+#include "cli.h"
+
+static const char usage[] =
+    "Usage: pyoci save [OPTIONS] IMAGE...\n\n"
+    "Write one or more images to a tar archive (stdout by default).\n"
+    "  docker  the docker-archive every Docker loads (docker load), layers uncompressed\n"
+    "  oci     an OCI image layout (skopeo oci-archive:, podman load), blobs as stored\n"
+    "The archive is deterministic: sorted members, fixed times and owners.\n\n"
+    "Options:\n"
+    "  -o, --output FILE      write to FILE (atomically: complete or absent), - = stdout\n"
+    "      --format FMT       docker (default) or oci\n"
+    "      --store DIR        image store\n"
+    "  -q, --quiet            no progress output\n"
+    "  -h, --help             show this help\n";
+
+int cmd_save(int argc, char **argv);
+int cmd_save(int argc, char **argv)
+{
+  enum { OPT_FORMAT = 0x2000 };
+  static const struct option opts[] = {
+      {"output", required_argument, NULL, 'o'},
+      {"format", required_argument, NULL, OPT_FORMAT},
+      {"help", no_argument, NULL, 'h'},
+      CLI_COMMON_LONGOPTS,
+      {NULL, 0, NULL, 0},
+  };
+  const char *output = "-";
+  pyoci_archive_format_t fmt = PYOCI_ARCHIVE_DOCKER;
+  int c;
+  while ((c = getopt_long(argc, argv, "o:hq", opts, NULL)) != -1) {
+    if (cli_common_option(c, optarg))
+      continue;
+    switch (c) {
+    case 'o':
+      output = optarg;
+      break;
+    case OPT_FORMAT:
+      if (strcmp(optarg, "docker") == 0 || strcmp(optarg, "docker-archive") == 0)
+        fmt = PYOCI_ARCHIVE_DOCKER;
+      else if (strcmp(optarg, "oci") == 0 || strcmp(optarg, "oci-archive") == 0)
+        fmt = PYOCI_ARCHIVE_OCI;
+      else
+        return cli_usage_error("save", "unknown format '%s' (docker or oci)", optarg);
+      break;
+    case 'h':
+      return cli_help(usage);
+    default:
+      return cli_usage_error("save", "unknown option");
+    }
+  }
+  if (optind >= argc)
+    return cli_usage_error("save", "no image given");
+  bool to_stdout = strcmp(output, "-") == 0;
+  if (to_stdout && isatty(STDOUT_FILENO))
+    return cli_usage_error("save", "refusing to write an archive to a terminal; use -o FILE or a redirect");
+  cleanup_error pyoci_error_t *err = NULL;
+  pyoci_store_t *s = NULL;
+  if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
+    return cli_fail(err);
+  const char *const *refs = (const char *const *)&argv[optind];
+  size_t n = (size_t)(argc - optind);
+  int rc = to_stdout ? pyoci_archive_save(s, refs, n, fmt, STDOUT_FILENO, "stdout", &err)
+                     : pyoci_archive_save_file(s, refs, n, fmt, output, &err);
+  pyoci_store_close(s);
+  if (rc < 0)
+    return cli_fail(err);
+  return 0;
+}

@@ -1,0 +1,603 @@
+#include "executor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../layer/layer.h"
+#include "../oci/image.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/json.h"
+#include "../util/log.h"
+#include "../util/strbuf.h"
+#include "cache.h"
+#include "copy.h"
+#include "dockerfile.h"
+#include "dockerignore.h"
+#include "imgconfig.h"
+#include "plan.h"
+#include "step.h"
+
+/* What a finished (or base) stage is: its config and its layers. */
+typedef struct {
+  json_t *image;
+  pyoci_desc_t *layers;
+  char (*diff_ids)[PYOCI_DIGEST_LEN];
+  size_t n, cap;
+  char key[PYOCI_DIGEST_LEN]; /* cache key of its file system */
+  bool built;
+} stage_result_t;
+
+typedef struct {
+  pyoci_store_t *s;
+  const pyoci_build_opts_t *o;
+  pyoci_dockerfile_t *df;
+  pyoci_plan_t *plan;
+  pyoci_ignore_t *ignore;
+  stage_result_t *results;
+  pyoci_layer_opts_t lopts;
+  const char *context;
+} builder_t;
+
+/* The per-instruction view while a stage runs. */
+typedef struct {
+  builder_t *b;
+  size_t stage_index;
+  pyoci_stage_state_t st;
+  stage_result_t *res;
+  char label[64];
+  size_t step, total;
+} stage_run_t;
+
+static void result_push_layer(stage_result_t *r, const pyoci_desc_t *d, const char *diff_id)
+{
+  if (r->n == r->cap) {
+    r->cap = r->cap ? r->cap * 2 : 16;
+    r->layers = realloc(r->layers, r->cap * sizeof(*r->layers));
+    r->diff_ids = realloc(r->diff_ids, r->cap * sizeof(*r->diff_ids));
+    if (r->layers == NULL || r->diff_ids == NULL)
+      abort();
+  }
+  r->layers[r->n] = *d;
+  r->layers[r->n].media_type = strdup(d->media_type);
+  memcpy(r->diff_ids[r->n], diff_id, PYOCI_DIGEST_LEN);
+  r->n++;
+}
+
+static void result_release(stage_result_t *r)
+{
+  for (size_t i = 0; i < r->n; i++)
+    free(r->layers[i].media_type);
+  free(r->layers);
+  free(r->diff_ids);
+  if (r->image)
+    json_decref(r->image);
+  memset(r, 0, sizeof(*r));
+}
+
+static int fail_at(builder_t *b, const pyoci_df_instr_t *in, pyoci_error_t **err)
+{
+  /* Messages from plan/stage already carry "file:line:"; ours get it here. */
+  if (err && *err && strncmp((*err)->msg, b->df->name, strlen(b->df->name)) != 0)
+    pyoci_error_prefix(err, "%s:%d", b->df->name, in->line);
+  return -1;
+}
+
+/* ---- bases ---- */
+
+static int load_base(stage_run_t *r, const pyoci_stage_t *stage, pyoci_error_t **err)
+{
+  builder_t *b = r->b;
+  stage_result_t *res = r->res;
+  if (stage->base_stage >= 0) {
+    stage_result_t *from = &b->results[stage->base_stage];
+    for (size_t i = 0; i < from->n; i++)
+      result_push_layer(res, &from->layers[i], from->diff_ids[i]);
+    memcpy(res->key, from->key, PYOCI_DIGEST_LEN);
+    return pyoci_stage_state_init(&r->st, b->plan, r->stage_index, from->image, err);
+  }
+  if (strcmp(stage->base, "scratch") == 0) {
+    pyoci_cache_key(NULL, "scratch", NULL, res->key);
+    return pyoci_stage_state_init(&r->st, b->plan, r->stage_index, NULL, err);
+  }
+  cleanup_image pyoci_image_t *img = NULL;
+  if (pyoci_image_load(b->s, stage->base, &img, err) < 0) {
+    if ((*err)->code == PYOCI_E_NOT_FOUND) {
+      pyoci_error_release(err);
+      pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0,
+                           "%s:%d: base image '%s' is not in the store: get it with 'pyoci load -i IMAGE.tar' "
+                           "or 'pyoci import ROOTFS.tar -t %s'",
+                           b->df->name, stage->from->line, stage->base, stage->base);
+      return -1;
+    }
+    return fail_at(b, stage->from, err);
+  }
+  for (size_t i = 0; i < img->n_layers; i++)
+    result_push_layer(res, &img->layers[i], img->diff_ids[i]);
+  memcpy(res->key, img->manifest_digest, PYOCI_DIGEST_LEN);
+  return pyoci_stage_state_init(&r->st, b->plan, r->stage_index, img->config, err);
+}
+
+/* ---- history and cache ---- */
+
+static void add_step_result(stage_run_t *r, bool has_layer, const pyoci_desc_t *d, const char *diff_id,
+                            const char *created_by)
+{
+  if (has_layer) {
+    result_push_layer(r->res, d, diff_id);
+    pyoci_config_add_layer(r->st.image, diff_id, created_by);
+  } else {
+    pyoci_config_add_history(r->st.image, created_by, 1);
+  }
+}
+
+/* Look the step up; on a hit record its result and return 1. */
+static int try_cache(stage_run_t *r, const char *key, const char *created_by, pyoci_error_t **err)
+{
+  if (r->b->o->no_cache)
+    return 0;
+  bool has_layer = false;
+  pyoci_desc_t d = {0};
+  char diff_id[PYOCI_DIGEST_LEN];
+  int hit = pyoci_cache_get(r->b->s, key, &has_layer, &d, diff_id, err);
+  if (hit <= 0)
+    return hit;
+  add_step_result(r, has_layer, &d, diff_id, created_by);
+  free(d.media_type);
+  memcpy(r->res->key, key, PYOCI_DIGEST_LEN);
+  if (r->b->o->on_output)
+    r->b->o->on_output(r->b->o->ctx, "CACHED");
+  return 1;
+}
+
+/* Finish a mounted step: layer from the upper dir, history, cache record. */
+static int commit_step(stage_run_t *r, pyoci_step_t *step, const char *key, const char *created_by,
+                       pyoci_error_t **err)
+{
+  bool changed = false;
+  pyoci_desc_t d = {0};
+  char diff_id[PYOCI_DIGEST_LEN] = "";
+  if (pyoci_step_finish(step, r->b->s, &r->b->lopts, &changed, &d, diff_id, err) < 0)
+    return -1;
+  add_step_result(r, changed, &d, diff_id, created_by);
+  int rc = pyoci_cache_put(r->b->s, key, changed, &d, diff_id, err);
+  free(d.media_type);
+  memcpy(r->res->key, key, PYOCI_DIGEST_LEN);
+  return rc;
+}
+
+static int begin_step(stage_run_t *r, pyoci_step_t **step, pyoci_error_t **err)
+{
+  return pyoci_step_begin(r->b->s, r->res->layers, (const char(*)[PYOCI_DIGEST_LEN])r->res->diff_ids, r->res->n,
+                          step, err);
+}
+
+/* ---- config lookups ---- */
+
+static const char *config_str(json_t *image, const char *key, const char *fallback)
+{
+  const char *v = pyoci_json_str(pyoci_imgconfig_config(image), key);
+  return v && *v ? v : fallback;
+}
+
+static char **env_strv(const pyoci_env_t *e)
+{
+  char **v = calloc(e->n + 1, sizeof(char *));
+  if (v == NULL)
+    abort();
+  for (size_t i = 0; i < e->n; i++)
+    v[i] = e->kv[i];
+  return v;
+}
+
+/* ---- RUN ---- */
+
+static void run_output(void *ctx, const char *line)
+{
+  stage_run_t *r = ctx;
+  if (r->b->o->on_output)
+    r->b->o->on_output(r->b->o->ctx, line);
+}
+
+static char *joined(char *const *v, size_t n)
+{
+  strbuf_t sb = STRBUF_INIT;
+  for (size_t i = 0; i < n; i++)
+    strbuf_addf(&sb, "%s%s", i ? " " : "", v[i]);
+  return strbuf_detach(&sb);
+}
+
+static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_t **err)
+{
+  builder_t *b = r->b;
+  json_t *shell_j = json_object_get(pyoci_imgconfig_config(r->st.image), "Shell");
+  char *shell[16];
+  size_t n_shell = 0;
+  size_t i;
+  json_t *e;
+  json_array_foreach(shell_j, i, e) if (json_is_string(e) && n_shell < 16) shell[n_shell++] =
+      (char *)json_string_value(e);
+  cleanup_free char *script = NULL;
+  size_t argc = 0;
+  cleanup_strv char **argv = pyoci_df_run_argv(in, n_shell ? shell : NULL, n_shell, &script, &argc);
+  if (script != NULL)
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
+                                "%s:%d: RUN heredocs with their own #! interpreter are not supported yet",
+                                b->df->name, in->line);
+  pyoci_env_t env = PYOCI_ENV_INIT;
+  pyoci_stage_state_run_env(&r->st, &env);
+  const char *user = config_str(r->st.image, "User", "0");
+  const char *workdir = config_str(r->st.image, "WorkingDir", "/");
+  bool net_none = b->o->network_none || (in->network && strcmp(in->network, "none") == 0);
+
+  cleanup_json json_t *desc = json_pack("{s:o, s:o, s:s, s:s, s:b}", "run", json_array(), "env", json_array(),
+                                        "user", user, "workdir", workdir, "net_none", net_none);
+  for (size_t k = 0; k < argc; k++)
+    json_array_append_new(json_object_get(desc, "run"), json_string(argv[k]));
+  for (size_t k = 0; k < env.n; k++)
+    json_array_append_new(json_object_get(desc, "env"), json_string(env.kv[k]));
+  cleanup_free char *text = pyoci_json_dump_canonical(desc);
+  char key[PYOCI_DIGEST_LEN];
+  pyoci_cache_key(r->res->key, text, NULL, key);
+  cleanup_free char *cmdline = joined(argv, argc);
+  strbuf_t cb = STRBUF_INIT;
+  strbuf_addf(&cb, "RUN %s # buildkit", cmdline);
+  cleanup_free char *created_by = strbuf_detach(&cb);
+
+  int hit = try_cache(r, key, created_by, err);
+  if (hit != 0) {
+    pyoci_env_release(&env);
+    return hit < 0 ? -1 : 1;
+  }
+  pyoci_step_t *step = NULL;
+  int rc = -1;
+  cleanup_free char **envv = NULL;
+  cleanup_free char *scratch = NULL;
+  int64_t uid = 0, gid = 0;
+  int code = 0;
+  if (begin_step(r, &step, err) < 0)
+    goto out;
+  if (pyoci_resolve_user(step->merged, user, false, &uid, &gid, err) < 0 ||
+      pyoci_mkdir_in_root(step->merged, workdir, 0, 0, err) < 0) {
+    fail_at(b, in, err);
+    goto out;
+  }
+  envv = env_strv(&env);
+  pyoci_run_spec_t spec = {.rootfs = step->merged, .argv = argv, .env = envv, .cwd = workdir,
+                           .uid = (uid_t)uid, .gid = (gid_t)gid, .network_none = net_none,
+                           .hostname = "buildkitsandbox", .output = run_output, .output_ctx = r};
+  scratch = pyoci_path_join(step->dir, "run");
+  if (pyoci_runtime_run(&spec, scratch, &code, err) < 0) {
+    fail_at(b, in, err);
+    goto out;
+  }
+  if (code != 0) {
+    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: RUN failed: '%s' returned a non-zero code: %d",
+                         b->df->name, in->line, cmdline, code);
+    goto out;
+  }
+  rc = commit_step(r, step, key, created_by, err);
+out:
+  pyoci_step_free(step);
+  pyoci_env_release(&env);
+  return rc;
+}
+
+/* ---- COPY / ADD ---- */
+
+static bool ignore_cb(void *ctx, const char *rel, bool is_dir)
+{
+  return pyoci_ignore_match(ctx, rel, is_dir);
+}
+
+/* Where COPY --from reads: a stage result, or an image from the store. */
+typedef struct {
+  stage_result_t own; /* for an image */
+  stage_result_t *res;
+  pyoci_view_t *view;
+  const char *root;
+} copy_source_t;
+
+static void copy_source_release(copy_source_t *cs)
+{
+  pyoci_view_close(cs->view);
+  result_release(&cs->own);
+}
+
+static int copy_source_resolve(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, copy_source_t *cs,
+                               pyoci_error_t **err)
+{
+  builder_t *b = r->b;
+  int from_stage = r->b->plan->stages[r->stage_index].copy_stage[idx];
+  if (from_stage >= 0) {
+    cs->res = &b->results[from_stage];
+    return 0;
+  }
+  cleanup_image pyoci_image_t *img = NULL;
+  if (pyoci_image_load(b->s, in->from, &img, err) < 0) {
+    pyoci_error_release(err);
+    return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0,
+                                "%s:%d: COPY --from=%s: no such stage, and no image of that name in the store",
+                                b->df->name, in->line, in->from);
+  }
+  for (size_t i = 0; i < img->n_layers; i++)
+    result_push_layer(&cs->own, &img->layers[i], img->diff_ids[i]);
+  memcpy(cs->own.key, img->manifest_digest, PYOCI_DIGEST_LEN);
+  cs->res = &cs->own;
+  return 0;
+}
+
+static int write_inline_sources(const pyoci_df_instr_t *in, const char *merged, const char *workdir,
+                                pyoci_error_t **err)
+{
+  for (size_t i = 0; i < in->n_inlines; i++) {
+    const char *dest = in->dest;
+    cleanup_free char *dir = dest[0] == '/' ? strdup(dest) : pyoci_path_join(workdir, dest);
+    if (pyoci_mkdir_in_root(merged, dir, 0, 0, err) < 0)
+      return -1;
+    cleanup_free char *rel = pyoci_path_join(dir, in->inlines[i].path);
+    cleanup_free char *full = pyoci_path_join(merged, rel);
+    if (pyoci_write_file_atomic(full, in->inlines[i].data, strlen(in->inlines[i].data), 0644, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int parse_chmod(const char *s, int *mode)
+{
+  char *end = NULL;
+  long v = strtol(s, &end, 8);
+  if (*s == '\0' || *end != '\0' || v < 0 || v > 07777)
+    return -1;
+  *mode = (int)v;
+  return 0;
+}
+
+static int exec_copy(stage_run_t *r, const pyoci_df_instr_t *raw, size_t idx, pyoci_error_t **err)
+{
+  builder_t *b = r->b;
+  bool add = raw->kind == PYOCI_DF_ADD;
+  pyoci_df_instr_t *in = pyoci_stage_state_expand(&r->st, raw, err);
+  if (in == NULL)
+    return fail_at(b, raw, err);
+  int rc = -1;
+  copy_source_t cs = {0};
+  pyoci_step_t *step = NULL;
+  cleanup_free char *created_by = NULL;
+  cleanup_free char *text = NULL;
+  cleanup_json json_t *desc = NULL;
+  char key[PYOCI_DIGEST_LEN];
+  int chmod = -1;
+  if (in->chmod && parse_chmod(in->chmod, &chmod) < 0) {
+    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: invalid --chmod value '%s'", b->df->name, in->line,
+                         in->chmod);
+    goto out;
+  }
+  for (size_t i = 0; add && i < in->n_srcs; i++)
+    if (strncmp(in->srcs[i], "http://", 7) == 0 || strncmp(in->srcs[i], "https://", 8) == 0 ||
+        strncmp(in->srcs[i], "git@", 4) == 0) {
+      pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: ADD from a URL ('%s') is not supported yet",
+                           b->df->name, in->line, in->srcs[i]);
+      goto out;
+    }
+  const char *workdir = config_str(r->st.image, "WorkingDir", "/");
+  pyoci_copy_t c = {.src_root = b->context, .srcs = (const char *const *)in->srcs, .n_srcs = in->n_srcs,
+                    .dest = in->dest, .workdir = workdir, .chmod = chmod, .keep_owner = in->from != NULL,
+                    .extract_archives = add && in->from == NULL, .instruction = add ? "ADD" : "COPY"};
+  if (in->from == NULL && b->ignore) {
+    c.exclude = ignore_cb;
+    c.exclude_ctx = b->ignore;
+  }
+
+  /* The cache key: parent, the instruction as it runs, and its sources. */
+  char content[PYOCI_DIGEST_LEN] = "";
+  if (in->from == NULL) {
+    if (in->n_srcs > 0 && pyoci_copy_hash(&c, content, err) < 0) {
+      fail_at(b, in, err);
+      goto out;
+    }
+  } else {
+    if (copy_source_resolve(r, in, idx, &cs, err) < 0)
+      goto out;
+    memcpy(content, cs.res->key, PYOCI_DIGEST_LEN);
+  }
+  desc = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "op", add ? "ADD" : "COPY", "dest",
+                                        in->dest, "srcs", json_array(), "workdir", workdir, "chown",
+                                        in->chown ? in->chown : "", "chmod", in->chmod ? in->chmod : "", "from",
+                                        in->from ? in->from : "");
+  for (size_t i = 0; i < in->n_srcs; i++)
+    json_array_append_new(json_object_get(desc, "srcs"), json_string(in->srcs[i]));
+  for (size_t i = 0; i < in->n_inlines; i++) {
+    json_array_append_new(json_object_get(desc, "srcs"), json_string(in->inlines[i].path));
+    json_array_append_new(json_object_get(desc, "srcs"), json_string(in->inlines[i].data));
+  }
+  text = pyoci_json_dump_canonical(desc);
+  pyoci_cache_key(r->res->key, text, content, key);
+  strbuf_t cb = STRBUF_INIT;
+  strbuf_addf(&cb, "%s # buildkit", raw->original);
+  created_by = strbuf_detach(&cb);
+  int hit = try_cache(r, key, created_by, err);
+  if (hit != 0) {
+    rc = hit < 0 ? -1 : 1;
+    goto out;
+  }
+
+  if (begin_step(r, &step, err) < 0)
+    goto out;
+  if (cs.res != NULL) {
+    if (pyoci_view_open(b->s, cs.res->layers, (const char(*)[PYOCI_DIGEST_LEN])cs.res->diff_ids, cs.res->n,
+                        &cs.view, &cs.root, err) < 0)
+      goto out;
+    c.src_root = cs.root;
+  }
+  c.dest_root = step->merged;
+  if (in->chown) {
+    if (pyoci_resolve_user(step->merged, in->chown, true, &c.uid, &c.gid, err) < 0) {
+      fail_at(b, in, err);
+      goto out;
+    }
+    c.chown = true;
+  }
+  if ((in->n_srcs > 0 && pyoci_copy_run(&c, err) < 0) || write_inline_sources(in, step->merged, workdir, err) < 0) {
+    fail_at(b, in, err);
+    goto out;
+  }
+  pyoci_view_close(cs.view);
+  cs.view = NULL;
+  rc = commit_step(r, step, key, created_by, err);
+out:
+  pyoci_step_free(step);
+  copy_source_release(&cs);
+  pyoci_df_instr_free(in);
+  return rc;
+}
+
+/* ---- WORKDIR: the config change is the planner's; the directory is ours ---- */
+
+static int exec_workdir(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_t **err)
+{
+  const char *workdir = config_str(r->st.image, "WorkingDir", "/");
+  char key[PYOCI_DIGEST_LEN];
+  strbuf_t t = STRBUF_INIT;
+  strbuf_addf(&t, "WORKDIR %s", workdir);
+  cleanup_free char *text = strbuf_detach(&t);
+  pyoci_cache_key(r->res->key, text, NULL, key);
+  int hit = try_cache(r, key, text, err);
+  if (hit != 0)
+    return hit < 0 ? -1 : 1;
+  pyoci_step_t *step = NULL;
+  int rc = -1;
+  /* docker build creates the directory owned by root, whatever USER is */
+  if (begin_step(r, &step, err) == 0 && pyoci_mkdir_in_root(step->merged, workdir, 0, 0, err) == 0)
+    rc = commit_step(r, step, key, text, err);
+  pyoci_step_free(step);
+  return rc < 0 ? fail_at(r->b, in, err) : rc;
+}
+
+/* ---- the stage loop ---- */
+
+static void announce(stage_run_t *r, const char *text, bool cached)
+{
+  r->step++;
+  if (r->b->o->on_step)
+    r->b->o->on_step(r->b->o->ctx, r->label, r->step, r->total, text, cached);
+}
+
+static int exec_instruction(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoci_error_t **err)
+{
+  int rc;
+  switch (in->kind) {
+  case PYOCI_DF_RUN:
+    return exec_run(r, in, err);
+  case PYOCI_DF_COPY:
+  case PYOCI_DF_ADD:
+    return exec_copy(r, in, idx, err);
+  default:
+    break;
+  }
+  rc = pyoci_stage_state_apply(&r->st, in, err);
+  if (rc < 0)
+    return fail_at(r->b, in, err);
+  if (in->kind == PYOCI_DF_WORKDIR)
+    return exec_workdir(r, in, err);
+  if (in->kind != PYOCI_DF_ARG)
+    pyoci_config_add_history(r->st.image, in->original, 1);
+  return 0;
+}
+
+static int build_stage(builder_t *b, size_t idx, pyoci_error_t **err)
+{
+  const pyoci_stage_t *stage = &b->plan->stages[idx];
+  stage_run_t r = {.b = b, .stage_index = idx, .res = &b->results[idx]};
+  pyoci_stage_label(stage, r.label);
+  if (stage->name)
+    snprintf(r.label, sizeof(r.label), "%s", stage->name);
+  r.total = stage->n_instrs + 1;
+  announce(&r, stage->from->original, false);
+  if (load_base(&r, stage, err) < 0) {
+    pyoci_stage_state_release(&r.st);
+    return -1;
+  }
+  int rc = 0;
+  /* ONBUILD triggers of the base run before the stage's own instructions. */
+  for (size_t i = 0; rc >= 0 && i < r.st.n_triggers; i++) {
+    announce(&r, r.st.triggers[i]->original, false);
+    rc = exec_instruction(&r, r.st.triggers[i], SIZE_MAX, err);
+  }
+  for (size_t i = 0; rc >= 0 && i < stage->n_instrs; i++) {
+    const pyoci_df_instr_t *in = &stage->instrs[i];
+    announce(&r, in->original, false);
+    rc = exec_instruction(&r, in, i, err);
+  }
+  if (rc >= 0) {
+    r.res->image = json_incref(r.st.image);
+    r.res->built = true;
+  }
+  pyoci_stage_state_release(&r.st);
+  return rc < 0 ? -1 : 0;
+}
+
+static int commit_target(builder_t *b, char manifest_digest[PYOCI_DIGEST_LEN], pyoci_error_t **err)
+{
+  stage_result_t *res = &b->results[b->plan->target];
+  json_t *img = res->image;
+  /* The rootfs is exactly the stage's layers, whatever the base said. */
+  json_t *ids = json_array();
+  for (size_t i = 0; i < res->n; i++)
+    json_array_append_new(ids, json_string(res->diff_ids[i]));
+  json_object_set_new(img, "rootfs", json_pack("{s:s, s:o}", "type", "layers", "diff_ids", ids));
+  cleanup_json json_t *fresh = pyoci_config_new();
+  json_object_set(img, "created", json_object_get(fresh, "created"));
+  return pyoci_image_commit(b->s, img, NULL, 0, res->layers, res->n, b->o->tags, manifest_digest, err);
+}
+
+int pyoci_build(pyoci_store_t *s, const pyoci_build_opts_t *o, char manifest_digest[PYOCI_DIGEST_LEN],
+                pyoci_error_t **err)
+{
+  builder_t b = {.s = s, .o = o, .context = o->context};
+  struct stat st;
+  if (stat(o->context, &st) < 0 || !S_ISDIR(st.st_mode))
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, errno ? errno : ENOTDIR, "build context '%s'", o->context);
+  cleanup_free char *default_df = pyoci_path_join(o->context, "Dockerfile");
+  const char *df_path = o->dockerfile ? o->dockerfile : default_df;
+  b.df = pyoci_dockerfile_load(df_path, err);
+  if (b.df == NULL)
+    return -1;
+  pyoci_plan_opts_t po = {.target = o->target, .build_args = o->build_args, .n_build_args = o->n_build_args,
+                          .source_date_epoch = getenv("SOURCE_DATE_EPOCH")};
+  int rc = -1;
+  cleanup_free char *unused = NULL;
+  b.plan = pyoci_plan_new(b.df, &po, err);
+  if (b.plan == NULL)
+    goto out;
+  b.ignore = pyoci_ignore_load(o->context, df_path, NULL, err);
+  if (b.ignore == NULL && err && *err)
+    goto out;
+  pyoci_layer_opts_init(&b.lopts);
+  b.results = calloc(b.plan->n_stages, sizeof(*b.results));
+  if (b.results == NULL)
+    abort();
+  for (size_t i = 0; i < b.plan->n_order; i++)
+    if (build_stage(&b, b.plan->order[i], err) < 0)
+      goto out;
+  unused = pyoci_plan_unused_warning(b.plan);
+  if (unused)
+    pyoci_log(PYOCI_LOG_WARN, "%s", unused);
+  rc = commit_target(&b, manifest_digest, err);
+out:
+  for (size_t i = 0; b.results && i < b.plan->n_stages; i++)
+    result_release(&b.results[i]);
+  free(b.results);
+  if (b.ignore)
+    pyoci_ignore_free(b.ignore);
+  if (b.plan)
+    pyoci_plan_free(b.plan);
+  pyoci_dockerfile_free(b.df);
+  return rc;
+}

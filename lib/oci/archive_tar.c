@@ -1,0 +1,187 @@
+/* The tar writer behind `pyoci save`: ustar headers with owner 0:0, fixed
+ * modes and caller-chosen mtimes, so the same images always give the same
+ * archive bytes.  Output is buffered and written straight to an fd; members
+ * can be streamed, so no layer is ever held in memory. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/fs.h"
+#include "archive_internal.h"
+
+#define TAR_BLOCK 512
+#define TARW_BUF (256 * 1024)
+
+struct pyoci_tarw {
+  int fd;
+  const char *what;
+  unsigned char *buf;
+  size_t len;
+  int64_t remaining; /* bytes still owed to the current streamed member */
+  int64_t member_size;
+  bool in_member;
+};
+
+pyoci_tarw_t *pyoci_tarw_new(int fd, const char *what)
+{
+  pyoci_tarw_t *w = calloc(1, sizeof(*w));
+  if (w == NULL)
+    abort();
+  w->buf = malloc(TARW_BUF);
+  if (w->buf == NULL)
+    abort();
+  w->fd = fd;
+  w->what = what;
+  return w;
+}
+
+void pyoci_tarw_free(pyoci_tarw_t *w)
+{
+  if (w == NULL)
+    return;
+  free(w->buf);
+  free(w);
+}
+
+static int flush(pyoci_tarw_t *w, pyoci_error_t **err)
+{
+  if (w->len == 0)
+    return 0;
+  if (pyoci_write_all(w->fd, w->buf, w->len, w->what, err) < 0)
+    return -1;
+  w->len = 0;
+  return 0;
+}
+
+static int put(pyoci_tarw_t *w, const void *data, size_t len, pyoci_error_t **err)
+{
+  const unsigned char *p = data;
+  while (len > 0) {
+    if (w->len == TARW_BUF && flush(w, err) < 0)
+      return -1;
+    size_t n = TARW_BUF - w->len;
+    if (n > len)
+      n = len;
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+    p += n;
+    len -= n;
+  }
+  return 0;
+}
+
+/* Octal field of width w (including the terminating NUL). */
+static void octal(char *field, size_t width, uint64_t v)
+{
+  snprintf(field, width, "%0*llo", (int)(width - 1), (unsigned long long)v);
+}
+
+/* Size field: octal when it fits in 11 digits, else GNU base-256. */
+static void size_field(char *field, int64_t size)
+{
+  if ((uint64_t)size < (1ull << 33)) {
+    octal(field, 12, (uint64_t)size);
+    return;
+  }
+  memset(field, 0, 12);
+  uint64_t v = (uint64_t)size;
+  for (int i = 11; i >= 4; i--) {
+    field[i] = (char)(v & 0xff);
+    v >>= 8;
+  }
+  field[0] = (char)0x80;
+}
+
+static int header(pyoci_tarw_t *w, const char *name, char type, unsigned mode, int64_t size, int64_t mtime,
+                  pyoci_error_t **err)
+{
+  char h[TAR_BLOCK];
+  size_t nlen = strlen(name);
+  if (nlen == 0 || nlen >= 100)
+    return pyoci_error_set(err, 0, "write '%s': member name '%s' too long for the archive", w->what, name);
+  if (mtime < 0 || mtime > 077777777777LL)
+    mtime = 0;
+  memset(h, 0, sizeof(h));
+  memcpy(h, name, nlen);
+  octal(h + 100, 8, mode);
+  octal(h + 108, 8, 0);
+  octal(h + 116, 8, 0);
+  size_field(h + 124, size);
+  octal(h + 136, 12, (uint64_t)mtime);
+  memset(h + 148, ' ', 8);
+  h[156] = type;
+  memcpy(h + 257, "ustar", 6); /* "ustar\0" */
+  memcpy(h + 263, "00", 2);
+  octal(h + 329, 8, 0); /* devmajor */
+  octal(h + 337, 8, 0); /* devminor */
+  unsigned sum = 0;
+  for (size_t i = 0; i < sizeof(h); i++)
+    sum += (unsigned char)h[i];
+  snprintf(h + 148, 8, "%06o", sum);
+  h[155] = ' ';
+  return put(w, h, sizeof(h), err);
+}
+
+static int pad(pyoci_tarw_t *w, int64_t size, pyoci_error_t **err)
+{
+  static const char zeros[TAR_BLOCK];
+  size_t rem = (size_t)(size % TAR_BLOCK);
+  return rem ? put(w, zeros, TAR_BLOCK - rem, err) : 0;
+}
+
+int pyoci_tarw_dir(pyoci_tarw_t *w, const char *name, int64_t mtime, pyoci_error_t **err)
+{
+  char n[128];
+  snprintf(n, sizeof(n), "%s/", name);
+  return header(w, n, '5', 0755, 0, mtime, err);
+}
+
+int pyoci_tarw_file(pyoci_tarw_t *w, const char *name, const void *data, size_t len, int64_t mtime,
+                    pyoci_error_t **err)
+{
+  if (header(w, name, '0', 0644, (int64_t)len, mtime, err) < 0 || put(w, data, len, err) < 0)
+    return -1;
+  return pad(w, (int64_t)len, err);
+}
+
+int pyoci_tarw_begin(pyoci_tarw_t *w, const char *name, int64_t size, int64_t mtime, pyoci_error_t **err)
+{
+  if (header(w, name, '0', 0644, size, mtime, err) < 0)
+    return -1;
+  w->in_member = true;
+  w->remaining = size;
+  w->member_size = size;
+  return 0;
+}
+
+int pyoci_tarw_write(pyoci_tarw_t *w, const void *buf, size_t len, pyoci_error_t **err)
+{
+  if (!w->in_member || (uint64_t)len > (uint64_t)w->remaining)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "write '%s': member content longer than announced",
+                                w->what);
+  w->remaining -= (int64_t)len;
+  return put(w, buf, len, err);
+}
+
+int pyoci_tarw_sink(void *w, const void *buf, size_t len, pyoci_error_t **err)
+{
+  return pyoci_tarw_write(w, buf, len, err);
+}
+
+int pyoci_tarw_end(pyoci_tarw_t *w, pyoci_error_t **err)
+{
+  if (!w->in_member || w->remaining != 0)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "write '%s': member content shorter than announced",
+                                w->what);
+  w->in_member = false;
+  return pad(w, w->member_size, err);
+}
+
+int pyoci_tarw_finish(pyoci_tarw_t *w, pyoci_error_t **err)
+{
+  static const char zeros[2 * TAR_BLOCK];
+  if (put(w, zeros, sizeof(zeros), err) < 0)
+    return -1;
+  return flush(w, err);
+}

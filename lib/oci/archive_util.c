@@ -1,0 +1,257 @@
+/* Small helpers for the archive code: member path cleaning, RFC 3339 times,
+ * compression sniffing, and streaming store blobs out (as stored, or
+ * decompressed through libarchive's raw reader, which copes with multi-member
+ * gzip, zstd, xz). */
+#include <archive.h>
+#include <archive_entry.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/strbuf.h"
+#include "archive_internal.h"
+
+char *pyoci_archive_clean_path(const char *path, pyoci_error_t **err)
+{
+  if (path == NULL || path[0] == '\0') {
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "empty member path");
+    return NULL;
+  }
+  if (path[0] == '/') {
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member '%s': absolute path", path);
+    return NULL;
+  }
+  if (strlen(path) > 4096) {
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member path too long");
+    return NULL;
+  }
+  strbuf_t sb = STRBUF_INIT;
+  const char *p = path;
+  while (*p) {
+    const char *e = strchr(p, '/');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    if (n == 2 && p[0] == '.' && p[1] == '.') {
+      strbuf_release(&sb);
+      pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member '%s': path leaves the archive", path);
+      return NULL;
+    }
+    if (n > 0 && !(n == 1 && p[0] == '.')) {
+      if (sb.len)
+        strbuf_addch(&sb, '/');
+      strbuf_add(&sb, p, n);
+    }
+    p += n;
+    while (*p == '/')
+      p++;
+  }
+  if (sb.len == 0) {
+    strbuf_release(&sb);
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member '%s': empty path", path);
+    return NULL;
+  }
+  return strbuf_detach(&sb);
+}
+
+static int digits(const char **p, int n)
+{
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (!isdigit((unsigned char)**p))
+      return -1;
+    v = v * 10 + (**p - '0');
+    (*p)++;
+  }
+  return v;
+}
+
+int64_t pyoci_parse_rfc3339(const char *s)
+{
+  if (s == NULL)
+    return -1;
+  const char *p = s;
+  int Y = digits(&p, 4);
+  if (Y < 0 || *p++ != '-')
+    return -1;
+  int M = digits(&p, 2);
+  if (M < 1 || M > 12 || *p++ != '-')
+    return -1;
+  int D = digits(&p, 2);
+  if (D < 1 || D > 31 || (*p != 'T' && *p != 't' && *p != ' '))
+    return -1;
+  p++;
+  int h = digits(&p, 2);
+  if (h < 0 || h > 23 || *p++ != ':')
+    return -1;
+  int m = digits(&p, 2);
+  if (m < 0 || m > 59 || *p++ != ':')
+    return -1;
+  int sec = digits(&p, 2);
+  if (sec < 0 || sec > 60)
+    return -1;
+  if (*p == '.') {
+    p++;
+    if (!isdigit((unsigned char)*p))
+      return -1;
+    while (isdigit((unsigned char)*p))
+      p++;
+  }
+  int64_t off = 0;
+  if (*p == 'Z' || *p == 'z') {
+    p++;
+  } else if (*p == '+' || *p == '-') {
+    int sign = *p++ == '-' ? -1 : 1;
+    int oh = digits(&p, 2);
+    if (oh < 0 || *p++ != ':')
+      return -1;
+    int om = digits(&p, 2);
+    if (om < 0)
+      return -1;
+    off = sign * (oh * 3600 + om * 60);
+  } else {
+    return -1;
+  }
+  if (*p != '\0')
+    return -1;
+  struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h, .tm_min = m, .tm_sec = sec};
+  int64_t t = (int64_t)timegm(&tm);
+  return t - off;
+}
+
+int pyoci_sniff_compression(const unsigned char *b, size_t len)
+{
+  /* A tar header wins over a file name that happens to look like magic. */
+  if (len >= 262 && memcmp(b + 257, "ustar", 5) == 0)
+    return 0;
+  if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b)
+    return 1;
+  if (len >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
+    return 2;
+  if (len >= 6 && memcmp(b, "\xfd" "7zXZ\0", 6) == 0)
+    return 3;
+  if (len >= 3 && memcmp(b, "BZh", 3) == 0)
+    return 4;
+  return 0;
+}
+
+int pyoci_blob_stream_raw(pyoci_store_t *s, const char *digest, pyoci_sink_fn sink, void *ctx,
+                          pyoci_error_t **err)
+{
+  cleanup_close int fd = -1;
+  int64_t size = 0;
+  if (pyoci_store_open_blob(s, digest, &fd, &size, err) < 0)
+    return -1;
+  static __thread char buf[256 * 1024];
+  int64_t total = 0;
+  /* Hash on the way out: a damaged store must not yield a "valid" archive. */
+  pyoci_sha256_t *h = pyoci_sha256_new();
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      pyoci_sha256_free(h);
+      return pyoci_error_set(err, errno, "read blob %s", digest);
+    }
+    if (n == 0)
+      break;
+    total += n;
+    pyoci_sha256_update(h, buf, (size_t)n);
+    if (sink(ctx, buf, (size_t)n, err) < 0) {
+      pyoci_sha256_free(h);
+      return -1;
+    }
+  }
+  char got[PYOCI_DIGEST_LEN];
+  pyoci_sha256_final(h, got);
+  if (total != size || strcmp(got, digest) != 0)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read blob %s: content does not match its digest (%s)",
+                                digest, got);
+  return 0;
+}
+
+/* Uncompressed blob: plain reads, hashing as we go. */
+static int stream_plain(int fd, const char *digest, pyoci_sink_fn sink, void *ctx, pyoci_sha256_t *h,
+                        int64_t *total, pyoci_error_t **err)
+{
+  static __thread char buf[256 * 1024];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return pyoci_error_set(err, errno, "read blob %s", digest);
+    if (n == 0)
+      return 0;
+    pyoci_sha256_update(h, buf, (size_t)n);
+    *total += n;
+    if (sink && sink(ctx, buf, (size_t)n, err) < 0)
+      return -1;
+  }
+}
+
+static int stream_decompress(int fd, const char *digest, pyoci_sink_fn sink, void *ctx, pyoci_sha256_t *h,
+                             int64_t *total, pyoci_error_t **err)
+{
+  struct archive *a = archive_read_new();
+  if (a == NULL)
+    abort();
+  archive_read_support_filter_all(a);
+  archive_read_support_format_raw(a);
+  int rc = -1;
+  struct archive_entry *e;
+  if (archive_read_open_fd(a, fd, 256 * 1024) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK) {
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "decompress blob %s: %s", digest, archive_error_string(a));
+    goto out;
+  }
+  static __thread char buf[256 * 1024];
+  for (;;) {
+    la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
+    if (n < 0) {
+      pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "decompress blob %s: %s", digest, archive_error_string(a));
+      goto out;
+    }
+    if (n == 0)
+      break;
+    pyoci_sha256_update(h, buf, (size_t)n);
+    *total += n;
+    if (sink && sink(ctx, buf, (size_t)n, err) < 0)
+      goto out;
+  }
+  rc = 0;
+out:
+  archive_read_free(a);
+  return rc;
+}
+
+int pyoci_blob_stream_uncompressed(pyoci_store_t *s, const char *digest, int comp, pyoci_sink_fn sink, void *ctx,
+                                   char diff_id[PYOCI_DIGEST_LEN], int64_t *size_out, pyoci_error_t **err)
+{
+  cleanup_close int fd = -1;
+  int64_t size = 0;
+  if (pyoci_store_open_blob(s, digest, &fd, &size, err) < 0)
+    return -1;
+  if (comp < 0) {
+    unsigned char magic[512];
+    ssize_t got = pread(fd, magic, sizeof(magic), 0);
+    if (got < 0)
+      return pyoci_error_set(err, errno, "read blob %s", digest);
+    comp = pyoci_sniff_compression(magic, (size_t)got);
+  }
+  pyoci_sha256_t *h = pyoci_sha256_new();
+  int64_t total = 0;
+  int rc = comp == 0 ? stream_plain(fd, digest, sink, ctx, h, &total, err)
+                                                             : stream_decompress(fd, digest, sink, ctx, h, &total, err);
+  if (rc < 0) {
+    pyoci_sha256_free(h);
+    return -1;
+  }
+  pyoci_sha256_final(h, diff_id);
+  if (size_out)
+    *size_out = total;
+  return 0;
+}
