@@ -1,0 +1,92 @@
+/* Report filters: --severity, --ignore-unfixed and the ignore file. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "scan.h"
+
+static bool sev_kept(const pyoci_scan_filter_t *f, pyoci_severity_t s)
+{
+  return f->severities == 0 || (f->severities & (1u << s)) != 0;
+}
+
+/* The vulnerability's ID or one of its aliases (a CVE for a GHSA) is ignored. */
+static bool vuln_ignored(const pyoci_scan_filter_t *f, const pyoci_scan_vuln_t *v)
+{
+  if (f->ignore == NULL)
+    return false;
+  if (pyoci_ignorefile_match(f->ignore, v->id, f->now))
+    return true;
+  json_t *a = v->aliases_json ? json_loads(v->aliases_json, 0, NULL) : NULL;
+  bool hit = false;
+  size_t i;
+  json_t *x;
+  if (json_is_array(a))
+    json_array_foreach(a, i, x) if (json_is_string(x) && pyoci_ignorefile_match(f->ignore, json_string_value(x), f->now))
+        hit = true;
+  json_decref(a);
+  return hit;
+}
+
+static void free_vuln(pyoci_scan_vuln_t *v)
+{
+  free(v->id);
+  free(v->aliases_json);
+  free(v->pkg_name);
+  free(v->installed);
+  free(v->fixed);
+  free(v->title);
+  free(v->cvss_vector);
+  free(v->primary_url);
+}
+
+static void free_secret(pyoci_scan_secret_t *s)
+{
+  free(s->rule_id);
+  free(s->category);
+  free(s->title);
+  free(s->path);
+  free(s->match);
+  free(s->code);
+}
+
+void pyoci_scan_filter(pyoci_scan_report_t *r, const pyoci_scan_filter_t *f)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < r->n_vulns; i++) {
+    pyoci_scan_vuln_t *v = &r->vulns[i];
+    bool drop = !sev_kept(f, v->severity) || (f->ignore_unfixed && v->fixed[0] == '\0') || vuln_ignored(f, v);
+    if (drop)
+      free_vuln(v);
+    else
+      r->vulns[k++] = *v;
+  }
+  r->n_vulns = k;
+  k = 0;
+  for (size_t i = 0; i < r->n_secrets; i++) {
+    pyoci_scan_secret_t *s = &r->secrets[i];
+    if (!sev_kept(f, s->severity) || pyoci_ignorefile_match(f->ignore, s->rule_id, f->now))
+      free_secret(s);
+    else
+      r->secrets[k++] = *s;
+  }
+  r->n_secrets = k;
+  k = 0;
+  for (size_t i = 0; i < r->n_misconfs; i++) {
+    pyoci_scan_misconf_t *m = &r->misconfs[i];
+    if (!sev_kept(f, m->severity) || pyoci_ignorefile_match(f->ignore, m->id, f->now) ||
+        pyoci_ignorefile_match(f->ignore, m->trivy_id, f->now)) {
+      free(m->message);
+      free(m->code);
+    } else {
+      r->misconfs[k++] = *m;
+    }
+  }
+  r->n_misconfs = k;
+}
+
+size_t pyoci_scan_total(const pyoci_scan_report_t *r)
+{
+  return r->n_vulns + r->n_secrets + r->n_misconfs;
+}
