@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Fixtures for the scan tests.
+
+  scan_fixtures.py secret-archive OUT KEY
+      A docker-archive (tag secret:1) of two layers: layer 1 adds
+      app/config.py holding the AWS access key id KEY, and the same line
+      under usr/lib/python3/dist-packages/ (an allowed path); layer 2
+      deletes app/config.py (whiteout).  Prints the two diff_ids.
+  scan_fixtures.py sarif-validate FILE
+      Validate FILE against tests/data/schemas/sarif-schema-2.1.0.json
+      (exit 0 valid, 1 invalid with the errors, 3 jsonschema missing).
+  scan_fixtures.py cdx-vulns FILE
+      Print "ID SEVERITY name@version" per affected component of a
+      CycloneDX document's vulnerabilities, sorted; exit 1 when a ref
+      names no component.
+"""
+import hashlib
+import io
+import json
+import os
+import sys
+import tarfile
+
+
+def tar_bytes(members):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, body, kind in members:
+            info = tarfile.TarInfo(name)
+            info.mtime = 1700000000
+            if kind == "dir":
+                info.type = tarfile.DIRTYPE
+                info.mode = 0o755
+                t.addfile(info)
+            else:
+                info.size = len(body)
+                info.mode = 0o644
+                t.addfile(info, io.BytesIO(body))
+    return buf.getvalue()
+
+
+def secret_archive(out, key):
+    line = ('AWS_ACCESS_KEY_ID = "%s"\n' % key).encode()
+    l1 = tar_bytes([
+        ("app", b"", "dir"),
+        ("app/config.py", b"import os\n" + line, "file"),
+        ("app/main.py", b"print('hello')\n", "file"),
+        ("usr", b"", "dir"),
+        ("usr/lib", b"", "dir"),
+        ("usr/lib/python3", b"", "dir"),
+        ("usr/lib/python3/dist-packages", b"", "dir"),
+        ("usr/lib/python3/dist-packages/conf.py", line, "file"),
+    ])
+    l2 = tar_bytes([("app", b"", "dir"), ("app/.wh.config.py", b"", "file")])
+    diff_ids = ["sha256:" + hashlib.sha256(x).hexdigest() for x in (l1, l2)]
+    cfg = json.dumps({
+        "architecture": "amd64", "os": "linux", "created": "2023-11-14T22:13:20Z",
+        "config": {"Cmd": ["python3", "/app/main.py"]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": [{"created": "2023-11-14T22:13:20Z", "created_by": "COPY app/ /app/"},
+                    {"created": "2023-11-14T22:13:20Z", "created_by": "RUN rm /app/config.py"}],
+    }, sort_keys=True).encode()
+    cfg_name = hashlib.sha256(cfg).hexdigest() + ".json"
+    layer_names = [d[7:] + "/layer.tar" for d in diff_ids]
+    manifest = json.dumps([{"Config": cfg_name, "RepoTags": ["secret:1"], "Layers": layer_names}]).encode()
+    with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
+        for name, body in [(cfg_name, cfg), (layer_names[0], l1), (layer_names[1], l2), ("manifest.json", manifest)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            info.mtime = 1700000000
+            t.addfile(info, io.BytesIO(body))
+    print("\n".join(diff_ids))
+
+
+def sarif_validate(path):
+    try:
+        from jsonschema.validators import validator_for
+    except ImportError as e:  # pragma: no cover
+        print(f"python jsonschema not available: {e}")
+        return 3
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "data", "schemas", "sarif-schema-2.1.0.json"), encoding="utf-8") as f:
+        schema = json.load(f)
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    cls = validator_for(schema)
+    errors = list(cls(schema, format_checker=cls.FORMAT_CHECKER).iter_errors(doc))
+    for e in errors:
+        print(f"{'/'.join(map(str, e.absolute_path))}: {e.message}")
+    return 1 if errors else 0
+
+
+def cdx_vulns(path):
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    comps = {c["bom-ref"]: c for c in doc.get("components", [])}
+    lines, rc = [], 0
+    for v in doc.get("vulnerabilities", []):
+        for a in v["affects"]:
+            c = comps.get(a["ref"])
+            if c is None:
+                print(f"{v['id']}: ref {a['ref']} names no component", file=sys.stderr)
+                rc = 1
+                continue
+            lines.append(f"{v['id']} {v['ratings'][0]['severity']} {c['name']}@{c['version']}")
+    print("\n".join(sorted(lines)))
+    return rc
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "secret-archive":
+        secret_archive(sys.argv[2], sys.argv[3])
+    elif cmd == "sarif-validate":
+        sys.exit(sarif_validate(sys.argv[2]))
+    elif cmd == "cdx-vulns":
+        sys.exit(cdx_vulns(sys.argv[2]))
+    else:
+        sys.exit(f"unknown command {cmd}")
