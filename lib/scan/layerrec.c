@@ -288,7 +288,8 @@ static uint32_t get_u32(rd_t *r)
   return v;
 }
 
-/* A string (NUL-terminated copy) or NULL; *len gets its length. */
+/* A string (NUL-terminated copy) or NULL; *len gets its length.  Only
+ * file contents (len_out given) may hold NUL bytes. */
 static char *get_str(rd_t *r, size_t *len_out, bool allow_null)
 {
   uint32_t n = get_u32(r);
@@ -299,7 +300,7 @@ static char *get_str(rd_t *r, size_t *len_out, bool allow_null)
       r->bad = true;
     return NULL;
   }
-  if ((size_t)(r->end - r->p) < n) {
+  if ((size_t)(r->end - r->p) < n || (len_out == NULL && memchr(r->p, '\0', n) != NULL)) {
     r->bad = true;
     return NULL;
   }
@@ -330,8 +331,11 @@ int pyoci_lrec_parse(const char *buf, size_t len, const char *blob_digest, const
   cleanup_lrec pyoci_layer_record_t *rec = calloc(1, sizeof(*rec));
   if (rec == NULL)
     abort();
-  rec->secrets_scanned = get_u32(&r) != 0;
+  uint32_t scanned = get_u32(&r);
+  rec->secrets_scanned = scanned == 1;
   uint32_t n = get_u32(&r);
+  if (scanned > 1)
+    r.bad = true;
   /* Each entry takes at least 21 bytes: bound the count before allocating. */
   if (r.bad || n > PYOCI_LREC_MAX_ENTRIES || (size_t)n > (size_t)(r.end - r.p) / 21)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "'%s': bad entry count", what);
