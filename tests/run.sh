@@ -51,4 +51,14 @@ else
   tests=("$O"/tests/unit/test_* tests/integration/t*.sh)
   mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -v '\.[od]$')
 fi
-prove --exec '' --timer "${tests[@]}"
+state=$(mktemp -d /tmp/pyoci-prove.XXXXXX)
+cp -f /dev/null "$state/.prove" 2>/dev/null
+(cd "$state" && prove --exec '' --timer --state=save "${tests[@]/#/$OLDPWD/}")
+rc=$?
+if [ $rc != 0 ]; then
+  # Show why: the failed files again, verbose, only their failing lines.
+  echo "# --- failed tests, verbose ---"
+  (cd "$state" && prove --exec '' -v --state=failed 2>&1 | grep -v '^ok ' | head -400)
+fi
+rm -rf "$state"
+exit $rc
