@@ -32,7 +32,7 @@ static const char images_help[] =
     "      --store DIR    image store\n"
     "  -h, --help         show this help\n"
     "\n"
-    "SIZE is the sum of the image's layer blobs as stored (compressed).\n";
+    "SIZE is the unpacked size, computed as Docker does (see pyoci inspect).\n";
 
 typedef struct {
   char *repo, *tag;
