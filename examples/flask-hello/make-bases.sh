@@ -26,7 +26,7 @@ make_rootfs() { # NAME PACKAGES [mmdebstrap options...]
   local out=$CACHE/$name.tar
   if [ ! -s "$out" ]; then
     echo "make-bases: mmdebstrap $name ($pkgs)" >&2
-    mmdebstrap --quiet --variant=minbase --include="$pkgs" "$@" \
+    mmdebstrap --quiet --format=tar --variant=minbase --include="$pkgs" "$@" \
       --customize-hook="$CLEAN_APT" "$SUITE" "$out.tmp"
     mv "$out.tmp" "$out"
   fi
