@@ -39,9 +39,9 @@ make_rootfs flask-stack python3-flask
 if [ ! -s "$here/wheels/.done" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  tar -C "$tmp" -xf "$CACHE/flask-stack.tar" ./usr/lib/python3/dist-packages
+  tar -C "$tmp" -xf "$CACHE/flask-stack.tar" ./usr/lib/python3/dist-packages ./usr/share/javascript
   rm -rf "$here/wheels"
-  python3 "$here/make-wheels.py" "$tmp/usr/lib/python3/dist-packages" "$here/wheels" \
+  WHEEL_ROOT=$tmp python3 "$here/make-wheels.py" "$tmp/usr/lib/python3/dist-packages" "$here/wheels" \
     click Flask itsdangerous Jinja2 MarkupSafe Werkzeug >&2
   touch "$here/wheels/.done"
 fi
