@@ -21,7 +21,8 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null
   done
-  umount "$svc"/docker/root/overlay2/*/merged 2>/dev/null
+  # dockerd leaves mounts (netns, overlays) under its dirs: detach them first
+  awk -v w="$svc" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
   rm -rf "$svc" 2>/dev/null
 }
 trap cleanup EXIT
