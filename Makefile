@@ -57,13 +57,23 @@ $(O)/pyoci: $(CLI_OBJS) $(O)/libpyoci.a
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libpyoci.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/libpyoci.a $(PKG_LIBS)
 
-# Fuzz harnesses: clang + libFuzzer, the library compiled in with ASan/UBSan.
+# Fuzz harnesses: clang + libFuzzer, the library compiled once with
+# ASan/UBSan and fuzzer instrumentation, each harness linked against it.
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -I. $(PKG_CFLAGS) -g -O1 \
-              -fsanitize=fuzzer,address,undefined -DPYOCI_FUZZ
-$(O)/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+              -fsanitize=address,undefined -DPYOCI_FUZZ
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/fuzzobj/%.o)
+$(O)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(O)/libpyoci-fuzz.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+$(O)/tests/fuzz/%: tests/fuzz/%.c $(O)/libpyoci-fuzz.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(O)/libpyoci-fuzz.a $(PKG_LIBS)
 
 fuzz: $(FUZZ_BINS)
 

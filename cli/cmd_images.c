@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../lib/layer/layersize.h"
 #include "../lib/oci/image.h"
 #include "../lib/oci/ref.h"
 #include "../lib/oci/store.h"
@@ -31,7 +32,7 @@ static const char images_help[] =
     "      --store DIR    image store\n"
     "  -h, --help         show this help\n"
     "\n"
-    "SIZE is the sum of the image's layer blobs as stored (compressed).\n";
+    "SIZE is the unpacked size, computed as Docker does (see pyoci inspect).\n";
 
 typedef struct {
   char *repo, *tag;
@@ -82,9 +83,15 @@ static int image_facts(pyoci_store_t *s, const char *digest, row_t *r)
   }
   memcpy(r->id, img->config_digest, PYOCI_DIGEST_LEN);
   r->has_created = cli_parse_rfc3339(pyoci_json_str(img->config, "created"), &r->created) == 0;
-  r->size = 0;
-  for (size_t i = 0; i < img->n_layers; i++)
-    r->size += (uint64_t)img->layers[i].size;
+  /* Docker's SIZE: the unpacked size (cached per layer after the first time). */
+  int64_t size = 0;
+  if (pyoci_image_unpacked_size(s, img, &size, &err) < 0) {
+    pyoci_log(PYOCI_LOG_WARN, "image %s: %s", digest, err->msg);
+    size = 0;
+    for (size_t i = 0; i < img->n_layers; i++)
+      size += img->layers[i].size;
+  }
+  r->size = (uint64_t)size;
   return 0;
 }
 

@@ -124,8 +124,9 @@ int cmd_inspect(int argc, char **argv)
   }
   pyoci_store_close(s);
   if (tmpl == NULL) {
-    /* the daemon's encoder escapes <>&; the CLI re-indents with 4 spaces */
-    pyoci_go_json_encode(&out, all, "    ", true);
+    /* dockerd writes JSON with SetEscapeHTML(false); the CLI re-indents
+     * it with 4 spaces */
+    pyoci_go_json_encode(&out, all, "    ", false);
     strbuf_addch(&out, '\n');
     fputs(strbuf_str(&out), stdout);
   }

@@ -21,7 +21,8 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null
   done
-  umount "$svc"/docker/root/overlay2/*/merged 2>/dev/null
+  # dockerd leaves mounts (netns, overlays) under its dirs: detach them first
+  awk -v w="$svc" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
   rm -rf "$svc" 2>/dev/null
 }
 trap cleanup EXIT
@@ -51,4 +52,14 @@ else
   tests=("$O"/tests/unit/test_* tests/integration/t*.sh)
   mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -v '\.[od]$')
 fi
-prove --exec '' --timer "${tests[@]}"
+state=$(mktemp -d /tmp/pyoci-prove.XXXXXX)
+cp -f /dev/null "$state/.prove" 2>/dev/null
+(cd "$state" && prove --exec '' --timer --state=save "${tests[@]/#/$OLDPWD/}")
+rc=$?
+if [ $rc != 0 ]; then
+  # Show why: the failed files again, verbose, only their failing lines.
+  echo "# --- failed tests, verbose ---"
+  (cd "$state" && prove --exec '' -v --state=failed 2>&1 | grep -v '^ok ' | head -400)
+fi
+rm -rf "$state"
+exit $rc

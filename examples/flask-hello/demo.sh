@@ -21,7 +21,9 @@ cleanup() {
     kill "$dockerd_pid" 2>/dev/null
     for _ in $(seq 50); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
   fi
-  rm -rf "$work"
+  # dockerd leaves mounts (netns, overlays) under its dirs: detach them first
+  awk -v w="$work" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  rm -rf "$work" || true
 }
 trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

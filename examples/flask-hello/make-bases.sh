@@ -11,6 +11,8 @@ PYOCI=${1:-pyoci}
 here=$(cd "$(dirname "$0")" && pwd)
 CACHE=${PYOCI_EXAMPLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyoci/examples}
 SUITE=bookworm
+# Bump when the recipes below change, so cached rootfs tarballs are remade.
+RECIPE=2
 mkdir -p "$CACHE"
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 
@@ -23,10 +25,12 @@ CLEAN_APT='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin'
 
 make_rootfs() { # NAME PACKAGES [mmdebstrap options...]
   local name=$1 pkgs=$2; shift 2
-  local out=$CACHE/$name.tar
+  local out=$CACHE/$name-r$RECIPE.tar
   if [ ! -s "$out" ]; then
     echo "make-bases: mmdebstrap $name ($pkgs)" >&2
-    mmdebstrap --quiet --variant=minbase --include="$pkgs" "$@" \
+    # merged-usr hook: merged /usr without the usrmerge package (and the perl it pulls in)
+    mmdebstrap --quiet --format=tar --variant=minbase --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+      --include="$pkgs" "$@" \
       --customize-hook="$CLEAN_APT" "$SUITE" "$out.tmp"
     mv "$out.tmp" "$out"
   fi
@@ -39,15 +43,15 @@ make_rootfs flask-stack python3-flask
 if [ ! -s "$here/wheels/.done" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  tar -C "$tmp" -xf "$CACHE/flask-stack.tar" ./usr/lib/python3/dist-packages
+  tar -C "$tmp" -xf "$CACHE/flask-stack-r$RECIPE.tar" ./usr/lib/python3/dist-packages ./usr/share/javascript
   rm -rf "$here/wheels"
-  python3 "$here/make-wheels.py" "$tmp/usr/lib/python3/dist-packages" "$here/wheels" \
+  WHEEL_ROOT=$tmp python3 "$here/make-wheels.py" "$tmp/usr/lib/python3/dist-packages" "$here/wheels" \
     click Flask itsdangerous Jinja2 MarkupSafe Werkzeug >&2
   touch "$here/wheels/.done"
 fi
 
-"$PYOCI" import "$CACHE/python-full.tar" -t local/python:3.11 --change 'CMD ["python3"]' \
+"$PYOCI" import "$CACHE/python-full-r$RECIPE.tar" -t local/python:3.11 --change 'CMD ["python3"]' \
   -m "Debian $SUITE minbase + python3, pip (mmdebstrap)" >/dev/null
-"$PYOCI" import "$CACHE/python-slim.tar" -t local/python:3.11-slim --change 'CMD ["python3"]' \
+"$PYOCI" import "$CACHE/python-slim-r$RECIPE.tar" -t local/python:3.11-slim --change 'CMD ["python3"]' \
   -m "Debian $SUITE minbase + python3, no docs (mmdebstrap)" >/dev/null
 echo "make-bases: local/python:3.11, local/python:3.11-slim and wheels/ ready" >&2

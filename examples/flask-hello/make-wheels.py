@@ -52,6 +52,23 @@ def package_files(site, info):
     return files
 
 
+def read_member(site, rel):
+    """File bytes; absolute symlinks (Debian links shared JavaScript into
+    werkzeug) resolve inside the root dist-packages was extracted to."""
+    path = os.path.join(site, rel)
+    root = os.environ.get("WHEEL_ROOT")
+    for _ in range(8):
+        if not os.path.islink(path):
+            break
+        target = os.readlink(path)
+        if os.path.isabs(target) and root:
+            path = os.path.join(root, target.lstrip("/"))
+        else:
+            path = os.path.join(os.path.dirname(path), target)
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def record_line(arcname, data):
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
     return f"{arcname},sha256={digest},{len(data)}"
@@ -73,7 +90,7 @@ def build_wheel(site, out, name):
     norm = dist.replace("-", "_")
     distinfo = f"{norm}-{version}.dist-info"
     wheel_meta = f"Wheel-Version: 1.0\nGenerator: pyoci-make-wheels\nRoot-Is-Purelib: {'false' if native else 'true'}\nTag: {tag}\n"
-    members = [(f, open(os.path.join(site, f), "rb").read()) for f in files]
+    members = [(f, read_member(site, f)) for f in files]
     members += [(f"{distinfo}/METADATA", metadata.encode()), (f"{distinfo}/WHEEL", wheel_meta.encode())]
     record = [record_line(a, d) for a, d in members] + [f"{distinfo}/RECORD,,"]
     members.append((f"{distinfo}/RECORD", ("\n".join(record) + "\n").encode()))

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../layer/tar_header.h"
+#include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "archive_internal.h"
 
@@ -71,56 +73,19 @@ static int put(pyoci_tarw_t *w, const void *data, size_t len, pyoci_error_t **er
   return 0;
 }
 
-/* Octal field of width w (including the terminating NUL). */
-static void octal(char *field, size_t width, uint64_t v)
-{
-  snprintf(field, width, "%0*llo", (int)(width - 1), (unsigned long long)v);
-}
-
-/* Size field: octal when it fits in 11 digits, else GNU base-256. */
-static void size_field(char *field, int64_t size)
-{
-  if ((uint64_t)size < (1ull << 33)) {
-    octal(field, 12, (uint64_t)size);
-    return;
-  }
-  memset(field, 0, 12);
-  uint64_t v = (uint64_t)size;
-  for (int i = 11; i >= 4; i--) {
-    field[i] = (char)(v & 0xff);
-    v >>= 8;
-  }
-  field[0] = (char)0x80;
-}
-
+/* Owner 0:0, no uname/gname; the encoding (and PAX for long names or big
+ * sizes) is the layer writer's, so both kinds of tar look alike. */
 static int header(pyoci_tarw_t *w, const char *name, char type, unsigned mode, int64_t size, int64_t mtime,
                   pyoci_error_t **err)
 {
-  char h[TAR_BLOCK];
-  size_t nlen = strlen(name);
-  if (nlen == 0 || nlen >= 100)
-    return pyoci_error_set(err, 0, "write '%s': member name '%s' too long for the archive", w->what, name);
-  if (mtime < 0 || mtime > 077777777777LL)
-    mtime = 0;
-  memset(h, 0, sizeof(h));
-  memcpy(h, name, nlen);
-  octal(h + 100, 8, mode);
-  octal(h + 108, 8, 0);
-  octal(h + 116, 8, 0);
-  size_field(h + 124, size);
-  octal(h + 136, 12, (uint64_t)mtime);
-  memset(h + 148, ' ', 8);
-  h[156] = type;
-  memcpy(h + 257, "ustar", 6); /* "ustar\0" */
-  memcpy(h + 263, "00", 2);
-  octal(h + 329, 8, 0); /* devmajor */
-  octal(h + 337, 8, 0); /* devminor */
-  unsigned sum = 0;
-  for (size_t i = 0; i < sizeof(h); i++)
-    sum += (unsigned char)h[i];
-  snprintf(h + 148, 8, "%06o", sum);
-  h[155] = ' ';
-  return put(w, h, sizeof(h), err);
+  if (*name == '\0')
+    return pyoci_error_set(err, 0, "write '%s': empty member name", w->what);
+  pyoci_tar_header_t h = {.name = name, .type = type, .mode = mode, .size = (uint64_t)size,
+                          .mtime = mtime < 0 ? 0 : mtime};
+  cleanup_strbuf strbuf_t out = STRBUF_INIT;
+  if (pyoci_tar_header_encode(&h, &out, err) < 0)
+    return -1;
+  return put(w, out.buf, out.len, err);
 }
 
 static int pad(pyoci_tarw_t *w, int64_t size, pyoci_error_t **err)
@@ -132,8 +97,9 @@ static int pad(pyoci_tarw_t *w, int64_t size, pyoci_error_t **err)
 
 int pyoci_tarw_dir(pyoci_tarw_t *w, const char *name, int64_t mtime, pyoci_error_t **err)
 {
-  char n[128];
-  snprintf(n, sizeof(n), "%s/", name);
+  cleanup_free char *n = NULL;
+  if (asprintf(&n, "%s/", name) < 0)
+    return pyoci_error_set(err, ENOMEM, "write '%s'", w->what);
   return header(w, n, '5', 0755, 0, mtime, err);
 }
 

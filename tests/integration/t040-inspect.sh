@@ -83,6 +83,19 @@ run "$PYOCI" inspect --format '{{nosuch .Id}}' "$IMG"
 is "$rc" 2 "a template that does not parse is a usage error"
 is "$err" 'template parsing error: template: :1: function "nosuch" not defined' "with Go's message"
 
+# pyoci layers on the same image: Docker's total, and /data/blob written by
+# two layers (300000 + 200000 bytes) is waste that fails dive's CI rules.
+run "$PYOCI" layers --format json "$IMG"
+got=$(python3 -c 'import json,sys; d=json.load(sys.stdin)["image"]
+print(d["dockerSizeBytes"], d["inefficientBytes"], [(f["count"], f["file"]) for f in d["fileReference"]])' <<<"$out")
+is "$got" "$(docker image inspect --format '{{.Size}}' "$IMG") 500000 [(2, '/data/blob')]" \
+  "layers: Docker's size, and the rewritten file as the only waste"
+run "$PYOCI" layers --ci "$IMG"
+is "$rc" 1 "layers --ci fails on the wasteful image"
+like "$out" "Result:FAIL" "with dive's summary line"
+run "$PYOCI" layers --ci "$BASE"
+is "$rc" 0 "layers --ci passes on the single-layer base"
+
 # The layer sizes are cached per diff_id.
 is "$(ls "$PYOCI_STORE/cache/layersize" | sort | tr '\n' ' ')" \
   "$(docker image inspect --format '{{range .RootFS.Layers}}{{println .}}{{end}}' "$IMG" | sed 's/^sha256://' | grep . | sort | tr '\n' ' ')" \
