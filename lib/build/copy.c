@@ -609,6 +609,34 @@ int pyoci_mkdir_in_root(const char *root, const char *path, int64_t uid, int64_t
   return 0;
 }
 
+int pyoci_write_in_root(const char *root, const char *path, const char *data, size_t len, mode_t mode,
+                        pyoci_error_t **err)
+{
+  cleanup_free char *rel = clean_relative(path);
+  if (rel == NULL || *rel == '\0')
+    return pyoci_error_set(err, EINVAL, "write '%s'", path);
+  char *slash = strrchr(rel, '/');
+  const char *leaf = slash ? slash + 1 : rel;
+  cleanup_free char *parent = slash ? strndup(rel, (size_t)(slash - rel)) : strdup("");
+  pyoci_copy_t c = {.dest_root = root, .instruction = "COPY"};
+  copy_run_t r = {.c = &c, .src_root = -1, .dest_root = -1};
+  cleanup_close int droot = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (droot < 0)
+    return pyoci_error_set(err, errno, "open '%s'", root);
+  r.dest_root = droot;
+  cleanup_close int dfd = mkdir_in_root(&r, parent, err);
+  if (dfd < 0)
+    return -1;
+  if (clear_dest(dfd, leaf, false, path, err) < 0)
+    return -1;
+  cleanup_close int fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0)
+    return pyoci_error_set(err, errno, "create '%s'", path);
+  if (pyoci_write_all(fd, data, len, path, err) < 0)
+    return -1;
+  return fchmod(fd, mode) < 0 ? pyoci_error_set(err, errno, "chmod '%s'", path) : 0;
+}
+
 /* ---- users ---- */
 
 /* Find an entry of a passwd/group style file by name (field 0) or, when

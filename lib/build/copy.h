@@ -44,6 +44,11 @@ int pyoci_copy_hash(const pyoci_copy_t *c, char out[PYOCI_DIGEST_LEN], pyoci_err
  * new directories 0755 owned by uid:gid. */
 int pyoci_mkdir_in_root(const char *root, const char *path, int64_t uid, int64_t gid, pyoci_error_t **err);
 
+/* Write data to the absolute path inside root (parents created 0755 root,
+ * symlinks resolved in root, an existing non-directory replaced). */
+int pyoci_write_in_root(const char *root, const char *path, const char *data, size_t len, mode_t mode,
+                        pyoci_error_t **err);
+
 /* Resolve a --chown / USER spec ("name", "uid", "name:group", "uid:gid")
  * against root's etc/passwd and etc/group.  With chown_rules a bare user
  * means user:user (docker build's --chown); otherwise (USER) it takes the

@@ -338,17 +338,18 @@ static int copy_source_resolve(stage_run_t *r, const pyoci_df_instr_t *in, size_
   return 0;
 }
 
+/* COPY <<EOF DEST: DEST is the file, unless it names a directory (trailing
+ * '/'), where the file takes the heredoc's name. */
 static int write_inline_sources(const pyoci_df_instr_t *in, const char *merged, const char *workdir,
                                 pyoci_error_t **err)
 {
   for (size_t i = 0; i < in->n_inlines; i++) {
     const char *dest = in->dest;
-    cleanup_free char *dir = dest[0] == '/' ? strdup(dest) : pyoci_path_join(workdir, dest);
-    if (pyoci_mkdir_in_root(merged, dir, 0, 0, err) < 0)
-      return -1;
-    cleanup_free char *rel = pyoci_path_join(dir, in->inlines[i].path);
-    cleanup_free char *full = pyoci_path_join(merged, rel);
-    if (pyoci_write_file_atomic(full, in->inlines[i].data, strlen(in->inlines[i].data), 0644, err) < 0)
+    size_t dl = strlen(dest);
+    bool into_dir = dl == 0 || dest[dl - 1] == '/' || strcmp(dest, ".") == 0;
+    cleanup_free char *abs = dest[0] == '/' ? strdup(dest) : pyoci_path_join(workdir, dest);
+    cleanup_free char *target = into_dir ? pyoci_path_join(abs, in->inlines[i].path) : strdup(abs);
+    if (pyoci_write_in_root(merged, target, in->inlines[i].data, strlen(in->inlines[i].data), 0644, err) < 0)
       return -1;
   }
   return 0;
