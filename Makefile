@@ -4,6 +4,11 @@
 #   make demo            install deps if missing, build, run the flask example
 #   make SANITIZE=address,undefined check
 #   make fuzz            build libFuzzer harnesses (clang); make fuzz-run FUZZ_TIME=300
+# Sanitizer builds go to their own directory: objects built with other
+# flags must never be mixed into them.
+ifdef SANITIZE
+O ?= build-san
+endif
 O ?= build
 CC ?= cc
 PKGS := libcurl libcrypto libarchive zlib libdeflate libzstd jansson sqlite3 libpcre2-8

@@ -45,13 +45,14 @@ if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null && [ -z "${PYOCI_NO_DOCKE
   fi
 fi
 
+shopt -s nullglob
 if [ $# -gt 0 ]; then
   tests=("$@")
 else
-  shopt -s nullglob
   tests=("$O"/tests/unit/test_* tests/integration/t*.sh)
-  mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -v '\.[od]$')
 fi
+# build outputs beside the unit-test binaries are not tests
+mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -v '\.[od]$')
 state=$(mktemp -d /tmp/pyoci-prove.XXXXXX)
 cp -f /dev/null "$state/.prove" 2>/dev/null
 (cd "$state" && prove --exec '' --timer --state=save "${tests[@]/#/$OLDPWD/}")

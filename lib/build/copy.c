@@ -132,7 +132,8 @@ static void glob_walk(const copy_run_t *r, const char *base, char **comps, size_
   while ((de = readdir(d)) != NULL)
     if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && fnmatch(comps[i], de->d_name, 0) == 0)
       pathlist_add(&names, strdup(de->d_name));
-  qsort(names.v, names.n, sizeof(char *), cmp_str);
+  if (names.n > 1)
+    qsort(names.v, names.n, sizeof(char *), cmp_str);
   for (size_t k = 0; k < names.n; k++) {
     cleanup_free char *next = *base ? pyoci_path_join(base, names.v[k]) : strdup(names.v[k]);
     glob_walk(r, next, comps, i + 1, n, out);
@@ -191,7 +192,8 @@ static int hash_dir_children(const copy_run_t *r, int fd, const char *rel, int d
   while ((de = readdir(d)) != NULL)
     if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
       pathlist_add(&names, strdup(de->d_name));
-  qsort(names.v, names.n, sizeof(char *), cmp_str);
+  if (names.n > 1)
+    qsort(names.v, names.n, sizeof(char *), cmp_str);
   int rc = 0;
   for (size_t k = 0; k < names.n && rc == 0; k++) {
     cleanup_free char *child = *rel ? pyoci_path_join(rel, names.v[k]) : strdup(names.v[k]);
@@ -396,7 +398,8 @@ static int copy_children(const copy_run_t *r, int src_fd, int dst_fd, const char
   while ((de = readdir(d)) != NULL)
     if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
       pathlist_add(&names, strdup(de->d_name));
-  qsort(names.v, names.n, sizeof(char *), cmp_str);
+  if (names.n > 1)
+    qsort(names.v, names.n, sizeof(char *), cmp_str);
   int rc = 0;
   for (size_t k = 0; k < names.n && rc == 0; k++) {
     cleanup_free char *child = *rel ? pyoci_path_join(rel, names.v[k]) : strdup(names.v[k]);
