@@ -350,13 +350,39 @@ void pyoci_loaded_images_free(pyoci_loaded_image_t *v, size_t n)
   free(v);
 }
 
+/* A docker-archive names no manifest.  When the store already holds an
+ * image with this config (same ID, so the same diff_ids), tag that one
+ * rather than adding a second manifest for the same image: loading back
+ * what `pyoci save` wrote must not leave a dangling duplicate. */
+static bool reuse_existing(pyoci_store_t *s, pyoci_pending_image_t *p)
+{
+  pyoci_error_t *ignored = NULL;
+  char digest[PYOCI_DIGEST_LEN];
+  pyoci_image_t *img = NULL;
+  bool ok = pyoci_store_resolve(s, p->config_digest, digest, &ignored) == 0 &&
+            pyoci_image_load_digest(s, digest, &img, &ignored) == 0 &&
+            strcmp(img->config_digest, p->config_digest) == 0;
+  if (ok) {
+    snprintf(p->manifest_digest, sizeof(p->manifest_digest), "%s", img->manifest_digest);
+    free(p->manifest_media_type);
+    p->manifest_media_type = strdup(img->manifest_media_type);
+    p->manifest_size = img->manifest_size;
+  }
+  pyoci_image_free(img);
+  pyoci_error_free(ignored);
+  return ok;
+}
+
 /* Record one verified image: either the archive's own manifest (OCI) or a
  * new OCI manifest over the docker-archive's config and layers. */
 static int commit_one(pyoci_store_t *s, const char *what, pyoci_pending_image_t *p, pyoci_loaded_image_t *out,
                       pyoci_error_t **err)
 {
   snprintf(out->image_id, sizeof(out->image_id), "%s", p->config_digest);
-  if (p->manifest_digest[0] == '\0') {
+  bool reused = false;
+  if (p->manifest_digest[0] == '\0' && (reused = reuse_existing(s, p))) {
+    /* tag the manifest the store already has (below) */
+  } else if (p->manifest_digest[0] == '\0') {
     cleanup_free char *cfg = NULL;
     size_t len = 0;
     if (pyoci_store_read_blob(s, p->config_digest, PYOCI_MAX_CONFIG_SIZE, &cfg, &len, err) < 0)
@@ -364,9 +390,10 @@ static int commit_one(pyoci_store_t *s, const char *what, pyoci_pending_image_t 
     if (pyoci_image_commit(s, NULL, cfg, len, p->layers, p->n_layers, (const char *const *)p->names,
                            out->manifest_digest, err) < 0)
       return pyoci_error_prefix(err, "load '%s'", what);
-  } else {
+  }
+  if (out->manifest_digest[0] == '\0') {
     snprintf(out->manifest_digest, sizeof(out->manifest_digest), "%s", p->manifest_digest);
-    if (p->n_names == 0 &&
+    if (p->n_names == 0 && !reused &&
         pyoci_store_add_image(s, p->manifest_digest, p->manifest_media_type, p->manifest_size, NULL, err) < 0)
       return pyoci_error_prefix(err, "load '%s'", what);
     for (size_t k = 0; k < p->n_names; k++)

@@ -370,7 +370,7 @@ int pyoci_config_apply_change(json_t *config, const char *change, pyoci_error_t 
     rc = volume(cc, args, err);
   } else {
     rc = pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
-                              "--change: %s is not supported (use CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, "
+                              "%s is not supported (use CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, "
                               "VOLUME, STOPSIGNAL, WORKDIR)",
                               inst);
   }

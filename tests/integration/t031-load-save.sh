@@ -67,6 +67,12 @@ PYOCI_STORE=$T/store2 "$PYOCI" load -i s1.tar >/dev/null
 PYOCI_STORE=$T/store2 "$PYOCI" save fix:1 -o s1-rt.tar
 cmp -s s1.tar s1-rt.tar; ok $? "save -> load -> save is byte-identical"
 
+n_before=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["manifests"]))' "$PYOCI_STORE/index.json")
+run "$PYOCI" load -i s1.tar
+is "$out" "Loaded image: fix:1" "loading back a saved archive"
+is "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["manifests"]))' "$PYOCI_STORE/index.json")" \
+   "$n_before" "reuses the stored image: no dangling duplicate"
+
 run "$PYOCI" save fix:1 fix:oci fix:25 --format oci -o o.tar
 is "$rc" 0 "save several images as oci-archive"
 is "$(tar -tf o.tar | grep -v '^blobs/sha256/.' | tr '\n' ' ')" "blobs/ blobs/sha256/ index.json oci-layout " "OCI layout members"

@@ -309,7 +309,7 @@ static void test_changes(void)
                "{\"Volumes\":{\"/a\":{},\"/b\":{},\"/data\":{}}}", "VOLUME");
   check_change((const char *[]){"STOPSIGNAL SIGTERM", NULL}, "{\"StopSignal\":\"SIGTERM\"}", "STOPSIGNAL");
 
-  check_change_fails("FROM debian", "--change 'FROM debian': --change: FROM is not supported (use CMD, ENTRYPOINT, "
+  check_change_fails("FROM debian", "--change 'FROM debian': FROM is not supported (use CMD, ENTRYPOINT, "
                                     "ENV, EXPOSE, LABEL, USER, VOLUME, STOPSIGNAL, WORKDIR)");
   check_change_fails("EXPOSE abc", "--change 'EXPOSE abc': EXPOSE: invalid port 'abc'");
   check_change_fails("EXPOSE 70000", "--change 'EXPOSE 70000': EXPOSE: invalid port '70000'");
