@@ -26,7 +26,7 @@ make_rootfs() { # NAME PACKAGES [mmdebstrap options...]
   local out=$CACHE/$name.tar
   if [ ! -s "$out" ]; then
     echo "make-bases: mmdebstrap $name ($pkgs)" >&2
-    mmdebstrap --quiet --variant=minbase --include="$pkgs" "$@" \
+    mmdebstrap --quiet --format=tar --variant=minbase --include="$pkgs" "$@" \
       --customize-hook="$CLEAN_APT" "$SUITE" "$out.tmp"
     mv "$out.tmp" "$out"
   fi
@@ -39,7 +39,9 @@ make_rootfs flask-stack python3-flask
 if [ ! -s "$here/wheels/.done" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  tar -C "$tmp" -xf "$CACHE/flask-stack.tar" ./usr/lib/python3/dist-packages
+  # Debian links werkzeug's jquery.js to /usr/share/javascript: take that
+  # too, so the wheel holds the file the link points at
+  tar -C "$tmp" -xf "$CACHE/flask-stack.tar" ./usr/lib/python3/dist-packages ./usr/share/javascript
   rm -rf "$here/wheels"
   python3 "$here/make-wheels.py" "$tmp/usr/lib/python3/dist-packages" "$here/wheels" \
     click Flask itsdangerous Jinja2 MarkupSafe Werkzeug >&2
