@@ -71,6 +71,16 @@ fails "--chown of an unknown user" "$DF:2: unable to find user nosuchuser"
 ctx 'FROM bb:1' 'COPY a.txt b.txt /dir'
 fails "several COPY sources, no trailing slash" "$DF:2: When using COPY with more than one source file, the destination must be a directory and end with a /\$"
 
+# Documented as unsupported (docs/pyoci-build.md): a clear error, not a surprise.
+ctx 'FROM bb:1' 'ADD https://example.com/x.tar /'
+fails "ADD of a URL" "$DF:2: ADD from a URL \('https://example.com/x.tar'\) is not supported yet\$"
+
+ctx 'FROM bb:1' 'RUN --mount=type=cache,target=/root/.cache true'
+fails "RUN --mount" "$DF:2: RUN --mount is not supported by pyoci \(mount=type=cache,target=/root/.cache\)\$"
+
+ctx 'FROM bb:1' 'RUN <<EOF' '#!/bin/sh' 'echo hi' 'EOF'
+fails "RUN heredoc with #!" "$DF:2: RUN heredocs with their own #! interpreter are not supported yet\$"
+
 run "$PYOCI" fsck
 is "$rc" 0 "fsck is clean after the failed builds"
 run "$PYOCI" images
@@ -92,6 +102,12 @@ ctx 'FROM bb:1 AS broken' 'RUN exit 1' \
 "$PYOCI" build -t multi:1 "$C" 2>"$T/log"
 ok $? "an unused stage with a failing RUN is skipped: the build succeeds"
 is "$(grep -c 'exit 1' "$T/log")" 0 "the unused stage's RUN never ran"
+ctx 'FROM nosuch/base:1 AS unused' 'RUN true' 'FROM bb:1' 'ENV A=1'
+run "$PYOCI" build -q "$C"
+is "$rc" 0 "an unused stage's missing base is never looked up"
+ctx 'FROM bb:1 AS broken' 'RUN exit 1' \
+    'FROM bb:1 AS dep' 'RUN echo dep >/dep' \
+    'FROM bb:1' 'COPY --from=dep /dep /dep' 'COPY a.txt /'
 "$PYOCI" build --no-cache --target dep -t dep:1 "$C" 2>"$T/log"
 ok $? "--target dep builds"
 is "$(grep -o '^\[[^ ]*' "$T/log" | sort -u | tr '\n' ' ')" "[dep " "--target dep runs only the dep stage"
