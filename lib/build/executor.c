@@ -283,8 +283,10 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_t **
     goto out;
   }
   if (code != 0) {
-    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: RUN failed: '%s' returned a non-zero code: %d",
-                         b->df->name, in->line, cmdline, code);
+    /* the step label ties the error to the "[stage n/N]" header above it */
+    pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
+                         "%s:%d: RUN failed at step [%s %zu/%zu]: '%s' returned a non-zero code: %d", b->df->name,
+                         in->line, r->label, r->step, r->total, cmdline, code);
     goto out;
   }
   rc = commit_step(r, step, key, created_by, err);
@@ -594,7 +596,8 @@ int pyoci_build(pyoci_store_t *s, const pyoci_build_opts_t *o, char manifest_dig
       goto out;
   unused = pyoci_plan_unused_warning(b.plan);
   if (unused)
-    pyoci_log(PYOCI_LOG_WARN, "%s", unused);
+    /* docker's text starts "[Warning] "; the log already says "warning:" */
+    pyoci_log(PYOCI_LOG_WARN, "%s", unused + (strncmp(unused, "[Warning] ", 10) == 0 ? 10 : 0));
   rc = commit_target(&b, manifest_digest, err);
 out:
   for (size_t i = 0; b.results && i < b.plan->n_stages; i++)

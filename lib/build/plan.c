@@ -381,7 +381,14 @@ pyoci_plan_t *pyoci_plan_new(const pyoci_dockerfile_t *df, const pyoci_plan_opts
   if (opts->target && *opts->target) {
     int t = find_stage(p, opts->target);
     if (t < 0) {
-      pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "target stage \"%s\" could not be found", opts->target);
+      /* name the file and the stages there are: --target has no line */
+      strbuf_t names = STRBUF_INIT;
+      for (size_t s = 0; s < p->n_stages; s++)
+        if (p->stages[s].name)
+          strbuf_addf(&names, "%s%s", names.len ? ", " : "", p->stages[s].name);
+      plan_fail(p, 0, err, "target stage \"%s\" could not be found (named stages: %s)", opts->target,
+                names.len ? names.buf : "none");
+      strbuf_release(&names);
       goto fail;
     }
     p->target = (size_t)t;

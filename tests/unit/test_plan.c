@@ -145,7 +145,7 @@ static void test_stages(void)
   cleanup_plan pyoci_plan_t *t = plan(df, "TEST", NULL, 0);
   is_str(order(t), "deps,build,test", "--target test: through FROM and COPY --from");
   ok(t && t->target == 3, "target index");
-  plan_err("FROM a AS one\nFROM b\n", "nope", "target stage \"nope\" could not be found");
+  plan_err("FROM a AS one\nFROM b\n", "nope", "Dockerfile: target stage \"nope\" could not be found (named stages: one)");
   plan_err("FROM a\nCOPY --from=later /x /x\nFROM b AS later\n",
            NULL, "Dockerfile:2: cannot copy from stage \"later\", it needs to be defined before current stage \"stage-0\"");
   plan_err("FROM a\nCOPY --from=7 /x /x\n", NULL, "Dockerfile:2: invalid stage index 7");
