@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../layer/unpacked.h"
 #include "../runtime/runtime.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -14,43 +15,7 @@
 int pyoci_lower_for_layer(pyoci_store_t *s, const pyoci_desc_t *desc, const char *diff_id, char **dir_out,
                           pyoci_error_t **err)
 {
-  if (!pyoci_digest_valid(diff_id))
-    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "layer %s: invalid diff_id '%s'", desc->digest, diff_id);
-  cleanup_free char *cache = pyoci_path_join(pyoci_store_path(s), "cache/unpacked");
-  cleanup_free char *dir = pyoci_path_join(cache, diff_id + 7);
-  if (pyoci_path_exists(dir)) {
-    *dir_out = steal_pointer(&dir);
-    return 0;
-  }
-  if (pyoci_mkdir_p(cache, 0700, err) < 0)
-    return -1;
-  /* Unpack beside the final name and rename: a half-unpacked layer is never
-   * visible, and two builds racing on it both end up with a complete one. */
-  cleanup_free char *tmp = NULL;
-  if (pyoci_store_mkdtemp(s, "unpack-", &tmp, err) < 0)
-    return -1;
-  cleanup_close int fd = -1;
-  int64_t size = 0;
-  pyoci_unpack_opts_t uo;
-  pyoci_unpack_opts_init(&uo);
-  uo.as_overlay_lower = true;
-  if (pyoci_store_open_blob(s, desc->digest, &fd, &size, err) < 0 ||
-      pyoci_unpack_layer(fd, desc->digest, tmp, &uo, err) < 0) {
-    pyoci_error_t *ignored = NULL;
-    pyoci_rm_rf(tmp, &ignored);
-    pyoci_error_free(ignored);
-    return -1;
-  }
-  if (rename(tmp, dir) < 0) {
-    int e = errno;
-    pyoci_error_t *ignored = NULL;
-    pyoci_rm_rf(tmp, &ignored);
-    pyoci_error_free(ignored);
-    if (e != ENOTEMPTY && e != EEXIST)
-      return pyoci_error_set(err, e, "rename '%s' to '%s'", tmp, dir);
-  }
-  *dir_out = steal_pointer(&dir);
-  return 0;
+  return pyoci_unpacked_get(s, desc, diff_id, dir_out, err);
 }
 
 static int lowers_for_layers(pyoci_store_t *s, const pyoci_desc_t *layers, const char (*diff_ids)[PYOCI_DIGEST_LEN],
@@ -142,7 +107,12 @@ int pyoci_step_finish(pyoci_step_t *step, pyoci_store_t *s, const pyoci_layer_op
     return 0;
   pyoci_layer_opts_t o = *opts;
   o.overlay_whiteouts = true;
-  return pyoci_layer_from_dir(s, step->upper, &o, desc, diff_id, err);
+  if (pyoci_layer_from_dir(s, step->upper, &o, desc, diff_id, err) < 0)
+    return -1;
+  /* The upper dir is already this layer in lower-dir form: keep it, so the
+   * next step does not unpack the blob we just wrote. */
+  pyoci_unpacked_adopt(s, diff_id, step->upper);
+  return 0;
 }
 
 struct pyoci_view {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../layer/layer.h"
+#include "../layer/unpacked.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/json.h"
@@ -94,6 +95,12 @@ int pyoci_import(pyoci_store_t *s, const pyoci_import_opts_t *o, char image_id[P
   if (pyoci_layer_from_dir(s, dir, &lo, &desc, diff_id, err) < 0) {
     pyoci_error_prefix(err, "import '%s'", o->source);
     goto out;
+  }
+  /* A tarball's scratch root is exactly this layer unpacked: keep it as the
+   * build cache's lower dir instead of unpacking the blob again later. */
+  if (tmpdir != NULL && pyoci_unpacked_adopt(s, diff_id, tmpdir)) {
+    free(tmpdir);
+    tmpdir = NULL;
   }
   config = build_config(o, diff_id, err);
   if (config != NULL) {
