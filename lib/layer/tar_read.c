@@ -1,9 +1,12 @@
-/* Reading layers: libarchive does the tar parsing and decompression; this
- * file adds the limits and path rules pyoci applies to every archive.
+/* Reading layers: libarchive does the tar parsing; this file adds the limits
+ * and path rules pyoci applies to every archive.
  *
- * Only the tar formats (ustar, pax, GNU) are accepted, and only the
- * decompressors images use (gzip, zstd, xz, bzip2) — not filter_all, which
- * could run external programs (lrzip, lzop, grzip) on hostile input. */
+ * gzip and zstd are decompressed by decompress.c (libdeflate member by
+ * member, much faster than libarchive's zlib filter) and fed to libarchive
+ * through read callbacks; anything else is passed through, and libarchive's
+ * own xz and bzip2 filters take it from there.  Only the tar formats (ustar,
+ * pax, GNU) are accepted, never filter_all, which could run external
+ * programs (lrzip, lzop, grzip) on hostile input. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -13,6 +16,7 @@
 
 #include "../util/log.h"
 #include "../util/strbuf.h"
+#include "decompress.h"
 #include "layer.h"
 #include "layer_int.h"
 
@@ -24,6 +28,8 @@ typedef struct {
 
 struct pyoci_tar_reader {
   struct archive *a;
+  pyoci_decomp_t *d;
+  pyoci_error_t *derr; /* the decompressor's error, when it failed */
   char *what;
   char *path;     /* cleaned path of the current entry */
   char *raw;      /* its name as written, for messages */
@@ -87,6 +93,8 @@ static void clear_entry(pyoci_tar_reader_t *r)
 static int fail(pyoci_tar_reader_t *r, pyoci_error_t **err, const char *during)
 {
   const char *msg = archive_error_string(r->a);
+  if (r->derr != NULL)
+    msg = r->derr->msg;
   if (msg == NULL)
     msg = "unknown error";
   r->failed = true;
@@ -99,10 +107,30 @@ static int fail(pyoci_tar_reader_t *r, pyoci_error_t **err, const char *during)
   }
   if (r->raw == NULL && strstr(msg, "Unrecognized archive format") != NULL)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': not a tar archive", r->what);
+  if (r->derr != NULL) /* it names the blob already */
+    return pyoci_error_set_code(err, r->derr->code, r->derr->errno_value, "read '%s': %s entry '%s': %s", r->what,
+                                in_data ? "at" : "after", r->raw != NULL ? r->raw : "", msg);
   if (r->raw != NULL)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': %s entry '%s': %s", r->what,
                                 in_data ? "at" : "after", r->raw, msg);
   return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': at the first entry: %s", r->what, msg);
+}
+
+static la_ssize_t read_cb(struct archive *a, void *data, const void **buf)
+{
+  pyoci_tar_reader_t *r = data;
+  ssize_t n = pyoci_decomp_next(r->d, buf, &r->derr);
+  if (n < 0) {
+    archive_set_error(a, EIO, "%s", r->derr != NULL ? r->derr->msg : "decompression failed");
+    return -1;
+  }
+  return (la_ssize_t)n;
+}
+
+static la_int64_t skip_cb(struct archive *a, void *data, la_int64_t request)
+{
+  pyoci_tar_reader_t *r = data;
+  return pyoci_decomp_skip(r->d, request);
 }
 
 int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, pyoci_error_t **err)
@@ -112,13 +140,18 @@ int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, py
     pyoci_tar_reader_free(r);
     return pyoci_error_set(err, ENOMEM, "read '%s'", what);
   }
-  archive_read_support_filter_gzip(r->a);
-  archive_read_support_filter_zstd(r->a);
+  if ((r->d = pyoci_decomp_open(fd, PYOCI_DECOMP_AUTO, what, err)) == NULL) {
+    pyoci_tar_reader_free(r);
+    return pyoci_error_prefix(err, "read '%s'", what);
+  }
   archive_read_support_filter_xz(r->a);
   archive_read_support_filter_bzip2(r->a);
   archive_read_support_format_tar(r->a);
   archive_read_support_format_gnutar(r->a);
-  if (archive_read_open_fd(r->a, fd, 1 << 16) != ARCHIVE_OK) {
+  archive_read_set_read_callback(r->a, read_cb);
+  archive_read_set_skip_callback(r->a, skip_cb);
+  archive_read_set_callback_data(r->a, r);
+  if (archive_read_open1(r->a) != ARCHIVE_OK) {
     fail(r, err, "after");
     pyoci_tar_reader_free(r);
     return -1;
@@ -295,6 +328,8 @@ void pyoci_tar_reader_free(pyoci_tar_reader_t *r)
   clear_entry(r);
   if (r->a != NULL)
     archive_read_free(r->a);
+  pyoci_decomp_free(r->d);
+  pyoci_error_free(r->derr);
   free(r->raw);
   free(r->what);
   free(r);

@@ -1,7 +1,6 @@
 /* Small helpers for the archive code: member path cleaning, RFC 3339 times,
  * compression sniffing, and streaming store blobs out (as stored, or
- * decompressed through libarchive's raw reader, which copes with multi-member
- * gzip, zstd, xz). */
+ * decompressed: gzip/zstd by lib/layer/decompress.c, xz/bzip2 by libarchive). */
 #include <archive.h>
 #include <archive_entry.h>
 #include <ctype.h>
@@ -12,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../layer/decompress.h"
 #include "../util/cleanup.h"
 #include "../util/strbuf.h"
 #include "archive_internal.h"
@@ -194,13 +194,30 @@ static int stream_plain(int fd, const char *digest, pyoci_sink_fn sink, void *ct
   }
 }
 
-static int stream_decompress(int fd, const char *digest, pyoci_sink_fn sink, void *ctx, pyoci_sha256_t *h,
-                             int64_t *total, pyoci_error_t **err)
+typedef struct {
+  pyoci_sink_fn sink;
+  void *ctx;
+  pyoci_sha256_t *h;
+  int64_t *total;
+} hash_sink_t;
+
+static int hash_sink(void *p, const void *buf, size_t len, pyoci_error_t **err)
+{
+  hash_sink_t *hs = p;
+  pyoci_sha256_update(hs->h, buf, len);
+  *hs->total += (int64_t)len;
+  return hs->sink != NULL ? hs->sink(hs->ctx, buf, len, err) : 0;
+}
+
+/* xz and bzip2 (rare in images): libarchive's raw reader with only those two
+ * filters — never filter_all, which would run external programs. */
+static int stream_xz_bzip2(int fd, const char *digest, hash_sink_t *hs, pyoci_error_t **err)
 {
   struct archive *a = archive_read_new();
   if (a == NULL)
-    abort();
-  archive_read_support_filter_all(a);
+    return pyoci_error_set(err, ENOMEM, "decompress blob %s", digest);
+  archive_read_support_filter_xz(a);
+  archive_read_support_filter_bzip2(a);
   archive_read_support_format_raw(a);
   int rc = -1;
   struct archive_entry *e;
@@ -217,15 +234,24 @@ static int stream_decompress(int fd, const char *digest, pyoci_sink_fn sink, voi
     }
     if (n == 0)
       break;
-    pyoci_sha256_update(h, buf, (size_t)n);
-    *total += n;
-    if (sink && sink(ctx, buf, (size_t)n, err) < 0)
+    if (hash_sink(hs, buf, (size_t)n, err) < 0)
       goto out;
   }
   rc = 0;
 out:
   archive_read_free(a);
   return rc;
+}
+
+/* gzip and zstd go through lib/layer/decompress.c (libdeflate member by
+ * member); the actual magic decides, not the media type. */
+static int stream_decompress(int fd, const char *digest, int comp, pyoci_sink_fn sink, void *ctx, pyoci_sha256_t *h,
+                             int64_t *total, pyoci_error_t **err)
+{
+  hash_sink_t hs = {sink, ctx, h, total};
+  if (comp == 3 || comp == 4)
+    return stream_xz_bzip2(fd, digest, &hs, err);
+  return pyoci_decompress_fd(fd, PYOCI_DECOMP_AUTO, digest, hash_sink, &hs, err);
 }
 
 int pyoci_blob_stream_uncompressed(pyoci_store_t *s, const char *digest, int comp, pyoci_sink_fn sink, void *ctx,
@@ -235,17 +261,20 @@ int pyoci_blob_stream_uncompressed(pyoci_store_t *s, const char *digest, int com
   int64_t size = 0;
   if (pyoci_store_open_blob(s, digest, &fd, &size, err) < 0)
     return -1;
-  if (comp < 0) {
+  if (comp != 0) {
+    /* What the bytes are, not what the media type claims (as before, when
+     * libarchive detected it). */
     unsigned char magic[512];
     ssize_t got = pread(fd, magic, sizeof(magic), 0);
     if (got < 0)
       return pyoci_error_set(err, errno, "read blob %s", digest);
-    comp = pyoci_sniff_compression(magic, (size_t)got);
+    int sniffed = pyoci_sniff_compression(magic, (size_t)got);
+    comp = sniffed != 0 || comp < 0 ? sniffed : comp;
   }
   pyoci_sha256_t *h = pyoci_sha256_new();
   int64_t total = 0;
   int rc = comp == 0 ? stream_plain(fd, digest, sink, ctx, h, &total, err)
-                                                             : stream_decompress(fd, digest, sink, ctx, h, &total, err);
+                                                             : stream_decompress(fd, digest, comp, sink, ctx, h, &total, err);
   if (rc < 0) {
     pyoci_sha256_free(h);
     return -1;

@@ -1,0 +1,452 @@
+/* Streaming decompression (see decompress.h).
+ *
+ * Input is read into a window (WIN_START, growing to WIN_MAX only when a
+ * member does not fit).  gzip members are inflated whole by libdeflate into
+ * an output buffer (OUT_START, growing to OUT_MAX); a member that does not
+ * fit either bound, or that libdeflate rejects, is streamed through zlib
+ * instead, which also gives the precise error for damaged data.  After each
+ * member the next one must start with the gzip magic or the input must end:
+ * trailing bytes are an error, as in Docker's (Go's) gzip reader. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <libdeflate.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "decompress.h"
+
+#define WIN_START (4u << 20)
+#define WIN_MAX (16u << 20)
+#define OUT_START (1280u << 10) /* one pyoci member (1 MiB) and room to spare */
+#define OUT_MAX (16u << 20)
+#define PLAIN_CHUNK (1u << 20)
+
+enum { GZ_BOUNDARY, GZ_ZLIB };
+
+struct pyoci_decomp {
+  int fd;
+  char *what;
+  pyoci_comp_t comp;
+  pyoci_error_t *sticky; /* first error; repeated on every later call */
+  bool done;
+
+  unsigned char *win; /* input window: [pos, len) not yet consumed */
+  size_t win_cap, pos, len;
+  bool eof;
+  bool seekable;
+
+  unsigned char *out;
+  size_t out_cap;
+  const unsigned char *pend; /* pyoci_decomp_read: rest of the last piece */
+  size_t pend_len;
+
+  /* gzip */
+  int gz_state;
+  uint64_t members;
+  struct libdeflate_decompressor *ld;
+  z_stream zs;
+  bool zs_init;
+
+  /* zstd */
+  ZSTD_DCtx *zd;
+  size_t zret;      /* last ZSTD_decompressStream result: 0 = at a frame end */
+  bool zflush;      /* last call filled the output: more may be buffered */
+};
+
+static ssize_t fail(pyoci_decomp_t *d, pyoci_error_t **err, int errno_value, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static ssize_t fail(pyoci_decomp_t *d, pyoci_error_t **err, int errno_value, const char *fmt, ...)
+{
+  if (d->sticky == NULL) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    pyoci_error_set_code(&d->sticky, PYOCI_E_CORRUPT, errno_value, "decompress '%s': %s", d->what, msg);
+    if (d->sticky == NULL) /* out of memory for the message */
+      return -1;
+    if (errno_value != 0)
+      d->sticky->code = PYOCI_E_GENERIC;
+  }
+  if (err != NULL && *err == NULL)
+    pyoci_error_set_code(err, d->sticky->code, 0, "%s", d->sticky->msg);
+  return -1;
+}
+
+/* Move the unconsumed input to the front and read until the window is full
+ * or the input ends.  Returns -1 on a read error. */
+static int fill(pyoci_decomp_t *d, pyoci_error_t **err)
+{
+  if (d->pos > 0) {
+    memmove(d->win, d->win + d->pos, d->len - d->pos);
+    d->len -= d->pos;
+    d->pos = 0;
+  }
+  while (!d->eof && d->len < d->win_cap) {
+    ssize_t n = read(d->fd, d->win + d->len, d->win_cap - d->len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return (int)fail(d, err, errno, "read");
+    if (n == 0)
+      d->eof = true;
+    d->len += (size_t)n;
+  }
+  return 0;
+}
+
+static size_t avail(const pyoci_decomp_t *d)
+{
+  return d->len - d->pos;
+}
+
+static int grow(unsigned char **buf, size_t *cap, size_t want)
+{
+  unsigned char *n = realloc(*buf, want);
+  if (n == NULL)
+    return -1;
+  *buf = n;
+  *cap = want;
+  return 0;
+}
+
+/* ---- gzip ---- */
+
+/* Stream (the rest of) the current member through zlib: fills the output
+ * buffer or stops at the member's end. */
+static ssize_t gz_zlib(pyoci_decomp_t *d, pyoci_error_t **err)
+{
+  z_stream *zs = &d->zs;
+  if (!d->zs_init) {
+    memset(zs, 0, sizeof(*zs));
+    if (inflateInit2(zs, 15 + 16) != Z_OK)
+      return fail(d, err, ENOMEM, "gzip");
+    d->zs_init = true;
+  }
+  zs->next_out = d->out;
+  zs->avail_out = (uInt)d->out_cap;
+  while (zs->avail_out > 0) {
+    if (avail(d) == 0) {
+      if (d->eof)
+        return fail(d, err, 0, "truncated gzip data");
+      if (fill(d, err) < 0)
+        return -1;
+      continue;
+    }
+    zs->next_in = d->win + d->pos;
+    zs->avail_in = (uInt)avail(d);
+    int rc = inflate(zs, Z_NO_FLUSH);
+    d->pos = d->len - zs->avail_in;
+    if (rc == Z_STREAM_END) {
+      inflateReset(zs);
+      d->gz_state = GZ_BOUNDARY;
+      d->members++;
+      break;
+    }
+    if (rc == Z_BUF_ERROR && zs->avail_in == 0)
+      continue; /* wants more input */
+    if (rc != Z_OK)
+      return fail(d, err, 0, "invalid gzip data (%s)", zs->msg != NULL ? zs->msg : "zlib error");
+  }
+  return (ssize_t)(d->out_cap - zs->avail_out);
+}
+
+/* At a member boundary: inflate the next member whole with libdeflate if it
+ * fits the bounds, else switch to zlib for it.  0 = end of the stream. */
+static ssize_t gz_member(pyoci_decomp_t *d, pyoci_error_t **err)
+{
+  /* Keep at least half a window ahead so that members (pyoci's are about
+   * 1 MiB uncompressed) are nearly always complete in it. */
+  if (!d->eof && avail(d) < d->win_cap / 2 && fill(d, err) < 0)
+    return -1;
+  if (avail(d) == 0) {
+    if (d->members == 0)
+      return fail(d, err, 0, "empty gzip data");
+    return 0;
+  }
+  const unsigned char *p = d->win + d->pos;
+  if (avail(d) < 2 || p[0] != 0x1f || p[1] != 0x8b) {
+    if (avail(d) == 1 && p[0] == 0x1f)
+      return fail(d, err, 0, "truncated gzip data");
+    if (d->members == 0)
+      return fail(d, err, 0, "not gzip data");
+    return fail(d, err, 0, "trailing garbage after gzip data");
+  }
+  if (d->ld == NULL && (d->ld = libdeflate_alloc_decompressor()) == NULL)
+    return fail(d, err, ENOMEM, "gzip");
+  for (;;) {
+    size_t in_used = 0, out_used = 0;
+    enum libdeflate_result r = libdeflate_gzip_decompress_ex(d->ld, d->win + d->pos, avail(d), d->out, d->out_cap,
+                                                            &in_used, &out_used);
+    if (r == LIBDEFLATE_SUCCESS) {
+      d->pos += in_used;
+      d->members++;
+      if (out_used > 0)
+        return (ssize_t)out_used;
+      /* An empty member: go on to the next one. */
+      if (!d->eof && avail(d) < d->win_cap / 2 && fill(d, err) < 0)
+        return -1;
+      if (avail(d) == 0)
+        return 0;
+      p = d->win + d->pos;
+      if (avail(d) < 2 || p[0] != 0x1f || p[1] != 0x8b)
+        return fail(d, err, 0, "trailing garbage after gzip data");
+      continue;
+    }
+    if (r == LIBDEFLATE_INSUFFICIENT_SPACE && d->out_cap < OUT_MAX) {
+      size_t want = d->out_cap * 4 > OUT_MAX ? OUT_MAX : d->out_cap * 4;
+      if (grow(&d->out, &d->out_cap, want) < 0)
+        return fail(d, err, ENOMEM, "gzip");
+      continue;
+    }
+    if (r == LIBDEFLATE_BAD_DATA && !d->eof) {
+      /* Maybe only part of the member is in the window: read more. */
+      if (d->pos == 0 && d->len == d->win_cap) {
+        if (d->win_cap >= WIN_MAX)
+          break;
+        size_t want = d->win_cap * 2 > WIN_MAX ? WIN_MAX : d->win_cap * 2;
+        if (grow(&d->win, &d->win_cap, want) < 0)
+          return fail(d, err, ENOMEM, "gzip");
+      }
+      if (fill(d, err) < 0)
+        return -1;
+      continue;
+    }
+    break;
+  }
+  /* Too big for the fast path, or damaged: zlib decides. */
+  d->gz_state = GZ_ZLIB;
+  return 0;
+}
+
+static ssize_t gz_next(pyoci_decomp_t *d, pyoci_error_t **err)
+{
+  for (;;) {
+    ssize_t n;
+    if (d->gz_state == GZ_BOUNDARY) {
+      n = gz_member(d, err);
+      if (n != 0 || d->gz_state == GZ_BOUNDARY)
+        return n;
+    }
+    n = gz_zlib(d, err);
+    if (n != 0)
+      return n;
+  }
+}
+
+/* ---- zstd ---- */
+
+static ssize_t zstd_next(pyoci_decomp_t *d, pyoci_error_t **err)
+{
+  if (d->zd == NULL && (d->zd = ZSTD_createDCtx()) == NULL)
+    return fail(d, err, ENOMEM, "zstd");
+  ZSTD_outBuffer ob = {d->out, d->out_cap, 0};
+  while (ob.pos < ob.size) {
+    if (avail(d) == 0 && !d->zflush) {
+      if (d->eof) {
+        if (d->zret != 0)
+          return fail(d, err, 0, "truncated zstd data");
+        break;
+      }
+      if (fill(d, err) < 0)
+        return -1;
+      continue;
+    }
+    ZSTD_inBuffer ib = {d->win + d->pos, avail(d), 0};
+    size_t before = ob.pos;
+    size_t rc = ZSTD_decompressStream(d->zd, &ob, &ib);
+    d->pos += ib.pos;
+    if (ZSTD_isError(rc))
+      return fail(d, err, 0, "invalid zstd data (%s)", ZSTD_getErrorName(rc));
+    d->zret = rc;
+    d->zflush = ob.pos == ob.size;
+    if (ib.pos == 0 && ob.pos == before && avail(d) > 0)
+      return fail(d, err, 0, "invalid zstd data (no progress)");
+  }
+  return (ssize_t)ob.pos;
+}
+
+/* ---- plain ---- */
+
+static ssize_t plain_next(pyoci_decomp_t *d, const void **buf, pyoci_error_t **err)
+{
+  if (avail(d) == 0) {
+    if (d->eof)
+      return 0;
+    d->pos = d->len = 0;
+    if (fill(d, err) < 0)
+      return -1;
+    if (avail(d) == 0)
+      return 0;
+  }
+  size_t n = avail(d) > PLAIN_CHUNK ? PLAIN_CHUNK : avail(d);
+  *buf = d->win + d->pos;
+  d->pos += n;
+  return (ssize_t)n;
+}
+
+/* ---- public ---- */
+
+static pyoci_comp_t sniff(const unsigned char *b, size_t len)
+{
+  if (len >= 262 && memcmp(b + 257, "ustar", 5) == 0)
+    return PYOCI_COMP_NONE; /* a tar header wins over a name that looks like magic */
+  if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b)
+    return PYOCI_COMP_GZIP;
+  if (len >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
+    return PYOCI_COMP_ZSTD;
+  return PYOCI_COMP_NONE;
+}
+
+pyoci_decomp_t *pyoci_decomp_open(int fd, int comp, const char *what, pyoci_error_t **err)
+{
+  pyoci_decomp_t *d = calloc(1, sizeof(*d));
+  if (d == NULL || (d->what = strdup(what)) == NULL) {
+    pyoci_decomp_free(d);
+    pyoci_error_set(err, ENOMEM, "decompress '%s'", what);
+    return NULL;
+  }
+  d->fd = fd;
+  d->zret = 1;
+  struct stat st;
+  d->seekable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  /* Plain input needs no big window; small regular files neither. */
+  size_t win = WIN_START;
+  if (comp == PYOCI_COMP_NONE)
+    win = PLAIN_CHUNK;
+  if (d->seekable && st.st_size >= 0 && (uint64_t)st.st_size < win)
+    win = (size_t)st.st_size + 1 > 4096 ? (size_t)st.st_size + 1 : 4096;
+  if (grow(&d->win, &d->win_cap, win) < 0) {
+    pyoci_decomp_free(d);
+    pyoci_error_set(err, ENOMEM, "decompress '%s'", what);
+    return NULL;
+  }
+  if (fill(d, err) < 0) {
+    pyoci_decomp_free(d);
+    return NULL;
+  }
+  d->comp = comp == PYOCI_DECOMP_AUTO ? sniff(d->win, d->len) : (pyoci_comp_t)comp;
+  if (d->comp != PYOCI_COMP_NONE && grow(&d->out, &d->out_cap, OUT_START) < 0) {
+    pyoci_decomp_free(d);
+    pyoci_error_set(err, ENOMEM, "decompress '%s'", what);
+    return NULL;
+  }
+  return d;
+}
+
+pyoci_comp_t pyoci_decomp_kind(const pyoci_decomp_t *d)
+{
+  return d->comp;
+}
+
+ssize_t pyoci_decomp_next(pyoci_decomp_t *d, const void **buf, pyoci_error_t **err)
+{
+  if (d->sticky != NULL)
+    return fail(d, err, 0, "failed before");
+  if (d->done)
+    return 0;
+  ssize_t n;
+  switch (d->comp) {
+  case PYOCI_COMP_GZIP:
+    n = gz_next(d, err);
+    *buf = d->out;
+    break;
+  case PYOCI_COMP_ZSTD:
+    n = zstd_next(d, err);
+    *buf = d->out;
+    break;
+  case PYOCI_COMP_NONE:
+    n = plain_next(d, buf, err);
+    break;
+  default:
+    return fail(d, err, 0, "unknown compression %d", (int)d->comp);
+  }
+  if (n == 0)
+    d->done = true;
+  return n;
+}
+
+ssize_t pyoci_decomp_read(pyoci_decomp_t *d, void *buf, size_t len, pyoci_error_t **err)
+{
+  if (d->pend_len == 0) {
+    const void *p = NULL;
+    ssize_t n = pyoci_decomp_next(d, &p, err);
+    if (n <= 0)
+      return n;
+    d->pend = p;
+    d->pend_len = (size_t)n;
+  }
+  size_t n = len < d->pend_len ? len : d->pend_len;
+  memcpy(buf, d->pend, n);
+  d->pend += n;
+  d->pend_len -= n;
+  return (ssize_t)n;
+}
+
+int64_t pyoci_decomp_skip(pyoci_decomp_t *d, int64_t n)
+{
+  if (d->comp != PYOCI_COMP_NONE || d->sticky != NULL || n <= 0)
+    return 0;
+  if ((uint64_t)n <= avail(d)) {
+    d->pos += (size_t)n;
+    return n;
+  }
+  if (!d->seekable || d->eof)
+    return 0;
+  /* Drop the window and seek past the rest, but never beyond the end: the
+   * caller learns about a short file from the next read. */
+  int64_t beyond = n - (int64_t)avail(d);
+  off_t cur = lseek(d->fd, 0, SEEK_CUR);
+  struct stat st;
+  if (cur < 0 || fstat(d->fd, &st) < 0 || st.st_size - cur < beyond)
+    return 0;
+  if (lseek(d->fd, beyond, SEEK_CUR) < 0)
+    return 0;
+  d->pos = d->len = 0;
+  return n;
+}
+
+void pyoci_decomp_free(pyoci_decomp_t *d)
+{
+  if (d == NULL)
+    return;
+  if (d->zs_init)
+    inflateEnd(&d->zs);
+  libdeflate_free_decompressor(d->ld);
+  ZSTD_freeDCtx(d->zd);
+  pyoci_error_free(d->sticky);
+  free(d->win);
+  free(d->out);
+  free(d->what);
+  free(d);
+}
+
+int pyoci_decompress_fd(int fd, int comp, const char *what, pyoci_sink_fn sink, void *ctx, pyoci_error_t **err)
+{
+  pyoci_decomp_t *d = pyoci_decomp_open(fd, comp, what, err);
+  if (d == NULL)
+    return -1;
+  int rc = 0;
+  for (;;) {
+    const void *buf = NULL;
+    ssize_t n = pyoci_decomp_next(d, &buf, err);
+    if (n < 0)
+      rc = -1;
+    if (n <= 0)
+      break;
+    if (sink != NULL && sink(ctx, buf, (size_t)n, err) < 0) {
+      rc = -1;
+      break;
+    }
+  }
+  pyoci_decomp_free(d);
+  return rc;
+}
