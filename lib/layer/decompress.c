@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <libdeflate.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,12 +22,14 @@
 #include <zstd.h>
 
 #include "decompress.h"
+#include "layer_int.h"
 
 #define WIN_START (4u << 20)
 #define WIN_MAX (16u << 20)
 #define OUT_START (1280u << 10) /* one pyoci member (1 MiB) and room to spare */
 #define OUT_MAX (16u << 20)
 #define PLAIN_CHUNK (1u << 20)
+#define NSLOTS 3 /* decoded pieces buffered between the two threads */
 
 enum { GZ_BOUNDARY, GZ_ZLIB };
 
@@ -53,6 +56,23 @@ struct pyoci_decomp {
   struct libdeflate_decompressor *ld;
   z_stream zs;
   bool zs_init;
+
+  /* Prefetch: a second thread decodes ahead into slots while the caller
+   * hashes/parses/writes the previous piece (2 cores: about twice as fast).
+   * Only for regular files, so the thread is never stuck in a read. */
+  bool threaded;
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  struct {
+    unsigned char *buf;
+    size_t cap, len;
+  } slot[NSLOTS];
+  size_t head, count; /* ring of filled slots: the caller takes from head */
+  bool held;          /* the caller still has the head slot */
+  bool prod_done;     /* producer finished: end (sticky NULL) or error */
+  bool stop;
+  int prod_rc;        /* -1 when it stopped on an error (in sticky) */
 
   /* zstd */
   ZSTD_DCtx *zd;
@@ -163,6 +183,7 @@ static ssize_t gz_zlib(pyoci_decomp_t *d, pyoci_error_t **err)
  * fits the bounds, else switch to zlib for it.  0 = end of the stream. */
 static ssize_t gz_member(pyoci_decomp_t *d, pyoci_error_t **err)
 {
+again:
   /* Keep at least half a window ahead so that members (pyoci's are about
    * 1 MiB uncompressed) are nearly always complete in it. */
   if (!d->eof && avail(d) < d->win_cap / 2 && fill(d, err) < 0)
@@ -182,6 +203,12 @@ static ssize_t gz_member(pyoci_decomp_t *d, pyoci_error_t **err)
   }
   if (d->ld == NULL && (d->ld = libdeflate_alloc_decompressor()) == NULL)
     return fail(d, err, ENOMEM, "gzip");
+  /* libdeflate skips a header CRC (FHCRC) without checking it; zlib checks.
+   * Nobody writes one, so let zlib have those members. */
+  if (avail(d) >= 4 && (p[3] & 0x02) != 0) {
+    d->gz_state = GZ_ZLIB;
+    return 0;
+  }
   for (;;) {
     size_t in_used = 0, out_used = 0;
     enum libdeflate_result r = libdeflate_gzip_decompress_ex(d->ld, d->win + d->pos, avail(d), d->out, d->out_cap,
@@ -191,15 +218,7 @@ static ssize_t gz_member(pyoci_decomp_t *d, pyoci_error_t **err)
       d->members++;
       if (out_used > 0)
         return (ssize_t)out_used;
-      /* An empty member: go on to the next one. */
-      if (!d->eof && avail(d) < d->win_cap / 2 && fill(d, err) < 0)
-        return -1;
-      if (avail(d) == 0)
-        return 0;
-      p = d->win + d->pos;
-      if (avail(d) < 2 || p[0] != 0x1f || p[1] != 0x8b)
-        return fail(d, err, 0, "trailing garbage after gzip data");
-      continue;
+      goto again; /* an empty member: on to the next one */
     }
     if (r == LIBDEFLATE_INSUFFICIENT_SPACE && d->out_cap < OUT_MAX) {
       size_t want = d->out_cap * 4 > OUT_MAX ? OUT_MAX : d->out_cap * 4;
@@ -306,6 +325,8 @@ static pyoci_comp_t sniff(const unsigned char *b, size_t len)
   return PYOCI_COMP_NONE;
 }
 
+static void start_thread(pyoci_decomp_t *d);
+
 pyoci_decomp_t *pyoci_decomp_open(int fd, int comp, const char *what, pyoci_error_t **err)
 {
   pyoci_decomp_t *d = calloc(1, sizeof(*d));
@@ -339,6 +360,9 @@ pyoci_decomp_t *pyoci_decomp_open(int fd, int comp, const char *what, pyoci_erro
     pyoci_error_set(err, ENOMEM, "decompress '%s'", what);
     return NULL;
   }
+  /* Small inputs are not worth a thread. */
+  if (d->comp != PYOCI_COMP_NONE && d->seekable && !d->eof && pyoci_layer_threads(0) > 1)
+    start_thread(d);
   return d;
 }
 
@@ -347,7 +371,8 @@ pyoci_comp_t pyoci_decomp_kind(const pyoci_decomp_t *d)
   return d->comp;
 }
 
-ssize_t pyoci_decomp_next(pyoci_decomp_t *d, const void **buf, pyoci_error_t **err)
+/* One piece, decoded in the calling thread. */
+static ssize_t decode_next(pyoci_decomp_t *d, const void **buf, pyoci_error_t **err)
 {
   if (d->sticky != NULL)
     return fail(d, err, 0, "failed before");
@@ -372,6 +397,91 @@ ssize_t pyoci_decomp_next(pyoci_decomp_t *d, const void **buf, pyoci_error_t **e
   if (n == 0)
     d->done = true;
   return n;
+}
+
+static void *producer(void *arg)
+{
+  pyoci_decomp_t *d = arg;
+  for (;;) {
+    const void *buf = NULL;
+    ssize_t n = decode_next(d, &buf, NULL);
+    pthread_mutex_lock(&d->mu);
+    if (n <= 0 || d->stop) {
+      d->prod_rc = n < 0 ? -1 : 0;
+      d->prod_done = true;
+      pthread_cond_broadcast(&d->cv);
+      pthread_mutex_unlock(&d->mu);
+      return NULL;
+    }
+    while (!d->stop && d->count == NSLOTS)
+      pthread_cond_wait(&d->cv, &d->mu);
+    if (d->stop) {
+      pthread_mutex_unlock(&d->mu);
+      return NULL;
+    }
+    /* Hand the output buffer over and take the free slot's in exchange. */
+    size_t i = (d->head + d->count) % NSLOTS;
+    unsigned char *b = d->slot[i].buf;
+    size_t cap = d->slot[i].cap;
+    d->slot[i].buf = d->out;
+    d->slot[i].cap = d->out_cap;
+    d->slot[i].len = (size_t)n;
+    d->out = b;
+    d->out_cap = cap;
+    d->count++;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+  }
+}
+
+static ssize_t threaded_next(pyoci_decomp_t *d, const void **buf, pyoci_error_t **err)
+{
+  pthread_mutex_lock(&d->mu);
+  if (d->held) {
+    d->head = (d->head + 1) % NSLOTS;
+    d->count--;
+    d->held = false;
+    pthread_cond_broadcast(&d->cv);
+  }
+  while (d->count == 0 && !d->prod_done)
+    pthread_cond_wait(&d->cv, &d->mu);
+  ssize_t n;
+  if (d->count > 0) {
+    *buf = d->slot[d->head].buf;
+    n = (ssize_t)d->slot[d->head].len;
+    d->held = true;
+  } else {
+    n = d->prod_rc < 0 ? fail(d, err, 0, "failed") : 0;
+  }
+  pthread_mutex_unlock(&d->mu);
+  return n;
+}
+
+static void start_thread(pyoci_decomp_t *d)
+{
+  for (size_t i = 0; i < NSLOTS; i++) {
+    if (grow(&d->slot[i].buf, &d->slot[i].cap, OUT_START) < 0)
+      return;
+  }
+  if (pthread_mutex_init(&d->mu, NULL) != 0)
+    return;
+  if (pthread_cond_init(&d->cv, NULL) != 0) {
+    pthread_mutex_destroy(&d->mu);
+    return;
+  }
+  if (pthread_create(&d->thread, NULL, producer, d) != 0) {
+    pthread_cond_destroy(&d->cv);
+    pthread_mutex_destroy(&d->mu);
+    return;
+  }
+  d->threaded = true;
+}
+
+ssize_t pyoci_decomp_next(pyoci_decomp_t *d, const void **buf, pyoci_error_t **err)
+{
+  if (d->threaded)
+    return threaded_next(d, buf, err);
+  return decode_next(d, buf, err);
 }
 
 ssize_t pyoci_decomp_read(pyoci_decomp_t *d, void *buf, size_t len, pyoci_error_t **err)
@@ -418,6 +528,17 @@ void pyoci_decomp_free(pyoci_decomp_t *d)
 {
   if (d == NULL)
     return;
+  if (d->threaded) {
+    pthread_mutex_lock(&d->mu);
+    d->stop = true;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    pthread_join(d->thread, NULL);
+    pthread_cond_destroy(&d->cv);
+    pthread_mutex_destroy(&d->mu);
+  }
+  for (size_t i = 0; i < NSLOTS; i++)
+    free(d->slot[i].buf);
   if (d->zs_init)
     inflateEnd(&d->zs);
   libdeflate_free_decompressor(d->ld);

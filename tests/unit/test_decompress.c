@@ -247,6 +247,77 @@ static void zstd_and_plain(void)
   check_ok(tl_path("h.xz"), PYOCI_DECOMP_AUTO, tl_path("h.xz"), "xz, sniffed: passed through for libarchive");
 }
 
+/* Inputs over 4 MiB in regular files are decoded by a second thread; stop
+ * early (the thread must be told and joined), then do it all without it. */
+static void threads(void)
+{
+  pyoci_error_t *err = NULL;
+  int fd = open(tl_path("big.gz"), O_RDONLY | O_CLOEXEC);
+  MUST(fd);
+  pyoci_decomp_t *d = pyoci_decomp_open(fd, PYOCI_DECOMP_AUTO, "early", &err);
+  const void *buf = NULL;
+  ssize_t n = d ? pyoci_decomp_next(d, &buf, &err) : -1;
+  ok(n > 0, "first piece of big.gz: %zd bytes", n);
+  pyoci_decomp_free(d); /* with the decoder thread still busy */
+  close(fd);
+  pyoci_error_free(err);
+
+  setenv("PYOCI_THREADS", "1", 1);
+  check_ok(tl_path("p4.gz"), PYOCI_COMP_GZIP, tl_path("plain"), "one thread: pyoci gzip");
+  check_ok(tl_path("cat.gz"), PYOCI_COMP_GZIP, tl_path("cat.gz.ref"), "one thread: cat big.gz pyoci.gz hello.gz");
+  check_err(tl_path("flip.gz"), PYOCI_COMP_GZIP, "invalid gzip data", "one thread: flipped byte");
+  check_err(tl_path("trail0.gz"), PYOCI_COMP_GZIP, "trailing garbage after gzip data", "one thread: trailing zeros");
+  unsetenv("PYOCI_THREADS");
+}
+
+/* The tar reader on top: entries of a bzip2 tar (libarchive's filter after
+ * passthrough) and of plain, gzip and zstd tars. */
+static char *tar_list(const char *path)
+{
+  strbuf_t sb = STRBUF_INIT;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  MUST(fd);
+  pyoci_error_t *err = NULL;
+  pyoci_tar_reader_t *r = NULL;
+  if (pyoci_tar_reader_open(fd, "T", &r, &err) == 0) {
+    pyoci_tar_entry_t e;
+    int k;
+    while ((k = pyoci_tar_reader_next(r, &e, &err)) == 1)
+      strbuf_addf(&sb, "%s:%lld ", e.path, (long long)e.size);
+    if (k < 0)
+      strbuf_addf(&sb, "ERROR %s", err->msg);
+  } else {
+    strbuf_addf(&sb, "ERROR %s", err->msg);
+  }
+  pyoci_tar_reader_free(r);
+  pyoci_error_free(err);
+  close(fd);
+  return strbuf_detach(&sb);
+}
+
+static void tar_reader(void)
+{
+  MUST(tl_sh(NULL, "mkdir -p '%s/d' && printf abc > '%s/d/f' && tar --sort=name --owner=0 --group=0 -cf '%s' -C '%s' d"
+                   " && bzip2 -c '%s' > '%s.bz2' && gzip -c '%s' > '%s.gz' && zstd -q -c '%s' > '%s.zst'"
+                   " && cat '%s.gz' > '%s' && printf 'JUNK' >> '%s'",
+             tl_tmp, tl_tmp, tl_path("t.tar"), tl_tmp, tl_path("t.tar"), tl_path("t.tar"), tl_path("t.tar"),
+             tl_path("t.tar"), tl_path("t.tar"), tl_path("t.tar"), tl_path("t.tar"), tl_path("junk.tar.gz"),
+             tl_path("junk.tar.gz")) == 0
+           ? 0
+           : -1);
+  const char *kinds[] = {"t.tar", "t.tar.bz2", "t.tar.gz", "t.tar.zst"};
+  for (size_t i = 0; i < 4; i++) {
+    char *got = tar_list(tl_path("%s", kinds[i]));
+    is_str(got, "d:0 d/f:3 ", "tar reader over %s", kinds[i]);
+    free(got);
+  }
+  /* libarchive stops at the end-of-archive blocks, so bytes after the
+   * gzip stream are never reached (as with libarchive's own gzip filter). */
+  char *got = tar_list(tl_path("junk.tar.gz"));
+  is_str(got, "d:0 d/f:3 ", "gzip tar + trailing junk: entries read, the junk is past the tar's end");
+  free(got);
+}
+
 int main(void)
 {
   tl_init("decompress");
@@ -254,5 +325,7 @@ int main(void)
   foreign_gzip();
   bad_gzip();
   zstd_and_plain();
+  threads();
+  tar_reader();
   return done_testing();
 }
