@@ -57,7 +57,7 @@ static bool same_as_file(const strbuf_t *got, const char *want)
 {
   size_t len = 0;
   char *w = tl_read(want, &len);
-  bool eq = w != NULL && len == got->len && memcmp(w, got->buf, len) == 0;
+  bool eq = w != NULL && len == got->len && (len == 0 || memcmp(w, got->buf, len) == 0);
   free(w);
   return eq;
 }
