@@ -249,7 +249,6 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
   return 0;
 }
 
-int cmd_lint(int argc, char **argv); /* listed in main.c */
 int cmd_lint(int argc, char **argv)
 {
   struct lint_opts o = {.file = NULL, .format = "table", .severities = ~0u, .threshold = PYOCI_SEV_LOW,
