@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/util/version.h"
 #include "cli.h"
 
 
@@ -34,7 +35,6 @@ static const struct command commands[] = {
     {"db", cmd_db, "Manage the vulnerability database"},
 };
 
-#define PYOCI_VERSION "0.1.0"
 
 static void usage(FILE *out)
 {
