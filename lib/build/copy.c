@@ -642,19 +642,18 @@ int pyoci_write_in_root(const char *root, const char *path, const char *data, si
 
 /* ---- users ---- */
 
-/* Find an entry of a passwd/group style file by name (field 0) or, when
- * by_id, by numeric id (field 2); fills id and, for passwd, the primary gid.
- * Returns 1 found, 0 not found. */
-static int lookup_colon_file(int root, const char *file, const char *key, bool by_id, int64_t *id, int64_t *gid)
+/* Call fn with the fields (up to 4, split at ':') of each line of a
+ * passwd/group style file inside root, until fn returns true. */
+typedef bool (*colon_line_fn)(void *ctx, char *const *f);
+
+static void foreach_colon_line(int root, const char *file, colon_line_fn fn, void *ctx)
 {
   cleanup_close int fd = open_in_root(root, file, O_RDONLY);
-  if (fd < 0)
-    return 0;
   cleanup_free char *buf = NULL;
   pyoci_error_t *ignored = NULL;
-  if (pyoci_read_fd(fd, file, 16u << 20, &buf, NULL, &ignored) < 0) {
+  if (fd < 0 || pyoci_read_fd(fd, file, 16u << 20, &buf, NULL, &ignored) < 0) {
     pyoci_error_free(ignored);
-    return 0;
+    return;
   }
   for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     char *f[4] = {0};
@@ -665,14 +664,40 @@ static int lookup_colon_file(int root, const char *file, const char *key, bool b
       if (p)
         *p++ = '\0';
     }
-    if (f[0] && f[2] && strcmp(by_id ? f[2] : f[0], key) == 0) {
-      *id = strtoll(f[2], NULL, 10);
-      if (gid && f[3])
-        *gid = strtoll(f[3], NULL, 10);
-      return 1;
-    }
+    if (f[2] != NULL && fn(ctx, f))
+      return;
   }
-  return 0;
+}
+
+typedef struct {
+  const char *key;
+  bool by_id;
+  int64_t *id, *gid;
+  char *name; /* set by the uid lookup */
+  bool found;
+} lookup_t;
+
+static bool lookup_line(void *ctx, char *const *f)
+{
+  lookup_t *l = ctx;
+  if (strcmp(l->by_id ? f[2] : f[0], l->key) != 0)
+    return false;
+  *l->id = strtoll(f[2], NULL, 10);
+  if (l->gid && f[3])
+    *l->gid = strtoll(f[3], NULL, 10);
+  l->name = strdup(f[0]);
+  l->found = true;
+  return true;
+}
+
+/* Find an entry by name (field 0) or, when by_id, by numeric id (field 2);
+ * fills id and, for passwd, the primary gid.  Returns 1 found, 0 not. */
+static int lookup_colon_file(int root, const char *file, const char *key, bool by_id, int64_t *id, int64_t *gid)
+{
+  lookup_t l = {.key = key, .by_id = by_id, .id = id, .gid = gid};
+  foreach_colon_line(root, file, lookup_line, &l);
+  free(l.name);
+  return l.found;
 }
 
 static bool is_number(const char *s)
@@ -733,24 +758,37 @@ static char *user_name(int rfd, const char *spec, int64_t uid)
     *colon = '\0';
   if (!is_number(copy))
     return steal_pointer(&copy);
-  cleanup_close int fd = open_in_root(rfd, "etc/passwd", O_RDONLY);
-  cleanup_free char *buf = NULL;
-  pyoci_error_t *ignored = NULL;
-  if (fd < 0 || pyoci_read_fd(fd, "etc/passwd", 16u << 20, &buf, NULL, &ignored) < 0) {
-    pyoci_error_free(ignored);
-    return NULL;
+  char key[32];
+  snprintf(key, sizeof(key), "%lld", (long long)uid);
+  int64_t id = 0;
+  lookup_t l = {.key = key, .by_id = true, .id = &id};
+  foreach_colon_line(rfd, "etc/passwd", lookup_line, &l);
+  return l.name;
+}
+
+typedef struct {
+  const char *user;
+  gid_t *v;
+  size_t n, cap;
+} groups_t;
+
+static bool member_line(void *ctx, char *const *f)
+{
+  groups_t *g = ctx;
+  if (f[3] == NULL)
+    return false;
+  for (char *save = NULL, *m = strtok_r(f[3], ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+    if (strcmp(m, g->user) != 0)
+      continue;
+    gid_t gid = (gid_t)strtoll(f[2], NULL, 10);
+    for (size_t k = 0; k < g->n; k++)
+      if (g->v[k] == gid)
+        return false;
+    if (g->n == g->cap && (g->v = realloc(g->v, (g->cap *= 2) * sizeof(gid_t))) == NULL)
+      abort();
+    g->v[g->n++] = gid;
   }
-  for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    char *f0 = line, *f2 = NULL;
-    char *p = strchr(line, ':');
-    if (p && (p = strchr(p + 1, ':')) != NULL) {
-      f2 = p + 1;
-      *strchr(line, ':') = '\0';
-      if (strtoll(f2, NULL, 10) == uid)
-        return strdup(f0);
-    }
-  }
-  return NULL;
+  return false;
 }
 
 int pyoci_user_groups(const char *root, const char *user, int64_t uid, int64_t gid, gid_t **gids, size_t *n,
@@ -759,44 +797,17 @@ int pyoci_user_groups(const char *root, const char *user, int64_t uid, int64_t g
   cleanup_close int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rfd < 0)
     return pyoci_error_set(err, errno, "open '%s'", root);
-  size_t cap = 8, count = 0;
-  gid_t *v = malloc(cap * sizeof(gid_t));
-  if (v == NULL)
+  groups_t g = {.cap = 8};
+  g.v = malloc(g.cap * sizeof(gid_t));
+  if (g.v == NULL)
     abort();
-  v[count++] = (gid_t)gid;
+  g.v[g.n++] = (gid_t)gid;
   cleanup_free char *name = user_name(rfd, user, uid);
-  cleanup_close int fd = name ? open_in_root(rfd, "etc/group", O_RDONLY) : -1;
-  cleanup_free char *buf = NULL;
-  pyoci_error_t *ignored = NULL;
-  if (fd >= 0 && pyoci_read_fd(fd, "etc/group", 16u << 20, &buf, NULL, &ignored) == 0) {
-    for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-      char *f[4] = {0};
-      char *p = line;
-      for (int k = 0; k < 4 && p; k++) {
-        f[k] = p;
-        p = strchr(p, ':');
-        if (p)
-          *p++ = '\0';
-      }
-      if (!f[2] || !f[3])
-        continue;
-      for (char *s2 = NULL, *m = strtok_r(f[3], ",", &s2); m; m = strtok_r(NULL, ",", &s2)) {
-        if (strcmp(m, name) != 0)
-          continue;
-        gid_t g = (gid_t)strtoll(f[2], NULL, 10);
-        bool seen = false;
-        for (size_t k = 0; k < count; k++)
-          seen |= v[k] == g;
-        if (!seen) {
-          if (count == cap && (v = realloc(v, (cap *= 2) * sizeof(gid_t))) == NULL)
-            abort();
-          v[count++] = g;
-        }
-      }
-    }
+  if (name != NULL) {
+    g.user = name;
+    foreach_colon_line(rfd, "etc/group", member_line, &g);
   }
-  pyoci_error_free(ignored);
-  *gids = v;
-  *n = count;
+  *gids = g.v;
+  *n = g.n;
   return 0;
 }
