@@ -20,6 +20,25 @@ extern struct pyoci_globals pyoci_globals;
 
 typedef int (*pyoci_cmd_fn)(int argc, char **argv);
 
+/* The verbs, one per cli/cmd_<verb>.c, listed in main.c's command table. */
+int cmd_build(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_fsck(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_layers(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_vercmp(int argc, char **argv);
+
 /* Install the stderr log and progress renderers. */
 void cli_setup_output(void);
 /* Print "pyoci: <msg>" for err on stderr and return the exit code to use. */

@@ -13,7 +13,6 @@
 #include "../lib/util/fs.h"
 #include "cli.h"
 
-int cmd_build(int argc, char **argv);
 
 static const char build_help[] =
     "Usage: pyoci build [OPTIONS] CONTEXT\n"

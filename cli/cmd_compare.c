@@ -32,7 +32,6 @@ static const char help[] =
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
-int cmd_compare(int argc, char **argv); /* listed in main.c's command table */
 
 enum { OPT_FORMAT = 0x2000, OPT_TOP, OPT_DB, OPT_NO_CACHE };
 

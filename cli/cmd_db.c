@@ -99,7 +99,6 @@ static int print_match(const pyoci_vuln_match_t *m, void *data)
   return 0;
 }
 
-int cmd_db(int argc, char **argv);
 int cmd_db(int argc, char **argv)
 {
   static const struct option opts[] = {

@@ -28,7 +28,6 @@ static void print_problem(void *ctx, const char *problem)
   printf("%s\n", problem);
 }
 
-int cmd_fsck(int argc, char **argv);
 int cmd_fsck(int argc, char **argv)
 {
   enum { OPT_REPAIR = 0x2000 };

@@ -278,7 +278,6 @@ static void print_aligned(const char *text)
   }
 }
 
-int cmd_images(int argc, char **argv);
 int cmd_images(int argc, char **argv)
 {
   enum { OPT_DIGESTS = 0x2000, OPT_NO_TRUNC, OPT_FORMAT };

@@ -27,7 +27,6 @@ static const char usage[] =
     "  -q, --quiet            no progress output\n"
     "  -h, --help             show this help\n";
 
-int cmd_import(int argc, char **argv);
 int cmd_import(int argc, char **argv)
 {
   enum { OPT_PLATFORM = 0x2000 };

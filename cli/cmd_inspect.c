@@ -54,7 +54,6 @@ static void print_error(pyoci_error_t *err, const char *ref)
     fprintf(stderr, "Error: %s\n", err && err->msg ? err->msg : "unknown error");
 }
 
-int cmd_inspect(int argc, char **argv);
 int cmd_inspect(int argc, char **argv)
 {
   static const struct option opts[] = {

@@ -322,7 +322,6 @@ static int run_ci(const report_t *r, const rule_t *eff, const rule_t *wasted, co
   return fail ? 1 : 0;
 }
 
-int cmd_layers(int argc, char **argv);
 int cmd_layers(int argc, char **argv)
 {
   static const struct option opts[] = {

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "../lib/util/version.h"
 #include "../lib/lint/lint.h"
 #include "../lib/util/cleanup.h"
 #include "../lib/util/fs.h"
@@ -125,7 +126,7 @@ static void print_json(FILE *out, const char *file, const pyoci_lint_finding_t *
 
 static int print_sarif(FILE *out, const char *file, const pyoci_lint_finding_t **v, size_t n, pyoci_error_t **err)
 {
-  pyoci_sarif_t *s = pyoci_sarif_new("pyoci", "0.1.0", LINT_INFO_URI);
+  pyoci_sarif_t *s = pyoci_sarif_new("pyoci", PYOCI_VERSION, LINT_INFO_URI);
   size_t nc;
   const pyoci_lint_check_t *checks = pyoci_lint_checks(&nc);
   static const char *const tags[] = {"dockerfile", "misconfiguration", "security", NULL};
@@ -249,7 +250,6 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
   return 0;
 }
 
-int cmd_lint(int argc, char **argv); /* listed in main.c */
 int cmd_lint(int argc, char **argv)
 {
   struct lint_opts o = {.file = NULL, .format = "table", .severities = ~0u, .threshold = PYOCI_SEV_LOW,

@@ -23,7 +23,6 @@ static const char usage[] =
     "  -q, --quiet        no progress output\n"
     "  -h, --help         show this help\n";
 
-int cmd_load(int argc, char **argv);
 int cmd_load(int argc, char **argv)
 {
   static const struct option opts[] = {

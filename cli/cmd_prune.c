@@ -35,7 +35,6 @@ static bool confirm(void)
   return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }
 
-int cmd_prune(int argc, char **argv);
 int cmd_prune(int argc, char **argv)
 {
   static const struct option opts[] = {

@@ -90,7 +90,6 @@ out:
   return rc;
 }
 
-int cmd_rmi(int argc, char **argv);
 int cmd_rmi(int argc, char **argv)
 {
   enum { OPT_NO_PRUNE = 0x2000 };

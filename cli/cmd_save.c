@@ -22,7 +22,6 @@ static const char usage[] =
     "  -q, --quiet            no progress output\n"
     "  -h, --help             show this help\n";
 
-int cmd_save(int argc, char **argv);
 int cmd_save(int argc, char **argv)
 {
   enum { OPT_FORMAT = 0x2000 };

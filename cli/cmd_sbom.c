@@ -39,7 +39,6 @@ static const char help[] =
     "\n"
     "Exit status: 0 written, 1 failure, 2 usage error.\n";
 
-int cmd_sbom(int argc, char **argv); /* listed in main.c's command table */
 
 enum { OPT_STRICT = 0x2000 };
 

@@ -50,7 +50,6 @@ static const char help[] =
     "Exit status: 0 done (or no findings), N (--exit-code) findings left,\n"
     "1 failure, 2 usage error.\n";
 
-int cmd_scan(int argc, char **argv); /* listed in main.c's command table */
 
 enum { OPT_SCANNERS = 0x2000, OPT_DOCKERFILE, OPT_SEVERITY, OPT_IGNORE_UNFIXED, OPT_IGNOREFILE, OPT_EXIT_CODE,
        OPT_DB, OPT_NO_CACHE };

@@ -19,7 +19,6 @@ static const char tag_help[] =
     "      --store DIR   image store\n"
     "  -h, --help        show this help\n";
 
-int cmd_tag(int argc, char **argv);
 int cmd_tag(int argc, char **argv)
 {
   static const struct option opts[] = {

@@ -58,7 +58,6 @@ static int run_batch(const char *scheme)
   return status;
 }
 
-int cmd_vercmp(int argc, char **argv);
 int cmd_vercmp(int argc, char **argv)
 {
   static const struct option opts[] = {

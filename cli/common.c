@@ -90,10 +90,12 @@ static void progress_to_tty(const char *label, uint64_t done, uint64_t total, in
     return;
   last_draw = t;
   drawn = 1;
+  /* Units differ by caller (bytes, layers, records): show a share when the
+   * total is known, else the running count. */
   if (total > 0)
-    fprintf(stderr, "\r\033[K%s %.1f/%.1f MB (%d%%)", label, done / 1e6, total / 1e6, (int)(done * 100 / total));
+    fprintf(stderr, "\r\033[K%s %d%%", label, (int)(done * 100 / total));
   else
-    fprintf(stderr, "\r\033[K%s %.1f MB", label, done / 1e6);
+    fprintf(stderr, "\r\033[K%s %llu", label, (unsigned long long)done);
 }
 
 void cli_setup_output(void)

@@ -1,18 +1,13 @@
 /* pyoci: global options, then a git-style table of verbs.  Each verb is
- * cmd_<verb>() in cli/cmd_<verb>.c.  Verbs are declared weak so the table can
- * list the whole command set while a verb's file is still being written: one
- * that is not linked in is simply not offered. */
+ * cmd_<verb>() in cli/cmd_<verb>.c, declared in cli.h. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/util/version.h"
 #include "cli.h"
 
-#define VERB(name) extern int cmd_##name(int argc, char **argv) __attribute__((weak));
-VERB(import) VERB(load) VERB(save) VERB(images) VERB(tag) VERB(rmi) VERB(prune) VERB(inspect)
-VERB(layers) VERB(fsck) VERB(build) VERB(lint) VERB(scan) VERB(sbom) VERB(compare) VERB(vercmp) VERB(db)
-#undef VERB
 
 struct command {
   const char *name;
@@ -40,7 +35,6 @@ static const struct command commands[] = {
     {"db", cmd_db, "Manage the vulnerability database"},
 };
 
-#define PYOCI_VERSION "0.1.0"
 
 static void usage(FILE *out)
 {
@@ -48,8 +42,7 @@ static void usage(FILE *out)
                "A daemonless container-image toolkit for Python applications.\n\n"
                "Commands:\n");
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-    if (commands[i].fn != NULL)
-      fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\nGlobal options:\n"
                "  --store DIR   image store (default $PYOCI_STORE, $XDG_DATA_HOME/pyoci, ~/.local/share/pyoci)\n"
                "  -q, --quiet   no progress or informational output\n"
@@ -103,7 +96,7 @@ int main(int argc, char **argv)
     return 0;
   }
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-    if (strcmp(commands[i].name, verb) != 0 || commands[i].fn == NULL)
+    if (strcmp(commands[i].name, verb) != 0)
       continue;
     cli_setup_output();
     int verb_argc = argc - optind;

@@ -52,15 +52,18 @@ else
   tests=("$O"/tests/unit/test_* tests/integration/t*.sh)
 fi
 # build outputs beside the unit-test binaries are not tests
-mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -v '\.[od]$')
+mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -v '\.[od]$' | xargs -r realpath)
 state=$(mktemp -d /tmp/pyoci-prove.XXXXXX)
 cp -f /dev/null "$state/.prove" 2>/dev/null
-(cd "$state" && prove --exec '' --timer --state=save "${tests[@]/#/$OLDPWD/}")
-rc=$?
+(cd "$state" && prove --exec '' --timer --state=save "${tests[@]}") | tee "$state/summary"
+rc=${PIPESTATUS[0]}
 if [ $rc != 0 ]; then
-  # Show why: the failed files again, verbose, only their failing lines.
-  echo "# --- failed tests, verbose ---"
+  # Show why: the failed files again, verbose, only their failing lines;
+  # then the first run's verdict again, so the log ends with it.
+  echo "# --- failed tests, verbose (re-run) ---"
   (cd "$state" && prove --exec '' -v --state=failed 2>&1 | grep -v '^ok ' | head -400)
+  echo "# --- verdict of the full run ---"
+  sed -n '/^Test Summary Report/,$p' "$state/summary"
 fi
 rm -rf "$state"
 exit $rc

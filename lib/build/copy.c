@@ -4,12 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../layer/layer.h"
@@ -31,14 +29,6 @@ static void strv_free(char **v, size_t n)
   for (size_t i = 0; i < n; i++)
     free(v[i]);
   free(v);
-}
-
-/* openat2 confined to root: symlinks resolve as if root were "/". */
-static int open_in_root(int root, const char *rel, int flags)
-{
-  struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
-                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  return (int)syscall(SYS_openat2, root, *rel ? rel : ".", &how, sizeof(how));
 }
 
 /* Lexically clean a path into a relative one ("" = root).  Returns NULL when
@@ -79,7 +69,7 @@ static bool excluded(const copy_run_t *r, const char *rel, bool is_dir)
 
 static bool is_dir_in_root(int root, const char *rel)
 {
-  cleanup_close int fd = open_in_root(root, rel, O_PATH);
+  cleanup_close int fd = pyoci_open_in_root(root, rel, O_PATH);
   struct stat st;
   return fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
 }
@@ -116,12 +106,12 @@ static void glob_walk(const copy_run_t *r, const char *base, char **comps, size_
   }
   if (!has_glob(comps[i])) {
     cleanup_free char *next = *base ? pyoci_path_join(base, comps[i]) : strdup(comps[i]);
-    cleanup_close int fd = open_in_root(r->src_root, next, O_PATH);
+    cleanup_close int fd = pyoci_open_in_root(r->src_root, next, O_PATH);
     if (fd >= 0)
       glob_walk(r, next, comps, i + 1, n, out);
     return;
   }
-  cleanup_close int dfd = open_in_root(r->src_root, base, O_RDONLY | O_DIRECTORY);
+  cleanup_close int dfd = pyoci_open_in_root(r->src_root, base, O_RDONLY | O_DIRECTORY);
   if (dfd < 0)
     return;
   cleanup_dir DIR *d = fdopendir(steal_fd(&dfd));
@@ -163,7 +153,7 @@ static int resolve_sources(const copy_run_t *r, pathlist_t *out, pyoci_error_t *
                                     c->instruction, c->srcs[i]);
       continue;
     }
-    cleanup_close int fd = open_in_root(r->src_root, rel, O_PATH);
+    cleanup_close int fd = pyoci_open_in_root(r->src_root, rel, O_PATH);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0 || excluded(r, rel, S_ISDIR(st.st_mode)))
       return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0,
@@ -249,7 +239,7 @@ static int hash_fd_content(pyoci_sha256_t *h, int fd, const char *rel, pyoci_err
 /* A top-level source that is not a directory (symlinks followed). */
 static int hash_file_fd(const copy_run_t *r, const char *rel, pyoci_error_t **err)
 {
-  cleanup_close int fd = open_in_root(r->src_root, rel, O_RDONLY);
+  cleanup_close int fd = pyoci_open_in_root(r->src_root, rel, O_RDONLY);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0)
     return pyoci_error_set(err, errno, "open '%s'", rel);
@@ -275,7 +265,7 @@ int pyoci_copy_hash(const pyoci_copy_t *c, char out[PYOCI_DIGEST_LEN], pyoci_err
   int rc = 0;
   for (size_t i = 0; i < srcs.n && rc == 0; i++) {
     /* The top-level source may be a symlink: like Docker, follow it. */
-    cleanup_close int fd = open_in_root(root, srcs.v[i], O_PATH);
+    cleanup_close int fd = pyoci_open_in_root(root, srcs.v[i], O_PATH);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0) {
       rc = pyoci_error_set(err, errno, "open '%s'", srcs.v[i]);
@@ -283,7 +273,7 @@ int pyoci_copy_hash(const pyoci_copy_t *c, char out[PYOCI_DIGEST_LEN], pyoci_err
     }
     pyoci_sha256_update(r.hash, srcs.v[i], strlen(srcs.v[i]) + 1);
     if (S_ISDIR(st.st_mode)) {
-      cleanup_close int dfd = open_in_root(root, srcs.v[i], O_RDONLY | O_DIRECTORY);
+      cleanup_close int dfd = pyoci_open_in_root(root, srcs.v[i], O_RDONLY | O_DIRECTORY);
       rc = dfd < 0 ? pyoci_error_set(err, errno, "open '%s'", srcs.v[i])
                    : hash_dir_children(&r, dfd, srcs.v[i], 0, err);
     } else {
@@ -326,12 +316,12 @@ static int mkdir_in_root(const copy_run_t *r, const char *dest_rel, pyoci_error_
   owner_t o = r->c->chown ? (owner_t){r->c->uid, r->c->gid} : (owner_t){0, 0};
   strbuf_t sofar = STRBUF_INIT;
   cleanup_free char *copy = strdup(dest_rel);
-  int fd = open_in_root(r->dest_root, "", O_RDONLY | O_DIRECTORY);
+  int fd = pyoci_open_in_root(r->dest_root, "", O_RDONLY | O_DIRECTORY);
   for (char *save = NULL, *p = strtok_r(copy, "/", &save); p && fd >= 0; p = strtok_r(NULL, "/", &save)) {
     if (sofar.len)
       strbuf_addch(&sofar, '/');
     strbuf_addstr(&sofar, p);
-    int next = open_in_root(r->dest_root, sofar.buf, O_RDONLY | O_DIRECTORY);
+    int next = pyoci_open_in_root(r->dest_root, sofar.buf, O_RDONLY | O_DIRECTORY);
     if (next < 0 && errno == ENOENT) {
       if (mkdirat(fd, p, 0755) < 0 && errno != EEXIST) {
         pyoci_error_set(err, errno, "mkdir '/%s'", sofar.buf);
@@ -339,7 +329,7 @@ static int mkdir_in_root(const copy_run_t *r, const char *dest_rel, pyoci_error_
         strbuf_release(&sofar);
         return -1;
       }
-      next = open_in_root(r->dest_root, sofar.buf, O_RDONLY | O_DIRECTORY);
+      next = pyoci_open_in_root(r->dest_root, sofar.buf, O_RDONLY | O_DIRECTORY);
       if (next >= 0 && fchown(next, (uid_t)o.uid, (gid_t)o.gid) < 0) {
         /* not root: ownership stays ours */
       }
@@ -499,7 +489,7 @@ static bool looks_like_archive(int fd)
 
 static int extract_archive(const copy_run_t *r, const char *src_rel, const char *dest_rel, pyoci_error_t **err)
 {
-  cleanup_close int in = open_in_root(r->src_root, src_rel, O_RDONLY);
+  cleanup_close int in = pyoci_open_in_root(r->src_root, src_rel, O_RDONLY);
   cleanup_close int dst = mkdir_in_root(r, dest_rel, err);
   if (in < 0 || dst < 0)
     return in < 0 ? pyoci_error_set(err, errno, "open '%s'", src_rel) : -1;
@@ -513,20 +503,20 @@ static int extract_archive(const copy_run_t *r, const char *src_rel, const char 
 static int copy_one_source(const copy_run_t *r, const char *src_rel, const char *dest_rel, bool dest_is_dir,
                            pyoci_error_t **err)
 {
-  cleanup_close int probe = open_in_root(r->src_root, src_rel, O_PATH);
+  cleanup_close int probe = pyoci_open_in_root(r->src_root, src_rel, O_PATH);
   struct stat st;
   if (probe < 0 || fstat(probe, &st) < 0)
     return pyoci_error_set(err, errno, "stat '%s'", src_rel);
   if (S_ISDIR(st.st_mode)) {
     /* A directory's contents are copied, not the directory itself. */
-    cleanup_close int s = open_in_root(r->src_root, src_rel, O_RDONLY | O_DIRECTORY);
+    cleanup_close int s = pyoci_open_in_root(r->src_root, src_rel, O_RDONLY | O_DIRECTORY);
     cleanup_close int d = mkdir_in_root(r, dest_rel, err);
     if (s < 0 || d < 0)
       return s < 0 ? pyoci_error_set(err, errno, "open '%s'", src_rel) : -1;
     return copy_children(r, s, d, src_rel, 0, err);
   }
   if (r->c->extract_archives && S_ISREG(st.st_mode)) {
-    cleanup_close int fd = open_in_root(r->src_root, src_rel, O_RDONLY);
+    cleanup_close int fd = pyoci_open_in_root(r->src_root, src_rel, O_RDONLY);
     if (fd >= 0 && looks_like_archive(fd))
       return extract_archive(r, src_rel, dest_rel, err);
   }
@@ -558,7 +548,7 @@ static int copy_one_source(const copy_run_t *r, const char *src_rel, const char 
     *ss = '\0';
   else
     src_parent[0] = '\0';
-  cleanup_close int sdir = open_in_root(r->src_root, src_parent, O_RDONLY | O_DIRECTORY);
+  cleanup_close int sdir = pyoci_open_in_root(r->src_root, src_parent, O_RDONLY | O_DIRECTORY);
   if (sdir < 0)
     return pyoci_error_set(err, errno, "open '%s'", src_rel);
   return copy_entry(r, sdir, src_leaf, d, leaf, src_rel, 0, err);
@@ -640,163 +630,3 @@ int pyoci_write_in_root(const char *root, const char *path, const char *data, si
   return fchmod(fd, mode) < 0 ? pyoci_error_set(err, errno, "chmod '%s'", path) : 0;
 }
 
-/* ---- users ---- */
-
-/* Find an entry of a passwd/group style file by name (field 0) or, when
- * by_id, by numeric id (field 2); fills id and, for passwd, the primary gid.
- * Returns 1 found, 0 not found. */
-static int lookup_colon_file(int root, const char *file, const char *key, bool by_id, int64_t *id, int64_t *gid)
-{
-  cleanup_close int fd = open_in_root(root, file, O_RDONLY);
-  if (fd < 0)
-    return 0;
-  cleanup_free char *buf = NULL;
-  pyoci_error_t *ignored = NULL;
-  if (pyoci_read_fd(fd, file, 16u << 20, &buf, NULL, &ignored) < 0) {
-    pyoci_error_free(ignored);
-    return 0;
-  }
-  for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    char *f[4] = {0};
-    char *p = line;
-    for (int k = 0; k < 4 && p; k++) {
-      f[k] = p;
-      p = strchr(p, ':');
-      if (p)
-        *p++ = '\0';
-    }
-    if (f[0] && f[2] && strcmp(by_id ? f[2] : f[0], key) == 0) {
-      *id = strtoll(f[2], NULL, 10);
-      if (gid && f[3])
-        *gid = strtoll(f[3], NULL, 10);
-      return 1;
-    }
-  }
-  return 0;
-}
-
-static bool is_number(const char *s)
-{
-  if (*s == '\0')
-    return false;
-  for (; *s; s++)
-    if (*s < '0' || *s > '9')
-      return false;
-  return true;
-}
-
-static int resolve_group(int rfd, const char *group, int64_t *gid, pyoci_error_t **err)
-{
-  if (is_number(group)) {
-    *gid = strtoll(group, NULL, 10);
-    return 0;
-  }
-  if (!lookup_colon_file(rfd, "etc/group", group, false, gid, NULL))
-    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
-                                "unable to find group %s: no matching entries in group file", group);
-  return 0;
-}
-
-int pyoci_resolve_user(const char *root, const char *spec, bool chown_rules, int64_t *uid, int64_t *gid,
-                       pyoci_error_t **err)
-{
-  cleanup_close int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rfd < 0)
-    return pyoci_error_set(err, errno, "open '%s'", root);
-  cleanup_free char *copy = strdup(spec);
-  char *group = strchr(copy, ':');
-  if (group)
-    *group++ = '\0';
-  int64_t primary = 0;
-  if (is_number(copy)) {
-    *uid = strtoll(copy, NULL, 10);
-    lookup_colon_file(rfd, "etc/passwd", copy, true, uid, &primary);
-  } else if (!lookup_colon_file(rfd, "etc/passwd", copy, false, uid, &primary)) {
-    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
-                                "unable to find user %s: no matching entries in passwd file", copy);
-  }
-  if (group && *group)
-    return resolve_group(rfd, group, gid, err);
-  if (chown_rules) /* --chown=user means user:user, as in docker build */
-    return resolve_group(rfd, copy, gid, err);
-  *gid = primary;
-  return 0;
-}
-
-/* The user's name: spec's user part if it is a name, else passwd's entry
- * for the uid, else NULL. */
-static char *user_name(int rfd, const char *spec, int64_t uid)
-{
-  cleanup_free char *copy = strdup(spec);
-  char *colon = strchr(copy, ':');
-  if (colon)
-    *colon = '\0';
-  if (!is_number(copy))
-    return steal_pointer(&copy);
-  cleanup_close int fd = open_in_root(rfd, "etc/passwd", O_RDONLY);
-  cleanup_free char *buf = NULL;
-  pyoci_error_t *ignored = NULL;
-  if (fd < 0 || pyoci_read_fd(fd, "etc/passwd", 16u << 20, &buf, NULL, &ignored) < 0) {
-    pyoci_error_free(ignored);
-    return NULL;
-  }
-  for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    char *f0 = line, *f2 = NULL;
-    char *p = strchr(line, ':');
-    if (p && (p = strchr(p + 1, ':')) != NULL) {
-      f2 = p + 1;
-      *strchr(line, ':') = '\0';
-      if (strtoll(f2, NULL, 10) == uid)
-        return strdup(f0);
-    }
-  }
-  return NULL;
-}
-
-int pyoci_user_groups(const char *root, const char *user, int64_t uid, int64_t gid, gid_t **gids, size_t *n,
-                      pyoci_error_t **err)
-{
-  cleanup_close int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rfd < 0)
-    return pyoci_error_set(err, errno, "open '%s'", root);
-  size_t cap = 8, count = 0;
-  gid_t *v = malloc(cap * sizeof(gid_t));
-  if (v == NULL)
-    abort();
-  v[count++] = (gid_t)gid;
-  cleanup_free char *name = user_name(rfd, user, uid);
-  cleanup_close int fd = name ? open_in_root(rfd, "etc/group", O_RDONLY) : -1;
-  cleanup_free char *buf = NULL;
-  pyoci_error_t *ignored = NULL;
-  if (fd >= 0 && pyoci_read_fd(fd, "etc/group", 16u << 20, &buf, NULL, &ignored) == 0) {
-    for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-      char *f[4] = {0};
-      char *p = line;
-      for (int k = 0; k < 4 && p; k++) {
-        f[k] = p;
-        p = strchr(p, ':');
-        if (p)
-          *p++ = '\0';
-      }
-      if (!f[2] || !f[3])
-        continue;
-      for (char *s2 = NULL, *m = strtok_r(f[3], ",", &s2); m; m = strtok_r(NULL, ",", &s2)) {
-        if (strcmp(m, name) != 0)
-          continue;
-        gid_t g = (gid_t)strtoll(f[2], NULL, 10);
-        bool seen = false;
-        for (size_t k = 0; k < count; k++)
-          seen |= v[k] == g;
-        if (!seen) {
-          if (count == cap && (v = realloc(v, (cap *= 2) * sizeof(gid_t))) == NULL)
-            abort();
-          v[count++] = g;
-        }
-      }
-    }
-  }
-  pyoci_error_free(ignored);
-  *gids = v;
-  *n = count;
-  return 0;
-}

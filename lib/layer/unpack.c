@@ -11,13 +11,11 @@
  * parent's mtime, and a 0555 directory would stop us filling it). */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -78,16 +76,7 @@ static int entry_error(up_t *u, const char *path, int errno_value, const char *f
 
 static int open_in_root(up_t *u, const char *path, int flags)
 {
-  struct open_how how = {
-      .flags = (uint64_t)(flags | O_CLOEXEC),
-      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-  for (int tries = 0;; tries++) {
-    int fd = (int)syscall(SYS_openat2, u->root_fd, *path ? path : ".", &how, sizeof(how));
-    /* EAGAIN: a concurrent rename somewhere in root; retry a little. */
-    if (fd >= 0 || errno != EAGAIN || tries > 16)
-      return fd;
-  }
+  return pyoci_open_in_root(u->root_fd, path, flags);
 }
 
 static void cache_drop(up_t *u)

@@ -9,10 +9,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../util/version.h"
 #include "catalog.h"
 
 /* Same as cli/main.c's PYOCI_VERSION (the library has no other copy). */
-#define PYOCI_SBOM_TOOL_VERSION "0.1.0"
+#define PYOCI_SBOM_TOOL_VERSION PYOCI_VERSION
 
 typedef struct {
   const char *name;   /* what was cataloged: "app:latest", or a directory path */

@@ -35,6 +35,11 @@ bool pyoci_path_exists(const char *path);
 /* Make a fresh temporary directory under parent (or $TMPDIR) and return its path. */
 int pyoci_mkdtemp(const char *parent, const char *prefix, char **out, pyoci_error_t **err);
 
+/* openat2 confined to root: symlinks and ".." resolve as if root were "/",
+ * so nothing outside it can be reached.  rel "" is root itself.  Returns an
+ * fd or -1 with errno set. */
+int pyoci_open_in_root(int root_fd, const char *rel, int flags);
+
 /* Join two path pieces with exactly one '/'.  Caller frees. */
 char *pyoci_path_join(const char *a, const char *b);
 

@@ -28,7 +28,8 @@ docker save "$dtag-app:1" "$dtag-base:1" -o dsave.tar || bail "docker save faile
 
 run "$PYOCI" load -i dsave.tar
 is "$rc" 0 "pyoci loads docker save output"
-is "$out" "$(printf 'Loaded image: %s\nLoaded image: %s' "$dtag-app:1" "$dtag-base:1")" "with docker's tags"
+# docker save lists the images in no fixed order (it walks a Go map)
+is "$(sort <<<"$out")" "$(printf 'Loaded image: %s\nLoaded image: %s' "$dtag-app:1" "$dtag-base:1" | sort)" "with docker's tags"
 run "$PYOCI" save "$dtag-app:1" "$dtag-base:1" -o psave.tar
 is "$rc" 0 "pyoci save docker format"
 cleanup_docker
