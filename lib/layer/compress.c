@@ -134,7 +134,11 @@ static int gz_emit_oldest(pyoci_compressor_t *c, pyoci_error_t **err)
     r = pyoci_error_set(err, ENOMEM, "gzip: compressing a chunk failed");
   else
     r = emit(c, s->out, s->out_len, err);
+  /* Slot states are shared with the workers: change them under the lock
+   * (a worker never looks at a FREE slot, but that is no excuse for a race). */
+  pthread_mutex_lock(&c->mu);
   s->state = SLOT_FREE;
+  pthread_mutex_unlock(&c->mu);
   s->in_len = 0;
   c->emit = (c->emit + 1) % c->nslots;
   return r;
@@ -159,9 +163,14 @@ static int gz_submit(pyoci_compressor_t *c, pyoci_error_t **err)
   c->fill = (c->fill + 1) % c->nslots;
   /* The ring is full when the next slot to fill is still owned by a chunk
    * not yet written: write that one first (this is the back-pressure). */
-  if (c->slots[c->fill].state != SLOT_FREE && gz_emit_oldest(c, err) < 0)
+  pthread_mutex_lock(&c->mu);
+  bool busy = c->slots[c->fill].state != SLOT_FREE;
+  pthread_mutex_unlock(&c->mu);
+  if (busy && gz_emit_oldest(c, err) < 0)
     return -1;
+  pthread_mutex_lock(&c->mu);
   c->slots[c->fill].state = SLOT_FILLING;
+  pthread_mutex_unlock(&c->mu);
   return 0;
 }
 
