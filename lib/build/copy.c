@@ -95,6 +95,23 @@ static int cmp_str(const void *a, const void *b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The entries of a directory (no "." or ".."), sorted bytewise so copies
+ * and content hashes visit them in the same order every time. */
+static int sorted_children(int fd, const char *rel, pathlist_t *names, pyoci_error_t **err)
+{
+  cleanup_dir DIR *d = fdopendir(dup(fd));
+  if (d == NULL)
+    return pyoci_error_set(err, errno, "opendir '%s'", rel);
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL)
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+      pathlist_add(names, strdup(de->d_name));
+  if (names->n > 1)
+    qsort(names->v, names->n, sizeof(char *), cmp_str);
+  return 0;
+}
+
+
 /* Expand one wildcard pattern component by component (Go filepath.Match
  * semantics are fnmatch without flags: '*' does not cross '/'). */
 static void glob_walk(const copy_run_t *r, const char *base, char **comps, size_t i, size_t n, pathlist_t *out)
@@ -174,16 +191,9 @@ static int hash_tree(const copy_run_t *r, int dirfd, const char *name, const cha
 
 static int hash_dir_children(const copy_run_t *r, int fd, const char *rel, int depth, pyoci_error_t **err)
 {
-  cleanup_dir DIR *d = fdopendir(dup(fd));
-  if (d == NULL)
-    return pyoci_error_set(err, errno, "opendir '%s'", rel);
   pathlist_t names = {0};
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL)
-    if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-      pathlist_add(&names, strdup(de->d_name));
-  if (names.n > 1)
-    qsort(names.v, names.n, sizeof(char *), cmp_str);
+  if (sorted_children(fd, rel, &names, err) < 0)
+    return -1;
   int rc = 0;
   for (size_t k = 0; k < names.n && rc == 0; k++) {
     cleanup_free char *child = *rel ? pyoci_path_join(rel, names.v[k]) : strdup(names.v[k]);
@@ -380,16 +390,9 @@ static int copy_entry(const copy_run_t *r, int src_dir, const char *src_name, in
 static int copy_children(const copy_run_t *r, int src_fd, int dst_fd, const char *rel, int depth,
                          pyoci_error_t **err)
 {
-  cleanup_dir DIR *d = fdopendir(dup(src_fd));
-  if (d == NULL)
-    return pyoci_error_set(err, errno, "opendir '%s'", rel);
   pathlist_t names = {0};
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL)
-    if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-      pathlist_add(&names, strdup(de->d_name));
-  if (names.n > 1)
-    qsort(names.v, names.n, sizeof(char *), cmp_str);
+  if (sorted_children(src_fd, rel, &names, err) < 0)
+    return -1;
   int rc = 0;
   for (size_t k = 0; k < names.n && rc == 0; k++) {
     cleanup_free char *child = *rel ? pyoci_path_join(rel, names.v[k]) : strdup(names.v[k]);

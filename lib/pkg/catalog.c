@@ -585,3 +585,19 @@ int pyoci_catalog_finish(pyoci_catalog_t *cat, pyoci_catalog_result_t **out, pyo
   *out = steal_pointer(&res);
   return 0;
 }
+
+pyoci_cat_type_t pyoci_cat_type_of(pyoci_tar_type_t t)
+{
+  switch (t) {
+  case PYOCI_TAR_FILE:
+    return PYOCI_CAT_FILE;
+  case PYOCI_TAR_DIR:
+    return PYOCI_CAT_DIR;
+  case PYOCI_TAR_SYMLINK:
+    return PYOCI_CAT_SYMLINK;
+  case PYOCI_TAR_HARDLINK:
+    return PYOCI_CAT_HARDLINK;
+  default:
+    return PYOCI_CAT_OTHER;
+  }
+}

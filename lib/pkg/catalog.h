@@ -173,4 +173,7 @@ int pyoci_catalog_finish(pyoci_catalog_t *cat, pyoci_catalog_result_t **out, pyo
 int pyoci_catalog_image(pyoci_store_t *store, const pyoci_image_t *image, pyoci_catalog_result_t **out,
                         pyoci_error_t **err);
 
+/* A layer tar entry type as the catalog's file view sees it. */
+pyoci_cat_type_t pyoci_cat_type_of(pyoci_tar_type_t t);
+
 #endif

@@ -18,21 +18,6 @@ static ssize_t tar_read(void *ctx, void *buf, size_t len, pyoci_error_t **err)
   return pyoci_tar_reader_read(ctx, buf, len, err);
 }
 
-static pyoci_cat_type_t cat_type(pyoci_tar_type_t t)
-{
-  switch (t) {
-  case PYOCI_TAR_FILE:
-    return PYOCI_CAT_FILE;
-  case PYOCI_TAR_DIR:
-    return PYOCI_CAT_DIR;
-  case PYOCI_TAR_SYMLINK:
-    return PYOCI_CAT_SYMLINK;
-  case PYOCI_TAR_HARDLINK:
-    return PYOCI_CAT_HARDLINK;
-  default:
-    return PYOCI_CAT_OTHER;
-  }
-}
 
 int pyoci_catalog_feed_layer(pyoci_catalog_t *cat, int layer_index, const char *layer_digest,
                              pyoci_tar_reader_t *reader, pyoci_error_t **err)
@@ -41,7 +26,7 @@ int pyoci_catalog_feed_layer(pyoci_catalog_t *cat, int layer_index, const char *
   pyoci_tar_entry_t e;
   int rc;
   while ((rc = pyoci_tar_reader_next(reader, &e, err)) > 0) {
-    if (pyoci_catalog_feed_entry(cat, layer_index, e.path, cat_type(e.type), e.size, e.link, tar_read, reader,
+    if (pyoci_catalog_feed_entry(cat, layer_index, e.path, pyoci_cat_type_of(e.type), e.size, e.link, tar_read, reader,
                                  err) < 0)
       return pyoci_error_prefix(err, "layer %d (%s)", layer_index, layer_digest ? layer_digest : "?");
   }

@@ -89,21 +89,6 @@ bool pyoci_lrec_interesting(const char *path)
   return false;
 }
 
-static uint8_t cat_type(pyoci_tar_type_t t)
-{
-  switch (t) {
-  case PYOCI_TAR_FILE:
-    return PYOCI_CAT_FILE;
-  case PYOCI_TAR_DIR:
-    return PYOCI_CAT_DIR;
-  case PYOCI_TAR_SYMLINK:
-    return PYOCI_CAT_SYMLINK;
-  case PYOCI_TAR_HARDLINK:
-    return PYOCI_CAT_HARDLINK;
-  default:
-    return PYOCI_CAT_OTHER;
-  }
-}
 
 static int collect_secret(const pyoci_secret_finding_t *f, void *ctx, pyoci_error_t **err)
 {
@@ -157,7 +142,7 @@ int pyoci_lrec_read(pyoci_tar_reader_t *r, const char *what, bool scan_secrets, 
                                   PYOCI_LREC_MAX_ENTRIES);
     pyoci_lrec_entry_t *e = add_entry(rec);
     e->path = xstrdup(te.path);
-    e->type = cat_type(te.type);
+    e->type = pyoci_cat_type_of(te.type);
     e->size = te.type == PYOCI_TAR_FILE ? te.size : 0;
     e->link = (te.type == PYOCI_TAR_SYMLINK || te.type == PYOCI_TAR_HARDLINK) ? xstrdup(te.link) : NULL;
     if (te.type != PYOCI_TAR_FILE || te.size <= 0)
