@@ -13,6 +13,7 @@
 
 #include "../layer/decompress.h"
 #include "../util/cleanup.h"
+#include "../util/hash_async.h"
 #include "../util/strbuf.h"
 #include "archive_internal.h"
 
@@ -147,27 +148,28 @@ int pyoci_blob_stream_raw(pyoci_store_t *s, const char *digest, pyoci_sink_fn si
     return -1;
   static __thread char buf[256 * 1024];
   int64_t total = 0;
-  /* Hash on the way out: a damaged store must not yield a "valid" archive. */
-  pyoci_sha256_t *h = pyoci_sha256_new();
+  /* Hash on the way out: a damaged store must not yield a "valid" archive.
+   * The hashing runs beside the writing (hash_async.h). */
+  pyoci_sha256_async_t *h = pyoci_sha256_async_new();
   for (;;) {
     ssize_t n = read(fd, buf, sizeof(buf));
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
-      pyoci_sha256_free(h);
+      pyoci_sha256_async_free(h);
       return pyoci_error_set(err, errno, "read blob %s", digest);
     }
     if (n == 0)
       break;
     total += n;
-    pyoci_sha256_update(h, buf, (size_t)n);
+    pyoci_sha256_async_update(h, buf, (size_t)n);
     if (sink(ctx, buf, (size_t)n, err) < 0) {
-      pyoci_sha256_free(h);
+      pyoci_sha256_async_free(h);
       return -1;
     }
   }
   char got[PYOCI_DIGEST_LEN];
-  pyoci_sha256_final(h, got);
+  pyoci_sha256_async_final(h, got);
   if (total != size || strcmp(got, digest) != 0)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read blob %s: content does not match its digest (%s)",
                                 digest, got);
@@ -175,7 +177,7 @@ int pyoci_blob_stream_raw(pyoci_store_t *s, const char *digest, pyoci_sink_fn si
 }
 
 /* Uncompressed blob: plain reads, hashing as we go. */
-static int stream_plain(int fd, const char *digest, pyoci_sink_fn sink, void *ctx, pyoci_sha256_t *h,
+static int stream_plain(int fd, const char *digest, pyoci_sink_fn sink, void *ctx, pyoci_sha256_async_t *h,
                         int64_t *total, pyoci_error_t **err)
 {
   static __thread char buf[256 * 1024];
@@ -187,7 +189,7 @@ static int stream_plain(int fd, const char *digest, pyoci_sink_fn sink, void *ct
       return pyoci_error_set(err, errno, "read blob %s", digest);
     if (n == 0)
       return 0;
-    pyoci_sha256_update(h, buf, (size_t)n);
+    pyoci_sha256_async_update(h, buf, (size_t)n);
     *total += n;
     if (sink && sink(ctx, buf, (size_t)n, err) < 0)
       return -1;
@@ -197,14 +199,14 @@ static int stream_plain(int fd, const char *digest, pyoci_sink_fn sink, void *ct
 typedef struct {
   pyoci_sink_fn sink;
   void *ctx;
-  pyoci_sha256_t *h;
+  pyoci_sha256_async_t *h;
   int64_t *total;
 } hash_sink_t;
 
 static int hash_sink(void *p, const void *buf, size_t len, pyoci_error_t **err)
 {
   hash_sink_t *hs = p;
-  pyoci_sha256_update(hs->h, buf, len);
+  pyoci_sha256_async_update(hs->h, buf, len);
   *hs->total += (int64_t)len;
   return hs->sink != NULL ? hs->sink(hs->ctx, buf, len, err) : 0;
 }
@@ -245,7 +247,8 @@ out:
 
 /* gzip and zstd go through lib/layer/decompress.c (libdeflate member by
  * member); the actual magic decides, not the media type. */
-static int stream_decompress(int fd, const char *digest, int comp, pyoci_sink_fn sink, void *ctx, pyoci_sha256_t *h,
+static int stream_decompress(int fd, const char *digest, int comp, pyoci_sink_fn sink, void *ctx,
+                             pyoci_sha256_async_t *h,
                              int64_t *total, pyoci_error_t **err)
 {
   hash_sink_t hs = {sink, ctx, h, total};
@@ -271,15 +274,15 @@ int pyoci_blob_stream_uncompressed(pyoci_store_t *s, const char *digest, int com
     int sniffed = pyoci_sniff_compression(magic, (size_t)got);
     comp = sniffed != 0 || comp < 0 ? sniffed : comp;
   }
-  pyoci_sha256_t *h = pyoci_sha256_new();
+  pyoci_sha256_async_t *h = pyoci_sha256_async_new();
   int64_t total = 0;
   int rc = comp == 0 ? stream_plain(fd, digest, sink, ctx, h, &total, err)
                                                              : stream_decompress(fd, digest, comp, sink, ctx, h, &total, err);
   if (rc < 0) {
-    pyoci_sha256_free(h);
+    pyoci_sha256_async_free(h);
     return -1;
   }
-  pyoci_sha256_final(h, diff_id);
+  pyoci_sha256_async_final(h, diff_id);
   if (size_out)
     *size_out = total;
   return 0;
