@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../layer/layer.h"
+#include "../layer/unpacked.h"
 #include "../oci/image.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -551,6 +554,58 @@ static int build_stage(builder_t *b, size_t idx, pyoci_error_t **err)
   return rc < 0 ? -1 : 0;
 }
 
+/* While the first stage builds, unpack the base images of the later ones
+ * in a child process (two cores: the unpacking is mostly the kernel creating
+ * files).  unpacked.c's per-layer lock keeps the two processes from doing a
+ * layer twice; the child's failures are ignored, the build unpacks what is
+ * missing itself.  Returns the child's pid, or -1 when there is nothing to
+ * prefetch or only one thread is wanted. */
+static pid_t prefetch_bases(builder_t *b)
+{
+  const char *threads = getenv("PYOCI_THREADS");
+  if (b->plan->n_order < 2 || (threads && strcmp(threads, "1") == 0))
+    return -1;
+  bool any = false;
+  for (size_t i = 1; i < b->plan->n_order; i++) {
+    const pyoci_stage_t *st = &b->plan->stages[b->plan->order[i]];
+    any |= st->base_stage < 0 && strcmp(st->base, "scratch") != 0;
+  }
+  if (!any)
+    return -1;
+  pid_t pid = fork();
+  if (pid != 0)
+    return pid;
+  for (size_t i = 1; i < b->plan->n_order; i++) {
+    const pyoci_stage_t *st = &b->plan->stages[b->plan->order[i]];
+    pyoci_image_t *img = NULL;
+    pyoci_error_t *err = NULL;
+    if (st->base_stage >= 0 || strcmp(st->base, "scratch") == 0 || pyoci_image_load(b->s, st->base, &img, &err) < 0) {
+      pyoci_error_free(err);
+      continue;
+    }
+    for (size_t l = 0; l < img->n_layers; l++) {
+      char *dir = NULL;
+      if (pyoci_unpacked_get(b->s, &img->layers[l], img->diff_ids[l], &dir, &err) < 0) {
+        pyoci_error_release(&err);
+        break;
+      }
+      free(dir);
+    }
+    pyoci_image_free(img);
+  }
+  _exit(0);
+}
+
+static void prefetch_end(pid_t pid, bool ok)
+{
+  if (pid <= 0)
+    return;
+  if (!ok)
+    kill(pid, SIGKILL); /* its scratch is left for gc; the lock dies with it */
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
 static int commit_target(builder_t *b, char manifest_digest[PYOCI_DIGEST_LEN], pyoci_error_t **err)
 {
   stage_result_t *res = &b->results[b->plan->target];
@@ -580,6 +635,7 @@ int pyoci_build(pyoci_store_t *s, const pyoci_build_opts_t *o, char manifest_dig
   pyoci_plan_opts_t po = {.target = o->target, .build_args = o->build_args, .n_build_args = o->n_build_args,
                           .source_date_epoch = getenv("SOURCE_DATE_EPOCH")};
   int rc = -1;
+  pid_t prefetch = -1;
   cleanup_free char *unused = NULL;
   b.plan = pyoci_plan_new(b.df, &po, err);
   if (b.plan == NULL)
@@ -591,6 +647,7 @@ int pyoci_build(pyoci_store_t *s, const pyoci_build_opts_t *o, char manifest_dig
   b.results = calloc(b.plan->n_stages, sizeof(*b.results));
   if (b.results == NULL)
     abort();
+  prefetch = prefetch_bases(&b);
   for (size_t i = 0; i < b.plan->n_order; i++)
     if (build_stage(&b, b.plan->order[i], err) < 0)
       goto out;
@@ -600,6 +657,7 @@ int pyoci_build(pyoci_store_t *s, const pyoci_build_opts_t *o, char manifest_dig
     pyoci_log(PYOCI_LOG_WARN, "%s", unused + (strncmp(unused, "[Warning] ", 10) == 0 ? 10 : 0));
   rc = commit_target(&b, manifest_digest, err);
 out:
+  prefetch_end(prefetch, rc == 0);
   for (size_t i = 0; b.results && i < b.plan->n_stages; i++)
     result_release(&b.results[i]);
   free(b.results);

@@ -1,6 +1,8 @@
 #include "unpacked.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,20 @@ int pyoci_unpacked_get(pyoci_store_t *s, const pyoci_desc_t *desc, const char *d
   }
   if (pyoci_mkdir_p(cache, 0700, err) < 0)
     return -1;
+  /* One unpacker per layer at a time (a build and its prefetcher, or two
+   * builds): the others wait here and then find the directory. */
+  cleanup_free char *lock_path = NULL;
+  if (asprintf(&lock_path, "%s.lock", dir) < 0)
+    return pyoci_error_set(err, ENOMEM, "unpack layer %s", desc->digest);
+  cleanup_close int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || flock(lock, LOCK_EX) < 0)
+    return pyoci_error_set(err, errno, "lock '%s'", lock_path);
+  if (pyoci_path_exists(dir)) {
+    *dir_out = steal_pointer(&dir);
+    return 0;
+  }
   /* Unpack beside the final name and rename: a half-unpacked layer is never
-   * visible, and two builds racing on it both end up with a complete one. */
+   * visible, and a killed unpack leaves only scratch for gc. */
   cleanup_free char *tmp = NULL;
   if (pyoci_store_mkdtemp(s, "unpack-", &tmp, err) < 0)
     return -1;

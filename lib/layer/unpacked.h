@@ -11,7 +11,8 @@
 #include "../oci/store.h"
 #include "../util/error.h"
 
-/* The cached unpacked form of a layer, unpacking it first if needed. */
+/* The cached unpacked form of a layer, unpacking it first if needed (under
+ * a per-layer lock, so concurrent callers unpack it once). */
 int pyoci_unpacked_get(pyoci_store_t *s, const pyoci_desc_t *desc, const char *diff_id, char **dir_out,
                        pyoci_error_t **err);
 
