@@ -6,8 +6,8 @@ PKGS="build-essential pkg-config git ca-certificates
 libcurl4-openssl-dev libssl-dev libarchive-dev zlib1g-dev libdeflate-dev libzstd-dev
 libjansson-dev libsqlite3-dev libpcre2-dev
 runc docker.io skopeo umoci podman docker-registry busybox-static mmdebstrap uidmap
-clang libclang-rt-14-dev pigz zstd xz-utils python3 python3-jsonschema curl
-dpkg-dev hyperfine"
+clang libclang-rt-14-dev pigz zstd xz-utils python3 python3-jsonschema python3-packaging curl
+dpkg-dev hyperfine time"
 
 missing=""
 for p in $PKGS; do

@@ -691,3 +691,81 @@ int pyoci_resolve_user(const char *root, const char *spec, bool chown_rules, int
   *gid = primary;
   return 0;
 }
+
+/* The user's name: spec's user part if it is a name, else passwd's entry
+ * for the uid, else NULL. */
+static char *user_name(int rfd, const char *spec, int64_t uid)
+{
+  cleanup_free char *copy = strdup(spec);
+  char *colon = strchr(copy, ':');
+  if (colon)
+    *colon = '\0';
+  if (!is_number(copy))
+    return steal_pointer(&copy);
+  cleanup_close int fd = open_in_root(rfd, "etc/passwd", O_RDONLY);
+  cleanup_free char *buf = NULL;
+  pyoci_error_t *ignored = NULL;
+  if (fd < 0 || pyoci_read_fd(fd, "etc/passwd", 16u << 20, &buf, NULL, &ignored) < 0) {
+    pyoci_error_free(ignored);
+    return NULL;
+  }
+  for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *f0 = line, *f2 = NULL;
+    char *p = strchr(line, ':');
+    if (p && (p = strchr(p + 1, ':')) != NULL) {
+      f2 = p + 1;
+      *strchr(line, ':') = '\0';
+      if (strtoll(f2, NULL, 10) == uid)
+        return strdup(f0);
+    }
+  }
+  return NULL;
+}
+
+int pyoci_user_groups(const char *root, const char *user, int64_t uid, int64_t gid, gid_t **gids, size_t *n,
+                      pyoci_error_t **err)
+{
+  cleanup_close int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rfd < 0)
+    return pyoci_error_set(err, errno, "open '%s'", root);
+  size_t cap = 8, count = 0;
+  gid_t *v = malloc(cap * sizeof(gid_t));
+  if (v == NULL)
+    abort();
+  v[count++] = (gid_t)gid;
+  cleanup_free char *name = user_name(rfd, user, uid);
+  cleanup_close int fd = name ? open_in_root(rfd, "etc/group", O_RDONLY) : -1;
+  cleanup_free char *buf = NULL;
+  pyoci_error_t *ignored = NULL;
+  if (fd >= 0 && pyoci_read_fd(fd, "etc/group", 16u << 20, &buf, NULL, &ignored) == 0) {
+    for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+      char *f[4] = {0};
+      char *p = line;
+      for (int k = 0; k < 4 && p; k++) {
+        f[k] = p;
+        p = strchr(p, ':');
+        if (p)
+          *p++ = '\0';
+      }
+      if (!f[2] || !f[3])
+        continue;
+      for (char *s2 = NULL, *m = strtok_r(f[3], ",", &s2); m; m = strtok_r(NULL, ",", &s2)) {
+        if (strcmp(m, name) != 0)
+          continue;
+        gid_t g = (gid_t)strtoll(f[2], NULL, 10);
+        bool seen = false;
+        for (size_t k = 0; k < count; k++)
+          seen |= v[k] == g;
+        if (!seen) {
+          if (count == cap && (v = realloc(v, (cap *= 2) * sizeof(gid_t))) == NULL)
+            abort();
+          v[count++] = g;
+        }
+      }
+    }
+  }
+  pyoci_error_free(ignored);
+  *gids = v;
+  *n = count;
+  return 0;
+}

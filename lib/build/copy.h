@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../util/error.h"
 #include "../util/hash.h"
@@ -49,5 +50,11 @@ int pyoci_mkdir_in_root(const char *root, const char *path, int64_t uid, int64_t
  * user's primary group from passwd, 0 when there is no entry. */
 int pyoci_resolve_user(const char *root, const char *spec, bool chown_rules, int64_t *uid, int64_t *gid,
                        pyoci_error_t **err);
+
+/* The supplementary groups a process of user (name or uid) gets, as docker
+ * gives them: its primary gid plus every etc/group entry listing it as a
+ * member.  *gids is malloc'ed. */
+int pyoci_user_groups(const char *root, const char *user, int64_t uid, int64_t gid, gid_t **gids, size_t *n,
+                      pyoci_error_t **err);
 
 #endif

@@ -261,6 +261,8 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_t **
   cleanup_free char *scratch = NULL;
   int64_t uid = 0, gid = 0;
   int code = 0;
+  cleanup_free gid_t *groups = NULL;
+  size_t n_groups = 0;
   if (begin_step(r, &step, err) < 0)
     goto out;
   if (pyoci_resolve_user(step->merged, user, false, &uid, &gid, err) < 0 ||
@@ -269,8 +271,11 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_t **
     goto out;
   }
   envv = env_strv(&env);
+  if (pyoci_user_groups(step->merged, user, uid, gid, &groups, &n_groups, err) < 0)
+    goto out;
   pyoci_run_spec_t spec = {.rootfs = step->merged, .argv = argv, .env = envv, .cwd = workdir,
-                           .uid = (uid_t)uid, .gid = (gid_t)gid, .network_none = net_none,
+                           .uid = (uid_t)uid, .gid = (gid_t)gid, .extra_gids = groups,
+                           .n_extra_gids = n_groups, .network_none = net_none,
                            .hostname = "buildkitsandbox", .output = run_output, .output_ctx = r};
   scratch = pyoci_path_join(step->dir, "run");
   if (pyoci_runtime_run(&spec, scratch, &code, err) < 0) {

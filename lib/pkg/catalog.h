@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "../vuln/vercmp.h" /* pyoci_pep503_normalize */
 #include <sys/types.h>
 
 #include "../layer/layer.h"
@@ -129,8 +131,7 @@ void pyoci_os_derive(pyoci_os_t *os);
 /* pkg:deb/debian/NAME@VERSION?arch=amd64&distro=debian-12.5,
  * pkg:apk/alpine/NAME@VERSION?arch=x86_64&distro=3.18.2, pkg:pypi/name@version */
 char *pyoci_purl_for(const pyoci_pkg_t *p, const pyoci_os_t *os);
-/* PEP 503 normalised name: lowercase, runs of [-_.] become '-'. */
-char *pyoci_pep503_normalize(const char *name);
+
 
 /* ---- building a catalog ---- */
 typedef struct pyoci_catalog pyoci_catalog_t;

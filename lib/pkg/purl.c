@@ -9,6 +9,7 @@
 
 #include "../util/strbuf.h"
 #include "catalog.h"
+#include "../vuln/vercmp.h"
 
 static void add_encoded(strbuf_t *sb, const char *s)
 {
@@ -18,21 +19,6 @@ static void add_encoded(strbuf_t *sb, const char *s)
     else
       strbuf_add(sb, (char[]){'%', "0123456789ABCDEF"[*p >> 4], "0123456789ABCDEF"[*p & 15]}, 3);
   }
-}
-
-char *pyoci_pep503_normalize(const char *name)
-{
-  strbuf_t sb = STRBUF_INIT;
-  for (const char *p = name; *p;) {
-    if (*p == '-' || *p == '_' || *p == '.') {
-      while (*p == '-' || *p == '_' || *p == '.')
-        p++;
-      strbuf_addch(&sb, '-');
-    } else {
-      strbuf_addch(&sb, (char)tolower((unsigned char)*p++));
-    }
-  }
-  return strbuf_detach(&sb);
 }
 
 static char *lower(const char *s)

@@ -99,6 +99,13 @@ def config_view(config):
             view[k] = None
     if not view["OnBuild"]:
         view["OnBuild"] = None
+    # docker serialises every field of its Go struct ("" for unset); an
+    # unset User is root and an unset WorkingDir is "/" at run time.
+    for k in ("User", "StopSignal", "Cmd", "Entrypoint", "Env", "Shell", "Healthcheck"):
+        if not view[k]:
+            view[k] = None
+    if not view["WorkingDir"]:
+        view["WorkingDir"] = "/"
     view["Author"] = config.get("author") or None
     return view
 
