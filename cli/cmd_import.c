@@ -91,6 +91,14 @@ int cmd_import(int argc, char **argv)
   o.names = (const char *const *)names;
 
   cleanup_error pyoci_error_t *err = NULL;
+  /* Bad --change / --platform are usage errors: check them up front. */
+  json_t *probe = json_object();
+  int bad = o.platform != NULL && pyoci_config_set_platform(probe, o.platform, &err) < 0;
+  for (size_t i = 0; !bad && i < n_changes; i++)
+    bad = pyoci_config_apply_change(probe, changes[i], &err) < 0;
+  json_decref(probe);
+  if (bad)
+    return cli_usage_error("import", "%s", err->msg);
   pyoci_store_t *s = NULL;
   if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
     return cli_fail(err);
@@ -98,7 +106,7 @@ int cmd_import(int argc, char **argv)
   int rc = pyoci_import(s, &o, id, manifest, &err);
   pyoci_store_close(s);
   if (rc < 0)
-    return err && err->code == PYOCI_E_INVALID ? cli_usage_error("import", "%s", err->msg) : cli_fail(err);
+    return cli_fail(err);
   printf("%s\n", id);
   return 0;
 }

@@ -55,7 +55,8 @@ static int cmp_path(const void *a, const void *b)
 
 static int members_sort(pyoci_members_t *m, pyoci_error_t **err)
 {
-  qsort(m->v, m->n, sizeof(*m->v), cmp_path);
+  if (m->n > 1)
+    qsort(m->v, m->n, sizeof(*m->v), cmp_path);
   for (size_t i = 1; i < m->n; i++)
     if (strcmp(m->v[i - 1].path, m->v[i].path) == 0)
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': member '%s' appears twice", m->what,
@@ -69,7 +70,7 @@ const pyoci_member_t *pyoci_members_find(pyoci_members_t *m, const char *path, p
   const char *want = path;
   for (int hop = 0; hop <= MAX_LINK_HOPS; hop++) {
     pyoci_member_t key = {.path = (char *)want};
-    const pyoci_member_t *e = bsearch(&key, m->v, m->n, sizeof(*m->v), cmp_path);
+    const pyoci_member_t *e = m->n ? bsearch(&key, m->v, m->n, sizeof(*m->v), cmp_path) : NULL;
     if (e == NULL) {
       pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': member '%s' is missing", m->what, path);
       return NULL;

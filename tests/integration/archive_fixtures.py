@@ -140,6 +140,7 @@ def kinds():
         "legacy-manifest-first": lambda: legacy(tags=("fix:first",), manifest_first=True),
         "legacy-untagged": lambda: legacy(tags=()),
         "legacy-symlink": lambda: legacy(tags=("fix:link",), mutate=symlink_layer),
+        "legacy-gzip-layer": lambda: legacy(tags=("fix:gzlayer",), mutate=gzip_layer),
         "docker25": lambda: docker25(),
         "oci": lambda: oci(),
         "oci-gzip": lambda: oci(ref_name="fix:gz", gzip_layers=True),
@@ -167,6 +168,12 @@ def symlink_layer(members, man):
     members[extra] = None
     members[extra + "/layer.tar"] = ("symlink", "../" + first)
     man[0]["Layers"][0] = extra + "/layer.tar"
+
+
+def gzip_layer(members, man):
+    # docker load also accepts a compressed layer.tar
+    p = man[0]["Layers"][1]
+    members[p] = gzip.compress(members[p], mtime=0)
 
 
 def symlink_escape(members, man):

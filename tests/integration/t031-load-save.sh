@@ -11,7 +11,7 @@ cd "$T" || bail "no temp dir"
 tags() { python3 -c 'import json,sys; print(" ".join(sorted(m.get("annotations",{}).get("org.opencontainers.image.ref.name","-") for m in json.load(open(sys.argv[1]))["manifests"])))' "$PYOCI_STORE/index.json"; }
 
 # ---- good archives ----
-for k in legacy legacy-manifest-first legacy-untagged legacy-symlink docker25 oci oci-gzip oci-bare-tag; do
+for k in legacy legacy-manifest-first legacy-untagged legacy-symlink legacy-gzip-layer docker25 oci oci-gzip oci-bare-tag; do
   $FIX $k $k.tar || bail "fixture $k"
 done
 run "$PYOCI" load -i legacy.tar
@@ -24,6 +24,14 @@ run "$PYOCI" load -i legacy-untagged.tar
 is "$out" "Loaded image ID: sha256:$ID" "untagged image prints its ID"
 run "$PYOCI" load -i legacy-symlink.tar
 is "$rc" 0 "layer.tar symlinked to another layer (as docker writes) loads"
+run "$PYOCI" load -i legacy-gzip-layer.tar
+is "$out" "Loaded image: fix:gzlayer" "gzip-compressed layer.tar loads (checked against its diff_id)"
+run "$PYOCI" save fix:gzlayer -o gzlayer-out.tar
+is "$(tar -xOf gzlayer-out.tar manifest.json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Config"])')" "$ID.json" \
+   "and saves with the same image ID"
+cmp -s <(tar -xOf legacy.tar "$(printf '%064x' 2)/layer.tar") <(tar -xOf gzlayer-out.tar "$(tar -tf gzlayer-out.tar | grep layer.tar | tail -1)") || \
+cmp -s <(tar -xOf legacy.tar "$(printf '%064x' 2)/layer.tar") <(tar -xOf gzlayer-out.tar "$(tar -tf gzlayer-out.tar | grep layer.tar | head -1)")
+ok $? "saved layer.tar is the uncompressed layer"
 run "$PYOCI" load < docker25.tar
 is "$out" "Loaded image: fix:25" "Docker 25+ layout from stdin loads with the containerd name"
 run "$PYOCI" load -i oci.tar
@@ -38,7 +46,7 @@ for c in gzip zstd xz; do
   run "$PYOCI" load -i legacy.tar.$c
   is "$out" "Loaded image: fix:1" "$c-compressed archive loads"
 done
-is "$(tags)" "fix:1 fix:25 fix:first fix:gz fix:link fix:oci" "store holds the loaded names"
+is "$(tags)" "fix:1 fix:25 fix:first fix:gz fix:gzlayer fix:link fix:oci" "store holds the loaded names"
 
 # ---- save ----
 run "$PYOCI" save fix:1 -o s1.tar
