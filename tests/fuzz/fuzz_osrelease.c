@@ -1,32 +1,11 @@
 /* libFuzzer harness: etc/os-release and one-line release files. */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz_catalog.h"
 
-#include "lib/pkg/catalog.h"
-#include "lib/util/error.h"
-
-static int drop(void *ctx, pyoci_pkg_t *p, pyoci_error_t **err)
-{
-  (void)ctx;
-  (void)err;
-  /* every package the parser hands over must have a name and a version */
-  if (p->name == NULL || p->version == NULL)
-    abort();
-  free(pyoci_purl_for(p, NULL)); /* PEP 503 names and percent-encoding too */
-  pyoci_pkg_clear(p);
-  return 0;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  /* parsers get a NUL-terminated copy, as the catalog gives them */
-  char *buf = malloc(size + 1);
+  char *buf = fuzz_nul_copy(data, size);
   if (buf == NULL)
     return 0;
-  memcpy(buf, data, size);
-  buf[size] = '\0';
   pyoci_error_t *err = NULL;
   pyoci_os_t os = {0};
   if (pyoci_os_parse_os_release(&os, "etc/os-release", buf, size, &err) == 0) {
@@ -39,7 +18,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (pyoci_os_parse_release_line("etc/debian_version", buf, size, &line, &err) == 0)
     free(line);
   pyoci_os_clear(&os);
-  (void)drop;
   pyoci_error_free(err);
   free(buf);
   return 0;
