@@ -10,6 +10,8 @@
 # appended to bench/RESULTS.md with the command, date and machine.
 # This host has docker's classic builder only (no buildx, so no BuildKit):
 # docker runs with DOCKER_BUILDKIT=0, which the output says.
+# Both run on a fresh journaled ext4 made on a loop device for the run
+# (BENCH_FS=host: on the host file system instead; BENCH_FS_SIZE, default 24G).
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 PYOCI=$(realpath "${1:-$TOP/build/pyoci}")
@@ -23,6 +25,24 @@ if [ -z "${PYOCI_EXAMPLE_CACHE:-}" ] && [ -d /var/cache/pyoci-tests/examples ]; 
 fi
 
 W=$(mktemp -d /tmp/pyoci-bench-build.XXXXXX)
+# Both tools work on a fresh, journaled ext4 (a default Debian install's
+# file system), made for this run on a loop device.  The host's own file
+# system may be in any state: this VM's root ext4 has no journal, and
+# without one ext4 will not reuse an inode freed in the last 1-6 minutes,
+# scanning past each of them on every file it creates -- a build right after
+# a large delete (the test suite, a previous run) took 2.5 s instead of 1.5.
+# BENCH_FS=host keeps everything on the host file system instead.
+FS_NOTE="host file system ($(df --output=fstype "$W" | tail -1))"
+fs_mounted=""
+if [ "${BENCH_FS:-loop}" = loop ]; then
+  command -v mkfs.ext4 >/dev/null && command -v losetup >/dev/null ||
+    { echo "build.sh: mkfs.ext4/losetup missing (or set BENCH_FS=host)" >&2; exit 1; }
+  truncate -s "${BENCH_FS_SIZE:-24G}" "$W.img"
+  mkfs.ext4 -q -F "$W.img"
+  mount -o loop "$W.img" "$W"
+  fs_mounted=1
+  FS_NOTE="a fresh journaled ext4 on a loop device (mkfs.ext4 defaults, sparse ${BENCH_FS_SIZE:-24G} file on the host disk)"
+fi
 dockerd_pid=""
 stop_dockerd() {
   [ -n "$dockerd_pid" ] || return 0
@@ -32,7 +52,15 @@ stop_dockerd() {
   dockerd_pid=""
   for m in $(awk -v w="$W/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r); do umount "$m" 2>/dev/null || true; done
 }
-trap 'stop_dockerd; rm -rf "$W"' EXIT
+cleanup() {
+  stop_dockerd
+  if [ -n "$fs_mounted" ]; then
+    umount "$W" 2>/dev/null || umount -l "$W"
+    rm -f "$W.img"
+  fi
+  rm -rf "$W"
+}
+trap cleanup EXIT
 # start_dockerd DIR: a private dockerd (no iptables, no bridge), as tests/run.sh does
 start_dockerd() {
   local d=$1
@@ -47,6 +75,9 @@ start_dockerd() {
   exit 1
 }
 now() { date +%s.%N; }
+# Untimed, before every timed run of either tool: write back what earlier
+# runs left dirty, so no run pays for its predecessor's writeback.
+settle() { sync; }
 calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 log() { echo "# $*" >&2; }
@@ -62,6 +93,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # ---- pyoci ----
 pyoci_once() { # STORE: build + save, prints seconds
   local t0 t1
+  settle
   t0=$(now)
   PYOCI_STORE=$1 "$PYOCI" build -q -t flask-app-python:1.0 "$W/ctx" >/dev/null
   PYOCI_STORE=$1 "$PYOCI" save -o "$W/pyoci-app.tar" flask-app-python:1.0
@@ -71,6 +103,7 @@ pyoci_once() { # STORE: build + save, prints seconds
 # The same in one command: build -o type=docker writes the tarball itself.
 pyoci_once_o() { # STORE
   local t0 t1
+  settle
   t0=$(now)
   PYOCI_STORE=$1 "$PYOCI" build -q -t flask-app-python:1.0 -o "type=docker,dest=$W/pyoci-app.tar" "$W/ctx" >/dev/null
   t1=$(now)
@@ -115,6 +148,7 @@ rm -rf "$W"/pstore-*
 # ---- docker (classic builder) ----
 docker_once() { # build + save, prints seconds
   local t0 t1
+  settle
   t0=$(now)
   docker build -q -t flask-app-docker:1.0 "$W/ctx" >/dev/null
   docker save -o "$W/docker-app.tar" flask-app-docker:1.0
@@ -169,6 +203,7 @@ TABLE=$(
 )
 NOTE="docker: $D_VERSION, classic builder (DOCKER_BUILDKIT=0) -- BuildKit (buildx) is not available on this host."
 echo "$NOTE"
+echo "file system: $FS_NOTE"
 echo "$TABLE"
 echo "image tarballs (docker-archive, uncompressed layers): pyoci save $P_SIZE bytes, docker save $D_SIZE bytes; warm pyoci rebuild: $P_CACHED steps CACHED"
 {
@@ -179,7 +214,7 @@ echo "image tarballs (docker-archive, uncompressed layers): pyoci save $P_SIZE b
     "install from a local wheelhouse), build + save to an image tarball, wall time, median of $RUNS runs." \
     "Cold: fresh pyoci store / fresh dockerd data-root holding only the two bases (loaded untimed;" \
     "\`docker builder prune -af\` too). Warm: unchanged rebuild on the cold run's cache." \
-    "$NOTE Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')." \
+    "$NOTE Both on $FS_NOTE. Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')." \
     "Load average before/after: $LOAD_BEFORE / $LOAD_AFTER (other work on the machine makes times noisy)." \
     "Tarballs (docker-archive, layers uncompressed): pyoci $P_SIZE bytes, docker $D_SIZE bytes." \
     "docker load unpacks the bases (untimed) while pyoci unpacks them on first use, inside the timed cold build;" \

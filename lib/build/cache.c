@@ -1,6 +1,7 @@
 #include "cache.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,7 @@ static char *record_path(pyoci_store_t *s, const char *key)
 }
 
 int pyoci_cache_get(pyoci_store_t *s, const char *key, bool *has_layer, pyoci_desc_t *desc,
-                    char diff_id[PYOCI_DIGEST_LEN], pyoci_error_t **err)
+                    char diff_id[PYOCI_DIGEST_LEN], char created[PYOCI_TIME_LEN], pyoci_error_t **err)
 {
   cleanup_free char *path = record_path(s, key);
   if (!pyoci_path_exists(path))
@@ -44,6 +45,8 @@ int pyoci_cache_get(pyoci_store_t *s, const char *key, bool *has_layer, pyoci_de
     return 0;
   }
   *has_layer = json_is_true(json_object_get(rec, "layer"));
+  const char *when = pyoci_json_str(rec, "created");
+  snprintf(created, PYOCI_TIME_LEN, "%s", when && strlen(when) < PYOCI_TIME_LEN ? when : "");
   if (!*has_layer)
     return 1;
   const char *mt = pyoci_json_str(rec, "mediaType");
@@ -60,12 +63,12 @@ int pyoci_cache_get(pyoci_store_t *s, const char *key, bool *has_layer, pyoci_de
 }
 
 int pyoci_cache_put(pyoci_store_t *s, const char *key, bool has_layer, const pyoci_desc_t *desc,
-                    const char *diff_id, pyoci_error_t **err)
+                    const char *diff_id, const char *created, pyoci_error_t **err)
 {
   cleanup_free char *dir = pyoci_path_join(pyoci_store_path(s), "cache/build");
   if (pyoci_mkdir_p(dir, 0700, err) < 0)
     return -1;
-  cleanup_json json_t *rec = json_pack("{s:b}", "layer", has_layer);
+  cleanup_json json_t *rec = json_pack("{s:b, s:s}", "layer", has_layer, "created", created);
   if (has_layer) {
     json_object_set_new(rec, "mediaType", json_string(desc->media_type));
     json_object_set_new(rec, "digest", json_string(desc->digest));

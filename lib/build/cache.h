@@ -3,7 +3,9 @@
  * the environment it runs in), and, for COPY/ADD, the content digest of the
  * sources (mtimes ignored).  A hit gives the layer the step produced; a
  * record whose blob has since been garbage-collected counts as a miss.
- * Records live in <store>/cache/build/<key hex>.json, written atomically. */
+ * Records live in <store>/cache/build/<key hex>.json, written atomically,
+ * with the time the step ran: a cached step keeps that time in the image's
+ * history, so a fully cached rebuild gives the same image ID. */
 #ifndef PYOCI_BUILD_CACHE_H
 #define PYOCI_BUILD_CACHE_H
 
@@ -16,10 +18,12 @@
 /* key = sha256(parent_key "\n" text "\n" extra) */
 void pyoci_cache_key(const char *parent_key, const char *text, const char *extra, char out[PYOCI_DIGEST_LEN]);
 
-/* 1 = hit (has_layer tells whether the step made a layer), 0 = miss. */
+/* 1 = hit (has_layer tells whether the step made a layer; created gets the
+ * recorded time, "" for records that have none), 0 = miss. */
 int pyoci_cache_get(pyoci_store_t *s, const char *key, bool *has_layer, pyoci_desc_t *desc,
-                    char diff_id[PYOCI_DIGEST_LEN], pyoci_error_t **err);
+                    char diff_id[PYOCI_DIGEST_LEN], char created[PYOCI_TIME_LEN], pyoci_error_t **err);
+/* created: when the step ran (RFC 3339). */
 int pyoci_cache_put(pyoci_store_t *s, const char *key, bool has_layer, const pyoci_desc_t *desc,
-                    const char *diff_id, pyoci_error_t **err);
+                    const char *diff_id, const char *created, pyoci_error_t **err);
 
 #endif

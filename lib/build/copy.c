@@ -12,6 +12,7 @@
 
 #include "../layer/layer.h"
 #include "../util/cleanup.h"
+#include "../util/fdcopy.h"
 #include "../util/fs.h"
 #include "../util/strbuf.h"
 
@@ -364,26 +365,6 @@ static int clear_dest(int dirfd, const char *name, bool want_dir, const char *re
   return pyoci_rm_rf_at(dirfd, name, err) < 0 ? pyoci_error_prefix(err, "replace '%s'", rel) : 0;
 }
 
-static int copy_file_data(int in, int out, const char *rel, pyoci_error_t **err)
-{
-  for (;;) {
-    ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-    if (n == 0)
-      return 0;
-    if (n > 0)
-      continue;
-    if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
-      break;
-    return pyoci_error_set(err, errno, "copy '%s'", rel);
-  }
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(in, buf, sizeof(buf))) > 0)
-    if (pyoci_write_all(out, buf, (size_t)n, rel, err) < 0)
-      return -1;
-  return n < 0 ? pyoci_error_set(err, errno, "read '%s'", rel) : 0;
-}
-
 static int copy_entry(const copy_run_t *r, int src_dir, const char *src_name, int dst_dir, const char *dst_name,
                       const char *rel, int depth, pyoci_error_t **err);
 
@@ -444,7 +425,7 @@ static int copy_entry(const copy_run_t *r, int src_dir, const char *src_name, in
     cleanup_close int d = openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (s < 0 || d < 0)
       return pyoci_error_set(err, errno, "copy '%s'", rel);
-    if (copy_file_data(s, d, rel, err) < 0)
+    if (pyoci_copy_fd(s, d, rel, err) < 0)
       return -1;
   } else if (S_ISLNK(st.st_mode)) {
     char target[4097];

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../layer/layer.h"
@@ -56,6 +57,9 @@ typedef struct {
   stage_result_t *res;
   char label[64];
   size_t step, total;
+  /* When the stage's file system last changed: the base's "created", then
+   * each step's time; "" for scratch. */
+  char when[PYOCI_TIME_LEN];
 } stage_run_t;
 
 static void result_push_layer(stage_result_t *r, const pyoci_desc_t *d, const char *diff_id)
@@ -129,14 +133,29 @@ static int load_base(stage_run_t *r, const pyoci_stage_t *stage, pyoci_error_t *
 
 /* ---- history and cache ---- */
 
+/* A step's time: SOURCE_DATE_EPOCH when set; else when its result was made
+ * (recorded, for a cache hit, so a fully cached rebuild gives the same image
+ * ID, as Docker's builders do); else now. */
+static void set_step_time(stage_run_t *r, const char *recorded)
+{
+  time_t t;
+  if (pyoci_source_date_epoch(&t) || recorded == NULL || *recorded == '\0') {
+    if (!pyoci_source_date_epoch(&t))
+      t = time(NULL);
+    pyoci_time_rfc3339(t, r->when);
+    return;
+  }
+  snprintf(r->when, sizeof(r->when), "%s", recorded);
+}
+
 static void add_step_result(stage_run_t *r, bool has_layer, const pyoci_desc_t *d, const char *diff_id,
                             const char *created_by)
 {
   if (has_layer) {
     result_push_layer(r->res, d, diff_id);
-    pyoci_config_add_layer(r->st.image, diff_id, created_by);
+    pyoci_config_add_layer(r->st.image, diff_id, created_by, r->when);
   } else {
-    pyoci_config_add_history(r->st.image, created_by, 1);
+    pyoci_config_add_history(r->st.image, created_by, 1, r->when);
   }
 }
 
@@ -148,9 +167,11 @@ static int try_cache(stage_run_t *r, const char *key, const char *created_by, py
   bool has_layer = false;
   pyoci_desc_t d = {0};
   char diff_id[PYOCI_DIGEST_LEN];
-  int hit = pyoci_cache_get(r->b->s, key, &has_layer, &d, diff_id, err);
+  char created[PYOCI_TIME_LEN];
+  int hit = pyoci_cache_get(r->b->s, key, &has_layer, &d, diff_id, created, err);
   if (hit <= 0)
     return hit;
+  set_step_time(r, created);
   add_step_result(r, has_layer, &d, diff_id, created_by);
   free(d.media_type);
   memcpy(r->res->key, key, PYOCI_DIGEST_LEN);
@@ -159,7 +180,8 @@ static int try_cache(stage_run_t *r, const char *key, const char *created_by, py
   return 1;
 }
 
-/* Finish a mounted step: layer from the upper dir, history, cache record. */
+/* Finish a mounted step: layer from the upper dir, history, cache record
+ * (which keeps the real time even under SOURCE_DATE_EPOCH). */
 static int commit_step(stage_run_t *r, pyoci_step_t *step, const char *key, const char *created_by,
                        pyoci_error_t **err)
 {
@@ -168,8 +190,11 @@ static int commit_step(stage_run_t *r, pyoci_step_t *step, const char *key, cons
   char diff_id[PYOCI_DIGEST_LEN] = "";
   if (pyoci_step_finish(step, r->b->s, &r->b->lopts, &changed, &d, diff_id, err) < 0)
     return -1;
+  char now[PYOCI_TIME_LEN];
+  pyoci_time_rfc3339(time(NULL), now);
+  set_step_time(r, now);
   add_step_result(r, changed, &d, diff_id, created_by);
-  int rc = pyoci_cache_put(r->b->s, key, changed, &d, diff_id, err);
+  int rc = pyoci_cache_put(r->b->s, key, changed, &d, diff_id, now, err);
   free(d.media_type);
   memcpy(r->res->key, key, PYOCI_DIGEST_LEN);
   return rc;
@@ -518,7 +543,7 @@ static int exec_instruction(stage_run_t *r, const pyoci_df_instr_t *in, size_t i
   if (in->kind == PYOCI_DF_WORKDIR)
     return exec_workdir(r, in, err);
   if (in->kind != PYOCI_DF_ARG)
-    pyoci_config_add_history(r->st.image, in->original, 1);
+    pyoci_config_add_history(r->st.image, in->original, 1, *r->when ? r->when : NULL);
   return 0;
 }
 
@@ -535,6 +560,9 @@ static int build_stage(builder_t *b, size_t idx, pyoci_error_t **err)
     pyoci_stage_state_release(&r.st);
     return -1;
   }
+  const char *base_created = pyoci_json_str(r.st.image, "created");
+  if (base_created && strlen(base_created) < sizeof(r.when))
+    set_step_time(&r, base_created);
   int rc = 0;
   /* ONBUILD triggers of the base run before the stage's own instructions. */
   for (size_t i = 0; rc >= 0 && i < r.st.n_triggers; i++) {
@@ -547,6 +575,11 @@ static int build_stage(builder_t *b, size_t idx, pyoci_error_t **err)
     rc = exec_instruction(&r, in, i, err);
   }
   if (rc >= 0) {
+    /* The image is as new as its newest step (or its base, when no step
+     * touched the file system). */
+    if (!*r.when)
+      set_step_time(&r, NULL);
+    json_object_set_new(r.st.image, "created", json_string(r.when));
     r.res->image = json_incref(r.st.image);
     r.res->built = true;
   }
@@ -615,8 +648,6 @@ static int commit_target(builder_t *b, char manifest_digest[PYOCI_DIGEST_LEN], p
   for (size_t i = 0; i < res->n; i++)
     json_array_append_new(ids, json_string(res->diff_ids[i]));
   json_object_set_new(img, "rootfs", json_pack("{s:s, s:o}", "type", "layers", "diff_ids", ids));
-  cleanup_json json_t *fresh = pyoci_config_new();
-  json_object_set(img, "created", json_object_get(fresh, "created"));
   return pyoci_image_commit(b->s, img, NULL, 0, res->layers, res->n, b->o->tags, manifest_digest, err);
 }
 
@@ -644,6 +675,11 @@ int pyoci_build(pyoci_store_t *s, const pyoci_build_opts_t *o, char manifest_dig
   if (b.ignore == NULL && err && *err)
     goto out;
   pyoci_layer_opts_init(&b.lopts);
+  /* Built layers are kept as plain tar, as Docker's image store keeps them:
+   * no compression on the build's critical path, one hash per layer, and
+   * `pyoci save` (docker-archive layers are plain tar) copies them as they
+   * are.  Compressing is a distribution concern. */
+  b.lopts.comp = PYOCI_COMP_NONE;
   b.results = calloc(b.plan->n_stages, sizeof(*b.results));
   if (b.results == NULL)
     abort();

@@ -103,6 +103,8 @@ typedef struct {
   bool keep_owner;     /* chown to tar uid/gid (default: when root) */
   bool as_overlay_lower; /* represent whiteouts as overlay 0/0 char devs
                             instead of deleting (for stacking lowerdirs) */
+  bool empty_root;       /* root starts empty: only what this layer made can
+                            be in the way, so nothing else is looked up */
 } pyoci_unpack_opts_t;
 void pyoci_unpack_opts_init(pyoci_unpack_opts_t *o);
 int pyoci_unpack_layer(int fd, const char *what, const char *root, const pyoci_unpack_opts_t *opts,

@@ -23,6 +23,28 @@ static const char *media_type(pyoci_comp_t c)
   return c == PYOCI_COMP_ZSTD ? PYOCI_MT_OCI_LAYER_ZSTD : c == PYOCI_COMP_NONE ? PYOCI_MT_OCI_LAYER : PYOCI_MT_OCI_LAYER_GZIP;
 }
 
+/* Plain tar: the blob is the layer, so its digest is the diff_id and one
+ * hash pass serves both. */
+static int plain_layer_from_dir(pyoci_store_t *s, const char *dir, const pyoci_layer_opts_t *opts,
+                                pyoci_desc_t *desc, char diff_id[PYOCI_DIGEST_LEN], pyoci_error_t **err)
+{
+  pyoci_blob_writer_t *w = NULL;
+  if (pyoci_blob_writer_new(s, &w, err) < 0)
+    return -1;
+  if (pyoci_tar_dir(dir, opts, pyoci_blob_writer_sink, w, err) < 0) {
+    pyoci_blob_writer_abort(w);
+    return -1;
+  }
+  memset(desc, 0, sizeof(*desc));
+  if (pyoci_blob_writer_commit(w, NULL, desc->digest, &desc->size, err) < 0)
+    return pyoci_error_prefix(err, "layer from '%s'", dir);
+  memcpy(diff_id, desc->digest, PYOCI_DIGEST_LEN);
+  desc->media_type = strdup(PYOCI_MT_OCI_LAYER);
+  if (desc->media_type == NULL)
+    return pyoci_error_set(err, ENOMEM, "layer from '%s'", dir);
+  return 0;
+}
+
 int pyoci_layer_from_dir(pyoci_store_t *s, const char *dir, const pyoci_layer_opts_t *opts, pyoci_desc_t *desc,
                          char diff_id[PYOCI_DIGEST_LEN], pyoci_error_t **err)
 {
@@ -31,6 +53,8 @@ int pyoci_layer_from_dir(pyoci_store_t *s, const char *dir, const pyoci_layer_op
     pyoci_layer_opts_init(&defaults);
     opts = &defaults;
   }
+  if (opts->comp == PYOCI_COMP_NONE)
+    return plain_layer_from_dir(s, dir, opts, desc, diff_id, err);
   pyoci_blob_writer_t *w = NULL;
   if (pyoci_blob_writer_new(s, &w, err) < 0)
     return -1;

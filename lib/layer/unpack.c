@@ -48,6 +48,7 @@ typedef struct {
   dir_meta_t *dirs;
   size_t ndirs, capdirs;
   char *buf;
+  mode_t umask; /* the process's, to know when create modes come out exact */
 } up_t;
 
 void pyoci_unpack_opts_init(pyoci_unpack_opts_t *o)
@@ -280,17 +281,30 @@ static int copy_data(up_t *u, const pyoci_tar_entry_t *e, int fd)
   }
 }
 
+/* A regular file: created with its mode when the umask leaves it exact,
+ * owned by us when that is what the entry says, and its mtime set through
+ * the open fd -- the common file costs open, write, futimens, close. */
 static int make_file(up_t *u, const pyoci_tar_entry_t *e, int pfd, const char *name)
 {
-  cleanup_close int fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  mode_t mode = (mode_t)e->mode & 07777;
+  bool mode_exact = (mode & ~(mode_t)0777) == 0 && (mode & u->umask) == 0;
+  cleanup_close int fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                mode_exact ? mode : 0600);
   if (fd < 0)
     return entry_error(u, e->path, errno, "create");
   if (copy_data(u, e, fd) < 0)
     return -1;
-  if (u->o->keep_owner && fchown(fd, (uid_t)e->uid, (gid_t)e->gid) < 0)
+  /* New files take our owner; only setgid parents could change the group,
+   * and directories stay 0700 until finish_dirs. */
+  bool ours = e->uid == (int64_t)geteuid() && e->gid == (int64_t)getegid();
+  if (u->o->keep_owner && !ours && fchown(fd, (uid_t)e->uid, (gid_t)e->gid) < 0)
     return entry_error(u, e->path, errno, "chown");
-  if (fchmod(fd, e->mode & 07777) < 0)
+  /* fchown clears set-id bits, so the mode goes after it. */
+  if (!mode_exact && fchmod(fd, mode) < 0)
     return entry_error(u, e->path, errno, "chmod");
+  struct timespec ts[2] = {{.tv_sec = (time_t)e->mtime}, {.tv_sec = (time_t)e->mtime}};
+  if (futimens(fd, ts) < 0)
+    return entry_error(u, e->path, errno, "set mtime");
   return 0;
 }
 
@@ -368,6 +382,10 @@ static int apply_whiteout(up_t *u, const pyoci_tar_entry_t *e)
     if (pfd < 0)
       return pfd == -1 ? 0 : -1;
     r = pyoci_whiteout_remove(pfd, parent, target, &u->created, u->o->as_overlay_lower, u->err);
+    /* In an empty root the overlay whiteout node is the only thing that
+     * can be in a later entry's way: make apply_entry look. */
+    if (r == 0 && u->o->empty_root && u->o->as_overlay_lower)
+      pyoci_strmap_put(&u->created, victim, NULL);
   }
   if (r < 0)
     return pyoci_error_prefix(u->err, "unpack '%s': entry '%s'", u->what, e->path);
@@ -401,13 +419,16 @@ static int apply_entry(up_t *u, const pyoci_tar_entry_t *e)
   int pfd = parent_dir(u, e->path, parent, true);
   if (pfd < 0)
     return -1;
-  int keep = clear_existing(u, e, pfd, name);
-  if (keep < 0)
-    return -1;
-  /* clear_existing may have dropped the cache (and pfd with it). */
-  pfd = parent_dir(u, e->path, parent, true);
-  if (pfd < 0)
-    return -1;
+  int keep = 0;
+  if (!u->o->empty_root || pyoci_strmap_get(&u->created, e->path) != NULL) {
+    keep = clear_existing(u, e, pfd, name);
+    if (keep < 0)
+      return -1;
+    /* clear_existing may have dropped the cache (and pfd with it). */
+    pfd = parent_dir(u, e->path, parent, true);
+    if (pfd < 0)
+      return -1;
+  }
 
   int r = 0;
   switch (e->type) {
@@ -451,7 +472,8 @@ static int apply_entry(up_t *u, const pyoci_tar_entry_t *e)
     return 0; /* the inode's metadata came with its first name */
   if (set_xattrs(u, e->path, pfd, name, e->type == PYOCI_TAR_SYMLINK) < 0)
     return -1;
-  if (e->type != PYOCI_TAR_DIR && set_mtime(u, e->path, pfd, name, e->mtime) < 0)
+  /* Files set theirs through the fd (xattrs do not touch mtime). */
+  if (e->type != PYOCI_TAR_DIR && e->type != PYOCI_TAR_FILE && set_mtime(u, e->path, pfd, name, e->mtime) < 0)
     return -1;
   return 0;
 }
@@ -465,6 +487,8 @@ int pyoci_unpack_layer(int fd, const char *what, const char *root, const pyoci_u
     opts = &defaults;
   }
   up_t u = {.o = opts, .what = what, .err = err, .cache_fd = -1, .is_root = geteuid() == 0};
+  u.umask = umask(0);
+  umask(u.umask);
   u.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (u.root_fd < 0)
     return pyoci_error_set(err, errno, "unpack '%s': open '%s'", what, root);

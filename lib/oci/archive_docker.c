@@ -401,6 +401,13 @@ static int write_member(pyoci_store_t *s, pyoci_tarw_t *w, out_member_t *o, pyoc
     int comp = pyoci_layer_media_compression(o->layer->media_type);
     char got[PYOCI_DIGEST_LEN];
     int64_t got_size = 0;
+    if (comp == 0) {
+      /* Stored as plain tar: the blob is the member, byte for byte. */
+      if (pyoci_tarw_begin(w, o->name, o->size, o->mtime, err) < 0 ||
+          pyoci_blob_copy_to_tar(s, o->layer->digest, o->size, o->digest, w, err) < 0)
+        return pyoci_error_prefix(err, "save layer %s", o->layer->digest);
+      return pyoci_tarw_end(w, err);
+    }
     if (pyoci_tarw_begin(w, o->name, o->size, o->mtime, err) < 0 ||
         pyoci_blob_stream_uncompressed(s, o->layer->digest, comp, pyoci_tarw_sink, w, got, &got_size, err) < 0)
       return pyoci_error_prefix(err, "save layer %s", o->layer->digest);

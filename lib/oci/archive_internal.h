@@ -26,6 +26,10 @@ int pyoci_tarw_file(pyoci_tarw_t *w, const char *name, const void *data, size_t 
 int pyoci_tarw_begin(pyoci_tarw_t *w, const char *name, int64_t size, int64_t mtime, pyoci_error_t **err);
 int pyoci_tarw_write(pyoci_tarw_t *w, const void *buf, size_t len, pyoci_error_t **err);
 int pyoci_tarw_end(pyoci_tarw_t *w, pyoci_error_t **err);
+/* The whole content of the member begun last: the first `size` bytes of fd
+ * (as announced), copied in the kernel where it can be; digest gets their
+ * SHA-256. */
+int pyoci_tarw_copy_fd(pyoci_tarw_t *w, int fd, char digest[PYOCI_DIGEST_LEN], pyoci_error_t **err);
 /* End-of-archive blocks and flush. */
 int pyoci_tarw_finish(pyoci_tarw_t *w, pyoci_error_t **err);
 /* A pyoci_sink_fn over pyoci_tarw_write. */
@@ -40,9 +44,11 @@ int pyoci_sniff_compression(const unsigned char *buf, size_t len);
  * Fills the uncompressed digest and size. */
 int pyoci_blob_stream_uncompressed(pyoci_store_t *s, const char *digest, int comp, pyoci_sink_fn sink, void *ctx,
                                    char diff_id[PYOCI_DIGEST_LEN], int64_t *size_out, pyoci_error_t **err);
-/* Copy a store blob as stored into sink. */
-int pyoci_blob_stream_raw(pyoci_store_t *s, const char *digest, pyoci_sink_fn sink, void *ctx,
-                          pyoci_error_t **err);
+/* Copy a store blob as stored into the tar member begun last (of the same
+ * size), checking that its content hashes to want (its digest, or the
+ * diff_id of a plain layer). */
+int pyoci_blob_copy_to_tar(pyoci_store_t *s, const char *digest, int64_t size, const char *want,
+                           pyoci_tarw_t *w, pyoci_error_t **err);
 
 /* ---- load: the spooled members of one archive ---- */
 typedef struct {

@@ -474,7 +474,7 @@ int pyoci_oci_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_t n
       if (pyoci_tarw_file(w, o->name, o->bytes, o->len, o->mtime, err) < 0)
         goto out;
     } else if (pyoci_tarw_begin(w, o->name, o->size, o->mtime, err) < 0 ||
-               pyoci_blob_stream_raw(s, o->digest, pyoci_tarw_sink, w, err) < 0 || pyoci_tarw_end(w, err) < 0) {
+               pyoci_blob_copy_to_tar(s, o->digest, o->size, o->digest, w, err) < 0 || pyoci_tarw_end(w, err) < 0) {
       pyoci_error_prefix(err, "save blob %s", o->digest);
       goto out;
     }

@@ -13,6 +13,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/json.h"
+#include "../util/log.h"
 #include "archive_internal.h"
 #include "ref.h"
 
@@ -123,6 +124,27 @@ int pyoci_archive_save(pyoci_store_t *s, const char *const *refs, size_t n, pyoc
   return rc;
 }
 
+/* rename(tmp, path), but an existing path is swapped out with
+ * RENAME_EXCHANGE and then removed: a plain rename over an existing file
+ * makes ext4 (auto_da_alloc) start writing the whole new file back inside
+ * rename(), which cost 0.1-0.3 s per 128 MB save.  Readers see the old file
+ * or the new one, never a mix. */
+static int replace_file(const char *tmp, const char *path, pyoci_error_t **err)
+{
+  struct stat st;
+  bool regular = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+  if (regular && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+    if (unlink(tmp) < 0 && errno != ENOENT)
+      pyoci_log(PYOCI_LOG_WARN, "remove the replaced '%s' (now '%s'): %s", path, tmp, strerror(errno));
+    return 0;
+  }
+  if (regular && errno != ENOENT && errno != EINVAL && errno != ENOSYS)
+    return pyoci_error_set(err, errno, "rename '%s' to '%s'", tmp, path);
+  if (rename(tmp, path) < 0)
+    return pyoci_error_set(err, errno, "rename '%s' to '%s'", tmp, path);
+  return 0;
+}
+
 int pyoci_archive_save_file(pyoci_store_t *s, const char *const *refs, size_t n, pyoci_archive_format_t fmt,
                             const char *path, pyoci_error_t **err)
 {
@@ -142,13 +164,9 @@ int pyoci_archive_save_file(pyoci_store_t *s, const char *const *refs, size_t n,
   if (pyoci_archive_save(s, refs, n, fmt, fd, path, err) < 0)
     goto out;
   /* The rename is what matters: nobody ever sees a half-written archive.
-   * No fsync: an export is not the store (docker save does none either),
-   * and on a 128 MB archive it was 60 of the 250 ms save took. */
-  if (rename(tmp, path) < 0) {
-    pyoci_error_set(err, errno, "rename '%s' to '%s'", tmp, path);
-    goto out;
-  }
-  rc = 0;
+   * No fsync: an export is not the store, and on a 128 MB archive it was 60
+   * of the 250 ms save took. */
+  rc = replace_file(tmp, path, err);
 out:
   if (rc < 0)
     unlink(tmp);

@@ -9,6 +9,7 @@
 
 #include "../layer/tar_header.h"
 #include "../util/cleanup.h"
+#include "../util/fdcopy.h"
 #include "../util/fs.h"
 #include "archive_internal.h"
 
@@ -128,6 +129,16 @@ int pyoci_tarw_write(pyoci_tarw_t *w, const void *buf, size_t len, pyoci_error_t
                                 w->what);
   w->remaining -= (int64_t)len;
   return put(w, buf, len, err);
+}
+
+int pyoci_tarw_copy_fd(pyoci_tarw_t *w, int fd, char digest[PYOCI_DIGEST_LEN], pyoci_error_t **err)
+{
+  if (!w->in_member || w->remaining != w->member_size)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "write '%s': member already partly written", w->what);
+  if (flush(w, err) < 0 || pyoci_copy_fd_hashed(fd, w->remaining, w->fd, w->what, digest, err) < 0)
+    return -1;
+  w->remaining = 0;
+  return 0;
 }
 
 int pyoci_tarw_sink(void *w, const void *buf, size_t len, pyoci_error_t **err)

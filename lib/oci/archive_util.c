@@ -139,40 +139,24 @@ int pyoci_sniff_compression(const unsigned char *b, size_t len)
   return 0;
 }
 
-int pyoci_blob_stream_raw(pyoci_store_t *s, const char *digest, pyoci_sink_fn sink, void *ctx,
-                          pyoci_error_t **err)
+int pyoci_blob_copy_to_tar(pyoci_store_t *s, const char *digest, int64_t size, const char *want,
+                           pyoci_tarw_t *w, pyoci_error_t **err)
 {
   cleanup_close int fd = -1;
-  int64_t size = 0;
-  if (pyoci_store_open_blob(s, digest, &fd, &size, err) < 0)
+  int64_t stored = 0;
+  if (pyoci_store_open_blob(s, digest, &fd, &stored, err) < 0)
     return -1;
-  static __thread char buf[256 * 1024];
-  int64_t total = 0;
+  if (stored != size)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read blob %s: %lld bytes stored, descriptor says %lld",
+                                digest, (long long)stored, (long long)size);
   /* Hash on the way out: a damaged store must not yield a "valid" archive.
-   * The hashing runs beside the writing (hash_async.h). */
-  pyoci_sha256_async_t *h = pyoci_sha256_async_new();
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      pyoci_sha256_async_free(h);
-      return pyoci_error_set(err, errno, "read blob %s", digest);
-    }
-    if (n == 0)
-      break;
-    total += n;
-    pyoci_sha256_async_update(h, buf, (size_t)n);
-    if (sink(ctx, buf, (size_t)n, err) < 0) {
-      pyoci_sha256_async_free(h);
-      return -1;
-    }
-  }
+   * The copy stays in the kernel; the hash runs beside it (fdcopy.h). */
   char got[PYOCI_DIGEST_LEN];
-  pyoci_sha256_async_final(h, got);
-  if (total != size || strcmp(got, digest) != 0)
-    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read blob %s: content does not match its digest (%s)",
-                                digest, got);
+  if (pyoci_tarw_copy_fd(w, fd, got, err) < 0)
+    return -1;
+  if (strcmp(got, want) != 0)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read blob %s: content %s does not match %s", digest,
+                                got, want);
   return 0;
 }
 

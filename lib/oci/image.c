@@ -314,22 +314,36 @@ int pyoci_image_commit(pyoci_store_t *s, const json_t *config, const char *confi
   return 0;
 }
 
+bool pyoci_source_date_epoch(time_t *out)
+{
+  const char *sde = getenv("SOURCE_DATE_EPOCH");
+  if (sde == NULL || *sde == '\0')
+    return false;
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll(sde, &end, 10);
+  if (errno != 0 || end == NULL || *end != '\0' || v < 0)
+    return false;
+  *out = (time_t)v;
+  return true;
+}
+
+void pyoci_time_rfc3339(time_t t, char out[PYOCI_TIME_LEN])
+{
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  if (strftime(out, PYOCI_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    snprintf(out, PYOCI_TIME_LEN, "1970-01-01T00:00:00Z");
+}
+
 /* RFC 3339 UTC, from SOURCE_DATE_EPOCH when it is a plain number. */
 static json_t *created_now(void)
 {
-  time_t t = time(NULL);
-  const char *sde = getenv("SOURCE_DATE_EPOCH");
-  if (sde != NULL && *sde != '\0') {
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(sde, &end, 10);
-    if (errno == 0 && end != NULL && *end == '\0' && v >= 0)
-      t = (time_t)v;
-  }
-  struct tm tm;
-  char buf[64];
-  gmtime_r(&t, &tm);
-  strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  time_t t;
+  if (!pyoci_source_date_epoch(&t))
+    t = time(NULL);
+  char buf[PYOCI_TIME_LEN];
+  pyoci_time_rfc3339(t, buf);
   return json_string(buf);
 }
 
@@ -353,10 +367,10 @@ static json_t *array_member(json_t *obj, const char *key)
   return a;
 }
 
-void pyoci_config_add_history(json_t *config, const char *created_by, int empty_layer)
+void pyoci_config_add_history(json_t *config, const char *created_by, int empty_layer, const char *created)
 {
   json_t *h = json_object();
-  json_object_set_new(h, "created", created_now());
+  json_object_set_new(h, "created", created ? json_string(created) : created_now());
   if (created_by != NULL)
     json_object_set_new(h, "created_by", json_string(created_by));
   if (empty_layer)
@@ -364,7 +378,7 @@ void pyoci_config_add_history(json_t *config, const char *created_by, int empty_
   json_array_append_new(array_member(config, "history"), h);
 }
 
-void pyoci_config_add_layer(json_t *config, const char *diff_id, const char *created_by)
+void pyoci_config_add_layer(json_t *config, const char *diff_id, const char *created_by, const char *created)
 {
   json_t *rootfs = json_object_get(config, "rootfs");
   if (!json_is_object(rootfs)) {
@@ -372,5 +386,5 @@ void pyoci_config_add_layer(json_t *config, const char *diff_id, const char *cre
     json_object_set_new(config, "rootfs", rootfs);
   }
   json_array_append_new(array_member(rootfs, "diff_ids"), json_string(diff_id));
-  pyoci_config_add_history(config, created_by, 0);
+  pyoci_config_add_history(config, created_by, 0, created);
 }

@@ -7,8 +7,10 @@
 #define PYOCI_OCI_IMAGE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "../util/error.h"
 #include "../util/hash.h"
@@ -78,6 +80,12 @@ int pyoci_image_commit(pyoci_store_t *s, const json_t *config, const char *confi
                        const pyoci_desc_t *layers, size_t n_layers, const char *const *names,
                        char manifest_digest_out[PYOCI_DIGEST_LEN], pyoci_error_t **err);
 
+/* "YYYY-MM-DDTHH:MM:SSZ" and its NUL (years up to 9999). */
+#define PYOCI_TIME_LEN 32
+void pyoci_time_rfc3339(time_t t, char out[PYOCI_TIME_LEN]);
+/* SOURCE_DATE_EPOCH, when it is set to a plain non-negative number. */
+bool pyoci_source_date_epoch(time_t *out);
+
 /* This host's architecture in GOARCH terms ("amd64", "arm64", ...). */
 const char *pyoci_host_arch(void);
 
@@ -86,7 +94,9 @@ const char *pyoci_host_arch(void);
 json_t *pyoci_config_new(void);
 /* Append a layer's diff_id and a history entry; created_by may be NULL.
  * empty_layer history entries have no diff_id. */
-void pyoci_config_add_layer(json_t *config, const char *diff_id, const char *created_by);
-void pyoci_config_add_history(json_t *config, const char *created_by, int empty_layer);
+/* created: an RFC 3339 time for the history entry, NULL = now (or
+ * SOURCE_DATE_EPOCH). */
+void pyoci_config_add_layer(json_t *config, const char *diff_id, const char *created_by, const char *created);
+void pyoci_config_add_history(json_t *config, const char *created_by, int empty_layer, const char *created);
 
 #endif

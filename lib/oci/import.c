@@ -28,6 +28,7 @@ static int unpack_source(pyoci_store_t *s, const pyoci_import_opts_t *o, int fd,
     return -1;
   pyoci_unpack_opts_t uo;
   pyoci_unpack_opts_init(&uo);
+  uo.empty_root = true;
   const char *what = strcmp(o->source, "-") == 0 ? "stdin" : o->source;
   if (pyoci_unpack_layer(fd, what, *dir, &uo, err) < 0)
     return pyoci_error_prefix(err, "import '%s'", what);
@@ -42,7 +43,7 @@ static json_t *build_config(const pyoci_import_opts_t *o, const char *diff_id, p
   for (size_t i = 0; i < o->n_changes; i++)
     if (pyoci_config_apply_change(config, o->changes[i], err) < 0)
       return NULL;
-  pyoci_config_add_layer(config, diff_id, NULL);
+  pyoci_config_add_layer(config, diff_id, NULL, NULL);
   /* docker import records the source (or -m MESSAGE) as the comment. */
   json_t *history = json_object_get(config, "history");
   json_t *last = json_array_get(history, json_array_size(history) - 1);

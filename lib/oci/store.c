@@ -400,14 +400,16 @@ int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest
                          expected_digest, digest, (long long)w->size);
     goto out;
   }
-  if (fsync(w->fd) < 0) {
-    pyoci_error_set(err, errno, "fsync blob %s", digest);
-    goto out;
-  }
   struct stat st;
   if (fstatat(w->s->blobs_fd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
       st.st_size == w->size) {
-    ret = 0; /* already there (same digest, same size): keep the old one */
+    /* Already there (same digest, same size; synced when it was written):
+     * keep the old one and skip the fsync. */
+    ret = 0;
+    goto out;
+  }
+  if (fsync(w->fd) < 0) {
+    pyoci_error_set(err, errno, "fsync blob %s", digest);
     goto out;
   }
   if (writer_publish(w, digest + 7, err) < 0)

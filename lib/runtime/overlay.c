@@ -48,6 +48,12 @@ int pyoci_overlay_mount(const char *const *lowers, size_t n_lowers, const char *
     lowers = only_empty;
     n_lowers = 1;
   }
+  /* A volatile mount leaves WORK/work/incompat/volatile behind, and overlay
+   * refuses to mount that work dir again until it is gone (the upper dir
+   * may have missed writes after a crash; ours is scratch either way). */
+  cleanup_free char *incompat = pyoci_path_join(work, "work/incompat");
+  if (pyoci_path_exists(incompat) && pyoci_rm_rf(incompat, err) < 0)
+    return pyoci_error_prefix(err, "mount overlay on '%s'", merged);
   cleanup_free char *parent = common_parent(lowers, n_lowers);
   strbuf_t opts = STRBUF_INIT;
   strbuf_addstr(&opts, "lowerdir=");
@@ -68,7 +74,18 @@ int pyoci_overlay_mount(const char *const *lowers, size_t n_lowers, const char *
     strbuf_release(&opts);
     return pyoci_error_set(err, errno, "chdir '%s'", parent);
   }
+  /* volatile (Linux 5.10+): no syncs to the upper file system.  A step's
+   * upper dir is scratch until it is written out as a layer, and without
+   * it the umount syncs the whole upper file system -- 0.2 s after
+   * unpacking a 195 MB base onto a journaled ext4. */
+  size_t plain_len = opts.len;
+  strbuf_addstr(&opts, ",volatile");
   int rc = mount("overlay", merged, "overlay", 0, opts.buf);
+  if (rc < 0 && errno == EINVAL) {
+    opts.buf[plain_len] = '\0';
+    opts.len = plain_len;
+    rc = mount("overlay", merged, "overlay", 0, opts.buf);
+  }
   int saved = errno;
   if (parent && cwd >= 0 && fchdir(cwd) < 0) {
     /* Nothing sensible to do: we keep going from wherever we are. */

@@ -107,6 +107,50 @@ is "$(ls bad.tar* 2>/dev/null)" "" "no output file, no temp file left"
 run "$PYOCI" save fix:1 --format zip -o bad.tar
 is "$rc" 2 "unknown format is a usage error"
 
+# -o over an existing file replaces it whole; a directory is refused
+echo old >over.tar
+run "$PYOCI" save fix:1 -o over.tar
+is "$rc" 0 "save over an existing file"
+cmp -s s1.tar over.tar; ok $? "the file now holds the new archive"
+is "$(ls over.tar.* 2>/dev/null)" "" "no temp file or replaced copy left"
+mkdir dir.tar
+run "$PYOCI" save fix:1 -o dir.tar
+is "$rc" 1 "save onto a directory fails"
+ok $([ -d dir.tar ] && [ -z "$(ls dir.tar)" ]; echo $?) "the directory is untouched"
+is "$(ls -d dir.tar.* 2>/dev/null)" "" "no temp file left"
+
+# A damaged store never yields an archive: every layer is re-hashed on the
+# way out, the plain ones while they are copied in the kernel.
+cp -a "$PYOCI_STORE" "$T/dmg"
+blob=$(python3 - "$T/dmg" <<'PY'
+import json, sys
+store = sys.argv[1]
+idx = json.load(open(store + "/index.json"))
+m = next(m for m in idx["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "fix:1")
+man = json.load(open(store + "/blobs/sha256/" + m["digest"][7:]))
+print(store + "/blobs/sha256/" + man["layers"][-1]["digest"][7:])
+PY
+)
+python3 - "$blob" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 0xff
+open(p, "wb").write(bytes(b))
+PY
+for fmt in docker oci; do
+  run env PYOCI_STORE="$T/dmg" "$PYOCI" save --format $fmt fix:1 -o dmg-$fmt.tar
+  is "$rc" 1 "save --format $fmt from a store with a flipped byte fails"
+  like "$err" "content sha256:[0-9a-f]{64} does not match" "$fmt: the message says the content does not match"
+  is "$(ls dmg-$fmt.tar* 2>/dev/null)" "" "$fmt: no archive, no temp file"
+done
+truncate -s -100 "$blob"
+run env PYOCI_STORE="$T/dmg" "$PYOCI" save fix:1 -o dmg-short.tar
+is "$rc" 1 "save from a store with a truncated blob fails"
+like "$err" "bytes stored, descriptor says" "the message gives both sizes"
+run env PYOCI_STORE="$T/dmg" "$PYOCI" save fix:1
+is "$rc" 1 "and to stdout too"
+
 # ---- hostile archives ----
 before=$(cat "$PYOCI_STORE/index.json")
 check_bad() { # kind regex

@@ -78,4 +78,20 @@ is "$back" "$first" "content restored (new mtime): the first digest again"
 other=$(SOURCE_DATE_EPOCH=1700000001 build f)
 ok $([ "${other% *}" != "${first% *}" ]; echo $?) "another SOURCE_DATE_EPOCH: different digest"
 
+# Without SOURCE_DATE_EPOCH: a step's time is when it ran, a cached step
+# keeps its recorded time, so a fully cached rebuild is the same image (as
+# both of Docker's builders give), and --no-cache makes a new one.
+unset SOURCE_DATE_EPOCH
+echo 'print("now")' >"$C/src/app.py"
+live=$(build g)
+ok $? "build without SOURCE_DATE_EPOCH"
+created=$("$PYOCI" inspect --format '{{.Created}}' repro:g)
+age=$(( $(date +%s) - $(date -d "$created" +%s) ))
+ok $([ "$age" -ge 0 ] && [ "$age" -lt 600 ]; echo $?) "created is the build time ($created, ${age}s ago)"
+sleep 1.1
+is "$(build h)" "$live" "a fully cached rebuild a second later: same manifest digest and image ID"
+sleep 1.1
+nocache=$(build i --no-cache)
+ok $([ "${nocache#* }" != "${live#* }" ]; echo $?) "--no-cache: the steps run again, a new image ID"
+
 done_testing

@@ -117,7 +117,7 @@ int main(void)
   const char *dirs[] = {l0, l1, l2};
   for (int i = 0; i < 3; i++) {
     ok(layer_from_dir(s, dirs[i], &layers[i], &err) == 0, "layer %d: %s", i, err ? err->msg : "ok");
-    pyoci_config_add_layer(cfg, layers[i].digest, "test");
+    pyoci_config_add_layer(cfg, layers[i].digest, "test", NULL);
   }
   const char *names[] = {"layered:1", NULL};
   char manifest[PYOCI_DIGEST_LEN];
@@ -153,7 +153,7 @@ int main(void)
   pyoci_desc_t bad = {0};
   cleanup_json json_t *bcfg = pyoci_config_new();
   ok(layer_from_dir(s, lb, &bad, &err) == 0, "bad layer");
-  pyoci_config_add_layer(bcfg, bad.digest, "test");
+  pyoci_config_add_layer(bcfg, bad.digest, "test", NULL);
   const char *bnames[] = {"bad:1", NULL};
   ok(pyoci_image_commit(s, bcfg, NULL, 0, &bad, 1, bnames, manifest, &err) == 0, "commit bad:1");
   free(bad.media_type);

@@ -70,7 +70,7 @@ int main(void)
 
   char *argv2[] = {"/bin/does-not-exist", NULL};
   spec.argv = argv2;
-  ok(pyoci_overlay_mount(lowers, 1, upper, work, merged, &err) == 0, "remount");
+  ok(pyoci_overlay_mount(lowers, 1, upper, work, merged, &err) == 0, "remount %s", err ? err->msg : "");
   strbuf_reset(&out);
   cleanup_free char *scratch2 = pyoci_path_join(dir, "scratch2");
   int rc = pyoci_runtime_run(&spec, scratch2, &code, &err);

@@ -48,7 +48,7 @@ static void make_image(pyoci_store_t *s, const char *tag, const char *seed, int 
     ok(pyoci_store_put_blob(s, data, (size_t)len, layers[i].digest, NULL) == 0, "put layer %d of %s", i, seed);
     layers[i].media_type = (char *)PYOCI_MT_OCI_LAYER;
     layers[i].size = len;
-    pyoci_config_add_layer(cfg, layers[i].digest, "test");
+    pyoci_config_add_layer(cfg, layers[i].digest, "test", NULL);
   }
   json_object_set_new(cfg, "seed", json_string(seed));
   const char *names[] = {tag, NULL};
@@ -243,7 +243,7 @@ static void test_gc_prune(void)
   pyoci_image_load_digest(s, mb, &b, NULL);
   /* C: untagged, shares A's first layer. */
   cleanup_json json_t *cfg = pyoci_config_new();
-  pyoci_config_add_layer(cfg, a->layers[0].digest, "shared");
+  pyoci_config_add_layer(cfg, a->layers[0].digest, "shared", NULL);
   ok(pyoci_image_commit(s, cfg, NULL, 0, a->layers, 1, NULL, mc, &err) == 0, "commit C sharing a layer");
   pyoci_store_put_blob(s, "orphan", 6, orphan, NULL);
   cleanup_free char *stale = pyoci_path_join(p, "tmp/blob-stale");
@@ -474,8 +474,8 @@ static void test_misc(void)
   setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
   cleanup_json json_t *c = pyoci_config_new();
   is_str(pyoci_json_str(c, "created"), "2023-11-14T22:13:20Z", "created from SOURCE_DATE_EPOCH");
-  pyoci_config_add_layer(c, ids[0], "COPY . /app");
-  pyoci_config_add_history(c, "ENV A=1", 1);
+  pyoci_config_add_layer(c, ids[0], "COPY . /app", NULL);
+  pyoci_config_add_history(c, "ENV A=1", 1, NULL);
   cleanup_free char *dump = pyoci_json_dump_canonical(c);
   char expect[1024];
   snprintf(expect, sizeof(expect),
