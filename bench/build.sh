@@ -32,7 +32,7 @@ W=$(mktemp -d /tmp/pyoci-bench-build.XXXXXX)
 # scanning past each of them on every file it creates -- a build right after
 # a large delete (the test suite, a previous run) took 2.5 s instead of 1.5.
 # BENCH_FS=host keeps everything on the host file system instead.
-FS_NOTE="host file system ($(df --output=fstype "$W" | tail -1))"
+FS_NOTE="the host file system ($(df --output=fstype "$W" | tail -1))"
 fs_mounted=""
 if [ "${BENCH_FS:-loop}" = loop ]; then
   command -v mkfs.ext4 >/dev/null && command -v losetup >/dev/null ||
@@ -210,7 +210,7 @@ echo "image tarballs (docker-archive, uncompressed layers): pyoci save $P_SIZE b
   echo
   echo "## build.sh — $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "Command: \`bench/build.sh ${1:-build/pyoci}\`; the flask example (examples/flask-hello, two stages, pip" \
+  echo "Command: \`${BENCH_FS:+BENCH_FS=$BENCH_FS }bench/build.sh ${1:-build/pyoci}\`; the flask example (examples/flask-hello, two stages, pip" \
     "install from a local wheelhouse), build + save to an image tarball, wall time, median of $RUNS runs." \
     "Cold: fresh pyoci store / fresh dockerd data-root holding only the two bases (loaded untimed;" \
     "\`docker builder prune -af\` too). Warm: unchanged rebuild on the cold run's cache." \
