@@ -27,6 +27,8 @@ static const char build_help[] =
     "      --target STAGE      build this stage and what it needs\n"
     "      --no-cache          run every step again\n"
     "      --network MODE      network for RUN: host (default) or none\n"
+    "      --secret SPEC       a secret for RUN --mount=type=secret (repeatable):\n"
+    "                          id=ID,src=FILE  or  id=ID,env=VAR  or  id=ID (takes $ID)\n"
     "      --iidfile FILE      write the image ID to FILE\n"
     "  -o, --output SPEC       also write the image: type=docker,dest=FILE or type=oci,dest=FILE\n"
     "  -q, --quiet             print only the image ID\n"
@@ -59,6 +61,85 @@ static void print_output(void *ctx, const char *line)
 {
   if (!pyoci_globals.quiet)
     fprintf(stderr, "  %s\n", line);
+}
+
+#define SECRET_MAX (500u << 10) /* BuildKit's limit */
+
+typedef struct {
+  pyoci_build_secret_t *v;
+  size_t n;
+} secrets_t;
+
+static void secrets_free(secrets_t *s)
+{
+  for (size_t i = 0; i < s->n; i++) {
+    explicit_bzero((char *)s->v[i].data, s->v[i].len);
+    free((char *)s->v[i].data);
+    free((char *)s->v[i].id);
+  }
+  free(s->v);
+}
+
+/* --secret id=ID[,src=FILE|,env=VAR][,type=file|env], as docker buildx reads
+ * it: without src and env the value is $ID.  Returns 0, or -1 with *why set
+ * (a usage problem) or *err set (the file cannot be read). */
+static int add_secret(secrets_t *s, const char *spec, const char **why, pyoci_error_t **err)
+{
+  cleanup_free char *copy = strdup(spec);
+  const char *id = NULL, *src = NULL, *env = NULL, *type = NULL;
+  for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(kv, '=');
+    if (eq == NULL) {
+      *why = "fields are key=value";
+      return -1;
+    }
+    *eq = '\0';
+    if (strcmp(kv, "id") == 0)
+      id = eq + 1;
+    else if (strcmp(kv, "src") == 0 || strcmp(kv, "source") == 0)
+      src = eq + 1;
+    else if (strcmp(kv, "env") == 0)
+      env = eq + 1;
+    else if (strcmp(kv, "type") == 0)
+      type = eq + 1;
+    else {
+      *why = "unknown field (use id, src, env, type)";
+      return -1;
+    }
+  }
+  if (type && strcmp(type, "file") != 0 && strcmp(type, "env") != 0) {
+    *why = "type must be file or env";
+    return -1;
+  }
+  if (id == NULL || *id == '\0')
+    id = src ? src : env;
+  if (id == NULL || *id == '\0' || (src && env)) {
+    *why = src && env ? "give src or env, not both" : "id is required";
+    return -1;
+  }
+  if (type && strcmp(type, "file") == 0 && src == NULL)
+    src = id;
+  if (src == NULL && env == NULL)
+    env = id;
+  char *data = NULL;
+  size_t len = 0;
+  if (src) {
+    if (pyoci_read_file(src, SECRET_MAX, &data, &len, err) < 0)
+      return pyoci_error_prefix(err, "--secret id=%s", id);
+  } else {
+    const char *v = getenv(env);
+    if (v == NULL) {
+      *why = "its environment variable is not set";
+      return -1;
+    }
+    data = strdup(v);
+    len = strlen(v);
+  }
+  s->v = realloc(s->v, (s->n + 1) * sizeof(*s->v));
+  if (s->v == NULL || data == NULL)
+    abort();
+  s->v[s->n++] = (pyoci_build_secret_t){.id = strdup(id), .data = data, .len = len};
+  return 0;
 }
 
 /* -o type=docker,dest=FILE */
@@ -95,10 +176,13 @@ int cmd_build(int argc, char **argv)
       {"build-arg", required_argument, NULL, 'a'}, {"target", required_argument, NULL, 'T'},
       {"no-cache", no_argument, NULL, 'n'},        {"network", required_argument, NULL, 'N'},
       {"iidfile", required_argument, NULL, 'i'},   {"output", required_argument, NULL, 'o'},
+      {"secret", required_argument, NULL, 'S'},
       {"help", no_argument, NULL, 'h'},            CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
   strlist_t tags = {0}, args = {0};
+  secrets_t secrets = {0};
+  cleanup_error pyoci_error_t *err = NULL;
   pyoci_build_opts_t o = {0};
   const char *iidfile = NULL, *output = NULL;
   int c;
@@ -139,6 +223,16 @@ int cmd_build(int argc, char **argv)
     case 'i':
       iidfile = optarg;
       break;
+    case 'S': {
+      const char *why = NULL;
+      if (add_secret(&secrets, optarg, &why, &err) < 0) {
+        secrets_free(&secrets);
+        if (why)
+          return cli_usage_error("build", "--secret '%s': %s", optarg, why);
+        return cli_fail(err);
+      }
+      break;
+    }
     case 'o':
       output = optarg;
       break;
@@ -158,7 +252,6 @@ int cmd_build(int argc, char **argv)
   if (output && parse_output(output, &fmt, &dest) < 0)
     return cli_usage_error("build", "--output must be type=docker,dest=FILE or type=oci,dest=FILE");
 
-  cleanup_error pyoci_error_t *err = NULL;
   /* Check the names before any work: a typo should not cost a build. */
   for (size_t i = 0; i < tags.n; i++) {
     cleanup_free char *n = pyoci_ref_normalize(tags.v[i], &err);
@@ -170,6 +263,8 @@ int cmd_build(int argc, char **argv)
   o.n_tags = tags.n - 1;
   o.build_args = args.v;
   o.n_build_args = args.n;
+  o.secrets = secrets.v;
+  o.n_secrets = secrets.n;
   o.on_step = print_step;
   o.on_output = print_output;
 
@@ -179,6 +274,7 @@ int cmd_build(int argc, char **argv)
   char manifest[PYOCI_DIGEST_LEN];
   char id[PYOCI_DIGEST_LEN];
   int rc = pyoci_build(s, &o, manifest, &err);
+  secrets_free(&secrets);
   if (rc == 0)
     rc = pyoci_store_image_id(s, manifest, id, &err);
   if (rc == 0 && dest) {

@@ -26,6 +26,8 @@ pyoci_df_instr_t *df_build_instr(const df_ctx_t *c, const char *line, char escap
 /* Free what an instruction owns, not the struct itself. */
 void df_instr_clear(pyoci_df_instr_t *in);
 void df_heredocs_free(pyoci_df_heredoc_t *h, size_t n);
+/* Deep copy of n heredocs (NULL when n is 0). */
+pyoci_df_heredoc_t *df_heredocs_dup(const pyoci_df_heredoc_t *h, size_t n);
 void df_strv_push(char ***v, size_t *n, char *s);
 void df_strv_free(char **v, size_t n);
 char **df_strv_dup(char *const *v, size_t n);

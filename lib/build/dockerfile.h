@@ -102,6 +102,8 @@ struct pyoci_df_instr {
   /* RUN */
   char *network;  /* --network: "default", "none", "host" or NULL */
   char *security; /* --security: "sandbox" or NULL */
+  char **mounts;  /* --mount values as written (checked by run_mount.h), in order */
+  size_t n_mounts;
 
   /* COPY/ADD */
   char **srcs; /* source paths (not expanded) */

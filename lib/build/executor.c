@@ -27,6 +27,7 @@
 #include "dockerignore.h"
 #include "imgconfig.h"
 #include "plan.h"
+#include "run_mounts.h"
 #include "step.h"
 
 /* What a finished (or base) stage is: its config and its layers. */
@@ -225,6 +226,46 @@ static char **env_strv(const pyoci_env_t *e)
   return v;
 }
 
+/* ---- COPY --from and RUN --mount from= sources ---- */
+
+/* Where COPY --from reads: a stage result, or an image from the store. */
+typedef struct {
+  stage_result_t own; /* for an image */
+  stage_result_t *res;
+  pyoci_view_t *view;
+  const char *root;
+} copy_source_t;
+
+static void copy_source_release(copy_source_t *cs)
+{
+  pyoci_view_close(cs->view);
+  result_release(&cs->own);
+}
+
+/* A --from / from=: the stage the planner found (from_stage >= 0), else an
+ * image in the store. */
+static int copy_source_resolve(stage_run_t *r, const char *from, int from_stage, int line, const char *what,
+                               copy_source_t *cs, pyoci_error_t **err)
+{
+  builder_t *b = r->b;
+  if (from_stage >= 0) {
+    cs->res = &b->results[from_stage];
+    return 0;
+  }
+  cleanup_image pyoci_image_t *img = NULL;
+  if (pyoci_image_load(b->s, from, &img, err) < 0) {
+    pyoci_error_release(err);
+    return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0,
+                                "%s:%d: %s=%s: no such stage, and no image of that name in the store", b->df->name,
+                                line, what, from);
+  }
+  for (size_t i = 0; i < img->n_layers; i++)
+    result_push_layer(&cs->own, &img->layers[i], img->diff_ids[i]);
+  memcpy(cs->own.key, img->manifest_digest, PYOCI_DIGEST_LEN);
+  cs->res = &cs->own;
+  return 0;
+}
+
 /* ---- RUN ---- */
 
 static void run_output(void *ctx, const char *line)
@@ -242,7 +283,73 @@ static char *joined(char *const *v, size_t n)
   return strbuf_detach(&sb);
 }
 
-static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_t **err)
+typedef struct {
+  pyoci_env_t env;
+  char escape;
+} mount_expand_t;
+
+static char *mount_expand(void *ctx, const char *value, pyoci_error_t **err)
+{
+  mount_expand_t *x = ctx;
+  return pyoci_expand_word(value, x->escape, &x->env, err);
+}
+
+/* The RUN's --mount specs, expanded against the stage's ARG/ENV, their
+ * from= resolved (sources kept in cs[], one per mount). */
+static int run_mounts_load(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, const char *workdir,
+                           const pyoci_mounts_ctx_t *mc, pyoci_run_mounts_t *ms, copy_source_t *cs,
+                           pyoci_error_t **err)
+{
+  builder_t *b = r->b;
+  const pyoci_stage_t *stage = &b->plan->stages[r->stage_index];
+  mount_expand_t x = {.env = PYOCI_ENV_INIT, .escape = b->df->escape};
+  pyoci_stage_state_env(&r->st, &x.env);
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < in->n_mounts; i++) {
+    pyoci_run_mount_t m;
+    if (pyoci_run_mount_parse(in->mounts[i], mount_expand, &x, &m, err) < 0) {
+      pyoci_run_mount_release(&m);
+      rc = pyoci_error_prefix(err, "%s:%d: RUN --mount=%s", b->df->name, in->line, in->mounts[i]);
+      break;
+    }
+    pyoci_mount_from_t from = {0};
+    bool has_from = m.from && (m.type == PYOCI_MOUNT_BIND || m.type == PYOCI_MOUNT_CACHE);
+    if (has_from) {
+      int from_stage = idx < stage->n_instrs && stage->mount_stage[idx] ? stage->mount_stage[idx][i] : -1;
+      if (copy_source_resolve(r, m.from, from_stage, in->line, "RUN --mount from", &cs[i], err) < 0) {
+        pyoci_run_mount_release(&m);
+        rc = -1;
+        break;
+      }
+      from = (pyoci_mount_from_t){.layers = cs[i].res->layers,
+                                  .diff_ids = (const char(*)[PYOCI_DIGEST_LEN])cs[i].res->diff_ids,
+                                  .n = cs[i].res->n};
+      memcpy(from.key, cs[i].res->key, PYOCI_DIGEST_LEN);
+    }
+    rc = pyoci_run_mounts_add(ms, mc, &m, workdir, has_from ? &from : NULL, err);
+    pyoci_run_mount_release(&m);
+    if (rc < 0)
+      fail_at(b, in, err);
+  }
+  pyoci_env_release(&x.env);
+  return rc;
+}
+
+static char **env_with(char **envv, char *const *extra, size_t n)
+{
+  size_t k = 0;
+  while (envv[k])
+    k++;
+  char **v = realloc(envv, (k + n + 1) * sizeof(char *));
+  if (v == NULL)
+    abort();
+  for (size_t i = 0; i < n; i++)
+    v[k + i] = extra[i];
+  v[k + n] = NULL;
+  return v;
+}
+
+static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoci_error_t **err)
 {
   builder_t *b = r->b;
   json_t *shell_j = json_object_get(pyoci_imgconfig_config(r->st.image), "Shell");
@@ -271,27 +378,47 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_t **
     json_array_append_new(json_object_get(desc, "run"), json_string(argv[k]));
   for (size_t k = 0; k < env.n; k++)
     json_array_append_new(json_object_get(desc, "env"), json_string(env.kv[k]));
-  cleanup_free char *text = pyoci_json_dump_canonical(desc);
-  char key[PYOCI_DIGEST_LEN];
-  pyoci_cache_key(r->res->key, text, NULL, key);
-  cleanup_free char *cmdline = joined(argv, argc);
-  strbuf_t cb = STRBUF_INIT;
-  strbuf_addf(&cb, "RUN %s # buildkit", cmdline);
-  cleanup_free char *created_by = strbuf_detach(&cb);
-
-  int hit = try_cache(r, key, created_by, err);
-  if (hit != 0) {
-    pyoci_env_release(&env);
-    return hit < 0 ? -1 : 1;
-  }
   pyoci_step_t *step = NULL;
   int rc = -1;
   cleanup_free char **envv = NULL;
   cleanup_free char *scratch = NULL;
+  cleanup_free char *text = NULL;
+  cleanup_free char *created_by = NULL;
+  cleanup_free char *cmdline = NULL;
   int64_t uid = 0, gid = 0;
   int code = 0;
   cleanup_free gid_t *groups = NULL;
   size_t n_groups = 0;
+  pyoci_mounts_ctx_t mc = {.s = b->s, .context = b->context, .ignore = b->ignore, .secrets = b->o->secrets,
+                           .n_secrets = b->o->n_secrets};
+  pyoci_run_mounts_t ms = {0};
+  copy_source_t *cs = calloc(in->n_mounts + 1, sizeof(*cs));
+  if (cs == NULL)
+    abort();
+  if (in->n_mounts > 0) {
+    /* the mounts' specs, context digests and from= keys; never contents */
+    json_t *mkey = NULL;
+    if (run_mounts_load(r, in, idx, workdir, &mc, &ms, cs, err) < 0)
+      goto out;
+    if (pyoci_run_mounts_key(&ms, &mc, &mkey, err) < 0) {
+      fail_at(b, in, err);
+      goto out;
+    }
+    json_object_set_new(desc, "mounts", mkey);
+  }
+  text = pyoci_json_dump_canonical(desc);
+  char key[PYOCI_DIGEST_LEN];
+  pyoci_cache_key(r->res->key, text, NULL, key);
+  cmdline = joined(argv, argc);
+  strbuf_t cb = STRBUF_INIT;
+  strbuf_addf(&cb, "RUN %s # buildkit", cmdline);
+  created_by = strbuf_detach(&cb);
+
+  int hit = try_cache(r, key, created_by, err);
+  if (hit != 0) {
+    rc = hit < 0 ? -1 : 1;
+    goto out;
+  }
   if (begin_step(r, &step, err) < 0)
     goto out;
   if (pyoci_resolve_user(step->merged, user, false, &uid, &gid, err) < 0 ||
@@ -302,10 +429,19 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_t **
   envv = env_strv(&env);
   if (pyoci_user_groups(step->merged, user, uid, gid, &groups, &n_groups, err) < 0)
     goto out;
+  if (in->n_mounts > 0) {
+    cleanup_free char *mdir = pyoci_path_join(step->dir, "mounts");
+    if (pyoci_run_mounts_prepare(&ms, &mc, step, mdir, err) < 0) {
+      fail_at(b, in, err);
+      goto out;
+    }
+    envv = env_with(envv, ms.env, ms.n_env);
+  }
   pyoci_run_spec_t spec = {.rootfs = step->merged, .argv = argv, .env = envv, .cwd = workdir,
                            .uid = (uid_t)uid, .gid = (gid_t)gid, .extra_gids = groups,
                            .n_extra_gids = n_groups, .network_none = net_none,
-                           .hostname = "buildkitsandbox", .output = run_output, .output_ctx = r};
+                           .hostname = "buildkitsandbox", .output = run_output, .output_ctx = r,
+                           .mounts = ms.rt, .n_mounts = ms.n_rt};
   scratch = pyoci_path_join(step->dir, "run");
   if (pyoci_runtime_run(&spec, scratch, &code, err) < 0) {
     fail_at(b, in, err);
@@ -318,8 +454,14 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_t **
                          in->line, r->label, r->step, r->total, cmdline, code);
     goto out;
   }
+  /* views closed and cache locks dropped before the layer is written */
+  pyoci_run_mounts_release(&ms);
   rc = commit_step(r, step, key, created_by, err);
 out:
+  pyoci_run_mounts_release(&ms);
+  for (size_t k = 0; k < in->n_mounts; k++)
+    copy_source_release(&cs[k]);
+  free(cs);
   pyoci_step_free(step);
   pyoci_env_release(&env);
   return rc;
@@ -330,43 +472,6 @@ out:
 static bool ignore_cb(void *ctx, const char *rel, bool is_dir)
 {
   return pyoci_ignore_match(ctx, rel, is_dir);
-}
-
-/* Where COPY --from reads: a stage result, or an image from the store. */
-typedef struct {
-  stage_result_t own; /* for an image */
-  stage_result_t *res;
-  pyoci_view_t *view;
-  const char *root;
-} copy_source_t;
-
-static void copy_source_release(copy_source_t *cs)
-{
-  pyoci_view_close(cs->view);
-  result_release(&cs->own);
-}
-
-static int copy_source_resolve(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, copy_source_t *cs,
-                               pyoci_error_t **err)
-{
-  builder_t *b = r->b;
-  int from_stage = r->b->plan->stages[r->stage_index].copy_stage[idx];
-  if (from_stage >= 0) {
-    cs->res = &b->results[from_stage];
-    return 0;
-  }
-  cleanup_image pyoci_image_t *img = NULL;
-  if (pyoci_image_load(b->s, in->from, &img, err) < 0) {
-    pyoci_error_release(err);
-    return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0,
-                                "%s:%d: COPY --from=%s: no such stage, and no image of that name in the store",
-                                b->df->name, in->line, in->from);
-  }
-  for (size_t i = 0; i < img->n_layers; i++)
-    result_push_layer(&cs->own, &img->layers[i], img->diff_ids[i]);
-  memcpy(cs->own.key, img->manifest_digest, PYOCI_DIGEST_LEN);
-  cs->res = &cs->own;
-  return 0;
 }
 
 /* COPY <<EOF DEST: DEST is the file, unless it names a directory (trailing
@@ -472,7 +577,10 @@ static int exec_copy(stage_run_t *r, const pyoci_df_instr_t *raw, size_t idx, py
       goto out;
     }
   } else {
-    if (copy_source_resolve(r, in, idx, &cs, err) < 0)
+    int from_stage = idx < r->b->plan->stages[r->stage_index].n_instrs
+                         ? r->b->plan->stages[r->stage_index].copy_stage[idx]
+                         : -1;
+    if (copy_source_resolve(r, in->from, from_stage, in->line, "COPY --from", &cs, err) < 0)
       goto out;
     memcpy(content, cs.res->key, PYOCI_DIGEST_LEN);
   }
@@ -564,7 +672,7 @@ static int exec_instruction(stage_run_t *r, const pyoci_df_instr_t *in, size_t i
   int rc;
   switch (in->kind) {
   case PYOCI_DF_RUN:
-    return exec_run(r, in, err);
+    return exec_run(r, in, idx, err);
   case PYOCI_DF_COPY:
   case PYOCI_DF_ADD:
     return exec_copy(r, in, idx, err);
@@ -707,6 +815,8 @@ int pyoci_build(pyoci_store_t *s, const pyoci_build_opts_t *o, char manifest_dig
     goto out;
   b.ignore = pyoci_ignore_load(o->context, df_path, NULL, err);
   if (b.ignore == NULL && err && *err)
+    goto out;
+  if (pyoci_run_mounts_check_secrets(b.plan, o->secrets, o->n_secrets, err) < 0)
     goto out;
   pyoci_layer_opts_init(&b.lopts);
   /* Built layers are kept as plain tar, as Docker's image store keeps them:

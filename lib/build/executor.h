@@ -19,6 +19,7 @@
 #include "../runtime/runtime.h"
 #include "../util/error.h"
 #include "../util/hash.h"
+#include "run_mount.h"
 
 typedef struct {
   const char *context;                 /* build context directory */
@@ -30,6 +31,8 @@ typedef struct {
   const char *target;                  /* --target */
   bool no_cache;
   bool network_none;                   /* --network none (default: host) */
+  const pyoci_build_secret_t *secrets; /* --secret values for RUN --mount=type=secret */
+  size_t n_secrets;
   /* "[stage 2/5] RUN ..." headers, "CACHED" marks and RUN output lines. */
   void (*on_step)(void *ctx, const char *stage, size_t n, size_t total, const char *text, bool cached);
   pyoci_output_fn on_output;

@@ -45,6 +45,22 @@ void df_heredocs_free(pyoci_df_heredoc_t *h, size_t n)
   free(h);
 }
 
+pyoci_df_heredoc_t *df_heredocs_dup(const pyoci_df_heredoc_t *h, size_t n)
+{
+  if (n == 0)
+    return NULL;
+  pyoci_df_heredoc_t *o = calloc(n, sizeof(*o));
+  if (o == NULL)
+    abort();
+  for (size_t i = 0; i < n; i++) {
+    o[i] = h[i];
+    o[i].name = xstrdup(h[i].name);
+    o[i].content = xstrdup(h[i].content);
+    o[i].data = xstrdup(h[i].data);
+  }
+  return o;
+}
+
 void df_instr_clear(pyoci_df_instr_t *in)
 {
   free(in->original);
@@ -62,6 +78,7 @@ void df_instr_clear(pyoci_df_instr_t *in)
   free(in->platform);
   free(in->network);
   free(in->security);
+  df_strv_free(in->mounts, in->n_mounts);
   df_strv_free(in->srcs, in->n_srcs);
   for (size_t i = 0; i < in->n_inlines; i++) {
     free(in->inlines[i].path);
@@ -104,18 +121,7 @@ pyoci_df_instr_t *pyoci_df_instr_dup(const pyoci_df_instr_t *in)
   o->original = dup_or_null(in->original);
   o->flags = df_strv_dup(in->flags, in->n_flags);
   o->cmd = df_strv_dup(in->cmd, in->n_cmd);
-  o->heredocs = NULL;
-  if (in->n_heredocs) {
-    o->heredocs = calloc(in->n_heredocs, sizeof(*o->heredocs));
-    if (o->heredocs == NULL)
-      abort();
-    for (size_t i = 0; i < in->n_heredocs; i++) {
-      o->heredocs[i] = in->heredocs[i];
-      o->heredocs[i].name = xstrdup(in->heredocs[i].name);
-      o->heredocs[i].content = xstrdup(in->heredocs[i].content);
-      o->heredocs[i].data = xstrdup(in->heredocs[i].data);
-    }
-  }
+  o->heredocs = df_heredocs_dup(in->heredocs, in->n_heredocs);
   o->args = df_strv_dup(in->args, in->n_args);
   o->kvs = NULL;
   if (in->n_kvs) {
@@ -130,6 +136,7 @@ pyoci_df_instr_t *pyoci_df_instr_dup(const pyoci_df_instr_t *in)
   o->platform = dup_or_null(in->platform);
   o->network = dup_or_null(in->network);
   o->security = dup_or_null(in->security);
+  o->mounts = df_strv_dup(in->mounts, in->n_mounts);
   o->srcs = df_strv_dup(in->srcs, in->n_srcs);
   o->inlines = NULL;
   if (in->n_inlines) {

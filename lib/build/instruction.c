@@ -12,6 +12,7 @@
 #include "instr_int.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
+#include "run_mount.h"
 
 int df_fail(const df_ctx_t *c, const char *fmt, ...)
 {
@@ -357,6 +358,22 @@ static int parse_cmdline(req_t *r)
   return maybe_json(r, r->rest, &r->in->cmd, &r->in->n_cmd, &r->in->json);
 }
 
+/* A --mount value must parse now (values with variables: their syntax);
+ * ssh mounts need an agent pyoci does not forward. */
+static int check_mount(req_t *r, const char *spec)
+{
+  pyoci_run_mount_t m;
+  pyoci_error_t *e = NULL;
+  int ret = 0;
+  if (pyoci_run_mount_parse(spec, NULL, NULL, &m, &e) < 0)
+    ret = df_fail(r->c, "RUN --mount=%s: %s", spec, e->msg);
+  else if (m.type == PYOCI_MOUNT_SSH && !m.deferred)
+    ret = df_fail(r->c, "RUN --mount=type=ssh is not supported by pyoci (no ssh agent forwarding)");
+  pyoci_error_free(e);
+  pyoci_run_mount_release(&m);
+  return ret;
+}
+
 static int parse_run(req_t *r)
 {
   pyoci_df_instr_t *in = r->in;
@@ -364,8 +381,15 @@ static int parse_run(req_t *r)
                  {"network", FL_STRING, false, NULL, NULL, 0},
                  {"security", FL_STRING, false, NULL, NULL, 0}};
   int ret = parse_flags(r->c, r->flags, r->n_flags, fl, 3);
-  if (ret == 0 && fl[0].used)
-    ret = df_fail(r->c, "RUN --mount is not supported by pyoci (mount=%s)", fl[0].values[0]);
+  if (ret == 0 && fl[0].n_values > PYOCI_RUN_MOUNT_MAX)
+    ret = df_fail(r->c, "RUN has more than %u --mount flags", PYOCI_RUN_MOUNT_MAX);
+  for (size_t i = 0; ret == 0 && i < fl[0].n_values; i++)
+    ret = check_mount(r, fl[0].values[i]);
+  if (ret == 0) {
+    in->mounts = steal_pointer(&fl[0].values);
+    in->n_mounts = fl[0].n_values;
+    fl[0].n_values = 0;
+  }
   if (ret == 0 && fl[1].used) {
     const char *v = fl[1].value;
     if (strcmp(v, "default") != 0 && strcmp(v, "none") != 0 && strcmp(v, "host") != 0)
@@ -590,20 +614,8 @@ static int parse_onbuild(req_t *r, int end_line)
     strbuf_addf(&sb, "\n%s%s", r->heredocs[i].content, r->heredocs[i].name);
   in->onbuild_expr = strbuf_detach(&sb);
   /* Parse the trigger now so mistakes surface at this line. */
-  pyoci_df_heredoc_t *hd = NULL;
-  size_t nh = r->n_heredocs;
-  if (nh) {
-    hd = calloc(nh, sizeof(*hd));
-    if (hd == NULL)
-      abort();
-    for (size_t i = 0; i < nh; i++) {
-      hd[i] = r->heredocs[i];
-      hd[i].name = xstrdup(r->heredocs[i].name);
-      hd[i].content = xstrdup(r->heredocs[i].content);
-      hd[i].data = xstrdup(r->heredocs[i].data);
-    }
-  }
-  in->onbuild = df_build_instr(r->c, r->rest, r->escape, end_line, hd, nh);
+  in->onbuild = df_build_instr(r->c, r->rest, r->escape, end_line, df_heredocs_dup(r->heredocs, r->n_heredocs),
+                               r->n_heredocs);
   return in->onbuild ? 0 : -1;
 }
 

@@ -1,5 +1,6 @@
 /* Stage planning: global ARGs, FROM resolution, --target, needed stages. */
 #include "plan.h"
+#include "run_mount.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -223,7 +224,33 @@ static int make_stages(pyoci_plan_t *p, size_t first, pyoci_error_t **err)
   return 0;
 }
 
-/* COPY --from: a stage name or index (earlier stages only), else an image. */
+/* A --from (COPY) or from= (RUN --mount): a stage name or index (earlier
+ * stages only), else an image (*out = -1). */
+static int resolve_stage_ref(pyoci_plan_t *p, pyoci_stage_t *st, int line, const char *from, const char *verb,
+                             int *out, pyoci_error_t **err)
+{
+  *out = -1;
+  int idx = -1;
+  char *end = NULL;
+  long n = strtol(from, &end, 10);
+  if (from[0] && *end == '\0') {
+    if (n < 0 || (size_t)n >= p->n_stages)
+      return plan_fail(p, line, err, "invalid stage index %ld", n);
+    idx = (int)n;
+  } else {
+    idx = find_stage(p, from);
+  }
+  if (idx < 0)
+    return 0; /* an image reference */
+  if ((size_t)idx >= st->index) {
+    char buf[32];
+    return plan_fail(p, line, err, "cannot %s from stage \"%s\", it needs to be defined before current stage \"%s\"",
+                     verb, from, pyoci_stage_label(st, buf));
+  }
+  *out = idx;
+  return 0;
+}
+
 static int resolve_copy_from(pyoci_plan_t *p, pyoci_stage_t *st, const pyoci_df_instr_t *in, int *out,
                              pyoci_error_t **err)
 {
@@ -237,24 +264,32 @@ static int resolve_copy_from(pyoci_plan_t *p, pyoci_stage_t *st, const pyoci_df_
     return plan_fail(p, in->line, err,
                      "variable expansion is not supported for --from, define a new stage with FROM using ARG "
                      "from global scope as a workaround");
-  int idx = -1;
-  char *end = NULL;
-  long n = strtol(in->from, &end, 10);
-  if (in->from[0] && *end == '\0') {
-    if (n < 0 || (size_t)n >= p->n_stages)
-      return plan_fail(p, in->line, err, "invalid stage index %ld", n);
-    idx = (int)n;
-  } else {
-    idx = find_stage(p, in->from);
+  return resolve_stage_ref(p, st, in->line, in->from, "copy", out, err);
+}
+
+/* RUN --mount from=: per mount, the stage index or -1 (*out stays NULL for
+ * a RUN without mounts).  from= takes no variables (checked by the parser). */
+static int resolve_mount_froms(pyoci_plan_t *p, pyoci_stage_t *st, const pyoci_df_instr_t *in, int **out,
+                               pyoci_error_t **err)
+{
+  *out = NULL;
+  if (in->kind != PYOCI_DF_RUN || in->n_mounts == 0)
+    return 0;
+  *out = calloc(in->n_mounts, sizeof(int));
+  if (*out == NULL)
+    abort();
+  for (size_t i = 0; i < in->n_mounts; i++) {
+    (*out)[i] = -1;
+    pyoci_run_mount_t m;
+    int rc = pyoci_run_mount_parse(in->mounts[i], NULL, NULL, &m, err);
+    if (rc == 0 && m.from && (m.deferred || m.type == PYOCI_MOUNT_BIND || m.type == PYOCI_MOUNT_CACHE))
+      rc = resolve_stage_ref(p, st, in->line, m.from, "mount", &(*out)[i], err);
+    else if (rc < 0)
+      pyoci_error_prefix(err, "%s:%d", p->df->name, in->line);
+    pyoci_run_mount_release(&m);
+    if (rc < 0)
+      return -1;
   }
-  if (idx < 0)
-    return 0; /* an image reference */
-  if ((size_t)idx >= st->index) {
-    char buf[32];
-    return plan_fail(p, in->line, err, "cannot copy from stage \"%s\", it needs to be defined before current stage \"%s\"",
-                     in->from, pyoci_stage_label(st, buf));
-  }
-  *out = idx;
   return 0;
 }
 
@@ -277,9 +312,13 @@ static void mark_needed(pyoci_plan_t *p, size_t i)
       }
     }
   }
-  for (size_t k = 0; k < st->n_instrs; k++)
+  for (size_t k = 0; k < st->n_instrs; k++) {
     if (st->copy_stage[k] >= 0)
       mark_needed(p, (size_t)st->copy_stage[k]);
+    for (size_t j = 0; st->mount_stage[k] && j < st->instrs[k].n_mounts; j++)
+      if (st->mount_stage[k][j] >= 0)
+        mark_needed(p, (size_t)st->mount_stage[k][j]);
+  }
 }
 
 static bool declared_in(const pyoci_df_instr_t *instrs, size_t n, const char *key)
@@ -398,10 +437,12 @@ pyoci_plan_t *pyoci_plan_new(const pyoci_dockerfile_t *df, const pyoci_plan_opts
   for (size_t s = 0; s < p->n_stages; s++) {
     pyoci_stage_t *st = &p->stages[s];
     st->copy_stage = calloc(st->n_instrs + 1, sizeof(int));
-    if (st->copy_stage == NULL)
+    st->mount_stage = calloc(st->n_instrs + 1, sizeof(int *));
+    if (st->copy_stage == NULL || st->mount_stage == NULL)
       abort();
     for (size_t k = 0; k < st->n_instrs; k++)
-      if (resolve_copy_from(p, st, &st->instrs[k], &st->copy_stage[k], err) < 0)
+      if (resolve_copy_from(p, st, &st->instrs[k], &st->copy_stage[k], err) < 0 ||
+          resolve_mount_froms(p, st, &st->instrs[k], &st->mount_stage[k], err) < 0)
         goto fail;
   }
   mark_needed(p, p->target);
@@ -428,6 +469,9 @@ void pyoci_plan_free(pyoci_plan_t *p)
     free(p->stages[s].base);
     free(p->stages[s].platform);
     free(p->stages[s].copy_stage);
+    for (size_t k = 0; p->stages[s].mount_stage && k < p->stages[s].n_instrs; k++)
+      free(p->stages[s].mount_stage[k]);
+    free(p->stages[s].mount_stage);
   }
   free(p->stages);
   free(p->order);

@@ -52,6 +52,8 @@ typedef struct {
   const pyoci_df_instr_t *instrs; /* the instructions after FROM (into the Dockerfile's array) */
   size_t n_instrs;
   int *copy_stage;             /* per instruction: COPY --from stage index, else -1 */
+  int **mount_stage;           /* per instruction: per RUN --mount, its from= stage index or -1
+                                * (NULL for instructions without mounts) */
   bool needed;
 } pyoci_stage_t;
 

@@ -46,6 +46,9 @@ void pyoci_step_free(pyoci_step_t *step)
     pyoci_rm_rf(step->dir, &ignored);
   pyoci_error_free(ignored);
   pyoci_strvfreep(&step->lowers);
+  for (size_t i = 0; i < step->n_mount_targets; i++)
+    free(step->mount_targets[i]);
+  free(step->mount_targets);
   free(step->dir);
   free(step->upper);
   free(step->work);
@@ -100,7 +103,9 @@ int pyoci_step_finish(pyoci_step_t *step, pyoci_store_t *s, const pyoci_layer_op
       return -1;
     step->mounted = false;
   }
-  if (pyoci_overlay_clean_mountpoints(step->upper, (const char *const *)step->lowers, step->n_lowers, err) < 0)
+  if (pyoci_overlay_clean_targets(step->upper, (const char *const *)step->lowers, step->n_lowers,
+                                  (const char *const *)step->mount_targets, step->n_mount_targets, err) < 0 ||
+      pyoci_overlay_clean_mountpoints(step->upper, (const char *const *)step->lowers, step->n_lowers, err) < 0)
     return -1;
   *changed = !dir_is_empty(step->upper);
   if (!*changed)

@@ -24,6 +24,10 @@ typedef struct pyoci_step {
   char **lowers; /* top-most first */
   size_t n_lowers;
   bool mounted;
+  /* RUN --mount targets (absolute, clean): what the runtime created for
+   * them is taken out of upper before it becomes the layer. */
+  char **mount_targets;
+  size_t n_mount_targets;
 } pyoci_step_t;
 
 /* Mount a writable overlay of layers[0..n) (bottom first, as in a manifest). */

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mount.h>
+#include <sys/xattr.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -134,5 +136,76 @@ int pyoci_overlay_clean_mountpoints(const char *upper, const char *const *lowers
       rmdir(full); /* only succeeds when empty: the step's own files stay */
   }
   (void)err;
+  return 0;
+}
+
+/* The lower entry rel stands for in the merged view (NULL when none). */
+static bool lower_stat(const char *rel, const char *const *lowers, size_t n, struct stat *st)
+{
+  for (size_t i = 0; i < n; i++) {
+    cleanup_free char *p = pyoci_path_join(lowers[i], rel);
+    if (lstat(p, st) == 0)
+      return !(S_ISCHR(st->st_mode) && st->st_rdev == 0);
+  }
+  return false;
+}
+
+static bool dir_empty(const char *path)
+{
+  cleanup_dir DIR *d = opendir(path);
+  struct dirent *de;
+  while (d && (de = readdir(d)) != NULL)
+    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+      return false;
+  return d != NULL;
+}
+
+/* Remove upper/rel when it holds no change of the step's own. */
+static void clean_one(const char *upper, const char *rel, const char *const *lowers, size_t n_lowers)
+{
+  cleanup_free char *full = pyoci_path_join(upper, rel);
+  struct stat up, low;
+  if (lstat(full, &up) < 0)
+    return;
+  bool below = lower_stat(rel, lowers, n_lowers, &low);
+  if (!below) {
+    if (S_ISREG(up.st_mode) && up.st_size == 0)
+      unlink(full);
+    else if (S_ISDIR(up.st_mode))
+      rmdir(full); /* only succeeds when empty */
+    return;
+  }
+  /* A directory the overlay copied up only to create a mount point in it:
+   * same type, mode and owner as below, nothing left in it, not opaque. */
+  char opaque[4] = "";
+  if (S_ISDIR(up.st_mode) && S_ISDIR(low.st_mode) && up.st_mode == low.st_mode && up.st_uid == low.st_uid &&
+      up.st_gid == low.st_gid && getxattr(full, "trusted.overlay.opaque", opaque, sizeof(opaque)) < 0 &&
+      dir_empty(full))
+    rmdir(full);
+}
+
+int pyoci_overlay_clean_targets(const char *upper, const char *const *lowers, size_t n_lowers,
+                                const char *const *targets, size_t n_targets, pyoci_error_t **err)
+{
+  /* Later mounts may sit inside earlier ones: clean in reverse order. */
+  for (size_t i = n_targets; i-- > 0;) {
+    cleanup_free char *rel = strdup(targets[i]);
+    if (rel == NULL)
+      return pyoci_error_set(err, ENOMEM, "clean mount targets");
+    if (strcmp(rel, "..") == 0 || strncmp(rel, "../", 3) == 0 || strstr(rel, "/../") ||
+        (strlen(rel) >= 3 && strcmp(rel + strlen(rel) - 3, "/..") == 0))
+      continue; /* callers pass clean paths; never walk out of upper */
+    for (;;) {
+      while (*rel == '/')
+        memmove(rel, rel + 1, strlen(rel));
+      if (*rel == '\0' || strcmp(rel, ".") == 0)
+        break;
+      clean_one(upper, rel, lowers, n_lowers);
+      char *slash = strrchr(rel, '/');
+      if (slash == NULL)
+        break;
+      *slash = '\0';
+    }
+  }
   return 0;
 }

@@ -52,7 +52,20 @@ static json_t *mount_json(const char *dest, const char *type, const char *source
                    strv_json(options));
 }
 
-static json_t *mounts_json(bool bind_network_files)
+static json_t *extra_mount_json(const pyoci_mount_t *em)
+{
+  if (em->tmpfs) {
+    /* BuildKit's tmpfs: mode 1777 (the kernel's default), no exec limits */
+    char size[48];
+    snprintf(size, sizeof(size), "size=%lld", (long long)em->size);
+    const char *o[] = {"nosuid", "nodev", "strictatime", em->size > 0 ? size : NULL, NULL};
+    return mount_json(em->destination, "tmpfs", "tmpfs", o);
+  }
+  const char *o[] = {"rbind", em->readonly ? "ro" : "rw", NULL};
+  return mount_json(em->destination, "bind", em->source, o);
+}
+
+static json_t *mounts_json(const pyoci_run_spec_t *spec, bool bind_network_files)
 {
   static const char *const proc_o[] = {"nosuid", "noexec", "nodev", NULL};
   static const char *const dev_o[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
@@ -75,6 +88,8 @@ static json_t *mounts_json(bool bind_network_files)
     if (access("/etc/hosts", R_OK) == 0)
       json_array_append_new(m, mount_json("/etc/hosts", "bind", "/etc/hosts", bind_o));
   }
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    json_array_append_new(m, extra_mount_json(&spec->mounts[i]));
   return m;
 }
 
@@ -107,7 +122,7 @@ int pyoci_runtime_write_config(const pyoci_run_spec_t *spec, const char *bundle_
   cleanup_json json_t *cfg = json_pack(
       "{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:{s:o, s:o, s:o}}", "ociVersion", "1.0.2", "process", process, "root",
       "path", spec->rootfs, "readonly", 0, "hostname", spec->hostname ? spec->hostname : "pyoci", "mounts",
-      mounts_json(!spec->network_none), "linux", "namespaces", ns, "maskedPaths", strv_json(masked_paths),
+      mounts_json(spec, !spec->network_none), "linux", "namespaces", ns, "maskedPaths", strv_json(masked_paths),
       "readonlyPaths", strv_json(readonly_paths));
   if (cfg == NULL)
     return pyoci_error_set(err, 0, "build runtime config for '%s'", spec->rootfs);

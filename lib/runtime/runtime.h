@@ -11,12 +11,23 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../util/error.h"
 
 /* One line of the process's output (stdout and stderr merged), without '\n'. */
 typedef void (*pyoci_output_fn)(void *ctx, const char *line);
+
+/* An extra mount for the process (RUN --mount): a bind of a host path, or a
+ * tmpfs.  Added after the standard ones, in order. */
+typedef struct {
+  const char *destination; /* absolute path in the container */
+  bool tmpfs;              /* else a bind mount of source */
+  const char *source;      /* host path (file or directory) */
+  bool readonly;
+  int64_t size;            /* tmpfs: bytes, 0 = the kernel's default */
+} pyoci_mount_t;
 
 typedef struct {
   const char *rootfs;            /* the merged root file system */
@@ -31,6 +42,8 @@ typedef struct {
   const char *hostname;          /* NULL: "pyoci" */
   pyoci_output_fn output;        /* NULL: inherit the caller's stdout/stderr */
   void *output_ctx;
+  const pyoci_mount_t *mounts;   /* extra mounts, may be NULL */
+  size_t n_mounts;
 } pyoci_run_spec_t;
 
 /* The OCI runtime binary: $PYOCI_RUNTIME, else "runc". */
@@ -53,5 +66,11 @@ int pyoci_overlay_umount(const char *merged, pyoci_error_t **err);
  * did not exist in the lower layers, so they do not end up in the layer. */
 int pyoci_overlay_clean_mountpoints(const char *upper, const char *const *lowers, size_t n_lowers,
                                     pyoci_error_t **err);
+/* The same for extra mount targets (relative to the root): each target and
+ * its parents, deepest first, go from upper when the runtime created them
+ * (empty, absent from the lowers), and a parent that was only copied up to
+ * hold them (empty, same mode and owner as below, not opaque) goes too. */
+int pyoci_overlay_clean_targets(const char *upper, const char *const *lowers, size_t n_lowers,
+                                const char *const *targets, size_t n_targets, pyoci_error_t **err);
 
 #endif
