@@ -128,19 +128,17 @@ static int parse_u32(const char *v, int base, int64_t *out)
 
 int pyoci_mount_parse_size(const char *s, int64_t *out)
 {
-  const char *p = s;
-  if (!isdigit((unsigned char)*p))
+  static const char digits[] = "0123456789";
+  size_t num_len = strspn(s, digits); /* \d+(\.\d+)? */
+  if (num_len == 0)
     return -1;
-  while (isdigit((unsigned char)*p))
-    p++;
-  if (*p == '.') {
-    p++;
-    if (!isdigit((unsigned char)*p))
+  if (s[num_len] == '.') {
+    size_t frac = strspn(s + num_len + 1, digits);
+    if (frac == 0)
       return -1;
-    while (isdigit((unsigned char)*p))
-      p++;
+    num_len += 1 + frac;
   }
-  size_t num_len = (size_t)(p - s);
+  const char *p = s + num_len;
   if (*p == ' ')
     p++;
   double mult = 1;

@@ -27,3 +27,20 @@ make_bb_image() {
     "$PYOCI" save bb:1 -o "$T/bb.tar" && docker load -q -i "$T/bb.tar" >/dev/null || return 1
   fi
 }
+
+# image_file TAR PATH: a file's content in a saved image (docker-archive),
+# the topmost layer's copy; "<missing>" when no layer has it as a file.
+image_file() {
+  python3 - "$1" "$2" <<'PY'
+import sys, json, tarfile, io
+outer = tarfile.open(sys.argv[1]); want = sys.argv[2]
+m = json.load(outer.extractfile("manifest.json"))[0]
+content = None
+for l in m["Layers"]:
+    t = tarfile.open(fileobj=io.BytesIO(outer.extractfile(l).read()))
+    for e in t.getmembers():
+        if e.name.lstrip("./") == want and e.isfile():
+            content = t.extractfile(e).read().decode()
+sys.stdout.write(content if content is not None else "<missing>")
+PY
+}

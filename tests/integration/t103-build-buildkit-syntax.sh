@@ -35,20 +35,7 @@ run "$PYOCI" build -q -t heredoc:1 "$ctx"
 is "$rc" 0 "BuildKit syntax builds: $err"
 "$PYOCI" save -o "$T/img.tar" heredoc:1
 python3 "$TOP/tests/tools/imgtree.py" tree "$T/img.tar" >"$T/tree"
-extract() { # PATH -> file content from the saved image
-  python3 - "$T/img.tar" "$1" <<'PY'
-import sys, json, tarfile, io
-outer = tarfile.open(sys.argv[1]); want = sys.argv[2]
-m = json.load(outer.extractfile("manifest.json"))[0]
-content = None
-for l in m["Layers"]:
-    t = tarfile.open(fileobj=io.BytesIO(outer.extractfile(l).read()))
-    for e in t.getmembers():
-        if e.name.lstrip("./") == want and e.isfile():
-            content = t.extractfile(e).read().decode()
-sys.stdout.write(content if content is not None else "<missing>")
-PY
-}
+extract() { image_file "$T/img.tar" "$1"; } # PATH -> file content from the saved image
 is "$(extract heredoc-run)" "hello from a heredoc
 second line ran too" "RUN <<EOF runs the whole body as one script"
 is "$(extract etc/greeting)" "hello world" "COPY <<EOF writes the body, variables expanded"
