@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/build/change.h"
 #include "../lib/oci/import.h"
 #include "../lib/oci/ref.h"
 #include "../lib/oci/store.h"
@@ -19,8 +20,8 @@ static const char usage[] =
     "Options:\n"
     "  -t, --tag REF          name the image (repeatable)\n"
     "  -c, --change INSTR     apply a Dockerfile instruction to the config (repeatable):\n"
-    "                         CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME,\n"
-    "                         STOPSIGNAL, WORKDIR\n"
+    "                         CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD,\n"
+    "                         STOPSIGNAL, USER, VOLUME, WORKDIR ($VARS expand)\n"
     "  -m, --message MSG      history comment (default \"Imported from SOURCE\")\n"
     "      --platform P       OS/ARCH[/VARIANT] to record (default: this host)\n"
     "      --store DIR        image store\n"
@@ -88,14 +89,15 @@ int cmd_import(int argc, char **argv)
     return cli_usage_error("import", "refusing to read a tarball from a terminal; pipe one in or give a path");
   o.changes = changes;
   o.n_changes = n_changes;
+  o.apply_changes = pyoci_changes_apply;
   o.names = (const char *const *)names;
 
   cleanup_error pyoci_error_t *err = NULL;
   /* Bad --change / --platform are usage errors: check them up front. */
   json_t *probe = json_object();
   int bad = o.platform != NULL && pyoci_config_set_platform(probe, o.platform, &err) < 0;
-  for (size_t i = 0; !bad && i < n_changes; i++)
-    bad = pyoci_config_apply_change(probe, changes[i], &err) < 0;
+  if (!bad)
+    bad = pyoci_changes_apply(probe, changes, n_changes, &err) < 0;
   json_decref(probe);
   if (bad)
     return cli_usage_error("import", "%s", err->msg);

@@ -124,6 +124,9 @@ void pyoci_stage_state_run_env(const pyoci_stage_state_t *st, pyoci_env_t *out);
  * are "Dockerfile:N: ...". */
 pyoci_df_instr_t *pyoci_stage_state_expand(const pyoci_stage_state_t *st, const pyoci_df_instr_t *in,
                                            pyoci_error_t **err);
+/* The same expansion against a given environment (no file:line prefix). */
+pyoci_df_instr_t *pyoci_df_instr_expand(const pyoci_df_instr_t *in, char escape, const pyoci_env_t *env,
+                                        pyoci_error_t **err);
 
 /* Handle ARG and the metadata instructions (expanding them first).  Returns
  * 1 when done, 0 for RUN/COPY/ADD (the executor's job: use

@@ -181,17 +181,25 @@ static int expand_into(pyoci_df_instr_t *o, char escape, const pyoci_env_t *env,
   }
 }
 
+pyoci_df_instr_t *pyoci_df_instr_expand(const pyoci_df_instr_t *in, char escape, const pyoci_env_t *env,
+                                        pyoci_error_t **err)
+{
+  pyoci_df_instr_t *o = pyoci_df_instr_dup(in);
+  if (expand_into(o, escape, env, err) < 0) {
+    pyoci_df_instr_free(o);
+    return NULL;
+  }
+  return o;
+}
+
 pyoci_df_instr_t *pyoci_stage_state_expand(const pyoci_stage_state_t *st, const pyoci_df_instr_t *in,
                                            pyoci_error_t **err)
 {
   cleanup_env pyoci_env_t env = PYOCI_ENV_INIT;
   pyoci_stage_state_env(st, &env);
-  pyoci_df_instr_t *o = pyoci_df_instr_dup(in);
-  if (expand_into(o, st->plan->df->escape, &env, err) < 0) {
+  pyoci_df_instr_t *o = pyoci_df_instr_expand(in, st->plan->df->escape, &env, err);
+  if (o == NULL)
     pyoci_error_prefix(err, "%s:%d", st->plan->df->name, in->line);
-    pyoci_df_instr_free(o);
-    return NULL;
-  }
   return o;
 }
 

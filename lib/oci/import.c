@@ -35,14 +35,38 @@ static int unpack_source(pyoci_store_t *s, const pyoci_import_opts_t *o, int fd,
   return 0;
 }
 
+int pyoci_config_set_platform(json_t *config, const char *platform, pyoci_error_t **err)
+{
+  cleanup_free char *copy = strdup(platform);
+  char *arch = strchr(copy, '/');
+  if (arch == NULL)
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "--platform '%s': expected OS/ARCH[/VARIANT]", platform);
+  *arch++ = '\0';
+  char *variant = strchr(arch, '/');
+  if (variant)
+    *variant++ = '\0';
+  if (copy[0] == '\0' || arch[0] == '\0' || (variant && (variant[0] == '\0' || strchr(variant, '/'))))
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "--platform '%s': expected OS/ARCH[/VARIANT]", platform);
+  json_object_set_new(config, "os", json_string(copy));
+  json_object_set_new(config, "architecture", json_string(arch));
+  if (variant)
+    json_object_set_new(config, "variant", json_string(variant));
+  else
+    json_object_del(config, "variant");
+  return 0;
+}
+
 static json_t *build_config(const pyoci_import_opts_t *o, const char *diff_id, pyoci_error_t **err)
 {
   cleanup_json json_t *config = pyoci_config_new();
   if (o->platform != NULL && pyoci_config_set_platform(config, o->platform, err) < 0)
     return NULL;
-  for (size_t i = 0; i < o->n_changes; i++)
-    if (pyoci_config_apply_change(config, o->changes[i], err) < 0)
-      return NULL;
+  if (o->n_changes > 0 && o->apply_changes == NULL) {
+    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "import: --change given but nothing to apply it");
+    return NULL;
+  }
+  if (o->n_changes > 0 && o->apply_changes(config, o->changes, o->n_changes, err) < 0)
+    return NULL;
   pyoci_config_add_layer(config, diff_id, NULL, NULL);
   /* docker import records the source (or -m MESSAGE) as the comment. */
   json_t *history = json_object_get(config, "history");

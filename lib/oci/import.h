@@ -16,11 +16,17 @@
 #include "../util/hash.h"
 #include "store.h"
 
+/* Applies the --change instructions to an image config (lib/build/change.h
+ * has the Dockerfile-faithful one; the store layer does not parse
+ * Dockerfiles itself). */
+typedef int (*pyoci_changes_fn)(json_t *config, const char *const *changes, size_t n, pyoci_error_t **err);
+
 typedef struct {
   const char *source;                 /* tarball path, directory, or "-" (stdin_fd) */
   int stdin_fd;                       /* read when source is "-" */
   const char *const *changes;         /* Dockerfile instructions, n_changes of them */
   size_t n_changes;
+  pyoci_changes_fn apply_changes;     /* required when n_changes > 0 */
   const char *message;                /* history comment (default "Imported from SOURCE") */
   const char *platform;               /* "os/arch[/variant]" or NULL for this host */
   const char *const *names;           /* tags (NULL-terminated, may be NULL) */
@@ -28,11 +34,6 @@ typedef struct {
 
 int pyoci_import(pyoci_store_t *s, const pyoci_import_opts_t *o, char image_id[PYOCI_DIGEST_LEN],
                  char manifest_digest[PYOCI_DIGEST_LEN], pyoci_error_t **err);
-
-/* Apply one `--change` instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER,
- * EXPOSE, LABEL, VOLUME, STOPSIGNAL) to an image config's "config" object.
- * Exec (JSON) and shell forms as in a Dockerfile. */
-int pyoci_config_apply_change(json_t *config, const char *change, pyoci_error_t **err);
 
 /* Set os/architecture/variant from "os/arch[/variant]". */
 int pyoci_config_set_platform(json_t *config, const char *platform, pyoci_error_t **err);

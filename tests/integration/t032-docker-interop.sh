@@ -9,7 +9,7 @@ command -v python3 >/dev/null || skip_all "python3 needed"
 BUSYBOX=$(command -v busybox) || skip_all "busybox-static not installed"
 cd "$T" || bail "no temp dir"
 dtag=pyoci-t032-$$
-cleanup_docker() { docker rmi -f "$dtag-base:1" "$dtag-app:1" "$dtag-py:1" >/dev/null 2>&1; }
+cleanup_docker() { docker rmi -f "$dtag-base:1" "$dtag-app:1" "$dtag-py:1" "$dtag-chg:1" >/dev/null 2>&1; }
 trap 'cleanup_docker; _on_exit' EXIT
 
 # ---- an image built by docker, without a registry ----
@@ -39,6 +39,33 @@ is "$(docker image inspect -f '{{.Id}}' "$dtag-app:1")" "$app_id" "built image: 
 is "$(docker image inspect -f '{{.Id}}' "$dtag-base:1")" "$base_id" "imported base: same image ID"
 is "$(docker run --rm --network=host "$dtag-app:1")" "built" "it runs"
 is "$(docker run --rm --network=host "$dtag-app:1" cat /app/f.txt)" "data" "COPY layer intact"
+
+# import --change: the same instructions through docker import and pyoci
+# import give the same container config (docker applies them with its
+# Dockerfile dispatchers: quoting, $VAR expansion, HEALTHCHECK, ONBUILD).
+# (STOPSIGNAL, which pyoci also takes, is refused by docker import.)
+changes=(
+  --change 'ENV BASE=/opt/app GREETING="hello world"'
+  --change 'ENV PATH=$BASE/bin:/usr/bin:/bin'
+  --change 'WORKDIR $BASE'
+  --change 'WORKDIR src'
+  --change 'CMD python3 -m app "$GREETING"'
+  --change 'ENTRYPOINT ["/bin/sh", "-c"]'
+  --change 'EXPOSE 5000 53/udp 7000-7001'
+  --change 'LABEL org.example.name="demo app" version=1'
+  --change 'USER 1000:1000'
+  --change 'VOLUME ["/data", "/cache"]'
+  --change 'HEALTHCHECK --interval=30s --timeout=5s --retries=2 CMD wget -q -O- http://127.0.0.1:5000/ || exit 1'
+  --change 'ONBUILD COPY . $BASE'
+)
+docker import "${changes[@]}" rootfs.tar "$dtag-chg:1" >/dev/null || bail "docker import --change failed"
+run "$PYOCI" import "${changes[@]}" rootfs.tar "$dtag-chg:1"
+is "$rc" 0 "pyoci import with the same --change list"
+keys='Cmd Entrypoint Env ExposedPorts Labels WorkingDir User Volumes Healthcheck OnBuild'
+pick() { python3 -c 'import json,sys; c=json.load(sys.stdin); print(json.dumps({k: c.get(k) for k in sys.argv[1].split()}, sort_keys=True))' "$keys"; }
+want=$(docker image inspect -f '{{json .Config}}' "$dtag-chg:1" | pick)
+got=$("$PYOCI" inspect -f '{{json .Config}}' "$dtag-chg:1" | pick)
+is "$got" "$want" "config matches docker import --change ($keys)"
 
 # oci-archive round trip through pyoci, back into docker
 "$PYOCI" save "$dtag-app:1" --format oci -o app-oci.tar

@@ -256,78 +256,6 @@ static void test_tar_writer(void)
   pyoci_rm_rf(dir, &err);
 }
 
-static char *apply(const char *const *changes, pyoci_error_t **err)
-{
-  cleanup_json json_t *c = json_pack("{s:{}}", "config");
-  for (const char *const *p = changes; *p; p++)
-    if (pyoci_config_apply_change(c, *p, err) < 0)
-      return NULL;
-  return pyoci_json_dump_canonical(json_object_get(c, "config"));
-}
-
-static void check_change(const char *const *changes, const char *want, const char *desc)
-{
-  cleanup_error pyoci_error_t *err = NULL;
-  cleanup_free char *got = apply(changes, &err);
-  is_str(got, want, "%s", desc);
-  if (err)
-    printf("#   error: %s\n", err->msg);
-}
-
-static void check_change_fails(const char *change, const char *want)
-{
-  cleanup_error pyoci_error_t *err = NULL;
-  const char *v[] = {change, NULL};
-  cleanup_free char *got = apply(v, &err);
-  ok(got == NULL, "rejected: %s", change);
-  is_str(err ? err->msg : NULL, want, "message for %s", change);
-}
-
-static void test_changes(void)
-{
-  check_change((const char *[]){"CMD [\"python3\", \"-m\", \"app\"]", NULL}, "{\"Cmd\":[\"python3\",\"-m\",\"app\"]}",
-               "CMD exec form");
-  check_change((const char *[]){"cmd python3 app.py", NULL}, "{\"Cmd\":[\"/bin/sh\",\"-c\",\"python3 app.py\"]}",
-               "CMD shell form, keyword case-insensitive");
-  check_change((const char *[]){"CMD [not json", NULL}, "{\"Cmd\":[\"/bin/sh\",\"-c\",\"[not json\"]}",
-               "broken JSON falls back to shell form");
-  check_change((const char *[]){"ENTRYPOINT [\"/bin/app\"]", NULL}, "{\"Entrypoint\":[\"/bin/app\"]}", "ENTRYPOINT");
-  check_change((const char *[]){"ENV A=1 B=\"two words\" C='$x' D=a\\ b", NULL},
-               "{\"Env\":[\"A=1\",\"B=two words\",\"C=$x\",\"D=a b\"]}", "ENV pairs with quotes");
-  check_change((const char *[]){"ENV PATH /usr/bin:/bin", "ENV GREETING hello there  ", NULL},
-               "{\"Env\":[\"PATH=/usr/bin:/bin\",\"GREETING=hello there\"]}", "ENV legacy form");
-  check_change((const char *[]){"ENV A=1 B=2", "ENV A=3", NULL}, "{\"Env\":[\"A=3\",\"B=2\"]}", "ENV replaces");
-  check_change((const char *[]){"LABEL a=b \"c d\"=e", "LABEL a=z", NULL}, "{\"Labels\":{\"a\":\"z\",\"c d\":\"e\"}}",
-               "LABEL");
-  check_change((const char *[]){"EXPOSE 5000 53/UDP 7000-7001", NULL},
-               "{\"ExposedPorts\":{\"5000/tcp\":{},\"53/udp\":{},\"7000/tcp\":{},\"7001/tcp\":{}}}", "EXPOSE");
-  check_change((const char *[]){"WORKDIR /app", "WORKDIR sub/../x", NULL}, "{\"WorkingDir\":\"/app/x\"}",
-               "WORKDIR relative to previous");
-  check_change((const char *[]){"WORKDIR rel", NULL}, "{\"WorkingDir\":\"/rel\"}", "WORKDIR relative to /");
-  check_change((const char *[]){"USER 1000:1000", NULL}, "{\"User\":\"1000:1000\"}", "USER");
-  check_change((const char *[]){"VOLUME [\"/data\"]", "VOLUME /a /b", NULL},
-               "{\"Volumes\":{\"/a\":{},\"/b\":{},\"/data\":{}}}", "VOLUME");
-  check_change((const char *[]){"STOPSIGNAL SIGTERM", NULL}, "{\"StopSignal\":\"SIGTERM\"}", "STOPSIGNAL");
-
-  check_change_fails("FROM debian", "--change 'FROM debian': FROM is not supported (use CMD, ENTRYPOINT, "
-                                    "ENV, EXPOSE, LABEL, USER, VOLUME, STOPSIGNAL, WORKDIR)");
-  check_change_fails("EXPOSE abc", "--change 'EXPOSE abc': EXPOSE: invalid port 'abc'");
-  check_change_fails("EXPOSE 70000", "--change 'EXPOSE 70000': EXPOSE: invalid port '70000'");
-  check_change_fails("EXPOSE 80/xyz", "--change 'EXPOSE 80/xyz': EXPOSE: invalid protocol 'xyz'");
-  check_change_fails("ENV A", "--change 'ENV A': ENV must have two arguments");
-  check_change_fails("ENV A=1 B", "--change 'ENV A=1 B': ENV: can't find = in \"B\"; must be of the form: name=value");
-  check_change_fails("ENV =x", "--change 'ENV =x': ENV names cannot be empty");
-  check_change_fails("LABEL a=\"x", "--change 'LABEL a=\"x': LABEL a=\"x: unterminated quote");
-  check_change_fails("CMD", "--change 'CMD': CMD requires at least one argument");
-  check_change_fails("", "--change '': no Dockerfile instruction");
-
-  cleanup_error pyoci_error_t *err = NULL;
-  cleanup_json json_t *c = json_object();
-  ok(pyoci_config_set_platform(c, "linux/arm64/v8", &err) == 0, "platform parses");
-  is_str(pyoci_json_str(c, "architecture"), "arm64", "architecture set");
-  is_str(pyoci_json_str(c, "variant"), "v8", "variant set");
-  ok(pyoci_config_set_platform(c, "linux", &err) < 0, "platform without arch rejected");
-}
 
 int main(void)
 {
@@ -336,6 +264,5 @@ int main(void)
   test_docker_manifest();
   test_oci_index();
   test_tar_writer();
-  test_changes();
   return done_testing();
 }
