@@ -212,37 +212,35 @@ static void sweep_name(const sweep_t *w, const char *name)
   remove_locked_entry(w, base, false);
 }
 
-/* The names in a directory, read before any is removed. */
-static int list_dir(int dir_fd, const char *what, char ***out, size_t *n, pyoci_error_t **err)
+/* A directory's names, read before any is removed (scandirat). */
+typedef struct {
+  struct dirent **v;
+  int n;
+} names_t;
+
+static int not_dots(const struct dirent *de)
 {
-  int fd = dup(dir_fd);
-  cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    int e = errno;
-    if (fd >= 0)
-      close(fd);
-    return pyoci_error_set(err, e, "read '%s'", what);
+  return strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+}
+
+static int names_read(int dir_fd, const char *what, names_t *out, pyoci_error_t **err)
+{
+  out->n = scandirat(dir_fd, ".", &out->v, not_dots, alphasort);
+  if (out->n < 0) {
+    out->n = 0;
+    out->v = NULL;
+    return pyoci_error_set(err, errno, "read '%s'", what);
   }
-  char **v = NULL;
-  size_t cap = 0;
-  *n = 0;
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    if (*n + 2 > cap) {
-      cap = cap ? 2 * cap : 64;
-      if ((v = realloc(v, cap * sizeof(*v))) == NULL)
-        abort();
-    }
-    if ((v[(*n)++] = strdup(de->d_name)) == NULL)
-      abort();
-  }
-  if (v != NULL)
-    v[*n] = NULL;
-  *out = v;
   return 0;
 }
+
+static void names_free(names_t *l)
+{
+  for (int i = 0; i < l->n; i++)
+    free(l->v[i]);
+  free(l->v);
+}
+#define cleanup_names __attribute__((cleanup(names_free)))
 
 /* Sweep one directory of entries; a missing one is an empty cache. */
 static int sweep_dir(const pyoci_layer_cache_t *cache, pyoci_digest_set_t *live, int parent_fd, const char *dir,
@@ -251,13 +249,12 @@ static int sweep_dir(const pyoci_layer_cache_t *cache, pyoci_digest_set_t *live,
   cleanup_close int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return errno == ENOENT ? 0 : pyoci_error_set(err, errno, "open '%s'", dir);
-  cleanup_strv char **names = NULL;
-  size_t n = 0;
-  if (list_dir(fd, dir, &names, &n, err) < 0)
+  cleanup_names names_t names = {0};
+  if (names_read(fd, dir, &names, err) < 0)
     return -1;
   sweep_t w = {cache, live, dir, fd, freed};
-  for (size_t i = 0; i < n; i++)
-    sweep_name(&w, names[i]);
+  for (int i = 0; i < names.n; i++)
+    sweep_name(&w, names.v[i]->d_name);
   return 0;
 }
 
@@ -266,21 +263,21 @@ static int sweep_dir(const pyoci_layer_cache_t *cache, pyoci_digest_set_t *live,
 static int sweep_salted(const pyoci_layer_cache_t *cache, pyoci_digest_set_t *live, int top_fd, const char *top,
                         pyoci_cache_freed_t *freed, pyoci_error_t **err)
 {
-  cleanup_strv char **salts = NULL;
-  size_t n = 0;
-  if (list_dir(top_fd, top, &salts, &n, err) < 0)
+  cleanup_names names_t salts = {0};
+  if (names_read(top_fd, top, &salts, err) < 0)
     return -1;
-  for (size_t i = 0; i < n; i++) {
-    cleanup_free char *dir = pyoci_path_join(top, salts[i]);
+  for (int i = 0; i < salts.n; i++) {
+    const char *salt = salts.v[i]->d_name;
+    cleanup_free char *dir = pyoci_path_join(top, salt);
     struct stat st;
-    if (fstatat(top_fd, salts[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+    if (fstatat(top_fd, salt, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
       sweep_t w = {cache, live, top, top_fd, freed};
-      remove_entry(&w, salts[i]); /* no file belongs at this level */
+      remove_entry(&w, salt); /* no file belongs at this level */
       continue;
     }
-    if (sweep_dir(cache, live, top_fd, dir, salts[i], freed, err) < 0)
+    if (sweep_dir(cache, live, top_fd, dir, salt, freed, err) < 0)
       return -1;
-    if (unlinkat(top_fd, salts[i], AT_REMOVEDIR) < 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
+    if (unlinkat(top_fd, salt, AT_REMOVEDIR) < 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
       pyoci_log(PYOCI_LOG_WARN, "prune: remove '%s': %s", dir, strerror(errno));
   }
   return 0;
