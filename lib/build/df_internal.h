@@ -1,5 +1,6 @@
 /* Shared between dockerfile.c (lines, continuations, heredocs) and
- * instruction.c (typed instructions).  Not a public interface. */
+ * instruction.c, instr_lex.c, instr_mem.c (typed instructions; their own
+ * shared pieces are in instr_int.h).  Not a public interface. */
 #ifndef PYOCI_BUILD_DF_INTERNAL_H
 #define PYOCI_BUILD_DF_INTERNAL_H
 

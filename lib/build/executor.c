@@ -20,6 +20,7 @@
 #include "../util/json.h"
 #include "../util/log.h"
 #include "../util/strbuf.h"
+#include "add_url.h"
 #include "cache.h"
 #include "copy.h"
 #include "dockerfile.h"
@@ -395,6 +396,33 @@ static int parse_chmod(const char *s, int *mode)
   return 0;
 }
 
+/* ADD sources: all URLs (downloaded) or all local; git sources are not
+ * supported; --checksum only goes with a URL. */
+static int check_add_sources(builder_t *b, const pyoci_df_instr_t *in, bool *urls, pyoci_error_t **err)
+{
+  size_t n_urls = 0;
+  for (size_t i = 0; i < in->n_srcs; i++) {
+    const char *src = in->srcs[i];
+    if (strncmp(src, "git@", 4) == 0 || strncmp(src, "git://", 6) == 0 ||
+        (pyoci_is_url(src) && strstr(src, ".git") != NULL && strstr(src, ".git") + 4 == src + strlen(src)))
+      return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
+                                  "%s:%d: ADD from a git repository ('%s') is not supported: clone it and COPY",
+                                  b->df->name, in->line, src);
+    n_urls += pyoci_is_url(src);
+  }
+  if (n_urls > 0 && in->from != NULL)
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: ADD --from cannot take a URL", b->df->name, in->line);
+  if (n_urls > 0 && n_urls < in->n_srcs)
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
+                                "%s:%d: ADD mixes URLs and local sources: put them in separate ADD instructions",
+                                b->df->name, in->line);
+  if (in->checksum && n_urls == 0)
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: checksum can't be specified for non-HTTP(S) sources",
+                                b->df->name, in->line);
+  *urls = n_urls > 0;
+  return 0;
+}
+
 static int exec_copy(stage_run_t *r, const pyoci_df_instr_t *raw, size_t idx, pyoci_error_t **err)
 {
   builder_t *b = r->b;
@@ -404,6 +432,7 @@ static int exec_copy(stage_run_t *r, const pyoci_df_instr_t *raw, size_t idx, py
     return fail_at(b, raw, err);
   int rc = -1;
   copy_source_t cs = {0};
+  pyoci_url_stage_t staged = {0};
   pyoci_step_t *step = NULL;
   cleanup_free char *created_by = NULL;
   cleanup_free char *text = NULL;
@@ -415,18 +444,22 @@ static int exec_copy(stage_run_t *r, const pyoci_df_instr_t *raw, size_t idx, py
                          in->chmod);
     goto out;
   }
-  for (size_t i = 0; add && i < in->n_srcs; i++)
-    if (strncmp(in->srcs[i], "http://", 7) == 0 || strncmp(in->srcs[i], "https://", 8) == 0 ||
-        strncmp(in->srcs[i], "git@", 4) == 0) {
-      pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: ADD from a URL ('%s') is not supported yet",
-                           b->df->name, in->line, in->srcs[i]);
-      goto out;
-    }
+  bool urls = false;
+  if (add && check_add_sources(b, in, &urls, err) < 0)
+    goto out;
+  if (urls && pyoci_add_urls_stage(b->s, in->srcs, in->n_srcs, in->dest, in->checksum, &staged, err) < 0) {
+    fail_at(b, in, err);
+    goto out;
+  }
   const char *workdir = config_str(r->st.image, "WorkingDir", "/");
   pyoci_copy_t c = {.src_root = b->context, .srcs = (const char *const *)in->srcs, .n_srcs = in->n_srcs,
                     .dest = in->dest, .workdir = workdir, .chmod = chmod, .keep_owner = in->from != NULL,
-                    .extract_archives = add && in->from == NULL, .instruction = add ? "ADD" : "COPY"};
-  if (in->from == NULL && b->ignore) {
+                    .extract_archives = add && in->from == NULL && !urls, .instruction = add ? "ADD" : "COPY"};
+  if (urls) {
+    /* Downloads are copied from the staging directory, never extracted. */
+    c.src_root = staged.dir;
+    c.srcs = (const char *const *)staged.names;
+  } else if (in->from == NULL && b->ignore) {
     c.exclude = ignore_cb;
     c.exclude_ctx = b->ignore;
   }
@@ -490,6 +523,7 @@ static int exec_copy(stage_run_t *r, const pyoci_df_instr_t *raw, size_t idx, py
 out:
   pyoci_step_free(step);
   copy_source_release(&cs);
+  pyoci_url_stage_release(&staged);
   pyoci_df_instr_free(in);
   return rc;
 }

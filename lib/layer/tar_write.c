@@ -25,6 +25,7 @@
 #include "../util/strbuf.h"
 #include "layer.h"
 #include "layer_int.h"
+#include "tar_out.h"
 #include "tar_header.h"
 
 #define OUTBUF_SIZE (1u << 20)
@@ -32,10 +33,7 @@
 
 typedef struct {
   const pyoci_layer_opts_t *o;
-  pyoci_sink_fn sink;
-  void *ctx;
-  unsigned char *buf;
-  size_t len;
+  pyoci_tar_out_t out;
   pyoci_strmap_t inodes; /* "dev:ino" -> first tar name */
 } tw_t;
 
@@ -46,43 +44,6 @@ typedef struct {
   bool whiteout;
 } dent_t;
 
-/* ---- output ---- */
-
-static int tw_flush(tw_t *w, pyoci_error_t **err)
-{
-  if (w->len == 0)
-    return 0;
-  int r = w->sink(w->ctx, w->buf, w->len, err);
-  w->len = 0;
-  if (r < 0 && err != NULL && *err == NULL)
-    pyoci_error_set(err, 0, "tar: output failed");
-  return r < 0 ? -1 : 0;
-}
-
-static int tw_put(tw_t *w, const void *p, size_t n, pyoci_error_t **err)
-{
-  const unsigned char *s = p;
-  while (n > 0) {
-    if (w->len == OUTBUF_SIZE && tw_flush(w, err) < 0)
-      return -1;
-    size_t k = OUTBUF_SIZE - w->len;
-    if (k > n)
-      k = n;
-    memcpy(w->buf + w->len, s, k);
-    w->len += k;
-    s += k;
-    n -= k;
-  }
-  return 0;
-}
-
-static int tw_pad(tw_t *w, uint64_t size, pyoci_error_t **err)
-{
-  static const unsigned char zeros[512];
-  size_t rem = (size_t)(size % 512);
-  return rem ? tw_put(w, zeros, 512 - rem, err) : 0;
-}
-
 /* ---- headers (tar_header.c) ---- */
 
 typedef pyoci_tar_header_t hdr_t;
@@ -92,7 +53,7 @@ static int write_header(tw_t *w, hdr_t *h, pyoci_error_t **err)
   cleanup_strbuf strbuf_t out = STRBUF_INIT;
   if (pyoci_tar_header_encode(h, &out, err) < 0)
     return -1;
-  return tw_put(w, out.buf, out.len, err);
+  return pyoci_tar_out_put(&w->out, out.buf, out.len, err);
 }
 
 /* ---- xattrs ---- */
@@ -264,22 +225,23 @@ static int write_file_data(tw_t *w, int dfd, const dent_t *e, const char *tarnam
     return pyoci_error_set(err, errno, "tar: open '%s'", tarname);
   uint64_t left = (uint64_t)e->st.st_size;
   while (left > 0) {
-    if (w->len == OUTBUF_SIZE && tw_flush(w, err) < 0)
+    size_t room = 0;
+    unsigned char *space = pyoci_tar_out_space(&w->out, &room, err);
+    if (space == NULL)
       return -1;
-    size_t room = OUTBUF_SIZE - w->len;
     if (room > left)
       room = (size_t)left;
-    ssize_t n = read(fd, w->buf + w->len, room);
+    ssize_t n = read(fd, space, room);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
       return pyoci_error_set(err, errno, "tar: read '%s'", tarname);
     if (n == 0)
       return pyoci_error_set(err, 0, "tar: '%s' shrank while being archived", tarname);
-    w->len += (size_t)n;
+    pyoci_tar_out_commit(&w->out, (size_t)n);
     left -= (uint64_t)n;
   }
-  return tw_pad(w, (uint64_t)e->st.st_size, err);
+  return pyoci_tar_out_pad(&w->out, (uint64_t)e->st.st_size, err);
 }
 
 static int walk(tw_t *w, int dfd, const char *prefix, pyoci_error_t **err);
@@ -410,17 +372,12 @@ int pyoci_tar_dir(const char *dir, const pyoci_layer_opts_t *opts, pyoci_sink_fn
   cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return pyoci_error_set(err, errno, "open '%s'", dir);
-  tw_t w = {.o = opts, .sink = sink, .ctx = ctx};
-  w.buf = malloc(OUTBUF_SIZE);
-  if (w.buf == NULL)
-    return pyoci_error_set(err, ENOMEM, "tar '%s'", dir);
-  static const unsigned char zeros[1024];
+  tw_t w = {.o = opts};
+  pyoci_tar_out_init(&w.out, OUTBUF_SIZE, sink, ctx);
   int r = walk(&w, fd, "", err);
   if (r == 0)
-    r = tw_put(&w, zeros, sizeof(zeros), err);
-  if (r == 0)
-    r = tw_flush(&w, err);
-  free(w.buf);
+    r = pyoci_tar_out_finish(&w.out, err);
+  pyoci_tar_out_release(&w.out);
   pyoci_strmap_clear(&w.inodes);
   if (r < 0)
     return pyoci_error_prefix(err, "tar '%s'", dir);

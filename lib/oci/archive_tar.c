@@ -8,34 +8,37 @@
 #include <string.h>
 
 #include "../layer/tar_header.h"
+#include "../layer/tar_out.h"
 #include "../util/cleanup.h"
 #include "../util/fdcopy.h"
 #include "../util/fs.h"
 #include "archive_internal.h"
 
-#define TAR_BLOCK 512
 #define TARW_BUF (256 * 1024)
 
 struct pyoci_tarw {
   int fd;
   const char *what;
-  unsigned char *buf;
-  size_t len;
+  pyoci_tar_out_t out;
   int64_t remaining; /* bytes still owed to the current streamed member */
   int64_t member_size;
   bool in_member;
 };
+
+static int fd_sink(void *ctx, const void *buf, size_t len, pyoci_error_t **err)
+{
+  pyoci_tarw_t *w = ctx;
+  return pyoci_write_all(w->fd, buf, len, w->what, err);
+}
 
 pyoci_tarw_t *pyoci_tarw_new(int fd, const char *what)
 {
   pyoci_tarw_t *w = calloc(1, sizeof(*w));
   if (w == NULL)
     abort();
-  w->buf = malloc(TARW_BUF);
-  if (w->buf == NULL)
-    abort();
   w->fd = fd;
   w->what = what;
+  pyoci_tar_out_init(&w->out, TARW_BUF, fd_sink, w);
   return w;
 }
 
@@ -43,35 +46,13 @@ void pyoci_tarw_free(pyoci_tarw_t *w)
 {
   if (w == NULL)
     return;
-  free(w->buf);
+  pyoci_tar_out_release(&w->out);
   free(w);
-}
-
-static int flush(pyoci_tarw_t *w, pyoci_error_t **err)
-{
-  if (w->len == 0)
-    return 0;
-  if (pyoci_write_all(w->fd, w->buf, w->len, w->what, err) < 0)
-    return -1;
-  w->len = 0;
-  return 0;
 }
 
 static int put(pyoci_tarw_t *w, const void *data, size_t len, pyoci_error_t **err)
 {
-  const unsigned char *p = data;
-  while (len > 0) {
-    if (w->len == TARW_BUF && flush(w, err) < 0)
-      return -1;
-    size_t n = TARW_BUF - w->len;
-    if (n > len)
-      n = len;
-    memcpy(w->buf + w->len, p, n);
-    w->len += n;
-    p += n;
-    len -= n;
-  }
-  return 0;
+  return pyoci_tar_out_put(&w->out, data, len, err);
 }
 
 /* Owner 0:0, no uname/gname; the encoding (and PAX for long names or big
@@ -89,13 +70,6 @@ static int header(pyoci_tarw_t *w, const char *name, char type, unsigned mode, i
   return put(w, out.buf, out.len, err);
 }
 
-static int pad(pyoci_tarw_t *w, int64_t size, pyoci_error_t **err)
-{
-  static const char zeros[TAR_BLOCK];
-  size_t rem = (size_t)(size % TAR_BLOCK);
-  return rem ? put(w, zeros, TAR_BLOCK - rem, err) : 0;
-}
-
 int pyoci_tarw_dir(pyoci_tarw_t *w, const char *name, int64_t mtime, pyoci_error_t **err)
 {
   cleanup_free char *n = NULL;
@@ -109,7 +83,7 @@ int pyoci_tarw_file(pyoci_tarw_t *w, const char *name, const void *data, size_t 
 {
   if (header(w, name, '0', 0644, (int64_t)len, mtime, err) < 0 || put(w, data, len, err) < 0)
     return -1;
-  return pad(w, (int64_t)len, err);
+  return pyoci_tar_out_pad(&w->out, len, err);
 }
 
 int pyoci_tarw_begin(pyoci_tarw_t *w, const char *name, int64_t size, int64_t mtime, pyoci_error_t **err)
@@ -135,7 +109,8 @@ int pyoci_tarw_copy_fd(pyoci_tarw_t *w, int fd, char digest[PYOCI_DIGEST_LEN], p
 {
   if (!w->in_member || w->remaining != w->member_size)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "write '%s': member already partly written", w->what);
-  if (flush(w, err) < 0 || pyoci_copy_fd_hashed(fd, w->remaining, w->fd, w->what, digest, err) < 0)
+  if (pyoci_tar_out_flush(&w->out, err) < 0 ||
+      pyoci_copy_fd_hashed(fd, w->remaining, w->fd, w->what, digest, err) < 0)
     return -1;
   w->remaining = 0;
   return 0;
@@ -152,13 +127,10 @@ int pyoci_tarw_end(pyoci_tarw_t *w, pyoci_error_t **err)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "write '%s': member content shorter than announced",
                                 w->what);
   w->in_member = false;
-  return pad(w, w->member_size, err);
+  return pyoci_tar_out_pad(&w->out, (uint64_t)w->member_size, err);
 }
 
 int pyoci_tarw_finish(pyoci_tarw_t *w, pyoci_error_t **err)
 {
-  static const char zeros[2 * TAR_BLOCK];
-  if (put(w, zeros, sizeof(zeros), err) < 0)
-    return -1;
-  return flush(w, err);
+  return pyoci_tar_out_finish(&w->out, err);
 }

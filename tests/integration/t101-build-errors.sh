@@ -72,8 +72,10 @@ ctx 'FROM bb:1' 'COPY a.txt b.txt /dir'
 fails "several COPY sources, no trailing slash" "$DF:2: When using COPY with more than one source file, the destination must be a directory and end with a /\$"
 
 # Documented as unsupported (docs/pyoci-build.md): a clear error, not a surprise.
-ctx 'FROM bb:1' 'ADD https://example.com/x.tar /'
-fails "ADD of a URL" "$DF:2: ADD from a URL \('https://example.com/x.tar'\) is not supported yet\$"
+ctx 'FROM bb:1' 'ADD git@github.com:example/repo.git /src'
+fails "ADD of a git repository" "$DF:2: ADD from a git repository \('git@github.com:example/repo.git'\) is not supported: clone it and COPY\$"
+ctx 'FROM bb:1' 'ADD http://127.0.0.1:1/x.tar /'
+fails "ADD of a URL nobody serves" "$DF:2: download 'http://127.0.0.1:1/x.tar': .*\$"
 
 ctx 'FROM bb:1' 'RUN --mount=type=cache,target=/root/.cache true'
 fails "RUN --mount" "$DF:2: RUN --mount is not supported by pyoci \(mount=type=cache,target=/root/.cache\)\$"

@@ -1,0 +1,268 @@
+/* Lexing one logical Dockerfile line as BuildKit does: the keyword and its
+ * --flags are split off (splitCommand/extractBuilderFlags), and the rest is
+ * read as whitespace-separated words (parseWords), a whitespace list or a
+ * JSON array of strings.  Each instruction's own rules are instruction.c's. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "instr_int.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/strbuf.h"
+
+static const struct {
+  const char *name;
+  pyoci_df_kind_t kind;
+} keywords[] = {
+    {"from", PYOCI_DF_FROM},       {"run", PYOCI_DF_RUN},         {"cmd", PYOCI_DF_CMD},
+    {"entrypoint", PYOCI_DF_ENTRYPOINT}, {"shell", PYOCI_DF_SHELL}, {"env", PYOCI_DF_ENV},
+    {"arg", PYOCI_DF_ARG},         {"label", PYOCI_DF_LABEL},     {"expose", PYOCI_DF_EXPOSE},
+    {"user", PYOCI_DF_USER},       {"workdir", PYOCI_DF_WORKDIR}, {"volume", PYOCI_DF_VOLUME},
+    {"stopsignal", PYOCI_DF_STOPSIGNAL}, {"healthcheck", PYOCI_DF_HEALTHCHECK},
+    {"onbuild", PYOCI_DF_ONBUILD}, {"maintainer", PYOCI_DF_MAINTAINER}, {"copy", PYOCI_DF_COPY},
+    {"add", PYOCI_DF_ADD},
+};
+
+const char *pyoci_df_kind_name(pyoci_df_kind_t kind)
+{
+  static const char *const names[] = {"FROM",   "RUN",    "CMD",     "ENTRYPOINT", "SHELL",      "ENV",
+                                      "ARG",    "LABEL",  "EXPOSE",  "USER",       "WORKDIR",    "VOLUME",
+                                      "STOPSIGNAL", "HEALTHCHECK", "ONBUILD", "MAINTAINER", "COPY", "ADD"};
+  return (size_t)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
+}
+
+int lookup_keyword(const char *word)
+{
+  for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+    if (strcasecmp(word, keywords[i].name) == 0)
+      return (int)keywords[i].kind;
+  return -1;
+}
+
+/* ---- splitting ---------------------------------------------------------- */
+
+/* Leading "--flag" words (quotes and backslashes inside them handled, as in
+ * extractBuilderFlags); *rest points at the first non-flag word. */
+static void extract_flags(const char *line, char ***flags, size_t *n_flags, const char **rest)
+{
+  enum { SPACES, WORD, QUOTE } phase = SPACES;
+  cleanup_strbuf strbuf_t word = STRBUF_INIT;
+  bool blank_ok = false;
+  char quote = 0;
+  size_t len = strlen(line);
+  for (size_t pos = 0; pos <= len; pos++) {
+    char ch = pos < len ? line[pos] : 0;
+    if (phase == SPACES) {
+      if (pos == len)
+        break;
+      if (is_ws((unsigned char)ch))
+        continue;
+      if (ch != '-' || pos + 1 == len || line[pos + 1] != '-') {
+        *rest = line + pos;
+        return;
+      }
+      phase = WORD;
+    }
+    if (pos == len) {
+      if (strcmp(strbuf_str(&word), "--") != 0 && (blank_ok || word.len > 0))
+        df_strv_push(flags, n_flags, strbuf_detach(&word));
+      break;
+    }
+    if (phase == WORD) {
+      if (is_ws((unsigned char)ch)) {
+        phase = SPACES;
+        if (strcmp(strbuf_str(&word), "--") == 0) {
+          *rest = line + pos;
+          return;
+        }
+        if (blank_ok || word.len > 0)
+          df_strv_push(flags, n_flags, strbuf_detach(&word));
+        strbuf_reset(&word);
+        blank_ok = false;
+        continue;
+      }
+      if (ch == '\'' || ch == '"') {
+        quote = ch;
+        blank_ok = true;
+        phase = QUOTE;
+        continue;
+      }
+      if (ch == '\\') {
+        if (pos + 1 == len)
+          continue;
+        ch = line[++pos];
+      }
+      strbuf_addch(&word, ch);
+      continue;
+    }
+    /* QUOTE */
+    if (ch == quote) {
+      phase = WORD;
+      continue;
+    }
+    if (ch == '\\') {
+      if (pos + 1 == len) {
+        phase = WORD;
+        continue;
+      }
+      ch = line[++pos];
+    }
+    strbuf_addch(&word, ch);
+  }
+  *rest = line + len;
+}
+
+/* Keyword, flags and the trimmed rest of one logical line. */
+void split_command(const char *line, char **cmd, char ***flags, size_t *n_flags, char **rest)
+{
+  const char *s = skip_ws(line);
+  size_t k = 0;
+  while (s[k] && !is_tok_ws((unsigned char)s[k]))
+    k++;
+  *cmd = xstrndup(s, k);
+  const char *after = s + k;
+  while (is_tok_ws((unsigned char)*after))
+    after++;
+  const char *r = after;
+  if (*after)
+    extract_flags(after, flags, n_flags, &r);
+  *rest = trim_dup(r, strlen(r));
+}
+
+/* parseWords: whitespace-separated words, quotes and escapes kept (they are
+ * removed later, at expansion). */
+void parse_words(const char *rest, char escape, char ***out, size_t *n)
+{
+  enum { SPACES, WORD, QUOTE } phase = SPACES;
+  cleanup_strbuf strbuf_t word = STRBUF_INIT;
+  bool blank_ok = false;
+  char quote = 0;
+  size_t len = strlen(rest);
+  for (size_t pos = 0; pos <= len; pos++) {
+    char ch = pos < len ? rest[pos] : 0;
+    if (phase == SPACES) {
+      if (pos == len)
+        break;
+      if (is_ws((unsigned char)ch))
+        continue;
+      phase = WORD;
+    }
+    if (pos == len) {
+      if (blank_ok || word.len > 0)
+        df_strv_push(out, n, strbuf_detach(&word));
+      break;
+    }
+    if (phase == WORD) {
+      if (is_ws((unsigned char)ch)) {
+        phase = SPACES;
+        if (blank_ok || word.len > 0)
+          df_strv_push(out, n, strbuf_detach(&word));
+        strbuf_reset(&word);
+        blank_ok = false;
+        continue;
+      }
+      if (ch == '\'' || ch == '"') {
+        quote = ch;
+        blank_ok = true;
+        phase = QUOTE;
+      }
+      if (ch == escape) {
+        if (pos + 1 == len)
+          continue;
+        strbuf_addch(&word, ch);
+        ch = rest[++pos];
+      }
+      strbuf_addch(&word, ch);
+      continue;
+    }
+    if (ch == quote)
+      phase = WORD;
+    if (ch == escape && quote != '\'') {
+      if (pos + 1 == len) {
+        phase = WORD;
+        continue;
+      }
+      strbuf_addch(&word, ch);
+      ch = rest[++pos];
+    }
+    strbuf_addch(&word, ch);
+  }
+}
+
+/* reWhitespace.Split(rest, -1) */
+void split_ws(const char *rest, int limit, char ***out, size_t *n)
+{
+  const char *p = rest;
+  if (*p == '\0')
+    return;
+  for (;;) {
+    const char *q = p;
+    if (limit > 0 && (int)*n == limit - 1) {
+      df_strv_push(out, n, xstrdup(p));
+      return;
+    }
+    while (*q && !is_tok_ws((unsigned char)*q))
+      q++;
+    df_strv_push(out, n, xstrndup(p, (size_t)(q - p)));
+    if (*q == '\0')
+      return;
+    while (is_tok_ws((unsigned char)*q))
+      q++;
+    p = q;
+  }
+}
+
+/* parseJSON: 1 = a JSON array of strings, 0 = not JSON (use shell form),
+ * -1 = an array with non-strings (an error in BuildKit). */
+int parse_json_array(const char *rest, char ***out, size_t *n)
+{
+  rest = skip_ws(rest);
+  if (*rest != '[')
+    return 0;
+  json_error_t je;
+  json_t *j = json_loadb(rest, strlen(rest), JSON_DISABLE_EOF_CHECK, &je);
+  if (j == NULL)
+    return 0;
+  if (!json_is_array(j)) {
+    json_decref(j);
+    return 0;
+  }
+  size_t i;
+  json_t *v;
+  json_array_foreach(j, i, v)
+  {
+    if (!json_is_string(v)) {
+      json_decref(j);
+      df_strv_free(*out, *n);
+      *out = NULL;
+      *n = 0;
+      return -1;
+    }
+    df_strv_push(out, n, xstrdup(json_string_value(v)));
+  }
+  if (*out == NULL)
+    *out = calloc(1, sizeof(char *));
+  json_decref(j);
+  return 1;
+}
+
+bool df_can_contain_heredoc(const char *line)
+{
+  cleanup_free char *cmd = NULL;
+  cleanup_free char *rest = NULL;
+  char **flags = NULL;
+  size_t nf = 0;
+  split_command(line, &cmd, &flags, &nf, &rest);
+  df_strv_free(flags, nf);
+  int kind = lookup_keyword(cmd);
+  if (kind == PYOCI_DF_ONBUILD)
+    return *rest != '\0' && df_can_contain_heredoc(rest);
+  if (kind != PYOCI_DF_RUN && kind != PYOCI_DF_COPY && kind != PYOCI_DF_ADD)
+    return false;
+  char **v = NULL;
+  size_t n = 0;
+  int r = parse_json_array(rest, &v, &n);
+  df_strv_free(v, n);
+  return r != 1;
+}

@@ -1,0 +1,153 @@
+/* Ownership of typed instructions and their string vectors: freeing,
+ * clearing and deep copies (expansion works on a copy of the parsed
+ * instruction, ONBUILD triggers are copied out of their one-line parse). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "instr_int.h"
+
+void df_strv_push(char ***v, size_t *n, char *s)
+{
+  char **nv = realloc(*v, (*n + 2) * sizeof(char *));
+  if (nv == NULL || s == NULL)
+    abort();
+  nv[(*n)++] = s;
+  nv[*n] = NULL;
+  *v = nv;
+}
+
+void df_strv_free(char **v, size_t n)
+{
+  for (size_t i = 0; v && i < n; i++)
+    free(v[i]);
+  free(v);
+}
+
+char **df_strv_dup(char *const *v, size_t n)
+{
+  if (v == NULL)
+    return NULL;
+  char **r = calloc(n + 1, sizeof(char *));
+  if (r == NULL)
+    abort();
+  for (size_t i = 0; i < n; i++)
+    r[i] = xstrdup(v[i]);
+  return r;
+}
+
+void df_heredocs_free(pyoci_df_heredoc_t *h, size_t n)
+{
+  for (size_t i = 0; h && i < n; i++) {
+    free(h[i].name);
+    free(h[i].content);
+    free(h[i].data);
+  }
+  free(h);
+}
+
+void df_instr_clear(pyoci_df_instr_t *in)
+{
+  free(in->original);
+  df_strv_free(in->flags, in->n_flags);
+  df_strv_free(in->cmd, in->n_cmd);
+  df_heredocs_free(in->heredocs, in->n_heredocs);
+  df_strv_free(in->args, in->n_args);
+  for (size_t i = 0; i < in->n_kvs; i++) {
+    free(in->kvs[i].key);
+    free(in->kvs[i].value);
+  }
+  free(in->kvs);
+  free(in->image);
+  free(in->stage_name);
+  free(in->platform);
+  free(in->network);
+  free(in->security);
+  df_strv_free(in->srcs, in->n_srcs);
+  for (size_t i = 0; i < in->n_inlines; i++) {
+    free(in->inlines[i].path);
+    free(in->inlines[i].data);
+  }
+  free(in->inlines);
+  free(in->dest);
+  free(in->from);
+  free(in->chown);
+  free(in->chmod);
+  free(in->checksum);
+  df_strv_free(in->excludes, in->n_excludes);
+  df_strv_free(in->hc_test, in->n_hc_test);
+  free(in->onbuild_expr);
+  pyoci_df_instr_free(in->onbuild);
+  memset(in, 0, sizeof(*in));
+}
+
+void pyoci_df_instr_free(pyoci_df_instr_t *in)
+{
+  if (in == NULL)
+    return;
+  df_instr_clear(in);
+  free(in);
+}
+
+static char *dup_or_null(const char *s)
+{
+  return s ? xstrdup(s) : NULL;
+}
+
+pyoci_df_instr_t *pyoci_df_instr_dup(const pyoci_df_instr_t *in)
+{
+  if (in == NULL)
+    return NULL;
+  pyoci_df_instr_t *o = calloc(1, sizeof(*o));
+  if (o == NULL)
+    abort();
+  *o = *in;
+  o->original = dup_or_null(in->original);
+  o->flags = df_strv_dup(in->flags, in->n_flags);
+  o->cmd = df_strv_dup(in->cmd, in->n_cmd);
+  o->heredocs = NULL;
+  if (in->n_heredocs) {
+    o->heredocs = calloc(in->n_heredocs, sizeof(*o->heredocs));
+    if (o->heredocs == NULL)
+      abort();
+    for (size_t i = 0; i < in->n_heredocs; i++) {
+      o->heredocs[i] = in->heredocs[i];
+      o->heredocs[i].name = xstrdup(in->heredocs[i].name);
+      o->heredocs[i].content = xstrdup(in->heredocs[i].content);
+      o->heredocs[i].data = xstrdup(in->heredocs[i].data);
+    }
+  }
+  o->args = df_strv_dup(in->args, in->n_args);
+  o->kvs = NULL;
+  if (in->n_kvs) {
+    o->kvs = calloc(in->n_kvs, sizeof(*o->kvs));
+    if (o->kvs == NULL)
+      abort();
+    for (size_t i = 0; i < in->n_kvs; i++)
+      o->kvs[i] = (pyoci_df_kv_t){xstrdup(in->kvs[i].key), dup_or_null(in->kvs[i].value), in->kvs[i].legacy};
+  }
+  o->image = dup_or_null(in->image);
+  o->stage_name = dup_or_null(in->stage_name);
+  o->platform = dup_or_null(in->platform);
+  o->network = dup_or_null(in->network);
+  o->security = dup_or_null(in->security);
+  o->srcs = df_strv_dup(in->srcs, in->n_srcs);
+  o->inlines = NULL;
+  if (in->n_inlines) {
+    o->inlines = calloc(in->n_inlines, sizeof(*o->inlines));
+    if (o->inlines == NULL)
+      abort();
+    for (size_t i = 0; i < in->n_inlines; i++)
+      o->inlines[i] = (pyoci_df_inline_t){xstrdup(in->inlines[i].path), xstrdup(in->inlines[i].data),
+                                          in->inlines[i].expand};
+  }
+  o->dest = dup_or_null(in->dest);
+  o->from = dup_or_null(in->from);
+  o->chown = dup_or_null(in->chown);
+  o->chmod = dup_or_null(in->chmod);
+  o->checksum = dup_or_null(in->checksum);
+  o->excludes = df_strv_dup(in->excludes, in->n_excludes);
+  o->hc_test = df_strv_dup(in->hc_test, in->n_hc_test);
+  o->onbuild_expr = dup_or_null(in->onbuild_expr);
+  o->onbuild = pyoci_df_instr_dup(in->onbuild);
+  return o;
+}
