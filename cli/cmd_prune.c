@@ -1,12 +1,19 @@
-/* pyoci prune: remove untagged images and every blob no image needs
- * (docker image prune), reporting the space reclaimed. */
+/* pyoci prune: remove untagged images, every blob no image needs (docker
+ * image prune) and the cache entries of what went, reporting the space
+ * reclaimed.  The CLI is where every module is known, so the list of the
+ * store's caches is put together here (see lib/oci/store_cache.h). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/build/cache.h"
+#include "../lib/layer/layersize.h"
+#include "../lib/layer/unpacked.h"
 #include "../lib/oci/store.h"
+#include "../lib/oci/store_cache.h"
+#include "../lib/scan/layerrec.h"
 #include "../lib/util/cleanup.h"
 #include "cli.h"
 #include "human.h"
@@ -15,12 +22,25 @@ static const char prune_help[] =
     "Usage: pyoci prune [OPTIONS]\n"
     "\n"
     "Remove untagged (dangling) images, then delete every blob that no\n"
-    "remaining image uses and any leftovers of interrupted writes.\n"
+    "remaining image uses and any leftovers of interrupted writes, and clean\n"
+    "the store's caches: unpacked layers, layer sizes and scan records of\n"
+    "layers no remaining image uses, and build cache records whose layer is\n"
+    "gone.  Reclaimed space counts blobs and cache files (apparent size).\n"
     "\n"
     "Options:\n"
     "  -f, --force       do not ask for confirmation\n"
     "      --store DIR   image store\n"
     "  -h, --help        show this help\n";
+
+static const pyoci_layer_cache_t *const layer_caches[] = {
+    &pyoci_unpacked_cache,
+    &pyoci_layer_size_cache,
+    &pyoci_lrec_cache,
+};
+static const pyoci_cache_pruner_fn pruners[] = {pyoci_cache_prune};
+static const pyoci_store_caches_t store_caches = {
+    layer_caches, sizeof(layer_caches) / sizeof(layer_caches[0]), pruners, sizeof(pruners) / sizeof(pruners[0]),
+};
 
 static bool confirm(void)
 {
@@ -88,10 +108,9 @@ int cmd_prune(int argc, char **argv)
     if (!dup)
       n_ids++;
   }
-  size_t removed = 0;
-  uint64_t freed = 0;
-  int rc = pyoci_store_prune(s, &removed, &freed, &err);
-  if (rc == 0 && removed > 0) {
+  pyoci_prune_stats_t st;
+  int rc = pyoci_store_prune_all(s, &store_caches, &st, &err);
+  if (rc == 0 && st.images > 0) {
     printf("Deleted Images:\n");
     for (size_t i = 0; i < n_ids; i++)
       printf("deleted: %s\n", ids[i]);
@@ -103,7 +122,7 @@ int cmd_prune(int argc, char **argv)
   if (rc < 0)
     return cli_fail(err);
   char size[32];
-  cli_human_size((double)freed, 4, size, sizeof(size));
+  cli_human_size((double)(st.blob_bytes + st.caches.bytes), 4, size, sizeof(size));
   printf("Total reclaimed space: %s\n", size);
   return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "../oci/image.h"
 #include "../oci/store.h"
+#include "../oci/store_cache.h"
 #include "../util/error.h"
 
 /* key = sha256(parent_key "\n" text "\n" extra) */
@@ -25,5 +26,12 @@ int pyoci_cache_get(pyoci_store_t *s, const char *key, bool *has_layer, pyoci_de
 /* created: when the step ran (RFC 3339). */
 int pyoci_cache_put(pyoci_store_t *s, const char *key, bool has_layer, const pyoci_desc_t *desc,
                     const char *diff_id, const char *created, pyoci_error_t **err);
+
+/* prune's rule for this cache (a pyoci_cache_pruner_fn; lib/oci cannot know
+ * it): remove the records pyoci_cache_get would always miss on — those that
+ * do not parse and those whose layer blob is gone — and leftovers of
+ * interrupted writes.  Records of steps without a layer stay: a few bytes,
+ * and still hits. */
+int pyoci_cache_prune(pyoci_store_t *s, pyoci_cache_freed_t *freed, pyoci_error_t **err);
 
 #endif

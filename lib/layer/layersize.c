@@ -139,12 +139,14 @@ int64_t pyoci_dsize_total(const pyoci_dsize_t *d)
 
 /* ---- cache ---- */
 
+const pyoci_layer_cache_t pyoci_layer_size_cache = {.subdir = "cache/layersize"};
+
 static char *cache_path(pyoci_store_t *s, const char *diff_id)
 {
   if (!pyoci_digest_valid(diff_id))
     return NULL;
   char *p = NULL;
-  if (asprintf(&p, "%s/cache/layersize/%s", pyoci_store_path(s), diff_id + 7) < 0)
+  if (asprintf(&p, "%s/%s/%s", pyoci_store_path(s), pyoci_layer_size_cache.subdir, diff_id + 7) < 0)
     abort();
   return p;
 }
@@ -177,7 +179,7 @@ void pyoci_layer_size_cache_put(pyoci_store_t *s, const char *diff_id, int64_t s
     return;
   pyoci_error_t *err = NULL;
   cleanup_free char *dir = NULL;
-  if (asprintf(&dir, "%s/cache/layersize", pyoci_store_path(s)) < 0)
+  if (asprintf(&dir, "%s/%s", pyoci_store_path(s), pyoci_layer_size_cache.subdir) < 0)
     abort();
   char buf[32];
   int n = snprintf(buf, sizeof(buf), "%lld\n", (long long)size);

@@ -18,6 +18,7 @@
 
 #include "../oci/image.h"
 #include "../oci/store.h"
+#include "../oci/store_cache.h"
 #include "layer.h"
 
 /* Accumulator over one layer's entries. */
@@ -26,6 +27,9 @@ pyoci_dsize_t *pyoci_dsize_new(void);
 void pyoci_dsize_add(pyoci_dsize_t *d, const pyoci_tar_entry_t *e);
 int64_t pyoci_dsize_total(const pyoci_dsize_t *d);
 void pyoci_dsize_free(pyoci_dsize_t *d);
+
+/* The cache's place, for prune. */
+extern const pyoci_layer_cache_t pyoci_layer_size_cache;
 
 /* The cache: get returns true on a hit; put is best effort (a read-only
  * store just means recomputing next time). */

@@ -11,9 +11,11 @@
 #include "../util/fs.h"
 #include "layer.h"
 
+const pyoci_layer_cache_t pyoci_unpacked_cache = {.subdir = "cache/unpacked", .locked = true};
+
 static char *cache_dir(pyoci_store_t *s)
 {
-  return pyoci_path_join(pyoci_store_path(s), "cache/unpacked");
+  return pyoci_path_join(pyoci_store_path(s), pyoci_unpacked_cache.subdir);
 }
 
 int pyoci_unpacked_get(pyoci_store_t *s, const pyoci_desc_t *desc, const char *diff_id, char **dir_out,

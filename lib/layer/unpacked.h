@@ -8,8 +8,13 @@
 #define PYOCI_LAYER_UNPACKED_H
 
 #include "../oci/image.h"
+#include "../oci/store_cache.h"
 #include "../oci/store.h"
 #include "../util/error.h"
+
+/* Where the cache lives and how prune may clean it: <hex>.lock beside each
+ * layer is held while it is being unpacked. */
+extern const pyoci_layer_cache_t pyoci_unpacked_cache;
 
 /* The cached unpacked form of a layer, unpacking it first if needed (under
  * a per-layer lock, so concurrent callers unpack it once). */

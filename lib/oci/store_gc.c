@@ -16,6 +16,7 @@
 #include "../util/json.h"
 #include "../util/log.h"
 #include "image.h"
+#include "store_cache.h"
 #include "store_internal.h"
 
 int pyoci_store_lock_exclusive(pyoci_store_t *s, pyoci_error_t **err)
@@ -93,36 +94,70 @@ void pyoci_doc_foreach_desc(const json_t *doc, pyoci_desc_fn fn, void *ctx)
   }
 }
 
+/* What a mark walk fills: every blob the index reaches and, when diff_ids
+ * is set, every layer diff_id an image config names (for the caches keyed
+ * by diff_id, see store_cache.c). */
 struct mark_ctx {
   pyoci_store_t *s;
   pyoci_digest_set_t *set;
+  pyoci_digest_set_t *diff_ids;
   int depth;
 };
 
-static void mark_manifest(pyoci_store_t *s, pyoci_digest_set_t *set, const char *digest, int depth);
+static void mark_manifest(const struct mark_ctx *c, const char *digest);
+
+/* rootfs.diff_ids of an image config.  A config that is not an image's
+ * (an artifact's) names none; one we cannot read leaves its layers' cache
+ * entries unprotected, which costs only a recomputation. */
+static void mark_diff_ids(const struct mark_ctx *c, const char *config_digest)
+{
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  cleanup_error pyoci_error_t *err = NULL;
+  if (pyoci_store_read_blob(c->s, config_digest, PYOCI_MAX_CONFIG_SIZE, &buf, &len, &err) < 0) {
+    pyoci_log(PYOCI_LOG_DEBUG, "gc: config %s", err->msg);
+    return;
+  }
+  cleanup_json json_t *cfg = pyoci_json_parse_object(buf, len, config_digest, &err);
+  json_t *ids = cfg ? json_object_get(json_object_get(cfg, "rootfs"), "diff_ids") : NULL;
+  size_t i;
+  json_t *id;
+  json_array_foreach(ids, i, id)
+  {
+    const char *d = json_string_value(id);
+    if (pyoci_digest_valid(d) && !pyoci_digest_set_has(c->diff_ids, d))
+      pyoci_digest_set_add(c->diff_ids, d);
+  }
+}
 
 static void mark_desc(void *vctx, const char *digest, int64_t size, bool is_manifest, const char *role)
 {
-  struct mark_ctx *c = vctx;
+  const struct mark_ctx *c = vctx;
+  (void)size;
   if (digest == NULL)
     return;
-  if (is_manifest)
-    mark_manifest(c->s, c->set, digest, c->depth + 1);
-  else if (!pyoci_digest_set_has(c->set, digest))
-    pyoci_digest_set_add(c->set, digest);
+  if (is_manifest) {
+    mark_manifest(c, digest);
+    return;
+  }
+  if (pyoci_digest_set_has(c->set, digest))
+    return;
+  pyoci_digest_set_add(c->set, digest);
+  if (c->diff_ids != NULL && strcmp(role, "config") == 0)
+    mark_diff_ids(c, digest);
 }
 
-static void mark_manifest(pyoci_store_t *s, pyoci_digest_set_t *set, const char *digest, int depth)
+static void mark_manifest(const struct mark_ctx *parent, const char *digest)
 {
-  if (pyoci_digest_set_has(set, digest))
+  if (pyoci_digest_set_has(parent->set, digest))
     return;
-  pyoci_digest_set_add(set, digest);
-  if (depth > 8)
+  pyoci_digest_set_add(parent->set, digest);
+  if (parent->depth >= 8)
     return;
   cleanup_free char *buf = NULL;
   size_t len = 0;
   cleanup_error pyoci_error_t *err = NULL;
-  if (pyoci_store_read_blob(s, digest, PYOCI_MAX_MANIFEST_SIZE, &buf, &len, &err) < 0) {
+  if (pyoci_store_read_blob(parent->s, digest, PYOCI_MAX_MANIFEST_SIZE, &buf, &len, &err) < 0) {
     if (err->code != PYOCI_E_NOT_FOUND)
       pyoci_log(PYOCI_LOG_WARN, "gc: %s", err->msg);
     return;
@@ -132,40 +167,38 @@ static void mark_manifest(pyoci_store_t *s, pyoci_digest_set_t *set, const char 
     pyoci_log(PYOCI_LOG_WARN, "gc: manifest %s", err->msg);
     return;
   }
-  struct mark_ctx c = {s, set, depth};
+  struct mark_ctx c = *parent;
+  c.depth++;
   pyoci_doc_foreach_desc(doc, mark_desc, &c);
 }
 
-int pyoci_store_gc(pyoci_store_t *s, uint64_t *freed_bytes, size_t *freed_blobs, pyoci_error_t **err)
+static int mark_index(pyoci_store_t *s, pyoci_digest_set_t *set, pyoci_digest_set_t *diff_ids, pyoci_error_t **err)
 {
-  uint64_t bytes = 0;
-  size_t blobs = 0;
-  if (pyoci_store_lock_exclusive(s, err) < 0)
-    return -1;
-  int ret = -1;
-  pyoci_digest_set_t set = {0};
-  cleanup_dir DIR *dir = NULL;
   cleanup_json json_t *idx = pyoci_store_index_load(s, err);
+  if (idx == NULL)
+    return pyoci_error_prefix(err, "gc: not deleting anything");
+  struct mark_ctx top = {s, set, diff_ids, -1};
   size_t i;
-  if (idx == NULL) {
-    pyoci_error_prefix(err, "gc: not deleting anything");
-    goto out;
-  }
   json_t *e;
   json_array_foreach(json_object_get(idx, "manifests"), i, e)
   {
     const char *d = pyoci_json_str(e, "digest");
     if (pyoci_digest_valid(d))
-      mark_manifest(s, &set, d, 0);
+      mark_manifest(&top, d);
   }
+  return 0;
+}
 
+static int sweep_blobs(pyoci_store_t *s, pyoci_digest_set_t *set, uint64_t *bytes, size_t *blobs,
+                       pyoci_error_t **err)
+{
   int fd = dup(s->blobs_fd);
-  dir = fd >= 0 ? fdopendir(fd) : NULL;
+  cleanup_dir DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
   if (dir == NULL) {
-    pyoci_error_set(err, errno, "gc: read '%s/blobs/sha256'", s->path);
+    int e = errno;
     if (fd >= 0)
       close(fd);
-    goto out;
+    return pyoci_error_set(err, e, "gc: read '%s/blobs/sha256'", s->path);
   }
   rewinddir(dir);
   struct dirent *de;
@@ -174,7 +207,7 @@ int pyoci_store_gc(pyoci_store_t *s, uint64_t *freed_bytes, size_t *freed_blobs,
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
     snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
-    if (pyoci_digest_set_has(&set, digest))
+    if (pyoci_digest_set_has(set, digest))
       continue;
     struct stat st;
     if (fstatat(s->blobs_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode))
@@ -183,14 +216,35 @@ int pyoci_store_gc(pyoci_store_t *s, uint64_t *freed_bytes, size_t *freed_blobs,
       pyoci_log(PYOCI_LOG_WARN, "gc: remove '%s/blobs/sha256/%s': %s", s->path, de->d_name, strerror(errno));
       continue;
     }
-    bytes += (uint64_t)st.st_size;
-    blobs++;
+    *bytes += (uint64_t)st.st_size;
+    (*blobs)++;
   }
   fsync(s->blobs_fd);
-  pyoci_store_clean_tmp(s);
-  ret = 0;
-out:
+  return 0;
+}
+
+int pyoci_store_gc_locked(pyoci_store_t *s, pyoci_digest_set_t *diff_ids, uint64_t *freed_bytes,
+                          size_t *freed_blobs, pyoci_error_t **err)
+{
+  *freed_bytes = 0;
+  *freed_blobs = 0;
+  pyoci_digest_set_t set = {0};
+  int ret = mark_index(s, &set, diff_ids, err);
+  if (ret == 0)
+    ret = sweep_blobs(s, &set, freed_bytes, freed_blobs, err);
   pyoci_digest_set_free(&set);
+  if (ret == 0)
+    pyoci_store_clean_tmp(s);
+  return ret;
+}
+
+int pyoci_store_gc(pyoci_store_t *s, uint64_t *freed_bytes, size_t *freed_blobs, pyoci_error_t **err)
+{
+  uint64_t bytes = 0;
+  size_t blobs = 0;
+  if (pyoci_store_lock_exclusive(s, err) < 0)
+    return -1;
+  int ret = pyoci_store_gc_locked(s, NULL, &bytes, &blobs, err);
   pyoci_store_lock_shared(s);
   if (freed_bytes)
     *freed_bytes = bytes;
@@ -201,10 +255,11 @@ out:
 
 int pyoci_store_prune(pyoci_store_t *s, size_t *removed_images, uint64_t *freed_bytes, pyoci_error_t **err)
 {
-  size_t removed = 0;
-  if (pyoci_store_remove_untagged(s, &removed, err) < 0)
-    return -1;
+  pyoci_prune_stats_t st;
+  int rc = pyoci_store_prune_all(s, NULL, &st, err);
   if (removed_images)
-    *removed_images = removed;
-  return pyoci_store_gc(s, freed_bytes, NULL, err);
+    *removed_images = st.images;
+  if (freed_bytes)
+    *freed_bytes = st.blob_bytes;
+  return rc;
 }

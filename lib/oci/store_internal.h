@@ -57,6 +57,12 @@ void pyoci_store_lock_shared(pyoci_store_t *s);
  * held, so nobody else is writing).  Returns how many entries went. */
 size_t pyoci_store_clean_tmp(pyoci_store_t *s);
 
+/* gc's work, for callers already holding the exclusive lock: delete the
+ * blobs the index does not reach and stale tmp/ files.  diff_ids, when not
+ * NULL, gets every layer diff_id the reachable image configs name. */
+int pyoci_store_gc_locked(pyoci_store_t *s, pyoci_digest_set_t *diff_ids, uint64_t *freed_bytes,
+                          size_t *freed_blobs, pyoci_error_t **err);
+
 /* True when the doc's own media type (or shape) says it is an image index. */
 bool pyoci_doc_is_index(const json_t *doc, const char *entry_media_type);
 

@@ -359,6 +359,8 @@ int pyoci_lrec_parse(const char *buf, size_t len, const char *blob_digest, const
 
 /* ---- the store cache ---- */
 
+const pyoci_layer_cache_t pyoci_lrec_cache = {.subdir = "cache/scan", .salted = true};
+
 /* Changes when the secret rules or the record format change. */
 static const char *cache_salt(void)
 {
@@ -389,7 +391,7 @@ static char *cache_path(pyoci_store_t *s, const char *diff_id)
   if (diff_id == NULL || !pyoci_digest_valid(diff_id))
     return NULL;
   char *p = NULL;
-  if (asprintf(&p, "%s/cache/scan/%s/%s", pyoci_store_path(s), cache_salt(), diff_id + 7) < 0)
+  if (asprintf(&p, "%s/%s/%s/%s", pyoci_store_path(s), pyoci_lrec_cache.subdir, cache_salt(), diff_id + 7) < 0)
     abort();
   return p;
 }

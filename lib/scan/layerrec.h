@@ -19,6 +19,7 @@
 
 #include "../layer/layer.h"
 #include "../oci/store.h"
+#include "../oci/store_cache.h"
 #include "../pkg/catalog.h"
 #include "../util/error.h"
 
@@ -76,6 +77,10 @@ int pyoci_lrec_feed_catalog(const pyoci_layer_record_t *rec, pyoci_catalog_t *ca
 char *pyoci_lrec_serialize(const pyoci_layer_record_t *r, const char *blob_digest, size_t *len);
 int pyoci_lrec_parse(const char *buf, size_t len, const char *blob_digest, const char *what,
                      pyoci_layer_record_t **out, pyoci_error_t **err);
+
+/* The cache's place, for prune: one directory per salt, so records of an
+ * older pyoci go once their layers are gone. */
+extern const pyoci_layer_cache_t pyoci_lrec_cache;
 
 /* The store cache.  get: NULL on a miss (or a damaged file, which is
  * logged and ignored); a record without secrets is a miss when
