@@ -16,34 +16,17 @@
 #include "../util/hash.h"
 #include "../util/json.h"
 #include "../util/strbuf.h"
+#include "dockerignore.h"
 #include "copy.h"
 
-/* base/p (or p when absolute) with ".", ".." and empty parts resolved;
- * ".." stops at "/".  Always absolute. */
+/* base/p (or p when absolute), cleaned as Go's path.Clean: ".." stops at
+ * "/".  Always absolute. */
 static char *clean_abs(const char *base, const char *p)
 {
-  strbuf_t in = STRBUF_INIT;
-  if (p[0] != '/')
-    strbuf_addf(&in, "%s/", base ? base : "/");
-  strbuf_addstr(&in, p);
-  strbuf_t out = STRBUF_INIT;
-  for (char *save = NULL, *c = strtok_r(in.buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-    if (strcmp(c, ".") == 0)
-      continue;
-    if (strcmp(c, "..") == 0) {
-      char *slash = out.len ? strrchr(out.buf, '/') : NULL;
-      if (slash) {
-        out.len = (size_t)(slash - out.buf);
-        out.buf[out.len] = '\0';
-      }
-      continue;
-    }
-    strbuf_addf(&out, "/%s", c);
-  }
-  strbuf_release(&in);
-  if (out.len == 0)
-    strbuf_addch(&out, '/');
-  return strbuf_detach(&out);
+  cleanup_free char *joined = NULL;
+  if (asprintf(&joined, "/%s/%s", p[0] == '/' ? "" : (base ? base : ""), p) < 0)
+    abort();
+  return pyoci_go_path_clean(joined);
 }
 
 static const pyoci_build_secret_t *find_secret(const pyoci_build_secret_t *v, size_t n, const char *id)
