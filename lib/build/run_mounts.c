@@ -16,8 +16,8 @@
 #include "../util/hash.h"
 #include "../util/json.h"
 #include "../util/strbuf.h"
-#include "dockerignore.h"
 #include "copy.h"
+#include "dockerignore.h"
 
 /* base/p (or p when absolute), cleaned as Go's path.Clean: ".." stops at
  * "/".  Always absolute. */
