@@ -30,7 +30,10 @@ static const char build_help[] =
     "      --secret SPEC       a secret for RUN --mount=type=secret (repeatable):\n"
     "                          id=ID,src=FILE  or  id=ID,env=VAR  or  id=ID (takes $ID)\n"
     "      --iidfile FILE      write the image ID to FILE\n"
-    "  -o, --output SPEC       also write the image: type=docker,dest=FILE or type=oci,dest=FILE\n"
+    "  -o, --output SPEC       also write the image: type=docker,dest=FILE or\n"
+    "                          type=oci,dest=FILE[,compression=ALGO][,compression-level=N]\n"
+    "                          (oci layers: gzip by default as in BuildKit, zstd or\n"
+    "                          uncompressed; gzip levels 1-12, zstd 1-22)\n"
     "  -q, --quiet             print only the image ID\n"
     "      --store DIR         image store\n"
     "\n"
@@ -142,31 +145,61 @@ static int add_secret(secrets_t *s, const char *spec, const char **why, pyoci_er
   return 0;
 }
 
-/* -o type=docker,dest=FILE */
-static int parse_output(const char *spec, pyoci_archive_format_t *fmt, const char **dest)
+/* -o type=docker|oci,dest=FILE[,compression=ALGO][,compression-level=N], with
+ * BuildKit's attribute names.  type=oci compresses layers with gzip unless
+ * told otherwise (BuildKit's default); a docker-archive holds plain tar. */
+typedef struct {
+  pyoci_archive_format_t fmt;
+  char *dest;
+  pyoci_variant_spec_t spec;
+} output_t;
+
+/* 0, or -1 with why (a static string or one in *msg, which the caller frees). */
+static int parse_output(const char *spec, output_t *o, const char **why, char **msg)
 {
   cleanup_free char *copy = strdup(spec);
-  *dest = NULL;
-  *fmt = PYOCI_ARCHIVE_DOCKER;
-  bool typed = false;
+  const char *type = NULL, *algo = NULL, *level = NULL;
+  o->dest = NULL;
   for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-    if (strcmp(kv, "type=docker") == 0)
-      typed = true;
-    else if (strcmp(kv, "type=oci") == 0)
-      typed = true, *fmt = PYOCI_ARCHIVE_OCI;
-    else if (strncmp(kv, "dest=", 5) == 0)
-      *dest = spec + (kv - copy) + 5;
-    else
+    char *eq = strchr(kv, '=');
+    if (eq == NULL) {
+      *why = "attributes are key=value";
       return -1;
+    }
+    *eq++ = '\0';
+    if (strcmp(kv, "type") == 0)
+      type = eq;
+    else if (strcmp(kv, "dest") == 0)
+      free(o->dest), o->dest = strdup(eq);
+    else if (strcmp(kv, "compression") == 0)
+      algo = eq;
+    else if (strcmp(kv, "compression-level") == 0)
+      level = eq;
+    else {
+      *why = "unknown attribute (type, dest, compression, compression-level)";
+      return -1;
+    }
   }
-  if (*dest) {
-    /* dest runs to the next comma in the original string */
-    size_t len = strcspn(*dest, ",");
-    static char buf[4096];
-    snprintf(buf, sizeof(buf), "%.*s", (int)len, *dest);
-    *dest = buf;
+  if (type == NULL || (strcmp(type, "docker") != 0 && strcmp(type, "oci") != 0)) {
+    *why = "type must be docker or oci";
+    return -1;
   }
-  return typed && *dest ? 0 : -1;
+  if (o->dest == NULL || o->dest[0] == '\0') {
+    *why = "dest=FILE is required";
+    return -1;
+  }
+  o->fmt = strcmp(type, "oci") == 0 ? PYOCI_ARCHIVE_OCI : PYOCI_ARCHIVE_DOCKER;
+  if (o->fmt == PYOCI_ARCHIVE_DOCKER && (algo || level)) {
+    *why = "type=docker writes uncompressed layers (docker-archive); compression applies to type=oci";
+    return -1;
+  }
+  cleanup_error pyoci_error_t *err = NULL;
+  if (o->fmt == PYOCI_ARCHIVE_OCI && pyoci_variant_spec_parse(algo ? algo : "gzip", level, &o->spec, &err) < 0) {
+    *msg = strdup(err->msg);
+    *why = *msg;
+    return -1;
+  }
+  return 0;
 }
 
 int cmd_build(int argc, char **argv)
@@ -247,10 +280,15 @@ int cmd_build(int argc, char **argv)
   if (optind != argc - 1)
     return cli_usage_error("build", "requires exactly 1 argument (the build context)");
   o.context = argv[optind];
-  pyoci_archive_format_t fmt = PYOCI_ARCHIVE_DOCKER;
-  const char *dest = NULL;
-  if (output && parse_output(output, &fmt, &dest) < 0)
-    return cli_usage_error("build", "--output must be type=docker,dest=FILE or type=oci,dest=FILE");
+  output_t out = {0};
+  if (output) {
+    const char *why = NULL;
+    cleanup_free char *msg = NULL;
+    if (parse_output(output, &out, &why, &msg) < 0) {
+      free(out.dest);
+      return cli_usage_error("build", "--output '%s': %s", output, why);
+    }
+  }
 
   /* Check the names before any work: a typo should not cost a build. */
   for (size_t i = 0; i < tags.n; i++) {
@@ -277,10 +315,12 @@ int cmd_build(int argc, char **argv)
   secrets_free(&secrets);
   if (rc == 0)
     rc = pyoci_store_image_id(s, manifest, id, &err);
-  if (rc == 0 && dest) {
+  if (rc == 0 && out.dest) {
     const char *ref = tags.n > 1 ? tags.v[0] : manifest;
-    rc = pyoci_archive_save_file(s, &ref, 1, fmt, dest, &err);
+    pyoci_save_opts_t so = {.fmt = out.fmt, .layers = out.fmt == PYOCI_ARCHIVE_OCI ? &out.spec : NULL};
+    rc = pyoci_archive_save_file_opts(s, &ref, 1, &so, out.dest, &err);
   }
+  free(out.dest);
   pyoci_store_close(s);
   free(args.v);
   if (rc < 0) {

@@ -13,6 +13,7 @@
 #include "../lib/layer/unpacked.h"
 #include "../lib/oci/store.h"
 #include "../lib/oci/store_cache.h"
+#include "../lib/oci/variant.h"
 #include "../lib/scan/layerrec.h"
 #include "../lib/util/cleanup.h"
 #include "cli.h"
@@ -23,9 +24,11 @@ static const char prune_help[] =
     "\n"
     "Remove untagged (dangling) images, then delete every blob that no\n"
     "remaining image uses and any leftovers of interrupted writes, and clean\n"
-    "the store's caches: unpacked layers, layer sizes and scan records of\n"
-    "layers no remaining image uses, and build cache records whose layer is\n"
-    "gone.  Reclaimed space counts blobs and cache files (apparent size).\n"
+    "the store's caches: unpacked layers, layer sizes, scan records and\n"
+    "compressed variants made for exports (save --compression, build -o\n"
+    "type=oci) of layers no remaining image uses, and build cache records\n"
+    "whose layer is gone.  Reclaimed space counts blobs and cache files\n"
+    "(apparent size).\n"
     "\n"
     "Options:\n"
     "  -f, --force       do not ask for confirmation\n"
@@ -36,6 +39,7 @@ static const pyoci_layer_cache_t *const layer_caches[] = {
     &pyoci_unpacked_cache,
     &pyoci_layer_size_cache,
     &pyoci_lrec_cache,
+    &pyoci_variant_cache,
 };
 static const pyoci_cache_pruner_fn pruners[] = {pyoci_cache_prune};
 static const pyoci_store_caches_t store_caches = {

@@ -26,6 +26,7 @@
 #include "../util/error.h"
 #include "../util/hash.h"
 #include "store.h"
+#include "variant.h"
 
 /* Limits for hostile archives. */
 #define PYOCI_ARCHIVE_MAX_JSON (4u << 20)     /* manifest.json, index.json, repositories */
@@ -93,6 +94,20 @@ int pyoci_archive_save(pyoci_store_t *s, const char *const *refs, size_t n, pyoc
  * is removed on any error. */
 int pyoci_archive_save_file(pyoci_store_t *s, const char *const *refs, size_t n, pyoci_archive_format_t fmt,
                             const char *path, pyoci_error_t **err);
+
+/* Saving with options: for PYOCI_ARCHIVE_OCI, layers (when not NULL) says
+ * the compression every layer is written in (variants made once and cached,
+ * see variant.h; the manifest is rewritten to name them, the config and so
+ * the image ID stay).  NULL = blobs as stored.  The docker format writes
+ * uncompressed layers and takes no layers option (PYOCI_E_INVALID). */
+typedef struct {
+  pyoci_archive_format_t fmt;
+  const pyoci_variant_spec_t *layers;
+} pyoci_save_opts_t;
+int pyoci_archive_save_opts(pyoci_store_t *s, const char *const *refs, size_t n, const pyoci_save_opts_t *o, int fd,
+                            const char *what, pyoci_error_t **err);
+int pyoci_archive_save_file_opts(pyoci_store_t *s, const char *const *refs, size_t n, const pyoci_save_opts_t *o,
+                                 const char *path, pyoci_error_t **err);
 
 /* RFC 3339 time ("2024-01-02T03:04:05.123Z", "+01:00" offsets) to Unix
  * seconds; -1 when unparsable. */

@@ -12,6 +12,7 @@
 #include "archive.h"
 #include "image.h"
 #include "store.h"
+#include "variant.h"
 
 /* ---- deterministic tar writer (ustar; owner 0:0, no user names) ----
  * Names we write are short (< 100 bytes); sizes past ustar's 8 GiB use the
@@ -113,7 +114,24 @@ typedef struct {
 
 int pyoci_docker_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_t n, pyoci_tarw_t *w,
                                pyoci_error_t **err);
-int pyoci_oci_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_t n, pyoci_tarw_t *w,
-                            pyoci_error_t **err);
+/* spec: the layers' compression (archive_convert.c); NULL = as stored. */
+int pyoci_oci_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_t n, const pyoci_variant_spec_t *spec,
+                            pyoci_tarw_t *w, pyoci_error_t **err);
+
+/* The manifest an export writes for an image (archive_convert.c). */
+typedef struct {
+  char digest[PYOCI_DIGEST_LEN];
+  const char *media_type; /* static or the image's */
+  int64_t size;
+  char *bytes; /* the converted manifest, or NULL: the stored one as it is */
+  size_t len;
+  pyoci_desc_t *layers; /* the layer blobs to write */
+  size_t n_layers;
+} pyoci_export_manifest_t;
+/* Get (make or reuse) every layer of img in spec's compression and the
+ * manifest naming them; progress counts layers in *done of total. */
+int pyoci_export_manifest(pyoci_store_t *s, const pyoci_image_t *img, const pyoci_variant_spec_t *spec,
+                          size_t *done, size_t total, pyoci_export_manifest_t *out, pyoci_error_t **err);
+void pyoci_export_manifest_free(pyoci_export_manifest_t *m);
 
 #endif

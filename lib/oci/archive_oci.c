@@ -406,12 +406,12 @@ static int cmp_oci(const void *a, const void *b)
   return strcmp(((const oci_member_t *)a)->name, ((const oci_member_t *)b)->name);
 }
 
-static json_t *index_entry(const pyoci_image_t *img, const char *name)
+static json_t *index_entry(const pyoci_export_manifest_t *m, const char *name)
 {
   json_t *d = json_object();
-  json_object_set_new(d, "mediaType", json_string(img->manifest_media_type));
-  json_object_set_new(d, "digest", json_string(img->manifest_digest));
-  json_object_set_new(d, "size", json_integer(img->manifest_size));
+  json_object_set_new(d, "mediaType", json_string(m->media_type));
+  json_object_set_new(d, "digest", json_string(m->digest));
+  json_object_set_new(d, "size", json_integer(m->size));
   if (name != NULL) {
     json_t *ann = json_object();
     pyoci_ref_t r;
@@ -428,10 +428,41 @@ static json_t *index_entry(const pyoci_image_t *img, const char *name)
   return d;
 }
 
-int pyoci_oci_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_t n, pyoci_tarw_t *w,
-                            pyoci_error_t **err)
+/* The manifest and layers to write for img: as stored, or converted. */
+static int export_manifest(pyoci_store_t *s, const pyoci_image_t *img, const pyoci_variant_spec_t *spec,
+                           size_t *done, size_t total, pyoci_export_manifest_t *m, pyoci_error_t **err)
+{
+  if (spec != NULL)
+    return pyoci_export_manifest(s, img, spec, done, total, m, err);
+  memset(m, 0, sizeof(*m));
+  snprintf(m->digest, sizeof(m->digest), "%s", img->manifest_digest);
+  m->media_type = img->manifest_media_type;
+  m->size = img->manifest_size;
+  m->layers = calloc(img->n_layers + 1, sizeof(*m->layers));
+  if (m->layers == NULL)
+    abort();
+  for (size_t k = 0; k < img->n_layers; k++) {
+    m->layers[k] = img->layers[k];
+    m->layers[k].media_type = NULL; /* borrowed descs; the writer needs no type */
+  }
+  m->n_layers = img->n_layers;
+  return 0;
+}
+
+int pyoci_oci_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_t n, const pyoci_variant_spec_t *spec,
+                            pyoci_tarw_t *w, pyoci_error_t **err)
 {
   oci_list_t l = {0};
+  int rc = -1;
+  /* Every layer is converted before the first byte goes out: the index
+   * names the converted manifests, and a layer that fails its diff_id check
+   * must leave no archive. */
+  pyoci_export_manifest_t *ms = calloc(n + 1, sizeof(*ms));
+  if (ms == NULL)
+    abort();
+  size_t total = 0, done = 0;
+  for (size_t i = 0; i < n; i++)
+    total += items[i].img->n_layers;
   cleanup_json json_t *index = json_object();
   json_t *manifests = json_array();
   json_object_set_new(index, "schemaVersion", json_integer(2));
@@ -443,16 +474,31 @@ int pyoci_oci_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_t n
     int64_t t = items[i].mtime;
     if (t > newest)
       newest = t;
-    add_blob(&l, img->manifest_digest, img->manifest_size, t);
+    pyoci_export_manifest_t *m = &ms[i];
+    if (export_manifest(s, img, spec, &done, total, m, err) < 0)
+      goto out;
+    if (m->bytes == NULL) {
+      add_blob(&l, m->digest, m->size, t);
+    } else {
+      char name[100];
+      snprintf(name, sizeof(name), "blobs/sha256/%s", m->digest + 7);
+      oci_member_t *o = add(&l, name, t);
+      if (o != NULL) {
+        o->bytes = strdup(m->bytes);
+        o->len = m->len;
+      }
+    }
     const json_t *cfg = json_object_get(img->manifest, "config");
     add_blob(&l, img->config_digest, pyoci_json_int(cfg, "size", 0), t);
-    for (size_t k = 0; k < img->n_layers; k++)
-      add_blob(&l, img->layers[k].digest, img->layers[k].size, t);
+    for (size_t k = 0; k < m->n_layers; k++)
+      add_blob(&l, m->layers[k].digest, m->layers[k].size, t);
     if (items[i].n_names == 0)
-      json_array_append_new(manifests, index_entry(img, NULL));
+      json_array_append_new(manifests, index_entry(m, NULL));
     for (size_t k = 0; k < items[i].n_names; k++)
-      json_array_append_new(manifests, index_entry(img, items[i].names[k]));
+      json_array_append_new(manifests, index_entry(m, items[i].names[k]));
   }
+  if (spec != NULL)
+    pyoci_progress("Compressing layers", total, total, 1);
   add(&l, "blobs", newest)->dir = true;
   add(&l, "blobs/sha256", newest)->dir = true;
   oci_member_t *o = add(&l, "oci-layout", newest);
@@ -463,7 +509,6 @@ int pyoci_oci_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_t n
   o->len = strlen(o->bytes);
   qsort(l.v, l.n, sizeof(*l.v), cmp_oci);
 
-  int rc = -1;
   for (size_t i = 0; i < l.n; i++) {
     o = &l.v[i];
     pyoci_progress("Saving", i, l.n, 0);
@@ -485,5 +530,11 @@ out:
   for (size_t i = 0; i < l.n; i++)
     free(l.v[i].bytes);
   free(l.v);
+  for (size_t i = 0; i < n; i++)
+    if (spec != NULL)
+      pyoci_export_manifest_free(&ms[i]);
+    else
+      free(ms[i].layers);
+  free(ms);
   return rc;
 }

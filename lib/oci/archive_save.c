@@ -105,23 +105,33 @@ out:
   return rc;
 }
 
-int pyoci_archive_save(pyoci_store_t *s, const char *const *refs, size_t n, pyoci_archive_format_t fmt, int fd,
-                       const char *what, pyoci_error_t **err)
+int pyoci_archive_save_opts(pyoci_store_t *s, const char *const *refs, size_t n, const pyoci_save_opts_t *o, int fd,
+                            const char *what, pyoci_error_t **err)
 {
   if (n == 0)
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "save: no images given");
+  if (o->fmt == PYOCI_ARCHIVE_DOCKER && o->layers != NULL)
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
+                                "save: a docker-archive holds uncompressed layers; compression applies to oci");
   pyoci_save_item_t *items = NULL;
   size_t count = 0;
   if (resolve_all(s, refs, n, &items, &count, err) < 0)
     return -1;
   pyoci_tarw_t *w = pyoci_tarw_new(fd, what);
-  int rc = fmt == PYOCI_ARCHIVE_OCI ? pyoci_oci_archive_write(s, items, count, w, err)
-                                    : pyoci_docker_archive_write(s, items, count, w, err);
+  int rc = o->fmt == PYOCI_ARCHIVE_OCI ? pyoci_oci_archive_write(s, items, count, o->layers, w, err)
+                                       : pyoci_docker_archive_write(s, items, count, w, err);
   if (rc == 0)
     rc = pyoci_tarw_finish(w, err);
   pyoci_tarw_free(w);
   items_free(items, count);
   return rc;
+}
+
+int pyoci_archive_save(pyoci_store_t *s, const char *const *refs, size_t n, pyoci_archive_format_t fmt, int fd,
+                       const char *what, pyoci_error_t **err)
+{
+  pyoci_save_opts_t o = {.fmt = fmt};
+  return pyoci_archive_save_opts(s, refs, n, &o, fd, what, err);
 }
 
 /* rename(tmp, path), but an existing path is swapped out with
@@ -145,8 +155,8 @@ static int replace_file(const char *tmp, const char *path, pyoci_error_t **err)
   return 0;
 }
 
-int pyoci_archive_save_file(pyoci_store_t *s, const char *const *refs, size_t n, pyoci_archive_format_t fmt,
-                            const char *path, pyoci_error_t **err)
+int pyoci_archive_save_file_opts(pyoci_store_t *s, const char *const *refs, size_t n, const pyoci_save_opts_t *o,
+                                 const char *path, pyoci_error_t **err)
 {
   cleanup_free char *tmp = NULL;
   if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
@@ -161,7 +171,7 @@ int pyoci_archive_save_file(pyoci_store_t *s, const char *const *refs, size_t n,
     pyoci_error_set(err, errno, "chmod '%s'", tmp);
     goto out;
   }
-  if (pyoci_archive_save(s, refs, n, fmt, fd, path, err) < 0)
+  if (pyoci_archive_save_opts(s, refs, n, o, fd, path, err) < 0)
     goto out;
   /* The rename is what matters: nobody ever sees a half-written archive.
    * No fsync: an export is not the store, and on a 128 MB archive it was 60
@@ -171,4 +181,11 @@ out:
   if (rc < 0)
     unlink(tmp);
   return rc;
+}
+
+int pyoci_archive_save_file(pyoci_store_t *s, const char *const *refs, size_t n, pyoci_archive_format_t fmt,
+                            const char *path, pyoci_error_t **err)
+{
+  pyoci_save_opts_t o = {.fmt = fmt};
+  return pyoci_archive_save_file_opts(s, refs, n, &o, path, err);
 }

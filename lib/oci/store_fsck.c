@@ -39,6 +39,7 @@ typedef struct {
   blob_result_t *results;
   size_t n_results;
   pyoci_digest_set_t bad_manifests; /* index entries to drop on --repair */
+  pyoci_digest_set_t diff_ids;      /* layers of the images that load */
   const char *image;                /* name of the image being checked */
   const char *entry_digest;
 } fsck_t;
@@ -273,6 +274,24 @@ static void check_entry(fsck_t *f, const json_t *e, size_t i)
     problem(f, "%s: %s", label, err->msg);
     mark_bad(f, d);
   }
+  for (size_t k = 0; img != NULL && k < img->n_layers; k++)
+    if (!pyoci_digest_set_has(&f->diff_ids, img->diff_ids[k]))
+      pyoci_digest_set_add(&f->diff_ids, img->diff_ids[k]);
+}
+
+/* Compressed layer variants kept for exports (variant.c) are cache, not
+ * garbage: verify them like referenced blobs (an export would copy a damaged
+ * one; --repair removes it and the next export makes it again). */
+static void check_variants(fsck_t *f)
+{
+  pyoci_digest_set_t keep = {0};
+  pyoci_variant_mark_blobs(f->s, &f->diff_ids, &keep);
+  f->image = "layer variant cache";
+  f->entry_digest = NULL;
+  for (size_t i = 0; i < keep.n; i++)
+    if (!pyoci_digest_set_has(&f->reachable, keep.v[i]))
+      check_blob(f, keep.v[i], -1, "compressed layer");
+  pyoci_digest_set_free(&keep);
 }
 
 int pyoci_store_fsck_full(pyoci_store_t *s, bool repair, pyoci_fsck_report_fn report, void *ctx,
@@ -299,6 +318,7 @@ int pyoci_store_fsck_full(pyoci_store_t *s, bool repair, pyoci_fsck_report_fn re
       f.stats->images++;
       check_entry(&f, e, i);
     }
+    check_variants(&f);
     count_unreferenced(&f);
     if (f.stats->unreferenced_blobs > 0)
       pyoci_log(PYOCI_LOG_INFO, "note: %zu unreferenced blobs (%llu bytes); 'pyoci prune' removes them",
@@ -316,6 +336,7 @@ int pyoci_store_fsck_full(pyoci_store_t *s, bool repair, pyoci_fsck_report_fn re
   free(f.results);
   pyoci_digest_set_free(&f.reachable);
   pyoci_digest_set_free(&f.bad_manifests);
+  pyoci_digest_set_free(&f.diff_ids);
   return f.problems;
 }
 

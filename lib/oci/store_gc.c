@@ -229,9 +229,17 @@ int pyoci_store_gc_locked(pyoci_store_t *s, pyoci_digest_set_t *diff_ids, uint64
   *freed_bytes = 0;
   *freed_blobs = 0;
   pyoci_digest_set_t set = {0};
+  /* Layer variants made for exports are named by no manifest: the diff_ids
+   * of the remaining images say which of them to keep. */
+  pyoci_digest_set_t own_diff_ids = {0};
+  if (diff_ids == NULL)
+    diff_ids = &own_diff_ids;
   int ret = mark_index(s, &set, diff_ids, err);
-  if (ret == 0)
+  if (ret == 0) {
+    pyoci_variant_mark_blobs(s, diff_ids, &set);
     ret = sweep_blobs(s, &set, freed_bytes, freed_blobs, err);
+  }
+  pyoci_digest_set_free(&own_diff_ids);
   pyoci_digest_set_free(&set);
   if (ret == 0)
     pyoci_store_clean_tmp(s);

@@ -63,6 +63,11 @@ size_t pyoci_store_clean_tmp(pyoci_store_t *s);
 int pyoci_store_gc_locked(pyoci_store_t *s, pyoci_digest_set_t *diff_ids, uint64_t *freed_bytes,
                           size_t *freed_blobs, pyoci_error_t **err);
 
+/* Add to keep the layer variant blobs (variant.c) recorded for the layers
+ * in live_diff_ids whose blobs exist: gc must not delete them, fsck counts
+ * them as cache, not as unreferenced. */
+void pyoci_variant_mark_blobs(pyoci_store_t *s, pyoci_digest_set_t *live_diff_ids, pyoci_digest_set_t *keep);
+
 /* True when the doc's own media type (or shape) says it is an image index. */
 bool pyoci_doc_is_index(const json_t *doc, const char *entry_media_type);
 
