@@ -192,24 +192,32 @@ int pyoci_variant_get(pyoci_store_t *s, const pyoci_desc_t *layer, const char *d
 
 /* ---- for gc and fsck (store_internal.h) ---- */
 
-static bool hex_name(const char *name)
+/* "sha256:<name>" into digest when name is a digest's hex. */
+static bool hex_name(const char *name, char digest[PYOCI_DIGEST_LEN])
 {
-  if (strlen(name) != PYOCI_DIGEST_LEN - 8)
+  size_t n = strlen(name);
+  if (n != PYOCI_DIGEST_LEN - 8)
     return false;
-  char digest[PYOCI_DIGEST_LEN];
-  snprintf(digest, sizeof(digest), "sha256:%s", name);
+  memcpy(digest, "sha256:", 7);
+  memcpy(digest + 7, name, n + 1);
   return pyoci_digest_valid(digest);
+}
+
+/* parent/name as a DIR (not following a symlink), or NULL. */
+static DIR *opendir_at(int parent_fd, const char *name)
+{
+  int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (d == NULL && fd >= 0)
+    close(fd);
+  return d;
 }
 
 static void mark_layer_dir(pyoci_store_t *s, int top_fd, const char *hex, pyoci_digest_set_t *keep)
 {
-  int fd = openat(top_fd, hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    if (fd >= 0)
-      close(fd);
+  cleanup_dir DIR *d = opendir_at(top_fd, hex);
+  if (d == NULL)
     return;
-  }
   struct dirent *de;
   char digest[PYOCI_DIGEST_LEN];
   while ((de = readdir(d)) != NULL)
@@ -220,20 +228,13 @@ static void mark_layer_dir(pyoci_store_t *s, int top_fd, const char *hex, pyoci_
 
 void pyoci_variant_mark_blobs(pyoci_store_t *s, pyoci_digest_set_t *live_diff_ids, pyoci_digest_set_t *keep)
 {
-  int fd = openat(s->dir_fd, pyoci_variant_cache.subdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    if (fd >= 0)
-      close(fd);
+  cleanup_dir DIR *d = opendir_at(s->dir_fd, pyoci_variant_cache.subdir);
+  if (d == NULL)
     return;
-  }
   struct dirent *de;
   char digest[PYOCI_DIGEST_LEN];
   while ((de = readdir(d)) != NULL) {
-    if (!hex_name(de->d_name))
-      continue;
-    snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
-    if (pyoci_digest_set_has(live_diff_ids, digest))
+    if (hex_name(de->d_name, digest) && pyoci_digest_set_has(live_diff_ids, digest))
       mark_layer_dir(s, dirfd(d), de->d_name, keep);
   }
 }
