@@ -32,6 +32,8 @@ static const char prune_help[] =
     "\n"
     "Options:\n"
     "  -f, --force       do not ask for confirmation\n"
+    "      --build-cache also remove the whole build cache (docker builder prune -a):\n"
+    "                    every step record and RUN --mount=type=cache directory\n"
     "      --store DIR   image store\n"
     "  -h, --help        show this help\n";
 
@@ -46,9 +48,21 @@ static const pyoci_store_caches_t store_caches = {
     layer_caches, sizeof(layer_caches) / sizeof(layer_caches[0]), pruners, sizeof(pruners) / sizeof(pruners[0]),
 };
 
-static bool confirm(void)
+/* --build-cache: the above, and the whole build cache (docker builder prune
+ * -a): every step record and every RUN --mount=type=cache directory. */
+static const pyoci_layer_cache_t build_records_cache = {.subdir = "cache/build", .whole = true};
+static const pyoci_layer_cache_t mount_caches = {.subdir = "cache/mounts", .locked = true, .whole = true};
+static const pyoci_layer_cache_t *const layer_and_build_caches[] = {
+    &pyoci_unpacked_cache, &pyoci_layer_size_cache, &pyoci_lrec_cache, &build_records_cache, &mount_caches,
+};
+static const pyoci_store_caches_t store_and_build_caches = {
+    layer_and_build_caches, sizeof(layer_and_build_caches) / sizeof(layer_and_build_caches[0]), NULL, 0,
+};
+
+static bool confirm(bool build_cache)
 {
-  printf("WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ");
+  printf("WARNING! This will remove all dangling images%s.\nAre you sure you want to continue? [y/N] ",
+         build_cache ? " and all build cache" : "");
   fflush(stdout);
   char line[32];
   if (fgets(line, sizeof(line), stdin) == NULL) {
@@ -64,10 +78,11 @@ int cmd_prune(int argc, char **argv)
   static const struct option opts[] = {
       {"help", no_argument, NULL, 'h'},
       {"force", no_argument, NULL, 'f'},
+      {"build-cache", no_argument, NULL, 'B'},
       CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
-  bool force = false;
+  bool force = false, build_cache = false;
   int c;
   while ((c = getopt_long(argc, argv, "fqh", opts, NULL)) != -1) {
     if (cli_common_option(c, optarg))
@@ -78,13 +93,16 @@ int cmd_prune(int argc, char **argv)
     case 'f':
       force = true;
       break;
+    case 'B':
+      build_cache = true;
+      break;
     default:
       return cli_usage_error("prune", "unknown option");
     }
   }
   if (optind < argc)
     return cli_usage_error("prune", "\"prune\" accepts no arguments");
-  if (!force && !confirm())
+  if (!force && !confirm(build_cache))
     return 0;
 
   pyoci_store_t *s = NULL;
@@ -113,7 +131,7 @@ int cmd_prune(int argc, char **argv)
       n_ids++;
   }
   pyoci_prune_stats_t st;
-  int rc = pyoci_store_prune_all(s, &store_caches, &st, &err);
+  int rc = pyoci_store_prune_all(s, build_cache ? &store_and_build_caches : &store_caches, &st, &err);
   if (rc == 0 && st.images > 0) {
     printf("Deleted Images:\n");
     for (size_t i = 0; i < n_ids; i++)

@@ -127,6 +127,8 @@ typedef struct {
 
 static bool is_live(const sweep_t *w, const char *name)
 {
+  if (w->cache->whole)
+    return false;
   char digest[PYOCI_DIGEST_LEN];
   if (strlen(name) != PYOCI_DIGEST_LEN - 8)
     return false;

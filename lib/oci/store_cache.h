@@ -35,6 +35,8 @@ typedef struct {
                          directory left empty is removed */
   bool locked;        /* <name>.lock beside each entry is flocked by its users:
                          an entry whose lock another process holds is kept */
+  bool whole;         /* not keyed by diff_id: every entry goes (for emptying
+                         a cache outright, as `prune --build-cache` does) */
 } pyoci_layer_cache_t;
 
 typedef struct {

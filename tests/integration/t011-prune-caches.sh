@@ -153,6 +153,29 @@ ok "$([ ! -e "$C/unpacked/$c_layer" ] && [ ! -e "$lock" ]; echo $?)" "... dir an
 run "$PYOCI" prune -f
 is "$out" "Total reclaimed space: 0B" "nothing left to prune"
 
+# ---- --build-cache: the whole build cache, RUN --mount caches included ----
+mkdir -p "$T/m"
+printf 'FROM bb:1\nRUN --mount=type=cache,target=/c sh -c "echo run >>/c/log; wc -l </c/log >/count"\n' >"$T/m/Dockerfile"
+"$PYOCI" build -q -t m:1 "$T/m" >/dev/null 2>"$T/m.log" || { sed 's/^/#   /' "$T/m.log"; bail "build m:1 failed"; }
+mounts_before=$(ls "$C/mounts" | grep -vc '\.lock$')
+is "$mounts_before" "1" "the RUN --mount cache directory is in the store"
+run "$PYOCI" prune -f
+ok "$([ -n "$(ls "$C/mounts")" ] && [ -n "$(ls "$C/build")" ]; echo $?)" "plain prune keeps the build cache of a live image"
+mount_bytes=$(find "$C/mounts" "$C/build" ! -type d -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+run "$PYOCI" prune -f --build-cache
+is "$rc" 0 "prune --build-cache"
+is "$out" "Total reclaimed space: $(hsize "$mount_bytes" 4)" "it counts the records and the cache directory"
+is "$(ls -A "$C/mounts" "$C/build" 2>/dev/null | grep -v ':$' | grep -c .)" "0" "every build record and mount cache is gone"
+"$PYOCI" build -t m:1 "$T/m" 2>"$T/m2.log" >/dev/null || bail "rebuild m:1 failed"
+is "$(steps "$T/m2.log")" "FROM RUN" "the next build runs its steps again"
+is "$("$PYOCI" save m:1 | tar -xO --wildcards '*/layer.tar' | tar -xOi count 2>/dev/null | tr -d ' ')" "1" \
+  "with an empty mount cache"
+run "$PYOCI" prune -f --build-cache </dev/null
+is "$rc" 0 "--build-cache with -f asks nothing"
+run "$PYOCI" prune --build-cache </dev/null
+like "$out" "remove all dangling images and all build cache" "without -f it says what it will remove"
+
 run "$PYOCI" prune --help
 like "$out" "unpacked layers, layer sizes and scan records" "prune --help names the caches"
+like "$out" "--build-cache" "and --build-cache"
 done_testing
