@@ -53,7 +53,8 @@ static const pyoci_store_caches_t store_caches = {
 static const pyoci_layer_cache_t build_records_cache = {.subdir = "cache/build", .whole = true};
 static const pyoci_layer_cache_t mount_caches = {.subdir = "cache/mounts", .locked = true, .whole = true};
 static const pyoci_layer_cache_t *const layer_and_build_caches[] = {
-    &pyoci_unpacked_cache, &pyoci_layer_size_cache, &pyoci_lrec_cache, &build_records_cache, &mount_caches,
+    &pyoci_unpacked_cache, &pyoci_layer_size_cache, &pyoci_lrec_cache, &pyoci_variant_cache,
+    &build_records_cache,  &mount_caches,
 };
 static const pyoci_store_caches_t store_and_build_caches = {
     layer_and_build_caches, sizeof(layer_and_build_caches) / sizeof(layer_and_build_caches[0]), NULL, 0,

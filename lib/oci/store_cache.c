@@ -52,7 +52,8 @@ static int cmp_linked(const void *a, const void *b)
 
 static uint64_t linked_total(linked_t *l)
 {
-  qsort(l->v, l->n, sizeof(*l->v), cmp_linked);
+  if (l->n > 1) /* v is NULL when empty, and qsort's may not be */
+    qsort(l->v, l->n, sizeof(*l->v), cmp_linked);
   uint64_t sum = 0;
   for (size_t i = 0; i < l->n; i++)
     if (i == 0 || cmp_linked(&l->v[i - 1], &l->v[i]) != 0)

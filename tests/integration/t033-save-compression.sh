@@ -216,4 +216,7 @@ is "$rc" 0 "fsck clean after prune" || diag "$out $err"
 "$PYOCI" save --format oci --compression zstd:5 base:1 -o base-zs.tar
 "$PYOCI" save --format oci --compression zstd:5 base:1 -o base-zs2.tar
 cmp -s base-zs.tar base-zs2.tar; ok $? "exports after prune still work"
+"$PYOCI" prune -f --build-cache >/dev/null
+is "$(ls "$PYOCI_STORE/cache/variants/${base_diff#sha256:}" | tr '\n' ' ')" "uncompressed zstd-5 " \
+  "prune --build-cache keeps the live layer's variants too"
 done_testing
