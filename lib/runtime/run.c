@@ -4,9 +4,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -188,6 +190,68 @@ static bool executable_found(const char *prog)
   return false;
 }
 
+/* ---- the runtime's supervisor ----
+ * `runc run` is started by a small supervisor process (the fork below)
+ * rather than exec'd directly: if pyoci dies -- kill -9 included -- the
+ * kernel sends the supervisor SIGTERM (PR_SET_PDEATHSIG) and it kills the
+ * container with `runc kill`.  Otherwise runc and the step's processes would
+ * keep running with nobody to wait for them (a RUN that hangs would hang
+ * forever).  The supervisor exits with runc's status (128+N for a signal). */
+
+static void exec_runtime(const char *runtime, char *const argv[], const sigset_t *old_mask)
+{
+  sigprocmask(SIG_SETMASK, old_mask, NULL); /* a signal mask survives exec */
+  execvp(runtime, argv);
+  fprintf(stderr, "exec %s: %s\n", runtime, strerror(errno));
+  _exit(127);
+}
+
+static void kill_container(const char *runtime, const char *state, const char *id, const sigset_t *old_mask)
+{
+  pid_t k = fork();
+  if (k == 0) {
+    char *argv[] = {(char *)runtime, "--root", (char *)state, "kill", (char *)id, "KILL", NULL};
+    exec_runtime(runtime, argv, old_mask);
+  }
+  while (k > 0 && waitpid(k, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+static _Noreturn void supervise(pid_t parent, const char *runtime, const char *state, const char *bundle,
+                                const char *id)
+{
+  sigset_t watch, old_mask;
+  sigemptyset(&watch);
+  sigaddset(&watch, SIGTERM);
+  sigaddset(&watch, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &watch, &old_mask);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  bool parent_gone = getppid() != parent; /* died before the prctl */
+  pid_t r = fork();
+  if (r < 0)
+    _exit(127);
+  if (r == 0) {
+    char *argv[] = {(char *)runtime, "--root", (char *)state, "run", "--bundle", (char *)bundle, (char *)id, NULL};
+    exec_runtime(runtime, argv, &old_mask);
+  }
+  int status = 0;
+  for (bool killed = false;;) {
+    if (parent_gone && !killed) {
+      kill_container(runtime, state, id, &old_mask);
+      killed = true;
+    }
+    pid_t w = waitpid(r, &status, WNOHANG);
+    if (w == r)
+      break;
+    if (w < 0 && errno != EINTR)
+      _exit(127);
+    siginfo_t si;
+    if (sigwaitinfo(&watch, &si) == SIGTERM)
+      parent_gone = true;
+  }
+  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 int pyoci_runtime_run(const pyoci_run_spec_t *spec, const char *scratch_dir, int *exit_code, pyoci_error_t **err)
 {
   cleanup_free char *bundle = pyoci_path_join(scratch_dir, "bundle");
@@ -205,6 +269,7 @@ int pyoci_runtime_run(const pyoci_run_spec_t *spec, const char *scratch_dir, int
   const char *runtime = pyoci_runtime_binary();
   if (!executable_found(runtime))
     return pyoci_error_set(err, 0, "run: OCI runtime '%s' not found (install runc, or set PYOCI_RUNTIME)", runtime);
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0)
     return pyoci_error_set(err, errno, "fork");
@@ -216,9 +281,7 @@ int pyoci_runtime_run(const pyoci_run_spec_t *spec, const char *scratch_dir, int
       dup2(pipefd[1], STDOUT_FILENO);
       dup2(pipefd[1], STDERR_FILENO);
     }
-    execlp(runtime, runtime, "--root", state, "run", "--bundle", bundle, id, (char *)NULL);
-    fprintf(stderr, "exec %s: %s\n", runtime, strerror(errno));
-    _exit(127);
+    supervise(parent, runtime, state, bundle, id);
   }
   if (spec->output) {
     close(pipefd[1]);
