@@ -4,6 +4,8 @@
 #ifndef PYOCI_BUILD_DF_INTERNAL_H
 #define PYOCI_BUILD_DF_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "dockerfile.h"
 
 /* Where a message points: "name:line: ...". */
@@ -38,5 +40,11 @@ int df_parse_heredoc_word(const char *word, pyoci_df_heredoc_t *h);
 
 /* "\t" stripped from the start of every line. */
 char *df_chomp(const char *s);
+
+/* Go's unicode.IsSpace restricted to ASCII. */
+static inline bool is_ws(int c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
 
 #endif

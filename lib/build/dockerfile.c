@@ -33,11 +33,6 @@ static bool scan_line(scanner_t *s, const char **line, size_t *len)
   return true;
 }
 
-static bool is_ws(int c)
-{
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
 /* trimNewline (and, when strip, the leading whitespace) into a new string */
 static char *process_line(const char *line, size_t len, bool strip_left)
 {

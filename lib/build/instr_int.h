@@ -28,12 +28,6 @@ static inline char *xstrndup(const char *s, size_t n)
   return r;
 }
 
-/* Go's unicode.IsSpace restricted to ASCII. */
-static inline bool is_ws(int c)
-{
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
 /* The keyword separator of BuildKit: [\t\v\f\r ]+ */
 static inline bool is_tok_ws(int c)
 {
