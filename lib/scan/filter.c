@@ -29,28 +29,6 @@ static bool vuln_ignored(const pyoci_scan_filter_t *f, const pyoci_scan_vuln_t *
   return hit;
 }
 
-static void free_vuln(pyoci_scan_vuln_t *v)
-{
-  free(v->id);
-  free(v->aliases_json);
-  free(v->pkg_name);
-  free(v->installed);
-  free(v->fixed);
-  free(v->title);
-  free(v->cvss_vector);
-  free(v->primary_url);
-}
-
-static void free_secret(pyoci_scan_secret_t *s)
-{
-  free(s->rule_id);
-  free(s->category);
-  free(s->title);
-  free(s->path);
-  free(s->match);
-  free(s->code);
-}
-
 void pyoci_scan_filter(pyoci_scan_report_t *r, const pyoci_scan_filter_t *f)
 {
   size_t k = 0;
@@ -58,7 +36,7 @@ void pyoci_scan_filter(pyoci_scan_report_t *r, const pyoci_scan_filter_t *f)
     pyoci_scan_vuln_t *v = &r->vulns[i];
     bool drop = !sev_kept(f, v->severity) || (f->ignore_unfixed && v->fixed[0] == '\0') || vuln_ignored(f, v);
     if (drop)
-      free_vuln(v);
+      pyoci_scan_vuln_clear(v);
     else
       r->vulns[k++] = *v;
   }
@@ -67,7 +45,7 @@ void pyoci_scan_filter(pyoci_scan_report_t *r, const pyoci_scan_filter_t *f)
   for (size_t i = 0; i < r->n_secrets; i++) {
     pyoci_scan_secret_t *s = &r->secrets[i];
     if (!sev_kept(f, s->severity) || pyoci_ignorefile_match(f->ignore, s->rule_id, f->now))
-      free_secret(s);
+      pyoci_scan_secret_clear(s);
     else
       r->secrets[k++] = *s;
   }

@@ -43,6 +43,28 @@ static void strv_free(char **v, size_t n)
   free(v);
 }
 
+void pyoci_scan_vuln_clear(pyoci_scan_vuln_t *v)
+{
+  free(v->id);
+  free(v->aliases_json);
+  free(v->pkg_name);
+  free(v->installed);
+  free(v->fixed);
+  free(v->title);
+  free(v->cvss_vector);
+  free(v->primary_url);
+}
+
+void pyoci_scan_secret_clear(pyoci_scan_secret_t *s)
+{
+  free(s->rule_id);
+  free(s->category);
+  free(s->title);
+  free(s->path);
+  free(s->match);
+  free(s->code);
+}
+
 void pyoci_scan_report_free(pyoci_scan_report_t *r)
 {
   if (r == NULL)
@@ -56,27 +78,11 @@ void pyoci_scan_report_free(pyoci_scan_report_t *r)
   strv_free(r->created_by, r->n_layers);
   pyoci_catalog_result_free(r->catalog);
   free(r->os_ecosystem);
-  for (size_t i = 0; i < r->n_vulns; i++) {
-    pyoci_scan_vuln_t *v = &r->vulns[i];
-    free(v->id);
-    free(v->aliases_json);
-    free(v->pkg_name);
-    free(v->installed);
-    free(v->fixed);
-    free(v->title);
-    free(v->cvss_vector);
-    free(v->primary_url);
-  }
+  for (size_t i = 0; i < r->n_vulns; i++)
+    pyoci_scan_vuln_clear(&r->vulns[i]);
   free(r->vulns);
-  for (size_t i = 0; i < r->n_secrets; i++) {
-    pyoci_scan_secret_t *s = &r->secrets[i];
-    free(s->rule_id);
-    free(s->category);
-    free(s->title);
-    free(s->path);
-    free(s->match);
-    free(s->code);
-  }
+  for (size_t i = 0; i < r->n_secrets; i++)
+    pyoci_scan_secret_clear(&r->secrets[i]);
   free(r->secrets);
   free(r->dockerfile);
   for (size_t i = 0; i < r->n_misconfs; i++) {

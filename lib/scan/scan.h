@@ -133,6 +133,9 @@ typedef struct {
 } pyoci_scan_report_t;
 
 void pyoci_scan_report_free(pyoci_scan_report_t *r);
+/* Free what one finding owns (not the finding itself). */
+void pyoci_scan_vuln_clear(pyoci_scan_vuln_t *v);
+void pyoci_scan_secret_clear(pyoci_scan_secret_t *s);
 static inline void pyoci_scan_report_freep(pyoci_scan_report_t **r)
 {
   pyoci_scan_report_free(*r);
