@@ -84,6 +84,9 @@ int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, py
 int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_error_t **err);
 /* Read the current entry's content; returns bytes read, 0 at end, -1 error. */
 ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoci_error_t **err);
+/* The current entry's content whole: at most size bytes (the caller has
+ * bounded size), NUL-terminated in a new buffer, *len what was there. */
+int pyoci_tar_reader_read_all(pyoci_tar_reader_t *r, size_t size, char **out, size_t *len, pyoci_error_t **err);
 /* Extended attributes of the current entry (PAX SCHILY.xattr.*): i = 0, 1,
  * ... until it returns false.  Valid until the next pyoci_tar_reader_next. */
 bool pyoci_tar_reader_xattr(pyoci_tar_reader_t *r, size_t i, const char **name, const void **value, size_t *len);

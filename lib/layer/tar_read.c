@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/cleanup.h"
 #include "../util/log.h"
 #include "../util/strbuf.h"
 #include "decompress.h"
@@ -304,6 +305,26 @@ ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoc
   if (n < 0)
     return fail(r, err, "in");
   return (ssize_t)n;
+}
+
+int pyoci_tar_reader_read_all(pyoci_tar_reader_t *r, size_t size, char **out, size_t *len, pyoci_error_t **err)
+{
+  cleanup_free char *buf = malloc(size + 1);
+  if (buf == NULL)
+    return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = pyoci_tar_reader_read(r, buf + got, size - got, err);
+    if (n < 0)
+      return -1;
+    if (n == 0)
+      break;
+    got += (size_t)n;
+  }
+  buf[got] = '\0';
+  *len = got;
+  *out = steal_pointer(&buf);
+  return 0;
 }
 
 const char *pyoci_tar_reader_raw_path(const pyoci_tar_reader_t *r)

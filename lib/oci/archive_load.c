@@ -153,25 +153,8 @@ static int read_small(pyoci_tar_reader_t *r, pyoci_members_t *m, const pyoci_tar
   if (e->size < 0 || (uint64_t)e->size > PYOCI_ARCHIVE_MAX_JSON)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: %lld bytes is over the limit of %u",
                                 m->what, e->path, (long long)e->size, PYOCI_ARCHIVE_MAX_JSON);
-  char *buf = malloc((size_t)e->size + 1);
-  if (buf == NULL)
-    abort();
-  size_t got = 0;
-  for (;;) {
-    ssize_t n = pyoci_tar_reader_read(r, buf + got, (size_t)e->size - got, err);
-    if (n < 0) {
-      free(buf);
-      return pyoci_error_prefix(err, "load '%s': %s", m->what, e->path);
-    }
-    if (n == 0 || got + (size_t)n >= (size_t)e->size) {
-      got += (size_t)n;
-      break;
-    }
-    got += (size_t)n;
-  }
-  buf[got] = '\0';
-  *out = buf;
-  *len = got;
+  if (pyoci_tar_reader_read_all(r, (size_t)e->size, out, len, err) < 0)
+    return pyoci_error_prefix(err, "load '%s': %s", m->what, e->path);
   return 0;
 }
 

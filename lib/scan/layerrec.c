@@ -103,28 +103,6 @@ static int collect_secret(const pyoci_secret_finding_t *f, void *ctx, pyoci_erro
   return 0;
 }
 
-/* Read the current entry whole (size already bounded by the caller). */
-static int read_all(pyoci_tar_reader_t *r, const char *path, int64_t size, char **out, size_t *len,
-                    pyoci_error_t **err)
-{
-  cleanup_free char *buf = malloc((size_t)size + 1);
-  if (buf == NULL)
-    return pyoci_error_set(err, ENOMEM, "read '%s'", path);
-  size_t got = 0;
-  while (got < (size_t)size) {
-    ssize_t n = pyoci_tar_reader_read(r, buf + got, (size_t)size - got, err);
-    if (n < 0)
-      return pyoci_error_prefix(err, "read '%s'", path);
-    if (n == 0)
-      break;
-    got += (size_t)n;
-  }
-  buf[got] = '\0';
-  *len = got;
-  *out = steal_pointer(&buf);
-  return 0;
-}
-
 int pyoci_lrec_read(pyoci_tar_reader_t *r, const char *what, bool scan_secrets, pyoci_layer_record_t **out,
                     pyoci_error_t **err)
 {
@@ -155,8 +133,10 @@ int pyoci_lrec_read(pyoci_tar_reader_t *r, const char *what, bool scan_secrets, 
       continue;
     cleanup_free char *buf = NULL;
     size_t len = 0;
-    if (read_all(r, e->path, te.size, &buf, &len, err) < 0)
+    if (pyoci_tar_reader_read_all(r, (size_t)te.size, &buf, &len, err) < 0) {
+      pyoci_error_prefix(err, "read '%s'", e->path);
       return pyoci_error_prefix(err, "layer %s", what);
+    }
     if (want_secret && pyoci_secret_scan_buffer(e->path, buf, len, collect_secret, rec, err) < 0)
       return pyoci_error_prefix(err, "secret scan of layer %s", what);
     if (want_cat) {

@@ -12,28 +12,6 @@
 #include "../util/log.h"
 #include "scan.h"
 
-/* Read the current entry (size bytes, already checked against the limit). */
-static int read_entry(pyoci_tar_reader_t *r, const char *path, size_t size, char **out, size_t *len,
-                      pyoci_error_t **err)
-{
-  cleanup_free char *buf = malloc(size + 1);
-  if (buf == NULL)
-    return pyoci_error_set(err, 0, "read '%s': out of memory", path);
-  size_t got = 0;
-  while (got < size) {
-    ssize_t n = pyoci_tar_reader_read(r, buf + got, size - got, err);
-    if (n < 0)
-      return pyoci_error_prefix(err, "read '%s'", path);
-    if (n == 0)
-      break;
-    got += (size_t)n;
-  }
-  buf[got] = '\0';
-  *len = got;
-  *out = steal_pointer(&buf);
-  return 0;
-}
-
 int pyoci_secret_scan_layer(struct pyoci_tar_reader *r, int layer_index, const char *layer_digest,
                             pyoci_secret_cb cb, void *ctx, pyoci_error_t **err)
 {
@@ -60,8 +38,10 @@ int pyoci_secret_scan_layer(struct pyoci_tar_reader *r, int layer_index, const c
     size_t len = 0;
     if (path == NULL)
       return pyoci_error_set(err, ENOMEM, "secret scan of layer %d", layer_index);
-    if (read_entry(r, path, (size_t)e.size, &buf, &len, err) < 0)
+    if (pyoci_tar_reader_read_all(r, (size_t)e.size, &buf, &len, err) < 0) {
+      pyoci_error_prefix(err, "read '%s'", path);
       return pyoci_error_prefix(err, "secret scan of layer %d (%s)", layer_index, layer_digest ? layer_digest : "?");
+    }
     int n = pyoci_secret_scan_buffer_in_layer(path, buf, len, layer_index, layer_digest, cb, ctx, err);
     if (n < 0)
       return -1;
