@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../util/hash.h"
+#include "../util/json.h"
 #include "../util/strbuf.h"
 
 int64_t pyoci_sbom_now(void)
@@ -70,14 +71,5 @@ void pyoci_sbom_pkg_id(const pyoci_pkg_t *p, char out[17])
 
 char *pyoci_sbom_dump(json_t *doc)
 {
-  char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  if (s == NULL)
-    abort();
-  size_t n = strlen(s);
-  char *r = realloc(s, n + 2);
-  if (r == NULL)
-    abort();
-  r[n] = '\n';
-  r[n + 1] = '\0';
-  return r;
+  return pyoci_json_dump_text(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }

@@ -17,16 +17,7 @@
 
 char *pyoci_scan_json_dump(const json_t *doc)
 {
-  char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-  if (s == NULL)
-    abort();
-  size_t n = strlen(s);
-  char *r = realloc(s, n + 2);
-  if (r == NULL)
-    abort();
-  r[n] = '\n';
-  r[n + 1] = '\0';
-  return r;
+  return pyoci_json_dump_text(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 }
 
 static void set_str(json_t *o, const char *k, const char *v)

@@ -1,6 +1,7 @@
 #include "json.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "fs.h"
 
@@ -47,6 +48,20 @@ char *pyoci_json_dump_canonical(const json_t *j)
   if (s == NULL)
     abort();
   return s;
+}
+
+char *pyoci_json_dump_text(const json_t *j, size_t flags)
+{
+  char *s = json_dumps(j, flags);
+  if (s == NULL)
+    abort();
+  size_t n = strlen(s);
+  char *r = realloc(s, n + 2);
+  if (r == NULL)
+    abort();
+  r[n] = '\n';
+  r[n + 1] = '\0';
+  return r;
 }
 
 const char *pyoci_json_str(const json_t *obj, const char *key)

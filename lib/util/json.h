@@ -25,6 +25,9 @@ json_t *pyoci_json_parse_object(const char *buf, size_t len, const char *what, p
 json_t *pyoci_json_load_file(const char *path, size_t max, pyoci_error_t **err);
 /* Serialize compactly with keys sorted (deterministic bytes). Caller frees. */
 char *pyoci_json_dump_canonical(const json_t *j);
+/* Serialize with jansson's flags and a trailing newline, for files and
+ * terminals. Caller frees. */
+char *pyoci_json_dump_text(const json_t *j, size_t flags);
 
 /* Small typed getters; NULL / fallback when the key is missing or mistyped. */
 const char *pyoci_json_str(const json_t *obj, const char *key);
