@@ -23,6 +23,7 @@
 #include "../util/hash.h"
 #include "../util/http.h"
 #include "../util/strbuf.h"
+#include "copy.h"
 
 /* No limit in Docker; one here, so a hostile server cannot fill the disk. */
 #define ADD_URL_MAX_BYTES (8ull << 30)
@@ -112,12 +113,6 @@ static int valid_checksum(const char *checksum, pyoci_error_t **err)
   return 0;
 }
 
-static bool names_a_directory(const char *dest)
-{
-  size_t n = strlen(dest);
-  return n == 0 || dest[n - 1] == '/' || strcmp(dest, ".") == 0 || (n >= 2 && strcmp(dest + n - 2, "/.") == 0);
-}
-
 int pyoci_add_urls_stage(pyoci_store_t *s, char *const *urls, size_t n, const char *dest, const char *checksum,
                          pyoci_url_stage_t *out, pyoci_error_t **err)
 {
@@ -138,7 +133,7 @@ int pyoci_add_urls_stage(pyoci_store_t *s, char *const *urls, size_t n, const ch
     char *name = pyoci_url_file_name(urls[i]);
     if (*name == '\0') {
       free(name);
-      if (n > 1 || names_a_directory(dest))
+      if (n > 1 || pyoci_copy_dest_names_dir(dest))
         return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
                                     "ADD %s: cannot determine a file name from the URL; give the destination "
                                     "as a file path",

@@ -40,16 +40,6 @@ static bool change_allowed(pyoci_df_kind_t k)
   }
 }
 
-static void image_env(json_t *config, pyoci_env_t *out)
-{
-  json_t *env = json_object_get(json_object_get(config, "config"), "Env");
-  size_t i;
-  json_t *e;
-  json_array_foreach(env, i, e)
-    if (json_is_string(e))
-      pyoci_env_set_kv(out, json_string_value(e));
-}
-
 /* The one instruction of `change`, parsed after a FROM line so the parser
  * sees an ordinary Dockerfile. */
 static pyoci_df_instr_t *parse_change(const char *change, pyoci_error_t **err)
@@ -99,7 +89,7 @@ static int apply_one(json_t *config, const char *change, bool *cmd_set, pyoci_er
     return pyoci_error_prefix(err, "--change '%s'", change);
   }
   cleanup_env pyoci_env_t env = PYOCI_ENV_INIT;
-  image_env(config, &env);
+  pyoci_image_env_merge(config, &env);
   pyoci_df_instr_t *ex = pyoci_df_instr_expand(in, '\\', &env, err);
   pyoci_df_instr_free(in);
   if (ex == NULL)

@@ -444,7 +444,7 @@ static int copy_entry(const copy_run_t *r, int src_dir, const char *src_name, in
   return 0;
 }
 
-static bool dest_names_dir(const char *dest)
+bool pyoci_copy_dest_names_dir(const char *dest)
 {
   size_t n = strlen(dest);
   return n == 0 || dest[n - 1] == '/' || strcmp(dest, ".") == 0 || (n >= 2 && strcmp(dest + n - 2, "/.") == 0);
@@ -552,7 +552,7 @@ int pyoci_copy_run(const pyoci_copy_t *c, pyoci_error_t **err)
     strv_free(srcs.v, srcs.n);
     return -1;
   }
-  bool dest_is_dir = dest_names_dir(c->dest);
+  bool dest_is_dir = pyoci_copy_dest_names_dir(c->dest);
   if (srcs.n > 1 && !dest_is_dir) {
     strv_free(srcs.v, srcs.n);
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,

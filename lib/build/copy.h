@@ -36,6 +36,10 @@ typedef struct {
 
 int pyoci_copy_run(const pyoci_copy_t *c, pyoci_error_t **err);
 
+/* Whether a destination as written names a directory (Docker's rule: it
+ * ends in '/', or is "." or ends in "/."). */
+bool pyoci_copy_dest_names_dir(const char *dest);
+
 /* Digest of everything the sources select (paths, types, modes, contents,
  * link targets; not mtimes): the content part of a COPY step's cache key. */
 int pyoci_copy_hash(const pyoci_copy_t *c, char out[PYOCI_DIGEST_LEN], pyoci_error_t **err);

@@ -140,14 +140,11 @@ static int load_base(stage_run_t *r, const pyoci_stage_t *stage, pyoci_error_t *
  * ID, as Docker's builders do); else now. */
 static void set_step_time(stage_run_t *r, const char *recorded)
 {
-  time_t t;
-  if (pyoci_source_date_epoch(&t) || recorded == NULL || *recorded == '\0') {
-    if (!pyoci_source_date_epoch(&t))
-      t = time(NULL);
-    pyoci_time_rfc3339(t, r->when);
-    return;
-  }
-  snprintf(r->when, sizeof(r->when), "%s", recorded);
+  time_t sde;
+  if (recorded != NULL && *recorded != '\0' && !pyoci_source_date_epoch(&sde))
+    snprintf(r->when, sizeof(r->when), "%s", recorded);
+  else
+    pyoci_time_created(r->when);
 }
 
 static void add_step_result(stage_run_t *r, bool has_layer, const pyoci_desc_t *d, const char *diff_id,

@@ -116,6 +116,8 @@ void pyoci_stage_state_release(pyoci_stage_state_t *st);
 /* The environment instructions expand against: ARGs, overridden by the
  * config's Env. */
 void pyoci_stage_state_env(const pyoci_stage_state_t *st, pyoci_env_t *out);
+/* Add an image config's config.Env ("K=V" strings) to out, overriding. */
+void pyoci_image_env_merge(const json_t *image, pyoci_env_t *out);
 /* RUN's environment: the above plus proxy build args not set otherwise. */
 void pyoci_stage_state_run_env(const pyoci_stage_state_t *st, pyoci_env_t *out);
 

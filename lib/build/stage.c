@@ -85,15 +85,20 @@ void pyoci_stage_state_release(pyoci_stage_state_t *st)
   memset(st, 0, sizeof(*st));
 }
 
-void pyoci_stage_state_env(const pyoci_stage_state_t *st, pyoci_env_t *out)
+void pyoci_image_env_merge(const json_t *image, pyoci_env_t *out)
 {
-  pyoci_env_copy(out, &st->args);
-  json_t *env = json_object_get(json_object_get(st->image, "config"), "Env");
+  json_t *env = json_object_get(json_object_get(image, "config"), "Env");
   size_t i;
   json_t *e;
   json_array_foreach(env, i, e)
     if (json_is_string(e))
       pyoci_env_set_kv(out, json_string_value(e));
+}
+
+void pyoci_stage_state_env(const pyoci_stage_state_t *st, pyoci_env_t *out)
+{
+  pyoci_env_copy(out, &st->args);
+  pyoci_image_env_merge(st->image, out);
 }
 
 void pyoci_stage_state_run_env(const pyoci_stage_state_t *st, pyoci_env_t *out)

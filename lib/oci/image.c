@@ -337,13 +337,18 @@ void pyoci_time_rfc3339(time_t t, char out[PYOCI_TIME_LEN])
 }
 
 /* RFC 3339 UTC, from SOURCE_DATE_EPOCH when it is a plain number. */
-static json_t *created_now(void)
+void pyoci_time_created(char out[PYOCI_TIME_LEN])
 {
   time_t t;
   if (!pyoci_source_date_epoch(&t))
     t = time(NULL);
+  pyoci_time_rfc3339(t, out);
+}
+
+static json_t *created_now(void)
+{
   char buf[PYOCI_TIME_LEN];
-  pyoci_time_rfc3339(t, buf);
+  pyoci_time_created(buf);
   return json_string(buf);
 }
 

@@ -85,6 +85,8 @@ int pyoci_image_commit(pyoci_store_t *s, const json_t *config, const char *confi
 void pyoci_time_rfc3339(time_t t, char out[PYOCI_TIME_LEN]);
 /* SOURCE_DATE_EPOCH, when it is set to a plain non-negative number. */
 bool pyoci_source_date_epoch(time_t *out);
+/* "created" for something made now: SOURCE_DATE_EPOCH when set, else now. */
+void pyoci_time_created(char out[PYOCI_TIME_LEN]);
 
 /* This host's architecture in GOARCH terms ("amd64", "arm64", ...). */
 const char *pyoci_host_arch(void);
