@@ -12,6 +12,10 @@ endif
 O ?= build
 CC ?= cc
 PKGS := libcurl libcrypto libarchive zlib libdeflate libzstd jansson sqlite3 libpcre2-8
+# Read when make parses this file.  `check` and `demo` install the -dev
+# packages first and then build in a sub-make, which parses it again: on a
+# fresh machine these would otherwise be empty and the link would fail.
+PKG_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
@@ -46,7 +50,7 @@ else
 Q := @
 endif
 
-$(O)/%.o: %.c
+$(O)/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
@@ -88,13 +92,23 @@ fuzz-run: fuzz
 	  echo "== $$n ($(FUZZ_TIME)s)"; \
 	  $$f -max_total_time=$(FUZZ_TIME) -max_len=1048576 $(O)/fuzz-corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; done
 
+# Fails early, naming what is missing, instead of a wall of link errors.
+pkgcheck:
+ifneq ($(PKG_OK),yes)
+	@echo "pyoci: missing build libraries (run 'make deps' or scripts/deps.sh as root):" >&2
+	@pkg-config --print-errors --exists $(PKGS) 2>&1 | sed 's/^/  /' >&2; exit 1
+endif
+
 deps:
 	@scripts/deps.sh --if-missing
 
-check: deps all
-	@tests/run.sh $(O)
+# TESTS=... runs only those tests (paths, as tests/run.sh takes them).
+check: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run.sh $(O) $(TESTS)
 
-demo: deps $(O)/pyoci
+demo: deps
+	@$(MAKE) --no-print-directory $(O)/pyoci
 	@examples/flask-hello/demo.sh $(O)/pyoci
 
 bench: $(O)/pyoci
@@ -103,7 +117,7 @@ bench: $(O)/pyoci
 clean:
 	rm -rf $(O)
 
-.PHONY: all check demo deps fuzz fuzz-run bench clean
+.PHONY: all check demo deps pkgcheck fuzz fuzz-run bench clean
 .SECONDARY:
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_LIB_OBJS:.o=.d)
