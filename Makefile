@@ -1,4 +1,4 @@
-# pyoci — plain Makefile + pkg-config (see ../shared/DESIGN.md).
+# pyoci — plain Makefile + pkg-config (module map: docs/ARCHITECTURE.md).
 #   make                 build $(O)/pyoci
 #   make check           install deps if missing, build, run every test (prove)
 #   make demo            install deps if missing, build, run the flask example

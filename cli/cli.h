@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "../lib/util/error.h"
+#include "lib/util/error.h"
 
 /* Exit codes: 0 success, 1 failure, 2 usage error (like most Unix tools). */
 enum { EXIT_USAGE = 2 };

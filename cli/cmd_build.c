@@ -5,12 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/build/executor.h"
-#include "../lib/oci/archive.h"
-#include "../lib/oci/ref.h"
-#include "../lib/oci/store.h"
-#include "../lib/util/cleanup.h"
-#include "../lib/util/fs.h"
+#include "lib/builder/executor.h"
+#include "lib/oci/archive.h"
+#include "lib/oci/ref.h"
+#include "lib/oci/store.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
 #include "cli.h"
 
 

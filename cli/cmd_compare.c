@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/compare/compare.h"
-#include "../lib/util/cleanup.h"
-#include "../lib/util/fs.h"
+#include "lib/compare/compare.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
 #include "cli.h"
 
 static const char help[] =

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../lib/util/cleanup.h"
-#include "../lib/vuln/vulndb.h"
+#include "lib/util/cleanup.h"
+#include "lib/vuln/vulndb.h"
 #include "cli.h"
 
 static const char help[] =

@@ -2,8 +2,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "../lib/oci/store.h"
-#include "../lib/util/cleanup.h"
+#include "lib/oci/store.h"
+#include "lib/util/cleanup.h"
 #include "cli.h"
 
 static const char fsck_help[] =

@@ -7,14 +7,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "../lib/layer/layersize.h"
-#include "../lib/oci/image.h"
-#include "../lib/oci/ref.h"
-#include "../lib/oci/store.h"
-#include "../lib/util/cleanup.h"
-#include "../lib/util/json.h"
-#include "../lib/util/log.h"
-#include "../lib/util/strbuf.h"
+#include "lib/image/layersize.h"
+#include "lib/oci/image.h"
+#include "lib/oci/ref.h"
+#include "lib/oci/store.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/json.h"
+#include "lib/util/log.h"
+#include "lib/util/strbuf.h"
 #include "cli.h"
 #include "human.h"
 

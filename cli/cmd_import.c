@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/build/change.h"
-#include "../lib/oci/import.h"
-#include "../lib/oci/ref.h"
-#include "../lib/oci/store.h"
-#include "../lib/util/cleanup.h"
+#include "lib/dockerfile/change.h"
+#include "lib/image/import.h"
+#include "lib/oci/ref.h"
+#include "lib/oci/store.h"
+#include "lib/util/cleanup.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -89,7 +89,6 @@ int cmd_import(int argc, char **argv)
     return cli_usage_error("import", "refusing to read a tarball from a terminal; pipe one in or give a path");
   o.changes = changes;
   o.n_changes = n_changes;
-  o.apply_changes = pyoci_changes_apply;
   o.names = (const char *const *)names;
 
   cleanup_error pyoci_error_t *err = NULL;

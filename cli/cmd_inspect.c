@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/layer/layersize.h"
-#include "../lib/oci/image.h"
-#include "../lib/oci/inspect.h"
-#include "../lib/oci/store.h"
-#include "../lib/util/cleanup.h"
-#include "../lib/util/gojson.h"
-#include "../lib/util/gotemplate.h"
-#include "../lib/util/json.h"
+#include "lib/image/layersize.h"
+#include "lib/oci/image.h"
+#include "lib/oci/inspect.h"
+#include "lib/oci/store.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/gojson.h"
+#include "lib/util/gotemplate.h"
+#include "lib/util/json.h"
 #include "cli.h"
 
 static const char inspect_help[] =

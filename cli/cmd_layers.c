@@ -8,12 +8,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../lib/layer/analyze.h"
-#include "../lib/oci/image.h"
-#include "../lib/oci/store.h"
-#include "../lib/util/cleanup.h"
-#include "../lib/util/gojson.h"
-#include "../lib/util/json.h"
+#include "lib/image/analyze.h"
+#include "lib/oci/image.h"
+#include "lib/oci/store.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/gojson.h"
+#include "lib/util/json.h"
 #include "cli.h"
 #include "human.h"
 

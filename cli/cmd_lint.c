@@ -8,13 +8,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "../lib/util/version.h"
-#include "../lib/lint/lint.h"
-#include "../lib/util/cleanup.h"
-#include "../lib/util/fs.h"
-#include "../lib/util/json.h"
-#include "../lib/util/sarif.h"
-#include "../lib/util/utf8.h"
+#include "lib/util/version.h"
+#include "lib/lint/lint.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/json.h"
+#include "lib/util/sarif.h"
+#include "lib/util/utf8.h"
 #include "cli.h"
 
 #define LINT_INFO_URI "https://github.com/pyoci/pyoci/blob/main/docs/pyoci-lint.md"

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/oci/archive.h"
-#include "../lib/oci/store.h"
-#include "../lib/util/cleanup.h"
+#include "lib/oci/archive.h"
+#include "lib/oci/store.h"
+#include "lib/util/cleanup.h"
 #include "cli.h"
 
 static const char usage[] =

@@ -8,14 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/build/cache.h"
-#include "../lib/layer/layersize.h"
-#include "../lib/layer/unpacked.h"
-#include "../lib/oci/store.h"
-#include "../lib/oci/store_cache.h"
-#include "../lib/oci/variant.h"
-#include "../lib/scan/layerrec.h"
-#include "../lib/util/cleanup.h"
+#include "lib/builder/cache.h"
+#include "lib/image/layersize.h"
+#include "lib/image/unpacked.h"
+#include "lib/oci/store.h"
+#include "lib/oci/store_cache.h"
+#include "lib/oci/variant.h"
+#include "lib/scan/layerrec.h"
+#include "lib/util/cleanup.h"
 #include "cli.h"
 #include "human.h"
 

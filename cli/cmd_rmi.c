@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/oci/ref.h"
-#include "../lib/oci/store.h"
-#include "../lib/util/cleanup.h"
+#include "lib/oci/ref.h"
+#include "lib/oci/store.h"
+#include "lib/util/cleanup.h"
 #include "cli.h"
 
 static const char rmi_help[] =

@@ -6,13 +6,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../lib/oci/image.h"
-#include "../lib/oci/store.h"
-#include "../lib/pkg/catalog.h"
-#include "../lib/pkg/sbom.h"
-#include "../lib/util/cleanup.h"
-#include "../lib/util/fs.h"
-#include "../lib/util/log.h"
+#include "lib/oci/image.h"
+#include "lib/oci/store.h"
+#include "lib/pkg/catalog.h"
+#include "lib/pkg/sbom.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/log.h"
 #include "cli.h"
 
 static const char help[] =

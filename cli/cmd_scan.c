@@ -6,11 +6,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "../lib/pkg/sbom.h"
-#include "../lib/scan/scan.h"
-#include "../lib/util/cleanup.h"
-#include "../lib/util/fs.h"
-#include "../lib/util/log.h"
+#include "lib/pkg/sbom.h"
+#include "lib/scan/scan.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/log.h"
 #include "cli.h"
 
 static const char help[] =

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/oci/store.h"
-#include "../lib/util/cleanup.h"
+#include "lib/oci/store.h"
+#include "lib/util/cleanup.h"
 #include "cli.h"
 
 static const char tag_help[] =

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/util/cleanup.h"
-#include "../lib/vuln/vercmp.h"
+#include "lib/util/cleanup.h"
+#include "lib/vuln/vercmp.h"
 #include "cli.h"
 
 static const char help[] =

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/util/log.h"
+#include "lib/util/log.h"
 #include "cli.h"
 
 struct pyoci_globals pyoci_globals;

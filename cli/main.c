@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/util/version.h"
+#include "lib/util/version.h"
 #include "cli.h"
 
 

@@ -7,12 +7,12 @@
 
 #include <jansson.h>
 
-#include "../layer/layersize.h"
-#include "../pkg/sbom.h"
-#include "../util/cleanup.h"
-#include "../util/json.h"
-#include "../util/strbuf.h"
-#include "../util/utf8.h"
+#include "lib/image/layersize.h"
+#include "lib/pkg/sbom.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/json.h"
+#include "lib/util/strbuf.h"
+#include "lib/util/utf8.h"
 
 typedef struct {
   pyoci_compare_col_t *col;

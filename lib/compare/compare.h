@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../scan/scan.h"
-#include "../util/error.h"
+#include "lib/scan/scan.h"
+#include "lib/util/error.h"
 
 /* ---- merged trees (tree.c) ---- */
 typedef struct pyoci_tree pyoci_tree_t;

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../layer/layer.h"
-#include "../util/cleanup.h"
+#include "lib/layer/layer.h"
+#include "lib/util/cleanup.h"
 #include "compare.h"
 
 #define MAX_DEPTH 256

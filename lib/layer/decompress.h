@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 #include "layer.h"
 
 /* comp for the functions below: a pyoci_comp_t, or this to look at the

@@ -1,9 +1,10 @@
-/* Layers: deterministic tar writing, parallel compression, reading and safe
- * unpacking, and the glue that turns a directory into a layer blob.
+/* Layers as byte streams: deterministic tar writing, parallel compression,
+ * reading and safe unpacking.  Nothing here knows the store: lib/image/
+ * turns these streams into store content (layer_store.h).
  *
- *   dir --tar_write--> [diff_id sha256] --compress--> [digest sha256] --> blob
- *   blob --tar_read(libarchive, any compression)--> entries  (analysis/scan)
- *   blob --unpack--> directory  (whiteouts applied, nothing outside root)
+ *   dir --tar_write--> [diff_id sha256] --compress--> [digest sha256] --> sink
+ *   fd  --tar_read(libarchive, any compression)--> entries  (analysis/scan)
+ *   fd  --unpack--> directory  (whiteouts applied, nothing outside root)
  */
 #ifndef PYOCI_LAYER_LAYER_H
 #define PYOCI_LAYER_LAYER_H
@@ -13,10 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../oci/image.h"
-#include "../oci/store.h"
-#include "../util/error.h"
-#include "../util/hash.h"
+#include "lib/util/error.h"
+#include "lib/util/hash.h"
 
 /* Where bytes go: return <0 with err filled to stop. */
 typedef int (*pyoci_sink_fn)(void *ctx, const void *buf, size_t len, pyoci_error_t **err);
@@ -48,11 +47,6 @@ void pyoci_compressor_free(pyoci_compressor_t *c);
  * for inodes seen before; mtimes clamped to source_date_epoch. */
 int pyoci_tar_dir(const char *dir, const pyoci_layer_opts_t *opts, pyoci_sink_fn sink, void *ctx,
                   pyoci_error_t **err);
-
-/* Make a layer blob in the store from a directory: fills desc (OCI layer
- * media type for the compression) and diff_id. */
-int pyoci_layer_from_dir(pyoci_store_t *s, const char *dir, const pyoci_layer_opts_t *opts, pyoci_desc_t *desc,
-                         char diff_id[PYOCI_DIGEST_LEN], pyoci_error_t **err);
 
 /* ---- reading ---- */
 typedef enum {

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 
 /* Limits the reader enforces on every archive. */
 #define PYOCI_TAR_MAX_ENTRIES 2000000

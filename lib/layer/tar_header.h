@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../util/error.h"
-#include "../util/strbuf.h"
+#include "lib/util/error.h"
+#include "lib/util/strbuf.h"
 
 typedef struct {
   const char *name; /* full tar name */

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/cleanup.h"
-#include "../util/log.h"
-#include "../util/strbuf.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/log.h"
+#include "lib/util/strbuf.h"
 #include "decompress.h"
 #include "layer.h"
 #include "layer_int.h"

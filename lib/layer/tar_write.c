@@ -20,9 +20,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/strbuf.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/strbuf.h"
 #include "layer.h"
 #include "layer_int.h"
 #include "tar_out.h"

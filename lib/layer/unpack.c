@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/log.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/log.h"
 #include "layer.h"
 #include "layer_int.h"
 

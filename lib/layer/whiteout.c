@@ -14,8 +14,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
 #include "layer.h"
 #include "layer_int.h"
 

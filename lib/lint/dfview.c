@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../util/cleanup.h"
-#include "../util/strbuf.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/strbuf.h"
 
 struct strv {
   char **v;

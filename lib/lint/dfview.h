@@ -1,6 +1,6 @@
 /* The instruction view the checks in lint_rules.c read: each instruction's
  * keyword, flags, arguments as words, and line numbers.  It is built from
- * the real Dockerfile parser (lib/build/dockerfile.h), so lint accepts and
+ * the real Dockerfile parser (lib/dockerfile/dockerfile.h), so lint accepts and
  * rejects exactly what `pyoci build` does; keeping the checks on this small
  * view keeps them independent of the parser's AST details. */
 #ifndef PYOCI_LINT_DFVIEW_H
@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 
-#include "../build/dockerfile.h"
+#include "lib/dockerfile/dockerfile.h"
 
 /* The parser's bound on a whole Dockerfile. */
 #define LINT_MAX_DOCKERFILE PYOCI_DF_MAX_SIZE

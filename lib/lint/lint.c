@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/strbuf.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/strbuf.h"
 #include "dfview.h"
 #include "lint_int.h"
 

@@ -13,8 +13,8 @@
 
 #include <stddef.h>
 
-#include "../util/error.h"
-#include "../util/severity.h"
+#include "lib/util/error.h"
+#include "lib/util/severity.h"
 
 typedef struct {
   const char *id;          /* "PYO001" */

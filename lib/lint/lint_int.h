@@ -1,6 +1,6 @@
 /* Internal to lib/lint: what lint.c and lint_rules.c share. */
-#ifndef PYOCI_LINT_INT_H
-#define PYOCI_LINT_INT_H
+#ifndef PYOCI_LINT_LINT_INT_H
+#define PYOCI_LINT_LINT_INT_H
 
 #include "dfview.h"
 #include "lint.h"

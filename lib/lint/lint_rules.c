@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../util/strbuf.h"
+#include "lib/util/strbuf.h"
 #include "lint_int.h"
 #include "lint_shell.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/strbuf.h"
+#include "lib/util/strbuf.h"
 
 /* Words that only lead into the real command. */
 static const char *const prefixes[] = {"sudo", "env",  "exec", "command", "nohup", "time", "then", "do",

@@ -1,8 +1,8 @@
 /* Internal to lib/lint: RUN's shell text split into simple commands, enough
  * to see "apt-get install" and its options, "set -o pipefail", or a pipe.
  * Not a shell: no expansion, subshells and functions are flattened. */
-#ifndef PYOCI_LINT_SHELL_H
-#define PYOCI_LINT_SHELL_H
+#ifndef PYOCI_LINT_LINT_SHELL_H
+#define PYOCI_LINT_LINT_SHELL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/error.h"
-#include "../util/hash.h"
+#include "lib/util/error.h"
+#include "lib/util/hash.h"
 #include "store.h"
 #include "variant.h"
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/json.h"
-#include "../util/log.h"
-#include "archive_internal.h"
+#include "lib/util/json.h"
+#include "lib/util/log.h"
+#include "archive_int.h"
 
 void pyoci_export_manifest_free(pyoci_export_manifest_t *m)
 {

@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/cleanup.h"
-#include "../util/json.h"
-#include "../util/log.h"
-#include "../util/strbuf.h"
-#include "archive_internal.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/json.h"
+#include "lib/util/log.h"
+#include "lib/util/strbuf.h"
+#include "archive_int.h"
 #include "ref.h"
 
 void pyoci_docker_manifest_free(pyoci_docker_manifest_entry_t *e, size_t n)

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../util/cleanup.h"
-#include "../util/json.h"
-#include "../util/log.h"
-#include "../util/strbuf.h"
-#include "archive_internal.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/json.h"
+#include "lib/util/log.h"
+#include "lib/util/strbuf.h"
+#include "archive_int.h"
 
 #define MAX_LINK_HOPS 8
 

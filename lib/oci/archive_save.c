@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/json.h"
-#include "../util/log.h"
-#include "archive_internal.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/json.h"
+#include "lib/util/log.h"
+#include "archive_int.h"
 #include "ref.h"
 
 static void items_free(pyoci_save_item_t *items, size_t n)

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../layer/tar_header.h"
-#include "../layer/tar_out.h"
-#include "../util/cleanup.h"
-#include "../util/fdcopy.h"
-#include "../util/fs.h"
-#include "archive_internal.h"
+#include "lib/layer/tar_header.h"
+#include "lib/layer/tar_out.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fdcopy.h"
+#include "lib/util/fs.h"
+#include "archive_int.h"
 
 #define TARW_BUF (256 * 1024)
 

@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../layer/decompress.h"
-#include "../util/cleanup.h"
-#include "../util/hash_async.h"
-#include "../util/strbuf.h"
-#include "archive_internal.h"
+#include "lib/layer/decompress.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/hash_async.h"
+#include "lib/util/strbuf.h"
+#include "archive_int.h"
 
 char *pyoci_archive_clean_path(const char *path, pyoci_error_t **err)
 {

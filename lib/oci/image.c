@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../util/cleanup.h"
-#include "../util/json.h"
-#include "store_internal.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/json.h"
+#include "store_int.h"
 
 const char *pyoci_host_arch(void)
 {

@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "../util/error.h"
-#include "../util/hash.h"
+#include "lib/util/error.h"
+#include "lib/util/hash.h"
 #include "store.h"
 
 #define PYOCI_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../util/cleanup.h"
-#include "../util/json.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/json.h"
 
 /* Go's decoder: an exact key match wins, else the first case-insensitive one. */
 static json_t *go_field(const json_t *obj, const char *name)

@@ -7,14 +7,14 @@
  * RepoDigests [] (Docker lists repo@digest only for images it pulled),
  * Parent "", GraphDriver {Data: null, Name: "pyoci"}, Metadata.LastTagTime
  * the zero time.  Size (and VirtualSize) is passed in: Docker's number,
- * computed from the layers (lib/layer/layersize.h). */
+ * computed from the layers (lib/image/layersize.h). */
 #ifndef PYOCI_OCI_INSPECT_H
 #define PYOCI_OCI_INSPECT_H
 
 #include <jansson.h>
 #include <stdint.h>
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 #include "image.h"
 #include "store.h"
 

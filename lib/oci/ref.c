@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/cleanup.h"
-#include "../util/hash.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/hash.h"
 
 #define DEFAULT_DOMAIN "docker.io"
 #define LEGACY_DOMAIN "index.docker.io"

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 
 typedef struct {
   char *domain; /* "docker.io", "localhost:5000", ... */

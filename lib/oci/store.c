@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/json.h"
-#include "../util/log.h"
-#include "store_internal.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/json.h"
+#include "lib/util/log.h"
+#include "store_int.h"
 
 #define OCI_LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define EMPTY_INDEX_JSON                                                                                    \

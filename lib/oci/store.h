@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/error.h"
-#include "../util/hash.h"
+#include "lib/util/error.h"
+#include "lib/util/hash.h"
 
 #define PYOCI_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
 

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 #include "store.h"
 
 /* A cache keyed by layer diff_id: <store>/<subdir>/<diff_id hex>, a file or

@@ -11,14 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/json.h"
-#include "../util/log.h"
-#include "../util/strbuf.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/json.h"
+#include "lib/util/log.h"
+#include "lib/util/strbuf.h"
 #include "image.h"
 #include "ref.h"
-#include "store_internal.h"
+#include "store_int.h"
 
 enum { BLOB_OK, BLOB_MISSING, BLOB_CORRUPT, BLOB_SIZE };
 

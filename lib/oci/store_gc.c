@@ -11,13 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/json.h"
-#include "../util/log.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/json.h"
+#include "lib/util/log.h"
 #include "image.h"
 #include "store_cache.h"
-#include "store_internal.h"
+#include "store_int.h"
 
 int pyoci_store_lock_exclusive(pyoci_store_t *s, pyoci_error_t **err)
 {

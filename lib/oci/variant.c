@@ -10,11 +10,11 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/log.h"
-#include "archive_internal.h"
-#include "store_internal.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/log.h"
+#include "archive_int.h"
+#include "store_int.h"
 
 #define RECORD_MAX 128
 #define GZIP_MAX_LEVEL 12 /* libdeflate */
@@ -190,7 +190,7 @@ int pyoci_variant_get(pyoci_store_t *s, const pyoci_desc_t *layer, const char *d
   return fill_desc(out, digest, size, spec->comp, err);
 }
 
-/* ---- for gc and fsck (store_internal.h) ---- */
+/* ---- for gc and fsck (store_int.h) ---- */
 
 /* "sha256:<name>" into digest when name is a digest's hex. */
 static bool hex_name(const char *name, char digest[PYOCI_DIGEST_LEN])

@@ -19,8 +19,8 @@
 
 #include <stdbool.h>
 
-#include "../layer/layer.h"
-#include "../util/error.h"
+#include "lib/layer/layer.h"
+#include "lib/util/error.h"
 #include "image.h"
 #include "store.h"
 #include "store_cache.h"

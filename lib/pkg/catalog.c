@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/log.h"
-#include "../util/strbuf.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/log.h"
+#include "lib/util/strbuf.h"
 #include "fsview.h"
 
 #define MAX_DIR_DEPTH 256

@@ -17,13 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../vuln/vercmp.h" /* pyoci_pep503_normalize */
+#include "lib/vuln/vercmp.h" /* pyoci_pep503_normalize */
 #include <sys/types.h>
 
-#include "../layer/layer.h"
-#include "../oci/image.h"
-#include "../oci/store.h"
-#include "../util/error.h"
+#include "lib/layer/layer.h"
+#include "lib/oci/image.h"
+#include "lib/oci/store.h"
+#include "lib/util/error.h"
 
 /* Limits for hostile input. */
 #define PYOCI_PKG_MAX_FILE (64u << 20)          /* one database / metadata file */

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../layer/layer.h"
-#include "../oci/image.h"
-#include "../oci/store.h"
-#include "../util/cleanup.h"
-#include "../util/log.h"
+#include "lib/layer/layer.h"
+#include "lib/oci/image.h"
+#include "lib/oci/store.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/log.h"
 #include "catalog.h"
 
 static ssize_t tar_read(void *ctx, void *buf, size_t len, pyoci_error_t **err)

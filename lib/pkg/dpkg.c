@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/cleanup.h"
+#include "lib/util/cleanup.h"
 #include "catalog.h"
 #include "stanza.h"
 

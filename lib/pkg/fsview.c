@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/cleanup.h"
-#include "../util/strbuf.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/strbuf.h"
 #include "catalog.h"
 
 #define NBUCKETS 4096

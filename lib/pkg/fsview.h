@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 
 typedef enum { PYOCI_FSV_FILE, PYOCI_FSV_SYMLINK } pyoci_fsv_type_t;
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/strbuf.h"
+#include "lib/util/strbuf.h"
 #include "catalog.h"
 
 #define OS_RELEASE_MAX (64u << 10)

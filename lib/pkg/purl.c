@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/strbuf.h"
+#include "lib/util/strbuf.h"
 #include "catalog.h"
-#include "../vuln/vercmp.h"
+#include "lib/vuln/vercmp.h"
 
 static void add_encoded(strbuf_t *sb, const char *s)
 {

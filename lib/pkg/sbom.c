@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../util/hash.h"
-#include "../util/json.h"
-#include "../util/strbuf.h"
+#include "lib/util/hash.h"
+#include "lib/util/json.h"
+#include "lib/util/strbuf.h"
 
 int64_t pyoci_sbom_now(void)
 {

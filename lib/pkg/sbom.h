@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../util/version.h"
+#include "lib/util/version.h"
 #include "catalog.h"
 
 /* Same as cli/main.c's PYOCI_VERSION (the library has no other copy). */

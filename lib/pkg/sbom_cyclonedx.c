@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/json.h"
+#include "lib/util/json.h"
 #include "sbom.h"
 
 static void prop(json_t *props, const char *name, const char *value)

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/json.h"
-#include "../util/strbuf.h"
+#include "lib/util/json.h"
+#include "lib/util/strbuf.h"
 #include "sbom.h"
 
 /* SPDX ids allow only [A-Za-z0-9.-]. */

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 
 typedef struct {
   const char *name;

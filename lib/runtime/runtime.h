@@ -6,15 +6,15 @@
  *   merged --runc bundle (config.json: no rlimits, host or no network)--> run
  *   upper dir afterwards = the step's changes (overlay whiteouts included)
  */
-#ifndef PYOCI_RUNTIME_H
-#define PYOCI_RUNTIME_H
+#ifndef PYOCI_RUNTIME_RUNTIME_H
+#define PYOCI_RUNTIME_RUNTIME_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 
 /* One line of the process's output (stdout and stderr merged), without '\n'. */
 typedef void (*pyoci_output_fn)(void *ctx, const char *line);

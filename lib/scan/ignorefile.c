@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
 #include "scan.h"
 
 void pyoci_ignorefile_release(pyoci_ignorefile_t *f)

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../secret/scan.h"
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/hash.h"
-#include "../util/log.h"
-#include "../util/strbuf.h"
+#include "lib/secret/scan.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/hash.h"
+#include "lib/util/log.h"
+#include "lib/util/strbuf.h"
 
 #define CACHE_MAGIC "PYOSCAN1"
 #define CACHE_END "END!"

@@ -17,11 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../layer/layer.h"
-#include "../oci/store.h"
-#include "../oci/store_cache.h"
-#include "../pkg/catalog.h"
-#include "../util/error.h"
+#include "lib/layer/layer.h"
+#include "lib/oci/store.h"
+#include "lib/oci/store_cache.h"
+#include "lib/pkg/catalog.h"
+#include "lib/util/error.h"
 
 /* Cache files larger than this are not read (they are never written). */
 #define PYOCI_LREC_MAX_CACHE (1ull << 30)

@@ -8,10 +8,10 @@
 
 #include <jansson.h>
 
-#include "../pkg/sbom.h"
-#include "../util/cleanup.h"
-#include "../util/json.h"
-#include "../util/utf8.h"
+#include "lib/pkg/sbom.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/json.h"
+#include "lib/util/utf8.h"
 #include "scan.h"
 
 /* The bom-ref sbom_cyclonedx.c gives a package's component. */

@@ -7,10 +7,10 @@
 
 #include <jansson.h>
 
-#include "../pkg/sbom.h"
-#include "../util/cleanup.h"
-#include "../util/json.h"
-#include "../util/utf8.h"
+#include "lib/pkg/sbom.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/json.h"
+#include "lib/util/utf8.h"
 #include "scan.h"
 
 #define S(x) pyoci_json_string_lossy(x)

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../pkg/sbom.h"
-#include "../util/cleanup.h"
-#include "../util/sarif.h"
+#include "lib/pkg/sbom.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/sarif.h"
 #include "scan.h"
 
 #define SCAN_INFO_URI "https://github.com/pyoci/pyoci/blob/main/docs/pyoci-scan.md"

@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../layer/analyze.h"
-#include "../lint/lint.h"
-#include "../secret/scan.h"
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/log.h"
-#include "../vuln/vercmp.h"
-#include "../vuln/vulndb.h"
+#include "lib/image/analyze.h"
+#include "lib/lint/lint.h"
+#include "lib/secret/scan.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/log.h"
+#include "lib/vuln/vercmp.h"
+#include "lib/vuln/vulndb.h"
 
 static char *xstrdup(const char *s)
 {

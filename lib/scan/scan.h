@@ -23,11 +23,11 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "../oci/image.h"
-#include "../oci/store.h"
-#include "../pkg/catalog.h"
-#include "../util/error.h"
-#include "../util/severity.h"
+#include "lib/oci/image.h"
+#include "lib/oci/store.h"
+#include "lib/pkg/catalog.h"
+#include "lib/util/error.h"
+#include "lib/util/severity.h"
 #include "layerrec.h"
 
 enum {

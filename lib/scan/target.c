@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../oci/archive.h"
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/log.h"
+#include "lib/oci/archive.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/log.h"
 #include "scan.h"
 
 static char *xstrdup(const char *s)

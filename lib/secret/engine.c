@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/log.h"
+#include "lib/util/log.h"
 
 static struct secret_engine engine;
 static int engine_state; /* 0 = not built, 1 = ready, -1 = failed */

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../layer/layer.h"
-#include "../util/cleanup.h"
-#include "../util/log.h"
+#include "lib/layer/layer.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/log.h"
 #include "scan.h"
 
 int pyoci_secret_scan_layer(struct pyoci_tar_reader *r, int layer_index, const char *layer_digest,

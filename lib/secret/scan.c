@@ -8,8 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../util/log.h"
-#include "../util/strbuf.h"
+#include "lib/util/log.h"
+#include "lib/util/strbuf.h"
 #include "engine.h"
 
 enum {

@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../util/error.h"
-#include "../util/severity.h"
+#include "lib/util/error.h"
+#include "lib/util/severity.h"
 
 /* Files larger than this are not scanned (images ship big data files). */
 #define PYOCI_SECRET_MAX_FILE (10u << 20)

@@ -5,7 +5,7 @@
 #ifndef PYOCI_VULN_CVSS_H
 #define PYOCI_VULN_CVSS_H
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 
 /* Base score of a CVSS v3.0/v3.1 vector ("CVSS:3.1/AV:N/AC:L/..."; the
  * prefix may be omitted).  Temporal and environmental metrics are accepted

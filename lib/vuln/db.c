@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../util/cleanup.h"
-#include "../util/json.h"
-#include "../util/log.h"
-#include "../util/strbuf.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/json.h"
+#include "lib/util/log.h"
+#include "lib/util/strbuf.h"
 #include "osv.h"
 #include "vercmp.h"
 #include "vulndb.h"

@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/json.h"
-#include "../util/log.h"
-#include "../util/strbuf.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/json.h"
+#include "lib/util/log.h"
+#include "lib/util/strbuf.h"
 #include "cvss.h"
 #include "osv.h"
 #include "vercmp.h"

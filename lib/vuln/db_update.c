@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../util/cleanup.h"
-#include "../util/fs.h"
-#include "../util/http.h"
-#include "../util/log.h"
-#include "../util/strbuf.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/http.h"
+#include "lib/util/log.h"
+#include "lib/util/strbuf.h"
 #include "vulndb.h"
 
 /* The largest all.zip (Debian, with every release) is a few hundred MB. */

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/cleanup.h"
-#include "../util/json.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/json.h"
 
 struct pctx {
   const char *what;

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 #include "vercmp.h"
 
 #define PYOCI_OSV_MAX_RECORD (4u << 20) /* bytes of JSON per record */

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/strbuf.h"
+#include "lib/util/strbuf.h"
 #include "vercmp.h"
 
 #define MAX_SEGS (PYOCI_VERSION_MAX / 2 + 1)

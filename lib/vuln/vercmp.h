@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 
 /* Versions longer than this are rejected by every scheme (no real version
  * comes near it; it bounds the work a hostile record can cause). */

@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "../util/error.h"
+#include "lib/util/error.h"
 
 #define PYOCI_VULNDB_SCHEMA 1
 #define PYOCI_OSV_DEFAULT_MIRROR "https://osv-vulnerabilities.storage.googleapis.com"

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/build/dockerfile.h"
-#include "lib/build/plan.h"
+#include "lib/dockerfile/dockerfile.h"
+#include "lib/dockerfile/plan.h"
 #include "lib/util/cleanup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

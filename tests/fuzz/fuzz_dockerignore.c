@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/build/dockerignore.h"
+#include "lib/dockerfile/dockerignore.h"
 #include "lib/util/cleanup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/build/run_mount.h"
+#include "lib/dockerfile/run_mount.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/layer/analyze.h"
+#include "lib/image/analyze.h"
 #include "tap.h"
 
 typedef struct {

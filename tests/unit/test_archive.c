@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "lib/oci/archive.h"
-#include "lib/oci/archive_internal.h"
-#include "lib/oci/import.h"
+#include "lib/oci/archive_int.h"
+#include "lib/image/import.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"

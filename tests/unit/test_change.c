@@ -1,10 +1,10 @@
 /* pyoci import --change: Dockerfile instructions applied to an image config
- * the way docker import/commit --change apply them (lib/build/change.c). */
+ * the way docker import/commit --change apply them (lib/dockerfile/change.c). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/build/change.h"
-#include "lib/oci/import.h"
+#include "lib/dockerfile/change.h"
+#include "lib/image/import.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "tap.h"

@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/build/copy.h"
+#include "lib/builder/copy.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"

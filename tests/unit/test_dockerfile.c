@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/build/dockerfile.h"
+#include "lib/dockerfile/dockerfile.h"
 #include "lib/util/cleanup.h"
 #include "tap.h"
 

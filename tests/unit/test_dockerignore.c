@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "lib/build/dockerignore.h"
+#include "lib/dockerfile/dockerignore.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "tap.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/build/expand.h"
+#include "lib/dockerfile/expand.h"
 #include "lib/util/cleanup.h"
 #include "tap.h"
 

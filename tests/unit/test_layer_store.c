@@ -2,6 +2,7 @@
  * and diff_id (sha256 of the uncompressed tar), for every compression. */
 #include "tap.h"
 #include "layer_testlib.h"
+#include "lib/image/layer_store.h"
 #include "lib/oci/image.h"
 #include "lib/oci/store.h"
 

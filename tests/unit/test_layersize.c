@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/layer/layersize.h"
+#include "lib/image/layersize.h"
 #include "tap.h"
 
 static void add(pyoci_dsize_t *d, const char *path, pyoci_tar_type_t type, int64_t size, const char *link)

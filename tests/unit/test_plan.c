@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/build/imgconfig.h"
-#include "lib/build/plan.h"
+#include "lib/dockerfile/imgconfig.h"
+#include "lib/dockerfile/plan.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "tap.h"

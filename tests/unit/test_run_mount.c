@@ -1,10 +1,10 @@
-/* RUN --mount spec parsing (lib/build/run_mount.c), case by case against
+/* RUN --mount spec parsing (lib/dockerfile/run_mount.c), case by case against
  * BuildKit's parseMount/validateMount and Go's encoding/csv. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/build/dockerfile.h"
-#include "lib/build/run_mount.h"
+#include "lib/dockerfile/dockerfile.h"
+#include "lib/dockerfile/run_mount.h"
 #include "tap.h"
 
 static const char *s(const char *v)

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "lib/layer/decompress.h"
-#include "lib/oci/archive_internal.h"
+#include "lib/oci/archive_int.h"
 #include "lib/oci/variant.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"

@@ -1,0 +1,50 @@
+/* Shared between dockerfile.c (lines, continuations, heredocs) and
+ * instruction.c, instr_lex.c, instr_mem.c (typed instructions; their own
+ * shared pieces are in instr_int.h).  Not a public interface. */
+#ifndef PYOCI_DOCKERFILE_DF_INT_H
+#define PYOCI_DOCKERFILE_DF_INT_H
+
+#include <stdbool.h>
+
+#include "dockerfile.h"
+
+/* Where a message points: "name:line: ...". */
+typedef struct {
+  const char *name;
+  int line;
+  pyoci_error_t **err;
+} df_ctx_t;
+
+int df_fail(const df_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Whether the instruction on this logical line may take heredocs (RUN, COPY,
+ * ADD in shell form, or ONBUILD of one of them). */
+bool df_can_contain_heredoc(const char *line);
+
+/* Type one logical line.  heredocs (may be NULL) are moved into the result. */
+pyoci_df_instr_t *df_build_instr(const df_ctx_t *c, const char *line, char escape, int end_line,
+                                 pyoci_df_heredoc_t *heredocs, size_t n_heredocs);
+
+/* Free what an instruction owns, not the struct itself. */
+void df_instr_clear(pyoci_df_instr_t *in);
+void df_heredocs_free(pyoci_df_heredoc_t *h, size_t n);
+/* Deep copy of n heredocs (NULL when n is 0). */
+pyoci_df_heredoc_t *df_heredocs_dup(const pyoci_df_heredoc_t *h, size_t n);
+void df_strv_push(char ***v, size_t *n, char *s);
+void df_strv_free(char **v, size_t n);
+char **df_strv_dup(char *const *v, size_t n);
+
+/* ^(\d*)<<(-?)([^<]*)$ on one word, then the delimiter unquoted.  Returns 1
+ * and fills h (name, expand, chomp, fd) when word is a heredoc, 0 if not. */
+int df_parse_heredoc_word(const char *word, pyoci_df_heredoc_t *h);
+
+/* "\t" stripped from the start of every line. */
+char *df_chomp(const char *s);
+
+/* Go's unicode.IsSpace restricted to ASCII. */
+static inline bool is_ws(int c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+#endif
