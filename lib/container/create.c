@@ -14,6 +14,7 @@
 #include "lib/image/unpacked.h"
 #include "lib/oci/image.h"
 #include "lib/runtime/runtime.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -22,48 +23,30 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define MAX_ARGS 4096
 
-/* A growable NULL-terminated string vector. */
-typedef struct {
-  char **v;
-  size_t n, cap;
-} strv_t;
-
-static void strv_push(strv_t *s, const char *x)
-{
-  if (s->n + 2 > s->cap) {
-    s->cap = s->cap ? 2 * s->cap : 16;
-    s->v = realloc(s->v, s->cap * sizeof(char *));
-    if (s->v == NULL)
-      abort();
-  }
-  s->v[s->n++] = strdup(x);
-  s->v[s->n] = NULL;
-}
-
-static void strv_push_json(strv_t *s, const json_t *a)
+static void strv_push_json(pyoci_strv_t *s, const json_t *a)
 {
   size_t i;
   json_t *x;
   json_array_foreach(a, i, x)
     if (json_is_string(x) && s->n < MAX_ARGS)
-      strv_push(s, json_string_value(x));
+      pyoci_strv_push(s, json_string_value(x));
 }
 
 /* docker's ReplaceOrAppendEnvValues: a later K=V replaces an earlier K. */
-static void env_set(strv_t *env, const char *kv)
+static void env_set(pyoci_strv_t *env, const char *kv)
 {
   size_t klen = strcspn(kv, "=");
   for (size_t i = 0; i < env->n; i++) {
     if (strncmp(env->v[i], kv, klen) == 0 && env->v[i][klen] == '=') {
       free(env->v[i]);
-      env->v[i] = strdup(kv);
+      env->v[i] = xstrdup(kv);
       return;
     }
   }
-  strv_push(env, kv);
+  pyoci_strv_push(env, kv);
 }
 
-static const char *env_get(const strv_t *env, const char *key)
+static const char *env_get(const pyoci_strv_t *env, const char *key)
 {
   size_t klen = strlen(key);
   for (size_t i = 0; i < env->n; i++)
@@ -74,22 +57,22 @@ static const char *env_get(const strv_t *env, const char *key)
 
 /* Entrypoint + Cmd the way docker run merges them: --entrypoint replaces
  * the image's and drops its Cmd; CMD arguments replace the image's Cmd. */
-static int merge_argv(const json_t *cfg, const pyoci_run_opts_t *o, strv_t *argv, pyoci_error_t **err)
+static int merge_argv(const json_t *cfg, const pyoci_run_opts_t *o, pyoci_strv_t *argv, pyoci_error_t **err)
 {
   if (o->init_binary) {
-    strv_push(argv, "/sbin/docker-init");
-    strv_push(argv, "--");
+    pyoci_strv_push(argv, "/sbin/docker-init");
+    pyoci_strv_push(argv, "--");
   }
   size_t base = argv->n;
   if (o->entrypoint) {
     if (*o->entrypoint)
-      strv_push(argv, o->entrypoint);
+      pyoci_strv_push(argv, o->entrypoint);
   } else {
     strv_push_json(argv, json_object_get(cfg, "Entrypoint"));
   }
   if (o->cmd && o->cmd[0]) {
     for (char *const *a = o->cmd; *a && argv->n < MAX_ARGS; a++)
-      strv_push(argv, *a);
+      pyoci_strv_push(argv, *a);
   } else if (!o->entrypoint) {
     strv_push_json(argv, json_object_get(cfg, "Cmd"));
   }
@@ -99,14 +82,14 @@ static int merge_argv(const json_t *cfg, const pyoci_run_opts_t *o, strv_t *argv
 }
 
 /* Image Env, then -e; PATH and HOSTNAME first as docker's daemon sets them. */
-static void merge_env(const json_t *cfg, const pyoci_run_opts_t *o, const char *hostname, strv_t *env)
+static void merge_env(const json_t *cfg, const pyoci_run_opts_t *o, const char *hostname, pyoci_strv_t *env)
 {
-  strv_push(env, "PATH=" DEFAULT_PATH);
+  pyoci_strv_push(env, "PATH=" DEFAULT_PATH);
   char h[300];
   snprintf(h, sizeof(h), "HOSTNAME=%s", hostname);
-  strv_push(env, h);
+  pyoci_strv_push(env, h);
   if (o->tty)
-    strv_push(env, "TERM=xterm");
+    pyoci_strv_push(env, "TERM=xterm");
   size_t i;
   json_t *x;
   json_array_foreach(json_object_get(cfg, "Env"), i, x)
@@ -202,7 +185,7 @@ typedef struct {
   const json_t *cfg;
   pyoci_container_t *c;
   char *merged;
-  strv_t argv, env, mounts_dst;
+  pyoci_strv_t argv, env;
 } create_t;
 
 static int mount_root(create_t *k, pyoci_error_t **err)
@@ -343,8 +326,8 @@ int pyoci_container_create(pyoci_store_t *s, const pyoci_run_opts_t *o, pyoci_co
   }
   pyoci_image_free(k.img);
   free(k.merged);
-  pyoci_strvfreep(&k.argv.v);
-  pyoci_strvfreep(&k.env.v);
+  pyoci_strv_clear(&k.argv);
+  pyoci_strv_clear(&k.env);
   if (rc < 0) {
     pyoci_container_free(k.c);
     return -1;
