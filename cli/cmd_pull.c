@@ -48,6 +48,8 @@ static void report(const char *ref, const pyoci_pull_result_t *res)
     printf("%s\n", res->name ? res->name : ref);
     return;
   }
+  fprintf(stderr, "%s: %zu blobs fetched (%.1f MB), %zu already in the store\n", res->name ? res->name : ref,
+          res->blobs_fetched, (double)res->bytes_fetched / 1e6, res->blobs_present);
   printf("Digest: %s\n", res->repo_digest);
   if (res->name)
     printf("Status: %s for %s\n", res->up_to_date ? "Image is up to date" : "Downloaded newer image", res->name);

@@ -67,10 +67,13 @@ int cmd_push(int argc, char **argv)
   cli_registry_progress_end();
   if (st < 0)
     return cli_fail(err);
-  if (pyoci_globals.quiet)
+  if (pyoci_globals.quiet) {
     printf("%s\n", dest ? dest : image);
-  else
+  } else {
+    fprintf(stderr, "%s: %zu blobs uploaded, %zu mounted, %zu already there\n", dest ? dest : image,
+            res.blobs_pushed, res.blobs_mounted, res.blobs_skipped);
     printf("%s: digest: %s size: %lld\n", res.tag, res.digest, (long long)res.size);
+  }
   pyoci_push_result_free(&res);
   return 0;
 }

@@ -90,7 +90,8 @@ static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
     free(r->base);
     if (asprintf(&r->base, "%s://%s", plain ? "http" : "https", r->host) < 0)
       return pyoci_error_set(err, ENOMEM, "registry");
-    reg_req_t q = {.path = "/v2/", .body_fd = -1, .no_retry = plain == 0 && http_ok};
+    /* No retries here: an unreachable registry is reported at once. */
+    reg_req_t q = {.path = "/v2/", .body_fd = -1, .no_retry = true};
     pyoci_http_resp_t resp;
     pyoci_error_t *e = NULL;
     int rc = reg_do(r, c, &q, &resp, &e);
