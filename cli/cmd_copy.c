@@ -187,8 +187,6 @@ int cmd_copy(int argc, char **argv)
   pyoci_pull_opts_t po = {.untagged = true};
   int c, r;
   while ((c = getopt_long(argc, argv, "ahq", opts, NULL)) != -1) {
-    if (cli_common_option(c, optarg))
-      continue;
     if ((r = cli_registry_option(&rc_, "copy", c, optarg)) != 0) {
       if (r < 0)
         return EXIT_USAGE;

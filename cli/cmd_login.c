@@ -55,8 +55,6 @@ int cmd_login(int argc, char **argv)
   bool from_stdin = false;
   int c, r;
   while ((c = getopt_long(argc, argv, "u:p:hq", opts, NULL)) != -1) {
-    if (cli_common_option(c, optarg))
-      continue;
     if ((r = cli_registry_option(&rc_, "login", c, optarg)) != 0) {
       if (r < 0)
         return EXIT_USAGE;

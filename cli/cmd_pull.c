@@ -73,8 +73,6 @@ int cmd_pull(int argc, char **argv)
   bool referrers = false;
   int c, r;
   while ((c = getopt_long(argc, argv, "ahq", opts, NULL)) != -1) {
-    if (cli_common_option(c, optarg))
-      continue;
     if ((r = cli_registry_option(&rc_, "pull", c, optarg)) != 0) {
       if (r < 0)
         return EXIT_USAGE;

@@ -34,8 +34,6 @@ int cmd_push(int argc, char **argv)
   cli_registry_init(&rc_);
   int c, r;
   while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
-    if (cli_common_option(c, optarg))
-      continue;
     if ((r = cli_registry_option(&rc_, "push", c, optarg)) != 0) {
       if (r < 0)
         return EXIT_USAGE;

@@ -148,6 +148,8 @@ static int parse_bool(const char *s, bool *out)
 int cli_registry_option(struct cli_registry *c, const char *verb, int opt, const char *arg)
 {
   char *end = NULL;
+  if (cli_common_option(opt, arg))
+    return 1;
   switch (opt) {
   case CLI_OPT_TLS_VERIFY:
     if (parse_bool(arg, &c->o.tls_verify) < 0)

@@ -32,7 +32,7 @@ void cli_registry_init(struct cli_registry *c);
 /* Per-blob progress bars, when stderr is a terminal and not --quiet (call
  * after option parsing). */
 void cli_registry_progress_start(struct cli_registry *c);
-/* Handle one of CLI_REGISTRY_LONGOPTS: 1 handled, 0 not ours, -1 bad value
+/* Handle one of CLI_REGISTRY_LONGOPTS or the common options: 1 handled, 0 not ours, -1 bad value
  * (message printed, exit with EXIT_USAGE). */
 int cli_registry_option(struct cli_registry *c, const char *verb, int opt, const char *arg);
 void cli_registry_free(struct cli_registry *c);

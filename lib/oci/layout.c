@@ -48,6 +48,36 @@ static int children(const char *buf, size_t len, const char *what, char (**out)[
   return 0;
 }
 
+/* Visit a manifest or index and everything under it with fn: before
+ * reading it (pre: import, it must enter the store first) or after what it
+ * names (export: a manifest never lands before its blobs). */
+typedef int (*blob_fn)(pyoci_store_t *s, int blobs_fd, const char *dir, const char *digest, pyoci_error_t **err);
+
+static int walk_tree(pyoci_store_t *s, int blobs_fd, const char *dir, const char *digest, int depth, blob_fn fn,
+                     bool pre, pyoci_error_t **err)
+{
+  if (depth > LAYOUT_MAX_DEPTH)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "'%s': indexes nested too deep", dir);
+  if (pre && fn(s, blobs_fd, dir, digest, err) < 0)
+    return -1;
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  if (pyoci_store_read_blob(s, digest, PYOCI_MAX_MANIFEST_SIZE, &buf, &len, err) < 0)
+    return -1;
+  cleanup_free char(*kids)[PYOCI_DIGEST_LEN] = NULL;
+  size_t n = 0;
+  bool is_index = false;
+  if (children(buf, len, digest, &kids, &n, &is_index, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    int rc = is_index ? walk_tree(s, blobs_fd, dir, kids[i], depth + 1, fn, pre, err)
+                      : fn(s, blobs_fd, dir, kids[i], err);
+    if (rc < 0)
+      return -1;
+  }
+  return pre ? 0 : fn(s, blobs_fd, dir, digest, err);
+}
+
 /* ---- import ---- */
 
 static int import_blob(pyoci_store_t *s, int blobs_fd, const char *dir, const char *digest, pyoci_error_t **err)
@@ -73,31 +103,6 @@ static int import_blob(pyoci_store_t *s, int blobs_fd, const char *dir, const ch
   }
   if (pyoci_blob_writer_commit(w, digest, NULL, NULL, err) < 0)
     return pyoci_error_prefix(err, "'%s'", dir);
-  return 0;
-}
-
-static int import_tree(pyoci_store_t *s, int blobs_fd, const char *dir, const char *digest, int depth,
-                       pyoci_error_t **err)
-{
-  if (depth > LAYOUT_MAX_DEPTH)
-    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "'%s': indexes nested too deep", dir);
-  if (import_blob(s, blobs_fd, dir, digest, err) < 0)
-    return -1;
-  cleanup_free char *buf = NULL;
-  size_t len = 0;
-  if (pyoci_store_read_blob(s, digest, PYOCI_MAX_MANIFEST_SIZE, &buf, &len, err) < 0)
-    return -1;
-  cleanup_free char(*kids)[PYOCI_DIGEST_LEN] = NULL;
-  size_t n = 0;
-  bool is_index = false;
-  if (children(buf, len, digest, &kids, &n, &is_index, err) < 0)
-    return -1;
-  for (size_t i = 0; i < n; i++) {
-    int rc = is_index ? import_tree(s, blobs_fd, dir, kids[i], depth + 1, err)
-                      : import_blob(s, blobs_fd, dir, kids[i], err);
-    if (rc < 0)
-      return -1;
-  }
   return 0;
 }
 
@@ -141,7 +146,7 @@ int pyoci_layout_import(pyoci_store_t *s, const char *dir, const char *ref, char
   cleanup_close int blobs_fd = open(blobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (blobs_fd < 0)
     return pyoci_error_set(err, errno, "open '%s'", blobs);
-  if (import_tree(s, blobs_fd, dir, digest, 0, err) < 0)
+  if (walk_tree(s, blobs_fd, dir, digest, 0, import_blob, true, err) < 0)
     return -1;
   return pyoci_store_add_image(s, digest, media_type, -1, NULL, err);
 }
@@ -169,27 +174,6 @@ static int export_blob(pyoci_store_t *s, int blobs_fd, const char *dir, const ch
     return -1;
   }
   return 0;
-}
-
-static int export_tree(pyoci_store_t *s, int blobs_fd, const char *dir, const char *digest, int depth,
-                       pyoci_error_t **err)
-{
-  cleanup_free char *buf = NULL;
-  size_t len = 0;
-  if (depth > LAYOUT_MAX_DEPTH || pyoci_store_read_blob(s, digest, PYOCI_MAX_MANIFEST_SIZE, &buf, &len, err) < 0)
-    return pyoci_error_set(err, 0, "'%s': %s nested too deep", dir, digest);
-  cleanup_free char(*kids)[PYOCI_DIGEST_LEN] = NULL;
-  size_t n = 0;
-  bool is_index = false;
-  if (children(buf, len, digest, &kids, &n, &is_index, err) < 0)
-    return -1;
-  for (size_t i = 0; i < n; i++) {
-    int rc = is_index ? export_tree(s, blobs_fd, dir, kids[i], depth + 1, err)
-                      : export_blob(s, blobs_fd, dir, kids[i], err);
-    if (rc < 0)
-      return -1;
-  }
-  return export_blob(s, blobs_fd, dir, digest, err); /* the manifest after what it names */
 }
 
 static int export_index(pyoci_store_t *s, const char *digest, const char *dir, const char *ref, pyoci_error_t **err)
@@ -232,7 +216,7 @@ int pyoci_layout_export(pyoci_store_t *s, const char *digest, const char *dir, c
   cleanup_close int blobs_fd = open(blobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (blobs_fd < 0)
     return pyoci_error_set(err, errno, "open '%s'", blobs);
-  if (export_tree(s, blobs_fd, dir, digest, 0, err) < 0 || fsync(blobs_fd) < 0)
+  if (walk_tree(s, blobs_fd, dir, digest, 0, export_blob, false, err) < 0 || fsync(blobs_fd) < 0)
     return err && *err ? -1 : pyoci_error_set(err, errno, "fsync '%s'", blobs);
   return export_index(s, digest, dir, ref, err);
 }

@@ -117,6 +117,8 @@ static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
 int reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_http_conn_t *conn,
                     reg_client_t **out, pyoci_error_t **err)
 {
+  if (conn == NULL)
+    return pyoci_error_set(err, 0, "registry %s: cannot initialise libcurl", registry);
   reg_client_t *r = calloc(1, sizeof(*r));
   if (r == NULL)
     return pyoci_error_set(err, ENOMEM, "registry client");

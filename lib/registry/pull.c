@@ -279,7 +279,7 @@ int pyoci_registry_pull(pyoci_store_t *s, const char *refstr, const pyoci_regist
   cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
   cleanup_reg_client reg_client_t *r = NULL;
   cleanup_free char *scope = reg_scope(ref.path, "pull");
-  int rc = c ? reg_client_open(ref.domain, o, c, &r, err) : pyoci_error_set(err, 0, "cannot initialise libcurl");
+  int rc = reg_client_open(ref.domain, o, c, &r, err);
   if (rc == 0) {
     struct pull p = {.r = r, .s = s, .repo = ref.path, .scope = scope, .o = o};
     pthread_mutex_init(&p.mu, NULL);

@@ -46,6 +46,18 @@ static int expect(const pyoci_http_resp_t *resp, long want, const char *what, py
   return reg_status_error(resp, what, err);
 }
 
+/* reg_do, then the status must be want. */
+static int do_expect(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, long want, const char *what,
+                     pyoci_error_t **err)
+{
+  pyoci_http_resp_t resp;
+  int rc = reg_do(r, c, q, &resp, err);
+  if (rc == 0)
+    rc = expect(&resp, want, what, err);
+  pyoci_http_resp_free(&resp);
+  return rc;
+}
+
 static int blob_exists(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *scope, const char *digest,
                        bool *yes, pyoci_error_t **err)
 {
@@ -150,12 +162,7 @@ static int upload(reg_client_t *r, pyoci_http_conn_t *c, pyoci_store_t *s, const
   reg_req_t q = {.method = "PUT", .path = url, .scope = scope, .headers = hdrs, .body_fd = chunked ? -1 : fd,
                  .body_size = (uint64_t)size, .has_body = !chunked, .no_retry = true, .on_progress = push_progress,
                  .progress_ctx = &u};
-  pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
-  if (rc == 0)
-    rc = expect(&resp, 201, digest, err);
-  pyoci_http_resp_free(&resp);
-  return rc;
+  return do_expect(r, c, &q, 201, digest, err);
 }
 
 int reg_push_blob(reg_client_t *r, pyoci_http_conn_t *c, pyoci_store_t *s, const char *repo, const char *mount_from,
@@ -194,12 +201,7 @@ int reg_push_bytes(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, cons
   const char *hdrs[] = {"Content-Type: application/octet-stream", NULL};
   reg_req_t q = {.method = "PUT", .path = url, .scope = scope, .headers = hdrs, .body = bytes, .body_len = len,
                  .body_fd = -1, .has_body = true, .no_retry = true};
-  pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
-  if (rc == 0)
-    rc = expect(&resp, 201, digest, err);
-  pyoci_http_resp_free(&resp);
-  return rc;
+  return do_expect(r, c, &q, 201, digest, err);
 }
 
 int reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
@@ -360,7 +362,7 @@ static int push_to(pyoci_store_t *s, const char *image, const char *digest, cons
   cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
   cleanup_reg_client reg_client_t *r = NULL;
   cleanup_free char *from = mount_source(o->source_ref ? o->source_ref : image, dest);
-  int rc = c ? reg_client_open(dest->domain, o, c, &r, err) : pyoci_error_set(err, 0, "cannot initialise libcurl");
+  int rc = reg_client_open(dest->domain, o, c, &r, err);
   if (rc == 0) {
     struct push p = {.r = r, .s = s, .repo = dest->path, .mount_from = from, .res = res};
     pthread_mutex_init(&p.mu, NULL);

@@ -40,7 +40,7 @@ typedef struct reg_client {
 
 /* Open a client for a registry name: credentials, TLS, then GET /v2/ to
  * learn the scheme (https, falling back to http where allowed) and the
- * auth challenge. */
+ * auth challenge.  conn NULL (libcurl failed to start) is an error. */
 int reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_http_conn_t *conn,
                     reg_client_t **out, pyoci_error_t **err);
 void reg_client_free(reg_client_t *r);

@@ -30,7 +30,7 @@ int pyoci_registry_login(const char *registry, const pyoci_registry_opts_t *o, p
   cleanup_free char *name = registry_name(registry);
   cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
   cleanup_reg_client reg_client_t *r = NULL;
-  if (c == NULL || reg_client_open(name, o, c, &r, err) < 0)
+  if (reg_client_open(name, o, c, &r, err) < 0)
     return pyoci_error_prefix(err, "login %s", name);
   reg_req_t q = {.path = "/v2/", .body_fd = -1};
   pyoci_http_resp_t resp;
@@ -143,7 +143,7 @@ int pyoci_registry_inspect(const char *refstr, const pyoci_registry_opts_t *o, c
     return -1;
   cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
   cleanup_reg_client reg_client_t *r = NULL;
-  int rc = c ? reg_client_open(ref.domain, o, c, &r, err) : pyoci_error_set(err, 0, "cannot initialise libcurl");
+  int rc = reg_client_open(ref.domain, o, c, &r, err);
   if (rc == 0)
     rc = inspect_ref(r, c, &ref, platform, raw_only, out, err);
   if (rc == 0 && asprintf(&out->repo, "%s/%s", ref.domain, ref.path) < 0)
