@@ -8,6 +8,8 @@ libjansson-dev libsqlite3-dev libpcre2-dev
 runc docker.io skopeo umoci podman docker-registry busybox-static mmdebstrap uidmap
 clang libclang-rt-14-dev pigz zstd xz-utils python3 python3-jsonschema python3-packaging curl
 dpkg-dev hyperfine time"
+# assemble (issue 12): libyaml for specs, gpgv for InRelease signatures, gnupg for the tests' throwaway key
+PKGS="$PKGS libyaml-dev gpgv gnupg"
 
 missing=""
 for p in $PKGS; do

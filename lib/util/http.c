@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fs.h"
@@ -75,6 +76,20 @@ static void set_options(CURL *c, const char *url, const pyoci_http_opts_t *o, st
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
 }
 
+/* The error for one finished transfer, in pyoci_http_download's words. */
+static int transfer_error(const char *url, const struct sink *s, CURLcode rc, const char *errbuf,
+                          const pyoci_http_opts_t *o, pyoci_error_t **err)
+{
+  if (s->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "download '%s': larger than the limit of %llu bytes", url,
+                                (unsigned long long)o->max_bytes);
+  if (s->write_errno)
+    return pyoci_error_set(err, s->write_errno, "download '%s': write", url);
+  if (rc != CURLE_OK)
+    return pyoci_error_set(err, 0, "download '%s': %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+  return 0;
+}
+
 int pyoci_http_download(const char *url, int fd, const pyoci_http_opts_t *o, pyoci_http_info_t *info,
                         pyoci_error_t **err)
 {
@@ -92,16 +107,98 @@ int pyoci_http_download(const char *url, int fd, const pyoci_http_opts_t *o, pyo
   if (rc == CURLE_OK && curl_easy_getinfo(c, CURLINFO_FILETIME_T, &filetime) != CURLE_OK)
     filetime = -1;
   curl_easy_cleanup(c);
-  if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED)
-    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "download '%s': larger than the limit of %llu bytes", url,
-                                (unsigned long long)o->max_bytes);
-  if (s.write_errno)
-    return pyoci_error_set(err, s.write_errno, "download '%s': write", url);
-  if (rc != CURLE_OK)
-    return pyoci_error_set(err, 0, "download '%s': %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+  if (transfer_error(url, &s, rc, errbuf, o, err) < 0)
+    return -1;
   if (info) {
     info->size = s.written;
     info->last_modified = filetime >= 0 ? (time_t)filetime : (time_t)-1;
   }
   return 0;
+}
+
+struct many_slot {
+  CURL *c;
+  size_t job;
+  struct sink s;
+  char errbuf[CURL_ERROR_SIZE];
+};
+
+static void many_start(CURLM *m, struct many_slot *slot, const pyoci_http_job_t *job, size_t i,
+                       const pyoci_http_opts_t *o)
+{
+  memset(&slot->s, 0, sizeof(slot->s));
+  slot->s.fd = job->fd;
+  slot->s.max = o->max_bytes;
+  snprintf(slot->s.label, sizeof(slot->s.label), "%s", o->label ? o->label : "downloading");
+  slot->errbuf[0] = '\0';
+  slot->job = i;
+  curl_easy_reset(slot->c);
+  set_options(slot->c, job->url, o, &slot->s, slot->errbuf);
+  /* One progress line for the batch, not one per file. */
+  curl_easy_setopt(slot->c, CURLOPT_NOPROGRESS, 1L);
+  curl_easy_setopt(slot->c, CURLOPT_PRIVATE, slot);
+  curl_multi_add_handle(m, slot->c);
+}
+
+int pyoci_http_download_many(const pyoci_http_job_t *jobs, size_t n, int parallel, const pyoci_http_opts_t *o,
+                             size_t *failed, pyoci_error_t **err)
+{
+  pthread_once(&curl_once, curl_init);
+  if (n == 0)
+    return 0;
+  size_t nslots = parallel > 0 ? (size_t)parallel : 8;
+  if (nslots > n)
+    nslots = n;
+  CURLM *m = curl_multi_init();
+  struct many_slot *slots = calloc(nslots, sizeof(*slots));
+  if (m == NULL || slots == NULL)
+    abort();
+  curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)nslots);
+  size_t next = 0, done = 0, running_slots = 0;
+  int rc = 0;
+  for (size_t i = 0; i < nslots; i++) {
+    slots[i].c = curl_easy_init();
+    if (slots[i].c == NULL)
+      abort();
+    many_start(m, &slots[i], &jobs[next], next, o);
+    next++;
+    running_slots++;
+  }
+  while (rc == 0 && running_slots > 0) {
+    int still = 0;
+    curl_multi_perform(m, &still);
+    CURLMsg *msg;
+    int left;
+    while (rc == 0 && (msg = curl_multi_info_read(m, &left)) != NULL) {
+      if (msg->msg != CURLMSG_DONE)
+        continue;
+      struct many_slot *slot = NULL;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&slot);
+      CURLcode res = msg->data.result;
+      curl_multi_remove_handle(m, slot->c);
+      running_slots--;
+      if (transfer_error(jobs[slot->job].url, &slot->s, res, slot->errbuf, o, err) < 0) {
+        if (failed)
+          *failed = slot->job;
+        rc = -1;
+        break;
+      }
+      done++;
+      pyoci_progress(o->label ? o->label : "downloading", done, n, done == n);
+      if (next < n) {
+        many_start(m, slot, &jobs[next], next, o);
+        next++;
+        running_slots++;
+      }
+    }
+    if (rc == 0 && running_slots > 0)
+      curl_multi_poll(m, NULL, 0, 1000, NULL);
+  }
+  for (size_t i = 0; i < nslots; i++) {
+    curl_multi_remove_handle(m, slots[i].c);
+    curl_easy_cleanup(slots[i].c);
+  }
+  free(slots);
+  curl_multi_cleanup(m);
+  return rc;
 }
