@@ -94,6 +94,7 @@ static char **find_links(const pyoci_spec_t *spec)
 static int locked_wheel(const pyoci_req_t *r, const pyoci_lock_t *plan, char *const *dirs, const char *cache,
                         pyoci_wheel_found_t *out, pyoci_error_t **err)
 {
+  memset(out, 0, sizeof(*out));
   const pyoci_lock_wheel_t *w = NULL;
   for (size_t i = 0; i < plan->n_wheels && !w; i++)
     if (strcmp(plan->wheels[i].name, r->name) == 0 && strcmp(plan->wheels[i].version, r->version) == 0)
@@ -101,7 +102,6 @@ static int locked_wheel(const pyoci_req_t *r, const pyoci_lock_t *plan, char *co
   if (w == NULL || strchr(w->file, '/') || !pyoci_asm_strv_has(r->hashes, w->sha256))
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "lock out of date: no locked wheel for %s==%s", r->name,
                                 r->version);
-  memset(out, 0, sizeof(*out));
   out->filename = strdup(w->file);
   out->sha256 = strdup(w->sha256);
   if (w->url) {
@@ -136,7 +136,7 @@ static void add_locked(pyoci_lock_t *plan, const pyoci_req_t *r, const pyoci_whe
 static int one_wheel(const pyoci_asm_ctx_t *c, const pyoci_spec_t *spec, pyoci_lock_t *plan, char *const *dirs,
                      const pyoci_req_t *r, const pyoci_wheel_target_t *t, int root_fd, pyoci_error_t **err)
 {
-  pyoci_wheel_found_t f;
+  pyoci_wheel_found_t f = {0};
   int rc = c->o->lock_mode == PYOCI_LOCK_USE
                ? locked_wheel(r, plan, dirs, c->o->cache_dir, &f, err)
                : pyoci_wheel_find(r, dirs, spec->index_url, t->env, c->o->cache_dir, &f, err);

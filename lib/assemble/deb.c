@@ -56,11 +56,11 @@ bool pyoci_path_excluded(const pyoci_deb_filter_t *f, const char *abs_path)
 /* "./usr/bin/x" -> "usr/bin/x"; NULL for the root itself; -1 for "..". */
 static int clean_path(const char *in, char **out)
 {
+  *out = NULL;
+  if (in[0] == '/') /* dpkg-deb never writes these: a crafted archive */
+    return -1;
   while (in[0] == '.' && in[1] == '/')
     in += 2;
-  while (*in == '/')
-    in++;
-  *out = NULL;
   if (*in == '\0' || strcmp(in, ".") == 0)
     return 0;
   char *p = strdup(in);

@@ -45,16 +45,17 @@ static bool py_ok(check_t *c, const char *py, bool *cpython, int *cp_minor)
   if (d[1])
     minor = atoi(d + 1);
   *cp_minor = minor;
-  if (major != c->env->py_major) {
-    because(c, "needs Python %s, the image has Python %d.%d", d, c->env->py_major, c->env->py_minor);
+  if (major != c->env->py_major || minor > c->env->py_minor) {
+    if (minor >= 0)
+      because(c, "'%s' needs Python %d.%d, the image has Python %d.%d", py, major, minor, c->env->py_major,
+              c->env->py_minor);
+    else
+      because(c, "'%s' needs Python %d, the image has Python %d.%d", py, major, c->env->py_major, c->env->py_minor);
     return false;
   }
   /* py3X: written for 3.X, fine on later; cp3X: built for exactly 3.X
    * (abi3 relaxes that below). */
-  if (minor > c->env->py_minor) {
-    because(c, "needs Python %s, the image has Python %d.%d", d, c->env->py_major, c->env->py_minor);
-    return false;
-  }
+
   return true;
 }
 
