@@ -24,6 +24,7 @@ typedef int (*pyoci_cmd_fn)(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_distill(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_import(int argc, char **argv);
