@@ -67,6 +67,24 @@ static json_t *vuln_entry(const pyoci_scan_vuln_t *v)
   json_object_set_new(e, "id", pyoci_json_string_lossy(v->id));
   json_object_set_new(e, "source", json_pack("{s:s, s:o}", "name", "OSV", "url", pyoci_json_string_lossy(v->primary_url)));
   json_object_set_new(e, "ratings", json_pack("[o]", rating(v)));
+  /* CycloneDX's place for other IDs of the same vulnerability. */
+  cleanup_json json_t *aliases = v->aliases_json ? json_loads(v->aliases_json, 0, NULL) : NULL;
+  json_t *refs = json_array();
+  size_t i;
+  json_t *x;
+  if (json_is_array(aliases))
+    json_array_foreach(aliases, i, x) if (json_is_string(x))
+    {
+      cleanup_free char *url = NULL;
+      if (asprintf(&url, "https://osv.dev/vulnerability/%s", json_string_value(x)) < 0)
+        abort();
+      json_array_append_new(refs, json_pack("{s:o, s:{s:s, s:o}}", "id", pyoci_json_string_lossy(json_string_value(x)),
+                                            "source", "name", "OSV", "url", pyoci_json_string_lossy(url)));
+    }
+  if (json_array_size(refs) > 0)
+    json_object_set_new(e, "references", refs);
+  else
+    json_decref(refs);
   if (v->title[0] != '\0')
     json_object_set_new(e, "description", pyoci_json_string_lossy(v->title));
   json_object_set_new(e, "affects", json_array());

@@ -12,6 +12,7 @@
 #include "lib/util/json.h"
 #include "lib/util/utf8.h"
 #include "scan.h"
+#include "scan_int.h"
 
 #define S(x) pyoci_json_string_lossy(x)
 
@@ -42,6 +43,16 @@ static json_t *vuln_obj(const pyoci_scan_report_t *r, const pyoci_scan_vuln_t *v
   const pyoci_pkg_t *p = &r->catalog->packages[v->pkg_index];
   json_t *o = json_object();
   json_object_set_new(o, "VulnerabilityID", S(v->id));
+  json_t *ids = v->records_json ? json_loads(v->records_json, 0, NULL) : NULL;
+  if (json_array_size(ids) > 0)
+    json_object_set_new(o, "VendorIDs", ids);
+  else
+    json_decref(ids);
+  json_t *aliases = v->aliases_json ? json_loads(v->aliases_json, 0, NULL) : NULL;
+  if (json_array_size(aliases) > 0)
+    json_object_set_new(o, "Aliases", aliases);
+  else
+    json_decref(aliases);
   json_object_set_new(o, "PkgName", S(v->pkg_name));
   if (p->type == PYOCI_PKG_PYTHON)
     set_str(o, "PkgPath", p->origin);
@@ -53,7 +64,7 @@ static json_t *vuln_obj(const pyoci_scan_report_t *r, const pyoci_scan_vuln_t *v
   json_t *layer = layer_obj(r, v->layer_index);
   if (layer != NULL)
     json_object_set_new(o, "Layer", layer);
-  json_object_set_new(o, "SeveritySource", json_string("osv"));
+  json_object_set_new(o, "SeveritySource", json_string(pyoci_scan_severity_source(v)));
   set_str(o, "PrimaryURL", v->primary_url);
   json_object_set_new(o, "DataSource", json_pack("{s:s, s:s, s:s}", "ID", "osv", "Name", "OSV", "URL", "https://osv.dev"));
   set_str(o, "Title", v->title);

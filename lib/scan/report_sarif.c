@@ -10,6 +10,7 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/sarif.h"
 #include "scan.h"
+#include "scan_int.h"
 
 #define SCAN_INFO_URI "https://github.com/pyoci/pyoci/blob/main/docs/pyoci-scan.md"
 
@@ -32,9 +33,12 @@ static int add_vulns(pyoci_sarif_t *s, const pyoci_scan_report_t *r, pyoci_error
                                .severity = v->severity,
                                .tags = tags};
     pyoci_sarif_add_rule(s, &rule);
-    cleanup_free char *msg = NULL;
-    if (asprintf(&msg, "Package: %s\nInstalled Version: %s\nVulnerability %s\nSeverity: %s\nFixed Version: %s\nLink: [%s](%s)",
-                 v->pkg_name, v->installed, v->id, pyoci_severity_name(v->severity), v->fixed, v->id,
+    cleanup_free char *msg = NULL, *aliases = pyoci_scan_aliases_text(v);
+    if (asprintf(&msg,
+                 "Package: %s\nInstalled Version: %s\nVulnerability %s\n%s%s%sSeverity: %s\nFixed Version: %s\n"
+                 "Link: [%s](%s)",
+                 v->pkg_name, v->installed, v->id, aliases[0] ? "Aliases: " : "", aliases, aliases[0] ? "\n" : "",
+                 pyoci_severity_name(v->severity), v->fixed, v->source_id ? v->source_id : v->id,
                  v->primary_url) < 0)
       abort();
     pyoci_sarif_result_t res = {.rule_id = v->id,

@@ -16,6 +16,7 @@
 #include "lib/util/log.h"
 #include "lib/vuln/vercmp.h"
 #include "lib/vuln/vulndb.h"
+#include "scan_int.h"
 
 static char *xstrdup(const char *s)
 {
@@ -46,7 +47,9 @@ static void strv_free(char **v, size_t n)
 void pyoci_scan_vuln_clear(pyoci_scan_vuln_t *v)
 {
   free(v->id);
+  free(v->source_id);
   free(v->aliases_json);
+  free(v->records_json);
   free(v->pkg_name);
   free(v->installed);
   free(v->fixed);
@@ -209,8 +212,10 @@ static int match_packages(pyoci_scan_report_t *r, pyoci_vulndb_t *db, pyoci_erro
     if (name == NULL || version == NULL)
       continue;
     c.pkg_index = i;
+    size_t start = r->n_vulns;
     if (pyoci_vulndb_match(db, eco, name, version, on_match, &c, err) < 0)
       return pyoci_error_prefix(err, "match %s %s %s", eco, name, version);
+    r->n_vulns = start + pyoci_scan_merge_aliases(r->vulns + start, r->n_vulns - start, eco);
   }
   return 0;
 }

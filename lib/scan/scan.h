@@ -68,8 +68,10 @@ typedef enum { PYOCI_CLASS_OS = 0, PYOCI_CLASS_LANG = 1 } pyoci_vuln_class_t;
 
 typedef struct {
   pyoci_vuln_class_t cls;
-  char *id;
-  char *aliases_json;
+  char *id;           /* the row's: a CVE when the merged records name one */
+  char *source_id;    /* the OSV record severity, title and URL came from */
+  char *aliases_json; /* JSON array: every other ID of the vulnerability */
+  char *records_json; /* JSON array: the OSV records merged into this row */
   char *pkg_name;   /* binary package / distribution name as installed */
   char *installed;  /* installed version */
   char *fixed;      /* "" when no fix is known */

@@ -195,9 +195,10 @@ static int eval_row(pyoci_vulndb_t *db, sqlite3_stmt *st, const char *ecosystem,
   }
   bool first = !p->affected;
   p->affected = true;
-  if (ev.fixed != NULL && (p->fixed == NULL || (p->scheme && p->scheme->compare(ev.fixed, p->fixed) < 0))) {
+  if (ev.fixed != NULL) {
+    char *merged = pyoci_fixed_list_merge(p->scheme, p->fixed, ev.fixed);
     free(p->fixed);
-    p->fixed = steal_pointer(&ev.fixed);
+    p->fixed = merged;
   }
   free(ev.fixed);
   if (first) {

@@ -94,9 +94,9 @@ void pyoci_osv_ranges_free(pyoci_osv_range_t *ranges, size_t n);
 /* Range evaluation (range.c). */
 typedef struct {
   bool affected;
-  /* The smallest "fixed" greater than the version in a range that matched:
-   * the version to upgrade to.  NULL when the matching ranges name no fix
-   * (or the match came from the versions list alone).  Owned by caller. */
+  /* Every "fixed" of the evaluable ranges above the version, ascending,
+   * ", "-separated ("2.3.8, 3.0.1"): the versions to upgrade to on each
+   * release line.  NULL when none is known or not affected.  Caller frees. */
   char *fixed;
   /* Ranges that could not be evaluated (bad version strings, unknown
    * ecosystem); a caller may warn, as these could hide a match. */
@@ -112,5 +112,10 @@ typedef struct {
 int pyoci_osv_evaluate(const char *ecosystem, const pyoci_osv_range_t *ranges, size_t n_ranges,
                        char *const *versions, size_t n_versions, const char *version, pyoci_osv_eval_t *out,
                        pyoci_error_t **err);
+
+/* Union of two ", "-separated version lists (either may be NULL), sorted
+ * by scheme s (NULL: as text), versions equal under s kept once.  NULL when
+ * both are empty; caller frees. */
+char *pyoci_fixed_list_merge(const pyoci_verscheme_t *s, const char *a, const char *b);
 
 #endif

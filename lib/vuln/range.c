@@ -7,13 +7,21 @@
  *     fixed:         v >= fixed        -> not vulnerable
  *     last_affected: v >  last_affected -> not vulnerable
  *
- * Events at the same version keep introduced before fixed/last_affected, so
- * a range that is fixed where it starts affects nothing.  A range holding a
- * version its scheme cannot read is skipped and counted, never guessed. */
+ * Events at the same version apply `fixed` before `introduced` (then
+ * last_affected, limit): real records such as PYSEC-2024-258 (scrapy: 0,
+ * fixed 2.0.0, introduced 2.0.0, fixed 2.11.2) re-open a range where an
+ * older one closes, and no record uses "introduced X, fixed X" to mean
+ * "nothing".  A range holding a version its scheme cannot read is skipped
+ * and counted, never guessed.
+ *
+ * The fixed versions reported are every `fixed` of the entry's evaluable
+ * ranges above the installed version, ascending, ", "-separated (trivy's
+ * "2.3.8, 3.0.1"): the ways out on each release line. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/strbuf.h"
 #include "osv.h"
 
 struct ev {
@@ -22,6 +30,20 @@ struct ev {
   bool zero; /* introduced "0": before every version */
   bool star; /* limit "*": after every version */
 };
+
+static int tie_rank(pyoci_osv_event_kind_t k)
+{
+  switch (k) {
+  case PYOCI_OSV_FIXED:
+    return 0;
+  case PYOCI_OSV_INTRODUCED:
+    return 1;
+  case PYOCI_OSV_LAST_AFFECTED:
+    return 2;
+  default:
+    return 3;
+  }
+}
 
 static int ev_cmp(const void *pa, const void *pb, void *data)
 {
@@ -35,13 +57,13 @@ static int ev_cmp(const void *pa, const void *pb, void *data)
   else
     r = s->compare(a->version, b->version);
   if (r == 0)
-    r = (int)a->kind - (int)b->kind;
+    r = tie_rank(a->kind) - tie_rank(b->kind);
   return r;
 }
 
-/* Evaluate one range; *fixed_out gets the smallest fixed > v when affected.
- * Returns 1 affected, 0 not, -1 when the range cannot be evaluated. */
-static int eval_range(const pyoci_verscheme_t *s, const pyoci_osv_range_t *r, const char *v, const char **fixed_out)
+/* Evaluate one range.  Returns 1 affected, 0 not, -1 when the range cannot
+ * be evaluated (a version its scheme rejects). */
+static int eval_range(const pyoci_verscheme_t *s, const pyoci_osv_range_t *r, const char *v)
 {
   struct ev *evs = calloc(r->n_events ? r->n_events : 1, sizeof(*evs));
   if (evs == NULL)
@@ -76,25 +98,94 @@ static int eval_range(const pyoci_verscheme_t *s, const pyoci_osv_range_t *r, co
     else if (e->kind == PYOCI_OSV_LAST_AFFECTED && s->compare(v, e->version) > 0)
       vulnerable = false;
   }
-  if (!vulnerable)
-    goto out;
-  result = 1;
-  *fixed_out = NULL;
-  /* Sorted, so the first fixed above v is the smallest. */
-  for (size_t i = 0; i < r->n_events; i++)
-    if (evs[i].kind == PYOCI_OSV_FIXED && s->compare(evs[i].version, v) > 0) {
-      *fixed_out = evs[i].version;
-      break;
-    }
+  result = vulnerable ? 1 : 0;
 out:
   free(evs);
   return result;
+}
+
+/* ---- fixed-version lists ---- */
+
+typedef struct {
+  char **v;
+  size_t n;
+} vlist_t;
+
+static void vlist_add_split(vlist_t *l, const char *list)
+{
+  for (const char *p = list; p != NULL && *p;) {
+    size_t n = strcspn(p, ",");
+    const char *a = p, *b = p + n;
+    while (a < b && *a == ' ')
+      a++;
+    while (b > a && b[-1] == ' ')
+      b--;
+    if (b > a) {
+      l->v = realloc(l->v, (l->n + 1) * sizeof(char *));
+      if (l->v == NULL || (l->v[l->n] = strndup(a, (size_t)(b - a))) == NULL)
+        abort();
+      l->n++;
+    }
+    p += n;
+    if (*p == ',')
+      p++;
+  }
+}
+
+static int vlist_cmp(const void *pa, const void *pb, void *data)
+{
+  const pyoci_verscheme_t *s = data;
+  const char *a = *(char *const *)pa, *b = *(char *const *)pb;
+  bool va = s != NULL && s->check(a, NULL) == 0, vb = s != NULL && s->check(b, NULL) == 0;
+  if (va != vb)
+    return va ? -1 : 1; /* readable versions first */
+  int c = va ? s->compare(a, b) : 0;
+  return c != 0 ? c : strcmp(a, b);
+}
+
+/* Sorted, duplicates (equal under the scheme) dropped, joined by ", ";
+ * NULL when empty.  Frees the list. */
+static char *vlist_join(vlist_t *l, const pyoci_verscheme_t *s)
+{
+  if (l->n > 1)
+    qsort_r(l->v, l->n, sizeof(char *), vlist_cmp, (void *)s);
+  strbuf_t sb = STRBUF_INIT;
+  for (size_t i = 0; i < l->n; i++) {
+    bool dup = i > 0 && vlist_cmp(&l->v[i - 1], &l->v[i], (void *)s) == 0;
+    if (!dup && s != NULL && i > 0 && s->check(l->v[i], NULL) == 0 && s->check(l->v[i - 1], NULL) == 0)
+      dup = s->compare(l->v[i - 1], l->v[i]) == 0;
+    if (!dup)
+      strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", l->v[i]);
+  }
+  for (size_t i = 0; i < l->n; i++)
+    free(l->v[i]);
+  free(l->v);
+  l->v = NULL;
+  l->n = 0;
+  return sb.len ? strbuf_detach(&sb) : (strbuf_release(&sb), NULL);
+}
+
+char *pyoci_fixed_list_merge(const pyoci_verscheme_t *s, const char *a, const char *b)
+{
+  vlist_t l = {0};
+  vlist_add_split(&l, a);
+  vlist_add_split(&l, b);
+  return vlist_join(&l, s);
+}
+
+/* Every fixed event of range r above v. */
+static void add_fixed_above(vlist_t *l, const pyoci_verscheme_t *s, const pyoci_osv_range_t *r, const char *v)
+{
+  for (size_t i = 0; i < r->n_events; i++)
+    if (r->events[i].kind == PYOCI_OSV_FIXED && s->compare(r->events[i].version, v) > 0)
+      vlist_add_split(l, r->events[i].version);
 }
 
 int pyoci_osv_evaluate(const char *ecosystem, const pyoci_osv_range_t *ranges, size_t n_ranges,
                        char *const *versions, size_t n_versions, const char *version, pyoci_osv_eval_t *out,
                        pyoci_error_t **err)
 {
+  (void)err;
   memset(out, 0, sizeof(*out));
   const pyoci_verscheme_t *eco = pyoci_verscheme_for(ecosystem);
   bool eco_valid = eco != NULL && eco->check(version, NULL) == 0;
@@ -107,36 +198,25 @@ int pyoci_osv_evaluate(const char *ecosystem, const pyoci_osv_range_t *ranges, s
       out->affected = strcmp(version, versions[i]) == 0;
   }
 
-  const char *best_fixed = NULL;
-  const pyoci_verscheme_t *best_scheme = NULL;
+  vlist_t fixed = {0};
   for (size_t i = 0; i < n_ranges; i++) {
     const pyoci_osv_range_t *r = &ranges[i];
     if (r->type == PYOCI_OSV_RANGE_GIT)
       continue;
     const pyoci_verscheme_t *s = r->type == PYOCI_OSV_RANGE_SEMVER ? &pyoci_scheme_semver : eco;
     bool valid = r->type == PYOCI_OSV_RANGE_SEMVER ? semver_valid : eco_valid;
-    if (s == NULL || !valid) {
-      out->skipped_ranges++;
-      continue;
-    }
-    const char *fixed = NULL;
-    int hit = eval_range(s, r, version, &fixed);
+    int hit = s == NULL || !valid ? -1 : eval_range(s, r, version);
     if (hit < 0) {
       out->skipped_ranges++;
       continue;
     }
-    if (hit == 0)
-      continue;
-    out->affected = true;
-    if (fixed != NULL && (best_fixed == NULL || (s == best_scheme && s->compare(fixed, best_fixed) < 0))) {
-      best_fixed = fixed;
-      best_scheme = s;
-    }
+    out->affected |= hit == 1;
+    add_fixed_above(&fixed, s, r, version);
   }
-  if (out->affected && best_fixed != NULL) {
-    out->fixed = strdup(best_fixed);
-    if (out->fixed == NULL)
-      return pyoci_error_set(err, ENOMEM, "evaluate ranges");
-  }
+  char *list = vlist_join(&fixed, eco);
+  if (out->affected)
+    out->fixed = list;
+  else
+    free(list);
   return 0;
 }

@@ -53,7 +53,8 @@ typedef struct {
   const char *severity;
   const char *cvss_vector; /* NULL when none */
   double cvss_score;       /* -1 when none */
-  /* Smallest fixed version above the installed one, NULL when none known. */
+  /* Every fixed version above the installed one, ascending, ", "-separated
+   * ("2.3.8, 3.0.1"); NULL when none is known. */
   const char *fixed;
   /* Ranges this entry could not evaluate (unreadable versions). */
   size_t skipped_ranges;

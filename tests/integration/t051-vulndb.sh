@@ -165,7 +165,7 @@ PyPI 9 4" "update replaces the database with the downloaded ecosystems"
   like "$out" "Source: +http://127.0.0.1:$port/PyPI/all.zip http://127.0.0.1:$port/Alpine:v3.18/all.zip" \
     "info names the sources"
   run "$PYOCI" db match PyPI flask 2.2.4
-  like "$out" "^GHSA-m2qf-hxjv-5gpq	HIGH	7.5	2.2.5	" "updated database matches"
+  like "$out" "^GHSA-m2qf-hxjv-5gpq	HIGH	7.5	2.2.5, 2.3.2	" "updated database matches"
   after=$(sha256sum <"$PYOCI_DB")
   PYOCI_OSV_MIRROR="http://127.0.0.1:$port" run "$PYOCI" db update --ecosystem npm
   is "$rc:$err" "1:downloading http://127.0.0.1:$port/npm/all.zip

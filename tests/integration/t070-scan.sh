@@ -85,18 +85,18 @@ Python (python-pkg)
 ===================
 Total: 3 (UNKNOWN: 0, LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 0)
 
-┌──────────┬─────────────────────┬──────────┬───────────────────┬───────────────┬──────────────────────────────────────────────────────────────────────────────────────────────────────┐
-│ Library  │    Vulnerability    │ Severity │ Installed Version │ Fixed Version │                                                Title                                                 │
-├──────────┼─────────────────────┼──────────┼───────────────────┼───────────────┼──────────────────────────────────────────────────────────────────────────────────────────────────────┤
-│ Flask    │ GHSA-m2qf-hxjv-5gpq │ HIGH     │ 2.2.2             │ 2.2.5         │ Flask vulnerable to possible disclosure of permanent session cookie due to missing...                │
-│          │                     │          │                   │               │ https://osv.dev/vulnerability/GHSA-m2qf-hxjv-5gpq                                                    │
-├──────────┼─────────────────────┤          │                   ├───────────────┼──────────────────────────────────────────────────────────────────────────────────────────────────────┤
-│ Werkzeug │ GHSA-2g68-c3qc-8985 │          │                   │ 3.0.3         │ Werkzeug debugger vulnerable to remote execution when interacting with attacker controlled domain... │
-│          │                     │          │                   │               │ https://osv.dev/vulnerability/GHSA-2g68-c3qc-8985                                                    │
-│          ├─────────────────────┼──────────┤                   ├───────────────┼──────────────────────────────────────────────────────────────────────────────────────────────────────┤
-│          │ GHSA-hrfv-mqp8-q5rw │ MEDIUM   │                   │ 2.3.8         │ Werkzeug DoS: High resource usage when parsing multipart/form-data containing a large part...        │
-│          │                     │          │                   │               │ https://osv.dev/vulnerability/GHSA-hrfv-mqp8-q5rw                                                    │
-└──────────┴─────────────────────┴──────────┴───────────────────┴───────────────┴──────────────────────────────────────────────────────────────────────────────────────────────────────┘
+┌──────────┬────────────────┬──────────┬───────────────────┬───────────────┬──────────────────────────────────────────────────────────────────────────────────────────────────────┐
+│ Library  │ Vulnerability  │ Severity │ Installed Version │ Fixed Version │                                                Title                                                 │
+├──────────┼────────────────┼──────────┼───────────────────┼───────────────┼──────────────────────────────────────────────────────────────────────────────────────────────────────┤
+│ Flask    │ CVE-2023-30861 │ HIGH     │ 2.2.2             │ 2.2.5, 2.3.2  │ Flask vulnerable to possible disclosure of permanent session cookie due to missing...                │
+│          │                │          │                   │               │ https://osv.dev/vulnerability/GHSA-m2qf-hxjv-5gpq                                                    │
+├──────────┼────────────────┼──────────┤                   ├───────────────┼──────────────────────────────────────────────────────────────────────────────────────────────────────┤
+│ Werkzeug │ CVE-2023-46136 │ MEDIUM   │                   │ 2.3.8, 3.0.1  │ Werkzeug DoS: High resource usage when parsing multipart/form-data containing a large part...        │
+│          │                │          │                   │               │ https://osv.dev/vulnerability/GHSA-hrfv-mqp8-q5rw                                                    │
+│          ├────────────────┼──────────┤                   ├───────────────┼──────────────────────────────────────────────────────────────────────────────────────────────────────┤
+│          │ CVE-2024-34069 │ HIGH     │                   │ 3.0.3         │ Werkzeug debugger vulnerable to remote execution when interacting with attacker controlled domain... │
+│          │                │          │                   │               │ https://osv.dev/vulnerability/GHSA-2g68-c3qc-8985                                                    │
+└──────────┴────────────────┴──────────┴───────────────────┴───────────────┴──────────────────────────────────────────────────────────────────────────────────────────────────────┘
 WANT
 run "$PYOCI" scan --db "$DB" app:1
 is "$rc" 0 "scan exits 0 with findings (no --exit-code)"
@@ -109,7 +109,7 @@ ids() { python3 -c 'import json,sys; print(" ".join(sorted(v["VulnerabilityID"] 
 run "$PYOCI" scan --db "$DB" --severity HIGH,CRITICAL app:1
 is "$(grep '^Total' <<<"$out" | tr '\n' '|')" "Total: 1 (HIGH: 1, CRITICAL: 0)|Total: 2 (HIGH: 2, CRITICAL: 0)|" \
   "--severity HIGH,CRITICAL: Total lines list only those"
-is "$("$PYOCI" scan --db "$DB" --severity HIGH,CRITICAL -f json app:1 | ids)" "DEBIAN-CVE-2023-4911 GHSA-2g68-c3qc-8985 GHSA-m2qf-hxjv-5gpq" "--severity keeps only HIGH findings"
+is "$("$PYOCI" scan --db "$DB" --severity HIGH,CRITICAL -f json app:1 | ids)" "CVE-2023-30861 CVE-2024-34069 DEBIAN-CVE-2023-4911" "--severity keeps only HIGH findings"
 
 run "$PYOCI" scan --db "$DB" --ignore-unfixed app:1
 is "$(grep '^Total' <<<"$out" | head -1)" "Total: 5 (UNKNOWN: 2, LOW: 0, MEDIUM: 2, HIGH: 1, CRITICAL: 0)" \
@@ -124,11 +124,11 @@ DSA-5532-1   # no expiry
 DEBIAN-CVE-2023-5678 exp:2000-01-01
 IGN
 run "$PYOCI" scan --db "$DB" --ignorefile "$T/ignore" -f json app:1
-is "$(ids <<<"$out")" "DEBIAN-CVE-2010-4756 DEBIAN-CVE-2023-4911 DEBIAN-CVE-2023-5678 DEBIAN-CVE-2023-5678 GHSA-2g68-c3qc-8985 GHSA-hrfv-mqp8-q5rw" \
+is "$(ids <<<"$out")" "CVE-2023-46136 CVE-2024-34069 DEBIAN-CVE-2010-4756 DEBIAN-CVE-2023-4911 DEBIAN-CVE-2023-5678 DEBIAN-CVE-2023-5678" \
   "--ignorefile: unexpired and dateless entries ignored, the expired one is reported again"
 mkdir -p "$T/cwd" && cp "$T/ignore" "$T/cwd/.trivyignore"
 got=$(cd "$T/cwd" && "$PYOCI" scan --db "$DB" -f json app:1 | ids)
-is "$got" "DEBIAN-CVE-2010-4756 DEBIAN-CVE-2023-4911 DEBIAN-CVE-2023-5678 DEBIAN-CVE-2023-5678 GHSA-2g68-c3qc-8985 GHSA-hrfv-mqp8-q5rw" \
+is "$got" "CVE-2023-46136 CVE-2024-34069 DEBIAN-CVE-2010-4756 DEBIAN-CVE-2023-4911 DEBIAN-CVE-2023-5678 DEBIAN-CVE-2023-5678" \
   "./.trivyignore is read by default"
 printf 'CVE-1 exp:2024-13-01\n' >"$T/bad-ignore"
 run "$PYOCI" scan --db "$DB" --ignorefile "$T/bad-ignore" app:1
@@ -169,9 +169,9 @@ app:1 (debian 12.5) os-pkgs debian
   DEBIAN-CVE-2023-5678 openssl 3.0.11-1~deb12u1 3.0.13-1~deb12u1 MEDIUM True https://osv.dev/vulnerability/DEBIAN-CVE-2023-5678
   DSA-5532-1 openssl 3.0.11-1~deb12u1 3.0.11-1~deb12u2 UNKNOWN True https://osv.dev/vulnerability/DSA-5532-1
 Python lang-pkgs python-pkg
-  GHSA-m2qf-hxjv-5gpq Flask 2.2.2 2.2.5 HIGH True https://osv.dev/vulnerability/GHSA-m2qf-hxjv-5gpq
-  GHSA-2g68-c3qc-8985 Werkzeug 2.2.2 3.0.3 HIGH True https://osv.dev/vulnerability/GHSA-2g68-c3qc-8985
-  GHSA-hrfv-mqp8-q5rw Werkzeug 2.2.2 2.3.8 MEDIUM True https://osv.dev/vulnerability/GHSA-hrfv-mqp8-q5rw"
+  CVE-2023-30861 Flask 2.2.2 2.2.5, 2.3.2 HIGH True https://osv.dev/vulnerability/GHSA-m2qf-hxjv-5gpq
+  CVE-2023-46136 Werkzeug 2.2.2 2.3.8, 3.0.1 MEDIUM True https://osv.dev/vulnerability/GHSA-hrfv-mqp8-q5rw
+  CVE-2024-34069 Werkzeug 2.2.2 3.0.3 HIGH True https://osv.dev/vulnerability/GHSA-2g68-c3qc-8985"
 is "$got" "$want" "JSON: metadata (image ID, diff IDs, tags) and every vulnerability with its layer"
 
 # SARIF and CycloneDX
@@ -188,15 +188,15 @@ if python3 "$TOP/tests/integration/validate_sbom.py" cyclonedx "$T/scan.cdx.json
 elif [ $? = 3 ]; then skip "$(cat "$T/v2")"
 else ok 1 "CycloneDX with vulnerabilities validates against bom-1.5"; diag "$(cat "$T/v2")"; fi
 run $FIX cdx-vulns "$T/scan.cdx.json"
-is "$out" "DEBIAN-CVE-2010-4756 low libc6@2.36-9+deb12u1
+is "$out" "CVE-2023-30861 high Flask@2.2.2
+CVE-2023-46136 medium Werkzeug@2.2.2
+CVE-2024-34069 high Werkzeug@2.2.2
+DEBIAN-CVE-2010-4756 low libc6@2.36-9+deb12u1
 DEBIAN-CVE-2023-4911 high libc6@2.36-9+deb12u1
 DEBIAN-CVE-2023-5678 medium libssl3@3.0.11-1~deb12u1
 DEBIAN-CVE-2023-5678 medium openssl@3.0.11-1~deb12u1
 DSA-5532-1 unknown libssl3@3.0.11-1~deb12u1
-DSA-5532-1 unknown openssl@3.0.11-1~deb12u1
-GHSA-2g68-c3qc-8985 high Werkzeug@2.2.2
-GHSA-hrfv-mqp8-q5rw medium Werkzeug@2.2.2
-GHSA-m2qf-hxjv-5gpq high Flask@2.2.2" "CycloneDX: each vulnerability affects the right components (refs resolve)"
+DSA-5532-1 unknown openssl@3.0.11-1~deb12u1" "CycloneDX: each vulnerability affects the right components (refs resolve)"
 
 # Directory and archive targets give the same findings.
 run "$PYOCI" scan --db "$DB" -f json "$R"

@@ -72,9 +72,9 @@ int main(void)
   if (db == NULL)
     return done_testing();
 
-  /* One range, two intervals; CVSS v3 score. */
-  match("PyPI", "flask", "0.1", "GHSA-m2qf-hxjv-5gpq|HIGH|7.5|2.2.5");
-  match("PyPI", "flask", "2.2.4", "GHSA-m2qf-hxjv-5gpq|HIGH|7.5|2.2.5");
+  /* One range, two intervals; CVSS v3 score; every fix above the version. */
+  match("PyPI", "flask", "0.1", "GHSA-m2qf-hxjv-5gpq|HIGH|7.5|2.2.5, 2.3.2");
+  match("PyPI", "flask", "2.2.4", "GHSA-m2qf-hxjv-5gpq|HIGH|7.5|2.2.5, 2.3.2");
   match("PyPI", "flask", "2.2.5", "");
   match("PyPI", "Flask", "2.3.0", "GHSA-m2qf-hxjv-5gpq|HIGH|7.5|2.3.2");
   match("PyPI", "FLASK", "2.3.1", "GHSA-m2qf-hxjv-5gpq|HIGH|7.5|2.3.2");
@@ -82,7 +82,7 @@ int main(void)
   match("PyPI", "flask", "2.3.2.dev1", "GHSA-m2qf-hxjv-5gpq|HIGH|7.5|2.3.2");
   /* Two separate ranges; a label-only record (CVSS v4 is not scored). */
   match("PyPI", "werkzeug", "2.3.7",
-        "GHSA-2g68-c3qc-8985|HIGH|7.5|3.0.3;GHSA-hrfv-mqp8-q5rw|MEDIUM|-|2.3.8");
+        "GHSA-2g68-c3qc-8985|HIGH|7.5|3.0.3;GHSA-hrfv-mqp8-q5rw|MEDIUM|-|2.3.8, 3.0.1");
   match("PyPI", "Werkzeug", "3.0.0",
         "GHSA-2g68-c3qc-8985|HIGH|7.5|3.0.3;GHSA-hrfv-mqp8-q5rw|MEDIUM|-|3.0.1");
   match("PyPI", "werkzeug", "3.0.1", "GHSA-2g68-c3qc-8985|HIGH|7.5|3.0.3");
