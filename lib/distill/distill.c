@@ -150,10 +150,8 @@ static void keep_entrypoint(distill_t *d, pyoci_keep_t *k)
   cleanup_free char *copy = strdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
     cleanup_free char *cand = pyoci_path_join(dir, prog);
-    pyoci_keep_t probe = {.root = k->root, .keep = json_object()};
-    int found = pyoci_keep_path(&probe, cand, "", NULL);
-    json_decref(probe.keep);
-    if (found == 1) {
+    cleanup_free char *real = pyoci_keep_resolve(k->root, cand);
+    if (real) {
       pyoci_keep_path(k, cand, "entrypoint", NULL);
       return;
     }

@@ -44,6 +44,9 @@ typedef struct {
  * relative path; returns 1 when it exists, 0 when it does not, -1 on a
  * symlink loop. */
 int pyoci_keep_path(pyoci_keep_t *k, const char *path, const char *reason, char **real);
+/* The path's real relative path inside root (every symlink followed inside
+ * it), or NULL when it does not exist.  Keeps nothing. */
+char *pyoci_keep_resolve(const char *root, const char *path);
 /* Keep a directory tree (exclude: names of subdirectories to leave out,
  * NULL-terminated, may be NULL). */
 int pyoci_keep_tree(pyoci_keep_t *k, const char *path, const char *reason, const char *const *exclude);

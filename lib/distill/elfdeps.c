@@ -55,11 +55,8 @@ static void conf_include(pyoci_keep_t *k, const char *pattern, json_t *dirs, int
   cleanup_free char *full = pattern[0] == '/' ? strdup(pattern) : pyoci_path_join("/etc", pattern);
   cleanup_free char *dcopy = strdup(full), *bcopy = strdup(full);
   const char *dir = dirname(dcopy), *base = basename(bcopy);
-  pyoci_keep_t probe = {.root = k->root, .keep = json_object()};
-  cleanup_free char *real = NULL;
-  int found = pyoci_keep_path(&probe, dir, "", &real);
-  json_decref(probe.keep);
-  if (found != 1)
+  cleanup_free char *real = pyoci_keep_resolve(k->root, dir);
+  if (real == NULL)
     return;
   cleanup_free char *host = pyoci_path_join(k->root, real);
   cleanup_dir DIR *d = opendir(host);
@@ -76,11 +73,8 @@ static void read_conf(pyoci_keep_t *k, const char *path, json_t *dirs, int depth
 {
   if (depth > MAX_CONF_DEPTH)
     return;
-  pyoci_keep_t probe = {.root = k->root, .keep = json_object()};
-  cleanup_free char *real = NULL;
-  int found = pyoci_keep_path(&probe, path, "", &real);
-  json_decref(probe.keep);
-  if (found != 1)
+  cleanup_free char *real = pyoci_keep_resolve(k->root, path);
+  if (real == NULL)
     return;
   cleanup_close int rfd = open(k->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_free char *text = NULL;
@@ -142,11 +136,8 @@ static char *find_lib(pyoci_keep_t *k, const char *name, const pyoci_elf_info_t 
   json_t *d;
   json_array_foreach(dirs, i, d) {
     cleanup_free char *cand = pyoci_path_join(json_string_value(d), name);
-    pyoci_keep_t probe = {.root = k->root, .keep = json_object()};
-    cleanup_free char *real = NULL;
-    int found = pyoci_keep_path(&probe, cand, "", &real);
-    json_decref(probe.keep);
-    if (found != 1)
+    cleanup_free char *real = pyoci_keep_resolve(k->root, cand);
+    if (real == NULL)
       continue;
     pyoci_elf_info_t info;
     pyoci_error_t *ignored = NULL;
@@ -186,10 +177,8 @@ static void keep_shebang(pyoci_keep_t *k, const char *rel)
                                      NULL};
   for (const char *const *d = path; *d; d++) {
     cleanup_free char *cand = pyoci_path_join(*d, arg);
-    pyoci_keep_t probe = {.root = k->root, .keep = json_object()};
-    int found = pyoci_keep_path(&probe, cand, "", NULL);
-    json_decref(probe.keep);
-    if (found == 1) {
+    cleanup_free char *real = pyoci_keep_resolve(k->root, cand);
+    if (real) {
       pyoci_keep_path(k, cand, "shebang", NULL);
       return;
     }

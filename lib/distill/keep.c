@@ -5,6 +5,7 @@
  * saw. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/inroot.h"
 #include "lib/util/strbuf.h"
+#include "lib/util/walk.h"
 #include "distill_int.h"
 
 #define MAX_LINKS 40
@@ -102,6 +105,23 @@ int pyoci_keep_path(pyoci_keep_t *k, const char *path, const char *reason, char 
   return rc;
 }
 
+char *pyoci_keep_resolve(const char *root, const char *path)
+{
+  cleanup_close int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char *real = NULL;
+  pyoci_error_t *err = NULL;
+  if (rfd < 0 || pyoci_resolve_in_root(rfd, path, &real, &err) < 0) {
+    pyoci_error_free(err);
+    return NULL;
+  }
+  struct stat st;
+  if (*real && fstatat(rfd, real, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    free(real);
+    return NULL;
+  }
+  return real;
+}
+
 static bool excluded(const char *name, const char *const *exclude)
 {
   for (; exclude && *exclude; exclude++)
@@ -110,29 +130,22 @@ static bool excluded(const char *name, const char *const *exclude)
   return false;
 }
 
-static int keep_dir(pyoci_keep_t *k, const char *rel, const char *reason, const char *const *exclude, int depth)
+typedef struct {
+  pyoci_keep_t *k;
+  const char *base, *reason;
+  const char *const *exclude;
+} tree_t;
+
+static int tree_one(const pyoci_walk_entry_t *e, void *ctx, pyoci_error_t **err)
 {
-  if (depth > 64)
-    return 0;
-  cleanup_free char *host = pyoci_path_join(k->root, rel);
-  cleanup_dir DIR *d = opendir(host);
-  if (d == NULL)
-    return 0;
-  add(k, rel, reason);
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    cleanup_free char *child = pyoci_path_join(rel, de->d_name);
-    if (de->d_type == DT_DIR) {
-      if (!excluded(de->d_name, exclude))
-        keep_dir(k, child, reason, exclude, depth + 1);
-    } else if (de->d_type == DT_LNK) {
-      pyoci_keep_path(k, child, reason, NULL); /* the link and what it points at */
-    } else {
-      add(k, child, reason);
-    }
-  }
+  tree_t *t = ctx;
+  if (e->type == DT_DIR && excluded(e->name, t->exclude))
+    return PYOCI_WALK_SKIP;
+  cleanup_free char *rel = pyoci_path_join(t->base, e->rel);
+  if (e->type == DT_LNK)
+    pyoci_keep_path(t->k, rel, t->reason, NULL); /* the link and what it points at */
+  else
+    add(t->k, rel, t->reason);
   return 0;
 }
 
@@ -140,8 +153,17 @@ int pyoci_keep_tree(pyoci_keep_t *k, const char *path, const char *reason, const
 {
   cleanup_free char *real = NULL;
   int rc = pyoci_keep_path(k, path, reason, &real);
-  if (rc == 1 && *real)
-    keep_dir(k, real, reason, exclude, 0);
+  if (rc != 1 || *real == '\0')
+    return rc;
+  cleanup_free char *host = pyoci_path_join(k->root, real);
+  cleanup_close int fd = open(host, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return rc; /* a file: kept above */
+  tree_t t = {.k = k, .base = real, .reason = reason, .exclude = exclude};
+  pyoci_error_t *ignored = NULL;
+  /* an unreadable or too deep corner of the image is simply not kept */
+  pyoci_walk_at(fd, real, tree_one, &t, 0, 0, &ignored);
+  pyoci_error_free(ignored);
   return rc;
 }
 
@@ -164,10 +186,7 @@ static bool zoneinfo_used(pyoci_keep_t *k)
     return false;
   /* glibc reads /etc/localtime's zone in any process: that one file is
    * kept by its symlink chain, the database only when the app uses it. */
-  pyoci_keep_t probe = {.root = k->root, .keep = json_object()};
-  cleanup_free char *local = NULL;
-  pyoci_keep_path(&probe, "/etc/localtime", "", &local);
-  json_decref(probe.keep);
+  cleanup_free char *local = pyoci_keep_resolve(k->root, "/etc/localtime");
   static const char *const tz[] = {"usr/share/zoneinfo/*", "*/zoneinfo/__init__.py*", "*/pytz/__init__.py*",
                                    "*/dateutil/tz/__init__.py*", NULL};
   return set_match(k->traced, tz, local);

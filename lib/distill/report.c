@@ -14,10 +14,10 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
+#include "lib/util/walk.h"
 #include "distill_int.h"
 
 #define MAX_LIST_SIZE (32u << 20)
-#define MAX_WALK_DEPTH 128
 #define N_LARGEST 20
 
 typedef struct {
@@ -30,10 +30,7 @@ static const char *real_dir(owners_t *o, const char *dir)
 {
   json_t *v = json_object_get(o->dircache, dir);
   if (v == NULL) {
-    pyoci_keep_t probe = {.root = o->root, .keep = json_object()};
-    char *real = NULL;
-    pyoci_keep_path(&probe, dir, "", &real);
-    json_decref(probe.keep);
+    char *real = pyoci_keep_resolve(o->root, dir);
     json_object_set_new(o->dircache, dir, json_string(real ? real : ""));
     free(real);
     v = json_object_get(o->dircache, dir);
@@ -169,25 +166,11 @@ static void account(walk_t *w, const char *rel, const struct stat *st)
     json_array_append_new(w->removed, json_pack("{s:s, s:I, s:s}", "path", rel, "bytes", bytes, "package", owner));
 }
 
-static void walk(walk_t *w, const char *rel, int depth)
+static int walk_one(const pyoci_walk_entry_t *e, void *ctx, pyoci_error_t **err)
 {
-  if (depth > MAX_WALK_DEPTH)
-    return;
-  cleanup_free char *host = pyoci_path_join(w->o->root, rel);
-  cleanup_dir DIR *d = opendir(host);
-  struct dirent *de;
-  while (d && (de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    struct stat st;
-    if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-      continue;
-    cleanup_free char *child = *rel ? pyoci_path_join(rel, de->d_name) : strdup(de->d_name);
-    if (S_ISDIR(st.st_mode))
-      walk(w, child, depth + 1);
-    else
-      account(w, child, &st);
-  }
+  if (e->type != DT_DIR)
+    account(ctx, e->rel, e->st);
+  return 0;
 }
 
 static int by_bytes_desc(const void *a, const void *b)
@@ -221,7 +204,16 @@ json_t *pyoci_distill_report(const char *root, const json_t *keep, pyoci_error_t
   python_owners(&o, "home", 0);
   python_owners(&o, "opt", 0);
   walk_t w = {.o = &o, .keep = keep, .pkgs = json_object(), .removed = json_array()};
-  walk(&w, "", 0);
+  cleanup_close int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rfd < 0 || pyoci_walk_at(rfd, root, walk_one, &w, 0, PYOCI_WALK_STAT, err) < 0) {
+    if (rfd < 0)
+      pyoci_error_set(err, errno, "open '%s'", root);
+    json_decref(w.pkgs);
+    json_decref(w.removed);
+    json_decref(o.dircache);
+    json_decref(o.owner);
+    return NULL;
+  }
   json_t *pkgs = json_array();
   const char *key;
   json_t *v;

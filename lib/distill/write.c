@@ -19,6 +19,7 @@
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
 #include "lib/util/strbuf.h"
+#include "lib/util/walk.h"
 #include "distill_int.h"
 
 #define MAX_STATUS_SIZE (64u << 20)
@@ -94,24 +95,18 @@ static int copy_one(const char *root, const char *staging, const char *rel, pyoc
 }
 
 /* Directory modes, owners and times last (writing into them changed the
- * times). */
-static void fix_dirs(const char *root, const char *staging, const char *rel, int depth)
+ * times), children before parents. */
+static int fix_dir(const pyoci_walk_entry_t *e, void *ctx, pyoci_error_t **err)
 {
-  cleanup_free char *host = pyoci_path_join(staging, rel);
-  cleanup_dir DIR *d = opendir(host);
-  struct dirent *de;
-  while (d && depth < 128 && (de = readdir(d)) != NULL) {
-    if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    cleanup_free char *child = *rel ? pyoci_path_join(rel, de->d_name) : strdup(de->d_name);
-    fix_dirs(root, staging, child, depth + 1);
-    cleanup_free char *src = pyoci_path_join(root, child);
-    struct stat st;
-    pyoci_error_t *ignored = NULL;
-    if (lstat(src, &st) == 0 && S_ISDIR(st.st_mode))
-      copy_meta(dirfd(d), de->d_name, &st, &ignored);
-    pyoci_error_free(ignored);
-  }
+  if (e->type != DT_DIR || !e->post)
+    return 0;
+  cleanup_free char *src = pyoci_path_join(ctx, e->rel);
+  struct stat st;
+  pyoci_error_t *ignored = NULL;
+  if (lstat(src, &st) == 0 && S_ISDIR(st.st_mode))
+    copy_meta(e->dirfd, e->name, &st, &ignored);
+  pyoci_error_free(ignored);
+  return 0;
 }
 
 static int by_strcmp(const void *a, const void *b)
@@ -153,11 +148,8 @@ static char *kept_md5sums(pyoci_keep_t *k, const char *pkg, const char *arch)
     const char *path = strstr(l, "  ");
     if (path == NULL)
       continue;
-    cleanup_free char *real = NULL;
-    pyoci_keep_t probe = {.root = k->root, .keep = json_object()};
-    int found = pyoci_keep_path(&probe, path + 2, "", &real);
-    json_decref(probe.keep);
-    if (found == 1 && json_object_get(k->keep, real))
+    cleanup_free char *real = pyoci_keep_resolve(k->root, path + 2);
+    if (real && json_object_get(k->keep, real))
       strbuf_addf(&sb, "%s\n", l);
   }
   return sb.len ? strbuf_detach(&sb) : NULL;
@@ -255,6 +247,8 @@ int pyoci_distill_stage(pyoci_keep_t *k, const json_t *report, const char *stagi
   }
   if (dpkg_records(k, report, staging, err) < 0)
     return -1;
-  fix_dirs(k->root, staging, "", 0);
-  return 0;
+  cleanup_close int sfd = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (sfd < 0)
+    return pyoci_error_set(err, errno, "open '%s'", staging);
+  return pyoci_walk_at(sfd, staging, fix_dir, (void *)k->root, 0, PYOCI_WALK_POSTORDER, err);
 }
