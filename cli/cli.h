@@ -21,6 +21,7 @@ extern struct pyoci_globals pyoci_globals;
 typedef int (*pyoci_cmd_fn)(int argc, char **argv);
 
 /* The verbs, one per cli/cmd_<verb>.c, listed in main.c's command table. */
+int cmd_assemble(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

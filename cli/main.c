@@ -17,6 +17,7 @@ struct command {
 
 static const struct command commands[] = {
     {"build", cmd_build, "Build an image from a Dockerfile"},
+    {"assemble", cmd_assemble, "Make a distroless image from Debian packages and wheels"},
     {"import", cmd_import, "Create an image from a rootfs tarball or directory"},
     {"load", cmd_load, "Load images from a docker-archive or oci-archive"},
     {"save", cmd_save, "Save images to a docker-archive or oci-archive"},
