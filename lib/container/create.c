@@ -220,7 +220,8 @@ static int write_bundle(create_t *k, const char *hostname, pyoci_error_t **err)
   if (pyoci_mkdir_in_root(k->merged, wd, 0, 0, err) < 0)
     return -1;
   /* with --init, the user's command comes after "docker-init --" */
-  if (check_command(k->merged, k->argv.v[o->init_binary ? 2 : 0], env_get(&k->env, "PATH"), err) < 0)
+  /* (not with a toolbox at /.debug: its tools are mounted later) */
+  if (!o->extra_path && check_command(k->merged, k->argv.v[o->init_binary ? 2 : 0], env_get(&k->env, "PATH"), err) < 0)
     return -1;
   size_t n_mounts = o->n_mounts + (o->init_binary ? 1 : 0);
   cleanup_free pyoci_mount_t *mounts = calloc(n_mounts + 1, sizeof(*mounts));
