@@ -191,8 +191,11 @@ int pyoci_debug_container(pyoci_store_t *s, const pyoci_target_t *t, const pyoci
     return -1;
   }
   int rc = pyoci_container_run_foreground(c, o->interactive, o->tty, exit_code, err);
+  /* a pid namespace's init finishes exiting only after every other process
+   * in it is gone, the toolbox included: give it a moment when the toolbox
+   * was killed */
   struct pollfd p = {.fd = pfd, .events = POLLIN};
-  if (poll(&p, 1, 0) > 0) {
+  if (poll(&p, 1, rc < 0 || *exit_code >= 128 ? 2000 : 0) > 0) {
     pyoci_error_release(err);
     return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0, "the target %s (pid %d) exited during the debug session",
                                 t->name, (int)t->pid);
