@@ -9,6 +9,7 @@
 #include "lib/oci/archive.h"
 #include "lib/oci/ref.h"
 #include "lib/oci/store.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "cli.h"
@@ -47,9 +48,7 @@ typedef struct {
 
 static void strlist_add(strlist_t *l, const char *s)
 {
-  l->v = realloc(l->v, (l->n + 1) * sizeof(char *));
-  if (l->v == NULL)
-    abort();
+  l->v = xrealloc(l->v, (l->n + 1) * sizeof(char *));
   l->v[l->n++] = s;
 }
 
@@ -88,7 +87,7 @@ static void secrets_free(secrets_t *s)
  * (a usage problem) or *err set (the file cannot be read). */
 static int add_secret(secrets_t *s, const char *spec, const char **why, pyoci_error_t **err)
 {
-  cleanup_free char *copy = strdup(spec);
+  cleanup_free char *copy = xstrdup(spec);
   const char *id = NULL, *src = NULL, *env = NULL, *type = NULL;
   for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
     char *eq = strchr(kv, '=');
@@ -135,13 +134,11 @@ static int add_secret(secrets_t *s, const char *spec, const char **why, pyoci_er
       *why = "its environment variable is not set";
       return -1;
     }
-    data = strdup(v);
+    data = xstrdup(v);
     len = strlen(v);
   }
-  s->v = realloc(s->v, (s->n + 1) * sizeof(*s->v));
-  if (s->v == NULL || data == NULL)
-    abort();
-  s->v[s->n++] = (pyoci_build_secret_t){.id = strdup(id), .data = data, .len = len};
+  s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
+  s->v[s->n++] = (pyoci_build_secret_t){.id = xstrdup(id), .data = data, .len = len};
   return 0;
 }
 
@@ -157,7 +154,7 @@ typedef struct {
 /* 0, or -1 with why (a static string or one in *msg, which the caller frees). */
 static int parse_output(const char *spec, output_t *o, const char **why, char **msg)
 {
-  cleanup_free char *copy = strdup(spec);
+  cleanup_free char *copy = xstrdup(spec);
   const char *type = NULL, *algo = NULL, *level = NULL;
   o->dest = NULL;
   for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
@@ -170,7 +167,7 @@ static int parse_output(const char *spec, output_t *o, const char **why, char **
     if (strcmp(kv, "type") == 0)
       type = eq;
     else if (strcmp(kv, "dest") == 0)
-      free(o->dest), o->dest = strdup(eq);
+      free(o->dest), o->dest = xstrdup(eq);
     else if (strcmp(kv, "compression") == 0)
       algo = eq;
     else if (strcmp(kv, "compression-level") == 0)
@@ -195,7 +192,7 @@ static int parse_output(const char *spec, output_t *o, const char **why, char **
   }
   cleanup_error pyoci_error_t *err = NULL;
   if (o->fmt == PYOCI_ARCHIVE_OCI && pyoci_variant_spec_parse(algo ? algo : "gzip", level, &o->spec, &err) < 0) {
-    *msg = strdup(err->msg);
+    *msg = xstrdup(err->msg);
     *why = *msg;
     return -1;
   }
@@ -234,8 +231,7 @@ int cmd_build(int argc, char **argv)
         if (v == NULL)
           break;
         char *kv = NULL;
-        if (asprintf(&kv, "%s=%s", optarg, v) < 0)
-          abort();
+        kv = xasprintf("%s=%s", optarg, v);
         strlist_add(&args, kv);
       } else {
         strlist_add(&args, optarg);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/layer/layer.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "compare.h"
 
@@ -31,13 +32,9 @@ struct pyoci_tree {
 
 pyoci_tree_t *pyoci_tree_new(void)
 {
-  pyoci_tree_t *t = calloc(1, sizeof(*t));
-  if (t == NULL)
-    abort();
+  pyoci_tree_t *t = xcalloc(1, sizeof(*t));
   t->cap = 1024;
-  t->slots = calloc(t->cap, sizeof(slot_t));
-  if (t->slots == NULL)
-    abort();
+  t->slots = xcalloc(t->cap, sizeof(slot_t));
   return t;
 }
 
@@ -77,9 +74,7 @@ static void rehash(pyoci_tree_t *t)
   slot_t *old = t->slots;
   size_t oldcap = t->cap;
   t->cap = t->live * 4 > oldcap ? oldcap * 2 : oldcap;
-  t->slots = calloc(t->cap, sizeof(slot_t));
-  if (t->slots == NULL)
-    abort();
+  t->slots = xcalloc(t->cap, sizeof(slot_t));
   t->used = 0;
   size_t mask = t->cap - 1;
   for (size_t i = 0; i < oldcap; i++) {
@@ -110,9 +105,7 @@ static void put(pyoci_tree_t *t, const char *path, int64_t size, bool is_dir)
     i = (i + 1) & mask;
   if (t->slots[i].path == NULL)
     t->used++;
-  t->slots[i].path = strdup(path);
-  if (t->slots[i].path == NULL)
-    abort();
+  t->slots[i].path = xstrdup(path);
   t->slots[i].size = size;
   t->slots[i].is_dir = is_dir;
   t->live++;
@@ -163,15 +156,12 @@ void pyoci_tree_apply(pyoci_tree_t *t, const pyoci_layer_record_t *rec)
     const char *base = slash ? slash + 1 : p;
     if (strncmp(base, ".wh.", 4) != 0)
       continue;
-    cleanup_free char *dir = strndup(p, slash ? (size_t)(slash - p) : 0);
-    if (dir == NULL)
-      abort();
+    cleanup_free char *dir = xstrndup(p, slash ? (size_t)(slash - p) : 0);
     if (strcmp(base, ".wh..wh..opq") == 0) {
       del_under(t, dir);
     } else if (base[4] != '\0') {
       cleanup_free char *target = NULL;
-      if (asprintf(&target, "%s%s%s", dir, dir[0] ? "/" : "", base + 4) < 0)
-        abort();
+      target = xasprintf("%s%s%s", dir, dir[0] ? "/" : "", base + 4);
       del_path(t, target);
     }
   }
@@ -212,9 +202,7 @@ size_t pyoci_tree_files(const pyoci_tree_t *t)
 
 pyoci_tree_node_t *pyoci_tree_nodes(const pyoci_tree_t *t, size_t *n)
 {
-  pyoci_tree_node_t *v = calloc(t->live + 1, sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_tree_node_t *v = xcalloc(t->live + 1, sizeof(*v));
   size_t k = 0;
   for (size_t i = 0; i < t->cap; i++) {
     const slot_t *s = &t->slots[i];
@@ -249,9 +237,7 @@ static bool seen_inode(inodes_t *s, dev_t dev, ino_t ino)
       return true;
   if (s->n == s->cap) {
     s->cap = s->cap ? s->cap * 2 : 64;
-    s->v = realloc(s->v, s->cap * sizeof(*s->v));
-    if (s->v == NULL)
-      abort();
+    s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
   }
   s->v[s->n++] = (inode_t){dev, ino};
   return false;
@@ -275,8 +261,7 @@ static int walk(pyoci_tree_t *t, int dfd, const char *rel, const char *top, int 
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
     cleanup_free char *child = NULL;
-    if (asprintf(&child, "%s%s%s", rel, rel[0] ? "/" : "", de->d_name) < 0)
-      abort();
+    child = xasprintf("%s%s%s", rel, rel[0] ? "/" : "", de->d_name);
     struct stat st;
     if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
       return pyoci_error_set(err, errno, "stat '%s/%s'", top, child);

@@ -10,6 +10,7 @@
 
 #include "df_int.h"
 #include "expand.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -43,9 +44,7 @@ static char *process_line(const char *line, size_t len, bool strip_left)
       line++;
       len--;
     }
-  char *r = strndup(line, len);
-  if (r == NULL)
-    abort();
+  char *r = xstrndup(line, len);
   return r;
 }
 
@@ -123,7 +122,7 @@ static int parse_directive(directives_t *d, pyoci_dockerfile_t *df, const char *
     return df_fail(c, "only one %.*s parser directive can be used", (int)klen, k);
   *seen = true;
   if (slot) {
-    *slot = strndup(p, vlen);
+    *slot = xstrndup(p, vlen);
     return 0;
   }
   if (vlen != 1 || (*p != '\\' && *p != '`'))
@@ -151,14 +150,12 @@ static void add_warning(pyoci_dockerfile_t *df, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void add_warning(pyoci_dockerfile_t *df, int line, const char *fmt, ...)
 {
-  pyoci_df_warning_t *w = realloc(df->warnings, (df->n_warnings + 1) * sizeof(*w));
-  if (w == NULL)
-    abort();
+  pyoci_df_warning_t *w = xrealloc(df->warnings, (df->n_warnings + 1) * sizeof(*w));
   df->warnings = w;
   va_list ap;
   va_start(ap, fmt);
   if (vasprintf(&w[df->n_warnings].msg, fmt, ap) < 0)
-    abort();
+    pyoci_die_oom(0);
   va_end(ap);
   w[df->n_warnings++].line = line;
 }
@@ -210,9 +207,7 @@ int df_parse_heredoc_word(const char *word, pyoci_df_heredoc_t *h)
         q1 += *c == '\'' || *c == '"';
       for (const char *c = raw[0]; *c; c++)
         q2 += *c == '\'' || *c == '"';
-      h->name = strdup(words[0]);
-      if (h->name == NULL)
-        abort();
+      h->name = xstrdup(words[0]);
       h->expand = q1 == q2;
       h->chomp = chomp;
       h->fd = fd;
@@ -243,9 +238,7 @@ static int heredocs_from_line(const char *line, pyoci_df_heredoc_t **out, size_t
       ret = df_fail(c, "too many heredocs (limit %u)", PYOCI_DF_MAX_HEREDOCS);
       break;
     }
-    pyoci_df_heredoc_t *v = realloc(*out, (*n + 1) * sizeof(*v));
-    if (v == NULL)
-      abort();
+    pyoci_df_heredoc_t *v = xrealloc(*out, (*n + 1) * sizeof(*v));
     v[(*n)++] = h;
     *out = v;
   }
@@ -280,9 +273,7 @@ static int read_heredoc_bodies(scanner_t *s, int *cur, pyoci_df_heredoc_t *h, si
       strbuf_add(&body, l, len);
     }
     h[i].content = strbuf_detach(&body);
-    h[i].data = h[i].chomp ? df_chomp(h[i].content) : strdup(h[i].content);
-    if (h[i].data == NULL)
-      abort();
+    h[i].data = pyoci_xcheck(h[i].chomp ? df_chomp(h[i].content) : xstrdup(h[i].content));
     if (!terminated)
       return df_fail(c, "unterminated heredoc");
   }
@@ -295,9 +286,7 @@ static int add_instr(pyoci_dockerfile_t *df, pyoci_df_instr_t *in, const df_ctx_
     pyoci_df_instr_free(in);
     return df_fail(c, "too many instructions (limit %u)", PYOCI_DF_MAX_INSTRUCTIONS);
   }
-  pyoci_df_instr_t *v = realloc(df->instrs, (df->n_instrs + 1) * sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_df_instr_t *v = xrealloc(df->instrs, (df->n_instrs + 1) * sizeof(*v));
   v[df->n_instrs++] = *in;
   df->instrs = v;
   free(in);
@@ -413,9 +402,8 @@ pyoci_dockerfile_t *pyoci_dockerfile_parse(const char *buf, size_t len, const ch
       return NULL;
     }
   }
-  pyoci_dockerfile_t *df = calloc(1, sizeof(*df));
-  if (df == NULL || (df->name = strdup(name)) == NULL)
-    abort();
+  pyoci_dockerfile_t *df = xcalloc(1, sizeof(*df));
+  df->name = xstrdup(name);
   df->escape = '\\';
   if (parse_lines(df, buf, len, err) < 0) {
     pyoci_dockerfile_free(df);
@@ -493,9 +481,7 @@ char **pyoci_df_run_argv(const pyoci_df_instr_t *run, char *const *shell, size_t
     const pyoci_df_heredoc_t *f = &run->heredocs[0];
     if (strncmp(f->data, "#!", 2) == 0) {
       /* a script with its own interpreter: run it as a file */
-      *script = strdup(f->data);
-      if (*script == NULL)
-        abort();
+      *script = xstrdup(f->data);
       strbuf_addf(&sb, "/dev/pipes/%s", f->name);
       df_strv_push(&argv, &n, strbuf_detach(&sb));
       *argc = n;
@@ -508,7 +494,7 @@ char **pyoci_df_run_argv(const pyoci_df_instr_t *run, char *const *shell, size_t
       strbuf_addf(&sb, "\n%s%s", run->heredocs[i].content, run->heredocs[i].name);
   }
   for (size_t i = 0; i < n_shell; i++)
-    df_strv_push(&argv, &n, strdup(shell[i]));
+    df_strv_push(&argv, &n, xstrdup(shell[i]));
   df_strv_push(&argv, &n, strbuf_detach(&sb));
   *argc = n;
   return argv;

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "dockerignore.h" /* pyoci_go_path_clean */
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 
@@ -49,8 +50,7 @@ void pyoci_imgconfig_env_set(json_t *image, const char *key, const char *value)
     json_object_set_new(cfg, "Env", env);
   }
   cleanup_free char *kv = NULL;
-  if (asprintf(&kv, "%s=%s", key, value) < 0)
-    abort();
+  kv = xasprintf("%s=%s", key, value);
   size_t klen = strlen(key), i;
   json_t *e;
   json_array_foreach(env, i, e)
@@ -127,9 +127,7 @@ int pyoci_imgconfig_expose(json_t *image, const char *spec, pyoci_error_t **err)
   size_t plen = slash ? (size_t)(slash - spec) : strlen(spec);
   cleanup_free char *lproto = NULL;
   if (slash && slash[1]) {
-    lproto = strdup(slash + 1);
-    if (lproto == NULL)
-      abort();
+    lproto = xstrdup(slash + 1);
     for (char *p = lproto; *p; p++)
       *p = (char)tolower((unsigned char)*p);
     proto = lproto;
@@ -242,12 +240,10 @@ static void set_workdir(json_t *image, const char *path)
   const char *cur = json_string_value(json_object_get(cfg, "WorkingDir"));
   cleanup_free char *joined = NULL;
   if (path[0] == '/') {
-    joined = strdup(path);
-  } else if (asprintf(&joined, "/%s/%s", cur && *cur ? cur : "", path) < 0) {
-    joined = NULL;
+    joined = xstrdup(path);
+  } else {
+    joined = xasprintf("/%s/%s", cur && *cur ? cur : "", path);
   }
-  if (joined == NULL)
-    abort();
   cleanup_free char *clean = pyoci_go_path_clean(joined);
   json_object_set_new(cfg, "WorkingDir", json_string(clean));
 }

@@ -10,23 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "df_int.h"
-
-static inline char *xstrdup(const char *s)
-{
-  char *r = strdup(s);
-  if (r == NULL)
-    abort();
-  return r;
-}
-
-static inline char *xstrndup(const char *s, size_t n)
-{
-  char *r = strndup(s, n);
-  if (r == NULL)
-    abort();
-  return r;
-}
 
 /* The keyword separator of BuildKit: [\t\v\f\r ]+ */
 static inline bool is_tok_ws(int c)

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "instr_int.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 
@@ -242,7 +243,7 @@ int parse_json_array(const char *rest, char ***out, size_t *n)
     df_strv_push(out, n, xstrdup(json_string_value(v)));
   }
   if (*out == NULL)
-    *out = calloc(1, sizeof(char *));
+    *out = xcalloc(1, sizeof(char *));
   json_decref(j);
   return 1;
 }

@@ -4,13 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "instr_int.h"
 
 void df_strv_push(char ***v, size_t *n, char *s)
 {
-  char **nv = realloc(*v, (*n + 2) * sizeof(char *));
-  if (nv == NULL || s == NULL)
-    abort();
+  char **nv = xreallocarray(*v, *n + 2, sizeof(char *));
+  pyoci_xcheck(s); /* callers pass a fresh copy straight in */
   nv[(*n)++] = s;
   nv[*n] = NULL;
   *v = nv;
@@ -27,9 +27,7 @@ char **df_strv_dup(char *const *v, size_t n)
 {
   if (v == NULL)
     return NULL;
-  char **r = calloc(n + 1, sizeof(char *));
-  if (r == NULL)
-    abort();
+  char **r = xcalloc(n + 1, sizeof(char *));
   for (size_t i = 0; i < n; i++)
     r[i] = xstrdup(v[i]);
   return r;
@@ -49,9 +47,7 @@ pyoci_df_heredoc_t *df_heredocs_dup(const pyoci_df_heredoc_t *h, size_t n)
 {
   if (n == 0)
     return NULL;
-  pyoci_df_heredoc_t *o = calloc(n, sizeof(*o));
-  if (o == NULL)
-    abort();
+  pyoci_df_heredoc_t *o = xcalloc(n, sizeof(*o));
   for (size_t i = 0; i < n; i++) {
     o[i] = h[i];
     o[i].name = xstrdup(h[i].name);
@@ -114,9 +110,7 @@ pyoci_df_instr_t *pyoci_df_instr_dup(const pyoci_df_instr_t *in)
 {
   if (in == NULL)
     return NULL;
-  pyoci_df_instr_t *o = calloc(1, sizeof(*o));
-  if (o == NULL)
-    abort();
+  pyoci_df_instr_t *o = xcalloc(1, sizeof(*o));
   *o = *in;
   o->original = dup_or_null(in->original);
   o->flags = df_strv_dup(in->flags, in->n_flags);
@@ -125,9 +119,7 @@ pyoci_df_instr_t *pyoci_df_instr_dup(const pyoci_df_instr_t *in)
   o->args = df_strv_dup(in->args, in->n_args);
   o->kvs = NULL;
   if (in->n_kvs) {
-    o->kvs = calloc(in->n_kvs, sizeof(*o->kvs));
-    if (o->kvs == NULL)
-      abort();
+    o->kvs = xcalloc(in->n_kvs, sizeof(*o->kvs));
     for (size_t i = 0; i < in->n_kvs; i++)
       o->kvs[i] = (pyoci_df_kv_t){xstrdup(in->kvs[i].key), dup_or_null(in->kvs[i].value), in->kvs[i].legacy};
   }
@@ -140,9 +132,7 @@ pyoci_df_instr_t *pyoci_df_instr_dup(const pyoci_df_instr_t *in)
   o->srcs = df_strv_dup(in->srcs, in->n_srcs);
   o->inlines = NULL;
   if (in->n_inlines) {
-    o->inlines = calloc(in->n_inlines, sizeof(*o->inlines));
-    if (o->inlines == NULL)
-      abort();
+    o->inlines = xcalloc(in->n_inlines, sizeof(*o->inlines));
     for (size_t i = 0; i < in->n_inlines; i++)
       o->inlines[i] = (pyoci_df_inline_t){xstrdup(in->inlines[i].path), xstrdup(in->inlines[i].data),
                                           in->inlines[i].expand};

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "instr_int.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 #include "run_mount.h"
@@ -253,17 +254,13 @@ static int parse_kvs(req_t *r, const char *what)
       ret = df_fail(r->c, "%s must have two arguments", what);
       goto out;
     }
-    in->kvs = calloc(1, sizeof(*in->kvs));
-    if (in->kvs == NULL)
-      abort();
+    in->kvs = xcalloc(1, sizeof(*in->kvs));
     in->kvs[0] = (pyoci_df_kv_t){parts[0], parts[1], true};
     in->n_kvs = 1;
     free(parts);
     goto out;
   }
-  in->kvs = calloc(nw, sizeof(*in->kvs));
-  if (in->kvs == NULL)
-    abort();
+  in->kvs = xcalloc(nw, sizeof(*in->kvs));
   for (size_t i = 0; i < nw; i++) {
     char *eq = strchr(words[i], '=');
     if (eq == NULL) {
@@ -289,9 +286,7 @@ static int parse_arg(req_t *r)
   parse_words(r->rest, r->escape, &words, &nw);
   int ret = at_least_one(r, nw);
   if (ret == 0) {
-    in->kvs = calloc(nw, sizeof(*in->kvs));
-    if (in->kvs == NULL)
-      abort();
+    in->kvs = xcalloc(nw, sizeof(*in->kvs));
   }
   for (size_t i = 0; ret == 0 && i < nw; i++) {
     char *eq = strchr(words[i], '=');
@@ -457,10 +452,8 @@ static int parse_sources_and_dest(req_t *r, const char *what)
     return df_fail(r->c, "%s cannot accept a heredoc as a destination", what);
   }
   in->dest = xstrdup(args[n - 1]);
-  in->srcs = calloc(n, sizeof(char *));
-  in->inlines = calloc(n, sizeof(*in->inlines));
-  if (in->srcs == NULL || in->inlines == NULL)
-    abort();
+  in->srcs = xcalloc(n, sizeof(char *));
+  in->inlines = xcalloc(n, sizeof(*in->inlines));
   for (size_t i = 0; i + 1 < n; i++) {
     if (!df_parse_heredoc_word(args[i], &h)) {
       in->srcs[in->n_srcs++] = xstrdup(args[i]);
@@ -692,9 +685,7 @@ pyoci_df_instr_t *df_build_instr(const df_ctx_t *c, const char *line, char escap
     df_fail(c, "unknown instruction: %s", cmd);
     goto fail;
   }
-  in = calloc(1, sizeof(*in));
-  if (in == NULL)
-    abort();
+  in = xcalloc(1, sizeof(*in));
   in->kind = (pyoci_df_kind_t)kind;
   in->line = c->line;
   in->end_line = end_line;

@@ -7,6 +7,7 @@
 
 #include "df_int.h"
 #include "imgconfig.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "plan.h"
 
@@ -34,9 +35,7 @@ static json_t *scratch_image(const pyoci_plan_t *plan, const pyoci_stage_t *stag
 
 static void add_trigger(pyoci_stage_state_t *st, pyoci_df_instr_t *t)
 {
-  pyoci_df_instr_t **v = realloc(st->triggers, (st->n_triggers + 1) * sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_df_instr_t **v = xrealloc(st->triggers, (st->n_triggers + 1) * sizeof(*v));
   v[st->n_triggers++] = t;
   st->triggers = v;
 }
@@ -106,7 +105,7 @@ void pyoci_stage_state_run_env(const pyoci_stage_state_t *st, pyoci_env_t *out)
   pyoci_stage_state_env(st, out);
   const pyoci_env_t *ba = &st->plan->build_args;
   for (size_t i = 0; i < ba->n; i++) {
-    cleanup_free char *key = strndup(ba->kv[i], strcspn(ba->kv[i], "="));
+    cleanup_free char *key = xstrndup(ba->kv[i], strcspn(ba->kv[i], "="));
     if (key && is_proxy(key) && pyoci_env_get(out, key) == NULL)
       pyoci_env_set_kv(out, ba->kv[i]);
   }
@@ -216,7 +215,7 @@ static int apply_arg(pyoci_stage_state_t *st, const pyoci_df_instr_t *in, pyoci_
     const char *bv = pyoci_env_get(&p->build_args, key);
     cleanup_free char *value = NULL;
     if (bv) {
-      value = strdup(bv);
+      value = xstrdup(bv);
     } else if (in->kvs[i].value) {
       cleanup_env pyoci_env_t env = PYOCI_ENV_INIT;
       pyoci_stage_state_env(st, &env);
@@ -224,7 +223,7 @@ static int apply_arg(pyoci_stage_state_t *st, const pyoci_df_instr_t *in, pyoci_
       if (value == NULL)
         return pyoci_error_prefix(err, "%s:%d", p->df->name, in->line);
     } else if (pyoci_env_get(&p->global_args, key)) {
-      value = strdup(pyoci_env_get(&p->global_args, key)); /* re-imported global */
+      value = xstrdup(pyoci_env_get(&p->global_args, key)); /* re-imported global */
     }
     if (value)
       pyoci_env_set(&st->args, key, value);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/strbuf.h"
 #include "pathmap.h"
 
@@ -42,28 +43,12 @@ struct pyoci_analysis {
   size_t n_ineff;
 };
 
-static void *xrealloc(void *p, size_t n)
-{
-  void *v = realloc(p, n ? n : 1);
-  if (v == NULL)
-    abort();
-  return v;
-}
-static char *xstrdup(const char *s)
-{
-  char *d = strdup(s);
-  if (d == NULL)
-    abort();
-  return d;
-}
 
 /* ---- tree ---- */
 
 static node *node_new(const char *name, node *parent)
 {
-  node *n = calloc(1, sizeof(*n));
-  if (n == NULL)
-    abort();
+  node *n = xcalloc(1, sizeof(*n));
   n->name = xstrdup(name);
   n->parent = parent;
   return n;
@@ -130,9 +115,7 @@ static node *child_add(node *n, const char *name, size_t len)
     n->kids = xrealloc(n->kids, n->cap * sizeof(*n->kids));
   }
   memmove(n->kids + i + 1, n->kids + i, (n->nkids - i) * sizeof(*n->kids));
-  char *nm = strndup(name, len);
-  if (nm == NULL)
-    abort();
+  char *nm = xstrndup(name, len);
   node *c = node_new("", n);
   free(c->name);
   c->name = nm;
@@ -287,9 +270,7 @@ static eff_t *eff_get(pyoci_analysis_t *a, const char *path)
 
 pyoci_analysis_t *pyoci_analysis_new(void)
 {
-  pyoci_analysis_t *a = calloc(1, sizeof(*a));
-  if (a == NULL)
-    abort();
+  pyoci_analysis_t *a = xcalloc(1, sizeof(*a));
   return a;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "layer_store.h"
 
 typedef struct {
@@ -39,7 +40,7 @@ static int plain_layer_from_dir(pyoci_store_t *s, const char *dir, const pyoci_l
   if (pyoci_blob_writer_commit(w, NULL, desc->digest, &desc->size, err) < 0)
     return pyoci_error_prefix(err, "layer from '%s'", dir);
   memcpy(diff_id, desc->digest, PYOCI_DIGEST_LEN);
-  desc->media_type = strdup(PYOCI_MT_OCI_LAYER);
+  desc->media_type = xstrdup(PYOCI_MT_OCI_LAYER);
   if (desc->media_type == NULL)
     return pyoci_error_set(err, ENOMEM, "layer from '%s'", dir);
   return 0;
@@ -79,7 +80,7 @@ int pyoci_layer_from_dir(pyoci_store_t *s, const char *dir, const pyoci_layer_op
   memset(desc, 0, sizeof(*desc));
   if (pyoci_blob_writer_commit(w, NULL, desc->digest, &desc->size, err) < 0)
     return pyoci_error_prefix(err, "layer from '%s'", dir);
-  desc->media_type = strdup(media_type(opts->comp));
+  desc->media_type = xstrdup(media_type(opts->comp));
   if (desc->media_type == NULL)
     return pyoci_error_set(err, ENOMEM, "layer from '%s'", dir);
   return 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
@@ -21,9 +22,7 @@ struct pyoci_dsize {
 
 pyoci_dsize_t *pyoci_dsize_new(void)
 {
-  pyoci_dsize_t *d = calloc(1, sizeof(*d));
-  if (d == NULL)
-    abort();
+  pyoci_dsize_t *d = xcalloc(1, sizeof(*d));
   return d;
 }
 
@@ -40,9 +39,7 @@ static size_t new_inode(pyoci_dsize_t *d, int64_t size)
 {
   if (d->n_inodes == d->cap) {
     d->cap = d->cap ? d->cap * 2 : 1024;
-    d->inode_size = realloc(d->inode_size, d->cap * sizeof(*d->inode_size));
-    if (d->inode_size == NULL)
-      abort();
+    d->inode_size = xrealloc(d->inode_size, d->cap * sizeof(*d->inode_size));
   }
   d->inode_size[d->n_inodes] = size;
   return d->n_inodes++;
@@ -78,8 +75,7 @@ void pyoci_dsize_add(pyoci_dsize_t *d, const pyoci_tar_entry_t *e)
     /* overlay2 turns ".wh.x" into a 0/0 character device named x */
     cleanup_free char *p = NULL;
     size_t dirlen = (size_t)(target - e->path) - 4;
-    if (asprintf(&p, "%.*s%s", (int)dirlen, e->path, target) < 0)
-      abort();
+    p = xasprintf("%.*s%s", (int)dirlen, e->path, target);
     set_path(d, p, new_inode(d, 0));
     return;
   }
@@ -120,9 +116,7 @@ int64_t pyoci_dsize_total(const pyoci_dsize_t *d)
 {
   if (d->n_inodes == 0)
     return 0;
-  bool *seen = calloc(d->n_inodes, sizeof(bool));
-  if (seen == NULL)
-    abort();
+  bool *seen = xcalloc(d->n_inodes, sizeof(bool));
   int64_t total = 0;
   for (size_t i = 0; i < d->paths.cap; i++) {
     if (d->paths.keys[i] == NULL)
@@ -146,8 +140,7 @@ static char *cache_path(pyoci_store_t *s, const char *diff_id)
   if (!pyoci_digest_valid(diff_id))
     return NULL;
   char *p = NULL;
-  if (asprintf(&p, "%s/%s/%s", pyoci_store_path(s), pyoci_layer_size_cache.subdir, diff_id + 7) < 0)
-    abort();
+  p = xasprintf("%s/%s/%s", pyoci_store_path(s), pyoci_layer_size_cache.subdir, diff_id + 7);
   return p;
 }
 
@@ -179,8 +172,7 @@ void pyoci_layer_size_cache_put(pyoci_store_t *s, const char *diff_id, int64_t s
     return;
   pyoci_error_t *err = NULL;
   cleanup_free char *dir = NULL;
-  if (asprintf(&dir, "%s/%s", pyoci_store_path(s), pyoci_layer_size_cache.subdir) < 0)
-    abort();
+  dir = xasprintf("%s/%s", pyoci_store_path(s), pyoci_layer_size_cache.subdir);
   char buf[32];
   int n = snprintf(buf, sizeof(buf), "%lld\n", (long long)size);
   if (pyoci_mkdir_p(dir, 0755, &err) < 0 || pyoci_write_file_atomic(p, buf, (size_t)n, 0644, &err) < 0) {

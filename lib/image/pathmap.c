@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
+
 static uint64_t hash_str(const char *s)
 {
   uint64_t h = 1469598103934665603ULL;
@@ -33,10 +35,8 @@ size_t *pyoci_pathmap_get(const pyoci_pathmap_t *m, const char *key)
 static void grow(pyoci_pathmap_t *m)
 {
   size_t cap = m->cap ? m->cap * 2 : 1024;
-  char **keys = calloc(cap, sizeof(*keys));
-  size_t *vals = calloc(cap, sizeof(*vals));
-  if (keys == NULL || vals == NULL)
-    abort();
+  char **keys = xcalloc(cap, sizeof(*keys));
+  size_t *vals = xcalloc(cap, sizeof(*vals));
   for (size_t i = 0; i < m->cap; i++) {
     if (m->keys[i] == NULL)
       continue;
@@ -59,9 +59,7 @@ size_t *pyoci_pathmap_put(pyoci_pathmap_t *m, const char *key, size_t init, bool
   if (added)
     *added = m->keys[j] == NULL;
   if (m->keys[j] == NULL) {
-    m->keys[j] = strdup(key);
-    if (m->keys[j] == NULL)
-      abort();
+    m->keys[j] = xstrdup(key);
     m->vals[j] = init;
     m->n++;
   }

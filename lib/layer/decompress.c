@@ -21,6 +21,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "lib/util/alloc.h"
 #include "decompress.h"
 #include "layer_int.h"
 
@@ -130,7 +131,7 @@ static size_t avail(const pyoci_decomp_t *d)
 
 static int grow(unsigned char **buf, size_t *cap, size_t want)
 {
-  unsigned char *n = realloc(*buf, want);
+  unsigned char *n = xrealloc(*buf, want);
   if (n == NULL)
     return -1;
   *buf = n;
@@ -329,8 +330,8 @@ static void start_thread(pyoci_decomp_t *d);
 
 pyoci_decomp_t *pyoci_decomp_open(int fd, int comp, const char *what, pyoci_error_t **err)
 {
-  pyoci_decomp_t *d = calloc(1, sizeof(*d));
-  if (d == NULL || (d->what = strdup(what)) == NULL) {
+  pyoci_decomp_t *d = xcalloc(1, sizeof(*d));
+  if (d == NULL || (d->what = xstrdup(what)) == NULL) {
     pyoci_decomp_free(d);
     pyoci_error_set(err, ENOMEM, "decompress '%s'", what);
     return NULL;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/log.h"
 #include "lib/util/path.h"
@@ -103,8 +104,8 @@ static la_int64_t skip_cb(struct archive *a, void *data, la_int64_t request)
 
 int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, pyoci_error_t **err)
 {
-  pyoci_tar_reader_t *r = calloc(1, sizeof(*r));
-  if (r == NULL || (r->what = strdup(what)) == NULL || (r->a = archive_read_new()) == NULL) {
+  pyoci_tar_reader_t *r = xcalloc(1, sizeof(*r));
+  if (r == NULL || (r->what = xstrdup(what)) == NULL || (r->a = archive_read_new()) == NULL) {
     pyoci_tar_reader_free(r);
     return pyoci_error_set(err, ENOMEM, "read '%s'", what);
   }
@@ -147,7 +148,7 @@ static int take_xattrs(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_er
   size_t count = (size_t)archive_entry_xattr_reset(ae);
   if (count == 0)
     return 0;
-  r->xattrs = calloc(count, sizeof(*r->xattrs));
+  r->xattrs = xcalloc(count, sizeof(*r->xattrs));
   if (r->xattrs == NULL)
     return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
   size_t total = 0;
@@ -159,8 +160,8 @@ static int take_xattrs(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_er
     if (total > PYOCI_TAR_MAX_XATTRS_BYTES)
       return bad_entry(r, err, "extended attributes larger than %u KiB", PYOCI_TAR_MAX_XATTRS_BYTES >> 10);
     xattr_t *x = &r->xattrs[r->n_xattrs++];
-    x->name = strdup(name);
-    x->value = malloc(len ? len : 1);
+    x->name = xstrdup(name);
+    x->value = xmalloc(len ? len : 1);
     if (x->name == NULL || x->value == NULL)
       return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
     memcpy(x->value, value, len);
@@ -174,7 +175,7 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
 {
   if (strlen(r->raw) > PYOCI_TAR_MAX_PATH)
     return bad_entry(r, err, "path longer than %d bytes", PYOCI_TAR_MAX_PATH);
-  r->path = strdup(r->raw);
+  r->path = xstrdup(r->raw);
   if (r->path == NULL)
     return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
   if (pyoci_path_normalize_inplace(r->path, PYOCI_PATH_REJECT_DOTDOT) < 0)
@@ -186,7 +187,7 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
   if (hard != NULL) {
     if (strlen(hard) > PYOCI_TAR_MAX_PATH)
       return bad_entry(r, err, "hard link target longer than %d bytes", PYOCI_TAR_MAX_PATH);
-    r->link = strdup(hard);
+    r->link = xstrdup(hard);
     if (r->link == NULL)
       return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
     if (pyoci_path_normalize_inplace(r->link, PYOCI_PATH_REJECT_DOTDOT) < 0 || r->link[0] == '\0')
@@ -203,7 +204,7 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
     if (strlen(t) > PYOCI_TAR_MAX_PATH)
       return bad_entry(r, err, "symbolic link target longer than %d bytes", PYOCI_TAR_MAX_PATH);
     /* Kept verbatim: targets are resolved inside the root when used. */
-    r->link = strdup(t);
+    r->link = xstrdup(t);
     if (r->link == NULL)
       return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
     e->type = PYOCI_TAR_SYMLINK;
@@ -255,7 +256,7 @@ int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_err
     }
     const char *name = archive_entry_pathname(ae);
     free(r->raw);
-    r->raw = strdup(name != NULL ? name : "");
+    r->raw = xstrdup(name != NULL ? name : "");
     if (r->raw == NULL)
       return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
     int c = convert(r, ae, e, err);
@@ -276,7 +277,7 @@ ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoc
 
 int pyoci_tar_reader_read_all(pyoci_tar_reader_t *r, size_t size, char **out, size_t *len, pyoci_error_t **err)
 {
-  cleanup_free char *buf = malloc(size + 1);
+  cleanup_free char *buf = xmalloc(size + 1);
   if (buf == NULL)
     return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
   size_t got = 0;

@@ -20,6 +20,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -85,7 +86,7 @@ static int collect_xattrs(tw_t *w, const char *procpath, const char *tarname, st
   }
   if (n == 0)
     return 0;
-  cleanup_free char *list = malloc((size_t)n + 1);
+  cleanup_free char *list = xmalloc((size_t)n + 1);
   if (list == NULL)
     return pyoci_error_set(err, ENOMEM, "tar: xattrs of '%s'", tarname);
   n = llistxattr(procpath, list, (size_t)n);
@@ -95,14 +96,14 @@ static int collect_xattrs(tw_t *w, const char *procpath, const char *tarname, st
   size_t count = 0;
   for (ssize_t i = 0; i < n; i += (ssize_t)strlen(list + i) + 1)
     count++;
-  cleanup_free char **names = calloc(count + 1, sizeof(char *));
+  cleanup_free char **names = xcalloc(count + 1, sizeof(char *));
   if (names == NULL)
     return pyoci_error_set(err, ENOMEM, "tar: xattrs of '%s'", tarname);
   size_t k = 0;
   for (ssize_t i = 0; i < n; i += (ssize_t)strlen(list + i) + 1)
     names[k++] = list + i;
   qsort(names, count, sizeof(char *), cmp_str);
-  cleanup_free char *val = malloc(MAX_XATTR_VALUE);
+  cleanup_free char *val = xmalloc(MAX_XATTR_VALUE);
   if (val == NULL)
     return pyoci_error_set(err, ENOMEM, "tar: xattrs of '%s'", tarname);
   for (size_t i = 0; i < count; i++) {
@@ -167,7 +168,7 @@ static int list_dir(tw_t *w, int dfd, const char *prefix, dent_t **out, size_t *
       continue;
     if (n == cap) {
       cap = cap ? cap * 2 : 64;
-      dent_t *nv = realloc(v, cap * sizeof(*v));
+      dent_t *nv = xrealloc(v, cap * sizeof(*v));
       if (nv == NULL) {
         r = pyoci_error_set(err, ENOMEM, "tar: list '%s'", prefix);
         break;
@@ -182,7 +183,7 @@ static int list_dir(tw_t *w, int dfd, const char *prefix, dent_t **out, size_t *
     }
     if (S_ISSOCK(e->st.st_mode))
       continue; /* sockets cannot be archived */
-    e->name = strdup(de->d_name);
+    e->name = xstrdup(de->d_name);
     e->whiteout = w->o->overlay_whiteouts && S_ISCHR(e->st.st_mode) && e->st.st_rdev == 0;
     if (e->whiteout)
       r = asprintf(&e->key, ".wh.%s", de->d_name);
@@ -293,7 +294,7 @@ static int write_entry(tw_t *w, int dfd, const char *prefix, const dent_t *e, py
     size_t cap = (size_t)st->st_size + 1;
     if (cap < 256)
       cap = 256;
-    target = malloc(cap + 1);
+    target = xmalloc(cap + 1);
     if (target == NULL)
       return pyoci_error_set(err, ENOMEM, "tar: readlink '%s'", tarname);
     ssize_t n = readlinkat(dfd, e->name, target, cap);

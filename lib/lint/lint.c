@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -85,9 +86,7 @@ void lint_add(pyoci_lint_result_t *out, const char *id, int line, const char *fm
     abort(); /* a typo in lint_rules.c */
   if (out->n == out->cap) {
     out->cap = out->cap ? out->cap * 2 : 16;
-    out->v = realloc(out->v, out->cap * sizeof(*out->v));
-    if (out->v == NULL)
-      abort();
+    out->v = xrealloc(out->v, out->cap * sizeof(*out->v));
   }
   strbuf_t sb = STRBUF_INIT;
   va_list ap;

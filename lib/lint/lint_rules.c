@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/strbuf.h"
 #include "lint_int.h"
 #include "lint_shell.h"
@@ -94,9 +95,7 @@ static void build_stages(struct ctx *c)
       c->gargs[c->n_gargs++] = in;
     if (!is(in, "FROM"))
       continue;
-    c->st = realloc(c->st, (c->n_st + 1) * sizeof(*c->st));
-    if (c->st == NULL)
-      abort();
+    c->st = xrealloc(c->st, (c->n_st + 1) * sizeof(*c->st));
     if (c->n_st > 0)
       c->st[c->n_st - 1].end = i;
     struct stage *s = &c->st[c->n_st];
@@ -108,7 +107,7 @@ static void build_stages(struct ctx *c)
     if (img != NULL) {
       s->image = subst_global_args(c, img);
       if (in->argv[1] && strcasecmp(in->argv[1], "AS") == 0 && in->argv[2]) {
-        s->name = strdup(in->argv[2]);
+        s->name = xstrdup(in->argv[2]);
         for (char *p = s->name; *p; p++)
           *p = (char)tolower((unsigned char)*p);
       }
@@ -460,9 +459,7 @@ static void check_run(struct ctx *c, const lint_instr_t *in, const struct run_st
 
 static void check_runs(struct ctx *c)
 {
-  struct run_state *states = calloc(c->n_st ? c->n_st : 1, sizeof(*states));
-  if (states == NULL)
-    abort();
+  struct run_state *states = xcalloc(c->n_st ? c->n_st : 1, sizeof(*states));
   for (size_t si = 0; si < c->n_st; si++) {
     struct run_state *rs = &states[si];
     if (c->st[si].base >= 0)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/strbuf.h"
 
 /* Words that only lead into the real command. */
@@ -50,9 +51,7 @@ static void end_word(struct splitter *s)
     free(w);
     return;
   }
-  s->cur.words = realloc(s->cur.words, (s->cur.n + 2) * sizeof(char *));
-  if (s->cur.words == NULL)
-    abort();
+  s->cur.words = xrealloc(s->cur.words, (s->cur.n + 2) * sizeof(char *));
   s->cur.words[s->cur.n++] = w;
   s->cur.words[s->cur.n] = NULL;
 }
@@ -63,9 +62,7 @@ static void end_cmd(struct splitter *s)
   if (s->cur.n == 0)
     return;
   lint_script_t *o = s->out;
-  o->cmds = realloc(o->cmds, (o->n + 1) * sizeof(*o->cmds));
-  if (o->cmds == NULL)
-    abort();
+  o->cmds = xrealloc(o->cmds, (o->n + 1) * sizeof(*o->cmds));
   o->cmds[o->n++] = s->cur;
   memset(&s->cur, 0, sizeof(s->cur));
 }

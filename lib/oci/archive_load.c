@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
@@ -38,9 +39,7 @@ static pyoci_member_t *members_add(pyoci_members_t *m, char *path, pyoci_error_t
   }
   if (m->n == m->cap) {
     m->cap = m->cap ? m->cap * 2 : 64;
-    m->v = realloc(m->v, m->cap * sizeof(*m->v));
-    if (m->v == NULL)
-      abort();
+    m->v = xrealloc(m->v, m->cap * sizeof(*m->v));
   }
   pyoci_member_t *e = &m->v[m->n++];
   memset(e, 0, sizeof(*e));
@@ -289,9 +288,7 @@ int pyoci_archive_read_config(pyoci_store_t *s, const char *what, const char *me
   if (count > PYOCI_MAX_LAYERS)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': config '%s': %zu layers is over the limit of %d",
                                 what, member, count, PYOCI_MAX_LAYERS);
-  char(*v)[PYOCI_DIGEST_LEN] = calloc(count + 1, PYOCI_DIGEST_LEN);
-  if (v == NULL)
-    abort();
+  char(*v)[PYOCI_DIGEST_LEN] = xcalloc(count + 1, PYOCI_DIGEST_LEN);
   for (size_t i = 0; i < count; i++) {
     const char *d = json_string_value(json_array_get(ids, i));
     if (d == NULL || !pyoci_digest_valid(d)) {
@@ -349,7 +346,7 @@ static bool reuse_existing(pyoci_store_t *s, pyoci_pending_image_t *p)
   if (ok) {
     snprintf(p->manifest_digest, sizeof(p->manifest_digest), "%s", img->manifest_digest);
     free(p->manifest_media_type);
-    p->manifest_media_type = strdup(img->manifest_media_type);
+    p->manifest_media_type = xstrdup(img->manifest_media_type);
     p->manifest_size = img->manifest_size;
   }
   pyoci_image_free(img);
@@ -416,9 +413,7 @@ int pyoci_archive_load(pyoci_store_t *s, int fd, const char *what, pyoci_loaded_
                          what);
     goto out;
   }
-  loaded = calloc(n_pending + 1, sizeof(*loaded));
-  if (loaded == NULL)
-    abort();
+  loaded = xcalloc(n_pending + 1, sizeof(*loaded));
   for (size_t i = 0; i < n_pending; i++) {
     if (commit_one(s, what, &pending[i], &loaded[i], err) < 0) {
       pyoci_loaded_images_free(loaded, n_pending);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -54,9 +55,7 @@ static void add_item_name(pyoci_save_item_t *it, char *name)
       free(name);
       return;
     }
-  it->names = realloc(it->names, (it->n_names + 1) * sizeof(char *));
-  if (it->names == NULL)
-    abort();
+  it->names = xrealloc(it->names, (it->n_names + 1) * sizeof(char *));
   it->names[it->n_names++] = name;
 }
 
@@ -67,9 +66,7 @@ static int resolve_all(pyoci_store_t *s, const char *const *refs, size_t n, pyoc
   size_t n_entries = 0;
   if (pyoci_store_list(s, &entries, &n_entries, err) < 0)
     return -1;
-  pyoci_save_item_t *items = calloc(n + 1, sizeof(*items));
-  if (items == NULL)
-    abort();
+  pyoci_save_item_t *items = xcalloc(n + 1, sizeof(*items));
   size_t count = 0;
   int rc = -1;
   for (size_t i = 0; i < n; i++) {
@@ -159,8 +156,7 @@ int pyoci_archive_save_file_opts(pyoci_store_t *s, const char *const *refs, size
                                  const char *path, pyoci_error_t **err)
 {
   cleanup_free char *tmp = NULL;
-  if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
-    abort();
+  tmp = xasprintf("%s.tmp-XXXXXX", path);
   cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0)
     return pyoci_error_set(err, errno, "create '%s'", tmp);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -23,10 +24,10 @@ static char *common_parent(const char *const *lowers, size_t n)
 {
   if (n == 0)
     return NULL;
-  cleanup_free char *first = strdup(lowers[0]);
-  char *parent = strdup(dirname(first));
+  cleanup_free char *first = xstrdup(lowers[0]);
+  char *parent = xstrdup(dirname(first));
   for (size_t i = 1; i < n; i++) {
-    cleanup_free char *c = strdup(lowers[i]);
+    cleanup_free char *c = xstrdup(lowers[i]);
     if (strcmp(dirname(c), parent) != 0) {
       free(parent);
       return NULL;
@@ -42,7 +43,7 @@ int pyoci_overlay_mount(const char *const *lowers, size_t n_lowers, const char *
   const char *only_empty[1];
   if (n_lowers == 0) {
     /* overlay needs a lower dir: give it an empty one beside work. */
-    cleanup_free char *w = strdup(work);
+    cleanup_free char *w = xstrdup(work);
     empty = pyoci_path_join(dirname(w), "empty-lower");
     if (pyoci_mkdir_p(empty, 0755, err) < 0)
       return -1;
@@ -189,7 +190,7 @@ int pyoci_overlay_clean_targets(const char *upper, const char *const *lowers, si
 {
   /* Later mounts may sit inside earlier ones: clean in reverse order. */
   for (size_t i = n_targets; i-- > 0;) {
-    cleanup_free char *rel = strdup(targets[i]);
+    cleanup_free char *rel = xstrdup(targets[i]);
     if (rel == NULL)
       return pyoci_error_set(err, ENOMEM, "clean mount targets");
     if (strcmp(rel, "..") == 0 || strncmp(rel, "../", 3) == 0 || strstr(rel, "/../") ||

@@ -62,6 +62,13 @@ void *pyoci_xreallocarray(void *p, size_t n, size_t size)
   return pyoci_xrealloc(p, pyoci_st_mult(n, size));
 }
 
+void *pyoci_xcheck(void *p)
+{
+  if (p == NULL)
+    pyoci_die_oom(0);
+  return p;
+}
+
 char *pyoci_xstrdup(const char *s)
 {
   char *d = strdup(s);

@@ -32,6 +32,9 @@ char *pyoci_xstrndup(const char *s, size_t n) __attribute__((malloc, returns_non
 char *pyoci_xstrdup_or_null(const char *s) __attribute__((malloc));
 void *pyoci_xmemdup(const void *p, size_t n) __attribute__((malloc, returns_nonnull));
 char *pyoci_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), malloc, returns_nonnull));
+/* p, or the out-of-memory death when p is NULL: for library calls that fail
+ * only by running out of memory (json_dumps, json_pack, EVP_MD_CTX_new). */
+void *pyoci_xcheck(void *p);
 /* a + b and a * b for sizes, dying on overflow (git's st_add / st_mult). */
 size_t pyoci_st_add(size_t a, size_t b);
 size_t pyoci_st_mult(size_t a, size_t b);

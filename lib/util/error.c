@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 int pyoci_error_setv(pyoci_error_t **err, int errno_value, const char *fmt, va_list ap)
 {
   if (err == NULL || *err != NULL)
@@ -11,7 +13,7 @@ int pyoci_error_setv(pyoci_error_t **err, int errno_value, const char *fmt, va_l
   char *base = NULL;
   if (vasprintf(&base, fmt, ap) < 0)
     base = NULL;
-  pyoci_error_t *e = calloc(1, sizeof(*e));
+  pyoci_error_t *e = xcalloc(1, sizeof(*e));
   if (e == NULL) {
     free(base);
     return -1;
@@ -25,7 +27,7 @@ int pyoci_error_setv(pyoci_error_t **err, int errno_value, const char *fmt, va_l
     e->msg = base;
   }
   if (e->msg == NULL)
-    e->msg = strdup("out of memory");
+    e->msg = xstrdup("out of memory");
   *err = e;
   return -1;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "fs.h"
 
 #define CHUNK (1 << 20)
@@ -56,7 +57,7 @@ static int copy_in_kernel(int in, int64_t *pos, int64_t end, int out, const char
 
 static int copy_user_space(int in, int64_t *pos, int64_t end, int out, const char *what, pyoci_error_t **err)
 {
-  char *buf = malloc(CHUNK);
+  char *buf = xmalloc(CHUNK);
   if (buf == NULL)
     return pyoci_error_set(err, ENOMEM, "copy '%s'", what);
   int rc = 0;
@@ -109,7 +110,7 @@ typedef struct {
 static void *hash_file(void *arg)
 {
   hash_job_t *j = arg;
-  unsigned char *buf = malloc(CHUNK);
+  unsigned char *buf = xmalloc(CHUNK);
   if (buf == NULL) {
     j->err_no = ENOMEM;
     return NULL;

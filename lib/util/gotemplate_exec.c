@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "gojson.h"
 #include "gotemplate_int.h"
 
@@ -139,9 +140,7 @@ static int cmp_keys(const void *a, const void *b)
 static const char **sorted_keys(const json_t *obj, size_t *n)
 {
   *n = json_object_size(obj);
-  const char **keys = calloc(*n ? *n : 1, sizeof(*keys));
-  if (keys == NULL)
-    abort();
+  const char **keys = xcalloc(*n ? *n : 1, sizeof(*keys));
   size_t i = 0;
   const char *k;
   json_t *v;
@@ -272,9 +271,7 @@ static void var_push(gt_exec *x, const char *name, gv val)
 {
   if (x->nvars == x->capvars) {
     x->capvars = x->capvars ? x->capvars * 2 : 16;
-    x->vars = realloc(x->vars, x->capvars * sizeof(*x->vars));
-    if (x->vars == NULL)
-      abort();
+    x->vars = xrealloc(x->vars, x->capvars * sizeof(*x->vars));
   }
   x->vars[x->nvars].name = name;
   x->vars[x->nvars].val = val;
@@ -443,9 +440,7 @@ static int case_map(gt_exec *x, gv *a, gv *out, int mode)
   size_t len;
   if (want_string(x, &a[0], &s, &len) < 0)
     return -1;
-  char *d = malloc(len + 1);
-  if (d == NULL)
-    abort();
+  char *d = xmalloc(len + 1);
   bool word_start = true;
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
@@ -802,9 +797,7 @@ static int call_func(gt_exec *x, const gt_cmd *c, const gv *dot, const gv *final
   if (n < funcs[i].min || n > funcs[i].max)
     return xerr(x, "wrong number of args for %s: want %s%zu got %zu", name, funcs[i].min != funcs[i].max ? "at least " : "",
                 funcs[i].min, n);
-  gv *args = calloc(n ? n : 1, sizeof(gv));
-  if (args == NULL)
-    abort();
+  gv *args = xcalloc(n ? n : 1, sizeof(gv));
   int rc = 0;
   size_t k = 0;
   for (size_t j = 1; j < c->nargs && rc == 0; j++) {
