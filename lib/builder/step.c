@@ -13,6 +13,7 @@
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/walk.h"
 
 int pyoci_lower_for_layer(pyoci_store_t *s, const pyoci_desc_t *desc, const char *diff_id, char **dir_out,
                           pyoci_error_t **err)
@@ -24,8 +25,6 @@ static int lowers_for_layers(pyoci_store_t *s, const pyoci_desc_t *layers, const
                              size_t n, char ***out, pyoci_error_t **err)
 {
   char **lowers = xcalloc(n + 1, sizeof(char *));
-  if (lowers == NULL)
-    return pyoci_error_set(err, ENOMEM, "allocate lower dirs");
   for (size_t i = 0; i < n; i++) {
     /* overlay wants the top-most layer first */
     if (pyoci_lower_for_layer(s, &layers[i], diff_ids[i], &lowers[n - 1 - i], err) < 0) {
@@ -62,8 +61,6 @@ int pyoci_step_begin(pyoci_store_t *s, const pyoci_desc_t *layers, const char (*
                      size_t n, pyoci_step_t **out, pyoci_error_t **err)
 {
   pyoci_step_t *step = xcalloc(1, sizeof(*step));
-  if (step == NULL)
-    return pyoci_error_set(err, ENOMEM, "allocate build step");
   if (lowers_for_layers(s, layers, diff_ids, n, &step->lowers, err) < 0)
     goto fail;
   step->n_lowers = n;
@@ -85,18 +82,6 @@ fail:
   return -1;
 }
 
-static bool dir_is_empty(const char *path)
-{
-  cleanup_dir DIR *d = opendir(path);
-  if (d == NULL)
-    return true;
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL)
-    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-      return false;
-  return true;
-}
-
 int pyoci_step_finish(pyoci_step_t *step, pyoci_store_t *s, const pyoci_layer_opts_t *opts, bool *changed,
                       pyoci_desc_t *desc, char diff_id[PYOCI_DIGEST_LEN], pyoci_error_t **err)
 {
@@ -109,7 +94,7 @@ int pyoci_step_finish(pyoci_step_t *step, pyoci_store_t *s, const pyoci_layer_op
                                   (const char *const *)step->mount_targets, step->n_mount_targets, err) < 0 ||
       pyoci_overlay_clean_mountpoints(step->upper, (const char *const *)step->lowers, step->n_lowers, err) < 0)
     return -1;
-  *changed = !dir_is_empty(step->upper);
+  *changed = !pyoci_dir_is_empty(step->upper, true);
   if (!*changed)
     return 0;
   pyoci_layer_opts_t o = *opts;

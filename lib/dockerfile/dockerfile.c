@@ -119,14 +119,14 @@ static int parse_directive(directives_t *d, pyoci_dockerfile_t *df, const char *
     return 0;
   }
   if (*seen)
-    return df_fail(c, "only one %.*s parser directive can be used", (int)klen, k);
+    return pyoci_df_fail(c, "only one %.*s parser directive can be used", (int)klen, k);
   *seen = true;
   if (slot) {
     *slot = xstrndup(p, vlen);
     return 0;
   }
   if (vlen != 1 || (*p != '\\' && *p != '`'))
-    return df_fail(c, "invalid escape token '%.*s' does not match ` or \\", (int)vlen, p);
+    return pyoci_df_fail(c, "invalid escape token '%.*s' does not match ` or \\", (int)vlen, p);
   df->escape = *p;
   return 0;
 }
@@ -160,7 +160,7 @@ static void add_warning(pyoci_dockerfile_t *df, int line, const char *fmt, ...)
   w[df->n_warnings++].line = line;
 }
 
-char *df_chomp(const char *s)
+char *pyoci_df_chomp(const char *s)
 {
   strbuf_t sb = STRBUF_INIT;
   bool bol = true;
@@ -173,7 +173,7 @@ char *df_chomp(const char *s)
   return strbuf_detach(&sb);
 }
 
-int df_parse_heredoc_word(const char *word, pyoci_df_heredoc_t *h)
+int pyoci_df_parse_heredoc_word(const char *word, pyoci_df_heredoc_t *h)
 {
   memset(h, 0, sizeof(*h));
   const char *p = word;
@@ -214,8 +214,8 @@ int df_parse_heredoc_word(const char *word, pyoci_df_heredoc_t *h)
       ret = 1;
     }
   }
-  df_strv_free(words, n);
-  df_strv_free(raw, nraw);
+  pyoci_df_strv_free(words, n);
+  pyoci_df_strv_free(raw, nraw);
   return ret;
 }
 
@@ -231,18 +231,18 @@ static int heredocs_from_line(const char *line, pyoci_df_heredoc_t **out, size_t
   int ret = 0;
   for (size_t i = 0; i < nw; i++) {
     pyoci_df_heredoc_t h;
-    if (!df_parse_heredoc_word(words[i], &h))
+    if (!pyoci_df_parse_heredoc_word(words[i], &h))
       continue;
     if (*n >= PYOCI_DF_MAX_HEREDOCS) {
       free(h.name);
-      ret = df_fail(c, "too many heredocs (limit %u)", PYOCI_DF_MAX_HEREDOCS);
+      ret = pyoci_df_fail(c, "too many heredocs (limit %u)", PYOCI_DF_MAX_HEREDOCS);
       break;
     }
     pyoci_df_heredoc_t *v = xrealloc(*out, (*n + 1) * sizeof(*v));
     v[(*n)++] = h;
     *out = v;
   }
-  df_strv_free(words, nw);
+  pyoci_df_strv_free(words, nw);
   return ret;
 }
 
@@ -273,9 +273,9 @@ static int read_heredoc_bodies(scanner_t *s, int *cur, pyoci_df_heredoc_t *h, si
       strbuf_add(&body, l, len);
     }
     h[i].content = strbuf_detach(&body);
-    h[i].data = pyoci_xcheck(h[i].chomp ? df_chomp(h[i].content) : xstrdup(h[i].content));
+    h[i].data = pyoci_xcheck(h[i].chomp ? pyoci_df_chomp(h[i].content) : xstrdup(h[i].content));
     if (!terminated)
-      return df_fail(c, "unterminated heredoc");
+      return pyoci_df_fail(c, "unterminated heredoc");
   }
   return 0;
 }
@@ -284,7 +284,7 @@ static int add_instr(pyoci_dockerfile_t *df, pyoci_df_instr_t *in, const df_ctx_
 {
   if (df->n_instrs >= PYOCI_DF_MAX_INSTRUCTIONS) {
     pyoci_df_instr_free(in);
-    return df_fail(c, "too many instructions (limit %u)", PYOCI_DF_MAX_INSTRUCTIONS);
+    return pyoci_df_fail(c, "too many instructions (limit %u)", PYOCI_DF_MAX_INSTRUCTIONS);
   }
   pyoci_df_instr_t *v = xrealloc(df->instrs, (df->n_instrs + 1) * sizeof(*v));
   v[df->n_instrs++] = *in;
@@ -347,17 +347,17 @@ static int parse_lines(pyoci_dockerfile_t *df, const char *buf, size_t len, pyoc
     pyoci_df_heredoc_t *hd = NULL;
     size_t nh = 0;
     int r = 0;
-    if (df_can_contain_heredoc(strbuf_str(&line))) {
+    if (pyoci_df_can_contain_heredoc(strbuf_str(&line))) {
       r = heredocs_from_line(strbuf_str(&line), &hd, &nh, &c);
       if (r == 0)
         r = read_heredoc_bodies(&s, &cur, hd, nh, &c);
     }
     pyoci_df_instr_t *in = NULL;
     if (r == 0) {
-      in = df_build_instr(&c, strbuf_str(&line), df->escape, cur, hd, nh);
+      in = pyoci_df_build_instr(&c, strbuf_str(&line), df->escape, cur, hd, nh);
       hd = NULL;
     }
-    df_heredocs_free(hd, nh);
+    pyoci_df_heredocs_free(hd, nh);
     strbuf_release(&line);
     if (in == NULL)
       return -1;
@@ -367,7 +367,7 @@ static int parse_lines(pyoci_dockerfile_t *df, const char *buf, size_t len, pyoc
   }
   if (df->n_instrs == 0) {
     df_ctx_t c = {df->name, cur, err};
-    return df_fail(&c, "file with no instructions");
+    return pyoci_df_fail(&c, "file with no instructions");
   }
   return 0;
 }
@@ -426,7 +426,7 @@ void pyoci_dockerfile_free(pyoci_dockerfile_t *df)
   if (df == NULL)
     return;
   for (size_t i = 0; i < df->n_instrs; i++)
-    df_instr_clear(&df->instrs[i]);
+    pyoci_df_instr_clear(&df->instrs[i]);
   free(df->instrs);
   for (size_t i = 0; i < df->n_warnings; i++)
     free(df->warnings[i].msg);
@@ -469,21 +469,21 @@ char **pyoci_df_run_argv(const pyoci_df_instr_t *run, char *const *shell, size_t
   char **argv = NULL;
   size_t n = 0;
   if (run->json) {
-    argv = df_strv_dup(run->cmd, run->n_cmd);
+    argv = pyoci_df_strv_dup(run->cmd, run->n_cmd);
     *argc = run->n_cmd;
     return argv;
   }
   const char *cmdline = run->n_cmd ? run->cmd[0] : "";
   strbuf_t sb = STRBUF_INIT;
   pyoci_df_heredoc_t h;
-  if (run->n_heredocs > 0 && df_parse_heredoc_word(cmdline, &h)) {
+  if (run->n_heredocs > 0 && pyoci_df_parse_heredoc_word(cmdline, &h)) {
     free(h.name);
     const pyoci_df_heredoc_t *f = &run->heredocs[0];
     if (strncmp(f->data, "#!", 2) == 0) {
       /* a script with its own interpreter: run it as a file */
       *script = xstrdup(f->data);
       strbuf_addf(&sb, "/dev/pipes/%s", f->name);
-      df_strv_push(&argv, &n, strbuf_detach(&sb));
+      pyoci_df_strv_push(&argv, &n, strbuf_detach(&sb));
       *argc = n;
       return argv;
     }
@@ -494,8 +494,8 @@ char **pyoci_df_run_argv(const pyoci_df_instr_t *run, char *const *shell, size_t
       strbuf_addf(&sb, "\n%s%s", run->heredocs[i].content, run->heredocs[i].name);
   }
   for (size_t i = 0; i < n_shell; i++)
-    df_strv_push(&argv, &n, xstrdup(shell[i]));
-  df_strv_push(&argv, &n, strbuf_detach(&sb));
+    pyoci_df_strv_push(&argv, &n, xstrdup(shell[i]));
+  pyoci_df_strv_push(&argv, &n, strbuf_detach(&sb));
   *argc = n;
   return argv;
 }

@@ -160,14 +160,14 @@ static int expand_into(pyoci_df_instr_t *o, char escape, const pyoci_env_t *env,
       char **w = NULL;
       size_t nw = 0;
       if (pyoci_expand_words(o->args[i], escape, env, &w, &nw, err) < 0) {
-        df_strv_free(all, n);
+        pyoci_df_strv_free(all, n);
         return -1;
       }
       for (size_t k = 0; k < nw; k++)
-        df_strv_push(&all, &n, w[k]);
+        pyoci_df_strv_push(&all, &n, w[k]);
       free(w);
     }
-    df_strv_free(o->args, o->n_args);
+    pyoci_df_strv_free(o->args, o->n_args);
     o->args = all;
     o->n_args = n;
     return 0;

@@ -9,7 +9,6 @@
 
 #include "lib/util/alloc.h"
 #include "lib/util/strbuf.h"
-#include "pathmap.h"
 
 #define WH_PREFIX ".wh."
 #define WH_META_PREFIX ".wh..wh."
@@ -36,7 +35,7 @@ struct pyoci_analysis {
   node **trees;
   size_t n_trees;
   uint64_t *layer_size, *layer_files;
-  pyoci_pathmap_t map; /* path -> index in effs */
+  pyoci_strmap_t map; /* path -> index in effs */
   eff_t *effs;
   size_t n_effs;
   size_t *ineff; /* eff indexes in the order they reached two layers */
@@ -255,15 +254,16 @@ static int64_t subtree_size(const node *n)
 static eff_t *eff_get(pyoci_analysis_t *a, const char *path)
 {
   bool added;
-  size_t *idx = pyoci_pathmap_put(&a->map, path, a->n_effs, &added);
+  pyoci_strmap_slot_t *slot = pyoci_strmap_insert(&a->map, path, &added);
   if (added) {
+    slot->val.num = a->n_effs;
     a->effs = xrealloc(a->effs, (a->n_effs + 1) * sizeof(*a->effs));
     eff_t *e = &a->effs[a->n_effs++];
     memset(e, 0, sizeof(*e));
     e->min = -1;
     e->path = xstrdup(path);
   }
-  return &a->effs[*idx];
+  return &a->effs[slot->val.num];
 }
 
 /* ---- public ---- */
@@ -286,7 +286,7 @@ void pyoci_analysis_free(pyoci_analysis_t *a)
   for (size_t i = 0; i < a->n_effs; i++)
     free(a->effs[i].path);
   free(a->effs);
-  pyoci_pathmap_clear(&a->map);
+  pyoci_strmap_clear(&a->map, NULL);
   free(a->ineff);
   free(a);
 }

@@ -41,8 +41,6 @@ static int plain_layer_from_dir(pyoci_store_t *s, const char *dir, const pyoci_l
     return pyoci_error_prefix(err, "layer from '%s'", dir);
   memcpy(diff_id, desc->digest, PYOCI_DIGEST_LEN);
   desc->media_type = xstrdup(PYOCI_MT_OCI_LAYER);
-  if (desc->media_type == NULL)
-    return pyoci_error_set(err, ENOMEM, "layer from '%s'", dir);
   return 0;
 }
 
@@ -81,7 +79,5 @@ int pyoci_layer_from_dir(pyoci_store_t *s, const char *dir, const pyoci_layer_op
   if (pyoci_blob_writer_commit(w, NULL, desc->digest, &desc->size, err) < 0)
     return pyoci_error_prefix(err, "layer from '%s'", dir);
   desc->media_type = xstrdup(media_type(opts->comp));
-  if (desc->media_type == NULL)
-    return pyoci_error_set(err, ENOMEM, "layer from '%s'", dir);
   return 0;
 }

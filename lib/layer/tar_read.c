@@ -149,8 +149,6 @@ static int take_xattrs(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_er
   if (count == 0)
     return 0;
   r->xattrs = xcalloc(count, sizeof(*r->xattrs));
-  if (r->xattrs == NULL)
-    return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
   size_t total = 0;
   const char *name;
   const void *value;
@@ -162,8 +160,6 @@ static int take_xattrs(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_er
     xattr_t *x = &r->xattrs[r->n_xattrs++];
     x->name = xstrdup(name);
     x->value = xmalloc(len ? len : 1);
-    if (x->name == NULL || x->value == NULL)
-      return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
     memcpy(x->value, value, len);
     x->len = len;
   }
@@ -176,8 +172,6 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
   if (strlen(r->raw) > PYOCI_TAR_MAX_PATH)
     return bad_entry(r, err, "path longer than %d bytes", PYOCI_TAR_MAX_PATH);
   r->path = xstrdup(r->raw);
-  if (r->path == NULL)
-    return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
   if (pyoci_path_normalize_inplace(r->path, PYOCI_PATH_REJECT_DOTDOT) < 0)
     return bad_entry(r, err, "path contains a '..' component");
   memset(e, 0, sizeof(*e));
@@ -188,8 +182,6 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
     if (strlen(hard) > PYOCI_TAR_MAX_PATH)
       return bad_entry(r, err, "hard link target longer than %d bytes", PYOCI_TAR_MAX_PATH);
     r->link = xstrdup(hard);
-    if (r->link == NULL)
-      return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
     if (pyoci_path_normalize_inplace(r->link, PYOCI_PATH_REJECT_DOTDOT) < 0 || r->link[0] == '\0')
       return bad_entry(r, err, "hard link target '%s' is outside the archive", hard);
     e->type = PYOCI_TAR_HARDLINK;
@@ -257,8 +249,6 @@ int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_err
     const char *name = archive_entry_pathname(ae);
     free(r->raw);
     r->raw = xstrdup(name != NULL ? name : "");
-    if (r->raw == NULL)
-      return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
     int c = convert(r, ae, e, err);
     if (c != 0)
       return c;
@@ -278,8 +268,6 @@ ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoc
 int pyoci_tar_reader_read_all(pyoci_tar_reader_t *r, size_t size, char **out, size_t *len, pyoci_error_t **err)
 {
   cleanup_free char *buf = xmalloc(size + 1);
-  if (buf == NULL)
-    return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
   size_t got = 0;
   while (got < size) {
     ssize_t n = pyoci_tar_reader_read(r, buf + got, size - got, err);

@@ -96,7 +96,7 @@ static void make_instr(lint_instr_t *out, const pyoci_df_instr_t *in)
   out->args = strbuf_detach(&sb);
 }
 
-int lint_view_parse(const char *name, const char *text, size_t len, lint_view_t *out, pyoci_error_t **err)
+int pyoci_lint_view_parse(const char *name, const char *text, size_t len, lint_view_t *out, pyoci_error_t **err)
 {
   memset(out, 0, sizeof(*out));
   cleanup_dockerfile pyoci_dockerfile_t *df = pyoci_dockerfile_parse(text, len, name, err);
@@ -116,7 +116,7 @@ static void strv_free(char **v)
   free(v);
 }
 
-void lint_view_release(lint_view_t *v)
+void pyoci_lint_view_release(lint_view_t *v)
 {
   for (size_t i = 0; i < v->n; i++) {
     free(v->v[i].cmd);
@@ -129,7 +129,7 @@ void lint_view_release(lint_view_t *v)
   v->n = 0;
 }
 
-const char *lint_instr_flag(const lint_instr_t *in, const char *name)
+const char *pyoci_lint_instr_flag(const lint_instr_t *in, const char *name)
 {
   size_t nl = strlen(name);
   for (char **f = in->flags; f && *f; f++) {

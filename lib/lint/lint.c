@@ -79,7 +79,7 @@ const pyoci_lint_check_t *pyoci_lint_check_find(const char *id)
   return NULL;
 }
 
-void lint_add(pyoci_lint_result_t *out, const char *id, int line, const char *fmt, ...)
+void pyoci_lint_add(pyoci_lint_result_t *out, const char *id, int line, const char *fmt, ...)
 {
   const pyoci_lint_check_t *c = pyoci_lint_check_find(id);
   if (c == NULL)
@@ -108,13 +108,13 @@ int pyoci_lint_text(const char *name, const char *text, size_t len, pyoci_lint_r
                     pyoci_error_t **err)
 {
   lint_view_t view;
-  if (lint_view_parse(name, text, len, &view, err) < 0)
+  if (pyoci_lint_view_parse(name, text, len, &view, err) < 0)
     return -1;
   size_t first = out->n;
-  lint_run_checks(&view, out);
+  pyoci_lint_run_checks(&view, out);
   if (out->n > first)
     qsort(out->v + first, out->n - first, sizeof(*out->v), cmp_finding);
-  lint_view_release(&view);
+  pyoci_lint_view_release(&view);
   return 0;
 }
 

@@ -73,7 +73,7 @@ static void add(struct splitter *s, char c)
   strbuf_addch(&s->word, c);
 }
 
-void lint_script_parse(const char *p, lint_script_t *out)
+void pyoci_lint_script_parse(const char *p, lint_script_t *out)
 {
   memset(out, 0, sizeof(*out));
   struct splitter s = {.out = out, .word = STRBUF_INIT};
@@ -123,7 +123,7 @@ void lint_script_parse(const char *p, lint_script_t *out)
   strbuf_release(&s.word);
 }
 
-void lint_script_release(lint_script_t *s)
+void pyoci_lint_script_release(lint_script_t *s)
 {
   for (size_t i = 0; i < s->n; i++) {
     for (size_t k = 0; k < s->cmds[i].n; k++)
@@ -134,7 +134,7 @@ void lint_script_release(lint_script_t *s)
   memset(s, 0, sizeof(*s));
 }
 
-const char *lint_cmd_name(const lint_cmd_t *c)
+const char *pyoci_lint_cmd_name(const lint_cmd_t *c)
 {
   if (c->n == 0)
     return "";
@@ -142,7 +142,7 @@ const char *lint_cmd_name(const lint_cmd_t *c)
   return slash ? slash + 1 : c->words[0];
 }
 
-bool lint_cmd_has(const lint_cmd_t *c, const char *w)
+bool pyoci_lint_cmd_has(const lint_cmd_t *c, const char *w)
 {
   for (size_t i = 0; i < c->n; i++)
     if (strcmp(c->words[i], w) == 0)

@@ -51,8 +51,6 @@ int pyoci_export_manifest(pyoci_store_t *s, const pyoci_image_t *img, const pyoc
 {
   memset(out, 0, sizeof(*out));
   out->layers = xcalloc(img->n_layers + 1, sizeof(*out->layers));
-  if (out->layers == NULL)
-    return pyoci_error_set(err, ENOMEM, "save %s", img->manifest_digest);
   cleanup_json json_t *m = json_deep_copy(img->manifest);
   json_t *layers = json_object_get(m, "layers");
   if (m == NULL || !json_is_array(layers) || json_array_size(layers) != img->n_layers) {

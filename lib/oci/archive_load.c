@@ -13,6 +13,7 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
+#include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 #include "archive_int.h"
 
@@ -98,34 +99,15 @@ static char *resolve_link(const char *what, const char *member, const char *targ
                          what, member, target ? target : "");
     return NULL;
   }
-  strbuf_t sb = STRBUF_INIT;
+  /* member is clean (no ".."), so its directory + target, cleaned, stays
+   * inside exactly when the target does not climb above the root. */
   const char *slash = strrchr(member, '/');
-  if (slash)
-    strbuf_add(&sb, member, (size_t)(slash - member));
-  const char *p = target;
-  while (*p) {
-    const char *e = strchr(p, '/');
-    size_t n = e ? (size_t)(e - p) : strlen(p);
-    if (n == 2 && p[0] == '.' && p[1] == '.') {
-      if (sb.len == 0) {
-        strbuf_release(&sb);
-        pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
-                             "load '%s': member '%s': link target '%s' leaves the archive", what, member, target);
-        return NULL;
-      }
-      char *last = strrchr(sb.buf, '/');
-      sb.len = last ? (size_t)(last - sb.buf) : 0;
-      sb.buf[sb.len] = '\0';
-    } else if (n > 0 && !(n == 1 && p[0] == '.')) {
-      if (sb.len)
-        strbuf_addch(&sb, '/');
-      strbuf_add(&sb, p, n);
-    }
-    p += n;
-    while (*p == '/')
-      p++;
-  }
-  return strbuf_detach(&sb);
+  cleanup_free char *joined = xasprintf("%.*s/%s", slash ? (int)(slash - member) : 0, member, target);
+  char *clean = pyoci_path_normalize(joined, PYOCI_PATH_NO_ESCAPE);
+  if (clean == NULL)
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': member '%s': link target '%s' leaves the archive",
+                         what, member, target);
+  return clean;
 }
 
 /* "blobs/sha256/<hex>": the name claims a digest the writer will enforce. */

@@ -72,8 +72,7 @@ static int header(pyoci_tarw_t *w, const char *name, char type, unsigned mode, i
 int pyoci_tarw_dir(pyoci_tarw_t *w, const char *name, int64_t mtime, pyoci_error_t **err)
 {
   cleanup_free char *n = NULL;
-  if (asprintf(&n, "%s/", name) < 0)
-    return pyoci_error_set(err, ENOMEM, "write '%s'", w->what);
+  n = xasprintf("%s/", name);
   return header(w, n, '5', 0755, 0, mtime, err);
 }
 

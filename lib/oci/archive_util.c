@@ -14,6 +14,7 @@
 #include "lib/layer/decompress.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/hash_async.h"
+#include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 #include "archive_int.h"
 
@@ -31,31 +32,17 @@ char *pyoci_archive_clean_path(const char *path, pyoci_error_t **err)
     pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member path too long");
     return NULL;
   }
-  strbuf_t sb = STRBUF_INIT;
-  const char *p = path;
-  while (*p) {
-    const char *e = strchr(p, '/');
-    size_t n = e ? (size_t)(e - p) : strlen(p);
-    if (n == 2 && p[0] == '.' && p[1] == '.') {
-      strbuf_release(&sb);
-      pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member '%s': path leaves the archive", path);
-      return NULL;
-    }
-    if (n > 0 && !(n == 1 && p[0] == '.')) {
-      if (sb.len)
-        strbuf_addch(&sb, '/');
-      strbuf_add(&sb, p, n);
-    }
-    p += n;
-    while (*p == '/')
-      p++;
+  char *clean = pyoci_path_normalize(path, PYOCI_PATH_REJECT_DOTDOT);
+  if (clean == NULL) {
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member '%s': path leaves the archive", path);
+    return NULL;
   }
-  if (sb.len == 0) {
-    strbuf_release(&sb);
+  if (clean[0] == '\0') {
+    free(clean);
     pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member '%s': empty path", path);
     return NULL;
   }
-  return strbuf_detach(&sb);
+  return clean;
 }
 
 static int digits(const char **p, int n)

@@ -146,8 +146,6 @@ static int load_config(pyoci_store_t *s, pyoci_image_t *img, const pyoci_desc_t 
                                 "config %s: %zu diff_ids for %zu layers in manifest %s", cfg->digest,
                                 json_array_size(ids), img->n_layers, img->manifest_digest);
   img->diff_ids = xcalloc(img->n_layers ? img->n_layers : 1, PYOCI_DIGEST_LEN);
-  if (img->diff_ids == NULL)
-    return pyoci_error_set(err, ENOMEM, "load image");
   for (size_t i = 0; i < img->n_layers; i++) {
     const char *d = json_string_value(json_array_get(ids, i));
     if (!pyoci_digest_valid(d))
@@ -190,8 +188,6 @@ static int load_manifest(pyoci_store_t *s, const char *digest, int depth, pyoci_
                                 json_array_size(layers), PYOCI_MAX_LAYERS);
 
   pyoci_image_t *img = xcalloc(1, sizeof(*img));
-  if (img == NULL)
-    return pyoci_error_set(err, ENOMEM, "load image");
   cleanup_image pyoci_image_t *guard = img;
   memcpy(img->manifest_digest, digest, PYOCI_DIGEST_LEN);
   img->manifest_media_type = xstrdup(mt ? mt : PYOCI_MT_OCI_MANIFEST);

@@ -331,13 +331,13 @@ int pyoci_secret_scan_buffer_in_layer(const char *path, const void *data, size_t
                                       const char *layer_digest, pyoci_secret_cb cb, void *ctx,
                                       pyoci_error_t **err)
 {
-  struct secret_engine *e = secret_engine_get(err);
+  struct secret_engine *e = pyoci_secret_engine_get(err);
   if (e == NULL)
     return -1;
   if (len > PYOCI_SECRET_MAX_FILE || len == 0 || pyoci_secret_is_binary(data, len))
     return 0;
   const unsigned char *buf = data;
-  uint64_t candidates = secret_engine_prefilter(e, buf, len);
+  uint64_t candidates = pyoci_secret_engine_prefilter(e, buf, len);
   if (candidates == 0)
     return 0;
   struct spans sp = {0};

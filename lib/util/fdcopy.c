@@ -3,6 +3,7 @@
  * variant verifies what it copies on a second thread that reads the source
  * by itself, so `pyoci save` costs one in-kernel copy plus one SHA-256 pass
  * running beside it, instead of read + hash-queue + buffer + write. */
+#include "alloc.h"
 #include "fdcopy.h"
 
 #include <errno.h>
@@ -58,8 +59,6 @@ static int copy_in_kernel(int in, int64_t *pos, int64_t end, int out, const char
 static int copy_user_space(int in, int64_t *pos, int64_t end, int out, const char *what, pyoci_error_t **err)
 {
   char *buf = xmalloc(CHUNK);
-  if (buf == NULL)
-    return pyoci_error_set(err, ENOMEM, "copy '%s'", what);
   int rc = 0;
   while (rc == 0 && (end < 0 || *pos < end)) {
     size_t want = CHUNK;

@@ -473,7 +473,7 @@ static gt_arg *parse_operand(gt_parser *p)
       a->type = A_NIL;
       return a;
     }
-    if (!gt_func_exists(t->text)) {
+    if (!pyoci_gt_func_exists(t->text)) {
       free(a);
       perr(p, t->line, "function \"%s\" not defined", t->text);
       return NULL;

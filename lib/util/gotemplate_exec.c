@@ -729,7 +729,7 @@ static const struct {
     {"ge", fn_ge, 2, 2},
 };
 
-bool gt_func_exists(const char *name)
+bool pyoci_gt_func_exists(const char *name)
 {
   for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
     if (strcmp(funcs[i].name, name) == 0)

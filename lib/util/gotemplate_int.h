@@ -60,6 +60,6 @@ struct pyoci_gotemplate {
 };
 
 /* Builtin function names (the parser checks calls against this list). */
-bool gt_func_exists(const char *name);
+bool pyoci_gt_func_exists(const char *name);
 
 #endif
