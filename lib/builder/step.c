@@ -94,9 +94,9 @@ int pyoci_step_finish(pyoci_step_t *step, pyoci_store_t *s, const pyoci_layer_op
                                   (const char *const *)step->mount_targets, step->n_mount_targets, err) < 0 ||
       pyoci_overlay_clean_mountpoints(step->upper, (const char *const *)step->lowers, step->n_lowers, err) < 0)
     return -1;
-  *changed = !pyoci_dir_is_empty(step->upper, true);
-  if (!*changed)
-    return 0;
+  /* BuildKit records a layer for every RUN, COPY, ADD and WORKDIR, an
+   * empty one when nothing changed (WORKDIR on an existing directory). */
+  *changed = true;
   pyoci_layer_opts_t o = *opts;
   o.overlay_whiteouts = true;
   if (pyoci_layer_from_dir(s, step->upper, &o, desc, diff_id, err) < 0)
