@@ -41,17 +41,6 @@ static const char build_help[] =
     "Base images come from the store: 'pyoci load' or 'pyoci import' them first.\n"
     "SOURCE_DATE_EPOCH, when set, fixes every timestamp: the same inputs give the same digest.\n";
 
-typedef struct {
-  const char **v;
-  size_t n;
-} strlist_t;
-
-static void strlist_add(strlist_t *l, const char *s)
-{
-  l->v = xrealloc(l->v, (l->n + 1) * sizeof(char *));
-  l->v[l->n++] = s;
-}
-
 static void print_step(void *ctx, const char *stage, size_t n, size_t total, const char *text, bool cached)
 {
   if (pyoci_globals.quiet)
@@ -210,7 +199,8 @@ int cmd_build(int argc, char **argv)
       {"help", no_argument, NULL, 'h'},            CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
-  strlist_t tags = {0}, args = {0};
+  /* Owned copies, freed on every return (--build-arg K makes its "K=V"). */
+  cleanup_strvec pyoci_strv_t tags = PYOCI_STRV_INIT, args = PYOCI_STRV_INIT;
   secrets_t secrets = {0};
   cleanup_error pyoci_error_t *err = NULL;
   pyoci_build_opts_t o = {0};
@@ -219,7 +209,7 @@ int cmd_build(int argc, char **argv)
   while ((c = getopt_long(argc, argv, "t:f:o:qh", opts, NULL)) != -1) {
     switch (c) {
     case 't':
-      strlist_add(&tags, optarg);
+      pyoci_strv_push(&tags, optarg);
       break;
     case 'f':
       o.dockerfile = optarg;
@@ -230,11 +220,9 @@ int cmd_build(int argc, char **argv)
         const char *v = getenv(optarg);
         if (v == NULL)
           break;
-        char *kv = NULL;
-        kv = xasprintf("%s=%s", optarg, v);
-        strlist_add(&args, kv);
+        pyoci_strv_pushf(&args, "%s=%s", optarg, v);
       } else {
-        strlist_add(&args, optarg);
+        pyoci_strv_push(&args, optarg);
       }
       break;
     case 'T':
@@ -292,10 +280,9 @@ int cmd_build(int argc, char **argv)
     if (n == NULL)
       return cli_usage_error("build", "invalid tag '%s': %s", tags.v[i], err->msg);
   }
-  strlist_add(&tags, NULL);
-  o.tags = tags.v;
-  o.n_tags = tags.n - 1;
-  o.build_args = args.v;
+  o.tags = (const char *const *)tags.v;
+  o.n_tags = tags.n;
+  o.build_args = (const char *const *)args.v;
   o.n_build_args = args.n;
   o.secrets = secrets.v;
   o.n_secrets = secrets.n;
@@ -312,28 +299,22 @@ int cmd_build(int argc, char **argv)
   if (rc == 0)
     rc = pyoci_store_image_id(s, manifest, id, &err);
   if (rc == 0 && out.dest) {
-    const char *ref = tags.n > 1 ? tags.v[0] : manifest;
+    const char *ref = tags.n > 0 ? tags.v[0] : manifest;
     pyoci_save_opts_t so = {.fmt = out.fmt, .layers = out.fmt == PYOCI_ARCHIVE_OCI ? &out.spec : NULL};
     rc = pyoci_archive_save_file_opts(s, &ref, 1, &so, out.dest, &err);
   }
   free(out.dest);
   pyoci_store_close(s);
-  free(args.v);
-  if (rc < 0) {
-    free(tags.v);
+  if (rc < 0)
     return cli_fail(err);
-  }
-  if (iidfile && pyoci_write_file_atomic(iidfile, id, strlen(id), 0644, &err) < 0) {
-    free(tags.v);
+  if (iidfile && pyoci_write_file_atomic(iidfile, id, strlen(id), 0644, &err) < 0)
     return cli_fail(err);
-  }
   if (pyoci_globals.quiet) {
     printf("%s\n", id);
   } else {
     fprintf(stderr, "writing image %s done\n", id);
-    for (size_t i = 0; i + 1 < tags.n; i++)
+    for (size_t i = 0; i < tags.n; i++)
       fprintf(stderr, "naming to %s done\n", tags.v[i]);
   }
-  free(tags.v);
   return 0;
 }

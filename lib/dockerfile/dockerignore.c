@@ -487,7 +487,7 @@ pyoci_ignore_t *pyoci_ignore_load(const char *context_dir, const char *dockerfil
     if (pyoci_read_file(candidates[i], PYOCI_IGNORE_MAX_SIZE, &buf, &len, &e) < 0) {
       if (e->errno_value == ENOENT)
         continue;
-      pyoci_error_set_code(err, e->code, e->errno_value, "%s", e->msg);
+      pyoci_error_propagate(err, &e);
       return NULL;
     }
     pyoci_ignore_t *ig = pyoci_ignore_parse(buf, len, candidates[i], err);

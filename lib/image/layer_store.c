@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/layer/codec.h"
 #include "lib/util/alloc.h"
 #include "layer_store.h"
 
@@ -21,7 +22,7 @@ static int tar_sink(void *ctx, const void *buf, size_t len, pyoci_error_t **err)
 
 static const char *media_type(pyoci_comp_t c)
 {
-  return c == PYOCI_COMP_ZSTD ? PYOCI_MT_OCI_LAYER_ZSTD : c == PYOCI_COMP_NONE ? PYOCI_MT_OCI_LAYER : PYOCI_MT_OCI_LAYER_GZIP;
+  return pyoci_codec_get(c)->media_type;
 }
 
 /* Plain tar: the blob is the layer, so its digest is the diff_id and one

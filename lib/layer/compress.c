@@ -118,7 +118,7 @@ static int emit(pyoci_compressor_t *c, const void *buf, size_t len, pyoci_error_
   if (c->sticky == NULL && c->sink(c->ctx, buf, len, &c->sticky) < 0 && c->sticky == NULL)
     pyoci_error_set(&c->sticky, 0, "compress: output failed");
   if (c->sticky != NULL)
-    return pyoci_error_set_code(err, c->sticky->code, 0, "%s", c->sticky->msg);
+    return pyoci_error_copy(err, c->sticky);
   return 0;
 }
 
@@ -336,7 +336,7 @@ pyoci_compressor_t *pyoci_compressor_new(pyoci_comp_t comp, int level, int threa
 int pyoci_compressor_write(pyoci_compressor_t *c, const void *buf, size_t len, pyoci_error_t **err)
 {
   if (c->sticky != NULL)
-    return pyoci_error_set_code(err, c->sticky->code, 0, "%s", c->sticky->msg);
+    return pyoci_error_copy(err, c->sticky);
   if (len == 0)
     return 0;
   switch (c->comp) {
@@ -353,7 +353,7 @@ int pyoci_compressor_finish(pyoci_compressor_t *c, pyoci_error_t **err)
 {
   int r = 0;
   if (c->sticky != NULL)
-    r = pyoci_error_set_code(err, c->sticky->code, 0, "%s", c->sticky->msg);
+    r = pyoci_error_copy(err, c->sticky);
   else if (c->comp == PYOCI_COMP_GZIP)
     r = gz_finish(c, err);
   else if (c->comp == PYOCI_COMP_ZSTD)

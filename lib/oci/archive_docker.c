@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/layer/codec.h"
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
@@ -163,15 +164,15 @@ static int plan_layer(pyoci_store_t *s, pyoci_members_t *m, const char *path, co
   snprintf(d->digest, sizeof(d->digest), "%s", lm->digest);
   d->size = lm->size;
   switch (lm->comp) {
-  case 0:
+  case PYOCI_COMP_NONE:
     if (strcmp(lm->digest, diff_id) != 0)
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
                                   "load '%s': layer '%s': digest %s does not match diff_id %s", m->what, path,
                                   lm->digest, diff_id);
     d->media_type = xstrdup(PYOCI_MT_OCI_LAYER);
     return 0;
-  case 1:
-  case 2: {
+  case PYOCI_COMP_GZIP:
+  case PYOCI_COMP_ZSTD: {
     /* Docker also accepts compressed layer.tar; keep it as stored and
      * check what it decompresses to. */
     char got[PYOCI_DIGEST_LEN];
@@ -181,7 +182,7 @@ static int plan_layer(pyoci_store_t *s, pyoci_members_t *m, const char *path, co
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
                                   "load '%s': layer '%s': uncompressed digest %s does not match diff_id %s",
                                   m->what, path, got, diff_id);
-    d->media_type = xstrdup(lm->comp == 1 ? PYOCI_MT_OCI_LAYER_GZIP : PYOCI_MT_OCI_LAYER_ZSTD);
+    d->media_type = xstrdup(pyoci_codec_get((pyoci_comp_t)lm->comp)->media_type);
     return 0;
   }
   default:

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/layer/codec.h"
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
@@ -166,7 +167,7 @@ static int spool_file(pyoci_store_t *s, pyoci_tar_reader_t *r, pyoci_members_t *
     *done += (uint64_t)n;
     pyoci_progress("Loading", *done, 0, 0);
   }
-  mm->comp = pyoci_sniff_compression(head, head_len);
+  mm->comp = (int)pyoci_codec_sniff(head, head_len);
   if (pyoci_blob_writer_commit(w, claimed ? expected : NULL, mm->digest, &mm->size, err) < 0)
     return pyoci_error_prefix(err, "load '%s': member '%s'", m->what, mm->path);
   return 0;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/layer/codec.h"
 #include "lib/layer/decompress.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/hash_async.h"
@@ -110,22 +111,6 @@ int64_t pyoci_parse_rfc3339(const char *s)
   return t - off;
 }
 
-int pyoci_sniff_compression(const unsigned char *b, size_t len)
-{
-  /* A tar header wins over a file name that happens to look like magic. */
-  if (len >= 262 && memcmp(b + 257, "ustar", 5) == 0)
-    return 0;
-  if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b)
-    return 1;
-  if (len >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
-    return 2;
-  if (len >= 6 && memcmp(b, "\xfd" "7zXZ\0", 6) == 0)
-    return 3;
-  if (len >= 3 && memcmp(b, "BZh", 3) == 0)
-    return 4;
-  return 0;
-}
-
 int pyoci_blob_copy_to_tar(pyoci_store_t *s, const char *digest, int64_t size, const char *want,
                            pyoci_tarw_t *w, pyoci_error_t **err)
 {
@@ -223,7 +208,7 @@ static int stream_decompress(int fd, const char *digest, int comp, pyoci_sink_fn
                              int64_t *total, pyoci_error_t **err)
 {
   hash_sink_t hs = {sink, ctx, h, total};
-  if (comp == 3 || comp == 4)
+  if (!pyoci_codec_get((pyoci_comp_t)comp)->layers)
     return stream_xz_bzip2(fd, digest, &hs, err);
   return pyoci_decompress_fd(fd, PYOCI_DECOMP_AUTO, digest, hash_sink, &hs, err);
 }
@@ -242,7 +227,7 @@ int pyoci_blob_stream_uncompressed(pyoci_store_t *s, const char *digest, int com
     ssize_t got = pread(fd, magic, sizeof(magic), 0);
     if (got < 0)
       return pyoci_error_set(err, errno, "read blob %s", digest);
-    int sniffed = pyoci_sniff_compression(magic, (size_t)got);
+    int sniffed = (int)pyoci_codec_sniff(magic, (size_t)got);
     comp = sniffed != 0 || comp < 0 ? sniffed : comp;
   }
   pyoci_sha256_async_t *h = pyoci_sha256_async_new();

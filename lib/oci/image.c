@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/layer/codec.h"
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
@@ -55,12 +56,15 @@ int pyoci_layer_media_compression(const char *mt)
     return -1;
   size_t n = strlen(mt);
 #define ENDS(suffix) (n >= strlen(suffix) && strcmp(mt + n - strlen(suffix), suffix) == 0)
-  if (ENDS("+gzip") || ENDS(".tar.gzip"))
-    return 1;
-  if (ENDS("+zstd"))
-    return 2;
-  if (ENDS(".tar"))
-    return 0;
+  if (ENDS(".tar.gzip")) /* docker's schema 2 foreign layers */
+    return PYOCI_COMP_GZIP;
+  for (pyoci_comp_t c = PYOCI_COMP_NONE; c <= PYOCI_COMP_BZIP2; c++) {
+    const char *suffix = pyoci_codec_get(c)->media_suffix;
+    if (suffix != NULL && c != PYOCI_COMP_NONE && ENDS(suffix))
+      return c;
+  }
+  if (ENDS(pyoci_codec_get(PYOCI_COMP_NONE)->media_suffix))
+    return PYOCI_COMP_NONE;
 #undef ENDS
   return -1;
 }
