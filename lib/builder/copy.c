@@ -225,9 +225,9 @@ static int hash_tree(const copy_run_t *r, int dirfd, const char *name, const cha
     if (n > 0)
       pyoci_sha256_update(r->hash, target, (size_t)n);
   } else if (S_ISREG(st.st_mode)) {
-    cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    cleanup_close int fd = pyoci_open_regular_at(dirfd, name, O_NOFOLLOW, err);
     if (fd < 0)
-      return pyoci_error_set(err, errno, "open '%s'", rel);
+      return pyoci_error_prefix(err, "%s", rel);
     return hash_fd_content(r->hash, fd, rel, err);
   } else if (S_ISDIR(st.st_mode)) {
     cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -250,14 +250,20 @@ static int hash_fd_content(pyoci_sha256_t *h, int fd, const char *rel, pyoci_err
 /* A top-level source that is not a directory (symlinks followed). */
 static int hash_file_fd(const copy_run_t *r, const char *rel, pyoci_error_t **err)
 {
-  cleanup_close int fd = pyoci_open_in_root(r->src_root, rel, O_RDONLY);
+  /* O_PATH first: opening a FIFO to read it would block until a writer came */
+  cleanup_close int fd = pyoci_open_in_root(r->src_root, rel, O_PATH);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0)
     return pyoci_error_set(err, errno, "open '%s'", rel);
   char head[64];
-  snprintf(head, sizeof(head), "%o %lld\n", st.st_mode, (long long)st.st_size);
+  snprintf(head, sizeof(head), "%o %lld %llx\n", st.st_mode, (long long)st.st_size, (unsigned long long)st.st_rdev);
   pyoci_sha256_update(r->hash, head, strlen(head));
-  return S_ISREG(st.st_mode) ? hash_fd_content(r->hash, fd, rel, err) : 0;
+  if (!S_ISREG(st.st_mode))
+    return 0;
+  cleanup_close int in = pyoci_open_in_root(r->src_root, rel, O_RDONLY | O_NONBLOCK);
+  if (in < 0)
+    return pyoci_error_set(err, errno, "open '%s'", rel);
+  return pyoci_fd_require_regular(in, rel, err) < 0 ? -1 : hash_fd_content(r->hash, in, rel, err);
 }
 
 int pyoci_copy_hash(const pyoci_copy_t *c, char out[PYOCI_DIGEST_LEN], pyoci_error_t **err)
@@ -421,7 +427,9 @@ static int copy_entry(const copy_run_t *r, int src_dir, const char *src_name, in
     if (copy_children(r, s, d, rel, depth, err) < 0)
       return -1;
   } else if (S_ISREG(st.st_mode)) {
-    cleanup_close int s = openat(src_dir, src_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    cleanup_close int s = openat(src_dir, src_name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (s >= 0 && pyoci_fd_require_regular(s, rel, err) < 0)
+      return -1;
     cleanup_close int d = openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (s < 0 || d < 0)
       return pyoci_error_set(err, errno, "copy '%s'", rel);
@@ -473,7 +481,9 @@ static bool looks_like_archive(int fd)
 
 static int extract_archive(const copy_run_t *r, const char *src_rel, const char *dest_rel, pyoci_error_t **err)
 {
-  cleanup_close int in = pyoci_open_in_root(r->src_root, src_rel, O_RDONLY);
+  cleanup_close int in = pyoci_open_in_root(r->src_root, src_rel, O_RDONLY | O_NONBLOCK);
+  if (in >= 0 && pyoci_fd_require_regular(in, src_rel, err) < 0)
+    return -1;
   cleanup_close int dst = mkdir_in_root(r, dest_rel, err);
   if (in < 0 || dst < 0)
     return in < 0 ? pyoci_error_set(err, errno, "open '%s'", src_rel) : -1;
@@ -500,7 +510,7 @@ static int copy_one_source(const copy_run_t *r, const char *src_rel, const char 
     return copy_children(r, s, d, src_rel, 0, err);
   }
   if (r->c->extract_archives && S_ISREG(st.st_mode)) {
-    cleanup_close int fd = pyoci_open_in_root(r->src_root, src_rel, O_RDONLY);
+    cleanup_close int fd = pyoci_open_in_root(r->src_root, src_rel, O_RDONLY | O_NONBLOCK);
     if (fd >= 0 && looks_like_archive(fd))
       return extract_archive(r, src_rel, dest_rel, err);
   }

@@ -42,16 +42,73 @@ int pyoci_read_fd(int fd, const char *what, size_t max_size, char **out, size_t 
   return 0;
 }
 
+const char *pyoci_file_type_name(mode_t mode)
+{
+  switch (mode & S_IFMT) {
+  case S_IFREG:
+    return "regular file";
+  case S_IFDIR:
+    return "directory";
+  case S_IFLNK:
+    return "symlink";
+  case S_IFIFO:
+    return "FIFO";
+  case S_IFCHR:
+    return "character device";
+  case S_IFBLK:
+    return "block device";
+  case S_IFSOCK:
+    return "socket";
+  }
+  return "special file";
+}
+
+int pyoci_fd_require_regular(int fd, const char *what, pyoci_error_t **err)
+{
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return pyoci_error_set(err, errno, "stat '%s'", what);
+  if (!S_ISREG(st.st_mode))
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "'%s' is a %s, not a regular file", what,
+                                pyoci_file_type_name(st.st_mode));
+  /* opened O_NONBLOCK so a FIFO could not block the open; reads of a
+   * regular file never block, but callers may hand the fd on */
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0 && (fl & O_NONBLOCK))
+    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  return 0;
+}
+
+int pyoci_open_regular_at(int dirfd, const char *path, int flags, pyoci_error_t **err)
+{
+  int fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | flags);
+  if (fd < 0)
+    return pyoci_error_set_code(err, errno == ENOENT ? PYOCI_E_NOT_FOUND : 0, errno, "open '%s'", path);
+  if (pyoci_fd_require_regular(fd, path, err) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 int pyoci_read_file_at(int dirfd, const char *path, size_t max_size, char **out, size_t *len,
                        pyoci_error_t **err)
 {
-  cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  cleanup_close int fd = pyoci_open_regular_at(dirfd, path, 0, err);
   if (fd < 0)
-    return pyoci_error_set_code(err, errno == ENOENT ? PYOCI_E_NOT_FOUND : 0, errno, "open '%s'", path);
+    return -1;
   struct stat st;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > max_size)
+  if (fstat(fd, &st) == 0 && (size_t)st.st_size > max_size)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': %lld bytes is over the limit of %zu",
                                 path, (long long)st.st_size, max_size);
+  return pyoci_read_fd(fd, path, max_size, out, len, err);
+}
+
+int pyoci_read_stream(const char *path, size_t max_size, char **out, size_t *len, pyoci_error_t **err)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return pyoci_error_set_code(err, errno == ENOENT ? PYOCI_E_NOT_FOUND : 0, errno, "open '%s'", path);
   return pyoci_read_fd(fd, path, max_size, out, len, err);
 }
 
