@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "df_int.h"
 #include "dockerignore.h" /* pyoci_go_path_clean */
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
@@ -37,7 +38,7 @@ static json_t *strv_json(char *const *v, size_t n)
 {
   json_t *a = json_array();
   for (size_t i = 0; i < n; i++)
-    json_array_append_new(a, json_string(v[i]));
+    json_array_append_new(a, pyoci_df_nul_json(v[i]));
   return a;
 }
 
@@ -179,10 +180,8 @@ void pyoci_imgconfig_expose_list(char *const *specs, size_t n, char ***ports, si
       continue;
     }
     for (unsigned p = lo; p <= hi; p++) {
-      *ports = realloc(*ports, (*n_ports + 1) * sizeof(char *));
-      if (*ports == NULL || asprintf(&(*ports)[*n_ports], "%u/%s", p, proto) < 0)
-        abort();
-      (*n_ports)++;
+      *ports = xreallocarray(*ports, *n_ports + 1, sizeof(char *));
+      (*ports)[(*n_ports)++] = xasprintf("%u/%s", p, proto);
     }
   }
 }

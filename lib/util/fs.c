@@ -175,16 +175,39 @@ int pyoci_mkdir_p(const char *path, mode_t mode, pyoci_error_t **err)
 /* A directory on another file system than its parent is a mount point. */
 static bool is_mount_point(int dirfd)
 {
+  /* statx knows bind mounts on the same file system too (a killed build's
+   * RUN --mount pins): deleting through one would empty its source */
+  struct statx sx;
+  if (statx(dirfd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) == 0 &&
+      (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+    return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
   struct stat self, parent;
   cleanup_close int up = openat(dirfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   return up >= 0 && fstat(dirfd, &self) == 0 && fstat(up, &parent) == 0 &&
          (self.st_dev != parent.st_dev || self.st_ino == parent.st_ino);
 }
 
+/* parent_fd/name as a path umount2 can take. */
+static void at_path(int parent_fd, const char *name, char *path, size_t size)
+{
+  if (parent_fd == AT_FDCWD)
+    snprintf(path, size, "%s", name);
+  else
+    snprintf(path, size, "/proc/self/fd/%d/%s", parent_fd, name);
+}
+
 int pyoci_rm_rf_at(int parent_fd, const char *name, pyoci_error_t **err)
 {
   if (unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT)
     return 0;
+  if (errno == EBUSY) {
+    /* a file bind-mounted over (a killed build's RUN --mount pin) */
+    char path[PATH_MAX];
+    at_path(parent_fd, name, path, sizeof(path));
+    if (umount2(path, MNT_DETACH) == 0 && (unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT))
+      return 0;
+    errno = EBUSY;
+  }
   if (errno != EISDIR && errno != EPERM)
     return pyoci_error_set(err, errno, "remove '%s'", name);
   int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -195,10 +218,7 @@ int pyoci_rm_rf_at(int parent_fd, const char *name, pyoci_error_t **err)
      * it rather than delete through it into layers other images share. */
     close(fd);
     char path[PATH_MAX];
-    if (parent_fd == AT_FDCWD)
-      snprintf(path, sizeof(path), "%s", name);
-    else
-      snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", parent_fd, name);
+    at_path(parent_fd, name, path, sizeof(path));
     if (umount2(path, MNT_DETACH) < 0)
       return pyoci_error_set(err, errno, "remove '%s': it is a mount point and unmounting failed", name);
     fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
