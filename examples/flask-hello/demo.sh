@@ -70,22 +70,20 @@ dockerd --iptables=false --bridge=none --data-root "$work/docker/root" --exec-ro
 dockerd_pid=$!
 export DOCKER_HOST=unix://$work/docker/sock
 for _ in $(seq 100); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
-docker load -i "$work/flask-app.tar"
-container=$(docker run -d --network=host flask-app-python:1.0)
-for _ in $(seq 50); do
-  curl -fsS http://127.0.0.1:5000/ >"$work/answer" 2>/dev/null && break
-  sleep 0.2
-done
-echo "GET http://127.0.0.1:5000/ -> $(cat "$work/answer")"
-[ "$(cat "$work/answer")" = "Hello, World!" ]
-docker rm -f "$container" >/dev/null
+# serve IMAGE.tar IMAGE: load it, run it, ask for / on port 5000, stop it.
+serve() {
+  docker load -i "$1"
+  container=$(docker run -d --network=host "$2")
+  rm -f "$work/answer"
+  for _ in $(seq 50); do
+    curl -fsS http://127.0.0.1:5000/ >"$work/answer" 2>/dev/null && break
+    sleep 0.2
+  done
+  echo "$2: GET http://127.0.0.1:5000/ -> $(cat "$work/answer")"
+  docker rm -f "$container" >/dev/null
+  container=""
+  [ "$(cat "$work/answer")" = "Hello, World!" ]
+}
+serve "$work/flask-app.tar" flask-app-python:1.0
 "$PYOCI" save flask-app-distroless:1.0 -o "$work/distroless.tar"
-docker load -i "$work/distroless.tar"
-container=$(docker run -d --network=host flask-app-distroless:1.0)
-rm -f "$work/answer"
-for _ in $(seq 50); do
-  curl -fsS http://127.0.0.1:5000/ >"$work/answer" 2>/dev/null && break
-  sleep 0.2
-done
-echo "distroless: GET http://127.0.0.1:5000/ -> $(cat "$work/answer")"
-[ "$(cat "$work/answer")" = "Hello, World!" ]
+serve "$work/distroless.tar" flask-app-distroless:1.0

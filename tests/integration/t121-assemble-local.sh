@@ -120,11 +120,11 @@ is "$(python3 "$TOP/tests/integration/sbom_list.py" cyclonedx "$T/cdx.json" pyth
 
 run "$PYOCI" assemble -f "$F/good.yaml" -t local-asm:2 --locked
 is "$rc:$out" "0:$id1" "--locked: the same image ID"
-PYOCI_THREADS=1 run "$PYOCI" assemble -f "$F/good.yaml" -t local-asm:3 --locked -j 1
-is "$out" "$id1" "... with one thread and one download at a time"
+PYOCI_THREADS=1 run "$PYOCI" assemble -f "$F/good.yaml" -t local-asm:3 --locked -j 1 --no-cache
+is "$out" "$id1" "... with one thread and one download at a time, the OS layer made again (--no-cache)"
 rm -rf "$XDG_CACHE_HOME"
-run "$PYOCI" assemble -f "$F/good.yaml" -t local-asm:4 --locked
-is "$out" "$id1" "... and with an empty cache (cold)"
+run "$PYOCI" assemble -f "$F/good.yaml" -t local-asm:4 --locked --no-cache
+is "$out" "$id1" "... and with an empty download cache, the OS layer made again (cold)"
 
 # ---- bad input: a clear error, exit 1, the store unchanged ------------------
 before=$(store_fingerprint)
