@@ -1,6 +1,8 @@
 /* The OS layer, remembered in the store: <store>/cache/assemble/<key>
  * holds the layer blob's digest, diff_id, size and media type.  The key is
- * the sha256 of everything the OS root is made from (every .deb's sha256,
+ * the sha256 of everything the OS root is made from (every .deb's name,
+ * version, architecture and sha256 -- an entry is written only after all of
+ * them were checked against the .debs themselves --
  * path filters, accounts, suite, layer options, this code's version), so an
  * unchanged spec re-assembles without unpacking or compressing anything; a
  * hit is used only when its blob is still in the store.  Blobs are the
@@ -37,7 +39,8 @@ void pyoci_asm_os_key(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, const 
   strbuf_addf(&sb, "%s\nsuite:%s\narch:%s\nsde:%lld comp:%d level:%d\n", OS_LAYER_RECIPE, c->suite, c->deb_arch,
               (long long)lo->source_date_epoch, (int)lo->comp, lo->level);
   for (size_t i = 0; i < plan->n_debs; i++)
-    strbuf_addf(&sb, "deb:%s %s\n", plan->debs[i].name, plan->debs[i].sha256);
+    strbuf_addf(&sb, "deb:%s %s %s %s\n", plan->debs[i].name, plan->debs[i].version, plan->debs[i].arch,
+                plan->debs[i].sha256);
   add_strv(&sb, "exclude", spec->exclude_paths);
   add_strv(&sb, "include", spec->include_paths);
   for (size_t i = 0; i < spec->n_users; i++) {

@@ -183,6 +183,9 @@ json.dump(l, open(sys.argv[1], "w"))
 EOP
 bad "--locked with a changed wheel hash" "lock out of date: no locked wheel for hello-pkg==1.0" -f "$F/good.yaml" -t x:1 --locked
 cp "$F/lock.bak" "$F/image.lock.json"
+python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); l["debs"][0]["version"]="0.1"; json.dump(l, open(sys.argv[1], "w"))' "$F/image.lock.json"
+bad "--locked with an edited .deb version (its OS layer is in the store)" "the \.deb is ca-certificates 20230311 amd64, the index/lock says ca-certificates 0\.1 amd64" -f "$F/good.yaml" -t x:1 --locked
+cp "$F/lock.bak" "$F/image.lock.json"
 python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); l["packages"].append("extra"); json.dump(l, open(sys.argv[1], "w"))' "$F/image.lock.json"
 bad "--locked when the spec's packages changed" "out of date: the spec's debian.packages changed" -f "$F/good.yaml" -t x:1 --locked
 done_testing
