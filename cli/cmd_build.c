@@ -127,7 +127,7 @@ static int add_secret(secrets_t *s, const char *spec, const char **why, pyoci_er
   char *data = NULL;
   size_t len = 0;
   if (src) {
-    if (pyoci_read_file(src, SECRET_MAX, &data, &len, err) < 0)
+    if (pyoci_read_stream(src, SECRET_MAX, &data, &len, err) < 0) /* src=/dev/stdin works */
       return pyoci_error_prefix(err, "--secret id=%s", id);
   } else {
     const char *v = getenv(env);

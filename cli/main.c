@@ -43,6 +43,7 @@ static const struct command commands[] = {
     {"scan", cmd_scan, "Find vulnerabilities, secrets and misconfigurations"},
     {"sbom", cmd_sbom, "Write a CycloneDX or SPDX software bill of materials"},
     {"compare", cmd_compare, "Compare images side by side"},
+    {"distill", cmd_distill, "Keep only the files an app uses (scratch-style image)"},
     {"lint", cmd_lint, "Check a Dockerfile for common mistakes"},
     {"vercmp", cmd_vercmp, "Compare two package versions (deb, apk, pypi)"},
     {"db", cmd_db, "Manage the vulnerability database"},

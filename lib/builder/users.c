@@ -19,10 +19,12 @@ typedef bool (*colon_line_fn)(void *ctx, char *const *f);
 
 static void foreach_colon_line(int root, const char *file, colon_line_fn fn, void *ctx)
 {
-  cleanup_close int fd = pyoci_open_in_root(root, file, O_RDONLY);
+  /* O_NONBLOCK: an image's etc/passwd may be a FIFO; never block on it */
+  cleanup_close int fd = pyoci_open_in_root(root, file, O_RDONLY | O_NONBLOCK);
   cleanup_free char *buf = NULL;
   pyoci_error_t *ignored = NULL;
-  if (fd < 0 || pyoci_read_fd(fd, file, 16u << 20, &buf, NULL, &ignored) < 0) {
+  if (fd < 0 || pyoci_fd_require_regular(fd, file, &ignored) < 0 ||
+      pyoci_read_fd(fd, file, 16u << 20, &buf, NULL, &ignored) < 0) {
     pyoci_error_free(ignored);
     return;
   }

@@ -4,6 +4,7 @@
 #ifndef PYOCI_DOCKERFILE_DF_INT_H
 #define PYOCI_DOCKERFILE_DF_INT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "dockerfile.h"
@@ -31,6 +32,10 @@ void df_heredocs_free(pyoci_df_heredoc_t *h, size_t n);
 /* Deep copy of n heredocs (NULL when n is 0). */
 pyoci_df_heredoc_t *df_heredocs_dup(const pyoci_df_heredoc_t *h, size_t n);
 void df_strv_push(char ***v, size_t *n, char *s);
+/* NUL inside a JSON-form argument ("\u0000"): kept as C0 80 in our C
+ * strings; df_nul_json makes the JSON string with the NUL back. */
+char *df_nul_encode(const char *s, size_t len);
+json_t *df_nul_json(const char *s);
 void df_strv_free(char **v, size_t n);
 char **df_strv_dup(char *const *v, size_t n);
 

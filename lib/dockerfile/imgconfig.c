@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "df_int.h"
 #include "dockerignore.h" /* pyoci_go_path_clean */
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
@@ -36,7 +37,7 @@ static json_t *strv_json(char *const *v, size_t n)
 {
   json_t *a = json_array();
   for (size_t i = 0; i < n; i++)
-    json_array_append_new(a, json_string(v[i]));
+    json_array_append_new(a, df_nul_json(v[i]));
   return a;
 }
 

@@ -215,13 +215,46 @@ void split_ws(const char *rest, int limit, char ***out, size_t *n)
 
 /* parseJSON: 1 = a JSON array of strings, 0 = not JSON (use shell form),
  * -1 = an array with non-strings (an error in BuildKit). */
+/* "\u0000" is valid JSON and Go keeps it (`CMD ["a\u0000"]` stores it in
+ * the config); our strings are C strings, so a NUL travels as C0 80
+ * (modified UTF-8) until df_nul_json turns it back. */
+char *df_nul_encode(const char *s, size_t len)
+{
+  strbuf_t sb = STRBUF_INIT;
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] == '\0')
+      strbuf_add(&sb, "\xc0\x80", 2);
+    else
+      strbuf_addch(&sb, s[i]);
+  }
+  return strbuf_detach(&sb);
+}
+
+json_t *df_nul_json(const char *s)
+{
+  if (strstr(s, "\xc0\x80") == NULL)
+    return json_string(s);
+  strbuf_t sb = STRBUF_INIT;
+  for (const char *p = s; *p; p++) {
+    if (p[0] == '\xc0' && p[1] == '\x80') {
+      strbuf_add(&sb, "", 1);
+      p++;
+    } else {
+      strbuf_addch(&sb, *p);
+    }
+  }
+  json_t *j = json_stringn(sb.buf, sb.len);
+  strbuf_release(&sb);
+  return j;
+}
+
 int parse_json_array(const char *rest, char ***out, size_t *n)
 {
   rest = skip_ws(rest);
   if (*rest != '[')
     return 0;
   json_error_t je;
-  json_t *j = json_loadb(rest, strlen(rest), JSON_DISABLE_EOF_CHECK, &je);
+  json_t *j = json_loadb(rest, strlen(rest), JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &je);
   if (j == NULL)
     return 0;
   if (!json_is_array(j)) {
@@ -239,7 +272,7 @@ int parse_json_array(const char *rest, char ***out, size_t *n)
       *n = 0;
       return -1;
     }
-    df_strv_push(out, n, xstrdup(json_string_value(v)));
+    df_strv_push(out, n, df_nul_encode(json_string_value(v), json_string_length(v)));
   }
   if (*out == NULL)
     *out = calloc(1, sizeof(char *));

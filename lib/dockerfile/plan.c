@@ -179,6 +179,15 @@ static int find_stage(const pyoci_plan_t *p, const char *name)
   return -1;
 }
 
+int pyoci_plan_find_stage(const pyoci_plan_t *p, const char *ref)
+{
+  char *end = NULL;
+  long n = strtol(ref, &end, 10);
+  if (ref[0] && *end == '\0')
+    return n >= 0 && (size_t)n < p->n_stages ? (int)n : -1;
+  return find_stage(p, ref);
+}
+
 static int make_stages(pyoci_plan_t *p, size_t first, pyoci_error_t **err)
 {
   const pyoci_dockerfile_t *df = p->df;

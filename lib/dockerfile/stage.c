@@ -12,15 +12,6 @@
 #include "lib/util/strbuf.h"
 #include "plan.h"
 
-static bool is_proxy(const char *k)
-{
-  static const char *const names[] = {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"};
-  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-    if (strcasecmp(k, names[i]) == 0)
-      return true;
-  return false;
-}
-
 static json_t *scratch_image(const pyoci_plan_t *plan, const pyoci_stage_t *stage)
 {
   const char *platform = stage->platform ? stage->platform : plan->target_platform;
@@ -104,15 +95,41 @@ void pyoci_stage_state_env(const pyoci_stage_state_t *st, pyoci_env_t *out)
   pyoci_image_env_merge(st->image, out);
 }
 
+static int cmp_kv(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* BuildKit (proxyEnvFromBuildArgs, proxyEnvList): a proxy build arg in any
+ * spelling reaches RUN as both HTTP_PROXY and http_proxy; with several
+ * spellings the last in byte order wins. */
 void pyoci_stage_state_run_env(const pyoci_stage_state_t *st, pyoci_env_t *out)
 {
   pyoci_stage_state_env(st, out);
   const pyoci_env_t *ba = &st->plan->build_args;
-  for (size_t i = 0; i < ba->n; i++) {
-    cleanup_free char *key = strndup(ba->kv[i], strcspn(ba->kv[i], "="));
-    if (key && is_proxy(key) && pyoci_env_get(out, key) == NULL)
-      pyoci_env_set_kv(out, ba->kv[i]);
+  char **sorted = calloc(ba->n + 1, sizeof(char *));
+  if (sorted == NULL)
+    abort();
+  memcpy(sorted, ba->kv, ba->n * sizeof(char *));
+  qsort(sorted, ba->n, sizeof(char *), cmp_kv);
+  static const char *const names[] = {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"};
+  for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+    const char *value = NULL;
+    size_t nl = strlen(names[k]);
+    for (size_t i = 0; i < ba->n; i++)
+      if (strncasecmp(sorted[i], names[k], nl) == 0 && sorted[i][nl] == '=')
+        value = sorted[i] + nl + 1;
+    if (value == NULL || *value == '\0')
+      continue;
+    char lower[16];
+    for (size_t i = 0; i <= nl; i++)
+      lower[i] = (char)(names[k][i] >= 'A' && names[k][i] <= 'Z' ? names[k][i] + 32 : names[k][i]);
+    if (pyoci_env_get(out, names[k]) == NULL)
+      pyoci_env_set(out, names[k], value);
+    if (pyoci_env_get(out, lower) == NULL)
+      pyoci_env_set(out, lower, value);
   }
+  free(sorted);
 }
 
 static int xword(char **s, char escape, const pyoci_env_t *env, pyoci_error_t **err)

@@ -102,6 +102,8 @@ typedef struct {
                             instead of deleting (for stacking lowerdirs) */
   bool empty_root;       /* root starts empty: only what this layer made can
                             be in the way, so nothing else is looked up */
+  bool mkdir_through_links; /* ADD: a dangling symlink on an entry's path is
+                               followed (inside root) and its target made */
 } pyoci_unpack_opts_t;
 void pyoci_unpack_opts_init(pyoci_unpack_opts_t *o);
 int pyoci_unpack_layer(int fd, const char *what, const char *root, const pyoci_unpack_opts_t *opts,

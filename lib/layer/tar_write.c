@@ -220,9 +220,12 @@ static int64_t clamp_mtime(const tw_t *w, const struct stat *st)
 
 static int write_file_data(tw_t *w, int dfd, const dent_t *e, const char *tarname, pyoci_error_t **err)
 {
-  cleanup_close int fd = openat(dfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK: were it swapped for a FIFO since the lstat, never block */
+  cleanup_close int fd = openat(dfd, e->name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
   if (fd < 0)
     return pyoci_error_set(err, errno, "tar: open '%s'", tarname);
+  if (pyoci_fd_require_regular(fd, tarname, err) < 0)
+    return pyoci_error_prefix(err, "tar");
   uint64_t left = (uint64_t)e->st.st_size;
   while (left > 0) {
     size_t room = 0;

@@ -24,6 +24,7 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
+#include "lib/util/path.h"
 #include "layer.h"
 #include "layer_int.h"
 
@@ -37,6 +38,7 @@ typedef struct {
 
 typedef struct {
   const pyoci_unpack_opts_t *o;
+  int links_followed; /* mkdir_through_links: a bound on link chains */
   const char *what;
   pyoci_error_t **err;
   pyoci_tar_reader_t *r;
@@ -106,6 +108,32 @@ static void split(const char *path, char **parent, const char **name)
   *name = s ? s + 1 : path;
 }
 
+static int parent_dir(up_t *u, const char *entry, const char *dir, bool create);
+
+/* ADD's extraction (BuildKit's copy resolves paths with fs.RootPath): a
+ * dangling symlink on an entry's path is followed inside the root and the
+ * directory it names is created.  rel is the link's path from the root. */
+static int through_dangling_link(up_t *u, const char *entry, int pfd, const char *name, const char *rel)
+{
+  struct stat st;
+  char target[4097];
+  if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+    return 0;
+  ssize_t n = readlinkat(pfd, name, target, sizeof(target) - 1);
+  if (n <= 0 || ++u->links_followed > 255)
+    return entry_error(u, entry, n <= 0 ? errno : ELOOP, "follow link '%s'", rel);
+  target[n] = '\0';
+  cleanup_free char *joined = NULL;
+  const char *slash = strrchr(rel, '/');
+  if (asprintf(&joined, "%.*s/%s", target[0] == '/' || !slash ? 0 : (int)(slash - rel), rel, target) < 0)
+    return entry_error(u, entry, ENOMEM, "follow link '%s'", rel);
+  cleanup_free char *clean = pyoci_path_normalize(joined, PYOCI_PATH_CLAMP);
+  if (clean == NULL || *clean == '\0')
+    return 0;
+  cache_drop(u);
+  return parent_dir(u, entry, clean, true) < -1 ? -1 : 0;
+}
+
 /* Open (creating when asked, like mkdir -p) the directory dir inside root.
  * Returns a borrowed fd (owned by the cache), or -1 with errno set when
  * !create and it does not exist, or -2 with u->err set. */
@@ -135,6 +163,8 @@ static int parent_dir(up_t *u, const char *entry, const char *dir, bool create)
           *slash = '/';
         if (pfd < 0 || (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST))
           return entry_error(u, entry, errno, "create directory '%s'", p) - 1;
+        if (u->o->mkdir_through_links && through_dangling_link(u, entry, pfd, name, p) < 0)
+          return -2;
         pyoci_strmap_insert(&u->created, p, NULL);
         cfd = open_in_root(u, p, O_PATH | O_DIRECTORY);
       }
