@@ -86,6 +86,12 @@ int pyoci_tar_reader_read_all(pyoci_tar_reader_t *r, size_t size, char **out, si
 bool pyoci_tar_reader_xattr(pyoci_tar_reader_t *r, size_t i, const char **name, const void **value, size_t *len);
 void pyoci_tar_reader_free(pyoci_tar_reader_t *r);
 
+/* Read a whole layer (any compression) and refuse what unpacking would
+ * refuse: names or hardlink targets with "..", whiteouts of "." or "..",
+ * broken or oversized headers.  Run by load at the door, so a hostile
+ * image is refused before it is tagged, not when a build unpacks it. */
+int pyoci_layer_validate(int fd, const char *what, pyoci_error_t **err);
+
 /* OCI whiteouts: ".wh.NAME" deletes NAME; ".wh..wh..opq" empties its dir. */
 bool pyoci_is_whiteout(const char *path, const char **target_name);
 bool pyoci_is_opaque_whiteout(const char *path);

@@ -322,3 +322,23 @@ void pyoci_tar_reader_free(pyoci_tar_reader_t *r)
   free(r->what);
   free(r);
 }
+
+int pyoci_layer_validate(int fd, const char *what, pyoci_error_t **err)
+{
+  pyoci_tar_reader_t *r = NULL;
+  if (pyoci_tar_reader_open(fd, what, &r, err) < 0)
+    return -1;
+  pyoci_tar_entry_t e;
+  int rc;
+  while ((rc = pyoci_tar_reader_next(r, &e, err)) > 0) {
+    const char *target = NULL;
+    if (pyoci_is_whiteout(e.path, &target) && target &&
+        (*target == '\0' || strcmp(target, ".") == 0 || strcmp(target, "..") == 0)) {
+      rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': entry '%s': whiteout escapes its directory",
+                                what, e.path);
+      break;
+    }
+  }
+  pyoci_tar_reader_free(r);
+  return rc < 0 ? -1 : 0;
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/layer/layer.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
@@ -359,9 +360,28 @@ static bool reuse_existing(pyoci_store_t *s, pyoci_pending_image_t *p)
 
 /* Record one verified image: either the archive's own manifest (OCI) or a
  * new OCI manifest over the docker-archive's config and layers. */
+/* Every layer's entries, read once before anything is tagged: a layer
+ * with "../" names is refused at the door instead of sitting in the store
+ * until a build unpacks it. */
+static int validate_layers(pyoci_store_t *s, const char *what, const pyoci_pending_image_t *p, pyoci_error_t **err)
+{
+  for (size_t k = 0; k < p->n_layers; k++) {
+    int fd = -1;
+    if (pyoci_store_open_blob(s, p->layers[k].digest, &fd, NULL, err) < 0)
+      return pyoci_error_prefix(err, "load '%s'", what);
+    int rc = pyoci_layer_validate(fd, p->layers[k].digest, err);
+    close(fd);
+    if (rc < 0)
+      return pyoci_error_prefix(err, "load '%s': layer %zu", what, k + 1);
+  }
+  return 0;
+}
+
 static int commit_one(pyoci_store_t *s, const char *what, pyoci_pending_image_t *p, pyoci_loaded_image_t *out,
                       pyoci_error_t **err)
 {
+  if (validate_layers(s, what, p, err) < 0)
+    return -1;
   snprintf(out->image_id, sizeof(out->image_id), "%s", p->config_digest);
   bool reused = false;
   if (p->manifest_digest[0] == '\0' && (reused = reuse_existing(s, p))) {
