@@ -20,7 +20,15 @@
 /* Where bytes go: return <0 with err filled to stop. */
 typedef int (*pyoci_sink_fn)(void *ctx, const void *buf, size_t len, pyoci_error_t **err);
 
-typedef enum { PYOCI_COMP_NONE = 0, PYOCI_COMP_GZIP = 1, PYOCI_COMP_ZSTD = 2 } pyoci_comp_t;
+/* Layers are written with NONE, GZIP or ZSTD; XZ and BZIP2 are only read
+ * (from archives).  The properties of each are in codec.h's table. */
+typedef enum {
+  PYOCI_COMP_NONE = 0,
+  PYOCI_COMP_GZIP = 1,
+  PYOCI_COMP_ZSTD = 2,
+  PYOCI_COMP_XZ = 3,
+  PYOCI_COMP_BZIP2 = 4,
+} pyoci_comp_t;
 
 typedef struct {
   pyoci_comp_t comp;           /* default gzip */
