@@ -44,11 +44,13 @@ static const char help[] =
     "  -q, --quiet             no progress or warnings\n"
     "  -h, --help              show this help\n"
     "\n"
-    "Without a database the vulnerability scan is skipped with a warning,\n"
-    "unless --scanners names vuln explicitly (then it is an error).\n"
+    "Without a database the vulnerability scan is skipped: secrets and\n"
+    "misconfigurations are still reported, and the report says that\n"
+    "vulnerabilities were not checked; --scanners naming vuln explicitly makes\n"
+    "a missing database an error.\n"
     "\n"
-    "Exit status: 0 done (or no findings), N (--exit-code) findings left,\n"
-    "1 failure, 2 usage error.\n";
+    "Exit status: 0 done (or no findings), N (--exit-code) findings left or\n"
+    "vulnerabilities not checked (no database), 1 failure, 2 usage error.\n";
 
 
 enum { OPT_SCANNERS = 0x2000, OPT_DOCKERFILE, OPT_SEVERITY, OPT_IGNORE_UNFIXED, OPT_IGNOREFILE, OPT_EXIT_CODE,
@@ -214,5 +216,6 @@ int cmd_scan(int argc, char **argv)
   if (write_out(output, text, &err) < 0)
     return cli_fail(err);
   pyoci_log(PYOCI_LOG_DEBUG, "scan: %zu of %zu layers from the cache", report->layers_cached, report->n_layers);
-  return exit_code != 0 && pyoci_scan_total(report) > 0 ? exit_code : 0;
+  /* A gate that could not check vulnerabilities does not pass. */
+  return exit_code != 0 && (pyoci_scan_total(report) > 0 || report->db_missing) ? exit_code : 0;
 }

@@ -186,6 +186,8 @@ char *pyoci_scan_report_json(const pyoci_scan_report_t *r)
     json_object_set_new(meta, "RepoTags", t);
   }
   json_object_set_new(doc, "Metadata", meta);
+  if (r->db_missing)
+    json_object_set_new(doc, "Warnings", json_pack("[s]", PYOCI_SCAN_NOT_CHECKED));
   json_t *results = json_array();
   if (r->scanners & PYOCI_SCANNER_VULN) {
     bool has_os = os->family != NULL, has_py = false;

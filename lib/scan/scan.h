@@ -36,6 +36,10 @@ enum {
   PYOCI_SCANNER_MISCONFIG = 1u << 2,
 };
 
+/* What the table and JSON reports say when there was no database. */
+#define PYOCI_SCAN_NOT_CHECKED                                                                                 \
+  "Vulnerabilities were NOT checked: no vulnerability database (run 'pyoci db update' or 'pyoci db import')."
+
 /* ---- targets (target.c) ---- */
 typedef enum { PYOCI_TARGET_IMAGE, PYOCI_TARGET_ARCHIVE, PYOCI_TARGET_DIR } pyoci_target_kind_t;
 
@@ -118,7 +122,8 @@ typedef struct {
   pyoci_catalog_result_t *catalog;
   char *os_ecosystem;      /* "Debian:12", "Alpine:v3.18", NULL when unsupported */
   unsigned scanners;       /* what actually ran */
-  bool db_missing;         /* vuln was wanted but no DB: skipped */
+  bool db_missing;         /* vuln was wanted but no DB: skipped (the
+                              report says PYOCI_SCAN_NOT_CHECKED) */
 
   pyoci_scan_vuln_t *vulns;  /* sorted: class, package name, id, installed */
   size_t n_vulns;
