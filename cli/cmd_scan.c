@@ -40,6 +40,8 @@ static const char help[] =
     "      --db PATH           vulnerability database (default $PYOCI_DB, else\n"
     "                          $XDG_CACHE_HOME/pyoci/vuln.db)\n"
     "      --no-cache          do not use or fill the per-layer result cache\n"
+    "      --list-all-pkgs     JSON: list every package of each result, with the\n"
+    "                          OS package that installed a Python distribution\n"
     "      --store DIR         image store\n"
     "  -q, --quiet             no progress or warnings\n"
     "  -h, --help              show this help\n"
@@ -54,7 +56,7 @@ static const char help[] =
 
 
 enum { OPT_SCANNERS = 0x2000, OPT_DOCKERFILE, OPT_SEVERITY, OPT_IGNORE_UNFIXED, OPT_IGNOREFILE, OPT_EXIT_CODE,
-       OPT_DB, OPT_NO_CACHE };
+       OPT_DB, OPT_NO_CACHE, OPT_LIST_ALL_PKGS };
 
 static int parse_scanners(const char *arg, unsigned *out)
 {
@@ -115,12 +117,13 @@ int cmd_scan(int argc, char **argv)
       {"output", required_argument, NULL, 'o'},
       {"db", required_argument, NULL, OPT_DB},
       {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+      {"list-all-pkgs", no_argument, NULL, OPT_LIST_ALL_PKGS},
       {"help", no_argument, NULL, 'h'},
       CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
   pyoci_scan_opts_t so = {.scanners = PYOCI_SCANNER_VULN | PYOCI_SCANNER_SECRET};
-  bool scanners_given = false, ignore_unfixed = false;
+  bool scanners_given = false, ignore_unfixed = false, list_all_pkgs = false;
   unsigned severities = 0;
   const char *format = "table", *output = NULL, *ignorefile = NULL;
   int exit_code = 0, c;
@@ -166,6 +169,9 @@ int cmd_scan(int argc, char **argv)
     case OPT_NO_CACHE:
       so.no_cache = true;
       break;
+    case OPT_LIST_ALL_PKGS:
+      list_all_pkgs = true;
+      break;
     case 'h':
       return cli_help(help);
     default:
@@ -202,6 +208,7 @@ int cmd_scan(int argc, char **argv)
                                 .ignore = ignorefile ? &ign : NULL,
                                 .now = (int64_t)time(NULL)};
   pyoci_scan_filter(report, &filter);
+  report->list_all_pkgs = list_all_pkgs;
   pyoci_ignorefile_release(&ign);
 
   cleanup_free char *text = NULL;

@@ -15,6 +15,7 @@
 #include "lib/util/log.h"
 #include "lib/util/strbuf.h"
 #include "fsview.h"
+#include "pkg_int.h"
 
 #define MAX_DIR_DEPTH 256
 
@@ -73,6 +74,7 @@ void pyoci_pkg_clear(pyoci_pkg_t *p)
   free(p->origin);
   free(p->layer_digest);
   free(p->purl);
+  free(p->owner);
   memset(p, 0, sizeof(*p));
   p->layer_index = -1;
 }
@@ -153,7 +155,7 @@ void pyoci_catalog_set_layer_digest(pyoci_catalog_t *cat, int layer_index, const
 
 static bool interesting(const char *path)
 {
-  if (pyoci_os_probe(path))
+  if (pyoci_os_probe(path) || pyoci_owner_probe(path))
     return true;
   for (const pyoci_cataloger_t *const *c = registry; *c != NULL; c++)
     if ((*c)->probe(path))
@@ -258,6 +260,7 @@ static void track_update(pyoci_catalog_t *cat, const pyoci_cataloger_t *c, const
 static int keep_file(pyoci_catalog_t *cat, const char *path, int layer, char *content, size_t len,
                      pyoci_error_t **err)
 {
+  pyoci_owner_trim(path, content, &len);
   const pyoci_fsv_entry_t *old = pyoci_fsview_get(cat->view, path);
   bool existed = old != NULL && old->type == PYOCI_FSV_FILE;
   if (pyoci_fsview_put_file(cat->view, path, layer, content, len, err) < 0)
@@ -578,6 +581,7 @@ int pyoci_catalog_finish(pyoci_catalog_t *cat, pyoci_catalog_result_t **out, pyo
       }
     }
   }
+  pyoci_owner_resolve(r, entries, n);
   for (size_t i = 0; i < r->n_packages; i++)
     r->packages[i].purl = pyoci_purl_for(&r->packages[i], &r->os);
   if (r->n_packages > 1)

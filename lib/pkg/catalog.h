@@ -50,6 +50,13 @@ typedef struct {
   int layer_index;      /* layer that brought it; -1 for a directory */
   char *layer_digest;   /* that layer's digest; NULL for a directory */
   char *purl;
+  /* Python only: the dpkg/apk package whose file list holds this
+   * distribution's metadata (owner.c), NULL when none.  owner_distro: that
+   * package is the distribution's, so its advisories cover this copy and
+   * the scanner does not match it against PyPI. */
+  char *owner;
+  pyoci_pkg_type_t owner_type;
+  bool owner_distro;
 } pyoci_pkg_t;
 
 void pyoci_pkg_clear(pyoci_pkg_t *p);
@@ -126,6 +133,16 @@ int pyoci_os_parse_release_line(const char *path, const char *content, size_t le
                                 pyoci_error_t **err);
 /* Fill family/version from what was parsed. */
 void pyoci_os_derive(pyoci_os_t *os);
+
+/* ---- ownership (owner.c) ---- */
+/* dpkg's info/NAME.list and status.d/NAME.md5sums: the files that say which OS
+ * package installed a Python distribution. */
+bool pyoci_owner_probe(const char *path);
+/* Keep only the lines of such a file that name Python metadata (in place;
+ * content stays NUL-terminated).  Other paths are left alone. */
+void pyoci_owner_trim(const char *path, char *content, size_t *len);
+/* Is the OS package `owner` the distribution's (see owner.c for the rule)? */
+bool pyoci_owner_is_distro(const pyoci_catalog_result_t *r, const char *owner, pyoci_pkg_type_t type);
 
 /* ---- purls (purl.c) ---- */
 /* pkg:deb/debian/NAME@VERSION?arch=amd64&distro=debian-12.5,

@@ -88,6 +88,37 @@ static json_t *code_obj(int line, const char *text)
   return json_pack("{s:[o]}", "Lines", l);
 }
 
+/* --list-all-pkgs: trivy's Packages entries; a Python distribution an OS
+ * package installed says which (OwnedBy), and whether it was matched
+ * through that package rather than against PyPI (OwnerIsDistribution). */
+static json_t *package_obj(const pyoci_scan_report_t *r, const pyoci_pkg_t *p)
+{
+  json_t *o = json_object();
+  cleanup_free char *id = NULL;
+  if (asprintf(&id, "%s@%s", p->name, p->version) < 0)
+    abort();
+  json_object_set_new(o, "ID", S(id));
+  json_object_set_new(o, "Name", S(p->name));
+  if (p->purl != NULL)
+    json_object_set_new(o, "Identifier", json_pack("{s:o}", "PURL", S(p->purl)));
+  json_object_set_new(o, "Version", S(p->version));
+  if (p->type != PYOCI_PKG_PYTHON) {
+    set_str(o, "SrcName", p->source_name);
+    set_str(o, "SrcVersion", p->source_version);
+    set_str(o, "Arch", p->arch);
+  } else {
+    set_str(o, "FilePath", p->origin);
+  }
+  if (p->owner != NULL) {
+    json_object_set_new(o, "OwnedBy", S(p->owner));
+    json_object_set_new(o, "OwnerIsDistribution", json_boolean(p->owner_distro));
+  }
+  json_t *layer = layer_obj(r, p->layer_index);
+  if (layer != NULL)
+    json_object_set_new(o, "Layer", layer);
+  return o;
+}
+
 static json_t *vuln_result(const pyoci_scan_report_t *r, pyoci_vuln_class_t cls, const char *target,
                            const char *type)
 {
@@ -95,6 +126,15 @@ static json_t *vuln_result(const pyoci_scan_report_t *r, pyoci_vuln_class_t cls,
   json_object_set_new(res, "Target", S(target));
   json_object_set_new(res, "Class", json_string(cls == PYOCI_CLASS_OS ? "os-pkgs" : "lang-pkgs"));
   json_object_set_new(res, "Type", S(type));
+  if (r->list_all_pkgs) {
+    json_t *pkgs = json_array();
+    for (size_t i = 0; i < r->catalog->n_packages; i++) {
+      const pyoci_pkg_t *p = &r->catalog->packages[i];
+      if ((p->type == PYOCI_PKG_PYTHON) == (cls == PYOCI_CLASS_LANG))
+        json_array_append_new(pkgs, package_obj(r, p));
+    }
+    json_object_set_new(res, "Packages", pkgs);
+  }
   json_t *arr = json_array();
   for (size_t i = 0; i < r->n_vulns; i++)
     if (r->vulns[i].cls == cls)

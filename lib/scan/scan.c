@@ -184,6 +184,8 @@ static int match_packages(pyoci_scan_report_t *r, pyoci_vulndb_t *db, pyoci_erro
     const pyoci_pkg_t *p = &r->catalog->packages[i];
     const char *eco, *name, *version;
     cleanup_free char *norm = NULL;
+    if (p->type == PYOCI_PKG_PYTHON && p->owner_distro)
+      continue; /* the OS package it came with is matched instead (owner.c) */
     if (p->type == PYOCI_PKG_PYTHON) {
       eco = "PyPI";
       norm = pyoci_pep503_normalize(p->name);

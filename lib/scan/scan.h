@@ -135,6 +135,10 @@ typedef struct {
   size_t n_misconfs;
   size_t n_misconf_failed_checks; /* distinct checks with a finding, before filters */
 
+  /* set by the caller before writing: JSON lists every package (trivy's
+   * --list-all-pkgs) */
+  bool list_all_pkgs;
+
   /* cache statistics */
   size_t layers_cached;
 } pyoci_scan_report_t;

@@ -93,7 +93,11 @@ def sarif_validate(path):
 def cdx_vulns(path):
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
-    comps = {c["bom-ref"]: c for c in doc.get("components", [])}
+    def walk(cs):  # nested: Python distributions inside their OS package
+        for c in cs:
+            yield c
+            yield from walk(c.get("components", []))
+    comps = {c["bom-ref"]: c for c in walk(doc.get("components", []))}
     lines, rc = [], 0
     for v in doc.get("vulnerabilities", []):
         for a in v["affects"]:
