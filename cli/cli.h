@@ -22,20 +22,33 @@ typedef int (*pyoci_cmd_fn)(int argc, char **argv);
 
 /* The verbs, one per cli/cmd_<verb>.c, listed in main.c's command table. */
 int cmd_build(int argc, char **argv);
+int cmd_copy(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_debug(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
 int cmd_layers(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_vercmp(int argc, char **argv);
 

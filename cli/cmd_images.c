@@ -242,42 +242,6 @@ static int render(const char *tmpl, const row_t *r, bool no_trunc, strbuf_t *out
   return 0;
 }
 
-/* Align tab-separated cells like Go's tabwriter(minwidth 10, padding 3):
- * every cell but a line's last is padded to its column's width. */
-static void print_aligned(const char *text)
-{
-  size_t widths[32] = {0};
-  for (int pass = 0; pass < 2; pass++) {
-    const char *line = text;
-    while (*line) {
-      const char *nl = strchr(line, '\n');
-      size_t ll = nl ? (size_t)(nl - line) : strlen(line);
-      size_t col = 0;
-      const char *c = line;
-      while (c < line + ll) {
-        const char *tab = memchr(c, '\t', (size_t)(line + ll - c));
-        size_t cl = tab ? (size_t)(tab - c) : (size_t)(line + ll - c);
-        if (tab != NULL && col < 32) {
-          size_t w = cl + 3 < 10 ? 10 : cl + 3;
-          if (pass == 0 && w > widths[col])
-            widths[col] = w;
-          if (pass == 1)
-            printf("%.*s%*s", (int)cl, c, (int)(widths[col] - cl), "");
-        } else if (pass == 1) {
-          printf("%.*s", (int)cl, c);
-        }
-        col++;
-        c += cl + (tab ? 1 : 0);
-        if (tab == NULL)
-          break;
-      }
-      if (pass == 1)
-        putchar('\n');
-      line += ll + (nl ? 1 : 0);
-    }
-  }
-}
-
 int cmd_images(int argc, char **argv)
 {
   enum { OPT_DIGESTS = 0x2000, OPT_NO_TRUNC, OPT_FORMAT };
@@ -367,7 +331,7 @@ int cmd_images(int argc, char **argv)
   }
   rows_free(&rows);
   if (table)
-    print_aligned(strbuf_str(&out));
+    cli_print_aligned(strbuf_str(&out));
   else
     fputs(strbuf_str(&out), stdout);
   return 0;

@@ -81,3 +81,50 @@ int cli_parse_rfc3339(const char *s, time_t *out)
   *out = timegm(&tm) - offset;
   return 0;
 }
+
+/* Align tab-separated cells like Go's tabwriter(minwidth 10, padding 3):
+ * every cell but a line's last is padded to its column's width. */
+/* Columns a cell takes: UTF-8 continuation bytes take none ("…"). */
+static size_t display_width(const char *s, size_t len)
+{
+  size_t w = 0;
+  for (size_t i = 0; i < len; i++)
+    if (((unsigned char)s[i] & 0xC0) != 0x80)
+      w++;
+  return w;
+}
+
+void cli_print_aligned(const char *text)
+{
+  size_t widths[32] = {0};
+  for (int pass = 0; pass < 2; pass++) {
+    const char *line = text;
+    while (*line) {
+      const char *nl = strchr(line, '\n');
+      size_t ll = nl ? (size_t)(nl - line) : strlen(line);
+      size_t col = 0;
+      const char *c = line;
+      while (c < line + ll) {
+        const char *tab = memchr(c, '\t', (size_t)(line + ll - c));
+        size_t cl = tab ? (size_t)(tab - c) : (size_t)(line + ll - c);
+        size_t cols = display_width(c, cl);
+        if (tab != NULL && col < 32) {
+          size_t w = cols + 3 < 10 ? 10 : cols + 3;
+          if (pass == 0 && w > widths[col])
+            widths[col] = w;
+          if (pass == 1)
+            printf("%.*s%*s", (int)cl, c, (int)(widths[col] - cols), "");
+        } else if (pass == 1) {
+          printf("%.*s", (int)cl, c);
+        }
+        col++;
+        c += cl + (tab ? 1 : 0);
+        if (tab == NULL)
+          break;
+      }
+      if (pass == 1)
+        putchar('\n');
+      line += ll + (nl ? 1 : 0);
+    }
+  }
+}

@@ -60,9 +60,10 @@ int pyoci_write_in_root(const char *root, const char *path, const char *data, si
 int pyoci_resolve_user(const char *root, const char *spec, bool chown_rules, int64_t *uid, int64_t *gid,
                        pyoci_error_t **err);
 
-/* The supplementary groups a process of user (name or uid) gets, as docker
- * gives them: its primary gid plus every etc/group entry listing it as a
- * member.  *gids is malloc'ed. */
+/* The supplementary groups a process of user (name or uid) gets, as
+ * BuildKit gives them (runc's GetExecUser): every etc/group entry listing
+ * it as a member; none with an explicit group ("user:group").  *gids is
+ * malloc'ed (possibly with *n == 0). */
 int pyoci_user_groups(const char *root, const char *user, int64_t uid, int64_t gid, gid_t **gids, size_t *n,
                       pyoci_error_t **err);
 

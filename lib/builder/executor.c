@@ -25,6 +25,7 @@
 #include "copy.h"
 #include "lib/dockerfile/dockerfile.h"
 #include "lib/dockerfile/dockerignore.h"
+#include "lib/dockerfile/history.h"
 #include "lib/dockerfile/imgconfig.h"
 #include "lib/dockerfile/plan.h"
 #include "run_mounts.h"
@@ -38,6 +39,8 @@ typedef struct {
   size_t n, cap;
   char key[PYOCI_DIGEST_LEN]; /* cache key of its file system */
   bool built;
+  /* a stage built FROM this one inherits its ARGs, as in BuildKit */
+  pyoci_env_t args, declared;
 } stage_result_t;
 
 typedef struct {
@@ -87,6 +90,8 @@ static void result_release(stage_result_t *r)
   free(r->diff_ids);
   if (r->image)
     json_decref(r->image);
+  pyoci_env_release(&r->args);
+  pyoci_env_release(&r->declared);
   memset(r, 0, sizeof(*r));
 }
 
@@ -109,7 +114,11 @@ static int load_base(stage_run_t *r, const pyoci_stage_t *stage, pyoci_error_t *
     for (size_t i = 0; i < from->n; i++)
       result_push_layer(res, &from->layers[i], from->diff_ids[i]);
     memcpy(res->key, from->key, PYOCI_DIGEST_LEN);
-    return pyoci_stage_state_init(&r->st, b->plan, r->stage_index, from->image, err);
+    if (pyoci_stage_state_init(&r->st, b->plan, r->stage_index, from->image, err) < 0)
+      return -1;
+    pyoci_env_copy(&r->st.args, &from->args);
+    pyoci_env_copy(&r->st.declared, &from->declared);
+    return 0;
   }
   if (strcmp(stage->base, "scratch") == 0) {
     pyoci_cache_key(NULL, "scratch", NULL, res->key);
@@ -407,9 +416,7 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoc
   char key[PYOCI_DIGEST_LEN];
   pyoci_cache_key(r->res->key, text, NULL, key);
   cmdline = joined(argv, argc);
-  strbuf_t cb = STRBUF_INIT;
-  strbuf_addf(&cb, "RUN %s # buildkit", cmdline);
-  created_by = strbuf_detach(&cb);
+  created_by = pyoci_df_history_run(&r->st.declared, &env, argv, argc);
 
   int hit = try_cache(r, key, created_by, err);
   if (hit != 0) {
@@ -593,9 +600,7 @@ static int exec_copy(stage_run_t *r, const pyoci_df_instr_t *raw, size_t idx, py
   }
   text = pyoci_json_dump_canonical(desc);
   pyoci_cache_key(r->res->key, text, content, key);
-  strbuf_t cb = STRBUF_INIT;
-  strbuf_addf(&cb, "%s # buildkit", raw->original);
-  created_by = strbuf_detach(&cb);
+  created_by = pyoci_df_history_copy(in);
   int hit = try_cache(r, key, created_by, err);
   if (hit != 0) {
     rc = hit < 0 ? -1 : 1;
@@ -638,19 +643,27 @@ out:
 static int exec_workdir(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_t **err)
 {
   const char *workdir = config_str(r->st.image, "WorkingDir", "/");
+  const char *user = config_str(r->st.image, "User", "");
+  if (strcmp(workdir, "/") == 0) { /* BuildKit: no mkdir, no layer */
+    pyoci_config_add_history(r->st.image, r->st.history, 1, *r->when ? r->when : NULL);
+    return 0;
+  }
   char key[PYOCI_DIGEST_LEN];
   strbuf_t t = STRBUF_INIT;
-  strbuf_addf(&t, "WORKDIR %s", workdir);
+  strbuf_addf(&t, "WORKDIR %s\nUSER %s", workdir, user);
   cleanup_free char *text = strbuf_detach(&t);
   pyoci_cache_key(r->res->key, text, NULL, key);
-  int hit = try_cache(r, key, text, err);
+  int hit = try_cache(r, key, r->st.history, err);
   if (hit != 0)
     return hit < 0 ? -1 : 1;
   pyoci_step_t *step = NULL;
   int rc = -1;
-  /* docker build creates the directory owned by root, whatever USER is */
-  if (begin_step(r, &step, err) == 0 && pyoci_mkdir_in_root(step->merged, workdir, 0, 0, err) == 0)
-    rc = commit_step(r, step, key, text, err);
+  int64_t uid = 0, gid = 0;
+  /* BuildKit's mkdir runs as USER: what it creates is the user's (the
+   * classic builder made it root's) */
+  if (begin_step(r, &step, err) == 0 && (!*user || pyoci_resolve_user(step->merged, user, false, &uid, &gid, err) == 0) &&
+      pyoci_mkdir_in_root(step->merged, workdir, uid, gid, err) == 0)
+    rc = commit_step(r, step, key, r->st.history, err);
   pyoci_step_free(step);
   return rc < 0 ? fail_at(r->b, in, err) : rc;
 }
@@ -681,8 +694,8 @@ static int exec_instruction(stage_run_t *r, const pyoci_df_instr_t *in, size_t i
     return fail_at(r->b, in, err);
   if (in->kind == PYOCI_DF_WORKDIR)
     return exec_workdir(r, in, err);
-  if (in->kind != PYOCI_DF_ARG)
-    pyoci_config_add_history(r->st.image, in->original, 1, *r->when ? r->when : NULL);
+  if (r->st.history)
+    pyoci_config_add_history(r->st.image, r->st.history, 1, *r->when ? r->when : NULL);
   return 0;
 }
 
@@ -720,6 +733,8 @@ static int build_stage(builder_t *b, size_t idx, pyoci_error_t **err)
       set_step_time(&r, NULL);
     json_object_set_new(r.st.image, "created", json_string(r.when));
     r.res->image = json_incref(r.st.image);
+    pyoci_env_copy(&r.res->args, &r.st.args);
+    pyoci_env_copy(&r.res->declared, &r.st.declared);
     r.res->built = true;
   }
   pyoci_stage_state_release(&r.st);

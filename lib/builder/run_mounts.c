@@ -47,7 +47,7 @@ static int secret_missing(const char *id, pyoci_error_t **err)
 int pyoci_run_mounts_add(pyoci_run_mounts_t *ms, const pyoci_mounts_ctx_t *c, pyoci_run_mount_t *spec,
                          const char *workdir, const pyoci_mount_from_t *from, pyoci_error_t **err)
 {
-  pyoci_run_mount_state_t st = {.spec = *spec, .lock_fd = -1};
+  pyoci_run_mount_state_t st = {.spec = *spec, .lock_fd = -1, .host = PYOCI_PIN_INIT};
   memset(spec, 0, sizeof(*spec));
   int rc = 0;
   if (st.spec.type == PYOCI_MOUNT_SSH) {
@@ -96,6 +96,9 @@ static char *source_rel(const pyoci_run_mount_state_t *st)
   return strdup(strcmp(abs, "/") == 0 ? "." : abs + 1);
 }
 
+static int context_source(const pyoci_mounts_ctx_t *c, const pyoci_run_mount_state_t *st, char **out,
+                          pyoci_error_t **err);
+
 int pyoci_run_mounts_key(const pyoci_run_mounts_t *ms, const pyoci_mounts_ctx_t *c, json_t **out,
                          pyoci_error_t **err)
 {
@@ -110,13 +113,15 @@ int pyoci_run_mounts_key(const pyoci_run_mounts_t *ms, const pyoci_mounts_ctx_t 
       json_object_set_new(j, "from_key", json_string(st->from.key));
     } else if (st->spec.type == PYOCI_MOUNT_BIND) {
       /* what is bound from the context, as COPY hashes its sources */
-      cleanup_free char *rel = source_rel(st);
+      cleanup_free char *rel = NULL;
+      if (context_source(c, st, &rel, err) < 0)
+        return -1;
       const char *srcs[] = {rel};
       pyoci_copy_t cp;
       context_copy(c, srcs, &cp);
       char digest[PYOCI_DIGEST_LEN];
       if (pyoci_copy_hash(&cp, digest, err) < 0)
-        return -1;
+        return pyoci_error_prefix(err, "source '%s'", st->spec.source ? st->spec.source : ".");
       json_object_set_new(j, "content", json_string(digest));
     }
   }
@@ -133,28 +138,39 @@ static void add_rt(pyoci_run_mounts_t *ms, pyoci_mount_t m)
   ms->rt[ms->n_rt++] = m;
 }
 
-static int stat_in_root(const char *root, const char *rel, struct stat *st, char **real)
+/* Pin rel inside dir (a directory pyoci made, or a view's root). */
+static int pin_in(pyoci_run_mount_state_t *st, const char *dir, const char *rel, const char *what,
+                  pyoci_error_t **err)
 {
-  cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0)
+    return pyoci_error_set(err, errno, "open '%s'", dir);
+  return pyoci_pin_in_root(dfd, rel, 0, what, &st->host, err);
+}
+
+/* What runc gets: the pin bound onto scratch/pN (scratch is the step's
+ * private dir, which no RUN process sees). */
+static int publish(pyoci_run_mount_state_t *st, const char *scratch, size_t i, pyoci_error_t **err)
+{
+  char name[32];
+  snprintf(name, sizeof(name), "p%zu", i);
+  cleanup_free char *at = pyoci_path_join(scratch, name);
+  return pyoci_pin_publish(&st->host, at, err);
+}
+
+/* The context source resolved inside the context, the way BuildKit follows
+ * a bind source's symlinks in the context root ("." = the root). */
+static int context_source(const pyoci_mounts_ctx_t *c, const pyoci_run_mount_state_t *st, char **out,
+                          pyoci_error_t **err)
+{
+  cleanup_close int rfd = open(c->context, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rfd < 0)
-    return -1;
-  cleanup_close int fd = pyoci_open_in_root(rfd, strcmp(rel, ".") == 0 ? "" : rel, O_PATH);
-  if (fd < 0 || fstat(fd, st) < 0)
-    return -1;
-  if (real) {
-    /* The resolved path (inside root: openat2 kept it there), to bind. */
-    char link[64], buf[PATH_MAX];
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, buf, sizeof(buf) - 1);
-    if (n < 0)
-      return -1;
-    buf[n] = '\0';
-    if (strncmp(buf, root, strlen(root)) != 0) {
-      errno = EXDEV;
-      return -1;
-    }
-    *real = strdup(buf);
-  }
+    return pyoci_error_set(err, errno, "open '%s'", c->context);
+  cleanup_free char *lex = source_rel(st);
+  cleanup_free char *real = NULL;
+  if (pyoci_resolve_in_root(rfd, lex, &real, err) < 0)
+    return pyoci_error_prefix(err, "RUN --mount source '%s'", st->spec.source ? st->spec.source : ".");
+  *out = *real ? steal_pointer(&real) : strdup(".");
   return 0;
 }
 
@@ -162,21 +178,25 @@ static int stat_in_root(const char *root, const char *rel, struct stat *st, char
 static int prepare_context_bind(pyoci_run_mount_state_t *st, const pyoci_mounts_ctx_t *c, const char *dir,
                                 pyoci_error_t **err)
 {
-  cleanup_free char *rel = source_rel(st);
+  cleanup_free char *rel = NULL;
+  if (context_source(c, st, &rel, err) < 0)
+    return -1;
   const char *srcs[] = {rel};
   pyoci_copy_t cp;
   context_copy(c, srcs, &cp);
   cp.dest_root = dir;
-  struct stat sb;
-  if (pyoci_mkdir_p(dir, 0755, err) < 0 || pyoci_copy_run(&cp, err) < 0)
+  if (pyoci_mkdir_p(dir, 0755, err) < 0)
     return -1;
-  if (stat_in_root(c->context, rel, &sb, NULL) == 0 && !S_ISDIR(sb.st_mode)) {
-    const char *base = strrchr(rel, '/');
-    st->host = pyoci_path_join(dir, base ? base + 1 : rel);
-  } else {
-    st->host = strdup(dir);
-  }
-  return 0;
+  if (pyoci_copy_run(&cp, err) < 0)
+    return pyoci_error_prefix(err, "source '%s'", st->spec.source ? st->spec.source : ".");
+  /* rel has no symlink left; the copy is resolved inside dir all the same */
+  cleanup_close int rfd = open(c->context, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = rfd < 0 ? -1 : pyoci_open_in_root(rfd, strcmp(rel, ".") == 0 ? "" : rel, O_PATH);
+  struct stat sb;
+  if (fd < 0 || fstat(fd, &sb) < 0)
+    return pyoci_error_set(err, errno, "RUN --mount source '%s'", rel);
+  const char *base = strrchr(rel, '/');
+  return pin_in(st, dir, S_ISDIR(sb.st_mode) ? "" : base ? base + 1 : rel, rel, err);
 }
 
 /* bind from a stage or image: the source inside a throwaway overlay view. */
@@ -186,9 +206,8 @@ static int prepare_from_bind(pyoci_run_mount_state_t *st, const pyoci_mounts_ctx
   if (pyoci_view_open(c->s, st->from.layers, st->from.diff_ids, st->from.n, &st->view, &root, err) < 0)
     return -1;
   cleanup_free char *rel = source_rel(st);
-  struct stat sb;
-  if (stat_in_root(root, rel, &sb, &st->host) < 0)
-    return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, errno, "RUN --mount from=%s: source '%s'", st->spec.from,
+  if (pin_in(st, root, strcmp(rel, ".") == 0 ? "" : rel, rel, err) < 0)
+    return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0, "RUN --mount from=%s: source '%s'", st->spec.from,
                                 st->spec.source ? st->spec.source : "/");
   return 0;
 }
@@ -244,8 +263,7 @@ static int prepare_cache(pyoci_run_mount_state_t *st, const pyoci_mounts_ctx_t *
     st->lock_fd = -1;
     if (pyoci_mkdir_p(scratch, 0700, err) < 0 || fill_cache_dir(st, c, scratch, err) < 0)
       return -1;
-    st->host = strdup(scratch);
-    return 0;
+    return pin_in(st, scratch, "", scratch, err);
   }
   if (rc < 0)
     return pyoci_error_set(err, errno, "lock '%s'", lock);
@@ -266,11 +284,11 @@ static int prepare_cache(pyoci_run_mount_state_t *st, const pyoci_mounts_ctx_t *
       pyoci_error_free(ignored);
     }
   }
-  st->host = strdup(dir);
-  return 0;
+  return pin_in(st, dir, "", dir, err);
 }
 
-static int prepare_secret(pyoci_run_mounts_t *ms, pyoci_run_mount_state_t *st, const char *path, pyoci_error_t **err)
+static int prepare_secret(pyoci_run_mounts_t *ms, pyoci_run_mount_state_t *st, const char *scratch,
+                          const char *name, pyoci_error_t **err)
 {
   if (st->spec.env) {
     strbuf_t e = STRBUF_INIT;
@@ -284,13 +302,13 @@ static int prepare_secret(pyoci_run_mounts_t *ms, pyoci_run_mount_state_t *st, c
   }
   if (st->target == NULL)
     return 0;
+  cleanup_free char *path = pyoci_path_join(scratch, name);
   cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0 || pyoci_write_all(fd, st->secret->data, st->secret->len, path, err) < 0)
     return fd < 0 ? pyoci_error_set(err, errno, "create '%s'", path) : -1;
   if (fchown(fd, (uid_t)st->spec.uid, (gid_t)st->spec.gid) < 0 || fchmod(fd, (mode_t)st->spec.mode & 07777) < 0)
     return pyoci_error_set(err, errno, "set up secret file '%s'", path);
-  st->host = strdup(path);
-  return 0;
+  return pin_in(st, scratch, name, path, err);
 }
 
 static int prepare_one(pyoci_run_mounts_t *ms, pyoci_run_mount_state_t *st, const pyoci_mounts_ctx_t *c,
@@ -305,11 +323,28 @@ static int prepare_one(pyoci_run_mounts_t *ms, pyoci_run_mount_state_t *st, cons
   case PYOCI_MOUNT_CACHE:
     return prepare_cache(st, c, path, err);
   case PYOCI_MOUNT_SECRET:
-    return st->secret ? prepare_secret(ms, st, path, err) : 0;
+    return st->secret ? prepare_secret(ms, st, scratch, name, err) : 0;
   case PYOCI_MOUNT_TMPFS:
   case PYOCI_MOUNT_SSH:
     break;
   }
+  return 0;
+}
+
+/* The target as runc will resolve it inside the step's root (the base
+ * image's symlinks followed there): the mount point to take out of the
+ * layer afterwards is the one runc really makes. */
+static int resolve_target(pyoci_run_mount_state_t *st, int root_fd, pyoci_error_t **err)
+{
+  cleanup_free char *real = NULL;
+  if (pyoci_resolve_in_root(root_fd, st->target, &real, err) < 0)
+    return pyoci_error_prefix(err, "RUN --mount target '%s'", st->spec.target);
+  if (*real == '\0')
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "invalid mount target \"%s\": it resolves to /",
+                                st->spec.target);
+  free(st->target);
+  if (asprintf(&st->target, "/%s", real) < 0)
+    abort();
   return 0;
 }
 
@@ -318,6 +353,9 @@ int pyoci_run_mounts_prepare(pyoci_run_mounts_t *ms, const pyoci_mounts_ctx_t *c
 {
   if (pyoci_mkdir_p(scratch, 0700, err) < 0)
     return -1;
+  cleanup_close int root_fd = open(step->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    return pyoci_error_set(err, errno, "open '%s'", step->merged);
   step->mount_targets = calloc(ms->n + 1, sizeof(char *));
   if (step->mount_targets == NULL)
     abort();
@@ -325,10 +363,12 @@ int pyoci_run_mounts_prepare(pyoci_run_mounts_t *ms, const pyoci_mounts_ctx_t *c
     pyoci_run_mount_state_t *st = &ms->m[i];
     if (prepare_one(ms, st, c, scratch, i, err) < 0)
       return -1;
-    if (st->target == NULL || (st->spec.type == PYOCI_MOUNT_SECRET && st->host == NULL))
+    if (st->target == NULL || (st->spec.type == PYOCI_MOUNT_SECRET && st->host.fd < 0))
       continue; /* env-only or absent secret: nothing mounted */
+    if (resolve_target(st, root_fd, err) < 0 || (st->host.fd >= 0 && publish(st, scratch, i, err) < 0))
+      return -1;
     add_rt(ms, (pyoci_mount_t){.destination = st->target, .tmpfs = st->spec.type == PYOCI_MOUNT_TMPFS,
-                               .source = st->host, .readonly = st->spec.readonly, .size = st->spec.size});
+                               .source = st->host.path, .readonly = st->spec.readonly, .size = st->spec.size});
     step->mount_targets[step->n_mount_targets++] = strdup(st->target + 1);
   }
   return 0;
@@ -341,7 +381,7 @@ void pyoci_run_mounts_release(pyoci_run_mounts_t *ms)
     pyoci_view_close(st->view);
     if (st->lock_fd >= 0)
       close(st->lock_fd);
-    free(st->host);
+    pyoci_pin_release(&st->host);
     free(st->target);
     pyoci_run_mount_release(&st->spec);
   }

@@ -16,6 +16,13 @@
  *          read-only; with env= also put in the process's environment.  A
  *          missing optional secret is simply absent.
  *
+ * Host escapes: every source is resolved inside its root (the context, the
+ * view, the store's cache dir; inroot.h) and handed to runc as a pinned fd
+ * it cannot re-resolve, so a symlink in the context (or one swapped in
+ * later) never binds a host path.  Targets are resolved inside the step's
+ * root the way runc will, so the mount points taken out of the layer are
+ * the ones runc really made, even through the base image's symlinks.
+ *
  * Nothing of a mount reaches the layer: the mount points the runtime had to
  * create are removed from the step's upper dir (step.h mount_targets).  The
  * cache key gets each spec, the content digest of context binds and the key
@@ -31,6 +38,7 @@
 #include "lib/oci/store.h"
 #include "lib/runtime/runtime.h"
 #include "lib/util/error.h"
+#include "lib/util/inroot.h"
 #include "lib/dockerfile/dockerignore.h"
 #include "lib/dockerfile/plan.h"
 #include "lib/dockerfile/run_mount.h"
@@ -61,7 +69,7 @@ typedef struct {
   /* while the step runs */
   pyoci_view_t *view;
   int lock_fd;
-  char *host;
+  pyoci_pin_t host; /* the source, pinned: runc gets /proc/<pid>/fd/N */
 } pyoci_run_mount_state_t;
 
 typedef struct {

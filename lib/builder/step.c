@@ -84,18 +84,6 @@ fail:
   return -1;
 }
 
-static bool dir_is_empty(const char *path)
-{
-  cleanup_dir DIR *d = opendir(path);
-  if (d == NULL)
-    return true;
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL)
-    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-      return false;
-  return true;
-}
-
 int pyoci_step_finish(pyoci_step_t *step, pyoci_store_t *s, const pyoci_layer_opts_t *opts, bool *changed,
                       pyoci_desc_t *desc, char diff_id[PYOCI_DIGEST_LEN], pyoci_error_t **err)
 {
@@ -108,9 +96,9 @@ int pyoci_step_finish(pyoci_step_t *step, pyoci_store_t *s, const pyoci_layer_op
                                   (const char *const *)step->mount_targets, step->n_mount_targets, err) < 0 ||
       pyoci_overlay_clean_mountpoints(step->upper, (const char *const *)step->lowers, step->n_lowers, err) < 0)
     return -1;
-  *changed = !dir_is_empty(step->upper);
-  if (!*changed)
-    return 0;
+  /* BuildKit records a layer for every RUN, COPY, ADD and WORKDIR, an
+   * empty one when nothing changed (WORKDIR on an existing directory). */
+  *changed = true;
   pyoci_layer_opts_t o = *opts;
   o.overlay_whiteouts = true;
   if (pyoci_layer_from_dir(s, step->upper, &o, desc, diff_id, err) < 0)

@@ -33,8 +33,8 @@ typedef struct pyoci_step {
 /* Mount a writable overlay of layers[0..n) (bottom first, as in a manifest). */
 int pyoci_step_begin(pyoci_store_t *s, const pyoci_desc_t *layers, const char (*diff_ids)[PYOCI_DIGEST_LEN],
                      size_t n, pyoci_step_t **out, pyoci_error_t **err);
-/* Unmount and turn the upper dir into a layer.  *changed is false (and no
- * blob is written) when the step left no file-system change. */
+/* Unmount and turn the upper dir into a layer, an empty one when the step
+ * changed nothing (as BuildKit); *changed is always set true. */
 int pyoci_step_finish(pyoci_step_t *step, pyoci_store_t *s, const pyoci_layer_opts_t *opts, bool *changed,
                       pyoci_desc_t *desc, char diff_id[PYOCI_DIGEST_LEN], pyoci_error_t **err);
 /* Unmount if needed and remove the scratch dir. */

@@ -172,8 +172,12 @@ int pyoci_user_groups(const char *root, const char *user, int64_t uid, int64_t g
   g.v = malloc(g.cap * sizeof(gid_t));
   if (g.v == NULL)
     abort();
-  g.v[g.n++] = (gid_t)gid;
-  cleanup_free char *name = user_name(rfd, user, uid);
+  (void)gid; /* BuildKit passes only the member groups; the kernel adds
+              * nothing, so `id` shows groups=50(staff), not 1000 too */
+  /* runc's GetExecUser: supplementary groups only in the implicit form;
+   * "user:group" gets that group alone */
+  const char *colon = strchr(user, ':');
+  cleanup_free char *name = colon && colon[1] ? NULL : user_name(rfd, user, uid);
   if (name != NULL) {
     g.user = name;
     foreach_colon_line(rfd, "etc/group", member_line, &g);

@@ -120,19 +120,17 @@ static int parse_port(const char *s, size_t len, unsigned *out)
 
 /* nat.ParsePortSpec for EXPOSE: [ip:[hostport]:]port[-end][/proto]; only
  * the container side matters for the image. */
-int pyoci_imgconfig_expose(json_t *image, const char *spec, pyoci_error_t **err)
+static int parse_expose(const char *spec, unsigned *lo, unsigned *hi, char proto[8], pyoci_error_t **err)
 {
   const char *slash = strchr(spec, '/');
-  const char *proto = "tcp";
   size_t plen = slash ? (size_t)(slash - spec) : strlen(spec);
-  cleanup_free char *lproto = NULL;
+  snprintf(proto, 8, "tcp");
   if (slash && slash[1]) {
-    lproto = strdup(slash + 1);
-    if (lproto == NULL)
-      abort();
-    for (char *p = lproto; *p; p++)
-      *p = (char)tolower((unsigned char)*p);
-    proto = lproto;
+    if (strlen(slash + 1) >= 8)
+      return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "invalid proto: %s", slash + 1);
+    for (size_t i = 0; slash[1 + i]; i++)
+      proto[i] = (char)tolower((unsigned char)slash[1 + i]);
+    proto[strlen(slash + 1)] = '\0';
     if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0 && strcmp(proto, "sctp") != 0)
       return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "invalid proto: %s", proto);
   }
@@ -143,14 +141,22 @@ int pyoci_imgconfig_expose(json_t *image, const char *spec, pyoci_error_t **err)
       port = c + 1;
   size_t portlen = (size_t)(spec + plen - port);
   const char *dash = memchr(port, '-', portlen);
-  unsigned lo, hi;
-  if (parse_port(port, dash ? (size_t)(dash - port) : portlen, &lo) < 0 ||
-      (dash && parse_port(dash + 1, (size_t)(port + portlen - dash - 1), &hi) < 0))
+  if (parse_port(port, dash ? (size_t)(dash - port) : portlen, lo) < 0 ||
+      (dash && parse_port(dash + 1, (size_t)(port + portlen - dash - 1), hi) < 0))
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "invalid containerPort: %.*s", (int)portlen, port);
   if (!dash)
-    hi = lo;
-  if (hi < lo)
+    *hi = *lo;
+  if (*hi < *lo)
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "invalid port range: %.*s", (int)portlen, port);
+  return 0;
+}
+
+int pyoci_imgconfig_expose(json_t *image, const char *spec, pyoci_error_t **err)
+{
+  unsigned lo, hi;
+  char proto[8];
+  if (parse_expose(spec, &lo, &hi, proto, err) < 0)
+    return -1;
   json_t *ports = obj_member(pyoci_imgconfig_config(image), "ExposedPorts");
   for (unsigned p = lo; p <= hi; p++) {
     char key[32];
@@ -158,6 +164,27 @@ int pyoci_imgconfig_expose(json_t *image, const char *spec, pyoci_error_t **err)
     json_object_set_new(ports, key, json_object());
   }
   return 0;
+}
+
+void pyoci_imgconfig_expose_list(char *const *specs, size_t n, char ***ports, size_t *n_ports)
+{
+  *ports = NULL;
+  *n_ports = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned lo, hi;
+    char proto[8];
+    pyoci_error_t *e = NULL;
+    if (parse_expose(specs[i], &lo, &hi, proto, &e) < 0) {
+      pyoci_error_free(e);
+      continue;
+    }
+    for (unsigned p = lo; p <= hi; p++) {
+      *ports = realloc(*ports, (*n_ports + 1) * sizeof(char *));
+      if (*ports == NULL || asprintf(&(*ports)[*n_ports], "%u/%s", p, proto) < 0)
+        abort();
+      (*n_ports)++;
+    }
+  }
 }
 
 static const struct {
@@ -242,7 +269,10 @@ static void set_workdir(json_t *image, const char *path)
   const char *cur = json_string_value(json_object_get(cfg, "WorkingDir"));
   cleanup_free char *joined = NULL;
   if (path[0] == '/') {
-    joined = strdup(path);
+    /* system.NormalizeWorkdir: an absolute path is kept as written
+     * ("/tmp/" keeps its slash); a relative one is joined and cleaned */
+    json_object_set_new(cfg, "WorkingDir", json_string(path));
+    return;
   } else if (asprintf(&joined, "/%s/%s", cur && *cur ? cur : "", path) < 0) {
     joined = NULL;
   }

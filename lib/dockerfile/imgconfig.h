@@ -51,6 +51,9 @@ json_t *pyoci_imgconfig_with_shell(json_t *image, char *const *words, size_t n);
 
 /* EXPOSE syntax ("80", "80/udp", "8000-8010/tcp") into ExposedPorts keys. */
 int pyoci_imgconfig_expose(json_t *image, const char *spec, pyoci_error_t **err);
+/* The "port/proto" entries EXPOSE specs stand for, in order (bad specs
+ * skipped: apply reports them); the caller frees each and the vector. */
+void pyoci_imgconfig_expose_list(char *const *specs, size_t n, char ***ports, size_t *n_ports);
 
 /* moby/sys/signal.ParseSignal: 0 when valid. */
 int pyoci_parse_signal(const char *s, int *signo);

@@ -101,6 +101,7 @@ typedef struct {
   pyoci_env_t args;         /* ARG values in scope in this stage */
   pyoci_env_t declared;     /* ARGs declared so far, "K=V" ("K=" when no value), for history */
   bool cmd_set;
+  char *history;            /* the history line of the instruction apply last handled; NULL: none */
   /* ONBUILD triggers inherited from the base, to run before the stage's own
    * instructions (they were removed from image's OnBuild). */
   pyoci_df_instr_t **triggers;

@@ -6,8 +6,10 @@
 #include <strings.h>
 
 #include "df_int.h"
+#include "history.h"
 #include "imgconfig.h"
 #include "lib/util/cleanup.h"
+#include "lib/util/strbuf.h"
 #include "plan.h"
 
 static bool is_proxy(const char *k)
@@ -79,6 +81,7 @@ void pyoci_stage_state_release(pyoci_stage_state_t *st)
     json_decref(st->image);
   pyoci_env_release(&st->args);
   pyoci_env_release(&st->declared);
+  free(st->history);
   for (size_t i = 0; i < st->n_triggers; i++)
     pyoci_df_instr_free(st->triggers[i]);
   free(st->triggers);
@@ -211,6 +214,8 @@ pyoci_df_instr_t *pyoci_stage_state_expand(const pyoci_stage_state_t *st, const 
 static int apply_arg(pyoci_stage_state_t *st, const pyoci_df_instr_t *in, pyoci_error_t **err)
 {
   const pyoci_plan_t *p = st->plan;
+  strbuf_t hist = STRBUF_INIT;
+  strbuf_addstr(&hist, "ARG");
   for (size_t i = 0; i < in->n_kvs; i++) {
     const char *key = in->kvs[i].key;
     const char *bv = pyoci_env_get(&p->build_args, key);
@@ -221,15 +226,20 @@ static int apply_arg(pyoci_stage_state_t *st, const pyoci_df_instr_t *in, pyoci_
       cleanup_env pyoci_env_t env = PYOCI_ENV_INIT;
       pyoci_stage_state_env(st, &env);
       value = pyoci_expand_word(in->kvs[i].value, p->df->escape, &env, err);
-      if (value == NULL)
+      if (value == NULL) {
+        strbuf_release(&hist);
         return pyoci_error_prefix(err, "%s:%d", p->df->name, in->line);
+      }
     } else if (pyoci_env_get(&p->global_args, key)) {
       value = strdup(pyoci_env_get(&p->global_args, key)); /* re-imported global */
     }
     if (value)
       pyoci_env_set(&st->args, key, value);
     pyoci_env_set(&st->declared, key, value ? value : "");
+    strbuf_addf(&hist, " %s%s%s", key, value ? "=" : "", value ? value : "");
   }
+  free(st->history);
+  st->history = strbuf_detach(&hist);
   return 1;
 }
 
@@ -250,6 +260,8 @@ int pyoci_stage_state_apply(pyoci_stage_state_t *st, const pyoci_df_instr_t *in,
   if (ex == NULL)
     return -1;
   int r = pyoci_imgconfig_apply(st->image, ex, &st->cmd_set, err);
+  free(st->history);
+  st->history = r > 0 ? pyoci_df_history_meta(st->image, ex) : NULL;
   pyoci_df_instr_free(ex);
   if (r < 0)
     return pyoci_error_prefix(err, "%s:%d", st->plan->df->name, in->line);

@@ -1,5 +1,5 @@
 /* Internals shared by the files of lib/layer (not part of the public API):
- * path cleaning, a string set, and limits for hostile archives. */
+ * path cleaning and limits for hostile archives. */
 #ifndef PYOCI_LAYER_INT_H
 #define PYOCI_LAYER_INT_H
 
@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/util/alloc.h" /* pyoci_strmap_t */
 #include "lib/util/error.h"
 
 /* Limits the reader enforces on every archive. */
@@ -16,28 +17,9 @@
 /* PAX headers themselves: libarchive refuses any over 1 MiB ("Special header too large"). */
 #define PYOCI_TAR_MAX_ENTRY_SIZE (1LL << 40)    /* 1 TiB per file */
 
-/* Clean an archive path in place: strip leading "/" and "./", collapse "//"
- * and "/./", drop a trailing "/".  Returns -1 (path left as is) when a ".."
- * component remains; "" means the root. */
-int pyoci_path_clean(char *path);
-
 /* The current entry's name exactly as the archive wrote it. */
 struct pyoci_tar_reader;
 const char *pyoci_tar_reader_raw_path(const struct pyoci_tar_reader *r);
-
-/* A string -> string map (a set when values are NULL); copies what it is
- * given; the first value put for a key stays. */
-typedef struct {
-  char *key, *val;
-} pyoci_strmap_slot_t;
-typedef struct {
-  pyoci_strmap_slot_t *slots;
-  size_t cap, n;
-} pyoci_strmap_t;
-/* The value, or the stored key when the value is NULL; NULL when absent. */
-const char *pyoci_strmap_get(const pyoci_strmap_t *m, const char *key);
-void pyoci_strmap_put(pyoci_strmap_t *m, const char *key, const char *val);
-void pyoci_strmap_clear(pyoci_strmap_t *m);
 
 /* Whiteouts (whiteout.c).  dirfd is the directory (any fd, O_PATH fine)
  * whose archive path is dirpath ("" = root); created holds the paths this

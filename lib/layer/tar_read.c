@@ -16,6 +16,7 @@
 
 #include "lib/util/cleanup.h"
 #include "lib/util/log.h"
+#include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 #include "decompress.h"
 #include "layer.h"
@@ -40,40 +41,6 @@ struct pyoci_tar_reader {
   size_t n_xattrs;
   bool failed;    /* libarchive cannot continue after a fatal error */
 };
-
-int pyoci_path_clean(char *path)
-{
-  /* Refuse ".." before touching the string so messages can show it. */
-  for (const char *p = path; *p;) {
-    while (*p == '/')
-      p++;
-    const char *s = p;
-    while (*p && *p != '/')
-      p++;
-    if (p - s == 2 && s[0] == '.' && s[1] == '.')
-      return -1;
-  }
-  size_t o = 0;
-  const char *p = path;
-  while (*p) {
-    while (*p == '/')
-      p++;
-    if (*p == '\0')
-      break;
-    const char *s = p;
-    while (*p && *p != '/')
-      p++;
-    size_t n = (size_t)(p - s);
-    if (n == 1 && s[0] == '.')
-      continue;
-    if (o > 0)
-      path[o++] = '/';
-    memmove(path + o, s, n);
-    o += n;
-  }
-  path[o] = '\0';
-  return 0;
-}
 
 static void clear_entry(pyoci_tar_reader_t *r)
 {
@@ -210,7 +177,7 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
   r->path = strdup(r->raw);
   if (r->path == NULL)
     return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
-  if (pyoci_path_clean(r->path) < 0)
+  if (pyoci_path_normalize_inplace(r->path, PYOCI_PATH_REJECT_DOTDOT) < 0)
     return bad_entry(r, err, "path contains a '..' component");
   memset(e, 0, sizeof(*e));
   e->path = r->path;
@@ -222,7 +189,7 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
     r->link = strdup(hard);
     if (r->link == NULL)
       return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
-    if (pyoci_path_clean(r->link) < 0 || r->link[0] == '\0')
+    if (pyoci_path_normalize_inplace(r->link, PYOCI_PATH_REJECT_DOTDOT) < 0 || r->link[0] == '\0')
       return bad_entry(r, err, "hard link target '%s' is outside the archive", hard);
     e->type = PYOCI_TAR_HARDLINK;
   } else if (ft == AE_IFREG) {

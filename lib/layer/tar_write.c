@@ -270,13 +270,14 @@ static int write_entry(tw_t *w, int dfd, const char *prefix, const dent_t *e, py
   if (!S_ISDIR(st->st_mode) && st->st_nlink > 1) {
     char key[64];
     snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)st->st_dev, (uintmax_t)st->st_ino);
-    const char *first = pyoci_strmap_get(&w->inodes, key);
-    if (first != NULL) {
+    bool added;
+    pyoci_strmap_slot_t *first = pyoci_strmap_insert(&w->inodes, key, &added);
+    if (!added) {
       h.type = '1';
-      h.link = first;
+      h.link = first->val.ptr;
       return write_header(w, &h, err);
     }
-    pyoci_strmap_put(&w->inodes, key, tarname);
+    first->val.ptr = xstrdup(tarname);
   }
   if (collect_xattrs(w, xpath, tarname, &xattrs, err) < 0)
     return -1;
@@ -378,7 +379,7 @@ int pyoci_tar_dir(const char *dir, const pyoci_layer_opts_t *opts, pyoci_sink_fn
   if (r == 0)
     r = pyoci_tar_out_finish(&w.out, err);
   pyoci_tar_out_release(&w.out);
-  pyoci_strmap_clear(&w.inodes);
+  pyoci_strmap_clear(&w.inodes, free);
   if (r < 0)
     return pyoci_error_prefix(err, "tar '%s'", dir);
   return 0;

@@ -135,7 +135,7 @@ static int parent_dir(up_t *u, const char *entry, const char *dir, bool create)
           *slash = '/';
         if (pfd < 0 || (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST))
           return entry_error(u, entry, errno, "create directory '%s'", p) - 1;
-        pyoci_strmap_put(&u->created, p, NULL);
+        pyoci_strmap_insert(&u->created, p, NULL);
         cfd = open_in_root(u, p, O_PATH | O_DIRECTORY);
       }
       if (cfd < 0)
@@ -385,7 +385,7 @@ static int apply_whiteout(up_t *u, const pyoci_tar_entry_t *e)
     /* In an empty root the overlay whiteout node is the only thing that
      * can be in a later entry's way: make apply_entry look. */
     if (r == 0 && u->o->empty_root && u->o->as_overlay_lower)
-      pyoci_strmap_put(&u->created, victim, NULL);
+      pyoci_strmap_insert(&u->created, victim, NULL);
   }
   if (r < 0)
     return pyoci_error_prefix(u->err, "unpack '%s': entry '%s'", u->what, e->path);
@@ -420,7 +420,7 @@ static int apply_entry(up_t *u, const pyoci_tar_entry_t *e)
   if (pfd < 0)
     return -1;
   int keep = 0;
-  if (!u->o->empty_root || pyoci_strmap_get(&u->created, e->path) != NULL) {
+  if (!u->o->empty_root || pyoci_strmap_find(&u->created, e->path) != NULL) {
     keep = clear_existing(u, e, pfd, name);
     if (keep < 0)
       return -1;
@@ -467,7 +467,7 @@ static int apply_entry(up_t *u, const pyoci_tar_entry_t *e)
   }
   if (r < 0)
     return -1;
-  pyoci_strmap_put(&u->created, e->path, NULL);
+  pyoci_strmap_insert(&u->created, e->path, NULL);
   if (e->type == PYOCI_TAR_HARDLINK)
     return 0; /* the inode's metadata came with its first name */
   if (set_xattrs(u, e->path, pfd, name, e->type == PYOCI_TAR_SYMLINK) < 0)
@@ -509,7 +509,7 @@ int pyoci_unpack_layer(int fd, const char *what, const char *root, const pyoci_u
   for (size_t i = 0; i < u.ndirs; i++)
     free(u.dirs[i].path);
   free(u.dirs);
-  pyoci_strmap_clear(&u.created);
+  pyoci_strmap_clear(&u.created, NULL);
   pyoci_tar_reader_free(u.r);
   free(u.buf);
   close(u.root_fd);

@@ -64,7 +64,7 @@ int pyoci_whiteout_remove(int dirfd, const char *dirpath, const char *name, cons
   cleanup_free char *p = child_path(dirpath, name);
   if (p == NULL)
     return pyoci_error_set(err, ENOMEM, "whiteout");
-  if (pyoci_strmap_get(created, p) != NULL)
+  if (pyoci_strmap_find(created, p) != NULL)
     return 0; /* this layer's own entry: whiteouts only hide lower layers */
   if (pyoci_rm_rf_at(dirfd, name, err) < 0)
     return -1;
@@ -95,7 +95,7 @@ static int opaque_clean(int dfd, const char *dirpath, const pyoci_strmap_t *crea
     cleanup_free char *p = child_path(dirpath, de->d_name);
     if (p == NULL)
       return pyoci_error_set(err, ENOMEM, "opaque whiteout");
-    if (pyoci_strmap_get(created, p) == NULL) {
+    if (pyoci_strmap_find(created, p) == NULL) {
       if (pyoci_rm_rf_at(dirfd(d), de->d_name, err) < 0)
         return -1;
       continue;

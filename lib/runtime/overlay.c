@@ -35,6 +35,19 @@ static char *common_parent(const char *const *lowers, size_t n)
   return parent;
 }
 
+/* Two layers with the same diff ID (`RUN true` twice) unpack to the same
+ * directory, and overlay refuses a lowerdir list naming one directory twice
+ * (ELOOP).  The lower copy is redundant: the upper one holds the same
+ * entries and whiteouts, so it already shadows everything the lower one
+ * would.  Keep the top-most occurrence only. */
+static bool listed_above(const char *const *lowers, size_t i)
+{
+  for (size_t j = 0; j < i; j++)
+    if (strcmp(lowers[j], lowers[i]) == 0)
+      return true;
+  return false;
+}
+
 int pyoci_overlay_mount(const char *const *lowers, size_t n_lowers, const char *upper, const char *work,
                         const char *merged, pyoci_error_t **err)
 {
@@ -59,11 +72,14 @@ int pyoci_overlay_mount(const char *const *lowers, size_t n_lowers, const char *
   cleanup_free char *parent = common_parent(lowers, n_lowers);
   strbuf_t opts = STRBUF_INIT;
   strbuf_addstr(&opts, "lowerdir=");
+  size_t n_used = 0;
   for (size_t i = 0; i < n_lowers; i++) {
     const char *l = lowers[i];
+    if (listed_above(lowers, i))
+      continue;
     if (parent)
       l += strlen(parent) + 1;
-    strbuf_addf(&opts, "%s%s", i ? ":" : "", l);
+    strbuf_addf(&opts, "%s%s", n_used++ ? ":" : "", l);
   }
   strbuf_addf(&opts, ",upperdir=%s,workdir=%s", upper, work);
   if (opts.len >= 4000) {

@@ -18,6 +18,7 @@
 #include "lib/util/json.h"
 #include "lib/util/strbuf.h"
 #include "runtime.h"
+#include "runtime_int.h"
 
 /* Docker's default capability set for containers and RUN steps. */
 static const char *const default_caps[] = {
@@ -101,9 +102,11 @@ static json_t *process_json(const pyoci_run_spec_t *spec)
   for (size_t i = 0; i < spec->n_extra_gids; i++)
     json_array_append_new(gids, json_integer(spec->extra_gids[i]));
   json_t *caps = strv_json(default_caps);
+  for (const char *const *c = spec->add_caps; c && *c; c++)
+    json_array_append_new(caps, json_string(*c));
   /* No "rlimits": raising limits is refused on some hosts, and Docker's RUN
    * inherits the daemon's limits anyway. */
-  json_t *process = json_pack("{s:b, s:{s:I, s:I, s:o}, s:o, s:o, s:s, s:{s:O, s:O, s:O}, s:b}", "terminal", 0, "user",
+  json_t *process = json_pack("{s:b, s:{s:I, s:I, s:o}, s:o, s:o, s:s, s:{s:O, s:O, s:O}, s:b}", "terminal", spec->terminal, "user",
                    "uid", (json_int_t)spec->uid, "gid", (json_int_t)spec->gid, "additionalGids", gids, "args",
                    strv_json((const char *const *)spec->argv), "env", strv_json((const char *const *)spec->env),
                    "cwd", spec->cwd ? spec->cwd : "/", "capabilities", "bounding", caps, "effective", caps,
@@ -112,22 +115,55 @@ static json_t *process_json(const pyoci_run_spec_t *spec)
   return process;
 }
 
-int pyoci_runtime_write_config(const pyoci_run_spec_t *spec, const char *bundle_dir, pyoci_error_t **err)
+static const char *joined_ns(const pyoci_run_spec_t *spec, const char *type)
+{
+  for (size_t i = 0; i < spec->n_join; i++)
+    if (strcmp(spec->join[i].type, type) == 0)
+      return spec->join[i].path;
+  return NULL;
+}
+
+/* New pid, ipc, uts, mount namespaces (network only with network_none),
+ * except those the spec joins. */
+static json_t *namespaces_json(const pyoci_run_spec_t *spec)
 {
   json_t *ns = json_array();
-  static const char *const ns_types[] = {"pid", "ipc", "uts", "mount", NULL};
-  for (const char *const *t = ns_types; *t; t++)
-    json_array_append_new(ns, json_pack("{s:s}", "type", *t));
-  if (spec->network_none)
-    json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
+  static const char *const ns_types[] = {"pid", "ipc", "uts", "mount", "network", "cgroup", NULL};
+  for (const char *const *t = ns_types; *t; t++) {
+    const char *path = joined_ns(spec, *t);
+    if (path)
+      json_array_append_new(ns, json_pack("{s:s, s:s}", "type", *t, "path", path));
+    else if ((strcmp(*t, "network") != 0 || spec->network_none) && strcmp(*t, "cgroup") != 0)
+      json_array_append_new(ns, json_pack("{s:s}", "type", *t));
+  }
+  return ns;
+}
+
+static json_t *hooks_json(const pyoci_run_spec_t *spec)
+{
+  json_t *hooks = json_object();
+  if (spec->create_hook && spec->create_hook[0])
+    json_object_set_new(hooks, "createRuntime",
+                        json_pack("[{s:s, s:o}]", "path", spec->create_hook[0], "args", strv_json(spec->create_hook)));
+  return hooks;
+}
+
+int pyoci_runtime_write_config(const pyoci_run_spec_t *spec, const char *bundle_dir, pyoci_error_t **err)
+{
   json_t *process = process_json(spec);
+  /* a joined uts namespace keeps its own host name: runc refuses to set one */
+  bool own_uts = joined_ns(spec, "uts") == NULL;
+  bool own_net = joined_ns(spec, "network") == NULL;
   cleanup_json json_t *cfg = json_pack(
-      "{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:{s:o, s:o, s:o}}", "ociVersion", "1.0.2", "process", process, "root",
-      "path", spec->rootfs, "readonly", 0, "hostname", spec->hostname ? spec->hostname : "pyoci", "mounts",
-      mounts_json(spec, !spec->network_none), "linux", "namespaces", ns, "maskedPaths", strv_json(masked_paths),
-      "readonlyPaths", strv_json(readonly_paths));
+      "{s:s, s:o, s:{s:s, s:b}, s:o, s:{s:o, s:o, s:o}, s:o}", "ociVersion", "1.0.2", "process", process, "root",
+      "path", spec->rootfs, "readonly", spec->readonly_root, "mounts",
+      mounts_json(spec, own_net && !spec->network_none), "linux", "namespaces", namespaces_json(spec),
+      "maskedPaths", strv_json(masked_paths), "readonlyPaths", strv_json(readonly_paths), "hooks",
+      hooks_json(spec));
   if (cfg == NULL)
     return pyoci_error_set(err, 0, "build runtime config for '%s'", spec->rootfs);
+  if (own_uts)
+    json_object_set_new(cfg, "hostname", json_string(spec->hostname ? spec->hostname : "pyoci"));
   cleanup_free char *text = json_dumps(cfg, JSON_INDENT(1) | JSON_SORT_KEYS);
   cleanup_free char *path = pyoci_path_join(bundle_dir, "config.json");
   return pyoci_write_file_atomic(path, text, strlen(text), 0600, err);
@@ -175,8 +211,7 @@ static int pump_output(const pyoci_run_spec_t *spec, int fd)
 
 static int container_counter;
 
-/* Whether prog can be executed (a path, or a name found on $PATH). */
-static bool executable_found(const char *prog)
+bool pyoci_runtime_executable_found(const char *prog)
 {
   if (strchr(prog, '/'))
     return access(prog, X_OK) == 0;
@@ -267,7 +302,7 @@ int pyoci_runtime_run(const pyoci_run_spec_t *spec, const char *scratch_dir, int
   if (spec->output && pipe2(pipefd, O_CLOEXEC) < 0)
     return pyoci_error_set(err, errno, "pipe");
   const char *runtime = pyoci_runtime_binary();
-  if (!executable_found(runtime))
+  if (!pyoci_runtime_executable_found(runtime))
     return pyoci_error_set(err, 0, "run: OCI runtime '%s' not found (install runc, or set PYOCI_RUNTIME)", runtime);
   pid_t parent = getpid();
   pid_t pid = fork();

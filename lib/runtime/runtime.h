@@ -29,6 +29,13 @@ typedef struct {
   int64_t size;            /* tmpfs: bytes, 0 = the kernel's default */
 } pyoci_mount_t;
 
+/* A namespace the process joins instead of getting its own (pyoci debug:
+ * the target's pid, network, ipc, uts namespaces).  type is the OCI name. */
+typedef struct {
+  const char *type; /* "pid", "network", "ipc", "uts", "cgroup" */
+  const char *path; /* /proc/PID/ns/... */
+} pyoci_ns_join_t;
+
 typedef struct {
   const char *rootfs;            /* the merged root file system */
   char *const *argv;             /* NULL-terminated */
@@ -44,6 +51,14 @@ typedef struct {
   void *output_ctx;
   const pyoci_mount_t *mounts;   /* extra mounts, may be NULL */
   size_t n_mounts;
+  /* Containers (pyoci run / debug); all zero for RUN steps. */
+  bool terminal;                 /* a TTY: runc run sets it up on its own stdio */
+  bool readonly_root;            /* --read-only */
+  const pyoci_ns_join_t *join;   /* namespaces joined, not created */
+  size_t n_join;
+  const char *const *add_caps;   /* NULL-terminated, beyond docker's defaults */
+  const char *const *create_hook; /* argv of a createRuntime hook (argv[0] absolute): runs in the host's
+                                     namespaces once the process exists, before it starts */
 } pyoci_run_spec_t;
 
 /* The OCI runtime binary: $PYOCI_RUNTIME, else "runc". */

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -216,16 +214,4 @@ char *pyoci_path_join(const char *a, const char *b)
   if (asprintf(&r, "%.*s/%s", (int)la, a, b) < 0)
     abort();
   return r;
-}
-
-int pyoci_open_in_root(int root_fd, const char *rel, int flags)
-{
-  struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
-                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  for (int tries = 0;; tries++) {
-    int fd = (int)syscall(SYS_openat2, root_fd, *rel ? rel : ".", &how, sizeof(how));
-    /* EAGAIN: a concurrent rename somewhere under root; retry a little. */
-    if (fd >= 0 || errno != EAGAIN || tries > 16)
-      return fd;
-  }
 }

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "inroot.h" /* pyoci_open_in_root, used with these everywhere */
 
 /* Read a whole file of at most max_size bytes; the buffer is NUL-terminated
  * (not counted in *len).  A larger file is an error naming the path. */
@@ -34,11 +35,6 @@ int pyoci_fsync_dir(const char *dirpath, pyoci_error_t **err);
 bool pyoci_path_exists(const char *path);
 /* Make a fresh temporary directory under parent (or $TMPDIR) and return its path. */
 int pyoci_mkdtemp(const char *parent, const char *prefix, char **out, pyoci_error_t **err);
-
-/* openat2 confined to root: symlinks and ".." resolve as if root were "/",
- * so nothing outside it can be reached.  rel "" is root itself.  Returns an
- * fd or -1 with errno set. */
-int pyoci_open_in_root(int root_fd, const char *rel, int flags);
 
 /* Join two path pieces with exactly one '/'.  Caller frees. */
 char *pyoci_path_join(const char *a, const char *b);

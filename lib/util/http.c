@@ -1,14 +1,23 @@
-/* HTTP(S) downloads with libcurl, for `pyoci db update` and ADD <url>. */
+/* HTTP(S) with libcurl: one request engine (pyoci_http_request) under the
+ * simple downloader (`pyoci db update`, ADD <url>) and the registry client. */
 #include "http.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cleanup.h"
 #include "fs.h"
 #include "log.h"
+#include "strbuf.h"
+
+#define HTTP_DEFAULT_MAX (64u << 10)
+#define HTTP_MAX_HEADER_LINE 8192
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init(void)
@@ -16,92 +25,364 @@ static void curl_init(void)
   curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-struct sink {
-  int fd;
-  uint64_t written, max;
+struct pyoci_http_conn {
+  CURL *curl;
+};
+
+pyoci_http_conn_t *pyoci_http_conn_new(void)
+{
+  pthread_once(&curl_once, curl_init);
+  pyoci_http_conn_t *c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return NULL;
+  c->curl = curl_easy_init();
+  if (c->curl == NULL) {
+    free(c);
+    return NULL;
+  }
+  return c;
+}
+
+void pyoci_http_conn_free(pyoci_http_conn_t *c)
+{
+  if (c == NULL)
+    return;
+  curl_easy_cleanup(c->curl);
+  free(c);
+}
+
+/* State of one transfer, shared by the curl callbacks. */
+struct xfer {
+  const pyoci_http_req_t *req;
+  pyoci_http_resp_t *resp;
+  strbuf_t body;
+  uint64_t max;
   bool too_big;
-  int write_errno;
-  char label[256];
+  pyoci_error_t *cb_err; /* set when on_body refused the data */
+  uint64_t up_pos;       /* upload position within the request body */
 };
 
 static size_t on_data(char *data, size_t size, size_t nmemb, void *user)
 {
-  struct sink *s = user;
+  struct xfer *x = user;
   size_t n = size * nmemb;
-  if (s->written + n > s->max) {
-    s->too_big = true;
+  if (x->resp->received + n > x->max) {
+    x->too_big = true;
     return 0;
   }
-  pyoci_error_t *err = NULL;
-  if (pyoci_write_all(s->fd, data, n, "download", &err) < 0) {
-    s->write_errno = err->errno_value ? err->errno_value : EIO;
-    pyoci_error_free(err);
-    return 0;
+  x->resp->received += n;
+  /* Error bodies are small documents: always collect them, never feed them
+   * to the caller's sink as if they were content. */
+  if (x->req->on_body == NULL || x->resp->status < 200 || x->resp->status >= 300) {
+    if (x->req->on_body != NULL && x->body.len + n > HTTP_DEFAULT_MAX) {
+      x->too_big = true;
+      return 0;
+    }
+    strbuf_add(&x->body, data, n);
+    return n;
   }
-  s->written += n;
+  if (x->resp->received == n && x->req->on_start && x->req->on_start(x->req->ctx, x->resp, &x->cb_err) < 0)
+    return 0;
+  if (x->req->on_body(x->req->ctx, data, n, &x->cb_err) < 0)
+    return 0;
   return n;
 }
 
-static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+static void headers_reset(pyoci_http_resp_t *r)
 {
-  (void)ultotal;
-  (void)ulnow;
-  struct sink *s = user;
-  pyoci_progress(s->label, (uint64_t)dlnow, (uint64_t)dltotal, 0);
+  for (size_t i = 0; i < r->n_headers; i++)
+    free(r->headers[i]);
+  r->n_headers = 0;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
+{
+  struct xfer *x = user;
+  size_t n = size * nmemb;
+  if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+    /* A new response (after 100-continue or a followed redirect). */
+    headers_reset(x->resp);
+    long st = 0;
+    const char *sp = memchr(data, ' ', n);
+    if (sp != NULL)
+      st = strtol(sp + 1, NULL, 10);
+    x->resp->status = st;
+    return n;
+  }
+  size_t len = n;
+  while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+    len--;
+  const char *colon = memchr(data, ':', len);
+  if (colon == NULL || len > HTTP_MAX_HEADER_LINE || x->resp->n_headers >= PYOCI_HTTP_MAX_HEADERS)
+    return n;
+  char *line = strndup(data, len);
+  if (line == NULL)
+    return 0;
+  for (char *p = line; *p != ':'; p++)
+    *p = (char)tolower((unsigned char)*p);
+  x->resp->headers[x->resp->n_headers++] = line;
+  return n;
+}
+
+static size_t on_read(char *buf, size_t size, size_t nmemb, void *user)
+{
+  struct xfer *x = user;
+  const pyoci_http_req_t *r = x->req;
+  size_t want = size * nmemb;
+  if (r->body_fd < 0) {
+    size_t left = r->body_len - (size_t)x->up_pos;
+    size_t n = want < left ? want : left;
+    memcpy(buf, (const char *)r->body + x->up_pos, n);
+    x->up_pos += n;
+    return n;
+  }
+  uint64_t left = r->body_size - x->up_pos;
+  size_t n = want < left ? want : (size_t)left;
+  if (n == 0)
+    return 0;
+  ssize_t got;
+  do
+    got = pread(r->body_fd, buf, n, (off_t)(r->body_offset + x->up_pos));
+  while (got < 0 && errno == EINTR);
+  if (got <= 0)
+    return CURL_READFUNC_ABORT;
+  x->up_pos += (uint64_t)got;
+  return (size_t)got;
+}
+
+static int on_xferinfo(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+  struct xfer *x = user;
+  if (x->req->on_progress)
+    x->req->on_progress(x->req->progress_ctx, (uint64_t)(dlnow + ulnow));
   return 0;
 }
 
-static void set_options(CURL *c, const char *url, const pyoci_http_opts_t *o, struct sink *s, char *errbuf)
+static void set_tls(CURL *c, const pyoci_http_tls_t *tls)
 {
-  const char *protocols = o->allow_http ? "http,https" : "https";
-  curl_easy_setopt(c, CURLOPT_URL, url);
+  if (tls == NULL)
+    return;
+  if (!tls->verify) {
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (tls->ca_pem != NULL) {
+    struct curl_blob blob = {.data = (void *)tls->ca_pem, .len = strlen(tls->ca_pem), .flags = CURL_BLOB_COPY};
+    curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+  }
+  if (tls->client_cert && tls->client_key) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT, tls->client_cert);
+    curl_easy_setopt(c, CURLOPT_SSLKEY, tls->client_key);
+  }
+}
+
+static void set_method(CURL *c, const pyoci_http_req_t *r, uint64_t body_size)
+{
+  const char *m = r->method ? r->method : "GET";
+  if (strcmp(m, "HEAD") == 0) {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    return;
+  }
+  if (strcmp(m, "POST") == 0) {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(r->has_body ? body_size : 0));
+    if (!r->has_body)
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    return;
+  }
+  if (r->has_body) {
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body_size);
+  }
+  if (strcmp(m, "GET") != 0 && strcmp(m, "PUT") != 0)
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m);
+  else if (strcmp(m, "PUT") == 0 && !r->has_body) {
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)0);
+  }
+}
+
+static struct curl_slist *build_headers(const pyoci_http_req_t *r)
+{
+  struct curl_slist *h = NULL;
+  /* A registry answers at once; waiting for 100-continue costs a round trip. */
+  h = curl_slist_append(h, "Expect:");
+  for (const char *const *p = r->headers; p != NULL && *p != NULL; p++)
+    h = curl_slist_append(h, *p);
+  return h;
+}
+
+static void set_options(CURL *c, const pyoci_http_req_t *r, struct xfer *x, char *errbuf)
+{
+  const char *protocols = r->allow_http ? "http,https" : "https";
+  curl_easy_setopt(c, CURLOPT_URL, r->url);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols);
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, r->follow_redirects ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* bytes/s ... */
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);    /* ... for this long aborts */
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "pyoci");
-  curl_easy_setopt(c, CURLOPT_FILETIME, 1L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+  curl_easy_setopt(c, CURLOPT_READDATA, x);
+  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L << 10);
+  curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
+  if (r->on_progress) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+  }
+  set_tls(c, r->tls);
+  set_method(c, r, r->body_fd >= 0 ? r->body_size : r->body_len);
+}
+
+static bool retriable_code(CURLcode rc)
+{
+  switch (rc) {
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_PARTIAL_FILE:
+  case CURLE_RECV_ERROR:
+  case CURLE_SEND_ERROR:
+  case CURLE_OPERATION_TIMEDOUT:
+  case CURLE_GOT_NOTHING:
+  case CURLE_HTTP2:
+  case CURLE_HTTP2_STREAM:
+    return true;
+  default:
+    return false;
+  }
+}
+
+static int finish(CURL *c, CURLcode rc, struct xfer *x, const char *errbuf, pyoci_error_t **err)
+{
+  pyoci_http_resp_t *resp = x->resp;
+  const pyoci_http_req_t *r = x->req;
+  long st = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+  if (st != 0)
+    resp->status = st;
+  char *loc = NULL;
+  if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc != NULL)
+    resp->redirect_url = strdup(loc);
+  resp->body_len = x->body.len;
+  resp->body = strbuf_detach(&x->body);
+  if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s '%s': larger than the limit of %llu bytes",
+                                r->method ? r->method : "GET", r->url, (unsigned long long)x->max);
+  if (x->cb_err != NULL) {
+    *err = x->cb_err;
+    x->cb_err = NULL;
+    return -1;
+  }
+  if (rc == CURLE_OK)
+    return 0;
+  resp->retriable = retriable_code(rc);
+  resp->tls_failed = rc == CURLE_SSL_CONNECT_ERROR;
+  return pyoci_error_set(err, 0, "%s '%s': %s", r->method ? r->method : "GET", r->url,
+                         errbuf[0] ? errbuf : curl_easy_strerror(rc));
+}
+
+int pyoci_http_request(pyoci_http_conn_t *conn, const pyoci_http_req_t *req, pyoci_http_resp_t *resp,
+                       pyoci_error_t **err)
+{
+  memset(resp, 0, sizeof(*resp));
+  CURL *c = conn->curl;
+  curl_easy_reset(c); /* options go, the connection cache stays */
+  struct xfer x = {.req = req, .resp = resp, .body = STRBUF_INIT, .max = req->max_bytes ? req->max_bytes : HTTP_DEFAULT_MAX};
+  char errbuf[CURL_ERROR_SIZE] = "";
+  set_options(c, req, &x, errbuf);
+  struct curl_slist *h = build_headers(req);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  CURLcode rc = curl_easy_perform(c);
+  curl_slist_free_all(h);
+  int ret = finish(c, rc, &x, errbuf, err);
+  strbuf_release(&x.body);
+  pyoci_error_free(x.cb_err);
+  return ret;
+}
+
+void pyoci_http_resp_free(pyoci_http_resp_t *r)
+{
+  headers_reset(r);
+  free(r->body);
+  free(r->redirect_url);
+  r->body = NULL;
+  r->redirect_url = NULL;
+}
+
+const char *pyoci_http_header(const pyoci_http_resp_t *r, const char *name)
+{
+  size_t n = strlen(name);
+  for (size_t i = r->n_headers; i-- > 0;) {
+    const char *h = r->headers[i];
+    if (strncasecmp(h, name, n) == 0 && h[n] == ':') {
+      const char *v = h + n + 1;
+      while (*v == ' ' || *v == '\t')
+        v++;
+      return v;
+    }
+  }
+  return NULL;
+}
+
+/* ---- the simple downloader ---- */
+
+struct dl_sink {
+  int fd;
+  const char *label;
+  uint64_t total;
+};
+
+static int dl_write(void *ctx, const void *buf, size_t len, pyoci_error_t **err)
+{
+  struct dl_sink *s = ctx;
+  return pyoci_write_all(s->fd, buf, len, "download", err);
+}
+
+static void dl_progress(void *ctx, uint64_t done)
+{
+  struct dl_sink *s = ctx;
+  pyoci_progress(s->label, done, s->total, 0);
 }
 
 int pyoci_http_download(const char *url, int fd, const pyoci_http_opts_t *o, pyoci_http_info_t *info,
                         pyoci_error_t **err)
 {
-  pthread_once(&curl_once, curl_init);
-  struct sink s = {.fd = fd, .max = o->max_bytes};
-  snprintf(s.label, sizeof(s.label), "%s", o->label ? o->label : "downloading");
-  CURL *c = curl_easy_init();
+  pyoci_http_conn_t *c = pyoci_http_conn_new();
   if (c == NULL)
     return pyoci_error_set(err, 0, "download '%s': cannot initialise libcurl", url);
-  char errbuf[CURL_ERROR_SIZE] = "";
-  set_options(c, url, o, &s, errbuf);
-  CURLcode rc = curl_easy_perform(c);
-  pyoci_progress(s.label, s.written, 0, 1);
-  curl_off_t filetime = -1;
-  if (rc == CURLE_OK && curl_easy_getinfo(c, CURLINFO_FILETIME_T, &filetime) != CURLE_OK)
-    filetime = -1;
-  curl_easy_cleanup(c);
-  if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED)
-    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "download '%s': larger than the limit of %llu bytes", url,
-                                (unsigned long long)o->max_bytes);
-  if (s.write_errno)
-    return pyoci_error_set(err, s.write_errno, "download '%s': write", url);
-  if (rc != CURLE_OK)
-    return pyoci_error_set(err, 0, "download '%s': %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-  if (info) {
-    info->size = s.written;
-    info->last_modified = filetime >= 0 ? (time_t)filetime : (time_t)-1;
+  struct dl_sink s = {.fd = fd, .label = o->label ? o->label : "downloading"};
+  pyoci_http_req_t req = {.url = url, .body_fd = -1, .max_bytes = o->max_bytes, .on_body = dl_write, .ctx = &s,
+                          .on_progress = dl_progress, .progress_ctx = &s, .allow_http = o->allow_http,
+                          .follow_redirects = true};
+  pyoci_http_resp_t resp;
+  int rc = pyoci_http_request(c, &req, &resp, err);
+  pyoci_http_conn_free(c);
+  pyoci_progress(s.label, resp.received, 0, 1);
+  if (rc < 0 && err && *err) {
+    /* Keep the downloader's one-line style: "download 'URL': reason". */
+    size_t skip = strlen(url) + 8; /* "GET '" URL "': " */
+    const char *m = strlen((*err)->msg) > skip ? (*err)->msg + skip : (*err)->msg;
+    pyoci_error_t *e = *err;
+    *err = NULL;
+    pyoci_error_set_code(err, e->code, 0, "download '%s': %s", url, m);
+    pyoci_error_free(e);
+  } else if (rc == 0 && (resp.status < 200 || resp.status >= 300)) {
+    rc = pyoci_error_set(err, 0, "download '%s': The requested URL returned error: %ld", url, resp.status);
   }
-  return 0;
+  if (rc == 0 && info) {
+    const char *lm = pyoci_http_header(&resp, "last-modified");
+    time_t t = lm ? curl_getdate(lm, NULL) : (time_t)-1;
+    info->size = resp.received;
+    info->last_modified = t >= 0 ? t : (time_t)-1;
+  }
+  pyoci_http_resp_free(&resp);
+  return rc;
 }

@@ -1,10 +1,20 @@
-/* HTTP(S) downloads with libcurl, bounded: size limit, connect and stall
- * timeouts, at most 5 redirects that never switch to another protocol than
- * the ones allowed, and a non-2xx status as an error. */
+/* HTTP(S) with libcurl, bounded: size limit, connect and stall timeouts,
+ * only the protocols allowed (https, and http when asked).
+ *
+ * Two levels share one implementation:
+ *   pyoci_http_download  GET a URL into an fd, redirects followed (at most
+ *                        5, never to another protocol), non-2xx = error.
+ *                        For `pyoci db update` and ADD <url>.
+ *   pyoci_http_request   one request on a reusable connection handle, any
+ *                        method, headers in and out, the body streamed to a
+ *                        callback or collected; the status is returned, not
+ *                        judged, and redirects are handed back to the caller
+ *                        (the registry client decides where credentials go). */
 #ifndef PYOCI_UTIL_HTTP_H
 #define PYOCI_UTIL_HTTP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -24,5 +34,72 @@ typedef struct {
 /* GET url, writing the body to fd.  info may be NULL. */
 int pyoci_http_download(const char *url, int fd, const pyoci_http_opts_t *o, pyoci_http_info_t *info,
                         pyoci_error_t **err);
+
+/* ---- requests on a kept connection ---- */
+
+/* TLS settings for one host.  ca_pem: extra CA certificates (PEM text),
+ * added to the system bundle, like docker's certs.d/HOST/ca.crt. */
+typedef struct {
+  bool verify;            /* false: no peer or host verification */
+  const char *ca_pem;     /* NULL = system CAs only */
+  const char *client_cert, *client_key; /* PEM files, or NULL */
+} pyoci_http_tls_t;
+
+/* Body callback: return <0 (with *err set) to abort the transfer. */
+typedef int (*pyoci_http_body_fn)(void *ctx, const void *buf, size_t len, pyoci_error_t **err);
+/* Called once when a 2xx body starts, before its first byte reaches
+ * on_body (ranges and restarts are judged here); <0 aborts. */
+struct pyoci_http_resp;
+typedef int (*pyoci_http_start_fn)(void *ctx, const struct pyoci_http_resp *resp, pyoci_error_t **err);
+/* Progress callback: bytes moved so far in this request (down or up). */
+typedef void (*pyoci_http_progress_fn)(void *ctx, uint64_t done);
+
+typedef struct {
+  const char *method;          /* NULL = GET; HEAD, PUT, POST, PATCH */
+  const char *url;
+  const char *const *headers;  /* NULL-terminated "Name: value" lines, or NULL */
+  const void *body;            /* request body from memory ... */
+  size_t body_len;
+  int body_fd;                 /* ... or from a file when >= 0 (pread) */
+  uint64_t body_offset, body_size;
+  bool has_body;               /* send body/body_fd (an empty one too) */
+  uint64_t max_bytes;          /* response body limit; 0 = 64 KiB */
+  pyoci_http_body_fn on_body;  /* NULL: collect into resp->body (max_bytes) */
+  pyoci_http_start_fn on_start;
+  void *ctx;
+  pyoci_http_progress_fn on_progress;
+  void *progress_ctx;
+  const pyoci_http_tls_t *tls; /* NULL = verify with system CAs */
+  bool allow_http;
+  bool follow_redirects;       /* let libcurl follow (only for credential-free requests) */
+} pyoci_http_req_t;
+
+#define PYOCI_HTTP_MAX_HEADERS 64
+
+typedef struct pyoci_http_resp {
+  long status;
+  char *body;                  /* collected body, NUL-terminated (when on_body is NULL) */
+  size_t body_len;
+  uint64_t received;           /* body bytes received */
+  char *headers[PYOCI_HTTP_MAX_HEADERS]; /* "name: value", name lowercased */
+  size_t n_headers;
+  char *redirect_url;          /* absolute target of a 3xx Location */
+  bool retriable;              /* transport failure worth retrying (reset, timeout, cut short) */
+  bool tls_failed;             /* TLS handshake failed (not a certificate problem) */
+} pyoci_http_resp_t;
+
+typedef struct pyoci_http_conn pyoci_http_conn_t;
+pyoci_http_conn_t *pyoci_http_conn_new(void);
+void pyoci_http_conn_free(pyoci_http_conn_t *c);
+
+/* Perform req.  Returns 0 whenever a response status arrived (any status;
+ * resp->status tells), -1 with err on transport failure or when the body
+ * exceeds its limit (PYOCI_E_CORRUPT) or on_body refused it.  resp is
+ * filled in both cases; free it with pyoci_http_resp_free. */
+int pyoci_http_request(pyoci_http_conn_t *c, const pyoci_http_req_t *req, pyoci_http_resp_t *resp,
+                       pyoci_error_t **err);
+void pyoci_http_resp_free(pyoci_http_resp_t *r);
+/* Value of the last header called name (case-insensitive), or NULL. */
+const char *pyoci_http_header(const pyoci_http_resp_t *r, const char *name);
 
 #endif

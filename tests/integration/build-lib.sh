@@ -5,7 +5,9 @@
 # make_busybox_rootfs DIR
 make_busybox_rootfs() {
   local r=$1
-  mkdir -p "$r/bin" "$r/etc" "$r/tmp" "$r/root" "$r/home/app" "$r/usr/bin" "$r/var"
+  # dev, proc and sys exist in every real base; without them BuildKit v0.8
+  # leaves the mount points it made in the first RUN's layer
+  mkdir -p "$r/bin" "$r/etc" "$r/tmp" "$r/root" "$r/home/app" "$r/usr/bin" "$r/var" "$r/dev" "$r/proc" "$r/sys"
   cp /bin/busybox "$r/bin/busybox"
   local a
   for a in $(/bin/busybox --list); do

@@ -5,6 +5,10 @@
                                path type mode uid gid size digest-or-link-target
   imgtree.py config ARCHIVE    the config fields docker build sets (canonical JSON)
   imgtree.py diff A B          both of the above compared; exit 1 on differences
+  imgtree.py batch LIST        BuildKit conformance: for each line "NAME A B" of
+                               LIST, the above plus history (created_by,
+                               empty_layer) and each layer's own entries; prints
+                               "NAME ok" or "NAME diff" and the differences
 
 The merged tree applies OCI whiteouts (.wh.NAME, .wh..wh..opq) layer by layer.
 mtimes are not compared (docker and pyoci stamp them differently on purpose).
@@ -110,6 +114,64 @@ def config_view(config):
     return view
 
 
+def layer_lines(data):
+    """One layer's entries, sorted: what a step wrote, mtimes aside."""
+    tf = tarfile.open(fileobj=io.BytesIO(data))
+    out = []
+    for m in tf.getmembers():
+        n = clean(m.name)
+        if not n:
+            continue
+        if m.isfile():
+            what = "file sha256:" + hashlib.sha256(tf.extractfile(m).read()).hexdigest()
+        elif m.isdir():
+            what = "dir"
+        elif m.issym():
+            what = "symlink " + m.linkname
+        elif m.islnk():
+            what = "hardlink " + clean(m.linkname)
+        elif m.ischr() or m.isblk():
+            what = "dev %d,%d" % (m.devmajor, m.devminor)
+        else:
+            what = "fifo"
+        out.append("%s %s %04o %d %d" % (n, what, m.mode & 0o7777, m.uid, m.gid))
+    return sorted(out)
+
+
+def history_view(config):
+    return ["%s%s" % (h.get("created_by", ""), " (empty)" if h.get("empty_layer") else "")
+            for h in config.get("history") or []]
+
+
+def compare(a, b, ignore=(), layers=False):
+    """Differences between two saved images, as lines (empty: they agree)."""
+    (ca, la), (cb, lb) = read_archive(a), read_archive(b)
+    out = []
+    ta, tb = merged_tree(la), merged_tree(lb)
+    for p in sorted(set(ta) | set(tb)):
+        if p not in ignore and ta.get(p) != tb.get(p):
+            out.append("tree %s: %s != %s" % (p, ta.get(p), tb.get(p)))
+    va, vb = config_view(ca), config_view(cb)
+    for k in sorted(va):
+        if va[k] != vb[k]:
+            out.append("config %s: %s != %s" % (k, json.dumps(va[k]), json.dumps(vb[k])))
+    if not layers:
+        return out
+    ha, hb = history_view(ca), history_view(cb)
+    if ha != hb:
+        out.append("history: %s != %s" % (json.dumps(ha), json.dumps(hb)))
+    if len(la) != len(lb):
+        out.append("layers: %d != %d" % (len(la), len(lb)))
+    for i, (x, y) in enumerate(zip(la, lb)):
+        if x == y:
+            continue
+        ea, eb = layer_lines(x), layer_lines(y)
+        if ea != eb:
+            sa, sb = set(ea), set(eb)
+            out.append("layer %d: only docker %s; only pyoci %s" % (i, sorted(sa - sb), sorted(sb - sa)))
+    return out
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "tree":
@@ -117,22 +179,21 @@ def main():
     elif cmd == "config":
         print(json.dumps(config_view(read_archive(args[0])[0]), indent=1, sort_keys=True))
     elif cmd == "diff":
-        (ca, la), (cb, lb) = read_archive(args[0]), read_archive(args[1])
         ignore = set(args[2].split(",")) if len(args) > 2 and args[2] else set()
-        ta, tb = merged_tree(la), merged_tree(lb)
-        bad = 0
-        for p in sorted(set(ta) | set(tb)):
-            if p in ignore:
-                continue
-            if ta.get(p) != tb.get(p):
-                print("tree %s: %s != %s" % (p, ta.get(p), tb.get(p)))
-                bad += 1
-        va, vb = config_view(ca), config_view(cb)
-        for k in sorted(va):
-            if va[k] != vb[k]:
-                print("config %s: %s != %s" % (k, json.dumps(va[k]), json.dumps(vb[k])))
-                bad += 1
-        sys.exit(1 if bad else 0)
+        out = compare(args[0], args[1], ignore)
+        print("\n".join(out)) if out else None
+        sys.exit(1 if out else 0)
+    elif cmd == "batch":
+        for line in open(args[0]):
+            name, a, b = line.split()
+            try:
+                out = compare(a, b, layers=True)
+            except Exception as e:  # a missing or unreadable tarball
+                out = ["cannot compare: %s" % e]
+            print("%s %s" % (name, "diff" if out else "ok"))
+            for o in out:
+                print("  " + o)
+        sys.stdout.flush()
     else:
         sys.exit(__doc__)
 

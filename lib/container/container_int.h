@@ -1,0 +1,23 @@
+/* Shared inside lib/container only. */
+#ifndef PYOCI_CONTAINER_CONTAINER_INT_H
+#define PYOCI_CONTAINER_CONTAINER_INT_H
+
+#include "container.h"
+
+/* <store>/containers */
+char *pyoci_containers_dir(const char *store_path);
+/* <container dir>/<name> */
+char *pyoci_container_path(const pyoci_container_t *c, const char *name);
+int pyoci_container_save(const pyoci_container_t *c, pyoci_error_t **err);
+int pyoci_container_load(const char *dir, pyoci_container_t **out, pyoci_error_t **err);
+int pyoci_container_new_id(char id[65], pyoci_error_t **err);
+void pyoci_container_gen_name(const char *id, char *buf, size_t len);
+/* The runtime handle of a container (its own state root, the runtime id). */
+void pyoci_container_runc(const pyoci_container_t *c, pyoci_runc_t *r, char **state_root);
+/* Unmount the root, delete the runtime state; with rm remove everything. */
+void pyoci_container_teardown(const pyoci_container_t *c, bool rm);
+
+/* Log records (logs.c): docker's json-file lines. */
+int pyoci_log_record(int fd, const char *stream, const char *data, size_t len);
+
+#endif

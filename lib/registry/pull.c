@@ -1,0 +1,303 @@
+/* pyoci pull: registry -> store.
+ *
+ * The manifest (or index, then the platform's manifest) is fetched and
+ * verified first; then every blob the store lacks is downloaded on a pool of
+ * connections, each streamed through sha256 into an unnamed file in the
+ * store's tmp/, resumed with Range when the connection drops, and only
+ * linked into blobs/ once its digest and size match.  Manifests are written
+ * after all their blobs, the tag last, so a kill at any moment leaves the
+ * store consistent (at worst unreferenced blobs for gc). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/oci/image.h"
+#include "lib/oci/ref.h"
+#include "lib/util/cleanup.h"
+#include "registry_int.h"
+
+struct blob_job {
+  char digest[PYOCI_DIGEST_LEN];
+  int64_t size;
+};
+
+struct pull {
+  reg_client_t *r;
+  pyoci_store_t *s;
+  const char *repo, *scope;
+  const pyoci_registry_opts_t *o;
+  struct blob_job *jobs;
+  size_t n_jobs;
+  pthread_mutex_t mu;
+  size_t fetched, present;
+  uint64_t bytes;
+};
+
+/* One blob download in flight. */
+struct dl {
+  struct pull *p;
+  const struct blob_job *j;
+  pyoci_blob_writer_t *w;
+  uint64_t got;   /* bytes verified into the writer so far */
+  uint64_t base;  /* got when the current request started */
+  char range[64];
+};
+
+static void progress(struct pull *p, const char *digest, pyoci_blob_state_t st, uint64_t done, uint64_t total)
+{
+  if (p->o->progress)
+    p->o->progress(p->o->progress_ctx, digest, st, done, total);
+}
+
+static int dl_start(void *ctx, const pyoci_http_resp_t *resp, pyoci_error_t **err)
+{
+  struct dl *d = ctx;
+  d->base = d->got;
+  if (resp->status == 206) {
+    const char *cr = pyoci_http_header(resp, "content-range");
+    unsigned long long start = 0;
+    if (cr == NULL || sscanf(cr, "bytes %llu-", &start) != 1 || start != d->got)
+      return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "blob %s: resumed at the wrong offset (%s)", d->j->digest,
+                                  cr ? cr : "no Content-Range");
+    return 0;
+  }
+  if (d->got == 0)
+    return 0;
+  /* The server ignored our Range: start over. */
+  pyoci_blob_writer_abort(d->w);
+  d->w = NULL;
+  d->got = d->base = 0;
+  return pyoci_blob_writer_new(d->p->s, &d->w, err);
+}
+
+static int dl_body(void *ctx, const void *buf, size_t len, pyoci_error_t **err)
+{
+  struct dl *d = ctx;
+  if (d->got + len > (uint64_t)d->j->size)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "blob %s: more bytes than the %" PRId64 " the manifest gives",
+                                d->j->digest, d->j->size);
+  if (pyoci_blob_writer_write(d->w, buf, len, err) < 0)
+    return -1;
+  d->got += len;
+  return 0;
+}
+
+static void dl_progress(void *ctx, uint64_t done)
+{
+  struct dl *d = ctx;
+  progress(d->p, d->j->digest, PYOCI_BLOB_MOVING, d->base + done, (uint64_t)d->j->size);
+}
+
+static const char *dl_before_retry(void *ctx)
+{
+  struct dl *d = ctx;
+  progress(d->p, d->j->digest, PYOCI_BLOB_RETRYING, d->got, (uint64_t)d->j->size);
+  if (d->got == 0)
+    return "";
+  snprintf(d->range, sizeof(d->range), "Range: bytes=%" PRIu64 "-", d->got);
+  return d->range;
+}
+
+static int fetch_blob(struct pull *p, pyoci_http_conn_t *c, const struct blob_job *j, pyoci_error_t **err)
+{
+  struct dl d = {.p = p, .j = j};
+  if (pyoci_blob_writer_new(p->s, &d.w, err) < 0)
+    return -1;
+  cleanup_free char *path = NULL;
+  if (asprintf(&path, "/v2/%s/blobs/%s", p->repo, j->digest) < 0)
+    return pyoci_error_set(err, 0, "out of memory");
+  reg_req_t q = {.path = path, .scope = p->scope, .body_fd = -1, .max_bytes = (uint64_t)j->size + 1,
+                 .on_body = dl_body, .on_start = dl_start, .ctx = &d, .on_progress = dl_progress,
+                 .progress_ctx = &d, .before_retry = dl_before_retry, .follow = true};
+  pyoci_http_resp_t resp;
+  int rc = reg_do(p->r, c, &q, &resp, err);
+  if (rc == 0 && resp.status != 200 && resp.status != 206)
+    rc = reg_status_error(&resp, j->digest, err);
+  else if (rc == 0 && d.got != (uint64_t)j->size)
+    rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "blob %s: %" PRIu64 " bytes, the manifest gives %" PRId64,
+                              j->digest, d.got, j->size);
+  pyoci_http_resp_free(&resp);
+  if (rc < 0) {
+    pyoci_blob_writer_abort(d.w);
+    return pyoci_error_prefix(err, "pull blob");
+  }
+  if (pyoci_blob_writer_commit(d.w, j->digest, NULL, NULL, err) < 0)
+    return pyoci_error_prefix(err, "pull blob %s", j->digest);
+  return 0;
+}
+
+static int pull_job(void *ctx, pyoci_http_conn_t *c, size_t i, pyoci_error_t **err)
+{
+  struct pull *p = ctx;
+  const struct blob_job *j = &p->jobs[i];
+  if (pyoci_store_has_blob(p->s, j->digest)) {
+    pthread_mutex_lock(&p->mu);
+    p->present++;
+    pthread_mutex_unlock(&p->mu);
+    progress(p, j->digest, PYOCI_BLOB_EXISTS, (uint64_t)j->size, (uint64_t)j->size);
+    return 0;
+  }
+  if (fetch_blob(p, c, j, err) < 0)
+    return -1;
+  pthread_mutex_lock(&p->mu);
+  p->fetched++;
+  p->bytes += (uint64_t)j->size;
+  pthread_mutex_unlock(&p->mu);
+  progress(p, j->digest, PYOCI_BLOB_DONE, (uint64_t)j->size, (uint64_t)j->size);
+  return 0;
+}
+
+static void add_job(struct pull *p, const pyoci_wire_desc_t *d)
+{
+  for (size_t i = 0; i < p->n_jobs; i++)
+    if (strcmp(p->jobs[i].digest, d->digest) == 0)
+      return;
+  p->jobs = realloc(p->jobs, (p->n_jobs + 1) * sizeof(*p->jobs));
+  if (p->jobs == NULL)
+    abort();
+  memcpy(p->jobs[p->n_jobs].digest, d->digest, PYOCI_DIGEST_LEN);
+  p->jobs[p->n_jobs].size = d->size;
+  p->n_jobs++;
+}
+
+static void add_manifest_jobs(struct pull *p, const pyoci_wire_manifest_t *m)
+{
+  add_job(p, &m->config);
+  for (size_t i = 0; i < m->n_descs; i++)
+    add_job(p, &m->descs[i]);
+  for (size_t i = 0; i < p->n_jobs; i++)
+    progress(p, p->jobs[i].digest, PYOCI_BLOB_WAITING, 0, (uint64_t)p->jobs[i].size);
+}
+
+/* Store a manifest's bytes as a blob, checked against the digest it was
+ * fetched under. */
+static int put_manifest(pyoci_store_t *s, const reg_manifest_t *m, pyoci_error_t **err)
+{
+  pyoci_blob_writer_t *w = NULL;
+  if (pyoci_blob_writer_new(s, &w, err) < 0)
+    return -1;
+  if (pyoci_blob_writer_write(w, m->bytes, m->len, err) < 0) {
+    pyoci_blob_writer_abort(w);
+    return -1;
+  }
+  return pyoci_blob_writer_commit(w, m->digest, NULL, NULL, err);
+}
+
+/* The manifests to pull: the top one, or the index's children. */
+struct pull_set {
+  reg_manifest_t top;
+  reg_manifest_t *children;
+  size_t n_children;
+};
+
+static void pull_set_free(struct pull_set *ps)
+{
+  reg_manifest_free(&ps->top);
+  for (size_t i = 0; i < ps->n_children; i++)
+    reg_manifest_free(&ps->children[i]);
+  free(ps->children);
+}
+
+static int fetch_children(struct pull *p, pyoci_http_conn_t *c, const pyoci_pull_opts_t *po, const char *what,
+                          struct pull_set *ps, pyoci_error_t **err)
+{
+  const pyoci_wire_manifest_t *idx = &ps->top.m;
+  size_t which = 0, n = po->all_platforms ? idx->n_descs : 1;
+  if (!po->all_platforms && pyoci_wire_pick_platform(idx, po->platform, what, &which, err) < 0)
+    return -1;
+  ps->children = calloc(n ? n : 1, sizeof(*ps->children));
+  for (size_t i = 0; i < n; i++) {
+    const pyoci_wire_desc_t *d = &idx->descs[po->all_platforms ? i : which];
+    if (reg_fetch_manifest(p->r, c, p->repo, d->digest, &ps->children[i], err) < 0)
+      return -1;
+    ps->n_children++;
+    if (ps->children[i].m.is_index)
+      return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: an index inside an index is not supported", what);
+    add_manifest_jobs(p, &ps->children[i].m);
+  }
+  return 0;
+}
+
+/* Publish manifests (children first), check the image loads, tag it. */
+static int publish(struct pull *p, const struct pull_set *ps, const pyoci_pull_opts_t *po, const char *name,
+                   pyoci_pull_result_t *res, pyoci_error_t **err)
+{
+  for (size_t i = 0; i < ps->n_children; i++)
+    if (put_manifest(p->s, &ps->children[i], err) < 0)
+      return -1;
+  const reg_manifest_t *tagged = ps->top.m.is_index && !po->all_platforms ? &ps->children[0] : &ps->top;
+  if (tagged == &ps->top && put_manifest(p->s, &ps->top, err) < 0)
+    return -1;
+  if (tagged->m.artifact_type == NULL && !tagged->m.is_index) {
+    cleanup_image pyoci_image_t *img = NULL;
+    if (pyoci_image_load_digest(p->s, tagged->digest, &img, err) < 0)
+      return pyoci_error_prefix(err, "pulled image");
+  }
+  char before[PYOCI_DIGEST_LEN] = "";
+  if (name != NULL) {
+    pyoci_error_t *ignored = NULL;
+    if (pyoci_store_resolve(p->s, name, before, &ignored) < 0)
+      before[0] = '\0';
+    pyoci_error_free(ignored);
+  }
+  res->up_to_date = strcmp(before, tagged->digest) == 0 && p->fetched == 0;
+  memcpy(res->digest, tagged->digest, PYOCI_DIGEST_LEN);
+  memcpy(res->repo_digest, ps->top.digest, PYOCI_DIGEST_LEN);
+  return pyoci_store_add_image(p->s, tagged->digest, tagged->m.media_type, (int64_t)tagged->len, name, err);
+}
+
+static int pull_ref(struct pull *p, pyoci_http_conn_t *c, const pyoci_ref_t *ref, const pyoci_pull_opts_t *po,
+                    pyoci_pull_result_t *res, pyoci_error_t **err)
+{
+  struct pull_set ps = {0};
+  cleanup_free char *what = pyoci_ref_familiar(ref);
+  int rc = reg_fetch_manifest(p->r, c, p->repo, ref->digest ? ref->digest : ref->tag, &ps.top, err);
+  if (rc == 0 && ps.top.m.is_index)
+    rc = fetch_children(p, c, po, what, &ps, err);
+  else if (rc == 0)
+    add_manifest_jobs(p, &ps.top.m);
+  if (rc == 0)
+    rc = reg_pool_run(p->o->jobs, p->n_jobs, pull_job, p, err);
+  if (rc == 0) {
+    cleanup_free char *name = ref->tag && !po->untagged ? pyoci_ref_familiar(ref) : NULL;
+    rc = publish(p, &ps, po, name, res, err);
+    if (rc == 0 && name)
+      res->name = steal_pointer(&name);
+  }
+  pull_set_free(&ps);
+  return rc;
+}
+
+int pyoci_registry_pull(pyoci_store_t *s, const char *refstr, const pyoci_registry_opts_t *o,
+                        const pyoci_pull_opts_t *po, pyoci_pull_result_t *res, pyoci_error_t **err)
+{
+  memset(res, 0, sizeof(*res));
+  pyoci_ref_t ref;
+  if (pyoci_ref_parse(refstr, &ref, err) < 0)
+    return -1;
+  cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
+  cleanup_reg_client reg_client_t *r = NULL;
+  cleanup_free char *scope = reg_scope(ref.path, "pull");
+  int rc = reg_client_open(ref.domain, o, c, &r, err);
+  if (rc == 0) {
+    struct pull p = {.r = r, .s = s, .repo = ref.path, .scope = scope, .o = o};
+    pthread_mutex_init(&p.mu, NULL);
+    rc = pull_ref(&p, c, &ref, po, res, err);
+    res->blobs_fetched = p.fetched;
+    res->blobs_present = p.present;
+    res->bytes_fetched = p.bytes;
+    pthread_mutex_destroy(&p.mu);
+    free(p.jobs);
+  }
+  if (rc < 0)
+    pyoci_error_prefix(err, "pull %s", refstr);
+  pyoci_ref_free(&ref);
+  return rc;
+}
+
+void pyoci_pull_result_free(pyoci_pull_result_t *r)
+{
+  free(r->name);
+  r->name = NULL;
+}

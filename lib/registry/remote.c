@@ -1,0 +1,169 @@
+/* Talking to a registry without the store: login/logout (checked against
+ * the registry before anything is saved) and remote inspect (manifest,
+ * config and tags without pulling layers, as `skopeo inspect` does). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/oci/image.h"
+#include "lib/oci/ref.h"
+#include "lib/util/cleanup.h"
+#include "lib/util/json.h"
+#include "registry_int.h"
+
+#define TAGS_MAX (4u << 20)
+#define TAGS_LIMIT 100000
+
+/* "https://index.docker.io/v1/" and friends -> the name a client opens. */
+static char *registry_name(const char *registry)
+{
+  cleanup_free char *key = pyoci_registry_server_key(registry);
+  if (strncmp(key, "https://", 8) == 0)
+    return strdup("docker.io");
+  return steal_pointer(&key);
+}
+
+int pyoci_registry_login(const char *registry, const pyoci_registry_opts_t *o, pyoci_error_t **err)
+{
+  if (o->username == NULL || o->password == NULL)
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "login: a user name and a password are needed");
+  cleanup_free char *name = registry_name(registry);
+  cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
+  cleanup_reg_client reg_client_t *r = NULL;
+  if (reg_client_open(name, o, c, &r, err) < 0)
+    return pyoci_error_prefix(err, "login %s", name);
+  reg_req_t q = {.path = "/v2/", .body_fd = -1};
+  pyoci_http_resp_t resp;
+  int rc = reg_do(r, c, &q, &resp, err);
+  if (rc == 0 && resp.status != 200) {
+    cleanup_free char *msg = pyoci_registry_error_text(resp.body, resp.body_len, resp.status, NULL);
+    rc = pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s", resp.status == 401 ? "unauthorized: incorrect username or password" : msg);
+  }
+  pyoci_http_resp_free(&resp);
+  if (rc == 0)
+    rc = reg_creds_store(o->docker_config, name, o->username, o->password, err);
+  if (rc < 0)
+    pyoci_error_prefix(err, "login %s", name);
+  return rc;
+}
+
+int pyoci_registry_logout(const char *registry, const pyoci_registry_opts_t *o, pyoci_error_t **err)
+{
+  cleanup_free char *name = registry_name(registry);
+  if (reg_creds_erase(o->docker_config, name, err) < 0)
+    return pyoci_error_prefix(err, "logout");
+  return 0;
+}
+
+/* GET a small blob whole and check its digest. */
+static int fetch_small_blob(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *digest, size_t max,
+                            char **out, size_t *len, pyoci_error_t **err)
+{
+  cleanup_free char *path = NULL, *scope = reg_scope(repo, "pull");
+  if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0)
+    return pyoci_error_set(err, 0, "out of memory");
+  reg_req_t q = {.path = path, .scope = scope, .body_fd = -1, .max_bytes = max, .follow = true};
+  pyoci_http_resp_t resp;
+  int rc = reg_do(r, c, &q, &resp, err);
+  if (rc == 0 && resp.status != 200)
+    rc = reg_status_error(&resp, digest, err);
+  char got[PYOCI_DIGEST_LEN];
+  if (rc == 0) {
+    pyoci_sha256_buf(resp.body, resp.body_len, got);
+    if (strcmp(got, digest) != 0)
+      rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "blob %s: the bytes hash to %s", digest, got);
+  }
+  if (rc == 0) {
+    *out = steal_pointer(&resp.body);
+    *len = resp.body_len;
+  }
+  pyoci_http_resp_free(&resp);
+  return rc;
+}
+
+static int fetch_tags(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, pyoci_remote_image_t *out,
+                      pyoci_error_t **err)
+{
+  cleanup_free char *path = NULL, *scope = reg_scope(repo, "pull");
+  if (asprintf(&path, "/v2/%s/tags/list", repo) < 0)
+    return pyoci_error_set(err, 0, "out of memory");
+  reg_req_t q = {.path = path, .scope = scope, .body_fd = -1, .max_bytes = TAGS_MAX};
+  pyoci_http_resp_t resp;
+  int rc = reg_do(r, c, &q, &resp, err);
+  if (rc == 0 && resp.status == 200) {
+    cleanup_json json_t *j = pyoci_json_parse_object(resp.body, resp.body_len, "tags list", err);
+    json_t *tags = j ? json_object_get(j, "tags") : NULL;
+    size_t i;
+    json_t *t;
+    size_t n = json_is_array(tags) ? json_array_size(tags) : 0;
+    out->tags = calloc(n + 1, sizeof(char *));
+    json_array_foreach(tags, i, t) if (json_is_string(t) && i < TAGS_LIMIT) out->tags[out->n_tags++] =
+        strdup(json_string_value(t));
+    rc = j ? 0 : -1;
+  }
+  pyoci_http_resp_free(&resp);
+  return rc;
+}
+
+static int inspect_ref(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t *ref, const char *platform,
+                       bool raw_only, pyoci_remote_image_t *out, pyoci_error_t **err)
+{
+  reg_manifest_t top, kid = {0};
+  if (reg_fetch_manifest(r, c, ref->path, ref->digest ? ref->digest : ref->tag, &top, err) < 0)
+    return -1;
+  out->manifest = steal_pointer(&top.bytes);
+  out->manifest_len = top.len;
+  out->media_type = strdup(top.m.media_type);
+  memcpy(out->digest, top.digest, PYOCI_DIGEST_LEN);
+  int rc = 0;
+  const reg_manifest_t *m = &top;
+  if (!raw_only && top.m.is_index) {
+    size_t which = 0;
+    rc = pyoci_wire_pick_platform(&top.m, platform, ref->path, &which, err);
+    if (rc == 0)
+      rc = reg_fetch_manifest(r, c, ref->path, top.m.descs[which].digest, &kid, err);
+    m = &kid;
+  }
+  if (rc == 0 && !raw_only && m->m.artifact_type == NULL)
+    rc = fetch_small_blob(r, c, ref->path, m->m.config.digest, PYOCI_MAX_CONFIG_SIZE, &out->config,
+                          &out->config_len, err);
+  if (rc == 0 && !raw_only)
+    rc = fetch_tags(r, c, ref->path, out, err);
+  reg_manifest_free(&top);
+  reg_manifest_free(&kid);
+  return rc;
+}
+
+int pyoci_registry_inspect(const char *refstr, const pyoci_registry_opts_t *o, const char *platform, bool raw_only,
+                           pyoci_remote_image_t *out, pyoci_error_t **err)
+{
+  memset(out, 0, sizeof(*out));
+  pyoci_ref_t ref;
+  if (pyoci_ref_parse(refstr, &ref, err) < 0)
+    return -1;
+  cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
+  cleanup_reg_client reg_client_t *r = NULL;
+  int rc = reg_client_open(ref.domain, o, c, &r, err);
+  if (rc == 0)
+    rc = inspect_ref(r, c, &ref, platform, raw_only, out, err);
+  if (rc == 0 && asprintf(&out->repo, "%s/%s", ref.domain, ref.path) < 0)
+    out->repo = NULL;
+  pyoci_ref_free(&ref);
+  if (rc < 0) {
+    pyoci_remote_image_free(out);
+    return pyoci_error_prefix(err, "inspect docker://%s", refstr);
+  }
+  return 0;
+}
+
+void pyoci_remote_image_free(pyoci_remote_image_t *r)
+{
+  free(r->manifest);
+  free(r->media_type);
+  free(r->config);
+  free(r->repo);
+  for (size_t i = 0; i < r->n_tags; i++)
+    free(r->tags[i]);
+  free(r->tags);
+  memset(r, 0, sizeof(*r));
+}

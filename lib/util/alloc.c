@@ -1,0 +1,255 @@
+#include "alloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void pyoci_die_oom(size_t size)
+{
+  /* No stdio: it may need memory itself. */
+  char msg[80];
+  int n = snprintf(msg, sizeof(msg), "pyoci: out of memory (allocating %zu bytes)\n", size);
+  if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0) {
+    /* nothing left to tell anyone */
+  }
+  abort();
+}
+
+size_t pyoci_st_add(size_t a, size_t b)
+{
+  size_t r;
+  if (__builtin_add_overflow(a, b, &r))
+    pyoci_die_oom(SIZE_MAX);
+  return r;
+}
+
+size_t pyoci_st_mult(size_t a, size_t b)
+{
+  size_t r;
+  if (__builtin_mul_overflow(a, b, &r))
+    pyoci_die_oom(SIZE_MAX);
+  return r;
+}
+
+void *pyoci_xmalloc(size_t size)
+{
+  void *p = malloc(size ? size : 1);
+  if (p == NULL)
+    pyoci_die_oom(size);
+  return p;
+}
+
+void *pyoci_xcalloc(size_t n, size_t size)
+{
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (p == NULL)
+    pyoci_die_oom(pyoci_st_mult(n, size));
+  return p;
+}
+
+void *pyoci_xrealloc(void *p, size_t size)
+{
+  void *q = realloc(p, size ? size : 1);
+  if (q == NULL)
+    pyoci_die_oom(size);
+  return q;
+}
+
+void *pyoci_xreallocarray(void *p, size_t n, size_t size)
+{
+  return pyoci_xrealloc(p, pyoci_st_mult(n, size));
+}
+
+char *pyoci_xstrdup(const char *s)
+{
+  char *d = strdup(s);
+  if (d == NULL)
+    pyoci_die_oom(strlen(s) + 1);
+  return d;
+}
+
+char *pyoci_xstrndup(const char *s, size_t n)
+{
+  char *d = strndup(s, n);
+  if (d == NULL)
+    pyoci_die_oom(n + 1);
+  return d;
+}
+
+char *pyoci_xstrdup_or_null(const char *s)
+{
+  return s != NULL ? pyoci_xstrdup(s) : NULL;
+}
+
+void *pyoci_xmemdup(const void *p, size_t n)
+{
+  void *d = pyoci_xmalloc(n);
+  if (n)
+    memcpy(d, p, n);
+  return d;
+}
+
+char *pyoci_xasprintf(const char *fmt, ...)
+{
+  va_list ap;
+  char *s = NULL;
+  va_start(ap, fmt);
+  int n = vasprintf(&s, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    pyoci_die_oom(strlen(fmt));
+  return s;
+}
+
+/* ---- string vector ---- */
+
+void pyoci_strv_push_nocopy(pyoci_strv_t *sv, char *s)
+{
+  ALLOC_GROW(sv->v, sv->n + 2, sv->alloc);
+  sv->v[sv->n++] = s;
+  sv->v[sv->n] = NULL;
+}
+
+void pyoci_strv_push(pyoci_strv_t *sv, const char *s)
+{
+  pyoci_strv_push_nocopy(sv, pyoci_xstrdup(s));
+}
+
+void pyoci_strv_pushf(pyoci_strv_t *sv, const char *fmt, ...)
+{
+  va_list ap;
+  char *s = NULL;
+  va_start(ap, fmt);
+  int n = vasprintf(&s, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    pyoci_die_oom(strlen(fmt));
+  pyoci_strv_push_nocopy(sv, s);
+}
+
+void pyoci_strv_pop(pyoci_strv_t *sv)
+{
+  if (sv->n == 0)
+    return;
+  free(sv->v[--sv->n]);
+  sv->v[sv->n] = NULL;
+}
+
+bool pyoci_strv_contains(const pyoci_strv_t *sv, const char *s)
+{
+  for (size_t i = 0; i < sv->n; i++)
+    if (strcmp(sv->v[i], s) == 0)
+      return true;
+  return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void pyoci_strv_sort(pyoci_strv_t *sv)
+{
+  if (sv->n > 1)
+    qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
+}
+
+char **pyoci_strv_detach(pyoci_strv_t *sv, size_t *n)
+{
+  if (sv->v == NULL)
+    sv->v = pyoci_xcalloc(1, sizeof(*sv->v));
+  char **v = sv->v;
+  if (n != NULL)
+    *n = sv->n;
+  sv->v = NULL;
+  sv->n = sv->alloc = 0;
+  return v;
+}
+
+void pyoci_strv_clear(pyoci_strv_t *sv)
+{
+  for (size_t i = 0; i < sv->n; i++)
+    free(sv->v[i]);
+  free(sv->v);
+  sv->v = NULL;
+  sv->n = sv->alloc = 0;
+}
+
+/* ---- string-keyed hash map ---- */
+
+uint64_t pyoci_hash_str(const char *s)
+{
+  uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+  for (; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+static size_t find_slot(const pyoci_strmap_slot_t *slots, size_t cap, const char *key)
+{
+  size_t i = (size_t)pyoci_hash_str(key) & (cap - 1);
+  while (slots[i].key != NULL && strcmp(slots[i].key, key) != 0)
+    i = (i + 1) & (cap - 1);
+  return i;
+}
+
+pyoci_strmap_slot_t *pyoci_strmap_find(const pyoci_strmap_t *m, const char *key)
+{
+  if (m->cap == 0)
+    return NULL;
+  pyoci_strmap_slot_t *s = &m->slots[find_slot(m->slots, m->cap, key)];
+  return s->key != NULL ? s : NULL;
+}
+
+static void rehash(pyoci_strmap_t *m)
+{
+  size_t cap = m->cap ? pyoci_st_mult(m->cap, 2) : 64;
+  pyoci_strmap_slot_t *slots = pyoci_xcalloc(cap, sizeof(*slots));
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->slots[i].key != NULL)
+      slots[find_slot(slots, cap, m->slots[i].key)] = m->slots[i];
+  free(m->slots);
+  m->slots = slots;
+  m->cap = cap;
+}
+
+pyoci_strmap_slot_t *pyoci_strmap_insert(pyoci_strmap_t *m, const char *key, bool *added)
+{
+  if ((m->n + 1) * 2 > m->cap)
+    rehash(m);
+  pyoci_strmap_slot_t *s = &m->slots[find_slot(m->slots, m->cap, key)];
+  if (added != NULL)
+    *added = s->key == NULL;
+  if (s->key == NULL) {
+    s->key = pyoci_xstrdup(key);
+    s->val.num = 0;
+    m->n++;
+  }
+  return s;
+}
+
+pyoci_strmap_slot_t *pyoci_strmap_next(const pyoci_strmap_t *m, size_t *i)
+{
+  for (; *i < m->cap; (*i)++)
+    if (m->slots[*i].key != NULL)
+      return &m->slots[(*i)++];
+  return NULL;
+}
+
+void pyoci_strmap_clear(pyoci_strmap_t *m, void (*free_val)(void *))
+{
+  for (size_t i = 0; i < m->cap; i++) {
+    if (m->slots[i].key == NULL)
+      continue;
+    free(m->slots[i].key);
+    if (free_val != NULL)
+      free_val(m->slots[i].val.ptr);
+  }
+  free(m->slots);
+  m->slots = NULL;
+  m->cap = m->n = 0;
+}
