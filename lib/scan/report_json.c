@@ -69,9 +69,11 @@ static json_t *vuln_obj(const pyoci_scan_report_t *r, const pyoci_scan_vuln_t *v
   json_object_set_new(o, "DataSource", json_pack("{s:s, s:s, s:s}", "ID", "osv", "Name", "OSV", "URL", "https://osv.dev"));
   set_str(o, "Title", v->title);
   json_object_set_new(o, "Severity", json_string(pyoci_severity_name(v->severity)));
-  if (v->cvss_vector != NULL && v->cvss_score >= 0)
-    json_object_set_new(o, "CVSS",
-                        json_pack("{s:{s:o, s:f}}", "osv", "V3Vector", S(v->cvss_vector), "V3Score", v->cvss_score));
+  if (v->cvss_vector != NULL && v->cvss_score >= 0) {
+    bool v4 = strncmp(v->cvss_vector, "CVSS:4.0/", 9) == 0; /* trivy's field names */
+    json_object_set_new(o, "CVSS", json_pack("{s:{s:o, s:f}}", pyoci_scan_severity_source(v), v4 ? "V40Vector" : "V3Vector",
+                                             S(v->cvss_vector), v4 ? "V40Score" : "V3Score", v->cvss_score));
+  }
   return o;
 }
 

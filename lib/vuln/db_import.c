@@ -83,7 +83,7 @@ static int exec(struct importer *im, const char *sql, pyoci_error_t **err)
 }
 
 /* Severity of a list of OSV severity entries: the CVSS v3 vector's score,
- * else an Ubuntu-style word. */
+ * else the CVSS v4.0 vector's, else an Ubuntu-style word. */
 struct severity {
   const char *label; /* LOW..CRITICAL, NULL when unknown */
   const char *vector;
@@ -98,6 +98,16 @@ static void severity_from_entries(const pyoci_osv_severity_t *s, size_t n, struc
       out->vector = s[i].score;
       out->score = score;
       out->label = pyoci_severity_from_score(score);
+    }
+  }
+  /* only a v4.0 vector: FIRST's macro-vector score (a v3 one wins, being
+   * what most databases and trivy show) */
+  for (size_t i = 0; i < n && out->vector == NULL; i++) {
+    double score;
+    if (strcmp(s[i].type, "CVSS_V4") == 0 && pyoci_cvss4_score(s[i].score, &score, NULL) == 0) {
+      out->vector = s[i].score;
+      out->score = score;
+      out->label = score > 0 ? pyoci_severity_from_score(score) : NULL;
     }
   }
   for (size_t i = 0; i < n && out->label == NULL; i++)

@@ -49,7 +49,7 @@ PyPI 9 4" "info: counts per ecosystem"
 
 run "$PYOCI" db match PyPI Werkzeug 3.0.0
 is "$out" "GHSA-2g68-c3qc-8985	HIGH	7.5	3.0.3	Werkzeug debugger vulnerable to remote execution when interacting with attacker controlled domain
-GHSA-hrfv-mqp8-q5rw	MEDIUM	-	3.0.1	Werkzeug DoS: High resource usage when parsing multipart/form-data containing a large part with CR/LF character at the beginning" \
+GHSA-hrfv-mqp8-q5rw	MEDIUM	6.9	3.0.1	Werkzeug DoS: High resource usage when parsing multipart/form-data containing a large part with CR/LF character at the beginning" \
   "match: id, severity, score, fixed version, summary"
 
 queries=("PyPI flask 2.3.1" "PyPI jinja2 2.10" "PyPI pyoci_fixture_pkg 1.0" "Debian:12 glibc 2.36-9+deb12u2"
