@@ -1,10 +1,12 @@
 /* pyoci scan: vulnerabilities, secrets and Dockerfile problems of an image,
  * an archive or a root file system, reported the way `trivy image` does. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/pkg/sbom.h"
 #include "lib/scan/scan.h"
@@ -102,6 +104,40 @@ static int write_out(const char *output, const char *text, pyoci_error_t **err)
     return 0;
   }
   return pyoci_write_file_atomic(output, text, strlen(text), 0644, err);
+}
+
+/* JSON is streamed (a report with 60,000 findings is never one string):
+ * to standard output, or to FILE through a temporary file renamed over it,
+ * so a failed write leaves no half report. */
+static int write_json(const char *output, const pyoci_scan_report_t *r, pyoci_error_t **err)
+{
+  if (output == NULL || strcmp(output, "-") == 0) {
+    if (pyoci_scan_write_json(r, stdout) < 0 || fflush(stdout) != 0)
+      return pyoci_error_set(err, 0, "write standard output failed");
+    return 0;
+  }
+  cleanup_free char *tmp = NULL;
+  if (asprintf(&tmp, "%s.tmp.%ld", output, (long)getpid()) < 0)
+    abort();
+  FILE *f = fopen(tmp, "w");
+  if (f == NULL)
+    return pyoci_error_set(err, errno, "create '%s'", tmp);
+  int rc = pyoci_scan_write_json(r, f);
+  rc |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+  rc |= fclose(f) != 0;
+  if (rc != 0 || rename(tmp, output) != 0) {
+    int e = errno;
+    unlink(tmp);
+    return pyoci_error_set(err, e, "write '%s'", output);
+  }
+  return 0;
+}
+
+static int finish(const pyoci_scan_report_t *report, int exit_code)
+{
+  pyoci_log(PYOCI_LOG_DEBUG, "scan: %zu of %zu layers from the cache", report->layers_cached, report->n_layers);
+  /* A gate that could not check vulnerabilities does not pass. */
+  return exit_code != 0 && (pyoci_scan_total(report) > 0 || report->db_missing) ? exit_code : 0;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -212,9 +248,12 @@ int cmd_scan(int argc, char **argv)
   pyoci_ignorefile_release(&ign);
 
   cleanup_free char *text = NULL;
-  if (strcmp(format, "json") == 0)
-    text = pyoci_scan_report_json(report);
-  else if (strcmp(format, "sarif") == 0)
+  if (strcmp(format, "json") == 0) {
+    if (write_json(output, report, &err) < 0)
+      return cli_fail(err);
+    return finish(report, exit_code);
+  }
+  if (strcmp(format, "sarif") == 0)
     text = pyoci_scan_report_sarif(report);
   else if (strcmp(format, "cyclonedx") == 0)
     text = pyoci_scan_report_cyclonedx(report, pyoci_sbom_now());
@@ -222,7 +261,5 @@ int cmd_scan(int argc, char **argv)
     text = pyoci_scan_report_table(report, severities);
   if (write_out(output, text, &err) < 0)
     return cli_fail(err);
-  pyoci_log(PYOCI_LOG_DEBUG, "scan: %zu of %zu layers from the cache", report->layers_cached, report->n_layers);
-  /* A gate that could not check vulnerabilities does not pass. */
-  return exit_code != 0 && (pyoci_scan_total(report) > 0 || report->db_missing) ? exit_code : 0;
+  return finish(report, exit_code);
 }

@@ -349,8 +349,9 @@ static int check_dockerfile(pyoci_scan_report_t *r, const char *path, pyoci_erro
     m->description = f->check->description;
     m->severity = f->check->severity;
     m->line = f->line;
-    m->message = xstrdup(f->message ? f->message : f->check->title);
-    m->code = nth_line(text, len, f->line);
+    m->message = pyoci_scan_mask_text(f->message ? f->message : f->check->title);
+    cleanup_free char *line = nth_line(text, len, f->line);
+    m->code = pyoci_scan_mask_text(line);
     bool seen = false;
     for (size_t j = 0; j < i; j++)
       seen = seen || res.v[j].check == f->check;
@@ -382,7 +383,8 @@ static void describe_image(pyoci_scan_report_t *r, const pyoci_target_t *t)
   for (size_t i = 0; i < img->n_layers; i++) {
     r->layer_digests[i] = xstrdup(img->layers[i].digest);
     r->diff_ids[i] = xstrdup(img->diff_ids[i]);
-    r->created_by[i] = xstrdup(cb && cb[i] && strcmp(cb[i], "(missing)") != 0 ? cb[i] : "");
+    /* quoted by every writer ("added by '...'"): never with a secret in it */
+    r->created_by[i] = pyoci_scan_mask_text(cb && cb[i] && strcmp(cb[i], "(missing)") != 0 ? cb[i] : "");
   }
   free(cb);
 }
@@ -415,6 +417,8 @@ static int scan_image(pyoci_scan_report_t *r, pyoci_target_t *t, const pyoci_sca
       return -1;
   }
   pyoci_progress("Scanning layers", img->n_layers, img->n_layers, 1);
+  if (secrets && pyoci_scan_config_secrets(img->config, dir_secret, sc, err) < 0)
+    return pyoci_error_prefix(err, "secret scan of the image config");
   return pyoci_catalog_finish(cat, &r->catalog, err);
 }
 

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "lib/oci/image.h"
@@ -214,6 +215,9 @@ size_t pyoci_scan_total(const pyoci_scan_report_t *r);
 /* severities: as for the filter (the Total line lists those, low first). */
 char *pyoci_scan_report_table(const pyoci_scan_report_t *r, unsigned severities);
 char *pyoci_scan_report_json(const pyoci_scan_report_t *r);
+/* The same JSON written to f piece by piece (memory stays flat however
+ * many findings there are).  -1 when a write failed (ferror). */
+int pyoci_scan_write_json(const pyoci_scan_report_t *r, FILE *f);
 char *pyoci_scan_report_sarif(const pyoci_scan_report_t *r);
 char *pyoci_scan_report_cyclonedx(const pyoci_scan_report_t *r, int64_t created);
 /* Indented JSON, insertion order, reals to 10 significant digits (7.8,
