@@ -42,6 +42,9 @@ static const char help[] =
     "      --db PATH           vulnerability database (default $PYOCI_DB, else\n"
     "                          $XDG_CACHE_HOME/pyoci/vuln.db)\n"
     "      --no-cache          do not use or fill the per-layer result cache\n"
+    "      --vex FILE          OpenVEX or CycloneDX VEX: leave out vulnerabilities a\n"
+    "                          statement marks not_affected (or fixed); JSON lists\n"
+    "                          them under ModifiedFindings (repeatable)\n"
     "      --list-all-pkgs     JSON: list every package of each result, with the\n"
     "                          OS package that installed a Python distribution\n"
     "      --store DIR         image store\n"
@@ -58,7 +61,7 @@ static const char help[] =
 
 
 enum { OPT_SCANNERS = 0x2000, OPT_DOCKERFILE, OPT_SEVERITY, OPT_IGNORE_UNFIXED, OPT_IGNOREFILE, OPT_EXIT_CODE,
-       OPT_DB, OPT_NO_CACHE, OPT_LIST_ALL_PKGS };
+       OPT_DB, OPT_NO_CACHE, OPT_LIST_ALL_PKGS, OPT_VEX };
 
 static int parse_scanners(const char *arg, unsigned *out)
 {
@@ -154,12 +157,15 @@ int cmd_scan(int argc, char **argv)
       {"db", required_argument, NULL, OPT_DB},
       {"no-cache", no_argument, NULL, OPT_NO_CACHE},
       {"list-all-pkgs", no_argument, NULL, OPT_LIST_ALL_PKGS},
+      {"vex", required_argument, NULL, OPT_VEX},
       {"help", no_argument, NULL, 'h'},
       CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
   pyoci_scan_opts_t so = {.scanners = PYOCI_SCANNER_VULN | PYOCI_SCANNER_SECRET};
   bool scanners_given = false, ignore_unfixed = false, list_all_pkgs = false;
+  const char *vex_files[16];
+  size_t n_vex = 0;
   unsigned severities = 0;
   const char *format = "table", *output = NULL, *ignorefile = NULL;
   int exit_code = 0, c;
@@ -208,6 +214,11 @@ int cmd_scan(int argc, char **argv)
     case OPT_LIST_ALL_PKGS:
       list_all_pkgs = true;
       break;
+    case OPT_VEX:
+      if (n_vex == sizeof(vex_files) / sizeof(vex_files[0]))
+        return cli_usage_error("scan", "too many --vex files");
+      vex_files[n_vex++] = optarg;
+      break;
     case 'h':
       return cli_help(help);
     default:
@@ -232,20 +243,30 @@ int cmd_scan(int argc, char **argv)
   if (ignorefile != NULL && pyoci_ignorefile_load(ignorefile, &ign, &err) < 0)
     return cli_fail(err);
 
+  pyoci_vex_t vex = {0};
+  for (size_t i = 0; i < n_vex; i++)
+    if (pyoci_vex_load(vex_files[i], &vex, &err) < 0) {
+      pyoci_vex_release(&vex);
+      pyoci_ignorefile_release(&ign);
+      return cli_fail(err);
+    }
   cleanup_target pyoci_target_t *target = NULL;
   cleanup_scan_report pyoci_scan_report_t *report = NULL;
   if (pyoci_target_open(argv[optind], pyoci_globals.store, &target, &err) < 0 ||
       pyoci_scan_run(target, &so, &report, &err) < 0) {
     pyoci_ignorefile_release(&ign);
+    pyoci_vex_release(&vex);
     return cli_fail(err);
   }
-  pyoci_scan_filter_t filter = {.severities = severities,
+  pyoci_scan_filter_t filter = {.vex = n_vex ? &vex : NULL,
+                                .severities = severities,
                                 .ignore_unfixed = ignore_unfixed,
                                 .ignore = ignorefile ? &ign : NULL,
                                 .now = (int64_t)time(NULL)};
   pyoci_scan_filter(report, &filter);
   report->list_all_pkgs = list_all_pkgs;
   pyoci_ignorefile_release(&ign);
+  pyoci_vex_release(&vex);
 
   cleanup_free char *text = NULL;
   if (strcmp(format, "json") == 0) {

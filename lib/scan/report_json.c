@@ -240,6 +240,25 @@ static void vuln_result(jw_t *w, const pyoci_scan_report_t *r, pyoci_vuln_class_
     }
     jw_array_end(w, 4, f2);
   }
+  bool f3 = true;
+  for (size_t i = 0; i < r->n_suppressed; i++) {
+    const pyoci_scan_suppressed_t *x = &r->suppressed[i];
+    if (x->v.cls != cls)
+      continue;
+    if (f3)
+      jw_key(w, "ModifiedFindings", 3, &first);
+    jw_elem(w, 4, &f3);
+    json_t *o = json_object();
+    json_object_set_new(o, "Type", json_string("vulnerability"));
+    json_object_set_new(o, "Status", S(x->status));
+    if (x->statement != NULL)
+      json_object_set_new(o, "Statement", S(x->statement));
+    json_object_set_new(o, "Source", S(x->source));
+    json_object_set_new(o, "Finding", vuln_obj(r, &x->v));
+    jw_take(w, o, 4);
+  }
+  if (!f3)
+    jw_array_end(w, 4, f3);
   fputc('\n', w->f);
   jw_indent(w, 2);
   fputc('}', w->f);

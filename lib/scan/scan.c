@@ -84,6 +84,13 @@ void pyoci_scan_report_free(pyoci_scan_report_t *r)
   for (size_t i = 0; i < r->n_vulns; i++)
     pyoci_scan_vuln_clear(&r->vulns[i]);
   free(r->vulns);
+  for (size_t i = 0; i < r->n_suppressed; i++) {
+    pyoci_scan_vuln_clear(&r->suppressed[i].v);
+    free(r->suppressed[i].status);
+    free(r->suppressed[i].statement);
+    free(r->suppressed[i].source);
+  }
+  free(r->suppressed);
   for (size_t i = 0; i < r->n_secrets; i++)
     pyoci_scan_secret_clear(&r->secrets[i]);
   free(r->secrets);

@@ -89,6 +89,14 @@ typedef struct {
   int layer_index;   /* -1 for a directory */
 } pyoci_scan_vuln_t;
 
+/* A vulnerability a VEX statement says does not apply (vex.c). */
+typedef struct {
+  pyoci_scan_vuln_t v;
+  char *status;    /* not_affected, fixed, false_positive, resolved */
+  char *statement; /* the justification / impact statement; may be NULL */
+  char *source;    /* "OpenVEX FILE statements[N]" */
+} pyoci_scan_suppressed_t;
+
 typedef struct {
   char *rule_id, *category, *title;
   pyoci_severity_t severity;
@@ -128,6 +136,8 @@ typedef struct {
 
   pyoci_scan_vuln_t *vulns;  /* sorted: class, package name, id, installed */
   size_t n_vulns;
+  pyoci_scan_suppressed_t *suppressed; /* by --vex, in the same order */
+  size_t n_suppressed;
   pyoci_scan_secret_t *secrets; /* sorted: path, line, rule */
   size_t n_secrets;
   char *dockerfile;          /* as given; NULL when not checked */
@@ -198,8 +208,34 @@ void pyoci_ignorefile_release(pyoci_ignorefile_t *f);
 /* Is id ignored at time now (an entry whose expiry has come no longer is)? */
 bool pyoci_ignorefile_match(const pyoci_ignorefile_t *f, const char *id, int64_t now);
 
+/* ---- VEX (vex.c) ---- */
+#define PYOCI_VEX_MAX (16u << 20) /* bytes of one VEX document */
+
+typedef struct {
+  char **ids;   /* the vulnerability and its aliases */
+  size_t n_ids;
+  char **purls; /* products and subcomponents */
+  size_t n_purls;
+  char *status, *statement, *source;
+} pyoci_vex_stmt_t;
+
+typedef struct {
+  pyoci_vex_stmt_t *v; /* only statements that suppress (not_affected, ...) */
+  size_t n;
+} pyoci_vex_t;
+
+/* Add the suppressing statements of an OpenVEX or CycloneDX VEX document
+ * (told apart by @context / bomFormat) to vex; name is used in messages
+ * and in each statement's source. */
+int pyoci_vex_parse(const char *buf, size_t len, const char *name, pyoci_vex_t *vex, pyoci_error_t **err);
+int pyoci_vex_load(const char *path, pyoci_vex_t *vex, pyoci_error_t **err);
+void pyoci_vex_release(pyoci_vex_t *vex);
+/* The first statement that suppresses v in the package with this purl. */
+const pyoci_vex_stmt_t *pyoci_vex_find(const pyoci_vex_t *vex, const pyoci_scan_vuln_t *v, const char *purl);
+
 /* ---- filters (filter.c) ---- */
 typedef struct {
+  const pyoci_vex_t *vex; /* NULL: none; applied first */
   unsigned severities;   /* bit (1 << pyoci_severity_t) per severity kept; 0 = all */
   bool ignore_unfixed;
   const pyoci_ignorefile_t *ignore; /* NULL: none */
