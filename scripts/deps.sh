@@ -7,7 +7,12 @@ libcurl4-openssl-dev libssl-dev libarchive-dev zlib1g-dev libdeflate-dev libzstd
 libjansson-dev libsqlite3-dev libpcre2-dev
 runc docker.io skopeo umoci podman docker-registry busybox-static mmdebstrap uidmap
 clang libclang-rt-14-dev pigz zstd xz-utils python3 python3-jsonschema python3-packaging curl
-dpkg-dev hyperfine time"
+dpkg-dev hyperfine time
+apache2-utils"
+# apache2-utils: htpasswd makes the bcrypt file docker-registry's basic auth
+# needs (registry tests, t201; issue 11).
+# assemble (issue 12): libyaml for specs, gpgv for InRelease signatures, gnupg for the tests' throwaway key
+PKGS="$PKGS libyaml-dev gpgv gnupg"
 
 missing=""
 for p in $PKGS; do

@@ -285,7 +285,8 @@ struct pyoci_blob_writer {
   pyoci_store_t *s;
   int fd;
   char name[64]; /* name under tmp/, "" for an O_TMPFILE file */
-  pyoci_sha256_t *h;
+  pyoci_sha256_t *h;          /* NULL once verified */
+  char digest[PYOCI_DIGEST_LEN]; /* set by pyoci_blob_writer_verify */
   int64_t size;
 };
 
@@ -388,18 +389,25 @@ static int writer_publish(pyoci_blob_writer_t *w, const char *hex, pyoci_error_t
   return 0;
 }
 
+int pyoci_blob_writer_verify(pyoci_blob_writer_t *w, const char *expected_digest, pyoci_error_t **err)
+{
+  if (w->h != NULL) {
+    pyoci_sha256_final(w->h, w->digest);
+    w->h = NULL;
+  }
+  if (expected_digest != NULL && strcmp(expected_digest, w->digest) != 0)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "digest mismatch: expected %s, got %s (%lld bytes)",
+                                expected_digest, w->digest, (long long)w->size);
+  return 0;
+}
+
 int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest,
                              char digest_out[PYOCI_DIGEST_LEN], int64_t *size_out, pyoci_error_t **err)
 {
-  char digest[PYOCI_DIGEST_LEN];
-  pyoci_sha256_final(w->h, digest);
-  w->h = NULL;
   int ret = -1;
-  if (expected_digest != NULL && strcmp(expected_digest, digest) != 0) {
-    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "digest mismatch: expected %s, got %s (%lld bytes)",
-                         expected_digest, digest, (long long)w->size);
+  if (pyoci_blob_writer_verify(w, expected_digest, err) < 0)
     goto out;
-  }
+  const char *digest = w->digest;
   struct stat st;
   if (fstatat(w->s->blobs_fd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
       st.st_size == w->size) {
@@ -422,7 +430,7 @@ int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest
 out:
   if (ret == 0) {
     if (digest_out)
-      memcpy(digest_out, digest, PYOCI_DIGEST_LEN);
+      memcpy(digest_out, w->digest, PYOCI_DIGEST_LEN);
     if (size_out)
       *size_out = w->size;
   }

@@ -55,6 +55,9 @@ int pyoci_store_put_blob(pyoci_store_t *s, const void *buf, size_t len, char dig
 typedef struct pyoci_blob_writer pyoci_blob_writer_t;
 int pyoci_blob_writer_new(pyoci_store_t *s, pyoci_blob_writer_t **out, pyoci_error_t **err);
 int pyoci_blob_writer_write(pyoci_blob_writer_t *w, const void *buf, size_t len, pyoci_error_t **err);
+/* Stop writing and check the digest (NULL = accept) without publishing:
+ * several blobs can be verified first and committed together. */
+int pyoci_blob_writer_verify(pyoci_blob_writer_t *w, const char *expected_digest, pyoci_error_t **err);
 /* Finish: verify against expected (NULL = accept), fsync, rename into
  * blobs/.  Frees w in all cases. */
 int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest,

@@ -45,20 +45,25 @@ static void add_clean(strbuf_t *sb, const char *s)
     strbuf_addstr(sb, "...");
 }
 
+/* docker's form: "code: message" with the code lowercased and '_' as
+ * spaces, the code alone when the message only repeats it
+ * (MANIFEST_UNKNOWN "manifest unknown" -> "manifest unknown"). */
 static void add_item(strbuf_t *sb, const json_t *e)
 {
   const char *msg = pyoci_json_str(e, "message");
   const char *code = pyoci_json_str(e, "code");
-  if (msg != NULL && *msg != '\0') {
-    add_clean(sb, msg);
-  } else if (code != NULL) {
-    cleanup_free char *lc = strdup(code);
-    for (char *p = lc; *p; p++)
-      *p = *p == '_' ? ' ' : (char)tolower((unsigned char)*p);
+  cleanup_free char *lc = code ? strndup(code, ERROR_MAX_TEXT) : NULL;
+  for (char *p = lc; p && *p; p++)
+    *p = *p == '_' ? ' ' : (char)tolower((unsigned char)*p);
+  if (lc != NULL && *lc != '\0')
     add_clean(sb, lc);
-  } else {
-    strbuf_addstr(sb, "error");
+  if (msg != NULL && *msg != '\0' && (lc == NULL || strcmp(lc, msg) != 0)) {
+    if (lc != NULL && *lc != '\0')
+      strbuf_addstr(sb, ": ");
+    add_clean(sb, msg);
   }
+  if ((lc == NULL || *lc == '\0') && (msg == NULL || *msg == '\0'))
+    strbuf_addstr(sb, "error");
 }
 
 static bool add_json_errors(strbuf_t *sb, const char *body, size_t len)

@@ -20,6 +20,7 @@
 struct blob_job {
   char digest[PYOCI_DIGEST_LEN];
   int64_t size;
+  pyoci_blob_writer_t *w; /* verified, not yet published */
 };
 
 struct pull {
@@ -37,7 +38,7 @@ struct pull {
 /* One blob download in flight. */
 struct dl {
   struct pull *p;
-  const struct blob_job *j;
+  struct blob_job *j;
   pyoci_blob_writer_t *w;
   uint64_t got;   /* bytes verified into the writer so far */
   uint64_t base;  /* got when the current request started */
@@ -99,7 +100,7 @@ static const char *dl_before_retry(void *ctx)
   return d->range;
 }
 
-static int fetch_blob(struct pull *p, pyoci_http_conn_t *c, const struct blob_job *j, pyoci_error_t **err)
+static int fetch_blob(struct pull *p, pyoci_http_conn_t *c, struct blob_job *j, pyoci_error_t **err)
 {
   struct dl d = {.p = p, .j = j};
   if (pyoci_blob_writer_new(p->s, &d.w, err) < 0)
@@ -122,15 +123,34 @@ static int fetch_blob(struct pull *p, pyoci_http_conn_t *c, const struct blob_jo
     pyoci_blob_writer_abort(d.w);
     return pyoci_error_prefix(err, "pull blob");
   }
-  if (pyoci_blob_writer_commit(d.w, j->digest, NULL, NULL, err) < 0)
+  /* Verified now, published with the others once every blob is good, so
+   * a refused blob leaves the store as it was. */
+  j->w = d.w;
+  if (pyoci_blob_writer_verify(d.w, j->digest, err) < 0)
     return pyoci_error_prefix(err, "pull blob %s", j->digest);
   return 0;
+}
+
+static int publish_blobs(struct pull *p, bool ok, pyoci_error_t **err)
+{
+  int rc = 0;
+  for (size_t i = 0; i < p->n_jobs; i++) {
+    pyoci_blob_writer_t *w = p->jobs[i].w;
+    p->jobs[i].w = NULL;
+    if (w == NULL)
+      continue;
+    if (ok && rc == 0)
+      rc = pyoci_blob_writer_commit(w, p->jobs[i].digest, NULL, NULL, err);
+    else
+      pyoci_blob_writer_abort(w);
+  }
+  return rc;
 }
 
 static int pull_job(void *ctx, pyoci_http_conn_t *c, size_t i, pyoci_error_t **err)
 {
   struct pull *p = ctx;
-  const struct blob_job *j = &p->jobs[i];
+  struct blob_job *j = &p->jobs[i];
   if (pyoci_store_has_blob(p->s, j->digest)) {
     pthread_mutex_lock(&p->mu);
     p->present++;
@@ -158,6 +178,7 @@ static void add_job(struct pull *p, const pyoci_wire_desc_t *d)
     abort();
   memcpy(p->jobs[p->n_jobs].digest, d->digest, PYOCI_DIGEST_LEN);
   p->jobs[p->n_jobs].size = d->size;
+  p->jobs[p->n_jobs].w = NULL;
   p->n_jobs++;
 }
 
@@ -259,6 +280,8 @@ static int pull_ref(struct pull *p, pyoci_http_conn_t *c, const pyoci_ref_t *ref
     add_manifest_jobs(p, &ps.top.m);
   if (rc == 0)
     rc = reg_pool_run(p->o->jobs, p->n_jobs, pull_job, p, err);
+  if (publish_blobs(p, rc == 0, err) < 0)
+    rc = -1;
   if (rc == 0) {
     cleanup_free char *name = ref->tag && !po->untagged ? pyoci_ref_familiar(ref) : NULL;
     rc = publish(p, &ps, po, name, res, err);
