@@ -17,6 +17,7 @@
 
 static const char help[] =
     "Usage: pyoci scan [OPTIONS] TARGET\n"
+    "       pyoci scan [OPTIONS] --fs DIR | --rootfs DIR\n"
     "\n"
     "Find known vulnerabilities in the OS and Python packages of TARGET,\n"
     "secrets in every layer (a key deleted by a later layer still ships), and,\n"
@@ -25,6 +26,9 @@ static const char help[] =
     "\n"
     "TARGET is an image in the store (name, ID or digest), a docker-archive or\n"
     "oci-archive file, or a directory holding a root file system.\n"
+    "--fs DIR scans a project before it is built: requirements*.txt (pinned\n"
+    "lines, -r includes), poetry.lock, Pipfile.lock, uv.lock and installed\n"
+    "site-packages; --rootfs DIR an unpacked root file system.\n"
     "\n"
     "Options:\n"
     "      --scanners LIST     vuln,secret,misconfig (default vuln,secret, plus\n"
@@ -61,7 +65,7 @@ static const char help[] =
 
 
 enum { OPT_SCANNERS = 0x2000, OPT_DOCKERFILE, OPT_SEVERITY, OPT_IGNORE_UNFIXED, OPT_IGNOREFILE, OPT_EXIT_CODE,
-       OPT_DB, OPT_NO_CACHE, OPT_LIST_ALL_PKGS, OPT_VEX };
+       OPT_DB, OPT_NO_CACHE, OPT_LIST_ALL_PKGS, OPT_VEX, OPT_FS, OPT_ROOTFS };
 
 static int parse_scanners(const char *arg, unsigned *out)
 {
@@ -158,13 +162,16 @@ int cmd_scan(int argc, char **argv)
       {"no-cache", no_argument, NULL, OPT_NO_CACHE},
       {"list-all-pkgs", no_argument, NULL, OPT_LIST_ALL_PKGS},
       {"vex", required_argument, NULL, OPT_VEX},
+      {"fs", required_argument, NULL, OPT_FS},
+      {"rootfs", required_argument, NULL, OPT_ROOTFS},
       {"help", no_argument, NULL, 'h'},
       CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
   pyoci_scan_opts_t so = {.scanners = PYOCI_SCANNER_VULN | PYOCI_SCANNER_SECRET};
   bool scanners_given = false, ignore_unfixed = false, list_all_pkgs = false;
-  const char *vex_files[16];
+  const char *vex_files[16], *dir_target = NULL;
+  bool project = false;
   size_t n_vex = 0;
   unsigned severities = 0;
   const char *format = "table", *output = NULL, *ignorefile = NULL;
@@ -214,6 +221,13 @@ int cmd_scan(int argc, char **argv)
     case OPT_LIST_ALL_PKGS:
       list_all_pkgs = true;
       break;
+    case OPT_FS:
+    case OPT_ROOTFS:
+      if (dir_target != NULL)
+        return cli_usage_error("scan", "give one of --fs DIR and --rootfs DIR");
+      dir_target = optarg;
+      project = c == OPT_FS;
+      break;
     case OPT_VEX:
       if (n_vex == sizeof(vex_files) / sizeof(vex_files[0]))
         return cli_usage_error("scan", "too many --vex files");
@@ -228,8 +242,8 @@ int cmd_scan(int argc, char **argv)
   if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0 && strcmp(format, "sarif") != 0 &&
       strcmp(format, "cyclonedx") != 0)
     return cli_usage_error("scan", "unknown format '%s' (use table, json, sarif or cyclonedx)", format);
-  if (optind + 1 != argc)
-    return cli_usage_error("scan", "expected exactly one TARGET");
+  if (optind + (dir_target ? 0 : 1) != argc)
+    return cli_usage_error("scan", dir_target ? "--fs/--rootfs DIR takes no other TARGET" : "expected exactly one TARGET");
   if (!scanners_given && so.dockerfile != NULL)
     so.scanners |= PYOCI_SCANNER_MISCONFIG;
   if ((so.scanners & PYOCI_SCANNER_MISCONFIG) && so.dockerfile == NULL)
@@ -252,7 +266,9 @@ int cmd_scan(int argc, char **argv)
     }
   cleanup_target pyoci_target_t *target = NULL;
   cleanup_scan_report pyoci_scan_report_t *report = NULL;
-  if (pyoci_target_open(argv[optind], pyoci_globals.store, &target, &err) < 0 ||
+  int trc = dir_target ? pyoci_target_open_dir(dir_target, project, &target, &err)
+                       : pyoci_target_open(argv[optind], pyoci_globals.store, &target, &err);
+  if (trc < 0 ||
       pyoci_scan_run(target, &so, &report, &err) < 0) {
     pyoci_ignorefile_release(&ign);
     pyoci_vex_release(&vex);

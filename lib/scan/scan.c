@@ -432,6 +432,8 @@ static int scan_image(pyoci_scan_report_t *r, pyoci_target_t *t, const pyoci_sca
 static int scan_dir(pyoci_scan_report_t *r, const pyoci_target_t *t, secret_ctx_t *sc, pyoci_error_t **err)
 {
   cleanup_catalog pyoci_catalog_t *cat = pyoci_catalog_new();
+  if (t->project)
+    pyoci_catalog_set_project(cat, t->arg);
   if (pyoci_catalog_feed_dir(cat, t->arg, err) < 0 || pyoci_catalog_finish(cat, &r->catalog, err) < 0)
     return -1;
   if ((r->scanners & PYOCI_SCANNER_SECRET) && pyoci_secret_scan_dir(t->arg, dir_secret, sc, err) < 0)

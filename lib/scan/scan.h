@@ -54,6 +54,7 @@ typedef struct {
   pyoci_image_t *image; /* image and archive targets */
   char **repo_tags;   /* names of the image (store tags, or the archive's tags) */
   size_t n_repo_tags;
+  bool project;       /* --fs: a project directory (lock files too) */
 } pyoci_target_t;
 
 /* Resolve TARGET: an existing directory is a root file system, an existing
@@ -61,6 +62,10 @@ typedef struct {
  * else an image reference in the store at store_path (NULL: default).
  * Archives are loaded into a private store under $TMPDIR (else /tmp). */
 int pyoci_target_open(const char *arg, const char *store_path, pyoci_target_t **out, pyoci_error_t **err);
+/* --fs DIR (project: requirements*.txt, poetry.lock, uv.lock, Pipfile.lock
+ * and installed site-packages) or --rootfs DIR (an unpacked root file
+ * system): DIR must be a directory. */
+int pyoci_target_open_dir(const char *dir, bool project, pyoci_target_t **out, pyoci_error_t **err);
 void pyoci_target_close(pyoci_target_t *t);
 static inline void pyoci_target_closep(pyoci_target_t **t)
 {
