@@ -137,7 +137,7 @@ static int req_include(const char *path, size_t lineno, const char *file, req_ct
   int r = req_parse(inc_path, buf, len, rc, depth + 1, add, ctx, err);
   free(inc_path);
   free(buf);
-  return r;
+  return r < 0 ? pyoci_error_prefix(err, "%s:%zu: -r %s", path, lineno, file) : 0;
 }
 
 /* One requirement line: "name[extras] == version ; marker --hash=..." */
