@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 #include "catalog.h"
@@ -114,9 +115,7 @@ static void owned_add(owned_set_t *s, const char *path, size_t len, const char *
     return;
   if (s->n == s->cap) {
     s->cap = s->cap ? s->cap * 2 : 64;
-    s->v = realloc(s->v, s->cap * sizeof(*s->v));
-    if (s->v == NULL)
-      abort();
+    s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
   }
   owned_t *o = &s->v[s->n++];
   o->path = strndup(path, len);

@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -42,21 +43,16 @@ static void strv_add(char ***v, size_t *n, char *s)
 {
   if (s == NULL)
     return;
-  *v = realloc(*v, (*n + 1) * sizeof(char *));
-  if (*v == NULL)
-    abort();
+  *v = xrealloc(*v, (*n + 1) * sizeof(char *));
   (*v)[(*n)++] = s;
 }
 
 static pyoci_vex_stmt_t *new_stmt(pyoci_vex_t *vex, const char *source)
 {
-  vex->v = realloc(vex->v, (vex->n + 1) * sizeof(*vex->v));
-  if (vex->v == NULL)
-    abort();
+  vex->v = xrealloc(vex->v, (vex->n + 1) * sizeof(*vex->v));
   pyoci_vex_stmt_t *s = &vex->v[vex->n++];
   memset(s, 0, sizeof(*s));
-  if ((s->source = strdup(source)) == NULL)
-    abort();
+  s->source = xstrdup(source);
   return s;
 }
 
