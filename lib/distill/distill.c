@@ -9,12 +9,14 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "lib/builder/copy.h"
+#include "lib/container/container.h"
 #include "lib/builder/step.h"
 #include "lib/image/layer_store.h"
 #include "lib/oci/image.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -30,7 +32,8 @@ typedef struct {
   char *scratch;            /* store tmp dir: bundles, logs, staging */
   pyoci_step_t *view;       /* the image's file system */
   pyoci_run_spec_t spec;
-  char **argv, **env;
+  pyoci_container_process_t proc; /* what spec points into */
+  char hostname[256];
   json_t *envobj;
   json_t *traced, *answers, *keep;
 } distill_t;
@@ -44,56 +47,25 @@ static int private_mounts(pyoci_error_t **err)
   return 0;
 }
 
-static char **json_strv(const json_t *a, size_t extra_front, size_t *n_out)
-{
-  size_t n = json_array_size(a);
-  char **v = calloc(n + extra_front + 1, sizeof(char *));
-  size_t j = extra_front;
-  for (size_t i = 0; i < n; i++)
-    if (json_is_string(json_array_get(a, i)))
-      v[j++] = strdup(json_string_value(json_array_get(a, i)));
-  if (n_out)
-    *n_out = j;
-  return v;
-}
-
-/* argv, env, cwd and user from the image config, as docker run would. */
+/* argv, env, cwd and user as `docker run --network=host IMAGE` gives them
+ * (lib/container's rules), the process then traced. */
 static int make_spec(distill_t *d, const char *root, pyoci_error_t **err)
 {
   const json_t *cfg = json_object_get(d->img->config, "config");
-  const json_t *ep = json_object_get(cfg, "Entrypoint"), *cmd = json_object_get(cfg, "Cmd");
-  size_t ne = json_array_size(ep), nc = json_array_size(cmd);
-  d->argv = calloc(ne + nc + 1, sizeof(char *));
-  size_t j = 0;
-  for (size_t i = 0; i < ne; i++)
-    d->argv[j++] = strdup(json_string_value(json_array_get(ep, i)) ?: "");
-  for (size_t i = 0; i < nc; i++)
-    d->argv[j++] = strdup(json_string_value(json_array_get(cmd, i)) ?: "");
-  if (j == 0)
-    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "distill '%s': the image has no Entrypoint or Cmd to run",
-                                d->o->image);
-  size_t nenv = 0;
-  d->env = json_strv(json_object_get(cfg, "Env"), 0, &nenv);
-  d->envobj = json_object();
-  for (size_t i = 0; i < nenv; i++) {
-    const char *eq = strchr(d->env[i], '=');
-    if (eq) {
-      cleanup_free char *name = strndup(d->env[i], (size_t)(eq - d->env[i]));
-      json_object_set_new(d->envobj, name, json_string(eq + 1));
-    }
-  }
-  if (json_object_get(d->envobj, "PATH") == NULL) {
-    d->env = realloc(d->env, (nenv + 2) * sizeof(char *));
-    d->env[nenv++] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    d->env[nenv] = NULL;
-  }
-  const char *user = pyoci_json_str(cfg, "User");
-  int64_t uid = 0, gid = 0;
-  if (user && *user && pyoci_resolve_user(root, user, false, &uid, &gid, err) < 0)
+  pyoci_run_opts_t ro = {.image = d->o->image};
+  if (gethostname(d->hostname, sizeof(d->hostname) - 1) < 0 || !*d->hostname)
+    snprintf(d->hostname, sizeof(d->hostname), "pyoci-distill");
+  if (pyoci_container_process(root, cfg, &ro, d->hostname, &d->proc, err) < 0)
     return pyoci_error_prefix(err, "distill '%s'", d->o->image);
-  const char *wd = pyoci_json_str(cfg, "WorkingDir");
-  d->spec = (pyoci_run_spec_t){.argv = d->argv, .env = d->env, .cwd = wd && *wd ? wd : "/", .uid = (uid_t)uid,
-                               .gid = (gid_t)gid};
+  d->envobj = json_object();
+  for (size_t i = 0; i < d->proc.env.n; i++) {
+    const char *kv = d->proc.env.v[i], *eq = strchr(kv, '=');
+    cleanup_free char *name = xstrndup(kv, (size_t)(eq - kv));
+    json_object_set_new(d->envobj, name, json_string(eq + 1));
+  }
+  d->spec = (pyoci_run_spec_t){.argv = d->proc.argv.v, .env = d->proc.env.v, .cwd = d->proc.cwd,
+                               .uid = d->proc.uid, .gid = d->proc.gid, .extra_gids = d->proc.groups,
+                               .n_extra_gids = d->proc.n_groups, .hostname = d->hostname};
   return 0;
 }
 
@@ -140,7 +112,7 @@ static char *traced_python(distill_t *d)
  * (stat only: the trace sees the file exec'd, not the symlinks to it). */
 static void keep_entrypoint(distill_t *d, pyoci_keep_t *k)
 {
-  const char *prog = d->argv[0];
+  const char *prog = d->proc.argv.v[0];
   if (strchr(prog, '/')) {
     cleanup_free char *p = prog[0] == '/' ? strdup(prog) : pyoci_path_join(d->spec.cwd, prog);
     pyoci_keep_path(k, p, "entrypoint", NULL);
@@ -178,6 +150,7 @@ static int closures(distill_t *d, pyoci_error_t **err)
     pyoci_log(PYOCI_LOG_INFO, "distill: Python import graph with %s", python);
     if (pyoci_keep_python_closure(&k, &pc, d->traced, err) < 0)
       return -1;
+    pyoci_log(PYOCI_LOG_DEBUG, "distill: %zu paths kept after the import graph", json_object_size(d->keep));
   }
   pyoci_keep_drop_unread_bytecode(&k);
   if (pyoci_keep_elf_closure(&k, err) < 0 || pyoci_keep_fixed(&k, err) < 0)
@@ -281,19 +254,30 @@ static int write_image(distill_t *d, const char *rootfs_dir, pyoci_distill_resul
   return rc;
 }
 
+static double now_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int distill_run(distill_t *d, pyoci_distill_result_t *res, pyoci_error_t **err)
 {
+  double t0 = now_s();
   if (open_view(d, err) < 0 || make_spec(d, d->view->merged, err) < 0)
     return -1;
   pyoci_log(PYOCI_LOG_INFO, "distill: tracing %s", d->o->image);
   if (run_trace(d, d->view->merged, "trace", d->traced, d->answers, err) < 0)
     return -1;
+  double t1 = now_s();
   /* A fresh view: the trace's run wrote into its upper dir. */
   if (open_view(d, err) < 0 || closures(d, err) < 0)
     return -1;
+  pyoci_log(PYOCI_LOG_DEBUG, "distill: %zu paths kept; counting the report", json_object_size(d->keep));
   res->report = pyoci_distill_report(d->view->merged, d->keep, err);
   if (res->report == NULL)
     return -1;
+  pyoci_log(PYOCI_LOG_DEBUG, "distill: staging");
   json_int_t tfiles = 0, tbytes = traced_bytes(d, &tfiles);
   json_object_set_new(res->report, "traced", json_pack("{s:I, s:I}", "files", tfiles, "bytes", tbytes));
   json_object_set_new(res->report, "image", json_string(d->o->image));
@@ -306,11 +290,16 @@ static int distill_run(distill_t *d, pyoci_distill_result_t *res, pyoci_error_t 
     return -1;
   pyoci_step_free(d->view);
   d->view = NULL;
+  double t2 = now_s();
   pyoci_log(PYOCI_LOG_INFO, "distill: verifying with the same probes");
   if (verify(d, rootfs, res, err) < 0)
     return -1;
+  double t3 = now_s();
   json_object_set_new(res->report, "answers", json_incref(d->answers));
-  return write_image(d, rootfs, res, err);
+  int rc = write_image(d, rootfs, res, err);
+  json_object_set_new(res->report, "timings", json_pack("{s:f, s:f, s:f, s:f}", "trace", t1 - t0, "closure",
+                                                        t2 - t1, "verify", t3 - t2, "write", now_s() - t3));
+  return rc;
 }
 
 int pyoci_distill(pyoci_store_t *s, const pyoci_distill_opts_t *o, pyoci_distill_result_t *res, pyoci_error_t **err)
@@ -338,8 +327,7 @@ int pyoci_distill(pyoci_store_t *s, const pyoci_distill_opts_t *o, pyoci_distill
     pyoci_rm_rf(d.scratch, &ignored);
     pyoci_error_free(ignored);
   }
-  pyoci_strvfreep(&d.argv);
-  pyoci_strvfreep(&d.env);
+  pyoci_container_process_release(&d.proc);
   json_decref(d.envobj);
   json_decref(d.traced);
   json_decref(d.answers);
