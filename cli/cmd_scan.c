@@ -14,6 +14,7 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
+#include "lib/util/outfile.h"
 #include "cli.h"
 
 static const char help[] =
@@ -115,8 +116,8 @@ static int write_out(const char *output, const char *text, pyoci_error_t **err)
 }
 
 /* JSON is streamed (a report with 60,000 findings is never one string):
- * to standard output, or to FILE through a temporary file renamed over it,
- * so a failed write leaves no half report. */
+ * to standard output, or to FILE through lib/util/outfile.h (a regular file
+ * is replaced atomically on commit, a FIFO or device written through). */
 static int write_json(const char *output, const pyoci_scan_report_t *r, pyoci_error_t **err)
 {
   if (output == NULL || strcmp(output, "-") == 0) {
@@ -124,21 +125,29 @@ static int write_json(const char *output, const pyoci_scan_report_t *r, pyoci_er
       return pyoci_error_set(err, 0, "write standard output failed");
     return 0;
   }
-  cleanup_free char *tmp = NULL;
-  if (asprintf(&tmp, "%s.tmp.%ld", output, (long)getpid()) < 0)
-    abort();
-  FILE *f = fopen(tmp, "w");
-  if (f == NULL)
-    return pyoci_error_set(err, errno, "create '%s'", tmp);
-  int rc = pyoci_scan_write_json(r, f);
-  rc |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-  rc |= fclose(f) != 0;
-  if (rc != 0 || rename(tmp, output) != 0) {
+  pyoci_outfile_t *of = NULL;
+  if (pyoci_outfile_open(output, 0644, &of, err) < 0)
+    return -1;
+  int fd = dup(pyoci_outfile_fd(of));
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (f == NULL) {
     int e = errno;
-    unlink(tmp);
+    if (fd >= 0)
+      close(fd);
+    pyoci_outfile_abort(of);
     return pyoci_error_set(err, e, "write '%s'", output);
   }
-  return 0;
+  int rc = pyoci_scan_write_json(r, f);
+  int e = errno;
+  if (fclose(f) != 0 && rc == 0) {
+    rc = -1;
+    e = errno;
+  }
+  if (rc < 0) {
+    pyoci_outfile_abort(of);
+    return pyoci_error_set(err, e, "write '%s'", output);
+  }
+  return pyoci_outfile_commit(of, true, err);
 }
 
 static int finish(const pyoci_scan_report_t *report, int exit_code)
