@@ -36,7 +36,10 @@ void pyoci_container_teardown(const pyoci_container_t *c, bool rm)
   cleanup_free char *root = NULL;
   pyoci_container_runc(c, &r, &root);
   pyoci_error_t *ignored = NULL;
-  if (pyoci_path_exists(root))
+  /* `runc run` deletes its container when the process exits: only a
+   * container left behind (monitor killed, start failed) needs the call */
+  cleanup_free char *state = pyoci_path_join(root, c->id);
+  if (pyoci_path_exists(state))
     pyoci_runc_delete(&r, true, &ignored);
   pyoci_error_release(&ignored);
   cleanup_free char *merged = pyoci_container_path(c, "rootfs/merged");
