@@ -10,6 +10,7 @@
 
 #include "history.h"
 #include "imgconfig.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 
@@ -198,9 +199,7 @@ char *pyoci_df_history_run(const pyoci_env_t *declared, const pyoci_env_t *env, 
     strbuf_addf(&sb, " |%zu", declared->n);
   for (size_t i = 0; i < declared->n; i++) {
     size_t kl = strcspn(declared->kv[i], "=");
-    cleanup_free char *key = strndup(declared->kv[i], kl);
-    if (key == NULL)
-      abort();
+    cleanup_free char *key = xstrndup(declared->kv[i], kl);
     const char *v = pyoci_env_get(env, key);
     strbuf_addf(&sb, " %s=%s", key, v ? v : declared->kv[i][kl] ? declared->kv[i] + kl + 1 : "");
   }
