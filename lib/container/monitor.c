@@ -175,7 +175,7 @@ static int monitor_start(monitor_t *m, pyoci_watchdog_t *wd, pyoci_error_t **err
   int op[2] = {-1, -1}, ep[2] = {-1, -1};
   if (!m->tty && (open_pipe(op, err) < 0 || open_pipe(ep, err) < 0))
     return -1;
-  cleanup_close int devnull = m->interactive ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  cleanup_close int devnull = m->interactive ? -1 : pyoci_empty_input();
   pyoci_stdio_t io = {.in = devnull, .out = op[1], .err = ep[1], .own_group = !m->tty && !m->interactive};
   pyoci_runc_t r;
   cleanup_free char *root = NULL;

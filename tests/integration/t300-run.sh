@@ -69,7 +69,8 @@ is "$out/$rc" "from-stdin/6" "-i: stdin reaches the process"
 run sh -c "echo hidden | '$PYOCI' run --rm py:1 sh -c 'cat; echo end'"
 is "$out" "end" "without -i the process reads /dev/null, as with docker"
 if command -v script >/dev/null; then
-  out=$(timeout 60 script -qec "'$PYOCI' run --rm -it py:1 sh -c 'test -t 0 && test -t 1 && echo \"tty \$TERM\"'" /dev/null | tr -d '\r\0')
+  : >"$T/empty"
+  out=$(timeout 60 script -qec "'$PYOCI' run --rm -it py:1 sh -c 'test -t 0 && test -t 1 && echo \"tty \$TERM\"'" "$T/typescript" <"$T/empty" | tr -d '\r\0' | sed 's/\^@//g')
   is "$out" "tty xterm" "-it: stdin and stdout are a terminal, TERM=xterm"
 else
   skip "script(1) is not installed"
