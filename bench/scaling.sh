@@ -8,6 +8,7 @@
 set -euo pipefail
 PYOCI=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/pyoci}
 RECORD=${2:-}
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d /tmp/pyoci-scaling.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export PYOCI_STORE=$T/store
@@ -96,7 +97,7 @@ t10=$(PYOCI_STORE=$T/s10 secs "$PYOCI" prune -f)
 row "prune, images in the store" 2000 "$t1" 20000 "$t10"
 
 if [ "$RECORD" = --record ]; then
-  out=$(cd "$(dirname "$0")" && pwd)/RESULTS.md
+  out=$BENCH_DIR/RESULTS.md
   {
     echo
     echo "## scaling.sh — $(date -u '+%Y-%m-%d %H:%M UTC')"
