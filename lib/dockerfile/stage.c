@@ -107,8 +107,10 @@ void pyoci_stage_state_run_env(const pyoci_stage_state_t *st, pyoci_env_t *out)
   pyoci_stage_state_env(st, out);
   const pyoci_env_t *ba = &st->plan->build_args;
   char **sorted = xcalloc(ba->n + 1, sizeof(char *));
-  memcpy(sorted, ba->kv, ba->n * sizeof(char *));
-  qsort(sorted, ba->n, sizeof(char *), cmp_kv);
+  if (ba->n > 0) { /* kv is NULL without build args: memcpy(NULL) is UB (UBSan) */
+    memcpy(sorted, ba->kv, ba->n * sizeof(char *));
+    qsort(sorted, ba->n, sizeof(char *), cmp_kv);
+  }
   static const char *const names[] = {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"};
   for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
     const char *value = NULL;
