@@ -15,6 +15,7 @@
 #include "lib/layer/layer.h"
 #include "lib/image/unpacked.h"
 #include "lib/oci/image.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -72,13 +73,11 @@ static void result_push_layer(stage_result_t *r, const pyoci_desc_t *d, const ch
 {
   if (r->n == r->cap) {
     r->cap = r->cap ? r->cap * 2 : 16;
-    r->layers = realloc(r->layers, r->cap * sizeof(*r->layers));
-    r->diff_ids = realloc(r->diff_ids, r->cap * sizeof(*r->diff_ids));
-    if (r->layers == NULL || r->diff_ids == NULL)
-      abort();
+    r->layers = xrealloc(r->layers, r->cap * sizeof(*r->layers));
+    r->diff_ids = xrealloc(r->diff_ids, r->cap * sizeof(*r->diff_ids));
   }
   r->layers[r->n] = *d;
-  r->layers[r->n].media_type = strdup(d->media_type);
+  r->layers[r->n].media_type = xstrdup(d->media_type);
   memcpy(r->diff_ids[r->n], diff_id, PYOCI_DIGEST_LEN);
   r->n++;
 }
@@ -225,9 +224,7 @@ static const char *config_str(json_t *image, const char *key, const char *fallba
 
 static char **env_strv(const pyoci_env_t *e)
 {
-  char **v = calloc(e->n + 1, sizeof(char *));
-  if (v == NULL)
-    abort();
+  char **v = xcalloc(e->n + 1, sizeof(char *));
   for (size_t i = 0; i < e->n; i++)
     v[i] = e->kv[i];
   return v;
@@ -359,9 +356,7 @@ static char **env_with(char **envv, char *const *extra, size_t n)
   size_t k = 0;
   while (envv[k])
     k++;
-  char **v = realloc(envv, (k + n + 1) * sizeof(char *));
-  if (v == NULL)
-    abort();
+  char **v = xrealloc(envv, (k + n + 1) * sizeof(char *));
   for (size_t i = 0; i < n; i++)
     v[k + i] = extra[i];
   v[k + n] = NULL;
@@ -415,9 +410,7 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoc
   pyoci_mounts_ctx_t mc = {.s = b->s, .context = b->context, .ignore = b->ignore, .secrets = b->o->secrets,
                            .n_secrets = b->o->n_secrets};
   pyoci_run_mounts_t ms = {0};
-  copy_source_t *cs = calloc(in->n_mounts + 1, sizeof(*cs));
-  if (cs == NULL)
-    abort();
+  copy_source_t *cs = xcalloc(in->n_mounts + 1, sizeof(*cs));
   if (in->n_mounts > 0) {
     /* the mounts' specs, context digests and from= keys; never contents */
     json_t *mkey = NULL;
@@ -509,8 +502,8 @@ static int write_inline_sources(const pyoci_df_instr_t *in, const char *merged, 
     const char *dest = in->dest;
     size_t dl = strlen(dest);
     bool into_dir = dl == 0 || dest[dl - 1] == '/' || strcmp(dest, ".") == 0;
-    cleanup_free char *abs = dest[0] == '/' ? strdup(dest) : pyoci_path_join(workdir, dest);
-    cleanup_free char *target = into_dir ? pyoci_path_join(abs, in->inlines[i].path) : strdup(abs);
+    cleanup_free char *abs = dest[0] == '/' ? xstrdup(dest) : pyoci_path_join(workdir, dest);
+    cleanup_free char *target = into_dir ? pyoci_path_join(abs, in->inlines[i].path) : xstrdup(abs);
     if (pyoci_write_in_root(merged, target, in->inlines[i].data, strlen(in->inlines[i].data), 0644, err) < 0)
       return -1;
   }
@@ -861,9 +854,7 @@ int pyoci_build(pyoci_store_t *s, const pyoci_build_opts_t *o, char manifest_dig
    * `pyoci save` (docker-archive layers are plain tar) copies them as they
    * are.  Compressing is a distribution concern. */
   b.lopts.comp = PYOCI_COMP_NONE;
-  b.results = calloc(b.plan->n_stages, sizeof(*b.results));
-  if (b.results == NULL)
-    abort();
+  b.results = xcalloc(b.plan->n_stages, sizeof(*b.results));
   prefetch = prefetch_bases(&b);
   for (size_t i = 0; i < b.plan->n_order; i++)
     if (!b.results[b.plan->order[i]].built && build_stage(&b, b.plan->order[i], err) < 0)

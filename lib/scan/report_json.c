@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "lib/pkg/sbom.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/utf8.h"
@@ -195,9 +196,8 @@ char *pyoci_scan_report_json(const pyoci_scan_report_t *r)
     }
     if (has_os) {
       cleanup_free char *target = NULL;
-      if (asprintf(&target, "%s (%s %s)", r->artifact_name, os->family ? os->family : "unknown",
-                   os->version ? os->version : "") < 0)
-        abort();
+      target = xasprintf("%s (%s %s)", r->artifact_name, os->family ? os->family : "unknown",
+                   os->version ? os->version : "");
       json_array_append_new(results, vuln_result(r, PYOCI_CLASS_OS, target, os->family ? os->family : "unknown"));
     }
     if (has_py)
