@@ -73,8 +73,8 @@ static void add_frac(strbuf_t *sb, uint64_t v, uint64_t unit)
   int w = 0;
   for (uint64_t u = unit; u > 1 && w < 9; u /= 10)
     w++;
-  /* Nine digits, then the last w of them: a fixed width keeps gcc's
-   * -Wformat-truncation quiet at every -O level (w is at most 9). */
+  /* pad to 9 and keep the last w digits: a "%0*" width is a
+   * -Wformat-truncation error at -O1 (make SANITIZE=...) */
   snprintf(digits, sizeof(digits), "%09" PRIu64, f % 1000000000u);
   char *d = digits + 9 - w;
   for (int k = w - 1; k > 0 && d[k] == '0'; k--)
