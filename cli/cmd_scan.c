@@ -12,6 +12,7 @@
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
 #include "cli.h"
+#include "registry_cli.h"
 
 static const char help[] =
     "Usage: pyoci scan [OPTIONS] TARGET\n"
@@ -40,6 +41,8 @@ static const char help[] =
     "      --db PATH           vulnerability database (default $PYOCI_DB, else\n"
     "                          $XDG_CACHE_HOME/pyoci/vuln.db)\n"
     "      --no-cache          do not use or fill the per-layer result cache\n"
+    "      --attach[=REPO]     also push the report to the image's registry (or REPO)\n"
+    "                          as an OCI 1.1 artifact whose subject is the image\n"
     "      --store DIR         image store\n"
     "  -q, --quiet             no progress or warnings\n"
     "  -h, --help              show this help\n"
@@ -52,7 +55,19 @@ static const char help[] =
 
 
 enum { OPT_SCANNERS = 0x2000, OPT_DOCKERFILE, OPT_SEVERITY, OPT_IGNORE_UNFIXED, OPT_IGNOREFILE, OPT_EXIT_CODE,
-       OPT_DB, OPT_NO_CACHE };
+       OPT_DB, OPT_NO_CACHE, OPT_ATTACH };
+
+/* The artifactType a report is attached with, by format. */
+static const char *report_artifact_type(const char *format)
+{
+  if (strcmp(format, "sarif") == 0)
+    return "application/sarif+json";
+  if (strcmp(format, "cyclonedx") == 0)
+    return "application/vnd.cyclonedx+json";
+  if (strcmp(format, "json") == 0)
+    return "application/vnd.pyoci.scan.report.v1+json";
+  return "text/plain";
+}
 
 static int parse_scanners(const char *arg, unsigned *out)
 {
@@ -113,6 +128,7 @@ int cmd_scan(int argc, char **argv)
       {"output", required_argument, NULL, 'o'},
       {"db", required_argument, NULL, OPT_DB},
       {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+      {"attach", optional_argument, NULL, OPT_ATTACH},
       {"help", no_argument, NULL, 'h'},
       CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
@@ -122,6 +138,8 @@ int cmd_scan(int argc, char **argv)
   unsigned severities = 0;
   const char *format = "table", *output = NULL, *ignorefile = NULL;
   int exit_code = 0, c;
+  bool attach = false;
+  const char *attach_to = NULL;
   while ((c = getopt_long(argc, argv, "f:o:qh", opts, NULL)) != -1) {
     if (cli_common_option(c, optarg))
       continue;
@@ -163,6 +181,10 @@ int cmd_scan(int argc, char **argv)
       break;
     case OPT_NO_CACHE:
       so.no_cache = true;
+      break;
+    case OPT_ATTACH:
+      attach = true;
+      attach_to = optarg;
       break;
     case 'h':
       return cli_help(help);
@@ -213,6 +235,9 @@ int cmd_scan(int argc, char **argv)
     text = pyoci_scan_report_table(report, severities);
   if (write_out(output, text, &err) < 0)
     return cli_fail(err);
+  const char *at = report_artifact_type(format);
+  if (attach && cli_registry_attach(argv[optind], attach_to, at, at, text, strlen(text)) != 0)
+    return 1;
   pyoci_log(PYOCI_LOG_DEBUG, "scan: %zu of %zu layers from the cache", report->layers_cached, report->n_layers);
   return exit_code != 0 && pyoci_scan_total(report) > 0 ? exit_code : 0;
 }
