@@ -288,7 +288,12 @@ struct pyoci_blob_writer {
   pyoci_sha256_t *h;          /* NULL once verified */
   char digest[PYOCI_DIGEST_LEN]; /* set by pyoci_blob_writer_verify */
   int64_t size;
+  int64_t flushed; /* bytes handed to writeback so far */
 };
+
+/* Start writeback of every 8 MiB as it is written, so the fsync at commit
+ * finds little left to do and the disk works while the data still flows. */
+#define WRITER_FLUSH_STEP (8 << 20)
 
 static unsigned writer_counter;
 
@@ -337,6 +342,10 @@ int pyoci_blob_writer_write(pyoci_blob_writer_t *w, const void *buf, size_t len,
     return -1;
   pyoci_sha256_update(w->h, buf, len);
   w->size += (int64_t)len;
+  if (w->size - w->flushed >= WRITER_FLUSH_STEP) {
+    sync_file_range(w->fd, w->flushed, w->size - w->flushed, SYNC_FILE_RANGE_WRITE);
+    w->flushed = w->size;
+  }
   return 0;
 }
 

@@ -193,7 +193,8 @@ typedef struct {
 } pyoci_wire_manifest_t;
 
 /* Parse and check (limits, digests, sizes, known media types; schema 1 is
- * refused with a clear message).  content_type may be NULL. */
+ * refused with a clear message).  content_type may be NULL.  On error out
+ * holds nothing to free. */
 int pyoci_wire_manifest_parse(const char *buf, size_t len, const char *content_type, const char *what,
                               pyoci_wire_manifest_t *out, pyoci_error_t **err);
 void pyoci_wire_manifest_free(pyoci_wire_manifest_t *m);
