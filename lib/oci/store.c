@@ -410,6 +410,13 @@ int pyoci_blob_writer_verify(pyoci_blob_writer_t *w, const char *expected_digest
   return 0;
 }
 
+int pyoci_blob_writer_sync(pyoci_blob_writer_t *w, pyoci_error_t **err)
+{
+  if (fsync(w->fd) < 0)
+    return pyoci_error_set(err, errno, "fsync a blob in '%s/tmp'", w->s->path);
+  return 0;
+}
+
 int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest,
                              char digest_out[PYOCI_DIGEST_LEN], int64_t *size_out, pyoci_error_t **err)
 {

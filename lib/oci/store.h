@@ -58,6 +58,9 @@ int pyoci_blob_writer_write(pyoci_blob_writer_t *w, const void *buf, size_t len,
 /* Stop writing and check the digest (NULL = accept) without publishing:
  * several blobs can be verified first and committed together. */
 int pyoci_blob_writer_verify(pyoci_blob_writer_t *w, const char *expected_digest, pyoci_error_t **err);
+/* fsync the data now (on the caller's thread), so the commit's own fsync
+ * finds nothing left: parallel downloads sync in parallel. */
+int pyoci_blob_writer_sync(pyoci_blob_writer_t *w, pyoci_error_t **err);
 /* Finish: verify against expected (NULL = accept), fsync, rename into
  * blobs/.  Frees w in all cases. */
 int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest,

@@ -126,7 +126,7 @@ static int fetch_blob(struct pull *p, pyoci_http_conn_t *c, struct blob_job *j, 
   /* Verified now, published with the others once every blob is good, so
    * a refused blob leaves the store as it was. */
   j->w = d.w;
-  if (pyoci_blob_writer_verify(d.w, j->digest, err) < 0)
+  if (pyoci_blob_writer_verify(d.w, j->digest, err) < 0 || pyoci_blob_writer_sync(d.w, err) < 0)
     return pyoci_error_prefix(err, "pull blob %s", j->digest);
   return 0;
 }
