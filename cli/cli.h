@@ -21,11 +21,13 @@ extern struct pyoci_globals pyoci_globals;
 typedef int (*pyoci_cmd_fn)(int argc, char **argv);
 
 /* The verbs, one per cli/cmd_<verb>.c, listed in main.c's command table. */
+int cmd_assemble(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_debug(int argc, char **argv);
+int cmd_distill(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
 int cmd_images(int argc, char **argv);

@@ -12,6 +12,7 @@
 #include "lib/lint/lint.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/outfile.h"
 #include "lib/util/json.h"
 #include "lib/util/sarif.h"
 #include "lib/util/utf8.h"
@@ -284,7 +285,11 @@ int cmd_lint(int argc, char **argv)
     }
 
   FILE *out = stdout;
-  if (o.output && (out = fopen(o.output, "w")) == NULL) {
+  pyoci_outfile_t *of = NULL; /* -o: never replaces a device, FIFO or symlink */
+  if (o.output && pyoci_outfile_open(o.output, 0644, &of, &err) < 0)
+    return cli_fail(err);
+  if (of && (out = fdopen(dup(pyoci_outfile_fd(of)), "w")) == NULL) {
+    pyoci_outfile_abort(of);
     pyoci_error_set(&err, errno, "open '%s'", o.output);
     return cli_fail(err);
   }
@@ -297,6 +302,10 @@ int cmd_lint(int argc, char **argv)
     print_table(out, name, shown, n);
   if (out != stdout && fclose(out) != 0 && rc == 0)
     rc = pyoci_error_set(&err, errno, "write '%s'", o.output);
+  if (of && rc == 0)
+    rc = pyoci_outfile_commit(of, false, &err);
+  else if (of)
+    pyoci_outfile_abort(of);
   if (rc < 0)
     return cli_fail(err);
   return fail ? o.exit_code : 0;

@@ -17,6 +17,7 @@ struct command {
 
 static const struct command commands[] = {
     {"build", cmd_build, "Build an image from a Dockerfile"},
+    {"assemble", cmd_assemble, "Make a distroless image from Debian packages and wheels"},
     {"import", cmd_import, "Create an image from a rootfs tarball or directory"},
     {"load", cmd_load, "Load images from a docker-archive or oci-archive"},
     {"save", cmd_save, "Save images to a docker-archive or oci-archive"},
@@ -42,6 +43,7 @@ static const struct command commands[] = {
     {"scan", cmd_scan, "Find vulnerabilities, secrets and misconfigurations"},
     {"sbom", cmd_sbom, "Write a CycloneDX or SPDX software bill of materials"},
     {"compare", cmd_compare, "Compare images side by side"},
+    {"distill", cmd_distill, "Keep only the files an app uses (scratch-style image)"},
     {"lint", cmd_lint, "Check a Dockerfile for common mistakes"},
     {"vercmp", cmd_vercmp, "Compare two package versions (deb, apk, pypi)"},
     {"db", cmd_db, "Manage the vulnerability database"},

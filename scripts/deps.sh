@@ -11,6 +11,8 @@ dpkg-dev hyperfine time
 apache2-utils"
 # apache2-utils: htpasswd makes the bcrypt file docker-registry's basic auth
 # needs (registry tests, t201; issue 11).
+# assemble (issue 12): libyaml for specs, gpgv for InRelease signatures, gnupg for the tests' throwaway key
+PKGS="$PKGS libyaml-dev gpgv gnupg"
 
 missing=""
 for p in $PKGS; do

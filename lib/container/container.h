@@ -18,6 +18,7 @@
 #ifndef PYOCI_CONTAINER_CONTAINER_H
 #define PYOCI_CONTAINER_CONTAINER_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@
 #include "lib/oci/store.h"
 #include "lib/runtime/runc.h"
 #include "lib/runtime/runtime.h"
+#include "lib/util/alloc.h"
 #include "lib/util/error.h"
 
 typedef struct {
@@ -73,6 +75,23 @@ static inline void pyoci_container_freep(pyoci_container_t **c)
   pyoci_container_free(*c);
 }
 #define cleanup_container __attribute__((cleanup(pyoci_container_freep)))
+
+/* The process `docker run` starts for an image, for callers that run it
+ * their own way (pyoci distill traces it): argv (Entrypoint + Cmd merged
+ * with o), env (PATH, HOSTNAME, the image's Env, o->env), user and groups
+ * resolved in root, the working directory (created in root); the command
+ * is checked to exist there. */
+typedef struct {
+  pyoci_strv_t argv, env; /* NULL-terminated .v */
+  uid_t uid;
+  gid_t gid;
+  gid_t *groups;
+  size_t n_groups;
+  char *cwd;
+} pyoci_container_process_t;
+int pyoci_container_process(const char *root, const json_t *cfg, const pyoci_run_opts_t *o, const char *hostname,
+                            pyoci_container_process_t *p, pyoci_error_t **err);
+void pyoci_container_process_release(pyoci_container_process_t *p);
 
 /* Create a container from an image: overlay mounted, bundle and state
  * written.  Errors: PYOCI_E_NOT_FOUND for a missing image or command

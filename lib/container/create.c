@@ -202,26 +202,64 @@ static int mount_root(create_t *k, pyoci_error_t **err)
   return pyoci_overlay_mount((const char *const *)lowers, k->img->n_layers, upper, work, k->merged, err);
 }
 
-static int write_bundle(create_t *k, const char *hostname, pyoci_error_t **err)
+/* User, groups and working directory of the process, resolved in root (the
+ * directory is created there), and the command checked to exist. */
+static int process_identity(const char *root, const json_t *cfg, const pyoci_run_opts_t *o,
+                            const pyoci_strv_t *argv, const pyoci_strv_t *env, pyoci_container_process_t *p,
+                            pyoci_error_t **err)
 {
-  const pyoci_run_opts_t *o = k->o;
-  const char *user = o->user ? o->user : pyoci_json_str(k->cfg, "User");
+  const char *user = o->user ? o->user : pyoci_json_str(cfg, "User");
   int64_t uid = 0, gid = 0;
-  cleanup_free gid_t *groups = NULL;
-  size_t n_groups = 0;
-  if (user && *user && (pyoci_resolve_user(k->merged, user, false, &uid, &gid, err) < 0 ||
-                        pyoci_user_groups(k->merged, user, uid, gid, &groups, &n_groups, err) < 0))
+  if (user && *user && (pyoci_resolve_user(root, user, false, &uid, &gid, err) < 0 ||
+                        pyoci_user_groups(root, user, uid, gid, &p->groups, &p->n_groups, err) < 0))
     return -1;
-  const char *wd = o->workdir ? o->workdir : pyoci_json_str(k->cfg, "WorkingDir");
+  p->uid = (uid_t)uid;
+  p->gid = (gid_t)gid;
+  const char *wd = o->workdir ? o->workdir : pyoci_json_str(cfg, "WorkingDir");
   if (wd == NULL || *wd == '\0')
     wd = "/";
   if (wd[0] != '/')
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "the working directory '%s' is invalid, it needs to be an absolute path", wd);
-  if (pyoci_mkdir_in_root(k->merged, wd, 0, 0, err) < 0)
+  p->cwd = xstrdup(wd);
+  if (pyoci_mkdir_in_root(root, wd, 0, 0, err) < 0)
     return -1;
   /* with --init, the user's command comes after "docker-init --" */
-  if (check_command(k->merged, k->argv.v[o->init_binary ? 2 : 0], env_get(&k->env, "PATH"), err) < 0)
+  return check_command(root, argv->v[o->init_binary ? 2 : 0], env_get(env, "PATH"), err);
+}
+
+int pyoci_container_process(const char *root, const json_t *cfg, const pyoci_run_opts_t *o, const char *hostname,
+                            pyoci_container_process_t *p, pyoci_error_t **err)
+{
+  memset(p, 0, sizeof(*p));
+  if (merge_argv(cfg, o, &p->argv, err) < 0)
     return -1;
+  merge_env(cfg, o, hostname, &p->env);
+  return process_identity(root, cfg, o, &p->argv, &p->env, p, err);
+}
+
+void pyoci_container_process_release(pyoci_container_process_t *p)
+{
+  pyoci_strv_clear(&p->argv);
+  pyoci_strv_clear(&p->env);
+  free(p->groups);
+  free(p->cwd);
+  memset(p, 0, sizeof(*p));
+}
+
+static int write_bundle(create_t *k, const char *hostname, pyoci_error_t **err)
+{
+  const pyoci_run_opts_t *o = k->o;
+  pyoci_container_process_t id = {0};
+  if (process_identity(k->merged, k->cfg, o, &k->argv, &k->env, &id, err) < 0) {
+    pyoci_container_process_release(&id);
+    return -1;
+  }
+  uid_t uid = id.uid;
+  gid_t gid = id.gid;
+  cleanup_free gid_t *groups = steal_pointer(&id.groups);
+  size_t n_groups = id.n_groups;
+  cleanup_free char *wd = steal_pointer(&id.cwd);
+  pyoci_container_process_release(&id);
   size_t n_mounts = o->n_mounts + (o->init_binary ? 1 : 0);
   cleanup_free pyoci_mount_t *mounts = calloc(n_mounts + 1, sizeof(*mounts));
   if (mounts == NULL)
@@ -232,7 +270,7 @@ static int write_bundle(create_t *k, const char *hostname, pyoci_error_t **err)
     mounts[o->n_mounts] = (pyoci_mount_t){.destination = "/sbin/docker-init", .source = o->init_binary,
                                           .readonly = true};
   pyoci_run_spec_t spec = {.rootfs = k->merged, .argv = k->argv.v, .env = k->env.v, .cwd = wd,
-                           .uid = (uid_t)uid, .gid = (gid_t)gid, .extra_gids = groups, .n_extra_gids = n_groups,
+                           .uid = uid, .gid = gid, .extra_gids = groups, .n_extra_gids = n_groups,
                            .network_none = o->network_none, .hostname = hostname, .mounts = mounts,
                            .n_mounts = n_mounts, .terminal = o->tty, .readonly_root = o->read_only,
                            .join = o->join, .n_join = o->n_join, .add_caps = o->add_caps,

@@ -90,8 +90,9 @@ void pyoci_loaded_images_free(pyoci_loaded_image_t *v, size_t n);
  * before the first byte is written. */
 int pyoci_archive_save(pyoci_store_t *s, const char *const *refs, size_t n, pyoci_archive_format_t fmt, int fd,
                        const char *what, pyoci_error_t **err);
-/* Same into path, atomically: PATH.tmp-XXXXXX, fsync, rename; the temp file
- * is removed on any error. */
+/* Same into path (lib/util/outfile.h): an unnamed temp file linked in or
+ * swapped over a regular file, nothing left on error or kill; a device,
+ * FIFO or symlink is written through, never replaced. */
 int pyoci_archive_save_file(pyoci_store_t *s, const char *const *refs, size_t n, pyoci_archive_format_t fmt,
                             const char *path, pyoci_error_t **err);
 

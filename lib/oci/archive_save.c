@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/util/cleanup.h"
+#include "lib/util/outfile.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
@@ -134,53 +135,20 @@ int pyoci_archive_save(pyoci_store_t *s, const char *const *refs, size_t n, pyoc
   return pyoci_archive_save_opts(s, refs, n, &o, fd, what, err);
 }
 
-/* rename(tmp, path), but an existing path is swapped out with
- * RENAME_EXCHANGE and then removed: a plain rename over an existing file
- * makes ext4 (auto_da_alloc) start writing the whole new file back inside
- * rename(), which cost 0.1-0.3 s per 128 MB save.  Readers see the old file
- * or the new one, never a mix. */
-static int replace_file(const char *tmp, const char *path, pyoci_error_t **err)
-{
-  struct stat st;
-  bool regular = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
-  if (regular && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
-    if (unlink(tmp) < 0 && errno != ENOENT)
-      pyoci_log(PYOCI_LOG_WARN, "remove the replaced '%s' (now '%s'): %s", path, tmp, strerror(errno));
-    return 0;
-  }
-  if (regular && errno != ENOENT && errno != EINVAL && errno != ENOSYS)
-    return pyoci_error_set(err, errno, "rename '%s' to '%s'", tmp, path);
-  if (rename(tmp, path) < 0)
-    return pyoci_error_set(err, errno, "rename '%s' to '%s'", tmp, path);
-  return 0;
-}
-
 int pyoci_archive_save_file_opts(pyoci_store_t *s, const char *const *refs, size_t n, const pyoci_save_opts_t *o,
                                  const char *path, pyoci_error_t **err)
 {
-  cleanup_free char *tmp = NULL;
-  if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
-    abort();
-  cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0)
-    return pyoci_error_set(err, errno, "create '%s'", tmp);
-  mode_t mask = umask(0);
-  umask(mask);
-  int rc = -1;
-  if (fchmod(fd, 0666 & ~mask) < 0) {
-    pyoci_error_set(err, errno, "chmod '%s'", tmp);
-    goto out;
+  pyoci_outfile_t *f = NULL;
+  if (pyoci_outfile_open(path, 0666, &f, err) < 0)
+    return -1;
+  if (pyoci_archive_save_opts(s, refs, n, o, pyoci_outfile_fd(f), path, err) < 0) {
+    pyoci_outfile_abort(f);
+    return -1;
   }
-  if (pyoci_archive_save_opts(s, refs, n, o, fd, path, err) < 0)
-    goto out;
-  /* The rename is what matters: nobody ever sees a half-written archive.
+  /* Publishing is what matters: nobody ever sees a half-written archive.
    * No fsync: an export is not the store, and on a 128 MB archive it was 60
    * of the 250 ms save took. */
-  rc = replace_file(tmp, path, err);
-out:
-  if (rc < 0)
-    unlink(tmp);
-  return rc;
+  return pyoci_outfile_commit(f, false, err);
 }
 
 int pyoci_archive_save_file(pyoci_store_t *s, const char *const *refs, size_t n, pyoci_archive_format_t fmt,

@@ -83,7 +83,7 @@ static int add_field(pyoci_stanza_reader_t *r, const char *s, size_t n, size_t l
     v++;
   while (end > v && is_blank(end[-1]))
     end--;
-  r->fields[r->n++] = (pyoci_field_t){s, (size_t)(colon - s), v, (size_t)(end - v), line};
+  r->fields[r->n++] = (pyoci_field_t){s, (size_t)(colon - s), v, (size_t)(end - v), line, v, (size_t)(end - v)};
   return 0;
 }
 
@@ -118,7 +118,10 @@ int pyoci_stanza_next(pyoci_stanza_reader_t *r, pyoci_error_t **err)
       if (r->n == 0)
         return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s:%zu: continuation line before any field",
                                     r->path, line);
-      continue; /* we only use the first line of a field */
+      /* value is the first line; full runs to the end of this one */
+      pyoci_field_t *f = &r->fields[r->n - 1];
+      f->full_len = (size_t)(s + n - f->full);
+      continue;
     }
     if (add_field(r, s, n, line, err) < 0)
       return -1;

@@ -19,6 +19,9 @@ typedef struct {
   const char *value; /* first line only, trimmed */
   size_t value_len;
   size_t line;
+  const char *full;  /* the whole value: first line and continuation lines,
+                        raw (Release's SHA256 list, Description) */
+  size_t full_len;
 } pyoci_field_t;
 
 typedef struct {

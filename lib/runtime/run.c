@@ -287,7 +287,10 @@ static _Noreturn void supervise(pid_t parent, const char *runtime, const char *s
   _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-int pyoci_runtime_run(const pyoci_run_spec_t *spec, const char *scratch_dir, int *exit_code, pyoci_error_t **err)
+/* Prepare the bundle and fork the supervisor; out_fd (or -1) receives the
+ * process's stdout and stderr. */
+static int start_supervised(const pyoci_run_spec_t *spec, const char *scratch_dir, int out_fd,
+                            pyoci_container_proc_t *proc, pyoci_error_t **err)
 {
   cleanup_free char *bundle = pyoci_path_join(scratch_dir, "bundle");
   cleanup_free char *state = pyoci_path_join(scratch_dir, "runc-state");
@@ -295,12 +298,7 @@ int pyoci_runtime_run(const pyoci_run_spec_t *spec, const char *scratch_dir, int
     return -1;
   if (pyoci_runtime_write_config(spec, bundle, err) < 0)
     return -1;
-  char id[64];
-  snprintf(id, sizeof(id), "pyoci-%d-%d", (int)getpid(), ++container_counter);
-
-  int pipefd[2] = {-1, -1};
-  if (spec->output && pipe2(pipefd, O_CLOEXEC) < 0)
-    return pyoci_error_set(err, errno, "pipe");
+  snprintf(proc->id, sizeof(proc->id), "pyoci-%d-%d", (int)getpid(), ++container_counter);
   const char *runtime = pyoci_runtime_binary();
   if (!pyoci_runtime_executable_found(runtime))
     return pyoci_error_set(err, 0, "run: OCI runtime '%s' not found (install runc, or set PYOCI_RUNTIME)", runtime);
@@ -312,22 +310,78 @@ int pyoci_runtime_run(const pyoci_run_spec_t *spec, const char *scratch_dir, int
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0)
       dup2(devnull, STDIN_FILENO);
-    if (spec->output) {
-      dup2(pipefd[1], STDOUT_FILENO);
-      dup2(pipefd[1], STDERR_FILENO);
+    if (out_fd >= 0) {
+      dup2(out_fd, STDOUT_FILENO);
+      dup2(out_fd, STDERR_FILENO);
     }
-    supervise(parent, runtime, state, bundle, id);
+    supervise(parent, runtime, state, bundle, proc->id);
+  }
+  proc->supervisor = pid;
+  return 0;
+}
+
+static int wait_supervisor(pid_t pid, int flags, int *exit_code, pyoci_error_t **err)
+{
+  int status = 0;
+  pid_t w;
+  while ((w = waitpid(pid, &status, flags)) < 0) {
+    if (errno != EINTR)
+      return pyoci_error_set(err, errno, "wait for %s", pyoci_runtime_binary());
+  }
+  if (w == 0)
+    return 0;
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return 1;
+}
+
+int pyoci_runtime_run(const pyoci_run_spec_t *spec, const char *scratch_dir, int *exit_code, pyoci_error_t **err)
+{
+  int pipefd[2] = {-1, -1};
+  if (spec->output && pipe2(pipefd, O_CLOEXEC) < 0)
+    return pyoci_error_set(err, errno, "pipe");
+  pyoci_container_proc_t proc = {0};
+  if (start_supervised(spec, scratch_dir, pipefd[1], &proc, err) < 0) {
+    if (pipefd[0] >= 0) {
+      close(pipefd[0]);
+      close(pipefd[1]);
+    }
+    return -1;
   }
   if (spec->output) {
     close(pipefd[1]);
     pump_output(spec, pipefd[0]);
     close(pipefd[0]);
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR)
-      return pyoci_error_set(err, errno, "wait for %s", runtime);
-  }
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return 0;
+  return wait_supervisor(proc.supervisor, 0, exit_code, err) < 0 ? -1 : 0;
+}
+
+int pyoci_runtime_start(const pyoci_run_spec_t *spec, const char *scratch_dir, int out_fd,
+                        pyoci_container_proc_t *proc, pyoci_error_t **err)
+{
+  memset(proc, 0, sizeof(*proc));
+  return start_supervised(spec, scratch_dir, out_fd, proc, err);
+}
+
+int pyoci_runtime_poll(pyoci_container_proc_t *proc, int *exit_code, pyoci_error_t **err)
+{
+  if (proc->supervisor <= 0)
+    return 1;
+  int rc = wait_supervisor(proc->supervisor, WNOHANG, exit_code, err);
+  if (rc == 1)
+    proc->supervisor = 0;
+  return rc;
+}
+
+int pyoci_runtime_stop(pyoci_container_proc_t *proc, int *exit_code, pyoci_error_t **err)
+{
+  if (proc->supervisor <= 0)
+    return 0;
+  /* The supervisor's SIGTERM path: `runc kill KILL`, then it reaps runc. */
+  kill(proc->supervisor, SIGTERM);
+  int code = 0;
+  int rc = wait_supervisor(proc->supervisor, 0, &code, err);
+  proc->supervisor = 0;
+  if (exit_code)
+    *exit_code = code;
+  return rc < 0 ? -1 : 0;
 }

@@ -70,6 +70,21 @@ int pyoci_runtime_write_config(const pyoci_run_spec_t *spec, const char *bundle_
 int pyoci_runtime_run(const pyoci_run_spec_t *spec, const char *scratch_dir, int *exit_code,
                       pyoci_error_t **err);
 
+/* A container running in the background under its supervisor (which kills
+ * it if pyoci dies, kill -9 included). */
+typedef struct {
+  pid_t supervisor; /* 0 once reaped */
+  char id[64];
+} pyoci_container_proc_t;
+/* Start spec in the background; out_fd (or -1: inherit) gets its stdout and
+ * stderr.  spec->output is not used. */
+int pyoci_runtime_start(const pyoci_run_spec_t *spec, const char *scratch_dir, int out_fd,
+                        pyoci_container_proc_t *proc, pyoci_error_t **err);
+/* 1 and *exit_code when it has exited, 0 while it runs, -1 on error. */
+int pyoci_runtime_poll(pyoci_container_proc_t *proc, int *exit_code, pyoci_error_t **err);
+/* Kill it (if still running) and reap it; exit_code may be NULL. */
+int pyoci_runtime_stop(pyoci_container_proc_t *proc, int *exit_code, pyoci_error_t **err);
+
 /* Mount an overlay: lowers[0] is the top-most layer.  With no lowers an empty
  * directory inside work's parent is used. */
 int pyoci_overlay_mount(const char *const *lowers, size_t n_lowers, const char *upper, const char *work,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "outfile.h"
 #include "strbuf.h"
 
 int pyoci_read_fd(int fd, const char *what, size_t max_size, char **out, size_t *len, pyoci_error_t **err)
@@ -86,23 +87,14 @@ int pyoci_fsync_dir(const char *dirpath, pyoci_error_t **err)
 
 int pyoci_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, pyoci_error_t **err)
 {
-  cleanup_free char *tmp = NULL;
-  if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-    return pyoci_error_set(err, ENOMEM, "write '%s'", path);
-  cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0)
-    return pyoci_error_set(err, errno, "create '%s'", tmp);
-  if (pyoci_write_all(fd, data, len, tmp, err) < 0 || (fsync(fd) < 0 && pyoci_error_set(err, errno, "fsync '%s'", tmp))) {
-    unlink(tmp);
+  pyoci_outfile_t *f = NULL;
+  if (pyoci_outfile_open(path, mode, &f, err) < 0)
+    return -1;
+  if (pyoci_write_all(pyoci_outfile_fd(f), data, len, path, err) < 0) {
+    pyoci_outfile_abort(f);
     return -1;
   }
-  if (rename(tmp, path) < 0) {
-    int e = errno;
-    unlink(tmp);
-    return pyoci_error_set(err, e, "rename '%s' to '%s'", tmp, path);
-  }
-  cleanup_free char *dircopy = strdup(path);
-  return pyoci_fsync_dir(dirname(dircopy), err);
+  return pyoci_outfile_commit(f, true, err);
 }
 
 int pyoci_mkdir_p(const char *path, mode_t mode, pyoci_error_t **err)

@@ -21,7 +21,9 @@ int pyoci_read_fd(int fd, const char *what, size_t max_size, char **out, size_t 
 /* Write all of buf to fd, retrying on EINTR / short writes. */
 int pyoci_write_all(int fd, const void *buf, size_t len, const char *what, pyoci_error_t **err);
 
-/* Write path atomically: a temp file beside it, fsync, rename, fsync dir. */
+/* Write path atomically (outfile.h): an O_TMPFILE beside it, fsync, linked
+ * or swapped in, fsync dir.  A device, FIFO or symlink is written through,
+ * never replaced. */
 int pyoci_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, pyoci_error_t **err);
 
 /* mkdir -p; existing directories are fine. */

@@ -352,19 +352,16 @@ static void dl_progress(void *ctx, uint64_t done)
   pyoci_progress(s->label, done, s->total, 0);
 }
 
-int pyoci_http_download(const char *url, int fd, const pyoci_http_opts_t *o, pyoci_http_info_t *info,
-                        pyoci_error_t **err)
+/* One download on conn c (kept open for the next one). */
+static int download_on(pyoci_http_conn_t *c, const char *url, int fd, const pyoci_http_opts_t *o,
+                       pyoci_http_info_t *info, pyoci_error_t **err)
 {
-  pyoci_http_conn_t *c = pyoci_http_conn_new();
-  if (c == NULL)
-    return pyoci_error_set(err, 0, "download '%s': cannot initialise libcurl", url);
   struct dl_sink s = {.fd = fd, .label = o->label ? o->label : "downloading"};
   pyoci_http_req_t req = {.url = url, .body_fd = -1, .max_bytes = o->max_bytes, .on_body = dl_write, .ctx = &s,
                           .on_progress = dl_progress, .progress_ctx = &s, .allow_http = o->allow_http,
                           .follow_redirects = true};
   pyoci_http_resp_t resp;
   int rc = pyoci_http_request(c, &req, &resp, err);
-  pyoci_http_conn_free(c);
   pyoci_progress(s.label, resp.received, 0, 1);
   if (rc < 0 && err && *err) {
     /* Keep the downloader's one-line style: "download 'URL': reason". */
@@ -385,4 +382,92 @@ int pyoci_http_download(const char *url, int fd, const pyoci_http_opts_t *o, pyo
   }
   pyoci_http_resp_free(&resp);
   return rc;
+}
+
+int pyoci_http_download(const char *url, int fd, const pyoci_http_opts_t *o, pyoci_http_info_t *info,
+                        pyoci_error_t **err)
+{
+  pyoci_http_conn_t *c = pyoci_http_conn_new();
+  if (c == NULL)
+    return pyoci_error_set(err, 0, "download '%s': cannot initialise libcurl", url);
+  int rc = download_on(c, url, fd, o, info, err);
+  pyoci_http_conn_free(c);
+  return rc;
+}
+
+/* pyoci_http_download_many: worker threads, each with its own kept
+ * connection, take the next job until all are done or one failed. */
+typedef struct {
+  const pyoci_http_job_t *jobs;
+  size_t n, next, done;
+  const pyoci_http_opts_t *o;
+  pthread_mutex_t mu;
+  pyoci_error_t *err;
+  size_t failed;
+} many_t;
+
+static void *many_worker(void *arg)
+{
+  many_t *m = arg;
+  pyoci_http_conn_t *c = pyoci_http_conn_new();
+  pyoci_http_opts_t o = *m->o;
+  o.label = NULL;
+  for (;;) {
+    pthread_mutex_lock(&m->mu);
+    size_t i = m->err == NULL ? m->next++ : m->n;
+    pthread_mutex_unlock(&m->mu);
+    if (i >= m->n)
+      break;
+    pyoci_error_t *e = NULL;
+    int rc = c == NULL ? pyoci_error_set(&e, 0, "download '%s': cannot initialise libcurl", m->jobs[i].url)
+                       : download_on(c, m->jobs[i].url, m->jobs[i].fd, &o, NULL, &e);
+    pthread_mutex_lock(&m->mu);
+    if (rc < 0 && m->err == NULL) {
+      m->err = e;
+      m->failed = i;
+      e = NULL;
+    } else if (rc == 0) {
+      m->done++;
+      pyoci_progress(m->o->label ? m->o->label : "downloading", m->done, m->n, m->done == m->n);
+    }
+    pthread_mutex_unlock(&m->mu);
+    pyoci_error_free(e);
+  }
+  pyoci_http_conn_free(c);
+  return NULL;
+}
+
+int pyoci_http_download_many(const pyoci_http_job_t *jobs, size_t n, int parallel, const pyoci_http_opts_t *o,
+                             size_t *failed, pyoci_error_t **err)
+{
+  if (n == 0)
+    return 0;
+  size_t nt = parallel > 0 ? (size_t)parallel : 8;
+  if (nt > n)
+    nt = n;
+  many_t m = {.jobs = jobs, .n = n, .o = o};
+  pthread_mutex_init(&m.mu, NULL);
+  pthread_t *t = calloc(nt, sizeof(*t));
+  if (t == NULL)
+    abort();
+  size_t started = 0;
+  for (; started < nt; started++)
+    if (pthread_create(&t[started], NULL, many_worker, &m) != 0)
+      break;
+  if (started == 0)
+    many_worker(&m);
+  for (size_t i = 0; i < started; i++)
+    pthread_join(t[i], NULL);
+  free(t);
+  pthread_mutex_destroy(&m.mu);
+  if (m.err != NULL) {
+    if (failed)
+      *failed = m.failed;
+    if (err && *err == NULL)
+      *err = m.err;
+    else
+      pyoci_error_free(m.err);
+    return -1;
+  }
+  return 0;
 }

@@ -99,6 +99,17 @@ void pyoci_http_conn_free(pyoci_http_conn_t *c);
 int pyoci_http_request(pyoci_http_conn_t *c, const pyoci_http_req_t *req, pyoci_http_resp_t *resp,
                        pyoci_error_t **err);
 void pyoci_http_resp_free(pyoci_http_resp_t *r);
+
+/* Many GETs at once (at most `parallel` in flight, 0 = 8), each on a kept
+ * connection of its worker: each body to its job's fd, bounded by
+ * o->max_bytes.  The first failure stops the rest and is returned; `failed`
+ * (may be NULL) gets the index of the job that failed. */
+typedef struct {
+  const char *url;
+  int fd;
+} pyoci_http_job_t;
+int pyoci_http_download_many(const pyoci_http_job_t *jobs, size_t n, int parallel, const pyoci_http_opts_t *o,
+                             size_t *failed, pyoci_error_t **err);
 /* Value of the last header called name (case-insensitive), or NULL. */
 const char *pyoci_http_header(const pyoci_http_resp_t *r, const char *name);
 

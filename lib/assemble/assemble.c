@@ -1,0 +1,239 @@
+/* pyoci_assemble: spec -> plan (resolved or locked) -> three roots in a
+ * scratch directory of the store -> layers -> config -> image.  Until the
+ * roots are complete nothing is written to the store but that scratch
+ * directory, which is removed on any failure. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/json.h"
+#include "lib/util/log.h"
+#include "lib/layer/layer.h"
+#include "lib/oci/image.h"
+#include "lib/image/import.h"
+#include "lib/image/layer_store.h"
+#include "plan_int.h"
+
+static int load_requirements(const pyoci_spec_t *spec, pyoci_asm_ctx_t *c, pyoci_error_t **err)
+{
+  if (spec->requirements == NULL)
+    return 0;
+  cleanup_free char *path =
+      spec->requirements[0] == '/' ? strdup(spec->requirements) : pyoci_path_join(spec->dir, spec->requirements);
+  cleanup_free char *buf = NULL;
+  size_t len;
+  if (pyoci_read_file(path, ASM_MAX_WHEEL_META + 1, &buf, &len, err) < 0)
+    return -1;
+  char d[PYOCI_DIGEST_LEN];
+  pyoci_sha256_buf(buf, len, d);
+  c->requirements_sha256 = strdup(d + 7);
+  return pyoci_requirements_parse(path, buf, len, &c->reqs, &c->n_reqs, err);
+}
+
+static int setup(const pyoci_spec_t *spec, const pyoci_assemble_opts_t *o, pyoci_asm_ctx_t *c, pyoci_error_t **err)
+{
+  c->o = o;
+  c->goarch = pyoci_host_arch();
+  if (o->platform) {
+    const char *slash = strchr(o->platform, '/');
+    if (slash == NULL || strncmp(o->platform, "linux/", 6) != 0 || strchr(slash + 1, '/'))
+      return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "--platform '%s': expected linux/ARCH", o->platform);
+    c->goarch = slash + 1;
+  }
+  if (pyoci_asm_arch(c->goarch, &c->deb_arch, &c->machine, err) < 0)
+    return -1;
+  if (spec->suites == NULL || spec->packages == NULL)
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s: debian.suites and debian.packages are required",
+                                spec->path);
+  c->suite = strdup(spec->suites[0]);
+  c->lock_path = o->lock_path ? strdup(o->lock_path) : pyoci_path_join(spec->dir, "image.lock.json");
+  return load_requirements(spec, c, err);
+}
+
+static void ctx_release(pyoci_asm_ctx_t *c)
+{
+  free(c->lock_path);
+  free(c->requirements_sha256);
+  free(c->suite);
+  pyoci_reqs_free(c->reqs, c->n_reqs);
+}
+
+static int get_plan(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, pyoci_lock_t *plan, pyoci_error_t **err)
+{
+  if (c->o->lock_mode != PYOCI_LOCK_USE) {
+    if (pyoci_asm_resolve(spec, c, plan, NULL, err) < 0)
+      return -1;
+    plan->arch = strdup(c->deb_arch);
+    for (char **p = spec->packages; *p; p++)
+      pyoci_asm_strv_push(&plan->asked, *p);
+    plan->requirements_sha256 = c->requirements_sha256 ? strdup(c->requirements_sha256) : NULL;
+    return 0;
+  }
+  cleanup_free char *buf = NULL;
+  size_t len;
+  if (pyoci_read_file(c->lock_path, 64u << 20, &buf, &len, err) < 0)
+    return pyoci_error_prefix(err, "--locked");
+  if (pyoci_lock_parse(c->lock_path, buf, len, plan, err) < 0)
+    return -1;
+  return pyoci_asm_check_lock(spec, c, plan, err);
+}
+
+static void set_strv(json_t *obj, const char *key, char *const *v)
+{
+  json_t *a = json_array();
+  for (; v && *v; v++)
+    json_array_append_new(a, json_string(*v));
+  json_object_set_new(obj, key, a);
+}
+
+static json_t *image_config(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, pyoci_error_t **err)
+{
+  json_t *config = pyoci_config_new();
+  cleanup_free char *platform = NULL;
+  if (asprintf(&platform, "linux/%s", c->goarch) < 0)
+    abort();
+  if (pyoci_config_set_platform(config, platform, err) < 0) {
+    json_decref(config);
+    return NULL;
+  }
+  json_t *cfg = json_object_get(config, "config");
+  if (cfg == NULL) {
+    cfg = json_object();
+    json_object_set_new(config, "config", cfg);
+  }
+  char **env = NULL;
+  pyoci_asm_strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  for (char **e = spec->env; e && *e; e++)
+    pyoci_asm_strv_push(&env, *e);
+  set_strv(cfg, "Env", env);
+  pyoci_strvfreep(&env);
+  if (spec->has_entrypoint)
+    set_strv(cfg, "Entrypoint", spec->entrypoint);
+  if (spec->has_cmd)
+    set_strv(cfg, "Cmd", spec->cmd);
+  if (spec->workdir)
+    json_object_set_new(cfg, "WorkingDir", json_string(spec->workdir));
+  if (spec->user)
+    json_object_set_new(cfg, "User", json_string(spec->user));
+  if (spec->labels) {
+    json_t *labels = json_object();
+    for (char **l = spec->labels; *l; l++) {
+      char *eq = strchr(*l, '=');
+      *eq = '\0';
+      json_object_set_new(labels, *l, json_string(eq + 1));
+      *eq = '=';
+    }
+    json_object_set_new(cfg, "Labels", labels);
+  }
+  return config;
+}
+
+typedef struct {
+  const char *dir;
+  const char *created_by;
+  bool nonempty;
+} root_t;
+
+static int commit(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, root_t *roots, size_t n,
+                  pyoci_assemble_result_t *res, pyoci_error_t **err)
+{
+  cleanup_json json_t *config = image_config(spec, c, err);
+  if (config == NULL)
+    return -1;
+  pyoci_desc_t descs[3] = {0};
+  size_t nd = 0;
+  int rc = 0;
+  pyoci_layer_opts_t lo;
+  pyoci_layer_opts_init(&lo);
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    if (!roots[i].nonempty)
+      continue;
+    char diff_id[PYOCI_DIGEST_LEN];
+    rc = pyoci_layer_from_dir(s, roots[i].dir, &lo, &descs[nd], diff_id, err);
+    if (rc == 0) {
+      pyoci_config_add_layer(config, diff_id, roots[i].created_by, NULL);
+      nd++;
+    }
+  }
+  if (rc == 0) {
+    cleanup_free char *bytes = pyoci_json_dump_canonical(config);
+    pyoci_sha256_buf(bytes, strlen(bytes), res->image_id);
+    rc = pyoci_image_commit(s, NULL, bytes, strlen(bytes), descs, nd, c->o->names, res->manifest_digest, err);
+  }
+  for (size_t i = 0; i < 3; i++)
+    free(descs[i].media_type);
+  return rc;
+}
+
+static int make_roots(const char *tmp, root_t *roots, char paths[3][4096], pyoci_error_t **err)
+{
+  static const char *const names[] = {"os", "python", "app"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(paths[i], 4096, "%s/%s", tmp, names[i]);
+    if (mkdir(paths[i], 0755) < 0)
+      return pyoci_error_set(err, errno, "mkdir '%s'", paths[i]);
+    roots[i].dir = paths[i];
+  }
+  return 0;
+}
+
+static int build(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, pyoci_lock_t *plan,
+                 const char *tmp, pyoci_assemble_result_t *res, pyoci_error_t **err)
+{
+  root_t roots[3] = {{.created_by = "pyoci assemble: Debian packages", .nonempty = true},
+                     {.created_by = "pyoci assemble: Python wheels"},
+                     {.created_by = "pyoci assemble: contents"}};
+  char paths[3][4096];
+  pyoci_pyenv_t env = {0};
+  if (make_roots(tmp, roots, paths, err) < 0 || pyoci_asm_os_root(spec, c, plan, paths[0], &env, err) < 0 ||
+      pyoci_asm_python_root(spec, c, plan, &env, paths[1], err) < 0 || pyoci_asm_app_root(spec, paths[2], err) < 0)
+    return -1;
+  roots[1].nonempty = c->n_reqs > 0;
+  roots[2].nonempty = spec->n_contents > 0;
+  res->n_debs = plan->n_debs;
+  res->n_wheels = plan->n_wheels;
+  if (c->o->lock_mode == PYOCI_LOCK_WRITE) {
+    cleanup_free char *text = pyoci_lock_dump(plan);
+    if (pyoci_write_file_atomic(c->lock_path, text, strlen(text), 0644, err) < 0)
+      return -1;
+  }
+  return commit(s, spec, c, roots, 3, res, err);
+}
+
+int pyoci_assemble(pyoci_store_t *s, const pyoci_assemble_opts_t *o, pyoci_assemble_result_t *res,
+                   pyoci_error_t **err)
+{
+  memset(res, 0, sizeof(*res));
+  pyoci_spec_t *spec = NULL;
+  if (pyoci_spec_load(o->spec_path, &spec, err) < 0)
+    return -1;
+  pyoci_asm_ctx_t c = {0};
+  pyoci_lock_t plan = {0};
+  cleanup_free char *tmp = NULL;
+  int rc = setup(spec, o, &c, err);
+  if (rc == 0 && o->explain)
+    rc = pyoci_asm_resolve(spec, &c, &plan, &res->explain, err);
+  else if (rc == 0)
+    rc = get_plan(spec, &c, &plan, err);
+  if (rc == 0 && !o->explain)
+    rc = pyoci_store_mkdtemp(s, "assemble-", &tmp, err);
+  if (rc == 0 && !o->explain)
+    rc = build(s, spec, &c, &plan, tmp, res, err);
+  if (tmp != NULL) {
+    pyoci_error_t *rm = NULL;
+    if (pyoci_rm_rf(tmp, &rm) < 0) {
+      pyoci_log(PYOCI_LOG_WARN, "assemble: %s", rm->msg);
+      pyoci_error_free(rm);
+    }
+  }
+  pyoci_lock_release(&plan);
+  ctx_release(&c);
+  pyoci_spec_free(spec);
+  return rc;
+}

@@ -1,0 +1,36 @@
+/* The state one assemble run carries between its steps (plan.c, build.c,
+ * assemble.c). */
+#ifndef PYOCI_ASSEMBLE_PLAN_INT_H
+#define PYOCI_ASSEMBLE_PLAN_INT_H
+
+#include "assemble.h"
+#include "asm_int.h"
+
+#define PYOCI_DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+typedef struct {
+  const pyoci_assemble_opts_t *o;
+  const char *goarch, *deb_arch, *machine;
+  char *lock_path;
+  char *requirements_sha256;  /* of the requirements file, NULL without one */
+  pyoci_req_t *reqs;
+  size_t n_reqs;
+  char *suite;                /* the first suite (os-release) */
+} pyoci_asm_ctx_t;
+
+int pyoci_asm_arch(const char *goarch, const char **deb, const char **machine, pyoci_error_t **err);
+/* Resolve the spec's packages into plan->debs, or (explain != NULL) only
+ * explain o->explain. */
+int pyoci_asm_resolve(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, pyoci_lock_t *plan, char **explain,
+                      pyoci_error_t **err);
+int pyoci_asm_check_lock(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, const pyoci_lock_t *lock,
+                         pyoci_error_t **err);
+
+/* build.c: the three roots. */
+int pyoci_asm_os_root(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, const pyoci_lock_t *plan, const char *root,
+                      pyoci_pyenv_t *env, pyoci_error_t **err);
+int pyoci_asm_python_root(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, pyoci_lock_t *plan,
+                          const pyoci_pyenv_t *env, const char *root, pyoci_error_t **err);
+int pyoci_asm_app_root(const pyoci_spec_t *spec, const char *root, pyoci_error_t **err);
+
+#endif

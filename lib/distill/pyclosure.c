@@ -1,0 +1,265 @@
+/* The static Python closure.  A trace sees only the imports the probes
+ * happened to trigger; a module imported inside a handler nobody probed
+ * would be missing in production.  So the image's own interpreter (the one
+ * the app runs, with the app's environment and sys.path) runs the standard
+ * library's modulefinder over every traced module and script, in the same
+ * sandbox.  modulefinder reads bytecode and executes nothing of the app.
+ * Then every package with a kept file is kept whole (without its tests and
+ * docs), and a distribution (dist-info/egg-info) with a kept file keeps all
+ * the files its RECORD lists plus its metadata. */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/util/cleanup.h"
+#include "lib/util/fs.h"
+#include "lib/util/strbuf.h"
+#include "distill_int.h"
+
+#define FINDER_DIR "/.pyoci-distill"
+#define MAX_RECORD_SIZE (8u << 20)
+
+/* Directories a whole package is kept without. */
+static const char *const no_tests[] = {"tests", "test", "testing_data", "idle_test", "docs", "doc", NULL};
+
+
+typedef struct {
+  pyoci_keep_t *k;
+  strbuf_t tail; /* the finder's last lines, for an error */
+  json_t *files;
+  bool done;
+} finder_out_t;
+
+static void finder_line(void *ctx, const char *line)
+{
+  finder_out_t *fo = ctx;
+  if (strncmp(line, "pyoci-finder F /", 16) == 0)
+    json_array_append_new(fo->files, json_string(line + 15));
+  else if (strcmp(line, "pyoci-finder DONE") == 0)
+    fo->done = true;
+  else if (strncmp(line, "pyoci-finder ", 13) != 0) {
+    if (fo->tail.len > 4096)
+      strbuf_reset(&fo->tail);
+    strbuf_addf(&fo->tail, "\n  %s", line);
+  }
+}
+
+static bool has_init(const char *root, const char *dir)
+{
+  static const char *const inits[] = {"__init__.py", "__init__.pyc", NULL};
+  for (const char *const *i = inits; *i; i++) {
+    cleanup_free char *rel = pyoci_path_join(dir, *i);
+    cleanup_free char *host = pyoci_path_join(root, rel);
+    if (access(host, F_OK) == 0)
+      return true;
+  }
+  return false;
+}
+
+static bool is_site_dir(const char *dir)
+{
+  const char *b = strrchr(dir, '/');
+  b = b ? b + 1 : dir;
+  return strcmp(b, "site-packages") == 0 || strcmp(b, "dist-packages") == 0;
+}
+
+/* A distribution's top-level names: top_level.txt, else RECORD's first path
+ * components. */
+static bool dist_provides(const char *root, const char *distdir, const char *top)
+{
+  static const char *const sources[] = {"top_level.txt", "RECORD", NULL};
+  for (const char *const *src = sources; *src; src++) {
+    cleanup_free char *rel = pyoci_path_join(distdir, *src);
+    cleanup_free char *host = pyoci_path_join(root, rel);
+    cleanup_free char *text = NULL;
+    pyoci_error_t *ignored = NULL;
+    if (pyoci_read_file(host, MAX_RECORD_SIZE, &text, NULL, &ignored) < 0) {
+      pyoci_error_free(ignored);
+      continue;
+    }
+    for (char *save = NULL, *l = strtok_r(text, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save)) {
+      size_t n = strcspn(l, "/,");
+      if (n > 3 && strncmp(l + n - 3, ".py", 3) == 0 && l[n] != '/')
+        n -= 3;
+      if (strlen(top) == n && strncmp(l, top, n) == 0)
+        return true;
+    }
+    return false;
+  }
+  return false;
+}
+
+static bool under_excluded(const char *relpath)
+{
+  cleanup_free char *copy = strdup(relpath);
+  for (char *save = NULL, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save))
+    for (const char *const *x = no_tests; *x; x++)
+      if (strcmp(c, *x) == 0)
+        return true;
+  return false;
+}
+
+static void keep_record(pyoci_keep_t *k, const char *site, const char *distdir)
+{
+  cleanup_free char *rel = pyoci_path_join(distdir, "RECORD");
+  cleanup_free char *host = pyoci_path_join(k->root, rel);
+  cleanup_free char *text = NULL;
+  pyoci_error_t *ignored = NULL;
+  if (pyoci_read_file(host, MAX_RECORD_SIZE, &text, NULL, &ignored) < 0) {
+    pyoci_error_free(ignored);
+    return;
+  }
+  for (char *save = NULL, *l = strtok_r(text, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save)) {
+    l[strcspn(l, ",")] = '\0';
+    /* scripts outside site-packages (../../bin) are kept only when traced */
+    if (*l == '\0' || *l == '/' || strncmp(l, "../", 3) == 0 || under_excluded(l))
+      continue;
+    cleanup_free char *p = pyoci_path_join(site, l);
+    pyoci_keep_path(k, p, "python-dist", NULL);
+  }
+}
+
+/* Keep the dist-info/egg-info in site that provides top. */
+static void keep_dist(pyoci_keep_t *k, const char *site, const char *top)
+{
+  if (!is_site_dir(site))
+    return;
+  cleanup_free char *host = pyoci_path_join(k->root, site);
+  cleanup_dir DIR *d = opendir(host);
+  struct dirent *de;
+  while (d && (de = readdir(d)) != NULL) {
+    size_t n = strlen(de->d_name);
+    bool dist = n > 10 && strcmp(de->d_name + n - 10, ".dist-info") == 0;
+    bool egg = n > 9 && strcmp(de->d_name + n - 9, ".egg-info") == 0;
+    if (!dist && !egg)
+      continue;
+    cleanup_free char *distdir = pyoci_path_join(site, de->d_name);
+    if (!dist_provides(k->root, distdir, top))
+      continue;
+    pyoci_keep_tree(k, distdir, "python-dist", NULL);
+    keep_record(k, site, distdir);
+  }
+}
+
+/* Whether the trace opened anything under dir. */
+static bool traced_under(const json_t *traced, const char *dir)
+{
+  size_t n = strlen(dir);
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)traced, key, v) {
+    if (strncmp(key, dir, n) == 0 && key[n] == '/')
+      return true;
+  }
+  return false;
+}
+
+/* Keep a module file; its top-level package whole when it is a third-party
+ * one (site-packages) or the run used it (the standard library's packages
+ * the run never touched keep only the modules the graph reaches). */
+static void keep_module_file(pyoci_keep_t *k, const char *path, json_t *tops, const json_t *traced)
+{
+  cleanup_free char *real = NULL;
+  if (pyoci_keep_path(k, path, "python", &real) != 1)
+    return;
+  cleanup_free char *dir = strdup(real);
+  char *slash = strrchr(dir, '/');
+  if (slash == NULL)
+    return;
+  *slash = '\0';
+  cleanup_free char *top = NULL;
+  while (has_init(k->root, dir)) {
+    free(top);
+    top = strdup(dir);
+    slash = strrchr(dir, '/');
+    if (slash == NULL)
+      break;
+    *slash = '\0';
+  }
+  if (top == NULL || json_object_get(tops, top))
+    return;
+  json_object_set_new(tops, top, json_true());
+  cleanup_free char *site = strdup(top);
+  slash = strrchr(site, '/');
+  if (slash)
+    *slash = '\0';
+  if ((slash && is_site_dir(site)) || traced_under(traced, top))
+    pyoci_keep_tree(k, top, "python-package", no_tests);
+  if (slash)
+    keep_dist(k, site, slash + 1);
+}
+
+/* Keep each module's distribution also for single-file modules (six.py). */
+static void keep_single_dists(pyoci_keep_t *k, json_t *files)
+{
+  size_t i;
+  json_t *f;
+  json_array_foreach(files, i, f) {
+    cleanup_free char *real = NULL;
+    if (pyoci_keep_path(k, json_string_value(f), "python", &real) != 1)
+      continue;
+    cleanup_free char *copy = strdup(real);
+    char *slash = strrchr(copy, '/');
+    if (slash == NULL || has_init(k->root, copy))
+      continue;
+    *slash = '\0';
+    char *stem = slash + 1;
+    stem[strcspn(stem, ".")] = '\0';
+    keep_dist(k, copy, stem);
+  }
+}
+
+static int write_inputs(const char *dir, json_t *traced, pyoci_error_t **err)
+{
+  cleanup_free char *script = pyoci_path_join(dir, "finder.py");
+  cleanup_free char *list = pyoci_path_join(dir, "traced.txt");
+  strbuf_t sb = STRBUF_INIT;
+  const char *key;
+  json_t *v;
+  json_object_foreach(traced, key, v) strbuf_addf(&sb, "/%s\n", key);
+  int rc = pyoci_mkdir_p(dir, 0755, err);
+  if (rc == 0)
+    rc = pyoci_write_file_atomic(script, pyoci_distill_finder_py, strlen(pyoci_distill_finder_py), 0644, err);
+  if (rc == 0)
+    rc = pyoci_write_file_atomic(list, strbuf_str(&sb), sb.len, 0644, err);
+  strbuf_release(&sb);
+  return rc;
+}
+
+int pyoci_keep_python_closure(pyoci_keep_t *k, const pyoci_pyclosure_t *pc, json_t *traced, pyoci_error_t **err)
+{
+  cleanup_free char *dir = pyoci_path_join(pc->scratch, "finder");
+  if (write_inputs(dir, traced, err) < 0)
+    return -1;
+  pyoci_mount_t m = {.destination = FINDER_DIR, .source = dir, .readonly = true};
+  char *argv[] = {(char *)pc->interp, "-B", FINDER_DIR "/finder.py", FINDER_DIR "/traced.txt", NULL};
+  finder_out_t fo = {.k = k, .tail = STRBUF_INIT, .files = json_array()};
+  pyoci_run_spec_t spec = *pc->spec;
+  spec.argv = argv;
+  spec.mounts = &m;
+  spec.n_mounts = 1;
+  spec.output = finder_line;
+  spec.output_ctx = &fo;
+  cleanup_free char *scratch = pyoci_path_join(pc->scratch, "finder-run");
+  int code = 0;
+  int rc = pyoci_runtime_run(&spec, scratch, &code, err);
+  if (rc == 0 && (!fo.done || code != 0))
+    rc = pyoci_error_set(err, 0, "modulefinder in the image (%s) failed with status %d:%s", pc->interp, code,
+                         strbuf_str(&fo.tail));
+  if (rc == 0) {
+    json_t *tops = json_object();
+    size_t i;
+    json_t *f;
+    json_array_foreach(fo.files, i, f) keep_module_file(k, json_string_value(f), tops, traced);
+    keep_single_dists(k, fo.files);
+    json_decref(tops);
+  }
+  json_decref(fo.files);
+  strbuf_release(&fo.tail);
+  return rc;
+}
