@@ -6,8 +6,10 @@
 #   bench/registry.sh [PYOCI_BIN]     (needs root, dockerd, skopeo, docker-registry)
 # pull cold  = into an empty store / empty oci: dir / docker with the image removed
 # pull warm  = again, every blob already there
-# push cold  = to a new repository of a second registry (nothing there: every
-#              blob uploaded; a second registry so docker cannot mount)
+# push cold  = to a fresh second registry, started empty for each run on a
+#              new port: every blob uploaded by every tool (docker and
+#              skopeo remember where they pushed blobs before and would
+#              mount them from there instead)
 # push warm  = the same push again (every blob already there)
 # skopeo's side is `skopeo copy docker://... oci:DIR` and `skopeo copy
 # oci:DIR docker://...`; docker's is `docker pull` / `docker push` (which
@@ -49,18 +51,20 @@ fi
 img_bytes=$(python3 -c 'import json,sys,os; d=sys.argv[1]; i=json.load(open(d+"/index.json"))["manifests"][0]["digest"][7:]; m=json.load(open(d+"/blobs/sha256/"+i)); print(sum(l["size"] for l in m["layers"]), len(m["layers"]))' "$IMG")
 
 # ---- two registries and a private dockerd ----
-start_registry() { # NAME -> prints host:port
+start_registry() { # NAME -> sets REG to host:port, REG_PID
   local port; port=$(free_port)
+  rm -rf "$W/$1"
   mkdir -p "$W/$1"
   printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%s\n' \
     "$W/$1/data" "$port" >"$W/$1/config.yml"
   docker-registry serve "$W/$1/config.yml" >"$W/$1/log" 2>&1 &
-  pids+=($!)
+  REG_PID=$!
+  pids+=($REG_PID)
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
-  echo "127.0.0.1:$port"
+  REG=127.0.0.1:$port
 }
-SRC=$(start_registry src)
-DST=$(start_registry dst)
+start_registry src
+SRC=$REG
 mkdir -p "$W/docker"
 dockerd --iptables=false --bridge=none --data-root "$W/docker/root" --exec-root "$W/docker/exec" \
   -H "unix://$W/docker/docker.sock" --pidfile "$W/docker/pid" >"$W/docker/log" 2>&1 &
@@ -103,7 +107,9 @@ for i in $(seq "$RUNS"); do
   run_case pull_warm pyoci env PYOCI_STORE="$W/p" "$PYOCI" pull -q "$SRC/py/bench:1"
   run_case pull_warm skopeo skopeo copy -q --src-tls-verify=false "docker://$SRC/py/bench:1" "oci:$W/s:bench"
   run_case pull_warm docker docker pull -q "$SRC/py/bench:1"
-  # push, cold: new repositories on the second registry
+  # push, cold: a fresh, empty second registry
+  start_registry "dst$i"
+  DST=$REG
   docker tag "$SRC/py/bench:1" "$DST/docker$i/bench:1"
   sync
   run_case push_cold pyoci "$PYOCI" push -q bench:1 "$DST/pyoci$i/bench:1"
@@ -114,6 +120,8 @@ for i in $(seq "$RUNS"); do
   run_case push_warm skopeo skopeo copy -q --dest-tls-verify=false "oci:$IMG:bench" "docker://$DST/skopeo$i/bench:1"
   run_case push_warm docker docker push -q "$DST/docker$i/bench:1"
   rm -rf "$W/p" "$W/s"
+  kill "$REG_PID"
+  rm -rf "$W/dst$i"
 done
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -133,7 +141,7 @@ echo "$table"
   echo
   echo "## Registry pull/push ($(date -u '+%Y-%m-%d %H:%M UTC'))"
   echo
-  echo "Command: \`bench/registry.sh ${1:-build/pyoci}\`; a Debian bookworm + python3 image in $(cut -d' ' -f2 <<<"$img_bytes") gzip layers ($(cut -d' ' -f1 <<<"$img_bytes") bytes compressed, bench/mkbenchimage.py), two docker-registry instances on 127.0.0.1 (plain http), wall time, median of $RUNS runs. pyoci --jobs 4 (default); skopeo $sver (\`skopeo copy docker://... oci:DIR\`, \`skopeo copy oci:DIR docker://...\`); docker $dver (pull unpacks into overlay2, push recompresses: what a user waits for). Push targets a second registry so nobody can mount from the source. Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'). Load average after: $load (other work on the machine makes times noisy)."
+  echo "Command: \`bench/registry.sh ${1:-build/pyoci}\`; a Debian bookworm + python3 image in $(cut -d' ' -f2 <<<"$img_bytes") gzip layers ($(cut -d' ' -f1 <<<"$img_bytes") bytes compressed, bench/mkbenchimage.py), two docker-registry instances on 127.0.0.1 (plain http), wall time, median of $RUNS runs. pyoci --jobs 4 (default); skopeo $sver (\`skopeo copy docker://... oci:DIR\`, \`skopeo copy oci:DIR docker://...\`); docker $dver (pull unpacks into overlay2, push recompresses: what a user waits for). Push targets a second registry started empty on a new port for each run, so every tool uploads every blob (docker and skopeo would otherwise mount blobs they remember pushing). Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'). Load average after: $load (other work on the machine makes times noisy)."
   echo
   echo "$table"
 } >>"$TOP/bench/RESULTS.md"
