@@ -66,6 +66,10 @@ int pyoci_blob_writer_sync(pyoci_blob_writer_t *w, pyoci_error_t **err);
 int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest,
                              char digest_out[PYOCI_DIGEST_LEN], int64_t *size_out, pyoci_error_t **err);
 void pyoci_blob_writer_abort(pyoci_blob_writer_t *w);
+/* Many blobs at once: publish each (verify, fsync, link into blobs/; frees
+ * w), then sync the blobs directory once before anything refers to them. */
+int pyoci_blob_writer_publish(pyoci_blob_writer_t *w, const char *expected_digest, pyoci_error_t **err);
+int pyoci_store_sync_blobs(pyoci_store_t *s, pyoci_error_t **err);
 /* Adapter usable as a pyoci_sink_fn (ctx = the writer). */
 int pyoci_blob_writer_sink(void *w, const void *buf, size_t len, pyoci_error_t **err);
 
