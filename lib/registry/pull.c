@@ -84,7 +84,7 @@ static int dl_body(void *ctx, const void *buf, size_t len, pyoci_error_t **err)
   return 0;
 }
 
-static void dl_progress(void *ctx, uint64_t done)
+static void dl_progress(void *ctx, uint64_t done, uint64_t total)
 {
   struct dl *d = ctx;
   progress(d->p, d->j->digest, PYOCI_BLOB_MOVING, d->base + done, (uint64_t)d->j->size);

@@ -131,15 +131,13 @@ static int upload_chunks(reg_client_t *r, pyoci_http_conn_t *c, const char *scop
   return 0;
 }
 
-static void push_progress(void *ctx, uint64_t done);
-
 struct up_progress {
   reg_client_t *r;
   const char *digest;
   uint64_t total;
 };
 
-static void push_progress(void *ctx, uint64_t done)
+static void push_progress(void *ctx, uint64_t done, uint64_t total)
 {
   struct up_progress *u = ctx;
   if (u->r->o->progress)

@@ -129,6 +129,12 @@ skopeo inspect --raw "oci-archive:$T/bb.tar" >/dev/null 2>&1
 ok $? "skopeo reads the oci-archive"
 run "$PYOCI" copy "oci-archive:$T/bb.tar" "store:restored:1"
 is "$rc:$(store_digest restored:1)" "0:$src_digest" "copy oci-archive: -> store:NAME"
+run "$PYOCI" copy "docker://$REG/t/bb:1" "docker-archive:$T/bb-docker.tar:bb:8"
+is "$rc" 0 "copy docker:// -> docker-archive:"
+PYOCI_STORE=$T/store4 run "$PYOCI" load -i "$T/bb-docker.tar"
+is "$out" "Loaded image: bb:8" "the docker-archive loads with its name"
+is "$(PYOCI_STORE=$T/store4 "$PYOCI" inspect -f '{{.Id}}' bb:8)" "$("$PYOCI" inspect -f '{{.Id}}' restored:1)" \
+  "same image ID through docker-archive"
 run "$PYOCI" copy "docker://$REG/t/bb:1" "ftp://x"
 is "$rc" 2 "unknown transport is a usage error"
 
