@@ -8,8 +8,10 @@
 # warm = the same build again, unchanged, on the cache the cold run left.
 # BENCH_RUNS runs each (default 3); medians and ratios are printed and
 # appended to bench/RESULTS.md with the command, date and machine.
-# This host has docker's classic builder only (no buildx, so no BuildKit):
-# docker runs with DOCKER_BUILDKIT=0, which the output says.
+# docker builds with BuildKit (Debian's docker client /usr/bin/docker with
+# DOCKER_BUILDKIT=1 and --network=host: the newer client earlier on PATH
+# wants buildx) -- the main row, docker's default builder since Docker 23 --
+# and with the classic builder (DOCKER_BUILDKIT=0) as a second row.
 # Both run on a fresh journaled ext4 made on a loop device for the run
 # (BENCH_FS=host: on the host file system instead; BENCH_FS_SIZE, default 24G).
 set -euo pipefail
@@ -18,7 +20,8 @@ PYOCI=$(realpath "${1:-$TOP/build/pyoci}")
 RUNS=${BENCH_RUNS:-3}
 [ "$(id -u)" = 0 ] || { echo "build.sh: needs root (RUN steps, dockerd)" >&2; exit 1; }
 for t in dockerd docker mmdebstrap; do command -v $t >/dev/null || { echo "build.sh: $t not installed" >&2; exit 1; }; done
-export DOCKER_BUILDKIT=0
+BUILDKIT_DOCKER=${BUILDKIT_DOCKER:-/usr/bin/docker}
+[ -x "$BUILDKIT_DOCKER" ] || { echo "build.sh: $BUILDKIT_DOCKER (Debian's docker.io client) missing" >&2; exit 1; }
 unset SOURCE_DATE_EPOCH
 if [ -z "${PYOCI_EXAMPLE_CACHE:-}" ] && [ -d /var/cache/pyoci-tests/examples ]; then
   export PYOCI_EXAMPLE_CACHE=/var/cache/pyoci-tests/examples
@@ -109,18 +112,13 @@ pyoci_once_o() { # STORE
   t1=$(now)
   calc "$t1 - $t0"
 }
-# docker load unpacks the bases into overlay2; pyoci load only stores the
-# blobs and the first build unpacks them.  "cold" counts that unpacking;
-# "cold, bases unpacked" primes it first (untimed) to compare like with like.
+# docker load unpacks the bases into overlay2, and so does pyoci load (into
+# its lower-dir cache, two layers at a time): "cold" starts from there, as
+# docker's does.  "cold, load --no-unpack" leaves the unpacking to the
+# first build, inside the timed run.
 # On the host's journal-less ext4, stores are removed only at the end: there
 # ext4 allocates inodes slowly next to many just-deleted ones, which would
 # charge one run for the previous one (done_with below).
-prime() { # STORE: unpack both bases into the store's lower cache
-  local d=$W/prime
-  mkdir -p "$d"
-  printf 'FROM local/python:3.11 AS a\nWORKDIR /prime\nFROM local/python:3.11-slim\nWORKDIR /prime\nCOPY --from=a /etc/debian_version /prime/\n' >"$d/Dockerfile"
-  PYOCI_STORE=$1 "$PYOCI" build -q "$d" >/dev/null
-}
 # On the fresh journaled ext4 a store is removed as soon as its run is
 # timed, as docker's data-root is: keeping them all made every run from the
 # third on twice as slow (writes into page cache the VM had never touched,
@@ -132,11 +130,10 @@ P_COLD=()
 P_PRIMED=()
 P_WARM=()
 for i in $(seq "$RUNS"); do
-  s=$W/pstore-primed-$i
-  PYOCI_STORE=$s "$PYOCI" load -q -i "$W/bases.tar" >/dev/null
-  prime "$s"
+  s=$W/pstore-nounpack-$i
+  PYOCI_STORE=$s "$PYOCI" load --no-unpack -q -i "$W/bases.tar" >/dev/null
   P_PRIMED+=("$(pyoci_once "$s")")
-  log "pyoci cold run $i, bases unpacked: ${P_PRIMED[-1]} s"
+  log "pyoci cold run $i, bases loaded with --no-unpack: ${P_PRIMED[-1]} s"
   done_with "$s"
   s=$W/pstore-$i
   PYOCI_STORE=$s "$PYOCI" load -q -i "$W/bases.tar" >/dev/null
@@ -155,36 +152,50 @@ P_SIZE=$(stat -c %s "$W/pyoci-app.tar")
 P_CACHED=$(PYOCI_STORE=$W/pstore-$RUNS "$PYOCI" build -t flask-app-python:1.0 "$W/ctx" 2>&1 | grep -c '^  CACHED$' || true)
 rm -rf "$W"/pstore-*
 
-# ---- docker (classic builder) ----
-docker_once() { # build + save, prints seconds
+# ---- docker: BuildKit, then the classic builder ----
+docker_once() { # MODE: build + save, prints seconds
   local t0 t1
   settle
   t0=$(now)
-  docker build -q -t flask-app-docker:1.0 "$W/ctx" >/dev/null
+  if [ "$1" = buildkit ]; then
+    DOCKER_BUILDKIT=1 "$BUILDKIT_DOCKER" build --network=host -q -t flask-app-docker:1.0 "$W/ctx" >/dev/null
+  else
+    DOCKER_BUILDKIT=0 docker build -q -t flask-app-docker:1.0 "$W/ctx" >/dev/null
+  fi
   docker save -o "$W/docker-app.tar" flask-app-docker:1.0
   t1=$(now)
   calc "$t1 - $t0"
 }
-D_COLD=()
-D_WARM=()
-for i in $(seq "$RUNS"); do
-  start_dockerd "$W/docker-$i"
-  docker load -q -i "$W/bases.tar" >/dev/null
-  docker builder prune -af >/dev/null
-  D_COLD+=("$(docker_once)")
-  log "docker cold run $i: ${D_COLD[-1]} s"
-  if [ "$i" != "$RUNS" ]; then
-    stop_dockerd
-    rm -rf "$W/docker-$i"
-  fi
-done
-for i in $(seq "$RUNS"); do
-  D_WARM+=("$(docker_once)")
-  log "docker warm run $i: ${D_WARM[-1]} s"
-done
+# docker_runs MODE: cold runs on fresh data-roots, then warm ones on the
+# last; sets D_COLD and D_WARM
+docker_runs() {
+  D_COLD=()
+  D_WARM=()
+  for i in $(seq "$RUNS"); do
+    start_dockerd "$W/docker-$1-$i"
+    docker load -q -i "$W/bases.tar" >/dev/null
+    docker builder prune -af >/dev/null
+    D_COLD+=("$(docker_once "$1")")
+    log "docker ($1) cold run $i: ${D_COLD[-1]} s"
+    if [ "$i" != "$RUNS" ]; then
+      stop_dockerd
+      rm -rf "$W/docker-$1-$i"
+    fi
+  done
+  for i in $(seq "$RUNS"); do
+    D_WARM+=("$(docker_once "$1")")
+    log "docker ($1) warm run $i: ${D_WARM[-1]} s"
+  done
+  stop_dockerd
+  rm -rf "$W/docker-$1-$RUNS"
+}
+docker_runs buildkit
+B_COLD=("${D_COLD[@]}")
+B_WARM=("${D_WARM[@]}")
+B_SIZE=$(stat -c %s "$W/docker-app.tar")
+docker_runs classic
 D_SIZE=$(stat -c %s "$W/docker-app.tar")
-D_VERSION=$(docker version --format '{{.Server.Version}}')
-stop_dockerd
+D_VERSION=$(dockerd --version | sed 's/^Docker version //; s/,.*//')
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 PC=$(printf '%s\n' "${P_COLD[@]}" | median)
@@ -193,29 +204,30 @@ PW=$(printf '%s\n' "${P_WARM[@]}" | median)
 PWO=$(printf '%s\n' "${P_WARM_O[@]}" | median)
 DC=$(printf '%s\n' "${D_COLD[@]}" | median)
 DW=$(printf '%s\n' "${D_WARM[@]}" | median)
-RC=$(calc "$DC / $PC")
-RP=$(calc "$DC / $PP")
-RW=$(calc "$DW / $PW")
-RWO=$(calc "$DW / $PWO")
+BC=$(printf '%s\n' "${B_COLD[@]}" | median)
+BW=$(printf '%s\n' "${B_WARM[@]}" | median)
 verdict() { [ "$(awk "BEGIN { print ($1 >= $2) }")" = 1 ] && echo MET || echo MISSED; }
 runs() { printf '%.2f ' "$@"; }
+row() { # CASE PYOCI-MEDIAN DOCKER-MEDIAN TARGET PYOCI-RUNS DOCKER-RUNS
+  local r
+  r=$(calc "$3 / $2")
+  printf '| %s | %.2f | %.2f | %.2fx | >= %sx: %s | %s| %s|\n' "$1" "$2" "$3" "$r" "$4" "$(verdict "$r" "$4")" "$5" "$6"
+}
 TABLE=$(
   printf '| case | pyoci median (s) | docker build median (s) | docker / pyoci | target | runs pyoci (s) | runs docker (s) |\n'
   printf '|---|---:|---:|---:|---|---|---|\n'
-  printf '| cold (empty cache) | %.2f | %.2f | %.2fx | >= 2x: %s | %s| %s|\n' "$PC" "$DC" "$RC" "$(verdict "$RC" 2)" \
-    "$(runs "${P_COLD[@]}")" "$(runs "${D_COLD[@]}")"
-  printf '| cold, bases already unpacked (as docker load leaves them) | %.2f | %.2f | %.2fx | >= 2x: %s | %s| %s|\n' "$PP" "$DC" "$RP" \
-    "$(verdict "$RP" 2)" "$(runs "${P_PRIMED[@]}")" "$(runs "${D_COLD[@]}")"
-  printf '| warm (unchanged rebuild) | %.2f | %.2f | %.2fx | >= 5x: %s | %s| %s|\n' "$PW" "$DW" "$RW" "$(verdict "$RW" 5)" \
-    "$(runs "${P_WARM[@]}")" "$(runs "${D_WARM[@]}")"
-  printf '| warm, one command (pyoci build -o type=docker,dest=F) | %.2f | %.2f | %.2fx | >= 5x: %s | %s| %s|\n' "$PWO" "$DW" "$RWO" \
-    "$(verdict "$RWO" 5)" "$(runs "${P_WARM_O[@]}")" "$(runs "${D_WARM[@]}")"
+  row "cold vs BuildKit" "$PC" "$BC" 2.5 "$(runs "${P_COLD[@]}")" "$(runs "${B_COLD[@]}")"
+  row "cold, bases loaded with --no-unpack (unpacked in the timed build), vs BuildKit" "$PP" "$BC" 2.5 "$(runs "${P_PRIMED[@]}")" "$(runs "${B_COLD[@]}")"
+  row "warm vs BuildKit" "$PW" "$BW" 15 "$(runs "${P_WARM[@]}")" "$(runs "${B_WARM[@]}")"
+  row "warm, one command (pyoci build -o type=docker,dest=F), vs BuildKit" "$PWO" "$BW" 15 "$(runs "${P_WARM_O[@]}")" "$(runs "${B_WARM[@]}")"
+  row "cold vs the classic builder" "$PC" "$DC" 2 "$(runs "${P_COLD[@]}")" "$(runs "${D_COLD[@]}")"
+  row "warm vs the classic builder" "$PW" "$DW" 5 "$(runs "${P_WARM[@]}")" "$(runs "${D_WARM[@]}")"
 )
-NOTE="docker: $D_VERSION, classic builder (DOCKER_BUILDKIT=0) -- BuildKit (buildx) is not available on this host."
+NOTE="docker: $D_VERSION; BuildKit = Debian's client with DOCKER_BUILDKIT=1 --network=host (BuildKit v0.8 inside dockerd 20.10), classic = DOCKER_BUILDKIT=0."
 echo "$NOTE"
 echo "file system: $FS_NOTE"
 echo "$TABLE"
-echo "image tarballs (docker-archive, uncompressed layers): pyoci save $P_SIZE bytes, docker save $D_SIZE bytes; warm pyoci rebuild: $P_CACHED steps CACHED"
+echo "image tarballs (docker-archive, uncompressed layers): pyoci save $P_SIZE bytes, docker save (BuildKit) $B_SIZE bytes, (classic) $D_SIZE bytes; warm pyoci rebuild: $P_CACHED steps CACHED"
 {
   echo
   echo "## build.sh — $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -226,9 +238,9 @@ echo "image tarballs (docker-archive, uncompressed layers): pyoci save $P_SIZE b
     "\`docker builder prune -af\` too). Warm: unchanged rebuild on the cold run's cache." \
     "$NOTE Both on $FS_NOTE. Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')." \
     "Load average before/after: $LOAD_BEFORE / $LOAD_AFTER (other work on the machine makes times noisy)." \
-    "Tarballs (docker-archive, layers uncompressed): pyoci $P_SIZE bytes, docker $D_SIZE bytes." \
-    "docker load unpacks the bases (untimed) while pyoci unpacks them on first use, inside the timed cold build;" \
-    "the 'bases already unpacked' row primes pyoci's lower cache untimed with a WORKDIR-only build of each base."
+    "Tarballs (docker-archive, layers uncompressed): pyoci $P_SIZE bytes, docker with BuildKit $B_SIZE bytes, classic $D_SIZE bytes." \
+    "docker load and pyoci load both unpack the bases (untimed); the '--no-unpack' row loads the blobs only, so the" \
+    "first build unpacks them inside the timed run."
   echo
   echo "$TABLE"
 } >>"$TOP/bench/RESULTS.md"

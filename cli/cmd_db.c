@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/vuln/vulndb.h"
 #include "cli.h"
@@ -143,7 +144,7 @@ int cmd_db(int argc, char **argv)
     return cli_usage_error("db", "expected a subcommand: import, update, info or match");
   const char *sub = argv[optind++];
   int nargs = argc - optind;
-  cleanup_free char *path = db_opt ? strdup(db_opt) : pyoci_vulndb_default_path();
+  cleanup_free char *path = db_opt ? xstrdup(db_opt) : pyoci_vulndb_default_path();
   cleanup_error pyoci_error_t *err = NULL;
   pyoci_vulndb_import_stats_t st;
 

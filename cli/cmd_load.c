@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/image/unpacked.h"
 #include "lib/oci/archive.h"
 #include "lib/oci/store.h"
 #include "lib/util/cleanup.h"
@@ -19,6 +20,8 @@ static const char usage[] =
     "is set: a damaged or hostile archive changes nothing.\n\n"
     "Options:\n"
     "  -i, --input FILE   read the archive from FILE (default: stdin, or -)\n"
+    "      --no-unpack    only store the blobs; the first build unpacks the\n"
+    "                     layers (default: unpack them now, as docker load does)\n"
     "      --store DIR    image store\n"
     "  -q, --quiet        no progress output\n"
     "  -h, --help         show this help\n";
@@ -28,10 +31,12 @@ int cmd_load(int argc, char **argv)
   static const struct option opts[] = {
       {"input", required_argument, NULL, 'i'},
       {"help", no_argument, NULL, 'h'},
+      {"no-unpack", no_argument, NULL, 'U'},
       CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
   const char *input = "-";
+  bool unpack = true;
   int c;
   while ((c = getopt_long(argc, argv, "i:hq", opts, NULL)) != -1) {
     if (cli_common_option(c, optarg))
@@ -42,6 +47,9 @@ int cmd_load(int argc, char **argv)
       break;
     case 'h':
       return cli_help(usage);
+    case 'U':
+      unpack = false;
+      break;
     default:
       return cli_usage_error("load", "unknown option");
     }
@@ -63,6 +71,10 @@ int cmd_load(int argc, char **argv)
   pyoci_loaded_image_t *loaded = NULL;
   size_t n = 0;
   int rc = pyoci_archive_load(s, from_stdin ? STDIN_FILENO : fd, from_stdin ? "stdin" : input, &loaded, &n, &err);
+  /* The layers' lower-dir form for builds and runs, made now (as docker
+   * load fills overlay2) rather than on the first build's critical path. */
+  for (size_t i = 0; rc == 0 && unpack && i < n; i++)
+    rc = pyoci_unpacked_image(s, loaded[i].manifest_digest, 2, &err);
   pyoci_store_close(s);
   if (rc < 0)
     return cli_fail(err);

@@ -8,6 +8,7 @@
 
 #include "lib/pkg/sbom.h"
 #include "lib/scan/scan.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
@@ -71,7 +72,7 @@ static const char *report_artifact_type(const char *format)
 
 static int parse_scanners(const char *arg, unsigned *out)
 {
-  cleanup_free char *copy = strdup(arg);
+  cleanup_free char *copy = xstrdup(arg);
   char *save = NULL;
   *out = 0;
   for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -91,7 +92,7 @@ static int parse_scanners(const char *arg, unsigned *out)
 
 static int parse_severities(const char *arg, unsigned *out)
 {
-  cleanup_free char *copy = strdup(arg);
+  cleanup_free char *copy = xstrdup(arg);
   char *save = NULL;
   *out = 0;
   for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {

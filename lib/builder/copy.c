@@ -14,6 +14,7 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/fdcopy.h"
 #include "lib/util/fs.h"
+#include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 
 #define MAX_COPY_DEPTH 256
@@ -32,32 +33,6 @@ static void strv_free(char **v, size_t n)
   free(v);
 }
 
-/* Lexically clean a path into a relative one ("" = root).  Returns NULL when
- * ".." would climb above the root. */
-static char *clean_relative(const char *path)
-{
-  strbuf_t out = STRBUF_INIT;
-  cleanup_free char *copy = strdup(path);
-  for (char *save = NULL, *p = strtok_r(copy, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
-    if (strcmp(p, ".") == 0)
-      continue;
-    if (strcmp(p, "..") == 0) {
-      char *slash = strrchr(strbuf_str(&out), '/');
-      if (out.len == 0) {
-        strbuf_release(&out);
-        return NULL;
-      }
-      out.len = slash ? (size_t)(slash - out.buf) : 0;
-      out.buf[out.len] = '\0';
-      continue;
-    }
-    if (out.len)
-      strbuf_addch(&out, '/');
-    strbuf_addstr(&out, p);
-  }
-  return strbuf_detach(&out);
-}
-
 static bool has_glob(const char *s)
 {
   return strpbrk(s, "*?[") != NULL;
@@ -66,6 +41,13 @@ static bool has_glob(const char *s)
 static bool excluded(const copy_run_t *r, const char *rel, bool is_dir)
 {
   return r->c->exclude && *rel && r->c->exclude(r->c->exclude_ctx, rel, is_dir);
+}
+
+/* An excluded directory that a '!' pattern may re-include something in
+ * (`dir` + `!dir/e*`): walked, and kept only for what it ends up holding. */
+static bool walk_anyway(const copy_run_t *r, const char *rel, bool is_dir)
+{
+  return is_dir && r->c->reinclude && r->c->reinclude(r->c->exclude_ctx, rel, true);
 }
 
 static bool is_dir_in_root(int root, const char *rel)
@@ -154,26 +136,22 @@ static int resolve_sources(const copy_run_t *r, pathlist_t *out, pyoci_error_t *
 {
   const pyoci_copy_t *c = r->c;
   for (size_t i = 0; i < c->n_srcs; i++) {
-    cleanup_free char *rel = clean_relative(c->srcs[i]);
-    if (rel == NULL)
-      return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s source '%s' is outside the build context",
-                                  c->instruction, c->srcs[i]);
+    /* BuildKit resolves sources from the context's root: "../f" is "f" */
+    cleanup_free char *rel = pyoci_path_normalize(c->srcs[i], PYOCI_PATH_CLAMP);
     if (has_glob(rel)) {
-      size_t before = out->n;
       char *comps[512];
       size_t n = 0;
       cleanup_free char *copy = strdup(rel);
       for (char *save = NULL, *p = strtok_r(copy, "/", &save); p && n < 512; p = strtok_r(NULL, "/", &save))
         comps[n++] = p;
+      /* BuildKit (AllowEmptyWildcard): a wildcard may match nothing */
       glob_walk(r, "", comps, 0, n, out);
-      if (out->n == before)
-        return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s failed: no source files were specified ('%s')",
-                                    c->instruction, c->srcs[i]);
       continue;
     }
     cleanup_close int fd = pyoci_open_in_root(r->src_root, rel, O_PATH);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || excluded(r, rel, S_ISDIR(st.st_mode)))
+    if (fd < 0 || fstat(fd, &st) < 0 ||
+        (excluded(r, rel, S_ISDIR(st.st_mode)) && !walk_anyway(r, rel, S_ISDIR(st.st_mode))))
       return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0,
                                   "%s failed: file not found in build context or excluded by .dockerignore: "
                                   "stat %s: file does not exist",
@@ -212,7 +190,7 @@ static int hash_tree(const copy_run_t *r, int dirfd, const char *name, const cha
   struct stat st;
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return pyoci_error_set(err, errno, "stat '%s'", rel);
-  if (excluded(r, rel, S_ISDIR(st.st_mode)))
+  if (excluded(r, rel, S_ISDIR(st.st_mode)) && !walk_anyway(r, rel, S_ISDIR(st.st_mode)))
     return 0;
   char head[256];
   snprintf(head, sizeof(head), "%o %lld %lld %lld\n", st.st_mode, (long long)st.st_uid, (long long)st.st_gid,
@@ -225,9 +203,9 @@ static int hash_tree(const copy_run_t *r, int dirfd, const char *name, const cha
     if (n > 0)
       pyoci_sha256_update(r->hash, target, (size_t)n);
   } else if (S_ISREG(st.st_mode)) {
-    cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    cleanup_close int fd = pyoci_open_regular_at(dirfd, name, O_NOFOLLOW, err);
     if (fd < 0)
-      return pyoci_error_set(err, errno, "open '%s'", rel);
+      return pyoci_error_prefix(err, "%s", rel);
     return hash_fd_content(r->hash, fd, rel, err);
   } else if (S_ISDIR(st.st_mode)) {
     cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -250,14 +228,20 @@ static int hash_fd_content(pyoci_sha256_t *h, int fd, const char *rel, pyoci_err
 /* A top-level source that is not a directory (symlinks followed). */
 static int hash_file_fd(const copy_run_t *r, const char *rel, pyoci_error_t **err)
 {
-  cleanup_close int fd = pyoci_open_in_root(r->src_root, rel, O_RDONLY);
+  /* O_PATH first: opening a FIFO to read it would block until a writer came */
+  cleanup_close int fd = pyoci_open_in_root(r->src_root, rel, O_PATH);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0)
     return pyoci_error_set(err, errno, "open '%s'", rel);
   char head[64];
-  snprintf(head, sizeof(head), "%o %lld\n", st.st_mode, (long long)st.st_size);
+  snprintf(head, sizeof(head), "%o %lld %llx\n", st.st_mode, (long long)st.st_size, (unsigned long long)st.st_rdev);
   pyoci_sha256_update(r->hash, head, strlen(head));
-  return S_ISREG(st.st_mode) ? hash_fd_content(r->hash, fd, rel, err) : 0;
+  if (!S_ISREG(st.st_mode))
+    return 0;
+  cleanup_close int in = pyoci_open_in_root(r->src_root, rel, O_RDONLY | O_NONBLOCK);
+  if (in < 0)
+    return pyoci_error_set(err, errno, "open '%s'", rel);
+  return pyoci_fd_require_regular(in, rel, err) < 0 ? -1 : hash_fd_content(r->hash, in, rel, err);
 }
 
 int pyoci_copy_hash(const pyoci_copy_t *c, char out[PYOCI_DIGEST_LEN], pyoci_error_t **err)
@@ -318,6 +302,51 @@ static owner_t owner_for(const copy_run_t *r, const struct stat *st)
 static mode_t mode_for(const copy_run_t *r, const struct stat *st)
 {
   return r->c->chmod >= 0 ? (mode_t)r->c->chmod : st->st_mode & 07777;
+}
+
+/* continuity's fs.RootPath, which BuildKit resolves destinations with:
+ * path (absolute or relative to the root) with every symlink in it
+ * followed inside root -- absolute targets from the root, ".." never above
+ * it -- up to the first component that does not exist; the rest as
+ * written.  So a dangling link's target gets created, inside the root. */
+static char *resolve_in_root(int root, const char *path, pyoci_error_t **err)
+{
+  char *todo = pyoci_path_normalize(path, PYOCI_PATH_CLAMP);
+  strbuf_t done = STRBUF_INIT;
+  int links = 0;
+  while (todo && *todo) {
+    size_t len = strcspn(todo, "/");
+    cleanup_free char *comp = strndup(todo, len);
+    const char *rest = todo[len] ? todo + len + 1 : "";
+    cleanup_close int pfd = pyoci_open_in_root(root, strbuf_str(&done), O_PATH | O_DIRECTORY);
+    struct stat st;
+    char target[4097];
+    ssize_t n = -1;
+    if (pfd >= 0 && fstatat(pfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+      n = readlinkat(pfd, comp, target, sizeof(target) - 1);
+    if (n < 0) { /* a directory, a file, or nothing yet: keep the name */
+      strbuf_addf(&done, "%s%s", done.len ? "/" : "", comp);
+      memmove(todo, rest, strlen(rest) + 1);
+      continue;
+    }
+    if (++links > 255) {
+      free(todo);
+      strbuf_release(&done);
+      pyoci_error_set(err, ELOOP, "resolve '%s'", path);
+      return NULL;
+    }
+    target[n] = '\0';
+    strbuf_t next = STRBUF_INIT;
+    if (target[0] != '/')
+      strbuf_addf(&next, "%s/", strbuf_str(&done));
+    strbuf_addf(&next, "%s/%s", target, rest);
+    free(todo);
+    todo = pyoci_path_normalize(strbuf_str(&next), PYOCI_PATH_CLAMP);
+    strbuf_release(&next);
+    strbuf_reset(&done);
+  }
+  free(todo);
+  return strbuf_detach(&done);
 }
 
 /* Make dest_rel (relative to the dest root) a directory, creating missing
@@ -402,7 +431,8 @@ static int copy_entry(const copy_run_t *r, int src_dir, const char *src_name, in
   struct stat st;
   if (fstatat(src_dir, src_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return pyoci_error_set(err, errno, "stat '%s'", rel);
-  if (excluded(r, rel, S_ISDIR(st.st_mode)) || S_ISSOCK(st.st_mode))
+  bool partial = excluded(r, rel, S_ISDIR(st.st_mode));
+  if (partial && !walk_anyway(r, rel, S_ISDIR(st.st_mode)))
     return 0;
   /* A lower layer's whiteout seen through a single-layer view: not a file. */
   if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
@@ -412,7 +442,8 @@ static int copy_entry(const copy_run_t *r, int src_dir, const char *src_name, in
   if (clear_dest(dst_dir, dst_name, S_ISDIR(st.st_mode), rel, err) < 0)
     return -1;
   if (S_ISDIR(st.st_mode)) {
-    if (mkdirat(dst_dir, dst_name, 0700) < 0 && errno != EEXIST)
+    bool created = mkdirat(dst_dir, dst_name, 0700) == 0;
+    if (!created && errno != EEXIST)
       return pyoci_error_set(err, errno, "mkdir '%s'", rel);
     cleanup_close int s = openat(src_dir, src_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     cleanup_close int d = openat(dst_dir, dst_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -420,8 +451,17 @@ static int copy_entry(const copy_run_t *r, int src_dir, const char *src_name, in
       return pyoci_error_set(err, errno, "open '%s'", rel);
     if (copy_children(r, s, d, rel, depth, err) < 0)
       return -1;
+    if (partial && created && unlinkat(dst_dir, dst_name, AT_REMOVEDIR) == 0)
+      return 0; /* nothing in it was re-included */
+  } else if (S_ISSOCK(st.st_mode)) {
+    /* BuildKit (fsutil) sends a socket as an empty file with its mode */
+    cleanup_close int d = openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (d < 0)
+      return pyoci_error_set(err, errno, "create '%s'", rel);
   } else if (S_ISREG(st.st_mode)) {
-    cleanup_close int s = openat(src_dir, src_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    cleanup_close int s = openat(src_dir, src_name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (s >= 0 && pyoci_fd_require_regular(s, rel, err) < 0)
+      return -1;
     cleanup_close int d = openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (s < 0 || d < 0)
       return pyoci_error_set(err, errno, "copy '%s'", rel);
@@ -473,7 +513,9 @@ static bool looks_like_archive(int fd)
 
 static int extract_archive(const copy_run_t *r, const char *src_rel, const char *dest_rel, pyoci_error_t **err)
 {
-  cleanup_close int in = pyoci_open_in_root(r->src_root, src_rel, O_RDONLY);
+  cleanup_close int in = pyoci_open_in_root(r->src_root, src_rel, O_RDONLY | O_NONBLOCK);
+  if (in >= 0 && pyoci_fd_require_regular(in, src_rel, err) < 0)
+    return -1;
   cleanup_close int dst = mkdir_in_root(r, dest_rel, err);
   if (in < 0 || dst < 0)
     return in < 0 ? pyoci_error_set(err, errno, "open '%s'", src_rel) : -1;
@@ -481,7 +523,29 @@ static int extract_archive(const copy_run_t *r, const char *src_rel, const char 
   snprintf(root, sizeof(root), "/proc/self/fd/%d", dst);
   pyoci_unpack_opts_t uo;
   pyoci_unpack_opts_init(&uo);
+  uo.mkdir_through_links = true;
   return pyoci_unpack_layer(in, src_rel, root, &uo, err);
+}
+
+/* A named source (or wildcard match) that is a symlink to a file: BuildKit
+ * follows it inside the source root and copies the file under the link's
+ * name (links inside a copied directory stay links). */
+static int copy_followed(const copy_run_t *r, const char *src_rel, const struct stat *st, int dst_dir,
+                         const char *leaf, pyoci_error_t **err)
+{
+  cleanup_close int s = pyoci_open_in_root(r->src_root, src_rel, O_RDONLY);
+  if (s < 0)
+    return pyoci_error_set(err, errno, "open '%s'", src_rel);
+  if (clear_dest(dst_dir, leaf, false, src_rel, err) < 0)
+    return -1;
+  cleanup_close int d = openat(dst_dir, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (d < 0)
+    return pyoci_error_set(err, errno, "copy '%s'", src_rel);
+  if (pyoci_copy_fd(s, d, src_rel, err) < 0)
+    return -1;
+  if (set_meta(dst_dir, leaf, st, owner_for(r, st), mode_for(r, st), false) < 0)
+    return pyoci_error_set(err, errno, "set owner and mode of '%s'", src_rel);
+  return 0;
 }
 
 static int copy_one_source(const copy_run_t *r, const char *src_rel, const char *dest_rel, bool dest_is_dir,
@@ -500,7 +564,7 @@ static int copy_one_source(const copy_run_t *r, const char *src_rel, const char 
     return copy_children(r, s, d, src_rel, 0, err);
   }
   if (r->c->extract_archives && S_ISREG(st.st_mode)) {
-    cleanup_close int fd = pyoci_open_in_root(r->src_root, src_rel, O_RDONLY);
+    cleanup_close int fd = pyoci_open_in_root(r->src_root, src_rel, O_RDONLY | O_NONBLOCK);
     if (fd >= 0 && looks_like_archive(fd))
       return extract_archive(r, src_rel, dest_rel, err);
   }
@@ -535,6 +599,9 @@ static int copy_one_source(const copy_run_t *r, const char *src_rel, const char 
   cleanup_close int sdir = pyoci_open_in_root(r->src_root, src_parent, O_RDONLY | O_DIRECTORY);
   if (sdir < 0)
     return pyoci_error_set(err, errno, "open '%s'", src_rel);
+  struct stat lst;
+  if (fstatat(sdir, src_leaf, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode) && S_ISREG(st.st_mode))
+    return copy_followed(r, src_rel, &st, d, leaf, err);
   return copy_entry(r, sdir, src_leaf, d, leaf, src_rel, 0, err);
 }
 
@@ -552,20 +619,15 @@ int pyoci_copy_run(const pyoci_copy_t *c, pyoci_error_t **err)
     strv_free(srcs.v, srcs.n);
     return -1;
   }
+  /* No "must end with /" rule: BuildKit has none (the classic builder
+   * did); each source goes to dest in turn, as `ADD *.tar /dest` needs */
   bool dest_is_dir = pyoci_copy_dest_names_dir(c->dest);
-  if (srcs.n > 1 && !dest_is_dir) {
-    strv_free(srcs.v, srcs.n);
-    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
-                                "When using %s with more than one source file, the destination must be a "
-                                "directory and end with a /",
-                                c->instruction);
-  }
   cleanup_free char *abs = c->dest[0] == '/' ? strdup(c->dest)
                                              : pyoci_path_join(c->workdir ? c->workdir : "/", c->dest);
-  cleanup_free char *dest_rel = clean_relative(abs);
-  int rc = 0;
+  cleanup_free char *dest_rel = resolve_in_root(droot, abs, err);
+  int rc = dest_rel ? 0 : -1;
   for (size_t i = 0; i < srcs.n && rc == 0; i++)
-    rc = copy_one_source(&r, srcs.v[i], dest_rel ? dest_rel : "", dest_is_dir, err);
+    rc = copy_one_source(&r, srcs.v[i], dest_rel, dest_is_dir, err);
   strv_free(srcs.v, srcs.n);
   return rc;
 }
@@ -578,8 +640,8 @@ int pyoci_mkdir_in_root(const char *root, const char *path, int64_t uid, int64_t
   if (droot < 0)
     return pyoci_error_set(err, errno, "open '%s'", root);
   r.dest_root = droot;
-  cleanup_free char *rel = clean_relative(path);
-  int fd = mkdir_in_root(&r, rel ? rel : "", err);
+  cleanup_free char *rel = resolve_in_root(droot, path, err);
+  int fd = rel ? mkdir_in_root(&r, rel, err) : -1;
   if (fd < 0)
     return -1;
   close(fd);
@@ -589,7 +651,7 @@ int pyoci_mkdir_in_root(const char *root, const char *path, int64_t uid, int64_t
 int pyoci_write_in_root(const char *root, const char *path, const char *data, size_t len, mode_t mode,
                         pyoci_error_t **err)
 {
-  cleanup_free char *rel = clean_relative(path);
+  cleanup_free char *rel = pyoci_path_normalize(path, PYOCI_PATH_NO_ESCAPE);
   if (rel == NULL || *rel == '\0')
     return pyoci_error_set(err, EINVAL, "write '%s'", path);
   char *slash = strrchr(rel, '/');

@@ -30,6 +30,7 @@ typedef struct {
   bool keep_owner;             /* COPY --from: keep the source's owners */
   bool extract_archives;       /* ADD: local tar archives are unpacked */
   pyoci_copy_exclude_fn exclude; /* .dockerignore, context only */
+  pyoci_copy_exclude_fn reinclude; /* excluded dir: may a '!' pattern re-include below it? */
   void *exclude_ctx;
   const char *instruction;     /* "COPY" or "ADD", for messages */
 } pyoci_copy_t;

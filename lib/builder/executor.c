@@ -39,6 +39,7 @@ typedef struct {
   size_t n, cap;
   char key[PYOCI_DIGEST_LEN]; /* cache key of its file system */
   bool built;
+  bool building; /* guards an ONBUILD --from naming a stage in progress */
   /* a stage built FROM this one inherits its ARGs, as in BuildKit */
   pyoci_env_t args, declared;
 } stage_result_t;
@@ -248,12 +249,24 @@ static void copy_source_release(copy_source_t *cs)
   result_release(&cs->own);
 }
 
+static int build_stage(builder_t *b, size_t idx, pyoci_error_t **err);
+
 /* A --from / from=: the stage the planner found (from_stage >= 0), else an
- * image in the store. */
+ * image in the store.  An ONBUILD trigger inherited from the base (which the
+ * planner never saw) may name a stage of this Dockerfile: as in current
+ * BuildKit (initOnBuildTriggers), that stage is built now if it was not. */
 static int copy_source_resolve(stage_run_t *r, const char *from, int from_stage, int line, const char *what,
                                copy_source_t *cs, pyoci_error_t **err)
 {
   builder_t *b = r->b;
+  if (from_stage < 0) {
+    int idx = pyoci_plan_find_stage(b->plan, from);
+    if (idx >= 0 && (size_t)idx != r->stage_index && !b->results[idx].building) {
+      if (!b->results[idx].built && build_stage(b, (size_t)idx, err) < 0)
+        return -1;
+      from_stage = idx;
+    }
+  }
   if (from_stage >= 0) {
     cs->res = &b->results[from_stage];
     return 0;
@@ -382,8 +395,12 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoc
                                         "user", user, "workdir", workdir, "net_none", net_none);
   for (size_t k = 0; k < argc; k++)
     json_array_append_new(json_object_get(desc, "run"), json_string(argv[k]));
-  for (size_t k = 0; k < env.n; k++)
-    json_array_append_new(json_object_get(desc, "env"), json_string(env.kv[k]));
+  /* the key leaves the proxies out, as BuildKit's does: a proxy that
+   * changes does not rebuild */
+  cleanup_env pyoci_env_t key_env = PYOCI_ENV_INIT;
+  pyoci_stage_state_env(&r->st, &key_env);
+  for (size_t k = 0; k < key_env.n; k++)
+    json_array_append_new(json_object_get(desc, "env"), json_string(key_env.kv[k]));
   pyoci_step_t *step = NULL;
   int rc = -1;
   cleanup_free char **envv = NULL;
@@ -478,6 +495,11 @@ static bool ignore_cb(void *ctx, const char *rel, bool is_dir)
   return pyoci_ignore_match(ctx, rel, is_dir);
 }
 
+static bool reinclude_cb(void *ctx, const char *rel, bool is_dir)
+{
+  return is_dir && pyoci_ignore_dir_may_reinclude(ctx, rel);
+}
+
 /* COPY <<EOF DEST: DEST is the file, unless it names a directory (trailing
  * '/'), where the file takes the heredoc's name. */
 static int write_inline_sources(const pyoci_df_instr_t *in, const char *merged, const char *workdir,
@@ -570,6 +592,7 @@ static int exec_copy(stage_run_t *r, const pyoci_df_instr_t *raw, size_t idx, py
     c.srcs = (const char *const *)staged.names;
   } else if (in->from == NULL && b->ignore) {
     c.exclude = ignore_cb;
+    c.reinclude = reinclude_cb;
     c.exclude_ctx = b->ignore;
   }
 
@@ -703,6 +726,7 @@ static int build_stage(builder_t *b, size_t idx, pyoci_error_t **err)
 {
   const pyoci_stage_t *stage = &b->plan->stages[idx];
   stage_run_t r = {.b = b, .stage_index = idx, .res = &b->results[idx]};
+  r.res->building = true;
   pyoci_stage_label(stage, r.label);
   if (stage->name)
     snprintf(r.label, sizeof(r.label), "%s", stage->name);
@@ -738,6 +762,7 @@ static int build_stage(builder_t *b, size_t idx, pyoci_error_t **err)
     r.res->built = true;
   }
   pyoci_stage_state_release(&r.st);
+  r.res->building = false;
   return rc < 0 ? -1 : 0;
 }
 
@@ -841,7 +866,7 @@ int pyoci_build(pyoci_store_t *s, const pyoci_build_opts_t *o, char manifest_dig
     abort();
   prefetch = prefetch_bases(&b);
   for (size_t i = 0; i < b.plan->n_order; i++)
-    if (build_stage(&b, b.plan->order[i], err) < 0)
+    if (!b.results[b.plan->order[i]].built && build_stage(&b, b.plan->order[i], err) < 0)
       goto out;
   unused = pyoci_plan_unused_warning(b.plan);
   if (unused)

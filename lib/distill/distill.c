@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/container/container.h"
@@ -149,6 +150,7 @@ static int closures(distill_t *d, pyoci_error_t **err)
     pyoci_log(PYOCI_LOG_INFO, "distill: Python import graph with %s", python);
     if (pyoci_keep_python_closure(&k, &pc, d->traced, err) < 0)
       return -1;
+    pyoci_log(PYOCI_LOG_DEBUG, "distill: %zu paths kept after the import graph", json_object_size(d->keep));
   }
   pyoci_keep_drop_unread_bytecode(&k);
   if (pyoci_keep_elf_closure(&k, err) < 0 || pyoci_keep_fixed(&k, err) < 0)
@@ -252,19 +254,30 @@ static int write_image(distill_t *d, const char *rootfs_dir, pyoci_distill_resul
   return rc;
 }
 
+static double now_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int distill_run(distill_t *d, pyoci_distill_result_t *res, pyoci_error_t **err)
 {
+  double t0 = now_s();
   if (open_view(d, err) < 0 || make_spec(d, d->view->merged, err) < 0)
     return -1;
   pyoci_log(PYOCI_LOG_INFO, "distill: tracing %s", d->o->image);
   if (run_trace(d, d->view->merged, "trace", d->traced, d->answers, err) < 0)
     return -1;
+  double t1 = now_s();
   /* A fresh view: the trace's run wrote into its upper dir. */
   if (open_view(d, err) < 0 || closures(d, err) < 0)
     return -1;
+  pyoci_log(PYOCI_LOG_DEBUG, "distill: %zu paths kept; counting the report", json_object_size(d->keep));
   res->report = pyoci_distill_report(d->view->merged, d->keep, err);
   if (res->report == NULL)
     return -1;
+  pyoci_log(PYOCI_LOG_DEBUG, "distill: staging");
   json_int_t tfiles = 0, tbytes = traced_bytes(d, &tfiles);
   json_object_set_new(res->report, "traced", json_pack("{s:I, s:I}", "files", tfiles, "bytes", tbytes));
   json_object_set_new(res->report, "image", json_string(d->o->image));
@@ -277,11 +290,16 @@ static int distill_run(distill_t *d, pyoci_distill_result_t *res, pyoci_error_t 
     return -1;
   pyoci_step_free(d->view);
   d->view = NULL;
+  double t2 = now_s();
   pyoci_log(PYOCI_LOG_INFO, "distill: verifying with the same probes");
   if (verify(d, rootfs, res, err) < 0)
     return -1;
+  double t3 = now_s();
   json_object_set_new(res->report, "answers", json_incref(d->answers));
-  return write_image(d, rootfs, res, err);
+  int rc = write_image(d, rootfs, res, err);
+  json_object_set_new(res->report, "timings", json_pack("{s:f, s:f, s:f, s:f}", "trace", t1 - t0, "closure",
+                                                        t2 - t1, "verify", t3 - t2, "write", now_s() - t3));
+  return rc;
 }
 
 int pyoci_distill(pyoci_store_t *s, const pyoci_distill_opts_t *o, pyoci_distill_result_t *res, pyoci_error_t **err)

@@ -9,6 +9,7 @@
  * the files its RECORD lists plus its metadata. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <libgen.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
 
 #define FINDER_DIR "/.pyoci-distill"
 #define MAX_RECORD_SIZE (8u << 20)
+#define MAX_FINDER_OUTPUT (64u << 20)
+#define FINDER_TIMEOUT_S 300
 
 /* Directories a whole package is kept without. */
 static const char *const no_tests[] = {"tests", "test", "testing_data", "idle_test", "docs", "doc", NULL};
@@ -231,6 +234,43 @@ static int write_inputs(const char *dir, json_t *traced, pyoci_error_t **err)
   return rc;
 }
 
+/* Feed the finder's output file to finder_line, a line at a time. */
+static int read_output(const char *path, finder_out_t *fo, pyoci_error_t **err)
+{
+  cleanup_free char *text = NULL;
+  if (pyoci_read_file(path, MAX_FINDER_OUTPUT, &text, NULL, err) < 0)
+    return -1;
+  for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+    finder_line(fo, l);
+  return 0;
+}
+
+/* Run the finder with a time limit: an interpreter that hangs (a
+ * sitecustomize waiting for something) must not hang distill. */
+static int run_finder(const pyoci_run_spec_t *spec, const char *scratch, finder_out_t *fo, int *code,
+                      pyoci_error_t **err)
+{
+  cleanup_free char *log = pyoci_path_join(scratch, "finder.out");
+  if (pyoci_mkdir_p(scratch, 0700, err) < 0)
+    return -1;
+  cleanup_close int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return pyoci_error_set(err, errno, "create '%s'", log);
+  pyoci_container_proc_t proc;
+  if (pyoci_runtime_start(spec, scratch, fd, &proc, err) < 0)
+    return -1;
+  int rc = 0;
+  for (int waited = 0; (rc = pyoci_runtime_poll(&proc, code, err)) == 0; waited++) {
+    if (waited >= FINDER_TIMEOUT_S * 10) {
+      pyoci_runtime_stop(&proc, NULL, NULL);
+      return pyoci_error_set(err, 0, "modulefinder in the image (%s) did not finish within %d s", spec->argv[0],
+                             FINDER_TIMEOUT_S);
+    }
+    usleep(100 * 1000);
+  }
+  return rc < 0 ? -1 : read_output(log, fo, err);
+}
+
 int pyoci_keep_python_closure(pyoci_keep_t *k, const pyoci_pyclosure_t *pc, json_t *traced, pyoci_error_t **err)
 {
   cleanup_free char *dir = pyoci_path_join(pc->scratch, "finder");
@@ -243,11 +283,9 @@ int pyoci_keep_python_closure(pyoci_keep_t *k, const pyoci_pyclosure_t *pc, json
   spec.argv = argv;
   spec.mounts = &m;
   spec.n_mounts = 1;
-  spec.output = finder_line;
-  spec.output_ctx = &fo;
   cleanup_free char *scratch = pyoci_path_join(pc->scratch, "finder-run");
   int code = 0;
-  int rc = pyoci_runtime_run(&spec, scratch, &code, err);
+  int rc = run_finder(&spec, scratch, &fo, &code, err);
   if (rc == 0 && (!fo.done || code != 0))
     rc = pyoci_error_set(err, 0, "modulefinder in the image (%s) failed with status %d:%s", pc->interp, code,
                          strbuf_str(&fo.tail));

@@ -146,6 +146,37 @@ static int wait_ready(pyoci_trace_t *t, int fan, pyoci_container_proc_t *proc, c
   }
 }
 
+static void answer(pyoci_trace_t *t, const char *probe, long status, json_t *body)
+{
+  json_array_append_new(t->answers, json_pack("{s:s, s:I, s:o}", "probe", probe, "status", (json_int_t)status,
+                                              "body", body));
+}
+
+/* No HTTP probe: the app runs for --duration.  Exiting with 0 in that time
+ * ends the trace (a batch job; its status is compared by verify), another
+ * status fails it. */
+static int run_for_duration(pyoci_trace_t *t, int fan, pyoci_container_proc_t *proc, const char *log,
+                            pyoci_error_t **err)
+{
+  for (double end = now_s() + t->duration; now_s() < end;) {
+    drain(fan, t->rootfs, t->traced);
+    int code = 0, rc = pyoci_runtime_poll(proc, &code, err);
+    if (rc < 0)
+      return -1;
+    if (rc == 1 && code != 0) {
+      cleanup_free char *tail = log_tail(log);
+      return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "the image's entrypoint (%s) exited with status %d "
+                                  "during the trace%s", t->spec->argv[0], code, tail);
+    }
+    if (rc == 1) {
+      answer(t, "exit status", code, json_string(""));
+      return 0;
+    }
+    usleep(200 * 1000);
+  }
+  return 0;
+}
+
 static int drive_probes(pyoci_trace_t *t, int fan, pyoci_container_proc_t *proc, const char *log, pyoci_error_t **err)
 {
   for (const char *const *p = t->probes; *p; p++) {
@@ -154,28 +185,19 @@ static int drive_probes(pyoci_trace_t *t, int fan, pyoci_container_proc_t *proc,
     size_t len = 0;
     if (pyoci_probe_get(*p, 30000, &status, &body, &len, err) < 0)
       return -1;
-    json_array_append_new(t->answers, json_pack("{s:s, s:I, s:o}", "probe", *p, "status", (json_int_t)status,
-                                                "body", json_stringn_nocheck(body, len)));
+    answer(t, *p, status, json_stringn_nocheck(body, len));
     free(body);
     drain(fan, t->rootfs, t->traced);
   }
+  if (t->probes[0] == NULL && run_for_duration(t, fan, proc, log, err) < 0)
+    return -1;
   if (t->probe_cmd) {
     int code = 0;
     char *out = NULL;
     if (pyoci_probe_cmd(t->probe_cmd, t->host_env, &code, &out, err) < 0)
       return -1;
-    json_array_append_new(t->answers, json_pack("{s:s, s:I, s:o}", "probe", t->probe_cmd, "status",
-                                                (json_int_t)code, "body", json_string_nocheck(out ? out : "")));
+    answer(t, t->probe_cmd, code, json_string_nocheck(out ? out : ""));
     free(out);
-  }
-  if (t->probes[0] == NULL) {
-    /* No HTTP probe: let the app (and a probe command) run for --duration. */
-    for (double end = now_s() + t->duration; now_s() < end;) {
-      drain(fan, t->rootfs, t->traced);
-      if (app_exited(t, proc, log, "during the trace", err) < 0)
-        return -1;
-      usleep(200 * 1000);
-    }
   }
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -49,11 +50,9 @@ char *pyoci_go_path_clean(const char *path)
 {
   size_t n = strlen(path);
   if (n == 0)
-    return strdup(".");
+    return xstrdup(".");
   bool rooted = path[0] == '/';
-  char *out = malloc(n + 2);
-  if (out == NULL)
-    abort();
+  char *out = xmalloc(n + 2);
   size_t w = 0, r = 0, dotdot = 0;
   if (rooted) {
     out[w++] = '/';
@@ -159,9 +158,7 @@ static uint32_t cp_at(const char *p, size_t *i)
 
 static void push_tok(pattern_t *pt, token_t t)
 {
-  token_t *v = realloc(pt->toks, (pt->n_toks + 1) * sizeof(*v));
-  if (v == NULL)
-    abort();
+  token_t *v = xrealloc(pt->toks, (pt->n_toks + 1) * sizeof(*v));
   v[pt->n_toks++] = t;
   pt->toks = v;
 }
@@ -184,9 +181,7 @@ static size_t compile_class(const char *p, size_t i, token_t *t)
         i++;
       hi = cp_at(p, &i);
     }
-    range_t *v = realloc(t->ranges, (t->n_ranges + 1) * sizeof(*v));
-    if (v == NULL)
-      abort();
+    range_t *v = xrealloc(t->ranges, (t->n_ranges + 1) * sizeof(*v));
     v[t->n_ranges++] = (range_t){lo, hi};
     t->ranges = v;
   }
@@ -260,10 +255,8 @@ static bool nfa_match(const pattern_t *pt, const char *s, size_t n)
 {
   size_t T = pt->n_toks, ns = 2 * (T + 1);
   bool stack_a[64], stack_b[64];
-  bool *cur = ns <= 64 ? stack_a : calloc(ns, 1);
-  bool *nxt = ns <= 64 ? stack_b : calloc(ns, 1);
-  if (cur == NULL || nxt == NULL)
-    abort();
+  bool *cur = ns <= 64 ? stack_a : xcalloc(ns, 1);
+  bool *nxt = ns <= 64 ? stack_b : xcalloc(ns, 1);
   memset(cur, 0, ns);
   cur[0] = true;
   for (size_t pos = 0;;) {
@@ -381,9 +374,7 @@ static char *trim(const char *s, size_t len)
   while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' || s[len - 1] == '\n' ||
                  s[len - 1] == '\v' || s[len - 1] == '\f'))
     len--;
-  char *r = strndup(s, len);
-  if (r == NULL)
-    abort();
+  char *r = xstrndup(s, len);
   return r;
 }
 
@@ -408,13 +399,9 @@ static int add_pattern(pyoci_ignore_t *ig, const char *raw, const char *name, in
   }
   if (!pattern_syntax_ok(body))
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: syntax error in pattern: %s", name, line, p);
-  pt.cleaned = strdup(body);
-  if (pt.cleaned == NULL)
-    abort();
+  pt.cleaned = xstrdup(body);
   compile(&pt);
-  pattern_t *v = realloc(ig->p, (ig->n + 1) * sizeof(*v));
-  if (v == NULL)
-    abort();
+  pattern_t *v = xrealloc(ig->p, (ig->n + 1) * sizeof(*v));
   v[ig->n++] = pt;
   ig->p = v;
   return 0;
@@ -422,9 +409,7 @@ static int add_pattern(pyoci_ignore_t *ig, const char *raw, const char *name, in
 
 static pyoci_ignore_t *ignore_alloc(void)
 {
-  pyoci_ignore_t *ig = calloc(1, sizeof(*ig));
-  if (ig == NULL)
-    abort();
+  pyoci_ignore_t *ig = xcalloc(1, sizeof(*ig));
   return ig;
 }
 
@@ -466,9 +451,7 @@ pyoci_ignore_t *pyoci_ignore_parse(const char *buf, size_t len, const char *name
     if (*pat == '\0')
       continue;
     bool invert = pat[0] == '!';
-    cleanup_free char *body = invert ? trim(pat + 1, strlen(pat + 1)) : strdup(pat);
-    if (body == NULL)
-      abort();
+    cleanup_free char *body = invert ? trim(pat + 1, strlen(pat + 1)) : xstrdup(pat);
     strbuf_t sb = STRBUF_INIT;
     if (invert)
       strbuf_addch(&sb, '!');
@@ -491,8 +474,8 @@ pyoci_ignore_t *pyoci_ignore_load(const char *context_dir, const char *dockerfil
   if (used_path)
     *used_path = NULL;
   cleanup_free char *beside = NULL;
-  if (dockerfile_path && asprintf(&beside, "%s.dockerignore", dockerfile_path) < 0)
-    abort();
+  if (dockerfile_path)
+    beside = xasprintf("%s.dockerignore", dockerfile_path);
   cleanup_free char *in_ctx = pyoci_path_join(context_dir, ".dockerignore");
   const char *candidates[] = {beside, in_ctx};
   for (size_t i = 0; i < 2; i++) {
@@ -504,12 +487,12 @@ pyoci_ignore_t *pyoci_ignore_load(const char *context_dir, const char *dockerfil
     if (pyoci_read_file(candidates[i], PYOCI_IGNORE_MAX_SIZE, &buf, &len, &e) < 0) {
       if (e->errno_value == ENOENT)
         continue;
-      pyoci_error_set_code(err, e->code, e->errno_value, "%s", e->msg);
+      pyoci_error_propagate(err, &e);
       return NULL;
     }
     pyoci_ignore_t *ig = pyoci_ignore_parse(buf, len, candidates[i], err);
-    if (ig && used_path && (*used_path = strdup(candidates[i])) == NULL)
-      abort();
+    if (ig && used_path)
+      *used_path = xstrdup(candidates[i]);
     return ig;
   }
   return ignore_alloc();

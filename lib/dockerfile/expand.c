@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 
@@ -32,9 +33,7 @@ static void env_put(pyoci_env_t *e, const char *key, size_t klen, char *owned_kv
   }
   if (e->n + 2 > e->cap) {
     size_t cap = e->cap ? e->cap * 2 : 16;
-    char **v = realloc(e->kv, cap * sizeof(*v));
-    if (v == NULL)
-      abort();
+    char **v = xrealloc(e->kv, cap * sizeof(*v));
     e->kv = v;
     e->cap = cap;
   }
@@ -45,8 +44,7 @@ static void env_put(pyoci_env_t *e, const char *key, size_t klen, char *owned_kv
 void pyoci_env_set(pyoci_env_t *e, const char *key, const char *value)
 {
   char *kv = NULL;
-  if (asprintf(&kv, "%s=%s", key, value ? value : "") < 0)
-    abort();
+  kv = xasprintf("%s=%s", key, value ? value : "");
   env_put(e, key, strlen(key), kv);
 }
 
@@ -57,9 +55,7 @@ void pyoci_env_set_kv(pyoci_env_t *e, const char *kv)
     pyoci_env_set(e, kv, "");
     return;
   }
-  char *copy = strdup(kv);
-  if (copy == NULL)
-    abort();
+  char *copy = xstrdup(kv);
   env_put(e, kv, (size_t)(eq - kv), copy);
 }
 
@@ -163,9 +159,7 @@ static void words_push(words_t *w)
 {
   if (w->n + 2 > w->cap) {
     size_t cap = w->cap ? w->cap * 2 : 8;
-    char **v = realloc(w->v, cap * sizeof(*v));
-    if (v == NULL)
-      abort();
+    char **v = xrealloc(w->v, cap * sizeof(*v));
     w->v = v;
     w->cap = cap;
   }
@@ -319,11 +313,9 @@ static void pattern_release(pattern_t *p)
 static int pattern_compile(lexer_t *lx, const char *src, pattern_t *p)
 {
   size_t len = strlen(src);
-  p->lit = calloc(len + 1, 1);
-  p->kind = calloc(len + 1, 1);
+  p->lit = xcalloc(len + 1, 1);
+  p->kind = xcalloc(len + 1, 1);
   p->n = 0;
-  if (p->lit == NULL || p->kind == NULL)
-    abort();
   for (size_t i = 0; i < len; i++) {
     char c = src[i];
     if (c == '*' || c == '?') {
@@ -655,9 +647,7 @@ int pyoci_lex(const char *word, const pyoci_lex_opts_t *opts, const pyoci_env_t 
     if (w.word.len > 0)
       words_push(&w);
     if (w.v == NULL) {
-      w.v = calloc(1, sizeof(char *));
-      if (w.v == NULL)
-        abort();
+      w.v = xcalloc(1, sizeof(char *));
     }
     *words = w.v;
     if (n_words)

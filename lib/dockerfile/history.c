@@ -10,18 +10,22 @@
 
 #include "history.h"
 #include "imgconfig.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 
 /* strconv.Quote for the bytes a Dockerfile carries (UTF-8 kept as is). */
-static void go_quote(strbuf_t *sb, const char *s)
+static void go_quote(strbuf_t *sb, const char *s, size_t len)
 {
   strbuf_addch(sb, '"');
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+  const unsigned char *end = (const unsigned char *)s + len;
+  for (const unsigned char *p = (const unsigned char *)s; p < end; p++) {
     static const char esc[] = "\a\b\f\n\r\t\v";
     static const char name[] = "abfnrtv";
     const char *e = *p ? strchr(esc, *p) : NULL;
-    if (*p == '"' || *p == '\\')
+    if (*p == '\0')
+      strbuf_addstr(sb, "\\x00");
+    else if (*p == '"' || *p == '\\')
       strbuf_addf(sb, "\\%c", *p);
     else if (e)
       strbuf_addf(sb, "\\%c", name[e - esc]);
@@ -44,7 +48,7 @@ static void go_strv(strbuf_t *sb, const json_t *arr, bool quoted)
     if (i)
       strbuf_addch(sb, ' ');
     if (quoted)
-      go_quote(sb, json_string_value(e) ? json_string_value(e) : "");
+      go_quote(sb, json_string_value(e) ? json_string_value(e) : "", json_string_length(e));
     else
       strbuf_addstr(sb, json_string_value(e) ? json_string_value(e) : "");
   }
@@ -195,9 +199,7 @@ char *pyoci_df_history_run(const pyoci_env_t *declared, const pyoci_env_t *env, 
     strbuf_addf(&sb, " |%zu", declared->n);
   for (size_t i = 0; i < declared->n; i++) {
     size_t kl = strcspn(declared->kv[i], "=");
-    cleanup_free char *key = strndup(declared->kv[i], kl);
-    if (key == NULL)
-      abort();
+    cleanup_free char *key = xstrndup(declared->kv[i], kl);
     const char *v = pyoci_env_get(env, key);
     strbuf_addf(&sb, " %s=%s", key, v ? v : declared->kv[i][kl] ? declared->kv[i] + kl + 1 : "");
   }

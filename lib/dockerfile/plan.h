@@ -86,6 +86,9 @@ static inline void pyoci_plan_freep(pyoci_plan_t **p)
  * "[Warning] One or more build-args [a b] were not consumed" */
 char *pyoci_plan_unused_warning(const pyoci_plan_t *plan);
 
+/* The stage a --from names (name, any case, or index), or -1. */
+int pyoci_plan_find_stage(const pyoci_plan_t *plan, const char *ref);
+
 /* "stage-N" for unnamed stages, as BuildKit names them. */
 const char *pyoci_stage_label(const pyoci_stage_t *st, char buf[32]);
 

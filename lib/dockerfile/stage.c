@@ -8,18 +8,10 @@
 #include "df_int.h"
 #include "history.h"
 #include "imgconfig.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 #include "plan.h"
-
-static bool is_proxy(const char *k)
-{
-  static const char *const names[] = {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"};
-  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-    if (strcasecmp(k, names[i]) == 0)
-      return true;
-  return false;
-}
 
 static json_t *scratch_image(const pyoci_plan_t *plan, const pyoci_stage_t *stage)
 {
@@ -36,9 +28,7 @@ static json_t *scratch_image(const pyoci_plan_t *plan, const pyoci_stage_t *stag
 
 static void add_trigger(pyoci_stage_state_t *st, pyoci_df_instr_t *t)
 {
-  pyoci_df_instr_t **v = realloc(st->triggers, (st->n_triggers + 1) * sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_df_instr_t **v = xrealloc(st->triggers, (st->n_triggers + 1) * sizeof(*v));
   v[st->n_triggers++] = t;
   st->triggers = v;
 }
@@ -104,15 +94,39 @@ void pyoci_stage_state_env(const pyoci_stage_state_t *st, pyoci_env_t *out)
   pyoci_image_env_merge(st->image, out);
 }
 
+static int cmp_kv(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* BuildKit (proxyEnvFromBuildArgs, proxyEnvList): a proxy build arg in any
+ * spelling reaches RUN as both HTTP_PROXY and http_proxy; with several
+ * spellings the last in byte order wins. */
 void pyoci_stage_state_run_env(const pyoci_stage_state_t *st, pyoci_env_t *out)
 {
   pyoci_stage_state_env(st, out);
   const pyoci_env_t *ba = &st->plan->build_args;
-  for (size_t i = 0; i < ba->n; i++) {
-    cleanup_free char *key = strndup(ba->kv[i], strcspn(ba->kv[i], "="));
-    if (key && is_proxy(key) && pyoci_env_get(out, key) == NULL)
-      pyoci_env_set_kv(out, ba->kv[i]);
+  char **sorted = xcalloc(ba->n + 1, sizeof(char *));
+  memcpy(sorted, ba->kv, ba->n * sizeof(char *));
+  qsort(sorted, ba->n, sizeof(char *), cmp_kv);
+  static const char *const names[] = {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"};
+  for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+    const char *value = NULL;
+    size_t nl = strlen(names[k]);
+    for (size_t i = 0; i < ba->n; i++)
+      if (strncasecmp(sorted[i], names[k], nl) == 0 && sorted[i][nl] == '=')
+        value = sorted[i] + nl + 1;
+    if (value == NULL || *value == '\0')
+      continue;
+    char lower[16];
+    for (size_t i = 0; i <= nl; i++)
+      lower[i] = (char)(names[k][i] >= 'A' && names[k][i] <= 'Z' ? names[k][i] + 32 : names[k][i]);
+    if (pyoci_env_get(out, names[k]) == NULL)
+      pyoci_env_set(out, names[k], value);
+    if (pyoci_env_get(out, lower) == NULL)
+      pyoci_env_set(out, lower, value);
   }
+  free(sorted);
 }
 
 static int xword(char **s, char escape, const pyoci_env_t *env, pyoci_error_t **err)
@@ -164,14 +178,14 @@ static int expand_into(pyoci_df_instr_t *o, char escape, const pyoci_env_t *env,
       char **w = NULL;
       size_t nw = 0;
       if (pyoci_expand_words(o->args[i], escape, env, &w, &nw, err) < 0) {
-        df_strv_free(all, n);
+        pyoci_df_strv_free(all, n);
         return -1;
       }
       for (size_t k = 0; k < nw; k++)
-        df_strv_push(&all, &n, w[k]);
+        pyoci_df_strv_push(&all, &n, w[k]);
       free(w);
     }
-    df_strv_free(o->args, o->n_args);
+    pyoci_df_strv_free(o->args, o->n_args);
     o->args = all;
     o->n_args = n;
     return 0;
@@ -221,7 +235,7 @@ static int apply_arg(pyoci_stage_state_t *st, const pyoci_df_instr_t *in, pyoci_
     const char *bv = pyoci_env_get(&p->build_args, key);
     cleanup_free char *value = NULL;
     if (bv) {
-      value = strdup(bv);
+      value = xstrdup(bv);
     } else if (in->kvs[i].value) {
       cleanup_env pyoci_env_t env = PYOCI_ENV_INIT;
       pyoci_stage_state_env(st, &env);
@@ -231,7 +245,7 @@ static int apply_arg(pyoci_stage_state_t *st, const pyoci_df_instr_t *in, pyoci_
         return pyoci_error_prefix(err, "%s:%d", p->df->name, in->line);
       }
     } else if (pyoci_env_get(&p->global_args, key)) {
-      value = strdup(pyoci_env_get(&p->global_args, key)); /* re-imported global */
+      value = xstrdup(pyoci_env_get(&p->global_args, key)); /* re-imported global */
     }
     if (value)
       pyoci_env_set(&st->args, key, value);

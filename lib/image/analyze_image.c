@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/log.h"
 #include "analyze.h"
@@ -59,9 +60,7 @@ int pyoci_analyze_image(pyoci_store_t *s, const pyoci_image_t *img, size_t top_n
 
 const char **pyoci_layer_created_by(const pyoci_image_t *img)
 {
-  const char **out = calloc(img->n_layers ? img->n_layers : 1, sizeof(*out));
-  if (out == NULL)
-    abort();
+  const char **out = xcalloc(img->n_layers ? img->n_layers : 1, sizeof(*out));
   json_t *hist = json_object_get(img->config, "history");
   size_t nh = json_is_array(hist) ? json_array_size(hist) : 0, h = 0;
   for (size_t i = 0; i < img->n_layers; i++) {

@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/layer/layer.h"
+#include "lib/util/alloc.h"
 
 const pyoci_layer_cache_t pyoci_unpacked_cache = {.subdir = "cache/unpacked", .locked = true};
 
@@ -34,8 +37,7 @@ int pyoci_unpacked_get(pyoci_store_t *s, const pyoci_desc_t *desc, const char *d
   /* One unpacker per layer at a time (a build and its prefetcher, or two
    * builds): the others wait here and then find the directory. */
   cleanup_free char *lock_path = NULL;
-  if (asprintf(&lock_path, "%s.lock", dir) < 0)
-    return pyoci_error_set(err, ENOMEM, "unpack layer %s", desc->digest);
+  lock_path = xasprintf("%s.lock", dir);
   cleanup_close int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock < 0 || flock(lock, LOCK_EX) < 0)
     return pyoci_error_set(err, errno, "lock '%s'", lock_path);
@@ -83,4 +85,62 @@ bool pyoci_unpacked_adopt(pyoci_store_t *s, const char *diff_id, const char *dir
   bool ok = !pyoci_path_exists(dest) && pyoci_mkdir_p(cache, 0700, &ignored) == 0 && rename(dir, dest) == 0;
   pyoci_error_free(ignored);
   return ok;
+}
+
+static int unpack_one(pyoci_store_t *s, const pyoci_image_t *img, size_t i, pyoci_error_t **err)
+{
+  char *dir = NULL;
+  int rc = pyoci_unpacked_get(s, &img->layers[i], img->diff_ids[i], &dir, err);
+  free(dir);
+  return rc;
+}
+
+/* A child that failed: the index of its layer, or -1. */
+static int reap_one(const pid_t *pids, size_t n)
+{
+  int st = 0;
+  pid_t done = wait(&st);
+  for (size_t k = 0; done > 0 && k < n; k++)
+    if (pids[k] == done)
+      return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? -1 : (int)k;
+  return -1;
+}
+
+/* One child per layer, at most jobs alive; a layer whose child failed is
+ * unpacked again here, for its error message. */
+int pyoci_unpacked_image(pyoci_store_t *s, const char *manifest_digest, int jobs, pyoci_error_t **err)
+{
+  cleanup_image pyoci_image_t *img = NULL;
+  if (pyoci_image_load_digest(s, manifest_digest, &img, err) < 0)
+    return -1;
+  size_t n = img->n_layers;
+  if (jobs < 2 || n < 2) {
+    for (size_t i = 0; i < n; i++)
+      if (unpack_one(s, img, i, err) < 0)
+        return -1;
+    return 0;
+  }
+  cleanup_free pid_t *pids = calloc(n, sizeof(pid_t));
+  if (pids == NULL)
+    return pyoci_error_set(err, ENOMEM, "unpack %s", manifest_digest);
+  int running = 0, failed = -1, f;
+  for (size_t i = 0; i < n; i++) {
+    if (running >= jobs) {
+      if ((f = reap_one(pids, n)) >= 0 && failed < 0)
+        failed = f;
+      running--;
+    }
+    pids[i] = fork();
+    if (pids[i] == 0) {
+      pyoci_error_t *e = NULL;
+      _exit(unpack_one(s, img, i, &e) < 0 ? 1 : 0);
+    }
+    if (pids[i] < 0 && failed < 0)
+      failed = (int)i;
+    running += pids[i] > 0;
+  }
+  for (; running > 0; running--)
+    if ((f = reap_one(pids, n)) >= 0 && failed < 0)
+      failed = f;
+  return failed >= 0 ? unpack_one(s, img, (size_t)failed, err) : 0;
 }

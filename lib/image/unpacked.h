@@ -21,6 +21,12 @@ extern const pyoci_layer_cache_t pyoci_unpacked_cache;
 int pyoci_unpacked_get(pyoci_store_t *s, const pyoci_desc_t *desc, const char *diff_id, char **dir_out,
                        pyoci_error_t **err);
 
+/* Unpack every layer of the image manifest_digest names into the cache
+ * now, up to `jobs` layers at a time (child processes: unpacking is mostly
+ * the kernel creating files), so the first build finds them ready -- what
+ * `docker load` does to overlay2.  Layers already cached are skipped. */
+int pyoci_unpacked_image(pyoci_store_t *s, const char *manifest_digest, int jobs, pyoci_error_t **err);
+
 /* Move dir into the cache as diff_id's unpacked form (same file system).
  * Returns true when adopted; false (dir left alone) when the cache already
  * has that layer or the move is not possible. */

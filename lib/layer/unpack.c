@@ -21,9 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
+#include "lib/util/path.h"
 #include "layer.h"
 #include "layer_int.h"
 
@@ -37,6 +39,7 @@ typedef struct {
 
 typedef struct {
   const pyoci_unpack_opts_t *o;
+  int links_followed; /* mkdir_through_links: a bound on link chains */
   const char *what;
   pyoci_error_t **err;
   pyoci_tar_reader_t *r;
@@ -102,8 +105,34 @@ static void cache_invalidate(up_t *u, const char *path)
 static void split(const char *path, char **parent, const char **name)
 {
   const char *s = strrchr(path, '/');
-  *parent = strndup(path, s ? (size_t)(s - path) : 0);
+  *parent = xstrndup(path, s ? (size_t)(s - path) : 0);
   *name = s ? s + 1 : path;
+}
+
+static int parent_dir(up_t *u, const char *entry, const char *dir, bool create);
+
+/* ADD's extraction (BuildKit's copy resolves paths with fs.RootPath): a
+ * dangling symlink on an entry's path is followed inside the root and the
+ * directory it names is created.  rel is the link's path from the root. */
+static int through_dangling_link(up_t *u, const char *entry, int pfd, const char *name, const char *rel)
+{
+  struct stat st;
+  char target[4097];
+  if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+    return 0;
+  ssize_t n = readlinkat(pfd, name, target, sizeof(target) - 1);
+  if (n <= 0 || ++u->links_followed > 255)
+    return entry_error(u, entry, n <= 0 ? errno : ELOOP, "follow link '%s'", rel);
+  target[n] = '\0';
+  cleanup_free char *joined = NULL;
+  const char *slash = strrchr(rel, '/');
+  if (asprintf(&joined, "%.*s/%s", target[0] == '/' || !slash ? 0 : (int)(slash - rel), rel, target) < 0)
+    return entry_error(u, entry, ENOMEM, "follow link '%s'", rel);
+  cleanup_free char *clean = pyoci_path_normalize(joined, PYOCI_PATH_CLAMP);
+  if (clean == NULL || *clean == '\0')
+    return 0;
+  cache_drop(u);
+  return parent_dir(u, entry, clean, true) < -1 ? -1 : 0;
 }
 
 /* Open (creating when asked, like mkdir -p) the directory dir inside root.
@@ -116,7 +145,7 @@ static int parent_dir(up_t *u, const char *entry, const char *dir, bool create)
   int fd = open_in_root(u, dir, O_PATH | O_DIRECTORY);
   if (fd < 0 && errno == ENOENT && create) {
     /* Walk down, creating what is missing (each step resolved in root). */
-    cleanup_free char *p = strdup(dir);
+    cleanup_free char *p = xstrdup(dir);
     if (p == NULL)
       return entry_error(u, entry, ENOMEM, "create parent directories") - 1;
     for (char *s = p;; s++) {
@@ -135,6 +164,8 @@ static int parent_dir(up_t *u, const char *entry, const char *dir, bool create)
           *slash = '/';
         if (pfd < 0 || (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST))
           return entry_error(u, entry, errno, "create directory '%s'", p) - 1;
+        if (u->o->mkdir_through_links && through_dangling_link(u, entry, pfd, name, p) < 0)
+          return -2;
         pyoci_strmap_insert(&u->created, p, NULL);
         cfd = open_in_root(u, p, O_PATH | O_DIRECTORY);
       }
@@ -154,7 +185,7 @@ static int parent_dir(up_t *u, const char *entry, const char *dir, bool create)
     return entry_error(u, entry, errno, "open directory '%s'", *dir ? dir : "/") - 1;
   }
   cache_drop(u);
-  u->cache_path = strdup(dir);
+  u->cache_path = xstrdup(dir);
   if (u->cache_path == NULL) {
     close(fd);
     return entry_error(u, entry, ENOMEM, "open directory") - 1;
@@ -219,14 +250,14 @@ static int defer_dir(up_t *u, const pyoci_tar_entry_t *e)
 {
   if (u->ndirs == u->capdirs) {
     size_t cap = u->capdirs ? u->capdirs * 2 : 64;
-    dir_meta_t *d = realloc(u->dirs, cap * sizeof(*d));
+    dir_meta_t *d = xrealloc(u->dirs, cap * sizeof(*d));
     if (d == NULL)
       return entry_error(u, e->path, ENOMEM, "directory");
     u->dirs = d;
     u->capdirs = cap;
   }
   dir_meta_t *d = &u->dirs[u->ndirs];
-  d->path = strdup(e->path);
+  d->path = xstrdup(e->path);
   if (d->path == NULL)
     return entry_error(u, e->path, ENOMEM, "directory");
   d->mode = e->mode;
@@ -244,7 +275,7 @@ static int finish_dirs(up_t *u)
     const char *name;
     int pfd;
     if (d->path[0] == '\0') {
-      parent = strdup("");
+      parent = xstrdup("");
       name = ".";
       pfd = u->root_fd;
     } else {
@@ -492,7 +523,7 @@ int pyoci_unpack_layer(int fd, const char *what, const char *root, const pyoci_u
   u.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (u.root_fd < 0)
     return pyoci_error_set(err, errno, "unpack '%s': open '%s'", what, root);
-  u.buf = malloc(COPY_BUF);
+  u.buf = xmalloc(COPY_BUF);
   int r = u.buf ? pyoci_tar_reader_open(fd, what, &u.r, err) : pyoci_error_set(err, ENOMEM, "unpack '%s'", what);
   while (r == 0) {
     pyoci_tar_entry_t e;

@@ -147,6 +147,7 @@ int pyoci_store_open(const char *path, pyoci_store_t **out, pyoci_error_t **err)
   }
   if (check_layout_file(s, err) < 0 || ensure_index(s, err) < 0)
     goto fail;
+  pyoci_store_sweep_dead(s);
   *out = s;
   return 0;
 fail:
@@ -209,7 +210,11 @@ int pyoci_store_mkdtemp(pyoci_store_t *s, const char *prefix, char **out, pyoci_
 {
   cleanup_free char *tmp = pyoci_path_join(s->path, "tmp");
   char *dir = NULL;
-  if (pyoci_mkdtemp(tmp, prefix ? prefix : "work-", &dir, err) < 0)
+  /* "<prefix><pid>-XXXXXX": once that process is gone, the next store
+   * open knows the directory is a killed process's leftover */
+  char pre[64];
+  snprintf(pre, sizeof(pre), "%s%d-", prefix ? prefix : "work-", (int)getpid());
+  if (pyoci_mkdtemp(tmp, pre, &dir, err) < 0)
     return -1;
   const char *base = strrchr(dir, '/');
   pyoci_store_tmp_claim(s, base ? base + 1 : dir);

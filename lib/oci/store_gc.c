@@ -3,6 +3,7 @@
  * between writing a blob and naming it in index.json while we decide what
  * is garbage. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,43 @@ size_t pyoci_store_clean_tmp(pyoci_store_t *s)
       pyoci_log(PYOCI_LOG_WARN, "%s", err->msg);
   }
   return n;
+}
+
+/* The pid in "<prefix>-<pid>-<rest>" (first "-digits-"), or 0. */
+static long name_pid(const char *name)
+{
+  for (const char *p = strchr(name, '-'); p; p = strchr(p + 1, '-')) {
+    char *end = NULL;
+    long pid = strtol(p + 1, &end, 10);
+    if (end != p + 1 && *end == '-' && pid > 0 && p[1] >= '0' && p[1] <= '9')
+      return pid;
+  }
+  return 0;
+}
+
+void pyoci_store_sweep_dead(pyoci_store_t *s)
+{
+  int fd = dup(s->tmp_fd);
+  cleanup_dir DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (d == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  rewinddir(d);
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    long pid = name_pid(de->d_name);
+    if (pid <= 0 || pid == (long)getpid() || pyoci_store_tmp_claimed(s, de->d_name))
+      continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+      continue; /* alive (or not ours to ask): in use */
+    cleanup_error pyoci_error_t *err = NULL;
+    if (pyoci_rm_rf_at(s->tmp_fd, de->d_name, &err) < 0 && err->errno_value != EROFS &&
+        err->errno_value != EACCES && err->errno_value != EPERM)
+      pyoci_log(PYOCI_LOG_WARN, "remove a killed process's leftover '%s/tmp/%s': %s", s->path, de->d_name,
+                err->msg);
+  }
 }
 
 void pyoci_doc_foreach_desc(const json_t *doc, pyoci_desc_fn fn, void *ctx)

@@ -30,7 +30,7 @@ json_t *pyoci_store_index_load(pyoci_store_t *s, pyoci_error_t **err)
   if (pyoci_read_file_at(s->dir_fd, "index.json", PYOCI_JSON_MAX, &buf, &len, &rerr) < 0) {
     if (rerr->code == PYOCI_E_NOT_FOUND)
       return json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", PYOCI_MT_OCI_INDEX, "manifests");
-    pyoci_error_set_code(err, rerr->code, 0, "%s", rerr->msg);
+    pyoci_error_propagate(err, &rerr);
     return NULL;
   }
   json_t *j = pyoci_json_parse_object(buf, len, what, err);

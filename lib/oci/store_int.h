@@ -56,6 +56,11 @@ void pyoci_store_lock_shared(pyoci_store_t *s);
 /* Remove everything in tmp/ that this handle is not using (exclusive lock
  * held, so nobody else is writing).  Returns how many entries went. */
 size_t pyoci_store_clean_tmp(pyoci_store_t *s);
+/* Remove what a killed process left under tmp/ (scratch dirs, step dirs
+ * with their overlay and bind mounts, named temp blobs): every entry whose
+ * name carries the pid ("<prefix><pid>-...") of a process that no longer
+ * exists.  Run by every store open; quiet on a read-only store. */
+void pyoci_store_sweep_dead(pyoci_store_t *s);
 
 /* gc's work, for callers already holding the exclusive lock: delete the
  * blobs the index does not reach and stale tmp/ files.  diff_ids, when not

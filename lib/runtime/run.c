@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -216,7 +217,7 @@ bool pyoci_runtime_executable_found(const char *prog)
   if (strchr(prog, '/'))
     return access(prog, X_OK) == 0;
   const char *path = getenv("PATH");
-  cleanup_free char *copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+  cleanup_free char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
   for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
     cleanup_free char *full = pyoci_path_join(dir, prog);
     if (access(full, X_OK) == 0)
@@ -289,9 +290,31 @@ static _Noreturn void supervise(pid_t parent, const char *runtime, const char *s
 
 /* Prepare the bundle and fork the supervisor; out_fd (or -1) receives the
  * process's stdout and stderr. */
+/* runc reads the root's etc/passwd and etc/group (HOME, groups) with a
+ * blocking open before the process starts: an image that made them FIFOs
+ * would hang runc init, and pyoci with it, forever. */
+static int check_user_db(const char *rootfs, pyoci_error_t **err)
+{
+  static const char *const files[] = {"etc/passwd", "etc/group"};
+  cleanup_close int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return pyoci_error_set(err, errno, "open '%s'", rootfs);
+  for (size_t i = 0; i < 2; i++) {
+    cleanup_close int fd = pyoci_open_in_root(root, files[i], O_PATH);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+      return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
+                                  "/%s in the image is a %s: the runtime would block reading it", files[i],
+                                  pyoci_file_type_name(st.st_mode));
+  }
+  return 0;
+}
+
 static int start_supervised(const pyoci_run_spec_t *spec, const char *scratch_dir, int out_fd,
                             pyoci_container_proc_t *proc, pyoci_error_t **err)
 {
+  if (check_user_db(spec->rootfs, err) < 0)
+    return -1;
   cleanup_free char *bundle = pyoci_path_join(scratch_dir, "bundle");
   cleanup_free char *state = pyoci_path_join(scratch_dir, "runc-state");
   if (pyoci_mkdir_p(bundle, 0700, err) < 0 || pyoci_mkdir_p(state, 0700, err) < 0)

@@ -42,16 +42,73 @@ int pyoci_read_fd(int fd, const char *what, size_t max_size, char **out, size_t 
   return 0;
 }
 
+const char *pyoci_file_type_name(mode_t mode)
+{
+  switch (mode & S_IFMT) {
+  case S_IFREG:
+    return "regular file";
+  case S_IFDIR:
+    return "directory";
+  case S_IFLNK:
+    return "symlink";
+  case S_IFIFO:
+    return "FIFO";
+  case S_IFCHR:
+    return "character device";
+  case S_IFBLK:
+    return "block device";
+  case S_IFSOCK:
+    return "socket";
+  }
+  return "special file";
+}
+
+int pyoci_fd_require_regular(int fd, const char *what, pyoci_error_t **err)
+{
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return pyoci_error_set(err, errno, "stat '%s'", what);
+  if (!S_ISREG(st.st_mode))
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "'%s' is a %s, not a regular file", what,
+                                pyoci_file_type_name(st.st_mode));
+  /* opened O_NONBLOCK so a FIFO could not block the open; reads of a
+   * regular file never block, but callers may hand the fd on */
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0 && (fl & O_NONBLOCK))
+    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  return 0;
+}
+
+int pyoci_open_regular_at(int dirfd, const char *path, int flags, pyoci_error_t **err)
+{
+  int fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | flags);
+  if (fd < 0)
+    return pyoci_error_set_code(err, errno == ENOENT ? PYOCI_E_NOT_FOUND : 0, errno, "open '%s'", path);
+  if (pyoci_fd_require_regular(fd, path, err) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 int pyoci_read_file_at(int dirfd, const char *path, size_t max_size, char **out, size_t *len,
                        pyoci_error_t **err)
 {
-  cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  cleanup_close int fd = pyoci_open_regular_at(dirfd, path, 0, err);
   if (fd < 0)
-    return pyoci_error_set_code(err, errno == ENOENT ? PYOCI_E_NOT_FOUND : 0, errno, "open '%s'", path);
+    return -1;
   struct stat st;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > max_size)
+  if (fstat(fd, &st) == 0 && (size_t)st.st_size > max_size)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': %lld bytes is over the limit of %zu",
                                 path, (long long)st.st_size, max_size);
+  return pyoci_read_fd(fd, path, max_size, out, len, err);
+}
+
+int pyoci_read_stream(const char *path, size_t max_size, char **out, size_t *len, pyoci_error_t **err)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return pyoci_error_set_code(err, errno == ENOENT ? PYOCI_E_NOT_FOUND : 0, errno, "open '%s'", path);
   return pyoci_read_fd(fd, path, max_size, out, len, err);
 }
 
@@ -118,16 +175,39 @@ int pyoci_mkdir_p(const char *path, mode_t mode, pyoci_error_t **err)
 /* A directory on another file system than its parent is a mount point. */
 static bool is_mount_point(int dirfd)
 {
+  /* statx knows bind mounts on the same file system too (a killed build's
+   * RUN --mount pins): deleting through one would empty its source */
+  struct statx sx;
+  if (statx(dirfd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) == 0 &&
+      (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+    return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
   struct stat self, parent;
   cleanup_close int up = openat(dirfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   return up >= 0 && fstat(dirfd, &self) == 0 && fstat(up, &parent) == 0 &&
          (self.st_dev != parent.st_dev || self.st_ino == parent.st_ino);
 }
 
+/* parent_fd/name as a path umount2 can take. */
+static void at_path(int parent_fd, const char *name, char *path, size_t size)
+{
+  if (parent_fd == AT_FDCWD)
+    snprintf(path, size, "%s", name);
+  else
+    snprintf(path, size, "/proc/self/fd/%d/%s", parent_fd, name);
+}
+
 int pyoci_rm_rf_at(int parent_fd, const char *name, pyoci_error_t **err)
 {
   if (unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT)
     return 0;
+  if (errno == EBUSY) {
+    /* a file bind-mounted over (a killed build's RUN --mount pin) */
+    char path[PATH_MAX];
+    at_path(parent_fd, name, path, sizeof(path));
+    if (umount2(path, MNT_DETACH) == 0 && (unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT))
+      return 0;
+    errno = EBUSY;
+  }
   if (errno != EISDIR && errno != EPERM)
     return pyoci_error_set(err, errno, "remove '%s'", name);
   int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -138,10 +218,7 @@ int pyoci_rm_rf_at(int parent_fd, const char *name, pyoci_error_t **err)
      * it rather than delete through it into layers other images share. */
     close(fd);
     char path[PATH_MAX];
-    if (parent_fd == AT_FDCWD)
-      snprintf(path, sizeof(path), "%s", name);
-    else
-      snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", parent_fd, name);
+    at_path(parent_fd, name, path, sizeof(path));
     if (umount2(path, MNT_DETACH) < 0)
       return pyoci_error_set(err, errno, "remove '%s': it is a mount point and unmounting failed", name);
     fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -15,6 +15,19 @@
 int pyoci_read_file(const char *path, size_t max_size, char **out, size_t *len, pyoci_error_t **err);
 int pyoci_read_file_at(int dirfd, const char *path, size_t max_size, char **out, size_t *len,
                        pyoci_error_t **err);
+/* These read regular files only: a FIFO, device or socket is refused with
+ * "'PATH' is a FIFO, not a regular file" -- never a blocking open (a FIFO
+ * with no writer hung pyoci while it held the store lock).  A stream the
+ * user names on purpose (--secret src=/dev/stdin, a <(...) pipe) is read
+ * with pyoci_read_stream, before any lock is taken. */
+int pyoci_read_stream(const char *path, size_t max_size, char **out, size_t *len, pyoci_error_t **err);
+/* open(O_RDONLY) of a regular file without ever blocking (O_NONBLOCK until
+ * the type is known); flags may add O_NOFOLLOW.  Returns the fd or -1. */
+int pyoci_open_regular_at(int dirfd, const char *path, int flags, pyoci_error_t **err);
+/* fd (opened O_NONBLOCK) must be a regular file; O_NONBLOCK is cleared. */
+int pyoci_fd_require_regular(int fd, const char *what, pyoci_error_t **err);
+/* "FIFO", "character device", ... for messages. */
+const char *pyoci_file_type_name(mode_t mode);
 /* Read everything from fd (at most max_size bytes). */
 int pyoci_read_fd(int fd, const char *what, size_t max_size, char **out, size_t *len, pyoci_error_t **err);
 

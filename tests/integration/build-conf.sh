@@ -22,6 +22,8 @@
 #                                   found in `imgtree.py config`, `history:
 #                                   LINE` of its history)
 #   conf_select NAME                make an earlier case the current one
+#   conf_no_docker 'WHY'            only pyoci builds it (the expectation is
+#                                   conf_fail or conf_newer ... all)
 # Cases build in waves (conf_after), docker builds CONF_JOBS at a time.
 source "$(dirname "${BASH_SOURCE[0]}")/build-lib.sh"
 
@@ -47,6 +49,7 @@ cf() {
 df() { cat >"$C/Dockerfile"; }
 conf_args() { printf '%s\n' "$@" >"$_conf_cur/args"; }
 conf_fail() { : >"$_conf_cur/fail"; }
+conf_no_docker() { printf '%s\n' "$1" >"$_conf_cur/nodocker"; }
 conf_select() { C=$T/conf/$1/ctx; _conf_cur=$T/conf/$1; }
 conf_after() {
   local n=${_conf_names[-1]}
@@ -63,7 +66,10 @@ conf_newer() {
 _conf_build() {
   local tool=$1 name=$2 d=$T/conf/$2 args=() rc
   [ -f "$d/args" ] && mapfile -t args <"$d/args"
-  if [ "$tool" = docker ]; then
+  if [ "$tool" = docker ] && [ -f "$d/nodocker" ]; then
+    echo "not built by docker: $(cat "$d/nodocker")" >"$d/docker.log"
+    false
+  elif [ "$tool" = docker ]; then
     DOCKER_BUILDKIT=1 "$BUILDKIT_DOCKER" build --network=host -q "${args[@]}" -t "conf-$name" "$d/ctx" \
       >"$d/docker.log" 2>&1 && docker save -o "$d/docker.tar" "conf-$name" >>"$d/docker.log" 2>&1
   else
@@ -128,6 +134,7 @@ _conf_report() {
     [ "$drc" != 0 ] && [ "$prc" != 0 ]
     ok $? "$what: both refuse it"
     [ "$drc" != 0 ] || diag "  docker built it"
+    [ -f "$d/nodocker" ] && diag "  $(cat "$d/docker.log")"
     [ "$prc" != 0 ] || diag "  pyoci built it"
     [ "$prc" = 0 ] || sed 's/^/#   pyoci: /' "$d/pyoci.log" | tail -2
     return

@@ -47,8 +47,6 @@ fails "unknown --target" "$DF: target stage \"three\" could not be found \(named
 ctx 'FROM bb:1' 'RUN true' 'FROM nosuch/base:7' 'COPY a.txt /'
 fails "unknown base" "$DF:3: base image 'nosuch/base:7' is not in the store: get it with 'pyoci load -i IMAGE.tar' or 'pyoci import ROOTFS.tar -t nosuch/base:7'\$"
 
-ctx 'FROM bb:1' 'COPY ../x /'
-fails "COPY outside the context" "$DF:2: COPY source '../x' is outside the build context\$"
 
 ctx 'FROM bb:1' 'COPY a.txt missing.txt /dir/'
 fails "missing COPY source" "$DF:2: COPY failed: .*missing\.txt.*does not exist\$"
@@ -68,8 +66,6 @@ fails "out-of-range --chmod" "$DF:2: invalid --chmod value '99999'\$"
 ctx 'FROM bb:1' 'COPY --chown=nosuchuser a.txt /'
 fails "--chown of an unknown user" "$DF:2: unable to find user nosuchuser"
 
-ctx 'FROM bb:1' 'COPY a.txt b.txt /dir'
-fails "several COPY sources, no trailing slash" "$DF:2: When using COPY with more than one source file, the destination must be a directory and end with a /\$"
 
 # Documented as unsupported (docs/pyoci-build.md): a clear error, not a surprise.
 ctx 'FROM bb:1' 'ADD git@github.com:example/repo.git /src'

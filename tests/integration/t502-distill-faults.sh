@@ -91,4 +91,26 @@ run "$PYOCI" distill bb-httpd:1 -t bb-cgi:2 --probe "http://127.0.0.1:$port/cgi-
 is "$rc" 0 "--no-verify writes it anyway"
 like "$err" "warning: the result answers differently" "with a warning"
 
+# --probe-cmd without --probe: the app runs --duration seconds, then the
+# command drives it; its output must match after distill.
+run "$PYOCI" distill bb-httpd:1 -t bb-cmd:1 --duration 2 --report "$T/c.json" \
+  --probe-cmd "curl -fsS http://127.0.0.1:$port/index.html"
+is "$rc" 0 "distill with only --probe-cmd (curl from the host)"
+run python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(r["answers"][0]["status"], r["answers"][0]["body"].strip(), "www/index.html" in r["kept_paths"])' "$T/c.json"
+is "$out" "0 hello from busybox True" "the command's status and output recorded, the page it fetched kept"
+# A batch job: exits 0 within --duration; its status is what verify compares.
+imp bb-job:1 '["/bin/cat", "/www/index.html"]'
+run "$PYOCI" distill bb-job:1 -t bb-job-small:1 --duration 10 --report "$T/j.json"
+is "$rc" 0 "a batch job that exits 0 is traced to its end"
+run python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+k = r["kept_paths"]
+print(r["answers"], k.get("bin/busybox"), k.get("www/index.html"), "www/unused.bin" in k)' "$T/j.json"
+is "$out" "[{'body': '', 'probe': 'exit status', 'status': 0}] trace trace False" \
+  "its exit status is the answer; it kept busybox and the file it read, not the others"
+
 done_testing

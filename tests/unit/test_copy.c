@@ -53,8 +53,8 @@ int main(void)
   ok(exists("app/app.py", S_IFREG) && exists("app/requirements.txt", S_IFREG), "files land in the workdir");
 
   pyoci_error_release(&err);
-  ok(run_copy(s1, 2, "/nodir", "/", &err) < 0 && strstr(err->msg, "must be a directory and end with a /"),
-     "several sources need a trailing slash");
+  ok(run_copy(s1, 2, "/nodir", "/", &err) == 0 && exists("nodir", S_IFREG),
+     "several sources without a trailing slash: each copied to the path in turn, as BuildKit");
 
   pyoci_error_release(&err);
   const char *s2[] = {"sub"};
@@ -72,15 +72,16 @@ int main(void)
   ok(run_copy(s4, 1, "/docs/", "/", &err) == 0 && exists("docs/a.md", S_IFREG) && exists("docs/b.md", S_IFREG),
      "wildcards");
 
-  const char *s5[] = {"../etc/passwd"};
-  ok(run_copy(s5, 1, "/x", "/", &err) < 0 && strstr(err->msg, "outside the build context"),
-     "source outside the context is rejected: %s", err ? err->msg : "");
+  const char *s5[] = {"../app.py"};
+  ok(run_copy(s5, 1, "/up.py", "/", &err) == 0 && exists("up.py", S_IFREG),
+     "'..' stops at the context root, as in BuildKit");
   pyoci_error_release(&err);
   const char *s6[] = {"missing.txt"};
   ok(run_copy(s6, 1, "/x", "/", &err) < 0 && strstr(err->msg, "missing.txt"), "missing source names the file");
   pyoci_error_release(&err);
   const char *s7[] = {"nomatch*"};
-  ok(run_copy(s7, 1, "/x/", "/", &err) < 0, "wildcard without match fails");
+  ok(run_copy(s7, 1, "/x/", "/", &err) == 0 && !exists("x", S_IFDIR),
+     "wildcard without match copies nothing (BuildKit's AllowEmptyWildcard)");
   pyoci_error_release(&err);
 
   /* .dockerignore */
