@@ -27,6 +27,7 @@ int cmd_copy(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_debug(int argc, char **argv);
+int cmd_cgroup_join(int argc, char **argv); /* hidden: runc hook of pyoci debug */
 int cmd_distill(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);

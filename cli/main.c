@@ -37,6 +37,7 @@ static const struct command commands[] = {
     {"kill", cmd_kill, "Send a signal to running containers"},
     {"rm", cmd_rm, "Remove containers"},
     {"exec", cmd_exec, "Run a command in a running container"},
+    {"debug", cmd_debug, "Debug a container or image with a toolbox (kubectl debug)"},
     {"inspect", cmd_inspect, "Show an image's configuration (docker image inspect)"},
     {"layers", cmd_layers, "Analyse layers: sizes, files, wasted space (dive)"},
     {"fsck", cmd_fsck, "Verify every blob and reference in the store"},
@@ -109,6 +110,8 @@ int main(int argc, char **argv)
     printf("pyoci version %s\n", PYOCI_VERSION);
     return 0;
   }
+  if (strcmp(verb, "__cgroup-join") == 0) /* runc hook of pyoci debug, not a user verb */
+    return cmd_cgroup_join(argc - optind, argv + optind);
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
     if (strcmp(commands[i].name, verb) != 0)
       continue;

@@ -224,6 +224,9 @@ static int process_identity(const char *root, const json_t *cfg, const pyoci_run
   if (pyoci_mkdir_in_root(root, wd, 0, 0, err) < 0)
     return -1;
   /* with --init, the user's command comes after "docker-init --" */
+  /* (not with a toolbox at /.debug: its tools are mounted later) */
+  if (o->extra_path)
+    return 0;
   return check_command(root, argv->v[o->init_binary ? 2 : 0], env_get(env, "PATH"), err);
 }
 
