@@ -8,8 +8,9 @@
 
 #include "lib/util/error.h"
 
-/* Exit codes: 0 success, 1 failure, 2 usage error (like most Unix tools). */
-enum { EXIT_USAGE = 2 };
+/* Exit codes (docs/exit-codes.md): 0 success, 1 failure, 2 usage error,
+ * like docker and most Unix tools; 125-127 and 128+N for `run`/`exec`. */
+enum { EXIT_FAILURE_ = 1, EXIT_USAGE = 2 };
 
 struct pyoci_globals {
   const char *store;  /* --store, else NULL (PYOCI_STORE / XDG default) */
@@ -57,8 +58,11 @@ int cmd_vercmp(int argc, char **argv);
 
 /* Install the stderr log and progress renderers. */
 void cli_setup_output(void);
-/* Print "pyoci: <msg>" for err on stderr and return the exit code to use. */
+/* Print "pyoci: <msg>" for err on stderr and return the exit code to use:
+ * cli_exit_status(err). */
 int cli_fail(pyoci_error_t *err);
+/* The exit status for an error's PYOCI_E_* code (the table in common.c). */
+int cli_exit_status(const pyoci_error_t *err);
 /* Print "pyoci VERB: <printf msg>" and a hint to use --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print `text` to stdout; used by every verb's --help. Returns 0. */

@@ -9,6 +9,7 @@
 #include "lib/oci/archive.h"
 #include "lib/oci/ref.h"
 #include "lib/oci/store.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "cli.h"
@@ -40,19 +41,6 @@ static const char build_help[] =
     "Base images come from the store: 'pyoci load' or 'pyoci import' them first.\n"
     "SOURCE_DATE_EPOCH, when set, fixes every timestamp: the same inputs give the same digest.\n";
 
-typedef struct {
-  const char **v;
-  size_t n;
-} strlist_t;
-
-static void strlist_add(strlist_t *l, const char *s)
-{
-  l->v = realloc(l->v, (l->n + 1) * sizeof(char *));
-  if (l->v == NULL)
-    abort();
-  l->v[l->n++] = s;
-}
-
 static void print_step(void *ctx, const char *stage, size_t n, size_t total, const char *text, bool cached)
 {
   if (pyoci_globals.quiet)
@@ -81,6 +69,8 @@ static void secrets_free(secrets_t *s)
     free((char *)s->v[i].id);
   }
   free(s->v);
+  s->v = NULL;
+  s->n = 0;
 }
 
 /* --secret id=ID[,src=FILE|,env=VAR][,type=file|env], as docker buildx reads
@@ -88,7 +78,7 @@ static void secrets_free(secrets_t *s)
  * (a usage problem) or *err set (the file cannot be read). */
 static int add_secret(secrets_t *s, const char *spec, const char **why, pyoci_error_t **err)
 {
-  cleanup_free char *copy = strdup(spec);
+  cleanup_free char *copy = xstrdup(spec);
   const char *id = NULL, *src = NULL, *env = NULL, *type = NULL;
   for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
     char *eq = strchr(kv, '=');
@@ -135,13 +125,11 @@ static int add_secret(secrets_t *s, const char *spec, const char **why, pyoci_er
       *why = "its environment variable is not set";
       return -1;
     }
-    data = strdup(v);
+    data = xstrdup(v);
     len = strlen(v);
   }
-  s->v = realloc(s->v, (s->n + 1) * sizeof(*s->v));
-  if (s->v == NULL || data == NULL)
-    abort();
-  s->v[s->n++] = (pyoci_build_secret_t){.id = strdup(id), .data = data, .len = len};
+  s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
+  s->v[s->n++] = (pyoci_build_secret_t){.id = xstrdup(id), .data = data, .len = len};
   return 0;
 }
 
@@ -157,7 +145,7 @@ typedef struct {
 /* 0, or -1 with why (a static string or one in *msg, which the caller frees). */
 static int parse_output(const char *spec, output_t *o, const char **why, char **msg)
 {
-  cleanup_free char *copy = strdup(spec);
+  cleanup_free char *copy = xstrdup(spec);
   const char *type = NULL, *algo = NULL, *level = NULL;
   o->dest = NULL;
   for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
@@ -170,7 +158,7 @@ static int parse_output(const char *spec, output_t *o, const char **why, char **
     if (strcmp(kv, "type") == 0)
       type = eq;
     else if (strcmp(kv, "dest") == 0)
-      free(o->dest), o->dest = strdup(eq);
+      free(o->dest), o->dest = xstrdup(eq);
     else if (strcmp(kv, "compression") == 0)
       algo = eq;
     else if (strcmp(kv, "compression-level") == 0)
@@ -195,7 +183,7 @@ static int parse_output(const char *spec, output_t *o, const char **why, char **
   }
   cleanup_error pyoci_error_t *err = NULL;
   if (o->fmt == PYOCI_ARCHIVE_OCI && pyoci_variant_spec_parse(algo ? algo : "gzip", level, &o->spec, &err) < 0) {
-    *msg = strdup(err->msg);
+    *msg = xstrdup(err->msg);
     *why = *msg;
     return -1;
   }
@@ -213,8 +201,10 @@ int cmd_build(int argc, char **argv)
       {"help", no_argument, NULL, 'h'},            CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
-  strlist_t tags = {0}, args = {0};
-  secrets_t secrets = {0};
+  /* Owned copies, freed on every return (--build-arg K makes its "K=V"). */
+  cleanup_strvec pyoci_strv_t tags = PYOCI_STRV_INIT, args = PYOCI_STRV_INIT;
+  /* freed (and wiped) on every return: an invalid -t after --secret leaked */
+  __attribute__((cleanup(secrets_free))) secrets_t secrets = {0};
   cleanup_error pyoci_error_t *err = NULL;
   pyoci_build_opts_t o = {0};
   const char *iidfile = NULL, *output = NULL;
@@ -222,7 +212,7 @@ int cmd_build(int argc, char **argv)
   while ((c = getopt_long(argc, argv, "t:f:o:qh", opts, NULL)) != -1) {
     switch (c) {
     case 't':
-      strlist_add(&tags, optarg);
+      pyoci_strv_push(&tags, optarg);
       break;
     case 'f':
       o.dockerfile = optarg;
@@ -233,12 +223,9 @@ int cmd_build(int argc, char **argv)
         const char *v = getenv(optarg);
         if (v == NULL)
           break;
-        char *kv = NULL;
-        if (asprintf(&kv, "%s=%s", optarg, v) < 0)
-          abort();
-        strlist_add(&args, kv);
+        pyoci_strv_pushf(&args, "%s=%s", optarg, v);
       } else {
-        strlist_add(&args, optarg);
+        pyoci_strv_push(&args, optarg);
       }
       break;
     case 'T':
@@ -296,10 +283,9 @@ int cmd_build(int argc, char **argv)
     if (n == NULL)
       return cli_usage_error("build", "invalid tag '%s': %s", tags.v[i], err->msg);
   }
-  strlist_add(&tags, NULL);
-  o.tags = tags.v;
-  o.n_tags = tags.n - 1;
-  o.build_args = args.v;
+  o.tags = (const char *const *)tags.v;
+  o.n_tags = tags.n;
+  o.build_args = (const char *const *)args.v;
   o.n_build_args = args.n;
   o.secrets = secrets.v;
   o.n_secrets = secrets.n;
@@ -316,28 +302,22 @@ int cmd_build(int argc, char **argv)
   if (rc == 0)
     rc = pyoci_store_image_id(s, manifest, id, &err);
   if (rc == 0 && out.dest) {
-    const char *ref = tags.n > 1 ? tags.v[0] : manifest;
+    const char *ref = tags.n > 0 ? tags.v[0] : manifest;
     pyoci_save_opts_t so = {.fmt = out.fmt, .layers = out.fmt == PYOCI_ARCHIVE_OCI ? &out.spec : NULL};
     rc = pyoci_archive_save_file_opts(s, &ref, 1, &so, out.dest, &err);
   }
   free(out.dest);
   pyoci_store_close(s);
-  free(args.v);
-  if (rc < 0) {
-    free(tags.v);
+  if (rc < 0)
     return cli_fail(err);
-  }
-  if (iidfile && pyoci_write_file_atomic(iidfile, id, strlen(id), 0644, &err) < 0) {
-    free(tags.v);
+  if (iidfile && pyoci_write_file_atomic(iidfile, id, strlen(id), 0644, &err) < 0)
     return cli_fail(err);
-  }
   if (pyoci_globals.quiet) {
     printf("%s\n", id);
   } else {
     fprintf(stderr, "writing image %s done\n", id);
-    for (size_t i = 0; i + 1 < tags.n; i++)
+    for (size_t i = 0; i < tags.n; i++)
       fprintf(stderr, "naming to %s done\n", tags.v[i]);
   }
-  free(tags.v);
   return 0;
 }

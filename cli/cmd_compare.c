@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/compare/compare.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "cli.h"
@@ -78,9 +79,7 @@ int cmd_compare(int argc, char **argv)
   if (argc - optind < 2)
     return cli_usage_error("compare", "expected at least two TARGETs");
   size_t n = (size_t)(argc - optind);
-  pyoci_compare_col_t *cols = calloc(n, sizeof(*cols));
-  if (cols == NULL)
-    abort();
+  pyoci_compare_col_t *cols = xcalloc(n, sizeof(*cols));
   cleanup_error pyoci_error_t *err = NULL;
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {

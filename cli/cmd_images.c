@@ -11,6 +11,7 @@
 #include "lib/oci/image.h"
 #include "lib/oci/ref.h"
 #include "lib/oci/store.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
@@ -66,8 +67,8 @@ static void split_name(const char *name, char **repo, char **tag)
   if (at != NULL && (colon == NULL || colon > at))
     colon = NULL;
   size_t rl = colon ? (size_t)(colon - name) : (at ? (size_t)(at - name) : strlen(name));
-  *repo = strndup(name, rl);
-  *tag = strdup(colon ? colon + 1 : "<none>");
+  *repo = xstrndup(name, rl);
+  *tag = xstrdup(colon ? colon + 1 : "<none>");
   if (at != NULL && colon != NULL)
     (*tag)[at - colon - 1] = '\0';
 }
@@ -114,21 +115,21 @@ static int collect_rows(pyoci_store_t *s, const char *filter, rows_t *rows, pyoc
     frepo = pyoci_ref_familiar_repo(&fr);
     const char *slash = strrchr(filter, '/');
     if (strchr(slash ? slash : filter, ':') != NULL && fr.tag)
-      ftag = strdup(fr.tag);
+      ftag = xstrdup(fr.tag);
     pyoci_ref_free(&fr);
   }
   pyoci_index_entry_t *v = NULL;
   size_t n = 0;
   if (pyoci_store_list(s, &v, &n, err) < 0)
     return -1;
-  rows->v = calloc(n ? n : 1, sizeof(row_t));
+  rows->v = xcalloc(n ? n : 1, sizeof(row_t));
   for (size_t i = 0; i < n; i++) {
     row_t r = {0};
     if (v[i].name)
       split_name(v[i].name, &r.repo, &r.tag);
     else {
-      r.repo = strdup("<none>");
-      r.tag = strdup("<none>");
+      r.repo = xstrdup("<none>");
+      r.tag = xstrdup("<none>");
     }
     bool keep = filter == NULL || (v[i].name && strcmp(r.repo, frepo) == 0 && (!ftag || strcmp(r.tag, ftag) == 0));
     row_t *same = NULL;

@@ -9,6 +9,7 @@
 #include "lib/image/import.h"
 #include "lib/oci/ref.h"
 #include "lib/oci/store.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "cli.h"
 
@@ -40,8 +41,8 @@ int cmd_import(int argc, char **argv)
       CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
-  cleanup_free const char **changes = calloc((size_t)argc + 1, sizeof(char *));
-  cleanup_strv char **names = calloc((size_t)argc + 2, sizeof(char *));
+  cleanup_free const char **changes = xcalloc((size_t)argc + 1, sizeof(char *));
+  cleanup_strv char **names = xcalloc((size_t)argc + 2, sizeof(char *));
   size_t n_changes = 0, n_names = 0;
   pyoci_import_opts_t o = {.stdin_fd = STDIN_FILENO};
   int c;

@@ -11,6 +11,7 @@
 #include "lib/image/analyze.h"
 #include "lib/oci/image.h"
 #include "lib/oci/store.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/gojson.h"
 #include "lib/util/json.h"
@@ -393,9 +394,7 @@ int cmd_layers(int argc, char **argv)
     pyoci_store_close(s);
     return cli_fail(err);
   }
-  int64_t *docker_sizes = calloc(img->n_layers ? img->n_layers : 1, sizeof(int64_t));
-  if (docker_sizes == NULL)
-    abort();
+  int64_t *docker_sizes = xcalloc(img->n_layers ? img->n_layers : 1, sizeof(int64_t));
   pyoci_analysis_result_t res;
   int rc = pyoci_analyze_image(s, img, (size_t)top, &res, docker_sizes, &err);
   pyoci_store_close(s);

@@ -10,6 +10,7 @@
 
 #include "lib/util/version.h"
 #include "lib/lint/lint.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/outfile.h"
@@ -171,7 +172,7 @@ static int list_checks(void)
 static int parse_severities(const char *list, unsigned *mask)
 {
   *mask = 0;
-  cleanup_free char *copy = strdup(list);
+  cleanup_free char *copy = xstrdup(list);
   char *save = NULL;
   for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
     int s = pyoci_severity_parse(t);
@@ -275,7 +276,7 @@ int cmd_lint(int argc, char **argv)
     return cli_fail(err);
   }
 
-  cleanup_free const pyoci_lint_finding_t **shown = calloc(res.n + 1, sizeof(*shown));
+  cleanup_free const pyoci_lint_finding_t **shown = xcalloc(res.n + 1, sizeof(*shown));
   size_t n = 0;
   bool fail = false;
   for (size_t i = 0; i < res.n; i++)

@@ -15,6 +15,7 @@
 #include "lib/oci/store_cache.h"
 #include "lib/oci/variant.h"
 #include "lib/scan/layerrec.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "cli.h"
 #include "human.h"
@@ -118,7 +119,7 @@ int cmd_prune(int argc, char **argv)
     return cli_fail(err);
   }
   /* IDs first: the blobs that tell them are about to go. */
-  char(*ids)[PYOCI_DIGEST_LEN] = calloc(n ? n : 1, PYOCI_DIGEST_LEN);
+  char(*ids)[PYOCI_DIGEST_LEN] = xcalloc(n ? n : 1, PYOCI_DIGEST_LEN);
   size_t n_ids = 0;
   for (size_t i = 0; ids != NULL && i < n; i++) {
     if (v[i].name != NULL)

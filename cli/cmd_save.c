@@ -6,6 +6,7 @@
 
 #include "lib/oci/archive.h"
 #include "lib/oci/store.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "cli.h"
 
@@ -61,7 +62,7 @@ int cmd_save(int argc, char **argv)
       break;
     case OPT_COMPRESSION: {
       compression = optarg;
-      cleanup_free char *algo = strdup(optarg);
+      cleanup_free char *algo = xstrdup(optarg);
       char *level = strchr(algo, ':');
       if (level != NULL)
         *level++ = '\0';

@@ -12,10 +12,28 @@
 
 struct pyoci_globals pyoci_globals;
 
+/* One row per PYOCI_E_* code.  A missing image exits 1, as `docker inspect`
+ * and `docker rmi` do (scripts test for it), not a status of its own. */
+static const struct {
+  int code;
+  int status;
+} exit_statuses[] = {
+    {PYOCI_E_GENERIC, EXIT_FAILURE_}, {PYOCI_E_NOT_FOUND, EXIT_FAILURE_}, {PYOCI_E_INVALID, EXIT_FAILURE_},
+    {PYOCI_E_CORRUPT, EXIT_FAILURE_}, {PYOCI_E_USAGE, EXIT_USAGE},
+};
+
+int cli_exit_status(const pyoci_error_t *err)
+{
+  for (size_t i = 0; err != NULL && i < sizeof(exit_statuses) / sizeof(exit_statuses[0]); i++)
+    if (exit_statuses[i].code == err->code)
+      return exit_statuses[i].status;
+  return EXIT_FAILURE_;
+}
+
 int cli_fail(pyoci_error_t *err)
 {
   fprintf(stderr, "pyoci: %s\n", err && err->msg ? err->msg : "unknown error");
-  return 1;
+  return cli_exit_status(err);
 }
 
 int cli_usage_error(const char *verb, const char *fmt, ...)

@@ -4,7 +4,9 @@
 #   2. pyoci build of the article's two-stage Dockerfile
 #   3. the article's measurement: inspect --format '{{.Size}} {{len .RootFS.Layers}}'
 #   4. layer analysis, SBOM, scan, comparison with the base
-#   5. the image saved as a docker-archive, loaded into a private dockerd,
+#   5. the same app assembled distroless from Debian packages and wheels
+#      (assemble.yaml: no RUN, no shell, 3 layers)
+#   6. both images saved as docker-archives, loaded into a private dockerd,
 #      run with --network=host, and asked for / on port 5000
 # usage: demo.sh PYOCI_BIN
 set -euo pipefail
@@ -49,6 +51,12 @@ echo "   run 'pyoci db update' where OSV's archive is reachable for the real one
 step "pyoci compare: the app image and its runtime base"
 "$PYOCI" compare --db "$work/vuln.db" flask-app-python:1.0 local/python:3.11-slim
 
+step "pyoci assemble: the same app, distroless, straight from Debian packages + wheels (no RUN, no shell)"
+"$PYOCI" assemble -f "$here/assemble.yaml" -t flask-app-distroless:1.0 --lock
+"$PYOCI" inspect --format '{{.Size}} {{len .RootFS.Layers}}' flask-app-distroless:1.0
+"$PYOCI" assemble -f "$here/assemble.yaml" --explain libssl3
+"$PYOCI" compare --db "$work/vuln.db" flask-app-python:1.0 flask-app-distroless:1.0
+
 step "pyoci save --format docker, docker load, docker run"
 "$PYOCI" save flask-app-python:1.0 -o "$work/flask-app.tar"
 ls -l "$work/flask-app.tar"
@@ -62,11 +70,20 @@ dockerd --iptables=false --bridge=none --data-root "$work/docker/root" --exec-ro
 dockerd_pid=$!
 export DOCKER_HOST=unix://$work/docker/sock
 for _ in $(seq 100); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
-docker load -i "$work/flask-app.tar"
-container=$(docker run -d --network=host flask-app-python:1.0)
-for _ in $(seq 50); do
-  curl -fsS http://127.0.0.1:5000/ >"$work/answer" 2>/dev/null && break
-  sleep 0.2
-done
-echo "GET http://127.0.0.1:5000/ -> $(cat "$work/answer")"
-[ "$(cat "$work/answer")" = "Hello, World!" ]
+# serve IMAGE.tar IMAGE: load it, run it, ask for / on port 5000, stop it.
+serve() {
+  docker load -i "$1"
+  container=$(docker run -d --network=host "$2")
+  rm -f "$work/answer"
+  for _ in $(seq 50); do
+    curl -fsS http://127.0.0.1:5000/ >"$work/answer" 2>/dev/null && break
+    sleep 0.2
+  done
+  echo "$2: GET http://127.0.0.1:5000/ -> $(cat "$work/answer")"
+  docker rm -f "$container" >/dev/null
+  container=""
+  [ "$(cat "$work/answer")" = "Hello, World!" ]
+}
+serve "$work/flask-app.tar" flask-app-python:1.0
+"$PYOCI" save flask-app-distroless:1.0 -o "$work/distroless.tar"
+serve "$work/distroless.tar" flask-app-distroless:1.0

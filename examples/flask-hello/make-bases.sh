@@ -40,7 +40,7 @@ make_rootfs python-full python3,python3-pip,python-is-python3 --customize-hook="
 make_rootfs python-slim python3,python-is-python3 "${SLIM_OPTS[@]}"
 make_rootfs flask-stack python3-flask
 
-if [ ! -s "$here/wheels/.done" ]; then
+if [ ! -s "$here/wheels/.done" ] || [ ! -s "$here/wheels/requirements-hashes.txt" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   tar -C "$tmp" -xf "$CACHE/flask-stack-r$RECIPE.tar" ./usr/lib/python3/dist-packages ./usr/share/javascript
@@ -49,12 +49,6 @@ if [ ! -s "$here/wheels/.done" ]; then
     click Flask itsdangerous Jinja2 MarkupSafe Werkzeug >&2
   touch "$here/wheels/.done"
 fi
-# The same pins with their sha256, for `pyoci assemble` (pip's hash-checking
-# mode: assemble.yaml installs only wheels whose hash is listed here).
-for w in "$here"/wheels/*.whl; do
-  b=$(basename "$w"); IFS=- read -r name version _ <<<"$b"
-  echo "$name==$version --hash=sha256:$(sha256sum "$w" | cut -d' ' -f1)"
-done >"$here/wheels/requirements-hashes.txt"
 
 "$PYOCI" import "$CACHE/python-full-r$RECIPE.tar" -t local/python:3.11 --change 'CMD ["python3"]' \
   -m "Debian $SUITE minbase + python3, pip (mmdebstrap)" >/dev/null

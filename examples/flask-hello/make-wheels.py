@@ -7,6 +7,9 @@ python3-flask stack: for each requested distribution, take its egg-info
 write a standard wheel (a zip with a .dist-info: METADATA, WHEEL, RECORD).
 Deterministic: sorted members, fixed timestamps.
 
+Also writes OUT_DIR/requirements-hashes.txt: NAME==VERSION --hash=sha256:...
+for each wheel.
+
 usage: make-wheels.py DIST_PACKAGES_DIR OUT_DIR NAME...
 """
 import base64, hashlib, os, sys, zipfile
@@ -102,6 +105,7 @@ def build_wheel(site, out, name):
             zi.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(zi, data)
     print(os.path.basename(path))
+    return path
 
 
 def main():
@@ -109,8 +113,16 @@ def main():
         sys.exit(__doc__)
     site, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
+    pins = []
     for name in sys.argv[3:]:
-        build_wheel(site, out, name)
+        path = build_wheel(site, out, name)
+        _, version = os.path.basename(path).split("-")[:2]
+        with open(path, "rb") as f:
+            pins.append(f"{name}=={version} --hash=sha256:{hashlib.sha256(f.read()).hexdigest()}\n")
+    # The same pins with their sha256: pip's hash-checking mode, which
+    # `pyoci assemble` (assemble.yaml) requires.
+    with open(os.path.join(out, "requirements-hashes.txt"), "w") as f:
+        f.writelines(pins)
 
 
 if __name__ == "__main__":

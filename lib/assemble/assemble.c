@@ -138,48 +138,64 @@ typedef struct {
   const char *dir;
   const char *created_by;
   bool nonempty;
+  bool cached;                  /* desc/diff_id already in the store */
+  pyoci_desc_t desc;
+  char diff_id[PYOCI_DIGEST_LEN];
+  char path[4096];
 } root_t;
 
 static int commit(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, root_t *roots, size_t n,
-                  pyoci_assemble_result_t *res, pyoci_error_t **err)
+                  const pyoci_layer_opts_t *lo, const char *os_key, pyoci_assemble_result_t *res, pyoci_error_t **err)
 {
   cleanup_json json_t *config = image_config(spec, c, err);
   if (config == NULL)
     return -1;
   pyoci_desc_t descs[3] = {0};
   size_t nd = 0;
-  int rc = 0;
-  pyoci_layer_opts_t lo;
-  pyoci_layer_opts_init(&lo);
-  for (size_t i = 0; rc == 0 && i < n; i++) {
+  for (size_t i = 0; i < n; i++) {
     if (!roots[i].nonempty)
       continue;
-    char diff_id[PYOCI_DIGEST_LEN];
-    rc = pyoci_layer_from_dir(s, roots[i].dir, &lo, &descs[nd], diff_id, err);
-    if (rc == 0) {
-      pyoci_config_add_layer(config, diff_id, roots[i].created_by, NULL);
-      nd++;
+    if (!roots[i].cached) {
+      if (pyoci_layer_from_dir(s, roots[i].dir, lo, &roots[i].desc, roots[i].diff_id, err) < 0)
+        return -1;
+      if (i == 0)
+        pyoci_asm_os_remember(s, os_key, &roots[i].desc, roots[i].diff_id);
     }
+    descs[nd++] = roots[i].desc;
+    pyoci_config_add_layer(config, roots[i].diff_id, roots[i].created_by, NULL);
   }
-  if (rc == 0) {
-    cleanup_free char *bytes = pyoci_json_dump_canonical(config);
-    pyoci_sha256_buf(bytes, strlen(bytes), res->image_id);
-    rc = pyoci_image_commit(s, NULL, bytes, strlen(bytes), descs, nd, c->o->names, res->manifest_digest, err);
-  }
-  for (size_t i = 0; i < 3; i++)
-    free(descs[i].media_type);
-  return rc;
+  cleanup_free char *bytes = pyoci_json_dump_canonical(config);
+  pyoci_sha256_buf(bytes, strlen(bytes), res->image_id);
+  return pyoci_image_commit(s, NULL, bytes, strlen(bytes), descs, nd, c->o->names, res->manifest_digest, err);
 }
 
-static int make_roots(const char *tmp, root_t *roots, char paths[3][4096], pyoci_error_t **err)
+static int make_roots(const char *tmp, root_t *roots, pyoci_error_t **err)
 {
   static const char *const names[] = {"os", "python", "app"};
   for (int i = 0; i < 3; i++) {
-    snprintf(paths[i], 4096, "%s/%s", tmp, names[i]);
-    if (mkdir(paths[i], 0755) < 0)
-      return pyoci_error_set(err, errno, "mkdir '%s'", paths[i]);
-    roots[i].dir = paths[i];
+    snprintf(roots[i].path, sizeof(roots[i].path), "%s/%s", tmp, names[i]);
+    if (mkdir(roots[i].path, 0755) < 0)
+      return pyoci_error_set(err, errno, "mkdir '%s'", roots[i].path);
+    roots[i].dir = roots[i].path;
   }
+  return 0;
+}
+
+static int build_roots(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, pyoci_lock_t *plan,
+                       const char *tmp, root_t *roots, const char *os_key, pyoci_error_t **err)
+{
+  pyoci_pyenv_t env = {0};
+  if (make_roots(tmp, roots, err) < 0)
+    return -1;
+  roots[0].cached = !c->o->no_cache && pyoci_asm_os_cached(s, os_key, &roots[0].desc, roots[0].diff_id);
+  if (roots[0].cached)
+    pyoci_asm_image_env(plan, c, &env);
+  else if (pyoci_asm_os_root(spec, c, plan, roots[0].path, &env, err) < 0)
+    return -1;
+  if (pyoci_asm_python_root(spec, c, plan, &env, roots[1].path, err) < 0 || pyoci_asm_app_root(spec, roots[2].path, err) < 0)
+    return -1;
+  roots[1].nonempty = c->n_reqs > 0;
+  roots[2].nonempty = spec->n_contents > 0;
   return 0;
 }
 
@@ -189,21 +205,22 @@ static int build(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ctx
   root_t roots[3] = {{.created_by = "pyoci assemble: Debian packages", .nonempty = true},
                      {.created_by = "pyoci assemble: Python wheels"},
                      {.created_by = "pyoci assemble: contents"}};
-  char paths[3][4096];
-  pyoci_pyenv_t env = {0};
-  if (make_roots(tmp, roots, paths, err) < 0 || pyoci_asm_os_root(spec, c, plan, paths[0], &env, err) < 0 ||
-      pyoci_asm_python_root(spec, c, plan, &env, paths[1], err) < 0 || pyoci_asm_app_root(spec, paths[2], err) < 0)
-    return -1;
-  roots[1].nonempty = c->n_reqs > 0;
-  roots[2].nonempty = spec->n_contents > 0;
+  pyoci_layer_opts_t lo;
+  pyoci_layer_opts_init(&lo);
+  char os_key[PYOCI_DIGEST_HEX_LEN + 1];
+  pyoci_asm_os_key(spec, c, plan, &lo, os_key);
+  int rc = build_roots(s, spec, c, plan, tmp, roots, os_key, err);
   res->n_debs = plan->n_debs;
   res->n_wheels = plan->n_wheels;
-  if (c->o->lock_mode == PYOCI_LOCK_WRITE) {
+  if (rc == 0 && c->o->lock_mode == PYOCI_LOCK_WRITE) {
     cleanup_free char *text = pyoci_lock_dump(plan);
-    if (pyoci_write_file_atomic(c->lock_path, text, strlen(text), 0644, err) < 0)
-      return -1;
+    rc = pyoci_write_file_atomic(c->lock_path, text, strlen(text), 0644, err);
   }
-  return commit(s, spec, c, roots, 3, res, err);
+  if (rc == 0)
+    rc = commit(s, spec, c, roots, 3, &lo, os_key, res, err);
+  for (size_t i = 0; i < 3; i++)
+    free(roots[i].desc.media_type);
+  return rc;
 }
 
 int pyoci_assemble(pyoci_store_t *s, const pyoci_assemble_opts_t *o, pyoci_assemble_result_t *res,

@@ -38,6 +38,7 @@ typedef struct {
   const char *explain;         /* resolve only and explain why this package is in */
   const char *const *names;    /* tags (NULL-terminated, may be NULL) */
   int jobs;                    /* parallel downloads (0 = 8) */
+  bool no_cache;               /* always unpack and compress the OS layer again */
 } pyoci_assemble_opts_t;
 
 typedef struct {

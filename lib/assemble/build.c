@@ -14,9 +14,9 @@
 #include "lib/builder/copy.h"
 #include "plan_int.h"
 
-/* The interpreter and glibc the image will have, from the packages in it. */
-static void image_env(const pyoci_lock_t *plan, pyoci_pyenv_t *env)
+void pyoci_asm_image_env(const pyoci_lock_t *plan, const pyoci_asm_ctx_t *c, pyoci_pyenv_t *env)
 {
+  env->machine = c->machine;
   for (size_t i = 0; i < plan->n_debs; i++) {
     const pyoci_lock_deb_t *d = &plan->debs[i];
     int a, b, n = 0;
@@ -75,8 +75,7 @@ int pyoci_asm_os_root(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, const 
   free(items);
   if (rc == 0 && (pyoci_root_accounts(root_fd, spec, err) < 0 || pyoci_root_fixups(root_fd, c->suite, err) < 0))
     rc = -1;
-  image_env(plan, env);
-  env->machine = c->machine;
+  pyoci_asm_image_env(plan, c, env);
   return rc;
 }
 

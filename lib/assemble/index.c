@@ -4,108 +4,63 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/vuln/vercmp.h"
 #include "lib/pkg/stanza.h"
 #include "asm_int.h"
 
-typedef struct entry {
-  char *key;
+/* One name's packages (or providers): a growable list, the value of a
+ * pyoci_strmap_t slot. */
+typedef struct {
   void **items;
   size_t n, cap;
-  struct entry *next;
-} entry_t;
-
-typedef struct {
-  entry_t **buckets;
-  size_t nbuckets, count;
-} map_t;
+} list_t;
 
 struct pyoci_index {
-  map_t by_name, by_provides;
+  pyoci_strmap_t by_name, by_provides;
   pyoci_debpkg_t **all;
   size_t n, cap;
 };
 
-static size_t hash(const char *s)
+static void map_add(pyoci_strmap_t *m, const char *key, void *item)
 {
-  size_t h = 1469598103934665603ull;
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
+  bool added;
+  pyoci_strmap_slot_t *slot = pyoci_strmap_insert(m, key, &added);
+  if (added)
+    slot->val.ptr = xcalloc(1, sizeof(list_t));
+  list_t *l = slot->val.ptr;
+  ALLOC_GROW(l->items, l->n + 1, l->cap);
+  l->items[l->n++] = item;
 }
 
-static void map_grow(map_t *m)
+static list_t *map_get(const pyoci_strmap_t *m, const char *key)
 {
-  size_t nb = m->nbuckets ? m->nbuckets * 2 : 1024;
-  entry_t **b = calloc(nb, sizeof(*b));
-  if (b == NULL)
-    abort();
-  for (size_t i = 0; i < m->nbuckets; i++)
-    for (entry_t *e = m->buckets[i], *next; e; e = next) {
-      next = e->next;
-      size_t h = hash(e->key) & (nb - 1);
-      e->next = b[h];
-      b[h] = e;
-    }
-  free(m->buckets);
-  m->buckets = b;
-  m->nbuckets = nb;
+  pyoci_strmap_slot_t *slot = pyoci_strmap_find(m, key);
+  return slot ? slot->val.ptr : NULL;
 }
 
-static entry_t *map_get(const map_t *m, const char *key)
+static void free_list(void *p)
 {
-  if (m->nbuckets == 0)
-    return NULL;
-  for (entry_t *e = m->buckets[hash(key) & (m->nbuckets - 1)]; e; e = e->next)
-    if (strcmp(e->key, key) == 0)
-      return e;
-  return NULL;
+  list_t *l = p;
+  free(l->items);
+  free(l);
 }
 
-static void map_add(map_t *m, const char *key, void *item)
+static void free_provider_list(void *p)
 {
-  entry_t *e = map_get(m, key);
-  if (e == NULL) {
-    if (m->count >= m->nbuckets)
-      map_grow(m);
-    e = calloc(1, sizeof(*e));
-    if (e == NULL || (e->key = strdup(key)) == NULL)
-      abort();
-    size_t h = hash(key) & (m->nbuckets - 1);
-    e->next = m->buckets[h];
-    m->buckets[h] = e;
-    m->count++;
+  list_t *l = p;
+  for (size_t i = 0; i < l->n; i++) {
+    pyoci_provider_t *pr = l->items[i];
+    free(pr->version);
+    free(pr);
   }
-  if (e->n == e->cap) {
-    e->cap = e->cap ? e->cap * 2 : 2;
-    e->items = realloc(e->items, e->cap * sizeof(void *));
-    if (e->items == NULL)
-      abort();
-  }
-  e->items[e->n++] = item;
-}
-
-static void map_free(map_t *m, void (*free_item)(void *))
-{
-  for (size_t i = 0; i < m->nbuckets; i++)
-    for (entry_t *e = m->buckets[i], *next; e; e = next) {
-      next = e->next;
-      for (size_t k = 0; free_item && k < e->n; k++)
-        free_item(e->items[k]);
-      free(e->items);
-      free(e->key);
-      free(e);
-    }
-  free(m->buckets);
+  free_list(l);
 }
 
 pyoci_index_t *pyoci_index_new(void)
 {
-  pyoci_index_t *ix = calloc(1, sizeof(*ix));
-  if (ix == NULL)
-    abort();
-  return ix;
+  return xcalloc(1, sizeof(pyoci_index_t));
 }
 
 static void free_pkg(pyoci_debpkg_t *p)
@@ -123,13 +78,6 @@ static void free_pkg(pyoci_debpkg_t *p)
   free(p);
 }
 
-static void free_provider(void *p)
-{
-  pyoci_provider_t *pr = p;
-  free(pr->version);
-  free(pr);
-}
-
 void pyoci_index_free(pyoci_index_t *ix)
 {
   if (ix == NULL)
@@ -137,8 +85,8 @@ void pyoci_index_free(pyoci_index_t *ix)
   for (size_t i = 0; i < ix->n; i++)
     free_pkg(ix->all[i]);
   free(ix->all);
-  map_free(&ix->by_name, NULL);
-  map_free(&ix->by_provides, free_provider);
+  pyoci_strmap_clear(&ix->by_name, free_list);
+  pyoci_strmap_clear(&ix->by_provides, free_provider_list);
   free(ix);
 }
 
@@ -154,11 +102,9 @@ static int add_provides(pyoci_index_t *ix, pyoci_debpkg_t *p, const char *what, 
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: Provides allows only 'name' or 'name (= version)'",
                                   what);
     }
-    pyoci_provider_t *pr = calloc(1, sizeof(*pr));
-    if (pr == NULL)
-      abort();
+    pyoci_provider_t *pr = xcalloc(1, sizeof(*pr));
     pr->pkg = p;
-    pr->version = r->version ? strdup(r->version) : NULL;
+    pr->version = xstrdup_or_null(r->version);
     map_add(&ix->by_provides, r->name, pr);
   }
   pyoci_rels_free(&rels);
@@ -168,9 +114,7 @@ static int add_provides(pyoci_index_t *ix, pyoci_debpkg_t *p, const char *what, 
 static int add_stanza(pyoci_index_t *ix, const pyoci_stanza_reader_t *r, const pyoci_source_t *src,
                       pyoci_error_t **err)
 {
-  pyoci_debpkg_t *p = calloc(1, sizeof(*p));
-  if (p == NULL)
-    abort();
+  pyoci_debpkg_t *p = xcalloc(1, sizeof(*p));
   p->src = src;
   p->name = pyoci_stanza_dup(r, "Package");
   p->version = pyoci_stanza_dup(r, "Version");
@@ -199,12 +143,7 @@ static int add_stanza(pyoci_index_t *ix, const pyoci_stanza_reader_t *r, const p
     free_pkg(p);
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: stanza without %s", what, missing);
   }
-  if (ix->n == ix->cap) {
-    ix->cap = ix->cap ? ix->cap * 2 : 1024;
-    ix->all = realloc(ix->all, ix->cap * sizeof(*ix->all));
-    if (ix->all == NULL)
-      abort();
-  }
+  ALLOC_GROW(ix->all, ix->n + 1, ix->cap);
   ix->all[ix->n++] = p;
   map_add(&ix->by_name, p->name, p);
   if (p->provides && add_provides(ix, p, what, err) < 0)
@@ -240,7 +179,7 @@ static int by_version_desc(const void *a, const void *b)
 
 size_t pyoci_index_find(const pyoci_index_t *ix, const char *name, pyoci_debpkg_t ***out)
 {
-  entry_t *e = map_get(&ix->by_name, name);
+  list_t *e = map_get(&ix->by_name, name);
   if (e == NULL)
     return 0;
   qsort(e->items, e->n, sizeof(void *), by_version_desc);
@@ -250,7 +189,7 @@ size_t pyoci_index_find(const pyoci_index_t *ix, const char *name, pyoci_debpkg_
 
 size_t pyoci_index_providers(const pyoci_index_t *ix, const char *name, pyoci_provider_t **out)
 {
-  entry_t *e = map_get(&ix->by_provides, name);
+  list_t *e = map_get(&ix->by_provides, name);
   if (e == NULL)
     return 0;
   for (size_t i = 0; i < e->n && i < 64; i++)

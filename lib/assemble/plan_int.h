@@ -3,6 +3,8 @@
 #ifndef PYOCI_ASSEMBLE_PLAN_INT_H
 #define PYOCI_ASSEMBLE_PLAN_INT_H
 
+#include "lib/layer/layer.h"
+#include "lib/oci/image.h"
 #include "assemble.h"
 #include "asm_int.h"
 
@@ -32,5 +34,13 @@ int pyoci_asm_os_root(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, const 
 int pyoci_asm_python_root(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, pyoci_lock_t *plan,
                           const pyoci_pyenv_t *env, const char *root, pyoci_error_t **err);
 int pyoci_asm_app_root(const pyoci_spec_t *spec, const char *root, pyoci_error_t **err);
+/* The interpreter and glibc the image will have, from the plan's packages. */
+void pyoci_asm_image_env(const pyoci_lock_t *plan, const pyoci_asm_ctx_t *c, pyoci_pyenv_t *env);
+
+/* oscache.c: the OS layer remembered in the store by what it is made of. */
+void pyoci_asm_os_key(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, const pyoci_lock_t *plan,
+                      const pyoci_layer_opts_t *lo, char key[PYOCI_DIGEST_HEX_LEN + 1]);
+bool pyoci_asm_os_cached(pyoci_store_t *s, const char *key, pyoci_desc_t *desc, char diff_id[PYOCI_DIGEST_LEN]);
+void pyoci_asm_os_remember(pyoci_store_t *s, const char *key, const pyoci_desc_t *desc, const char *diff_id);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/pkg/stanza.h"
@@ -179,9 +180,8 @@ void pyoci_sources_free(pyoci_source_t *s, size_t n)
 void pyoci_asm_strv_push(char ***v, const char *s)
 {
   size_t n = pyoci_asm_strv_len(*v);
-  *v = realloc(*v, (n + 2) * sizeof(char *));
-  if (*v == NULL || ((*v)[n] = strdup(s)) == NULL)
-    abort();
+  *v = xreallocarray(*v, pyoci_st_add(n, 2), sizeof(char *));
+  (*v)[n] = xstrdup(s);
   (*v)[n + 1] = NULL;
 }
 

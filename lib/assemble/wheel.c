@@ -19,6 +19,7 @@
 #include <archive_entry.h>
 #include <openssl/evp.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "asm_int.h"
@@ -128,18 +129,6 @@ static int check_wheel_txt(wheel_t *w)
   if (strncmp(v, "1.", 2) != 0)
     return pyoci_error_set_code(w->err, PYOCI_E_CORRUPT, 0, "%s: Wheel-Version %.10s is not 1.x", w->what, v);
   return 0;
-}
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-  char *out = NULL;
-  va_list ap;
-  va_start(ap, fmt);
-  if (vasprintf(&out, fmt, ap) < 0)
-    abort();
-  va_end(ap);
-  return out;
 }
 
 /* Where a member goes, relative to the root; NULL = not installable. */

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/hash.h"
@@ -126,9 +127,7 @@ int pyoci_add_urls_stage(pyoci_store_t *s, char *const *urls, size_t n, const ch
   cleanup_close int dirfd = open(out->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     return pyoci_error_set(err, errno, "open '%s'", out->dir);
-  out->names = calloc(n + 1, sizeof(char *));
-  if (out->names == NULL)
-    abort();
+  out->names = xcalloc(n + 1, sizeof(char *));
   for (size_t i = 0; i < n; i++) {
     char *name = pyoci_url_file_name(urls[i]);
     if (*name == '\0') {
@@ -138,7 +137,7 @@ int pyoci_add_urls_stage(pyoci_store_t *s, char *const *urls, size_t n, const ch
                                     "ADD %s: cannot determine a file name from the URL; give the destination "
                                     "as a file path",
                                     urls[i]);
-      name = strdup(UNNAMED);
+      name = xstrdup(UNNAMED);
     }
     out->names[out->n++] = name;
     for (size_t k = 0; k + 1 < out->n; k++)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -68,7 +69,7 @@ int pyoci_cache_get(pyoci_store_t *s, const char *key, bool *has_layer, pyoci_de
   snprintf(created, PYOCI_TIME_LEN, "%s", when && strlen(when) < PYOCI_TIME_LEN ? when : "");
   if (!*has_layer)
     return 1;
-  desc->media_type = strdup(mt);
+  desc->media_type = xstrdup(mt);
   memcpy(desc->digest, dg, PYOCI_DIGEST_LEN);
   desc->size = pyoci_json_int(rec, "size", 0);
   memcpy(diff_id, di, PYOCI_DIGEST_LEN);

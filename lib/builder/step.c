@@ -10,8 +10,10 @@
 #include "lib/image/layer_store.h"
 #include "lib/image/unpacked.h"
 #include "lib/runtime/runtime.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/walk.h"
 
 int pyoci_lower_for_layer(pyoci_store_t *s, const pyoci_desc_t *desc, const char *diff_id, char **dir_out,
                           pyoci_error_t **err)
@@ -22,9 +24,7 @@ int pyoci_lower_for_layer(pyoci_store_t *s, const pyoci_desc_t *desc, const char
 static int lowers_for_layers(pyoci_store_t *s, const pyoci_desc_t *layers, const char (*diff_ids)[PYOCI_DIGEST_LEN],
                              size_t n, char ***out, pyoci_error_t **err)
 {
-  char **lowers = calloc(n + 1, sizeof(char *));
-  if (lowers == NULL)
-    return pyoci_error_set(err, ENOMEM, "allocate lower dirs");
+  char **lowers = xcalloc(n + 1, sizeof(char *));
   for (size_t i = 0; i < n; i++) {
     /* overlay wants the top-most layer first */
     if (pyoci_lower_for_layer(s, &layers[i], diff_ids[i], &lowers[n - 1 - i], err) < 0) {
@@ -60,9 +60,7 @@ void pyoci_step_free(pyoci_step_t *step)
 int pyoci_step_begin(pyoci_store_t *s, const pyoci_desc_t *layers, const char (*diff_ids)[PYOCI_DIGEST_LEN],
                      size_t n, pyoci_step_t **out, pyoci_error_t **err)
 {
-  pyoci_step_t *step = calloc(1, sizeof(*step));
-  if (step == NULL)
-    return pyoci_error_set(err, ENOMEM, "allocate build step");
+  pyoci_step_t *step = xcalloc(1, sizeof(*step));
   if (lowers_for_layers(s, layers, diff_ids, n, &step->lowers, err) < 0)
     goto fail;
   step->n_lowers = n;
@@ -118,7 +116,7 @@ int pyoci_view_open(pyoci_store_t *s, const pyoci_desc_t *layers, const char (*d
 {
   /* A writable overlay whose upper is thrown away: simpler than the
    * read-only variant's "at least two lowers" rule, and just as isolated. */
-  pyoci_view_t *v = calloc(1, sizeof(*v));
+  pyoci_view_t *v = xcalloc(1, sizeof(*v));
   if (v == NULL)
     return pyoci_error_set(err, ENOMEM, "allocate view");
   if (pyoci_step_begin(s, layers, diff_ids, n, &v->step, err) < 0) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "copy.h"
@@ -58,7 +59,7 @@ static bool lookup_line(void *ctx, char *const *f)
   *l->id = strtoll(f[2], NULL, 10);
   if (l->gid && f[3])
     *l->gid = strtoll(f[3], NULL, 10);
-  l->name = strdup(f[0]);
+  l->name = xstrdup(f[0]);
   l->found = true;
   return true;
 }
@@ -101,7 +102,7 @@ int pyoci_resolve_user(const char *root, const char *spec, bool chown_rules, int
   cleanup_close int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rfd < 0)
     return pyoci_error_set(err, errno, "open '%s'", root);
-  cleanup_free char *copy = strdup(spec);
+  cleanup_free char *copy = xstrdup(spec);
   char *group = strchr(copy, ':');
   if (group)
     *group++ = '\0';
@@ -125,7 +126,7 @@ int pyoci_resolve_user(const char *root, const char *spec, bool chown_rules, int
  * for the uid, else NULL. */
 static char *user_name(int rfd, const char *spec, int64_t uid)
 {
-  cleanup_free char *copy = strdup(spec);
+  cleanup_free char *copy = xstrdup(spec);
   char *colon = strchr(copy, ':');
   if (colon)
     *colon = '\0';
@@ -157,8 +158,8 @@ static bool member_line(void *ctx, char *const *f)
     for (size_t k = 0; k < g->n; k++)
       if (g->v[k] == gid)
         return false;
-    if (g->n == g->cap && (g->v = realloc(g->v, (g->cap *= 2) * sizeof(gid_t))) == NULL)
-      abort();
+    if (g->n == g->cap)
+      g->v = xreallocarray(g->v, g->cap *= 2, sizeof(gid_t));
     g->v[g->n++] = gid;
   }
   return false;
@@ -171,9 +172,7 @@ int pyoci_user_groups(const char *root, const char *user, int64_t uid, int64_t g
   if (rfd < 0)
     return pyoci_error_set(err, errno, "open '%s'", root);
   groups_t g = {.cap = 8};
-  g.v = malloc(g.cap * sizeof(gid_t));
-  if (g.v == NULL)
-    abort();
+  g.v = xmalloc(g.cap * sizeof(gid_t));
   (void)gid; /* BuildKit passes only the member groups; the kernel adds
               * nothing, so `id` shows groups=50(staff), not 1000 too */
   /* runc's GetExecUser: supplementary groups only in the implicit form;

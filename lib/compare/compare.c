@@ -9,6 +9,7 @@
 
 #include "lib/image/layersize.h"
 #include "lib/pkg/sbom.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/strbuf.h"
@@ -68,9 +69,7 @@ int pyoci_compare_collect(pyoci_target_t *t, const pyoci_scan_opts_t *opts, pyoc
                           pyoci_error_t **err)
 {
   memset(col, 0, sizeof(*col));
-  col->name = strdup(t->name);
-  if (col->name == NULL)
-    abort();
+  col->name = xstrdup(t->name);
   col->tree = pyoci_tree_new();
   col->is_dir = t->kind == PYOCI_TARGET_DIR;
   collect_ctx_t ctx = {.col = col, .target = t};
@@ -89,8 +88,8 @@ int pyoci_compare_collect(pyoci_target_t *t, const pyoci_scan_opts_t *opts, pyoc
   }
   col->files = pyoci_tree_files(col->tree);
   const pyoci_os_t *os = &r->catalog->os;
-  if (os->family != NULL && asprintf(&col->os, "%s %s", os->family, os->version ? os->version : "") < 0)
-    abort();
+  if (os->family != NULL)
+    col->os = xasprintf("%s %s", os->family, os->version ? os->version : "");
   for (size_t i = 0; i < r->catalog->n_packages; i++) {
     if (r->catalog->packages[i].type == PYOCI_PKG_PYTHON)
       col->python_packages++;
@@ -142,12 +141,9 @@ void pyoci_compare_diff(pyoci_compare_col_t *cols, size_t n, size_t top)
     qsort(nodes, k, sizeof(*nodes), cmp_node);
     if (k > top)
       k = top;
-    cols[i].only_here = calloc(k + 1, sizeof(pyoci_compare_path_t));
-    if (cols[i].only_here == NULL)
-      abort();
+    cols[i].only_here = xcalloc(k + 1, sizeof(pyoci_compare_path_t));
     for (size_t j = 0; j < k; j++) {
-      if (asprintf(&cols[i].only_here[j].path, "/%s", nodes[j].path) < 0)
-        abort();
+      cols[i].only_here[j].path = xasprintf("/%s", nodes[j].path);
       cols[i].only_here[j].size = nodes[j].size;
     }
     cols[i].n_only_here = k;
@@ -194,44 +190,36 @@ char *pyoci_compare_table(const pyoci_compare_col_t *cols, size_t n)
 {
   static const char *const labels[NROWS] = {"",          "Size",         "Layers",          "Files",  "OS",
                                             "OS packages", "Python packages", "Vulnerabilities", "Secrets"};
-  char ***cell = calloc(n, sizeof(char **));
-  if (cell == NULL)
-    abort();
+  char ***cell = xcalloc(n, sizeof(char **));
   for (size_t c = 0; c < n; c++) {
     const pyoci_compare_col_t *col = &cols[c];
-    cell[c] = calloc(NROWS, sizeof(char *));
-    if (cell[c] == NULL)
-      abort();
+    cell[c] = xcalloc(NROWS, sizeof(char *));
     char h[32];
     human(col->size, h, sizeof(h));
     cell[c][0] = clean(col->name);
-    if (asprintf(&cell[c][1], "%s (%lld)", h, (long long)col->size) < 0 ||
-        asprintf(&cell[c][2], col->is_dir ? "-" : "%zu", col->layers) < 0 ||
-        asprintf(&cell[c][3], "%zu", col->files) < 0 || asprintf(&cell[c][5], "%zu", col->os_packages) < 0 ||
-        asprintf(&cell[c][6], "%zu", col->python_packages) < 0)
-      abort();
+    cell[c][1] = xasprintf("%s (%lld)", h, (long long)col->size);
+    cell[c][2] = xasprintf(col->is_dir ? "-" : "%zu", col->layers);
+    cell[c][3] = xasprintf("%zu", col->files);
+    cell[c][5] = xasprintf("%zu", col->os_packages);
+    cell[c][6] = xasprintf("%zu", col->python_packages);
     cell[c][4] = clean(col->os ? col->os : "-");
     if (col->vulns_scanned) {
       size_t total = 0;
       for (int s = 0; s < 5; s++)
         total += col->vulns[s];
-      if (asprintf(&cell[c][7], "%zu (C:%zu H:%zu M:%zu L:%zu U:%zu)", total, col->vulns[PYOCI_SEV_CRITICAL],
+      cell[c][7] = xasprintf("%zu (C:%zu H:%zu M:%zu L:%zu U:%zu)", total, col->vulns[PYOCI_SEV_CRITICAL],
                    col->vulns[PYOCI_SEV_HIGH], col->vulns[PYOCI_SEV_MEDIUM], col->vulns[PYOCI_SEV_LOW],
-                   col->vulns[PYOCI_SEV_UNKNOWN]) < 0)
-        abort();
+                   col->vulns[PYOCI_SEV_UNKNOWN]);
     } else {
-      cell[c][7] = strdup("- (no DB)");
+      cell[c][7] = xstrdup("- (no DB)");
     }
-    if (col->secrets_scanned ? asprintf(&cell[c][8], "%zu", col->secrets) < 0 : (cell[c][8] = strdup("-")) == NULL)
-      abort();
+    cell[c][8] = col->secrets_scanned ? xasprintf("%zu", col->secrets) : xstrdup("-");
   }
   size_t lw = 0;
   for (int r = 0; r < NROWS; r++)
     if (strlen(labels[r]) > lw)
       lw = strlen(labels[r]);
-  size_t *cw = calloc(n, sizeof(size_t));
-  if (cw == NULL)
-    abort();
+  size_t *cw = xcalloc(n, sizeof(size_t));
   for (size_t c = 0; c < n; c++)
     for (int r = 0; r < NROWS; r++)
       if (width(cell[c][r]) > cw[c])

@@ -10,140 +10,72 @@
 #include <unistd.h>
 
 #include "lib/layer/layer.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "compare.h"
 
-#define MAX_DEPTH 256
+#include "lib/util/walk.h"
 
-typedef struct {
-  char *path; /* NULL: empty; TOMB: deleted */
-  int64_t size;
-  bool is_dir;
-} slot_t;
-
-static char tomb_marker;
-#define TOMB (&tomb_marker)
-
+/* The map's value holds the size and the directory bit together (sizes are
+ * never negative): no allocation per path, on trees of 100k files. */
 struct pyoci_tree {
-  slot_t *slots;
-  size_t cap, used, live;
+  pyoci_strmap_t map;
 };
+
+static size_t pack(int64_t size, bool is_dir)
+{
+  return ((size_t)size << 1) | (is_dir ? 1u : 0u);
+}
+
+static bool slot_is_dir(const pyoci_strmap_slot_t *s)
+{
+  return (s->val.num & 1) != 0;
+}
+
+static int64_t slot_size(const pyoci_strmap_slot_t *s)
+{
+  return (int64_t)(s->val.num >> 1);
+}
 
 pyoci_tree_t *pyoci_tree_new(void)
 {
-  pyoci_tree_t *t = calloc(1, sizeof(*t));
-  if (t == NULL)
-    abort();
-  t->cap = 1024;
-  t->slots = calloc(t->cap, sizeof(slot_t));
-  if (t->slots == NULL)
-    abort();
-  return t;
+  return xcalloc(1, sizeof(pyoci_tree_t));
 }
 
 void pyoci_tree_free(pyoci_tree_t *t)
 {
   if (t == NULL)
     return;
-  for (size_t i = 0; i < t->cap; i++)
-    if (t->slots[i].path != NULL && t->slots[i].path != TOMB)
-      free(t->slots[i].path);
-  free(t->slots);
+  pyoci_strmap_clear(&t->map, NULL);
   free(t);
 }
 
-static uint64_t hash(const char *s)
+static pyoci_strmap_slot_t *find(const pyoci_tree_t *t, const char *path)
 {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
-}
-
-static slot_t *find(const pyoci_tree_t *t, const char *path)
-{
-  size_t mask = t->cap - 1;
-  for (size_t i = hash(path) & mask;; i = (i + 1) & mask) {
-    slot_t *s = &t->slots[i];
-    if (s->path == NULL)
-      return NULL;
-    if (s->path != TOMB && strcmp(s->path, path) == 0)
-      return s;
-  }
-}
-
-static void rehash(pyoci_tree_t *t)
-{
-  slot_t *old = t->slots;
-  size_t oldcap = t->cap;
-  t->cap = t->live * 4 > oldcap ? oldcap * 2 : oldcap;
-  t->slots = calloc(t->cap, sizeof(slot_t));
-  if (t->slots == NULL)
-    abort();
-  t->used = 0;
-  size_t mask = t->cap - 1;
-  for (size_t i = 0; i < oldcap; i++) {
-    if (old[i].path == NULL || old[i].path == TOMB)
-      continue;
-    size_t j = hash(old[i].path) & mask;
-    while (t->slots[j].path != NULL)
-      j = (j + 1) & mask;
-    t->slots[j] = old[i];
-    t->used++;
-  }
-  free(old);
+  return pyoci_strmap_find(&t->map, path);
 }
 
 static void put(pyoci_tree_t *t, const char *path, int64_t size, bool is_dir)
 {
-  slot_t *s = find(t, path);
-  if (s != NULL) {
-    s->size = size;
-    s->is_dir = is_dir;
-    return;
-  }
-  if ((t->used + 1) * 2 > t->cap)
-    rehash(t);
-  size_t mask = t->cap - 1;
-  size_t i = hash(path) & mask;
-  while (t->slots[i].path != NULL && t->slots[i].path != TOMB)
-    i = (i + 1) & mask;
-  if (t->slots[i].path == NULL)
-    t->used++;
-  t->slots[i].path = strdup(path);
-  if (t->slots[i].path == NULL)
-    abort();
-  t->slots[i].size = size;
-  t->slots[i].is_dir = is_dir;
-  t->live++;
-}
-
-static void del_slot(pyoci_tree_t *t, slot_t *s)
-{
-  free(s->path);
-  s->path = TOMB;
-  t->live--;
+  pyoci_strmap_insert(&t->map, path, NULL)->val.num = pack(size, is_dir);
 }
 
 /* Remove everything strictly under dir ("" = the root). */
 static void del_under(pyoci_tree_t *t, const char *dir)
 {
   size_t n = strlen(dir);
-  for (size_t i = 0; i < t->cap; i++) {
-    slot_t *s = &t->slots[i];
-    if (s->path == NULL || s->path == TOMB)
-      continue;
-    if (n == 0 || (strncmp(s->path, dir, n) == 0 && s->path[n] == '/'))
-      del_slot(t, s);
-  }
+  pyoci_strmap_slot_t *s;
+  for (size_t i = 0; (s = pyoci_strmap_next(&t->map, &i)) != NULL;)
+    if (n == 0 || (strncmp(s->key, dir, n) == 0 && s->key[n] == '/'))
+      pyoci_strmap_remove(&t->map, s);
 }
 
 static void del_path(pyoci_tree_t *t, const char *path)
 {
-  slot_t *s = find(t, path);
-  bool was_dir = s != NULL && s->is_dir;
+  pyoci_strmap_slot_t *s = find(t, path);
+  bool was_dir = s != NULL && slot_is_dir(s);
   if (s != NULL)
-    del_slot(t, s);
+    pyoci_strmap_remove(&t->map, s);
   if (s == NULL || was_dir)
     del_under(t, path);
 }
@@ -163,15 +95,12 @@ void pyoci_tree_apply(pyoci_tree_t *t, const pyoci_layer_record_t *rec)
     const char *base = slash ? slash + 1 : p;
     if (strncmp(base, ".wh.", 4) != 0)
       continue;
-    cleanup_free char *dir = strndup(p, slash ? (size_t)(slash - p) : 0);
-    if (dir == NULL)
-      abort();
+    cleanup_free char *dir = xstrndup(p, slash ? (size_t)(slash - p) : 0);
     if (strcmp(base, ".wh..wh..opq") == 0) {
       del_under(t, dir);
     } else if (base[4] != '\0') {
       cleanup_free char *target = NULL;
-      if (asprintf(&target, "%s%s%s", dir, dir[0] ? "/" : "", base + 4) < 0)
-        abort();
+      target = xasprintf("%s%s%s", dir, dir[0] ? "/" : "", base + 4);
       del_path(t, target);
     }
   }
@@ -180,22 +109,20 @@ void pyoci_tree_apply(pyoci_tree_t *t, const pyoci_layer_record_t *rec)
     const char *slash = strrchr(e->path, '/');
     if (strncmp(slash ? slash + 1 : e->path, ".wh.", 4) == 0)
       continue;
-    slot_t *old = find(t, e->path);
+    pyoci_strmap_slot_t *old = find(t, e->path);
     if (e->type == PYOCI_CAT_DIR) {
-      if (old != NULL && !old->is_dir)
-        del_slot(t, old);
-      if (old == NULL || !old->is_dir)
+      if (old == NULL || !slot_is_dir(old))
         put(t, e->path, 0, true);
       continue;
     }
-    if (old != NULL && old->is_dir)
+    if (old != NULL && slot_is_dir(old))
       del_under(t, e->path);
     int64_t size = e->size;
     if (e->type == PYOCI_CAT_SYMLINK)
       size = e->link ? (int64_t)strlen(e->link) : 0;
     else if (e->type == PYOCI_CAT_HARDLINK) {
-      const slot_t *target = e->link ? find(t, e->link) : NULL;
-      size = target ? target->size : 0;
+      const pyoci_strmap_slot_t *target = e->link ? find(t, e->link) : NULL;
+      size = target ? slot_size(target) : 0;
     }
     put(t, e->path, size, false);
   }
@@ -204,27 +131,19 @@ void pyoci_tree_apply(pyoci_tree_t *t, const pyoci_layer_record_t *rec)
 size_t pyoci_tree_files(const pyoci_tree_t *t)
 {
   size_t n = 0;
-  for (size_t i = 0; i < t->cap; i++)
-    if (t->slots[i].path != NULL && t->slots[i].path != TOMB && !t->slots[i].is_dir)
-      n++;
+  pyoci_strmap_slot_t *s;
+  for (size_t i = 0; (s = pyoci_strmap_next(&t->map, &i)) != NULL;)
+    n += !slot_is_dir(s);
   return n;
 }
 
 pyoci_tree_node_t *pyoci_tree_nodes(const pyoci_tree_t *t, size_t *n)
 {
-  pyoci_tree_node_t *v = calloc(t->live + 1, sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_tree_node_t *v = xcalloc(t->map.n + 1, sizeof(*v));
   size_t k = 0;
-  for (size_t i = 0; i < t->cap; i++) {
-    const slot_t *s = &t->slots[i];
-    if (s->path == NULL || s->path == TOMB)
-      continue;
-    v[k].path = s->path;
-    v[k].size = s->size;
-    v[k].is_dir = s->is_dir;
-    k++;
-  }
+  pyoci_strmap_slot_t *s;
+  for (size_t i = 0; (s = pyoci_strmap_next(&t->map, &i)) != NULL; k++)
+    v[k] = (pyoci_tree_node_t){.path = s->key, .size = slot_size(s), .is_dir = slot_is_dir(s)};
   *n = k;
   return v;
 }
@@ -249,59 +168,32 @@ static bool seen_inode(inodes_t *s, dev_t dev, ino_t ino)
       return true;
   if (s->n == s->cap) {
     s->cap = s->cap ? s->cap * 2 : 64;
-    s->v = realloc(s->v, s->cap * sizeof(*s->v));
-    if (s->v == NULL)
-      abort();
+    s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
   }
   s->v[s->n++] = (inode_t){dev, ino};
   return false;
 }
 
-static int walk(pyoci_tree_t *t, int dfd, const char *rel, const char *top, int depth, inodes_t *ino, int64_t *total,
-                pyoci_error_t **err)
+typedef struct {
+  pyoci_tree_t *t;
+  inodes_t ino;
+  int64_t *total;
+} from_dir_t;
+
+static int add_entry(const pyoci_walk_entry_t *e, void *ctx, pyoci_error_t **err)
 {
-  if (depth > MAX_DEPTH)
-    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "'%s/%s': nested deeper than %d", top, rel, MAX_DEPTH);
-  int fd2 = dup(dfd);
-  if (fd2 < 0)
-    return pyoci_error_set(err, errno, "dup");
-  cleanup_dir DIR *d = fdopendir(fd2);
-  if (d == NULL) {
-    close(fd2);
-    return pyoci_error_set(err, errno, "opendir '%s/%s'", top, rel);
+  from_dir_t *w = ctx;
+  const struct stat *st = e->st;
+  int64_t size = 0;
+  if (S_ISREG(st->st_mode)) {
+    size = st->st_size;
+    if (st->st_nlink < 2 || !seen_inode(&w->ino, st->st_dev, st->st_ino))
+      *w->total += size;
+  } else if (S_ISLNK(st->st_mode)) {
+    size = st->st_size; /* the target's length */
+    *w->total += size;
   }
-  struct dirent *de;
-  while ((errno = 0, de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    cleanup_free char *child = NULL;
-    if (asprintf(&child, "%s%s%s", rel, rel[0] ? "/" : "", de->d_name) < 0)
-      abort();
-    struct stat st;
-    if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-      return pyoci_error_set(err, errno, "stat '%s/%s'", top, child);
-    if (S_ISDIR(st.st_mode)) {
-      put(t, child, 0, true);
-      cleanup_close int cfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (cfd < 0)
-        return pyoci_error_set(err, errno, "open '%s/%s'", top, child);
-      if (walk(t, cfd, child, top, depth + 1, ino, total, err) < 0)
-        return -1;
-      continue;
-    }
-    int64_t size = 0;
-    if (S_ISREG(st.st_mode)) {
-      size = st.st_size;
-      if (st.st_nlink < 2 || !seen_inode(ino, st.st_dev, st.st_ino))
-        *total += size;
-    } else if (S_ISLNK(st.st_mode)) {
-      size = st.st_size; /* the target's length */
-      *total += size;
-    }
-    put(t, child, size, false);
-  }
-  if (errno != 0)
-    return pyoci_error_set(err, errno, "readdir '%s/%s'", top, rel);
+  put(w->t, e->rel, size, S_ISDIR(st->st_mode));
   return 0;
 }
 
@@ -310,9 +202,9 @@ int pyoci_tree_from_dir(pyoci_tree_t *t, const char *dir, int64_t *docker_size, 
   cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return pyoci_error_set(err, errno, "open '%s'", dir);
-  inodes_t ino = {0};
+  from_dir_t w = {t, {0}, docker_size};
   *docker_size = 0;
-  int rc = walk(t, fd, "", dir, 0, &ino, docker_size, err);
-  free(ino.v);
+  int rc = pyoci_walk_at(fd, dir, add_entry, &w, 0, PYOCI_WALK_STAT, err);
+  free(w.ino.v);
   return rc;
 }

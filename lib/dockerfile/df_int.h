@@ -16,35 +16,35 @@ typedef struct {
   pyoci_error_t **err;
 } df_ctx_t;
 
-int df_fail(const df_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int pyoci_df_fail(const df_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Whether the instruction on this logical line may take heredocs (RUN, COPY,
  * ADD in shell form, or ONBUILD of one of them). */
-bool df_can_contain_heredoc(const char *line);
+bool pyoci_df_can_contain_heredoc(const char *line);
 
 /* Type one logical line.  heredocs (may be NULL) are moved into the result. */
-pyoci_df_instr_t *df_build_instr(const df_ctx_t *c, const char *line, char escape, int end_line,
+pyoci_df_instr_t *pyoci_df_build_instr(const df_ctx_t *c, const char *line, char escape, int end_line,
                                  pyoci_df_heredoc_t *heredocs, size_t n_heredocs);
 
 /* Free what an instruction owns, not the struct itself. */
-void df_instr_clear(pyoci_df_instr_t *in);
-void df_heredocs_free(pyoci_df_heredoc_t *h, size_t n);
+void pyoci_df_instr_clear(pyoci_df_instr_t *in);
+void pyoci_df_heredocs_free(pyoci_df_heredoc_t *h, size_t n);
 /* Deep copy of n heredocs (NULL when n is 0). */
-pyoci_df_heredoc_t *df_heredocs_dup(const pyoci_df_heredoc_t *h, size_t n);
-void df_strv_push(char ***v, size_t *n, char *s);
+pyoci_df_heredoc_t *pyoci_df_heredocs_dup(const pyoci_df_heredoc_t *h, size_t n);
+void pyoci_df_strv_push(char ***v, size_t *n, char *s);
 /* NUL inside a JSON-form argument ("\u0000"): kept as C0 80 in our C
- * strings; df_nul_json makes the JSON string with the NUL back. */
-char *df_nul_encode(const char *s, size_t len);
-json_t *df_nul_json(const char *s);
-void df_strv_free(char **v, size_t n);
-char **df_strv_dup(char *const *v, size_t n);
+ * strings; pyoci_df_nul_json makes the JSON string with the NUL back. */
+char *pyoci_df_nul_encode(const char *s, size_t len);
+json_t *pyoci_df_nul_json(const char *s);
+void pyoci_df_strv_free(char **v, size_t n);
+char **pyoci_df_strv_dup(char *const *v, size_t n);
 
 /* ^(\d*)<<(-?)([^<]*)$ on one word, then the delimiter unquoted.  Returns 1
  * and fills h (name, expand, chomp, fd) when word is a heredoc, 0 if not. */
-int df_parse_heredoc_word(const char *word, pyoci_df_heredoc_t *h);
+int pyoci_df_parse_heredoc_word(const char *word, pyoci_df_heredoc_t *h);
 
 /* "\t" stripped from the start of every line. */
-char *df_chomp(const char *s);
+char *pyoci_df_chomp(const char *s);
 
 /* Go's unicode.IsSpace restricted to ASCII. */
 static inline bool is_ws(int c)

@@ -10,6 +10,7 @@
 
 #include "df_int.h"
 #include "expand.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -43,9 +44,7 @@ static char *process_line(const char *line, size_t len, bool strip_left)
       line++;
       len--;
     }
-  char *r = strndup(line, len);
-  if (r == NULL)
-    abort();
+  char *r = xstrndup(line, len);
   return r;
 }
 
@@ -120,14 +119,14 @@ static int parse_directive(directives_t *d, pyoci_dockerfile_t *df, const char *
     return 0;
   }
   if (*seen)
-    return df_fail(c, "only one %.*s parser directive can be used", (int)klen, k);
+    return pyoci_df_fail(c, "only one %.*s parser directive can be used", (int)klen, k);
   *seen = true;
   if (slot) {
-    *slot = strndup(p, vlen);
+    *slot = xstrndup(p, vlen);
     return 0;
   }
   if (vlen != 1 || (*p != '\\' && *p != '`'))
-    return df_fail(c, "invalid escape token '%.*s' does not match ` or \\", (int)vlen, p);
+    return pyoci_df_fail(c, "invalid escape token '%.*s' does not match ` or \\", (int)vlen, p);
   df->escape = *p;
   return 0;
 }
@@ -151,19 +150,17 @@ static void add_warning(pyoci_dockerfile_t *df, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void add_warning(pyoci_dockerfile_t *df, int line, const char *fmt, ...)
 {
-  pyoci_df_warning_t *w = realloc(df->warnings, (df->n_warnings + 1) * sizeof(*w));
-  if (w == NULL)
-    abort();
+  pyoci_df_warning_t *w = xrealloc(df->warnings, (df->n_warnings + 1) * sizeof(*w));
   df->warnings = w;
   va_list ap;
   va_start(ap, fmt);
   if (vasprintf(&w[df->n_warnings].msg, fmt, ap) < 0)
-    abort();
+    pyoci_die_oom(0);
   va_end(ap);
   w[df->n_warnings++].line = line;
 }
 
-char *df_chomp(const char *s)
+char *pyoci_df_chomp(const char *s)
 {
   strbuf_t sb = STRBUF_INIT;
   bool bol = true;
@@ -176,7 +173,7 @@ char *df_chomp(const char *s)
   return strbuf_detach(&sb);
 }
 
-int df_parse_heredoc_word(const char *word, pyoci_df_heredoc_t *h)
+int pyoci_df_parse_heredoc_word(const char *word, pyoci_df_heredoc_t *h)
 {
   memset(h, 0, sizeof(*h));
   const char *p = word;
@@ -210,17 +207,15 @@ int df_parse_heredoc_word(const char *word, pyoci_df_heredoc_t *h)
         q1 += *c == '\'' || *c == '"';
       for (const char *c = raw[0]; *c; c++)
         q2 += *c == '\'' || *c == '"';
-      h->name = strdup(words[0]);
-      if (h->name == NULL)
-        abort();
+      h->name = xstrdup(words[0]);
       h->expand = q1 == q2;
       h->chomp = chomp;
       h->fd = fd;
       ret = 1;
     }
   }
-  df_strv_free(words, n);
-  df_strv_free(raw, nraw);
+  pyoci_df_strv_free(words, n);
+  pyoci_df_strv_free(raw, nraw);
   return ret;
 }
 
@@ -236,20 +231,18 @@ static int heredocs_from_line(const char *line, pyoci_df_heredoc_t **out, size_t
   int ret = 0;
   for (size_t i = 0; i < nw; i++) {
     pyoci_df_heredoc_t h;
-    if (!df_parse_heredoc_word(words[i], &h))
+    if (!pyoci_df_parse_heredoc_word(words[i], &h))
       continue;
     if (*n >= PYOCI_DF_MAX_HEREDOCS) {
       free(h.name);
-      ret = df_fail(c, "too many heredocs (limit %u)", PYOCI_DF_MAX_HEREDOCS);
+      ret = pyoci_df_fail(c, "too many heredocs (limit %u)", PYOCI_DF_MAX_HEREDOCS);
       break;
     }
-    pyoci_df_heredoc_t *v = realloc(*out, (*n + 1) * sizeof(*v));
-    if (v == NULL)
-      abort();
+    pyoci_df_heredoc_t *v = xrealloc(*out, (*n + 1) * sizeof(*v));
     v[(*n)++] = h;
     *out = v;
   }
-  df_strv_free(words, nw);
+  pyoci_df_strv_free(words, nw);
   return ret;
 }
 
@@ -280,11 +273,9 @@ static int read_heredoc_bodies(scanner_t *s, int *cur, pyoci_df_heredoc_t *h, si
       strbuf_add(&body, l, len);
     }
     h[i].content = strbuf_detach(&body);
-    h[i].data = h[i].chomp ? df_chomp(h[i].content) : strdup(h[i].content);
-    if (h[i].data == NULL)
-      abort();
+    h[i].data = pyoci_xcheck(h[i].chomp ? pyoci_df_chomp(h[i].content) : xstrdup(h[i].content));
     if (!terminated)
-      return df_fail(c, "unterminated heredoc");
+      return pyoci_df_fail(c, "unterminated heredoc");
   }
   return 0;
 }
@@ -293,11 +284,9 @@ static int add_instr(pyoci_dockerfile_t *df, pyoci_df_instr_t *in, const df_ctx_
 {
   if (df->n_instrs >= PYOCI_DF_MAX_INSTRUCTIONS) {
     pyoci_df_instr_free(in);
-    return df_fail(c, "too many instructions (limit %u)", PYOCI_DF_MAX_INSTRUCTIONS);
+    return pyoci_df_fail(c, "too many instructions (limit %u)", PYOCI_DF_MAX_INSTRUCTIONS);
   }
-  pyoci_df_instr_t *v = realloc(df->instrs, (df->n_instrs + 1) * sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_df_instr_t *v = xrealloc(df->instrs, (df->n_instrs + 1) * sizeof(*v));
   v[df->n_instrs++] = *in;
   df->instrs = v;
   free(in);
@@ -358,17 +347,17 @@ static int parse_lines(pyoci_dockerfile_t *df, const char *buf, size_t len, pyoc
     pyoci_df_heredoc_t *hd = NULL;
     size_t nh = 0;
     int r = 0;
-    if (df_can_contain_heredoc(strbuf_str(&line))) {
+    if (pyoci_df_can_contain_heredoc(strbuf_str(&line))) {
       r = heredocs_from_line(strbuf_str(&line), &hd, &nh, &c);
       if (r == 0)
         r = read_heredoc_bodies(&s, &cur, hd, nh, &c);
     }
     pyoci_df_instr_t *in = NULL;
     if (r == 0) {
-      in = df_build_instr(&c, strbuf_str(&line), df->escape, cur, hd, nh);
+      in = pyoci_df_build_instr(&c, strbuf_str(&line), df->escape, cur, hd, nh);
       hd = NULL;
     }
-    df_heredocs_free(hd, nh);
+    pyoci_df_heredocs_free(hd, nh);
     strbuf_release(&line);
     if (in == NULL)
       return -1;
@@ -378,7 +367,7 @@ static int parse_lines(pyoci_dockerfile_t *df, const char *buf, size_t len, pyoc
   }
   if (df->n_instrs == 0) {
     df_ctx_t c = {df->name, cur, err};
-    return df_fail(&c, "file with no instructions");
+    return pyoci_df_fail(&c, "file with no instructions");
   }
   return 0;
 }
@@ -413,9 +402,8 @@ pyoci_dockerfile_t *pyoci_dockerfile_parse(const char *buf, size_t len, const ch
       return NULL;
     }
   }
-  pyoci_dockerfile_t *df = calloc(1, sizeof(*df));
-  if (df == NULL || (df->name = strdup(name)) == NULL)
-    abort();
+  pyoci_dockerfile_t *df = xcalloc(1, sizeof(*df));
+  df->name = xstrdup(name);
   df->escape = '\\';
   if (parse_lines(df, buf, len, err) < 0) {
     pyoci_dockerfile_free(df);
@@ -438,7 +426,7 @@ void pyoci_dockerfile_free(pyoci_dockerfile_t *df)
   if (df == NULL)
     return;
   for (size_t i = 0; i < df->n_instrs; i++)
-    df_instr_clear(&df->instrs[i]);
+    pyoci_df_instr_clear(&df->instrs[i]);
   free(df->instrs);
   for (size_t i = 0; i < df->n_warnings; i++)
     free(df->warnings[i].msg);
@@ -481,23 +469,21 @@ char **pyoci_df_run_argv(const pyoci_df_instr_t *run, char *const *shell, size_t
   char **argv = NULL;
   size_t n = 0;
   if (run->json) {
-    argv = df_strv_dup(run->cmd, run->n_cmd);
+    argv = pyoci_df_strv_dup(run->cmd, run->n_cmd);
     *argc = run->n_cmd;
     return argv;
   }
   const char *cmdline = run->n_cmd ? run->cmd[0] : "";
   strbuf_t sb = STRBUF_INIT;
   pyoci_df_heredoc_t h;
-  if (run->n_heredocs > 0 && df_parse_heredoc_word(cmdline, &h)) {
+  if (run->n_heredocs > 0 && pyoci_df_parse_heredoc_word(cmdline, &h)) {
     free(h.name);
     const pyoci_df_heredoc_t *f = &run->heredocs[0];
     if (strncmp(f->data, "#!", 2) == 0) {
       /* a script with its own interpreter: run it as a file */
-      *script = strdup(f->data);
-      if (*script == NULL)
-        abort();
+      *script = xstrdup(f->data);
       strbuf_addf(&sb, "/dev/pipes/%s", f->name);
-      df_strv_push(&argv, &n, strbuf_detach(&sb));
+      pyoci_df_strv_push(&argv, &n, strbuf_detach(&sb));
       *argc = n;
       return argv;
     }
@@ -508,8 +494,8 @@ char **pyoci_df_run_argv(const pyoci_df_instr_t *run, char *const *shell, size_t
       strbuf_addf(&sb, "\n%s%s", run->heredocs[i].content, run->heredocs[i].name);
   }
   for (size_t i = 0; i < n_shell; i++)
-    df_strv_push(&argv, &n, strdup(shell[i]));
-  df_strv_push(&argv, &n, strbuf_detach(&sb));
+    pyoci_df_strv_push(&argv, &n, xstrdup(shell[i]));
+  pyoci_df_strv_push(&argv, &n, strbuf_detach(&sb));
   *argc = n;
   return argv;
 }

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 
 enum { M_EXACT, M_PREFIX, M_SUFFIX, M_REGEXP };
@@ -44,51 +46,6 @@ struct pyoci_ignore {
   size_t n;
   bool exclusions;
 };
-
-char *pyoci_go_path_clean(const char *path)
-{
-  size_t n = strlen(path);
-  if (n == 0)
-    return strdup(".");
-  bool rooted = path[0] == '/';
-  char *out = malloc(n + 2);
-  if (out == NULL)
-    abort();
-  size_t w = 0, r = 0, dotdot = 0;
-  if (rooted) {
-    out[w++] = '/';
-    r = dotdot = 1;
-  }
-  while (r < n) {
-    if (path[r] == '/') {
-      r++;
-    } else if (path[r] == '.' && (r + 1 == n || path[r + 1] == '/')) {
-      r++;
-    } else if (path[r] == '.' && path[r + 1] == '.' && (r + 2 == n || path[r + 2] == '/')) {
-      r += 2;
-      if (w > dotdot) {
-        w--;
-        while (w > dotdot && out[w] != '/')
-          w--;
-      } else if (!rooted) {
-        if (w > 0)
-          out[w++] = '/';
-        out[w++] = '.';
-        out[w++] = '.';
-        dotdot = w;
-      }
-    } else {
-      if ((rooted && w != 1) || (!rooted && w != 0))
-        out[w++] = '/';
-      for (; r < n && path[r] != '/'; r++)
-        out[w++] = path[r];
-    }
-  }
-  if (w == 0)
-    out[w++] = '.';
-  out[w] = '\0';
-  return out;
-}
 
 /* filepath.Match's syntax check: classes closed and well-formed, no
  * trailing backslash. */
@@ -152,18 +109,20 @@ static uint32_t utf8_next(const char *s, size_t n, size_t *len)
 static uint32_t cp_at(const char *p, size_t *i)
 {
   size_t l = 0;
-  uint32_t c = utf8_next(p + *i, strlen(p + *i), &l);
+  /* a code point is at most 4 bytes: strlen here made a 1 MiB pattern
+   * quadratic (issue 9 item 4) */
+  uint32_t c = utf8_next(p + *i, strnlen(p + *i, 4), &l);
   *i += l;
   return c;
 }
 
 static void push_tok(pattern_t *pt, token_t t)
 {
-  token_t *v = realloc(pt->toks, (pt->n_toks + 1) * sizeof(*v));
-  if (v == NULL)
-    abort();
-  v[pt->n_toks++] = t;
-  pt->toks = v;
+  size_t n = pt->n_toks;
+  if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) { /* capacity 8, 16, 32, ... */
+    pt->toks = xrealloc(pt->toks, (n ? 2 * n : 8) * sizeof(*pt->toks));
+  }
+  pt->toks[pt->n_toks++] = t;
 }
 
 /* Read a [...] class starting after '['; returns the index after ']'. */
@@ -184,9 +143,7 @@ static size_t compile_class(const char *p, size_t i, token_t *t)
         i++;
       hi = cp_at(p, &i);
     }
-    range_t *v = realloc(t->ranges, (t->n_ranges + 1) * sizeof(*v));
-    if (v == NULL)
-      abort();
+    range_t *v = xrealloc(t->ranges, (t->n_ranges + 1) * sizeof(*v));
     v[t->n_ranges++] = (range_t){lo, hi};
     t->ranges = v;
   }
@@ -260,10 +217,8 @@ static bool nfa_match(const pattern_t *pt, const char *s, size_t n)
 {
   size_t T = pt->n_toks, ns = 2 * (T + 1);
   bool stack_a[64], stack_b[64];
-  bool *cur = ns <= 64 ? stack_a : calloc(ns, 1);
-  bool *nxt = ns <= 64 ? stack_b : calloc(ns, 1);
-  if (cur == NULL || nxt == NULL)
-    abort();
+  bool *cur = ns <= 64 ? stack_a : xcalloc(ns, 1);
+  bool *nxt = ns <= 64 ? stack_b : xcalloc(ns, 1);
   memset(cur, 0, ns);
   cur[0] = true;
   for (size_t pos = 0;;) {
@@ -381,9 +336,7 @@ static char *trim(const char *s, size_t len)
   while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' || s[len - 1] == '\n' ||
                  s[len - 1] == '\v' || s[len - 1] == '\f'))
     len--;
-  char *r = strndup(s, len);
-  if (r == NULL)
-    abort();
+  char *r = xstrndup(s, len);
   return r;
 }
 
@@ -397,7 +350,7 @@ static int add_pattern(pyoci_ignore_t *ig, const char *raw, const char *name, in
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: too many patterns (limit %u)", name, line,
                                 PYOCI_IGNORE_MAX_PATTERNS);
   pattern_t pt = {0};
-  cleanup_free char *cleaned = pyoci_go_path_clean(p);
+  cleanup_free char *cleaned = pyoci_path_normalize(p, PYOCI_PATH_GO);
   const char *body = cleaned;
   if (body[0] == '!') {
     if (body[1] == '\0')
@@ -408,13 +361,9 @@ static int add_pattern(pyoci_ignore_t *ig, const char *raw, const char *name, in
   }
   if (!pattern_syntax_ok(body))
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: syntax error in pattern: %s", name, line, p);
-  pt.cleaned = strdup(body);
-  if (pt.cleaned == NULL)
-    abort();
+  pt.cleaned = xstrdup(body);
   compile(&pt);
-  pattern_t *v = realloc(ig->p, (ig->n + 1) * sizeof(*v));
-  if (v == NULL)
-    abort();
+  pattern_t *v = xrealloc(ig->p, (ig->n + 1) * sizeof(*v));
   v[ig->n++] = pt;
   ig->p = v;
   return 0;
@@ -422,9 +371,7 @@ static int add_pattern(pyoci_ignore_t *ig, const char *raw, const char *name, in
 
 static pyoci_ignore_t *ignore_alloc(void)
 {
-  pyoci_ignore_t *ig = calloc(1, sizeof(*ig));
-  if (ig == NULL)
-    abort();
+  pyoci_ignore_t *ig = xcalloc(1, sizeof(*ig));
   return ig;
 }
 
@@ -466,14 +413,12 @@ pyoci_ignore_t *pyoci_ignore_parse(const char *buf, size_t len, const char *name
     if (*pat == '\0')
       continue;
     bool invert = pat[0] == '!';
-    cleanup_free char *body = invert ? trim(pat + 1, strlen(pat + 1)) : strdup(pat);
-    if (body == NULL)
-      abort();
+    cleanup_free char *body = invert ? trim(pat + 1, strlen(pat + 1)) : xstrdup(pat);
     strbuf_t sb = STRBUF_INIT;
     if (invert)
       strbuf_addch(&sb, '!');
     if (*body) {
-      cleanup_free char *c = pyoci_go_path_clean(body);
+      cleanup_free char *c = pyoci_path_normalize(body, PYOCI_PATH_GO);
       strbuf_addstr(&sb, c[0] == '/' && c[1] ? c + 1 : c);
     }
     cleanup_free char *final = strbuf_detach(&sb);
@@ -491,8 +436,8 @@ pyoci_ignore_t *pyoci_ignore_load(const char *context_dir, const char *dockerfil
   if (used_path)
     *used_path = NULL;
   cleanup_free char *beside = NULL;
-  if (dockerfile_path && asprintf(&beside, "%s.dockerignore", dockerfile_path) < 0)
-    abort();
+  if (dockerfile_path)
+    beside = xasprintf("%s.dockerignore", dockerfile_path);
   cleanup_free char *in_ctx = pyoci_path_join(context_dir, ".dockerignore");
   const char *candidates[] = {beside, in_ctx};
   for (size_t i = 0; i < 2; i++) {
@@ -504,12 +449,12 @@ pyoci_ignore_t *pyoci_ignore_load(const char *context_dir, const char *dockerfil
     if (pyoci_read_file(candidates[i], PYOCI_IGNORE_MAX_SIZE, &buf, &len, &e) < 0) {
       if (e->errno_value == ENOENT)
         continue;
-      pyoci_error_set_code(err, e->code, e->errno_value, "%s", e->msg);
+      pyoci_error_propagate(err, &e);
       return NULL;
     }
     pyoci_ignore_t *ig = pyoci_ignore_parse(buf, len, candidates[i], err);
-    if (ig && used_path && (*used_path = strdup(candidates[i])) == NULL)
-      abort();
+    if (ig && used_path)
+      *used_path = xstrdup(candidates[i]);
     return ig;
   }
   return ignore_alloc();
@@ -520,7 +465,7 @@ bool pyoci_ignore_match(const pyoci_ignore_t *ig, const char *relpath, bool is_d
   (void)is_dir;
   if (ig == NULL || ig->n == 0)
     return false;
-  cleanup_free char *clean = pyoci_go_path_clean(relpath);
+  cleanup_free char *clean = pyoci_path_normalize(relpath, PYOCI_PATH_GO);
   const char *file = clean;
   while (*file == '/')
     file++;
@@ -552,7 +497,7 @@ bool pyoci_ignore_dir_may_reinclude(const pyoci_ignore_t *ig, const char *reldir
 {
   if (ig == NULL || !ig->exclusions)
     return false;
-  cleanup_free char *clean = pyoci_go_path_clean(reldir);
+  cleanup_free char *clean = pyoci_path_normalize(reldir, PYOCI_PATH_GO);
   const char *d = clean;
   while (*d == '/')
     d++;

@@ -9,8 +9,9 @@
 #include <strings.h>
 
 #include "df_int.h"
-#include "dockerignore.h" /* pyoci_go_path_clean */
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
+#include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 
 json_t *pyoci_imgconfig_config(json_t *image)
@@ -37,7 +38,7 @@ static json_t *strv_json(char *const *v, size_t n)
 {
   json_t *a = json_array();
   for (size_t i = 0; i < n; i++)
-    json_array_append_new(a, df_nul_json(v[i]));
+    json_array_append_new(a, pyoci_df_nul_json(v[i]));
   return a;
 }
 
@@ -50,8 +51,7 @@ void pyoci_imgconfig_env_set(json_t *image, const char *key, const char *value)
     json_object_set_new(cfg, "Env", env);
   }
   cleanup_free char *kv = NULL;
-  if (asprintf(&kv, "%s=%s", key, value) < 0)
-    abort();
+  kv = xasprintf("%s=%s", key, value);
   size_t klen = strlen(key), i;
   json_t *e;
   json_array_foreach(env, i, e)
@@ -180,10 +180,8 @@ void pyoci_imgconfig_expose_list(char *const *specs, size_t n, char ***ports, si
       continue;
     }
     for (unsigned p = lo; p <= hi; p++) {
-      *ports = realloc(*ports, (*n_ports + 1) * sizeof(char *));
-      if (*ports == NULL || asprintf(&(*ports)[*n_ports], "%u/%s", p, proto) < 0)
-        abort();
-      (*n_ports)++;
+      *ports = xreallocarray(*ports, *n_ports + 1, sizeof(char *));
+      (*ports)[(*n_ports)++] = xasprintf("%u/%s", p, proto);
     }
   }
 }
@@ -274,12 +272,10 @@ static void set_workdir(json_t *image, const char *path)
      * ("/tmp/" keeps its slash); a relative one is joined and cleaned */
     json_object_set_new(cfg, "WorkingDir", json_string(path));
     return;
-  } else if (asprintf(&joined, "/%s/%s", cur && *cur ? cur : "", path) < 0) {
-    joined = NULL;
+  } else {
+    joined = xasprintf("/%s/%s", cur && *cur ? cur : "", path);
   }
-  if (joined == NULL)
-    abort();
-  cleanup_free char *clean = pyoci_go_path_clean(joined);
+  cleanup_free char *clean = pyoci_path_normalize(joined, PYOCI_PATH_GO);
   json_object_set_new(cfg, "WorkingDir", json_string(clean));
 }
 

@@ -10,23 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "df_int.h"
-
-static inline char *xstrdup(const char *s)
-{
-  char *r = strdup(s);
-  if (r == NULL)
-    abort();
-  return r;
-}
-
-static inline char *xstrndup(const char *s, size_t n)
-{
-  char *r = strndup(s, n);
-  if (r == NULL)
-    abort();
-  return r;
-}
 
 /* The keyword separator of BuildKit: [\t\v\f\r ]+ */
 static inline bool is_tok_ws(int c)
@@ -53,12 +38,12 @@ static inline char *trim_dup(const char *s, size_t len)
 }
 
 /* instr_lex.c; each function's comment there says which BuildKit function
- * it follows.  lookup_keyword gives a pyoci_df_kind_t, or -1 for a word
+ * it follows.  pyoci_lookup_keyword gives a pyoci_df_kind_t, or -1 for a word
  * that is no instruction. */
-int lookup_keyword(const char *word);
-void split_command(const char *line, char **cmd, char ***flags, size_t *n_flags, char **rest);
-void parse_words(const char *rest, char escape, char ***out, size_t *n);
-void split_ws(const char *rest, int limit, char ***out, size_t *n);
-int parse_json_array(const char *rest, char ***out, size_t *n);
+int pyoci_lookup_keyword(const char *word);
+void pyoci_split_command(const char *line, char **cmd, char ***flags, size_t *n_flags, char **rest);
+void pyoci_parse_words(const char *rest, char escape, char ***out, size_t *n);
+void pyoci_split_ws(const char *rest, int limit, char ***out, size_t *n);
+int pyoci_parse_json_array(const char *rest, char ***out, size_t *n);
 
 #endif

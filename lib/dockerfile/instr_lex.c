@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "instr_int.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 
@@ -32,7 +33,7 @@ const char *pyoci_df_kind_name(pyoci_df_kind_t kind)
   return (size_t)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
 }
 
-int lookup_keyword(const char *word)
+int pyoci_lookup_keyword(const char *word)
 {
   for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
     if (strcasecmp(word, keywords[i].name) == 0)
@@ -66,7 +67,7 @@ static void extract_flags(const char *line, char ***flags, size_t *n_flags, cons
     }
     if (pos == len) {
       if (strcmp(strbuf_str(&word), "--") != 0 && (blank_ok || word.len > 0))
-        df_strv_push(flags, n_flags, strbuf_detach(&word));
+        pyoci_df_strv_push(flags, n_flags, strbuf_detach(&word));
       break;
     }
     if (phase == WORD) {
@@ -77,7 +78,7 @@ static void extract_flags(const char *line, char ***flags, size_t *n_flags, cons
           return;
         }
         if (blank_ok || word.len > 0)
-          df_strv_push(flags, n_flags, strbuf_detach(&word));
+          pyoci_df_strv_push(flags, n_flags, strbuf_detach(&word));
         strbuf_reset(&word);
         blank_ok = false;
         continue;
@@ -114,7 +115,7 @@ static void extract_flags(const char *line, char ***flags, size_t *n_flags, cons
 }
 
 /* Keyword, flags and the trimmed rest of one logical line. */
-void split_command(const char *line, char **cmd, char ***flags, size_t *n_flags, char **rest)
+void pyoci_split_command(const char *line, char **cmd, char ***flags, size_t *n_flags, char **rest)
 {
   const char *s = skip_ws(line);
   size_t k = 0;
@@ -132,7 +133,7 @@ void split_command(const char *line, char **cmd, char ***flags, size_t *n_flags,
 
 /* parseWords: whitespace-separated words, quotes and escapes kept (they are
  * removed later, at expansion). */
-void parse_words(const char *rest, char escape, char ***out, size_t *n)
+void pyoci_parse_words(const char *rest, char escape, char ***out, size_t *n)
 {
   enum { SPACES, WORD, QUOTE } phase = SPACES;
   cleanup_strbuf strbuf_t word = STRBUF_INIT;
@@ -150,14 +151,14 @@ void parse_words(const char *rest, char escape, char ***out, size_t *n)
     }
     if (pos == len) {
       if (blank_ok || word.len > 0)
-        df_strv_push(out, n, strbuf_detach(&word));
+        pyoci_df_strv_push(out, n, strbuf_detach(&word));
       break;
     }
     if (phase == WORD) {
       if (is_ws((unsigned char)ch)) {
         phase = SPACES;
         if (blank_ok || word.len > 0)
-          df_strv_push(out, n, strbuf_detach(&word));
+          pyoci_df_strv_push(out, n, strbuf_detach(&word));
         strbuf_reset(&word);
         blank_ok = false;
         continue;
@@ -191,7 +192,7 @@ void parse_words(const char *rest, char escape, char ***out, size_t *n)
 }
 
 /* reWhitespace.Split(rest, -1) */
-void split_ws(const char *rest, int limit, char ***out, size_t *n)
+void pyoci_split_ws(const char *rest, int limit, char ***out, size_t *n)
 {
   const char *p = rest;
   if (*p == '\0')
@@ -199,12 +200,12 @@ void split_ws(const char *rest, int limit, char ***out, size_t *n)
   for (;;) {
     const char *q = p;
     if (limit > 0 && (int)*n == limit - 1) {
-      df_strv_push(out, n, xstrdup(p));
+      pyoci_df_strv_push(out, n, xstrdup(p));
       return;
     }
     while (*q && !is_tok_ws((unsigned char)*q))
       q++;
-    df_strv_push(out, n, xstrndup(p, (size_t)(q - p)));
+    pyoci_df_strv_push(out, n, xstrndup(p, (size_t)(q - p)));
     if (*q == '\0')
       return;
     while (is_tok_ws((unsigned char)*q))
@@ -217,8 +218,8 @@ void split_ws(const char *rest, int limit, char ***out, size_t *n)
  * -1 = an array with non-strings (an error in BuildKit). */
 /* "\u0000" is valid JSON and Go keeps it (`CMD ["a\u0000"]` stores it in
  * the config); our strings are C strings, so a NUL travels as C0 80
- * (modified UTF-8) until df_nul_json turns it back. */
-char *df_nul_encode(const char *s, size_t len)
+ * (modified UTF-8) until pyoci_df_nul_json turns it back. */
+char *pyoci_df_nul_encode(const char *s, size_t len)
 {
   strbuf_t sb = STRBUF_INIT;
   for (size_t i = 0; i < len; i++) {
@@ -230,7 +231,7 @@ char *df_nul_encode(const char *s, size_t len)
   return strbuf_detach(&sb);
 }
 
-json_t *df_nul_json(const char *s)
+json_t *pyoci_df_nul_json(const char *s)
 {
   if (strstr(s, "\xc0\x80") == NULL)
     return json_string(s);
@@ -248,7 +249,7 @@ json_t *df_nul_json(const char *s)
   return j;
 }
 
-int parse_json_array(const char *rest, char ***out, size_t *n)
+int pyoci_parse_json_array(const char *rest, char ***out, size_t *n)
 {
   rest = skip_ws(rest);
   if (*rest != '[')
@@ -267,35 +268,35 @@ int parse_json_array(const char *rest, char ***out, size_t *n)
   {
     if (!json_is_string(v)) {
       json_decref(j);
-      df_strv_free(*out, *n);
+      pyoci_df_strv_free(*out, *n);
       *out = NULL;
       *n = 0;
       return -1;
     }
-    df_strv_push(out, n, df_nul_encode(json_string_value(v), json_string_length(v)));
+    pyoci_df_strv_push(out, n, pyoci_df_nul_encode(json_string_value(v), json_string_length(v)));
   }
   if (*out == NULL)
-    *out = calloc(1, sizeof(char *));
+    *out = xcalloc(1, sizeof(char *));
   json_decref(j);
   return 1;
 }
 
-bool df_can_contain_heredoc(const char *line)
+bool pyoci_df_can_contain_heredoc(const char *line)
 {
   cleanup_free char *cmd = NULL;
   cleanup_free char *rest = NULL;
   char **flags = NULL;
   size_t nf = 0;
-  split_command(line, &cmd, &flags, &nf, &rest);
-  df_strv_free(flags, nf);
-  int kind = lookup_keyword(cmd);
+  pyoci_split_command(line, &cmd, &flags, &nf, &rest);
+  pyoci_df_strv_free(flags, nf);
+  int kind = pyoci_lookup_keyword(cmd);
   if (kind == PYOCI_DF_ONBUILD)
-    return *rest != '\0' && df_can_contain_heredoc(rest);
+    return *rest != '\0' && pyoci_df_can_contain_heredoc(rest);
   if (kind != PYOCI_DF_RUN && kind != PYOCI_DF_COPY && kind != PYOCI_DF_ADD)
     return false;
   char **v = NULL;
   size_t n = 0;
-  int r = parse_json_array(rest, &v, &n);
-  df_strv_free(v, n);
+  int r = pyoci_parse_json_array(rest, &v, &n);
+  pyoci_df_strv_free(v, n);
   return r != 1;
 }

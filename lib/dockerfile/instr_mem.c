@@ -4,38 +4,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "instr_int.h"
 
-void df_strv_push(char ***v, size_t *n, char *s)
+void pyoci_df_strv_push(char ***v, size_t *n, char *s)
 {
-  char **nv = realloc(*v, (*n + 2) * sizeof(char *));
-  if (nv == NULL || s == NULL)
-    abort();
+  char **nv = xreallocarray(*v, *n + 2, sizeof(char *));
+  pyoci_xcheck(s); /* callers pass a fresh copy straight in */
   nv[(*n)++] = s;
   nv[*n] = NULL;
   *v = nv;
 }
 
-void df_strv_free(char **v, size_t n)
+void pyoci_df_strv_free(char **v, size_t n)
 {
   for (size_t i = 0; v && i < n; i++)
     free(v[i]);
   free(v);
 }
 
-char **df_strv_dup(char *const *v, size_t n)
+char **pyoci_df_strv_dup(char *const *v, size_t n)
 {
   if (v == NULL)
     return NULL;
-  char **r = calloc(n + 1, sizeof(char *));
-  if (r == NULL)
-    abort();
+  char **r = xcalloc(n + 1, sizeof(char *));
   for (size_t i = 0; i < n; i++)
     r[i] = xstrdup(v[i]);
   return r;
 }
 
-void df_heredocs_free(pyoci_df_heredoc_t *h, size_t n)
+void pyoci_df_heredocs_free(pyoci_df_heredoc_t *h, size_t n)
 {
   for (size_t i = 0; h && i < n; i++) {
     free(h[i].name);
@@ -45,13 +43,11 @@ void df_heredocs_free(pyoci_df_heredoc_t *h, size_t n)
   free(h);
 }
 
-pyoci_df_heredoc_t *df_heredocs_dup(const pyoci_df_heredoc_t *h, size_t n)
+pyoci_df_heredoc_t *pyoci_df_heredocs_dup(const pyoci_df_heredoc_t *h, size_t n)
 {
   if (n == 0)
     return NULL;
-  pyoci_df_heredoc_t *o = calloc(n, sizeof(*o));
-  if (o == NULL)
-    abort();
+  pyoci_df_heredoc_t *o = xcalloc(n, sizeof(*o));
   for (size_t i = 0; i < n; i++) {
     o[i] = h[i];
     o[i].name = xstrdup(h[i].name);
@@ -61,13 +57,13 @@ pyoci_df_heredoc_t *df_heredocs_dup(const pyoci_df_heredoc_t *h, size_t n)
   return o;
 }
 
-void df_instr_clear(pyoci_df_instr_t *in)
+void pyoci_df_instr_clear(pyoci_df_instr_t *in)
 {
   free(in->original);
-  df_strv_free(in->flags, in->n_flags);
-  df_strv_free(in->cmd, in->n_cmd);
-  df_heredocs_free(in->heredocs, in->n_heredocs);
-  df_strv_free(in->args, in->n_args);
+  pyoci_df_strv_free(in->flags, in->n_flags);
+  pyoci_df_strv_free(in->cmd, in->n_cmd);
+  pyoci_df_heredocs_free(in->heredocs, in->n_heredocs);
+  pyoci_df_strv_free(in->args, in->n_args);
   for (size_t i = 0; i < in->n_kvs; i++) {
     free(in->kvs[i].key);
     free(in->kvs[i].value);
@@ -78,8 +74,8 @@ void df_instr_clear(pyoci_df_instr_t *in)
   free(in->platform);
   free(in->network);
   free(in->security);
-  df_strv_free(in->mounts, in->n_mounts);
-  df_strv_free(in->srcs, in->n_srcs);
+  pyoci_df_strv_free(in->mounts, in->n_mounts);
+  pyoci_df_strv_free(in->srcs, in->n_srcs);
   for (size_t i = 0; i < in->n_inlines; i++) {
     free(in->inlines[i].path);
     free(in->inlines[i].data);
@@ -90,8 +86,8 @@ void df_instr_clear(pyoci_df_instr_t *in)
   free(in->chown);
   free(in->chmod);
   free(in->checksum);
-  df_strv_free(in->excludes, in->n_excludes);
-  df_strv_free(in->hc_test, in->n_hc_test);
+  pyoci_df_strv_free(in->excludes, in->n_excludes);
+  pyoci_df_strv_free(in->hc_test, in->n_hc_test);
   free(in->onbuild_expr);
   pyoci_df_instr_free(in->onbuild);
   memset(in, 0, sizeof(*in));
@@ -101,7 +97,7 @@ void pyoci_df_instr_free(pyoci_df_instr_t *in)
 {
   if (in == NULL)
     return;
-  df_instr_clear(in);
+  pyoci_df_instr_clear(in);
   free(in);
 }
 
@@ -114,20 +110,16 @@ pyoci_df_instr_t *pyoci_df_instr_dup(const pyoci_df_instr_t *in)
 {
   if (in == NULL)
     return NULL;
-  pyoci_df_instr_t *o = calloc(1, sizeof(*o));
-  if (o == NULL)
-    abort();
+  pyoci_df_instr_t *o = xcalloc(1, sizeof(*o));
   *o = *in;
   o->original = dup_or_null(in->original);
-  o->flags = df_strv_dup(in->flags, in->n_flags);
-  o->cmd = df_strv_dup(in->cmd, in->n_cmd);
-  o->heredocs = df_heredocs_dup(in->heredocs, in->n_heredocs);
-  o->args = df_strv_dup(in->args, in->n_args);
+  o->flags = pyoci_df_strv_dup(in->flags, in->n_flags);
+  o->cmd = pyoci_df_strv_dup(in->cmd, in->n_cmd);
+  o->heredocs = pyoci_df_heredocs_dup(in->heredocs, in->n_heredocs);
+  o->args = pyoci_df_strv_dup(in->args, in->n_args);
   o->kvs = NULL;
   if (in->n_kvs) {
-    o->kvs = calloc(in->n_kvs, sizeof(*o->kvs));
-    if (o->kvs == NULL)
-      abort();
+    o->kvs = xcalloc(in->n_kvs, sizeof(*o->kvs));
     for (size_t i = 0; i < in->n_kvs; i++)
       o->kvs[i] = (pyoci_df_kv_t){xstrdup(in->kvs[i].key), dup_or_null(in->kvs[i].value), in->kvs[i].legacy};
   }
@@ -136,13 +128,11 @@ pyoci_df_instr_t *pyoci_df_instr_dup(const pyoci_df_instr_t *in)
   o->platform = dup_or_null(in->platform);
   o->network = dup_or_null(in->network);
   o->security = dup_or_null(in->security);
-  o->mounts = df_strv_dup(in->mounts, in->n_mounts);
-  o->srcs = df_strv_dup(in->srcs, in->n_srcs);
+  o->mounts = pyoci_df_strv_dup(in->mounts, in->n_mounts);
+  o->srcs = pyoci_df_strv_dup(in->srcs, in->n_srcs);
   o->inlines = NULL;
   if (in->n_inlines) {
-    o->inlines = calloc(in->n_inlines, sizeof(*o->inlines));
-    if (o->inlines == NULL)
-      abort();
+    o->inlines = xcalloc(in->n_inlines, sizeof(*o->inlines));
     for (size_t i = 0; i < in->n_inlines; i++)
       o->inlines[i] = (pyoci_df_inline_t){xstrdup(in->inlines[i].path), xstrdup(in->inlines[i].data),
                                           in->inlines[i].expand};
@@ -152,8 +142,8 @@ pyoci_df_instr_t *pyoci_df_instr_dup(const pyoci_df_instr_t *in)
   o->chown = dup_or_null(in->chown);
   o->chmod = dup_or_null(in->chmod);
   o->checksum = dup_or_null(in->checksum);
-  o->excludes = df_strv_dup(in->excludes, in->n_excludes);
-  o->hc_test = df_strv_dup(in->hc_test, in->n_hc_test);
+  o->excludes = pyoci_df_strv_dup(in->excludes, in->n_excludes);
+  o->hc_test = pyoci_df_strv_dup(in->hc_test, in->n_hc_test);
   o->onbuild_expr = dup_or_null(in->onbuild_expr);
   o->onbuild = pyoci_df_instr_dup(in->onbuild);
   return o;

@@ -10,23 +10,22 @@
 #include <strings.h>
 
 #include "instr_int.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 #include "run_mount.h"
 
-int df_fail(const df_ctx_t *c, const char *fmt, ...)
+int pyoci_df_fail(const df_ctx_t *c, const char *fmt, ...)
 {
-  char *msg = NULL;
   va_list ap;
   va_start(ap, fmt);
-  if (vasprintf(&msg, fmt, ap) < 0)
-    msg = NULL;
+  char *msg = xvasprintf(fmt, ap);
   va_end(ap);
   /* one line, always */
-  for (char *p = msg; p && *p; p++)
+  for (char *p = msg; *p; p++)
     if (*p == '\n' || *p == '\r')
       *p = ' ';
-  pyoci_error_set_code(c->err, PYOCI_E_INVALID, 0, "%s:%d: %s", c->name, c->line, msg ? msg : "out of memory");
+  pyoci_error_set_code(c->err, PYOCI_E_INVALID, 0, "%s:%d: %s", c->name, c->line, msg);
   free(msg);
   return -1;
 }
@@ -48,7 +47,7 @@ static void flags_release(flag_t *f, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
     free(f[i].value);
-    df_strv_free(f[i].values, f[i].n_values);
+    pyoci_df_strv_free(f[i].values, f[i].n_values);
   }
 }
 
@@ -57,7 +56,7 @@ static int parse_flags(const df_ctx_t *c, char *const *args, size_t n_args, flag
   for (size_t i = 0; i < n_args; i++) {
     const char *arg = args[i];
     if (strncmp(arg, "--", 2) != 0)
-      return df_fail(c, "arg should start with -- : %s", arg);
+      return pyoci_df_fail(c, "arg should start with -- : %s", arg);
     if (strcmp(arg, "--") == 0)
       return 0;
     arg += 2;
@@ -69,30 +68,30 @@ static int parse_flags(const df_ctx_t *c, char *const *args, size_t n_args, flag
       if (strlen(fl[k].name) == nlen && strncmp(fl[k].name, arg, nlen) == 0)
         f = &fl[k];
     if (f == NULL)
-      return df_fail(c, "unknown flag: %.*s", (int)nlen, arg);
+      return pyoci_df_fail(c, "unknown flag: %.*s", (int)nlen, arg);
     if (f->used && f->type != FL_STRINGS)
-      return df_fail(c, "duplicate flag specified: %s", f->name);
+      return pyoci_df_fail(c, "duplicate flag specified: %s", f->name);
     f->used = true;
     switch (f->type) {
     case FL_BOOL:
       if (eq && *value == '\0')
-        return df_fail(c, "missing a value on flag: %s", f->name);
+        return pyoci_df_fail(c, "missing a value on flag: %s", f->name);
       if (*value == '\0' || strcasecmp(value, "true") == 0)
         f->value = xstrdup("true");
       else if (strcasecmp(value, "false") == 0)
         f->value = xstrdup("false");
       else
-        return df_fail(c, "expecting boolean value for flag %s, not: %s", f->name, value);
+        return pyoci_df_fail(c, "expecting boolean value for flag %s, not: %s", f->name, value);
       break;
     case FL_STRING:
       if (!eq)
-        return df_fail(c, "missing a value on flag: %s", f->name);
+        return pyoci_df_fail(c, "missing a value on flag: %s", f->name);
       f->value = xstrdup(value);
       break;
     default:
       if (!eq)
-        return df_fail(c, "missing a value on flag: %s", f->name);
-      df_strv_push(&f->values, &f->n_values, xstrdup(value));
+        return pyoci_df_fail(c, "missing a value on flag: %s", f->name);
+      pyoci_df_strv_push(&f->values, &f->n_values, xstrdup(value));
     }
   }
   return 0;
@@ -187,14 +186,14 @@ static const char *const err_not_strings = "when using JSON array syntax, arrays
 static int at_least_one(req_t *r, size_t n)
 {
   if (n == 0)
-    return df_fail(r->c, "%s requires at least one argument", pyoci_df_kind_name(r->in->kind));
+    return pyoci_df_fail(r->c, "%s requires at least one argument", pyoci_df_kind_name(r->in->kind));
   return 0;
 }
 
 static int exactly_one(req_t *r, size_t n)
 {
   if (n != 1)
-    return df_fail(r->c, "%s requires exactly one argument", pyoci_df_kind_name(r->in->kind));
+    return pyoci_df_fail(r->c, "%s requires exactly one argument", pyoci_df_kind_name(r->in->kind));
   return 0;
 }
 
@@ -209,26 +208,26 @@ static int maybe_json(req_t *r, const char *rest, char ***out, size_t *n, bool *
   *json = false;
   if (*rest == '\0')
     return 0;
-  int j = parse_json_array(rest, out, n);
+  int j = pyoci_parse_json_array(rest, out, n);
   if (j < 0)
-    return df_fail(r->c, "%s", err_not_strings);
+    return pyoci_df_fail(r->c, "%s", err_not_strings);
   if (j == 1) {
     *json = true;
     return 0;
   }
-  df_strv_push(out, n, xstrdup(rest));
+  pyoci_df_strv_push(out, n, xstrdup(rest));
   return 0;
 }
 
 /* parseMaybeJSONToList: exec form or a whitespace-separated list. */
 static int maybe_json_list(req_t *r, char ***out, size_t *n)
 {
-  int j = parse_json_array(r->rest, out, n);
+  int j = pyoci_parse_json_array(r->rest, out, n);
   if (j < 0)
-    return df_fail(r->c, "%s", err_not_strings);
+    return pyoci_df_fail(r->c, "%s", err_not_strings);
   r->in->json = j == 1;
   if (j == 0)
-    split_ws(r->rest, -1, out, n);
+    pyoci_split_ws(r->rest, -1, out, n);
   return 0;
 }
 
@@ -238,46 +237,42 @@ static int parse_kvs(req_t *r, const char *what)
   pyoci_df_instr_t *in = r->in;
   char **words = NULL;
   size_t nw = 0;
-  parse_words(r->rest, r->escape, &words, &nw);
+  pyoci_parse_words(r->rest, r->escape, &words, &nw);
   int ret = 0;
   if (nw == 0) {
-    ret = df_fail(r->c, "%s requires at least one argument", what);
+    ret = pyoci_df_fail(r->c, "%s requires at least one argument", what);
     goto out;
   }
   if (strchr(words[0], '=') == NULL) {
     char **parts = NULL;
     size_t np = 0;
-    split_ws(r->rest, 2, &parts, &np);
+    pyoci_split_ws(r->rest, 2, &parts, &np);
     if (np < 2) {
-      df_strv_free(parts, np);
-      ret = df_fail(r->c, "%s must have two arguments", what);
+      pyoci_df_strv_free(parts, np);
+      ret = pyoci_df_fail(r->c, "%s must have two arguments", what);
       goto out;
     }
-    in->kvs = calloc(1, sizeof(*in->kvs));
-    if (in->kvs == NULL)
-      abort();
+    in->kvs = xcalloc(1, sizeof(*in->kvs));
     in->kvs[0] = (pyoci_df_kv_t){parts[0], parts[1], true};
     in->n_kvs = 1;
     free(parts);
     goto out;
   }
-  in->kvs = calloc(nw, sizeof(*in->kvs));
-  if (in->kvs == NULL)
-    abort();
+  in->kvs = xcalloc(nw, sizeof(*in->kvs));
   for (size_t i = 0; i < nw; i++) {
     char *eq = strchr(words[i], '=');
     if (eq == NULL) {
-      ret = df_fail(r->c, "Syntax error - can't find = in \"%s\". Must be of the form: name=value", words[i]);
+      ret = pyoci_df_fail(r->c, "Syntax error - can't find = in \"%s\". Must be of the form: name=value", words[i]);
       goto out;
     }
     if (eq == words[i]) {
-      ret = df_fail(r->c, "%s names can not be blank", what);
+      ret = pyoci_df_fail(r->c, "%s names can not be blank", what);
       goto out;
     }
     in->kvs[in->n_kvs++] = (pyoci_df_kv_t){xstrndup(words[i], (size_t)(eq - words[i])), xstrdup(eq + 1), false};
   }
 out:
-  df_strv_free(words, nw);
+  pyoci_df_strv_free(words, nw);
   return ret;
 }
 
@@ -286,17 +281,15 @@ static int parse_arg(req_t *r)
   pyoci_df_instr_t *in = r->in;
   char **words = NULL;
   size_t nw = 0;
-  parse_words(r->rest, r->escape, &words, &nw);
+  pyoci_parse_words(r->rest, r->escape, &words, &nw);
   int ret = at_least_one(r, nw);
   if (ret == 0) {
-    in->kvs = calloc(nw, sizeof(*in->kvs));
-    if (in->kvs == NULL)
-      abort();
+    in->kvs = xcalloc(nw, sizeof(*in->kvs));
   }
   for (size_t i = 0; ret == 0 && i < nw; i++) {
     char *eq = strchr(words[i], '=');
     if (eq == words[i] || words[i][0] == '\0') {
-      ret = df_fail(r->c, "ARG names can not be blank");
+      ret = pyoci_df_fail(r->c, "ARG names can not be blank");
       break;
     }
     if (eq)
@@ -304,7 +297,7 @@ static int parse_arg(req_t *r)
     else
       in->kvs[in->n_kvs++] = (pyoci_df_kv_t){xstrdup(words[i]), NULL, false};
   }
-  df_strv_free(words, nw);
+  pyoci_df_strv_free(words, nw);
   if (ret == 0)
     ret = no_flags(r);
   return ret;
@@ -323,18 +316,18 @@ static bool valid_stage_name(const char *s)
 static int parse_from(req_t *r)
 {
   pyoci_df_instr_t *in = r->in;
-  split_ws(r->rest, -1, &in->args, &in->n_args);
+  pyoci_split_ws(r->rest, -1, &in->args, &in->n_args);
   if (in->n_args == 3 && strcasecmp(in->args[1], "as") == 0) {
     char *name = xstrdup(in->args[2]);
     for (char *p = name; *p; p++)
       *p = (char)tolower((unsigned char)*p);
     in->stage_name = name;
     if (!valid_stage_name(name))
-      return df_fail(r->c,
+      return pyoci_df_fail(r->c,
                      "invalid name for build stage: \"%s\", name can't start with a number or contain symbols",
                      in->args[2]);
   } else if (in->n_args != 1) {
-    return df_fail(r->c, "FROM requires either one or three arguments");
+    return pyoci_df_fail(r->c, "FROM requires either one or three arguments");
   }
   in->image = xstrdup(in->args[0]);
   flag_t fl[] = {{"platform", FL_STRING, false, NULL, NULL, 0}};
@@ -366,9 +359,9 @@ static int check_mount(req_t *r, const char *spec)
   pyoci_error_t *e = NULL;
   int ret = 0;
   if (pyoci_run_mount_parse(spec, NULL, NULL, &m, &e) < 0)
-    ret = df_fail(r->c, "RUN --mount=%s: %s", spec, e->msg);
+    ret = pyoci_df_fail(r->c, "RUN --mount=%s: %s", spec, e->msg);
   else if (m.type == PYOCI_MOUNT_SSH && !m.deferred)
-    ret = df_fail(r->c, "RUN --mount=type=ssh is not supported by pyoci (no ssh agent forwarding)");
+    ret = pyoci_df_fail(r->c, "RUN --mount=type=ssh is not supported by pyoci (no ssh agent forwarding)");
   pyoci_error_free(e);
   pyoci_run_mount_release(&m);
   return ret;
@@ -382,7 +375,7 @@ static int parse_run(req_t *r)
                  {"security", FL_STRING, false, NULL, NULL, 0}};
   int ret = parse_flags(r->c, r->flags, r->n_flags, fl, 3);
   if (ret == 0 && fl[0].n_values > PYOCI_RUN_MOUNT_MAX)
-    ret = df_fail(r->c, "RUN has more than %u --mount flags", PYOCI_RUN_MOUNT_MAX);
+    ret = pyoci_df_fail(r->c, "RUN has more than %u --mount flags", PYOCI_RUN_MOUNT_MAX);
   for (size_t i = 0; ret == 0 && i < fl[0].n_values; i++)
     ret = check_mount(r, fl[0].values[i]);
   if (ret == 0) {
@@ -393,16 +386,16 @@ static int parse_run(req_t *r)
   if (ret == 0 && fl[1].used) {
     const char *v = fl[1].value;
     if (strcmp(v, "default") != 0 && strcmp(v, "none") != 0 && strcmp(v, "host") != 0)
-      ret = df_fail(r->c, "unsupported network mode \"%s\" (use default, none or host)", v);
+      ret = pyoci_df_fail(r->c, "unsupported network mode \"%s\" (use default, none or host)", v);
     else
       in->network = flag_take(&fl[1]);
   }
   if (ret == 0 && fl[2].used) {
     const char *v = fl[2].value;
     if (strcmp(v, "insecure") == 0)
-      ret = df_fail(r->c, "RUN --security=insecure is not supported by pyoci");
+      ret = pyoci_df_fail(r->c, "RUN --security=insecure is not supported by pyoci");
     else if (strcmp(v, "sandbox") != 0)
-      ret = df_fail(r->c, "unsupported security mode \"%s\"", v);
+      ret = pyoci_df_fail(r->c, "unsupported security mode \"%s\"", v);
     else
       in->security = flag_take(&fl[2]);
   }
@@ -410,7 +403,7 @@ static int parse_run(req_t *r)
   if (ret == 0)
     ret = parse_cmdline(r);
   if (ret == 0 && in->n_cmd == 0)
-    ret = df_fail(r->c, "RUN requires at least one argument");
+    ret = pyoci_df_fail(r->c, "RUN requires at least one argument");
   take_heredocs(r);
   return ret;
 }
@@ -430,9 +423,9 @@ static int parse_shell(req_t *r)
   if (ret == 0)
     ret = parse_cmdline(r);
   if (ret == 0 && in->n_cmd == 0)
-    ret = df_fail(r->c, "SHELL requires at least one argument");
+    ret = pyoci_df_fail(r->c, "SHELL requires at least one argument");
   if (ret == 0 && !in->json)
-    ret = df_fail(r->c, "SHELL requires the arguments to be in JSON form");
+    ret = pyoci_df_fail(r->c, "SHELL requires the arguments to be in JSON form");
   return ret;
 }
 
@@ -447,22 +440,20 @@ static int parse_sources_and_dest(req_t *r, const char *what)
   in->args = args;
   in->n_args = n;
   if (n < 2)
-    return df_fail(r->c,
+    return pyoci_df_fail(r->c,
                    "%s requires at least two arguments, but only one was provided. Destination could not be "
                    "determined",
                    what);
   pyoci_df_heredoc_t h;
-  if (df_parse_heredoc_word(args[n - 1], &h)) {
+  if (pyoci_df_parse_heredoc_word(args[n - 1], &h)) {
     free(h.name);
-    return df_fail(r->c, "%s cannot accept a heredoc as a destination", what);
+    return pyoci_df_fail(r->c, "%s cannot accept a heredoc as a destination", what);
   }
   in->dest = xstrdup(args[n - 1]);
-  in->srcs = calloc(n, sizeof(char *));
-  in->inlines = calloc(n, sizeof(*in->inlines));
-  if (in->srcs == NULL || in->inlines == NULL)
-    abort();
+  in->srcs = xcalloc(n, sizeof(char *));
+  in->inlines = xcalloc(n, sizeof(*in->inlines));
   for (size_t i = 0; i + 1 < n; i++) {
-    if (!df_parse_heredoc_word(args[i], &h)) {
+    if (!pyoci_df_parse_heredoc_word(args[i], &h)) {
       in->srcs[in->n_srcs++] = xstrdup(args[i]);
       continue;
     }
@@ -518,7 +509,7 @@ static int parse_healthcheck(req_t *r)
   while (rest[sep] && !is_ws((unsigned char)rest[sep]))
     sep++;
   if (sep == 0)
-    return df_fail(r->c, "HEALTHCHECK requires at least one argument");
+    return pyoci_df_fail(r->c, "HEALTHCHECK requires at least one argument");
   cleanup_free char *typ = xstrndup(rest, sep);
   for (char *p = typ; *p; p++)
     *p = (char)toupper((unsigned char)*p);
@@ -534,9 +525,9 @@ static int parse_healthcheck(req_t *r)
   in->json = json;
   if (strcmp(typ, "NONE") == 0) {
     if (ncmd != 0)
-      return df_fail(r->c, "HEALTHCHECK NONE takes no arguments");
+      return pyoci_df_fail(r->c, "HEALTHCHECK NONE takes no arguments");
     in->hc_none = true;
-    df_strv_push(&in->hc_test, &in->n_hc_test, xstrdup("NONE"));
+    pyoci_df_strv_push(&in->hc_test, &in->n_hc_test, xstrdup("NONE"));
     return 0; /* BuildKit does not look at flags for NONE */
   }
   flag_t fl[] = {{"interval", FL_STRING, false, NULL, NULL, 0},       {"timeout", FL_STRING, false, NULL, NULL, 0},
@@ -544,13 +535,13 @@ static int parse_healthcheck(req_t *r)
                  {"retries", FL_STRING, false, NULL, NULL, 0}};
   ret = parse_flags(r->c, r->flags, r->n_flags, fl, 5);
   if (ret == 0 && strcmp(typ, "CMD") != 0)
-    ret = df_fail(r->c, "Unknown type \"%s\" in HEALTHCHECK (try CMD)", typ);
+    ret = pyoci_df_fail(r->c, "Unknown type \"%s\" in HEALTHCHECK (try CMD)", typ);
   if (ret == 0 && ncmd == 0)
-    ret = df_fail(r->c, "Missing command after HEALTHCHECK CMD");
+    ret = pyoci_df_fail(r->c, "Missing command after HEALTHCHECK CMD");
   if (ret == 0) {
-    df_strv_push(&in->hc_test, &in->n_hc_test, xstrdup(json ? "CMD" : "CMD-SHELL"));
+    pyoci_df_strv_push(&in->hc_test, &in->n_hc_test, xstrdup(json ? "CMD" : "CMD-SHELL"));
     for (size_t i = 0; i < ncmd; i++)
-      df_strv_push(&in->hc_test, &in->n_hc_test, xstrdup(cmd[i]));
+      pyoci_df_strv_push(&in->hc_test, &in->n_hc_test, xstrdup(cmd[i]));
   }
   int64_t *dst[] = {&in->hc_interval, &in->hc_timeout, &in->hc_start_period, &in->hc_start_interval};
   for (size_t i = 0; ret == 0 && i < 4; i++) {
@@ -559,9 +550,9 @@ static int parse_healthcheck(req_t *r)
       continue;
     int64_t d = 0;
     if (pyoci_df_parse_duration(v, &d) < 0)
-      ret = df_fail(r->c, "time: invalid duration \"%s\"", v);
+      ret = pyoci_df_fail(r->c, "time: invalid duration \"%s\"", v);
     else if (d != 0 && d < 1000000)
-      ret = df_fail(r->c, "Interval \"%s\" cannot be less than 1ms", fl[i].name);
+      ret = pyoci_df_fail(r->c, "Interval \"%s\" cannot be less than 1ms", fl[i].name);
     else
       *dst[i] = d;
   }
@@ -569,9 +560,9 @@ static int parse_healthcheck(req_t *r)
     char *end = NULL;
     long long v = strtoll(fl[4].value, &end, 10);
     if (*end != '\0' || end == fl[4].value || v > INT32_MAX || v < INT32_MIN)
-      ret = df_fail(r->c, "strconv.ParseInt: parsing \"%s\": invalid syntax", fl[4].value);
+      ret = pyoci_df_fail(r->c, "strconv.ParseInt: parsing \"%s\": invalid syntax", fl[4].value);
     else if (v < 0)
-      ret = df_fail(r->c, "--retries cannot be negative (%lld)", v);
+      ret = pyoci_df_fail(r->c, "--retries cannot be negative (%lld)", v);
     else
       in->hc_retries = (int)v;
   }
@@ -591,7 +582,7 @@ static int parse_onbuild(req_t *r, int end_line)
   if (ret < 0)
     return ret;
   if (*r->rest == '\0')
-    return df_fail(r->c, "ONBUILD requires at least one argument");
+    return pyoci_df_fail(r->c, "ONBUILD requires at least one argument");
   /* the trigger keyword, upper-cased as in the message BuildKit gives */
   size_t k = 0;
   while (r->rest[k] && !is_tok_ws((unsigned char)r->rest[k]))
@@ -599,14 +590,14 @@ static int parse_onbuild(req_t *r, int end_line)
   char *trigger = xstrndup(r->rest, k);
   for (char *p = trigger; *p; p++)
     *p = (char)toupper((unsigned char)*p);
-  df_strv_push(&in->args, &in->n_args, trigger);
+  pyoci_df_strv_push(&in->args, &in->n_args, trigger);
   if (strcmp(trigger, "ONBUILD") == 0)
-    return df_fail(r->c, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+    return pyoci_df_fail(r->c, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
   if (strcmp(trigger, "MAINTAINER") == 0 || strcmp(trigger, "FROM") == 0)
-    return df_fail(r->c, "%s isn't allowed as an ONBUILD trigger", trigger);
+    return pyoci_df_fail(r->c, "%s isn't allowed as an ONBUILD trigger", trigger);
   /* Expression: the original without "ONBUILD", heredoc bodies appended */
   const char *o = skip_ws(in->original);
-  o += 7; /* "onbuild", any case: split_command found it */
+  o += 7; /* "onbuild", any case: pyoci_split_command found it */
   o = skip_ws(o);
   strbuf_t sb = STRBUF_INIT;
   strbuf_addstr(&sb, o);
@@ -614,7 +605,7 @@ static int parse_onbuild(req_t *r, int end_line)
     strbuf_addf(&sb, "\n%s%s", r->heredocs[i].content, r->heredocs[i].name);
   in->onbuild_expr = strbuf_detach(&sb);
   /* Parse the trigger now so mistakes surface at this line. */
-  in->onbuild = df_build_instr(r->c, r->rest, r->escape, end_line, df_heredocs_dup(r->heredocs, r->n_heredocs),
+  in->onbuild = pyoci_df_build_instr(r->c, r->rest, r->escape, end_line, pyoci_df_heredocs_dup(r->heredocs, r->n_heredocs),
                                r->n_heredocs);
   return in->onbuild ? 0 : -1;
 }
@@ -640,7 +631,7 @@ static int dispatch(req_t *r, int end_line)
   case PYOCI_DF_ARG:
     return parse_arg(r);
   case PYOCI_DF_EXPOSE:
-    split_ws(r->rest, -1, &in->args, &in->n_args);
+    pyoci_split_ws(r->rest, -1, &in->args, &in->n_args);
     if ((ret = at_least_one(r, in->n_args)) < 0 || (ret = no_flags(r)) < 0)
       return ret;
     qsort(in->args, in->n_args, sizeof(char *), cmp_str);
@@ -655,7 +646,7 @@ static int dispatch(req_t *r, int end_line)
       free(in->args[i]);
       in->args[i] = t;
       if (*t == '\0')
-        return df_fail(r->c, "VOLUME specified can not be an empty string");
+        return pyoci_df_fail(r->c, "VOLUME specified can not be an empty string");
     }
     return 0;
   case PYOCI_DF_USER:
@@ -663,7 +654,7 @@ static int dispatch(req_t *r, int end_line)
   case PYOCI_DF_STOPSIGNAL:
   case PYOCI_DF_MAINTAINER:
     if (*r->rest)
-      df_strv_push(&in->args, &in->n_args, xstrdup(r->rest));
+      pyoci_df_strv_push(&in->args, &in->n_args, xstrdup(r->rest));
     if ((ret = exactly_one(r, in->n_args)) < 0)
       return ret;
     return in->kind == PYOCI_DF_STOPSIGNAL ? 0 : no_flags(r); /* BuildKit skips flag checks for STOPSIGNAL */
@@ -676,25 +667,23 @@ static int dispatch(req_t *r, int end_line)
   case PYOCI_DF_ADD:
     return parse_copy_add(r, true);
   }
-  return df_fail(r->c, "internal error: unhandled instruction");
+  return pyoci_df_fail(r->c, "internal error: unhandled instruction");
 }
 
-pyoci_df_instr_t *df_build_instr(const df_ctx_t *c, const char *line, char escape, int end_line,
+pyoci_df_instr_t *pyoci_df_build_instr(const df_ctx_t *c, const char *line, char escape, int end_line,
                                  pyoci_df_heredoc_t *heredocs, size_t n_heredocs)
 {
   req_t r = {.c = c, .escape = escape, .heredocs = heredocs, .n_heredocs = n_heredocs};
   cleanup_free char *cmd = NULL;
-  split_command(line, &cmd, &r.flags, &r.n_flags, &r.rest);
+  pyoci_split_command(line, &cmd, &r.flags, &r.n_flags, &r.rest);
   r.keyword = cmd;
   pyoci_df_instr_t *in = NULL;
-  int kind = lookup_keyword(cmd);
+  int kind = pyoci_lookup_keyword(cmd);
   if (kind < 0) {
-    df_fail(c, "unknown instruction: %s", cmd);
+    pyoci_df_fail(c, "unknown instruction: %s", cmd);
     goto fail;
   }
-  in = calloc(1, sizeof(*in));
-  if (in == NULL)
-    abort();
+  in = xcalloc(1, sizeof(*in));
   in->kind = (pyoci_df_kind_t)kind;
   in->line = c->line;
   in->end_line = end_line;
@@ -704,13 +693,13 @@ pyoci_df_instr_t *df_build_instr(const df_ctx_t *c, const char *line, char escap
     goto fail;
   in->flags = steal_pointer(&r.flags);
   in->n_flags = r.n_flags;
-  df_heredocs_free(r.heredocs, r.n_heredocs);
+  pyoci_df_heredocs_free(r.heredocs, r.n_heredocs);
   free(r.rest);
   return in;
 fail:
   pyoci_df_instr_free(in);
-  df_strv_free(r.flags, r.n_flags);
-  df_heredocs_free(r.heredocs, r.n_heredocs);
+  pyoci_df_strv_free(r.flags, r.n_flags);
+  pyoci_df_heredocs_free(r.heredocs, r.n_heredocs);
   free(r.rest);
   return NULL;
 }

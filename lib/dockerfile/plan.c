@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/utsname.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 
@@ -26,16 +27,14 @@ static int plan_fail(const pyoci_plan_t *p, int line, pyoci_error_t **err, const
     __attribute__((format(printf, 4, 5)));
 static int plan_fail(const pyoci_plan_t *p, int line, pyoci_error_t **err, const char *fmt, ...)
 {
-  char *msg = NULL;
   va_list ap;
   va_start(ap, fmt);
-  if (vasprintf(&msg, fmt, ap) < 0)
-    msg = NULL;
+  char *msg = xvasprintf(fmt, ap);
   va_end(ap);
   if (line > 0)
-    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: %s", p->df->name, line, msg ? msg : "out of memory");
+    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: %s", p->df->name, line, msg);
   else
-    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s: %s", p->df->name, msg ? msg : "out of memory");
+    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s: %s", p->df->name, msg);
   free(msg);
   return -1;
 }
@@ -98,19 +97,16 @@ static int parse_platform(const char *s, char **os, char **arch, char **variant)
     an = "386";
   if (strcmp(an, "arm64") == 0 && v && strcmp(v, "v8") == 0)
     v = NULL;
-  *os = strdup(buf);
-  *arch = strdup(an);
-  *variant = strdup(v ? v : "");
-  if (!*os || !*arch || !*variant)
-    abort();
+  *os = xstrdup(buf);
+  *arch = xstrdup(an);
+  *variant = xstrdup(v ? v : "");
   return 0;
 }
 
 static char *fmt_platform(const char *os, const char *arch, const char *variant)
 {
   char *r = NULL;
-  if (asprintf(&r, "%s/%s%s%s", os, arch, *variant ? "/" : "", variant) < 0)
-    abort();
+  r = xasprintf("%s/%s%s%s", os, arch, *variant ? "/" : "", variant);
   return r;
 }
 
@@ -137,8 +133,10 @@ static int set_platform_args(pyoci_plan_t *p, const pyoci_plan_opts_t *opts, pyo
   if (opts->platform) {
     if (parse_platform(opts->platform, &tos, &tarch, &tvar) < 0)
       return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "failed to parse platform %s", opts->platform);
-  } else if (!(tos = strdup(os)) || !(tarch = strdup(arch)) || !(tvar = strdup(variant))) {
-    abort();
+  } else {
+    tos = xstrdup(os);
+    tarch = xstrdup(arch);
+    tvar = xstrdup(variant);
   }
   p->target_platform = fmt_platform(tos, tarch, tvar);
   pyoci_env_set(&p->global_args, "TARGETPLATFORM", p->target_platform);
@@ -194,9 +192,7 @@ static int make_stages(pyoci_plan_t *p, size_t first, pyoci_error_t **err)
   for (size_t i = first; i < df->n_instrs; i++)
     if (df->instrs[i].kind == PYOCI_DF_FROM)
       p->n_stages++;
-  p->stages = calloc(p->n_stages, sizeof(*p->stages));
-  if (p->stages == NULL)
-    abort();
+  p->stages = xcalloc(p->n_stages, sizeof(*p->stages));
   size_t s = 0;
   for (size_t i = first; i < df->n_instrs; i++) {
     if (df->instrs[i].kind != PYOCI_DF_FROM) {
@@ -211,7 +207,7 @@ static int make_stages(pyoci_plan_t *p, size_t first, pyoci_error_t **err)
     if (st->from->stage_name) {
       if (find_stage(p, st->from->stage_name) >= 0)
         return plan_fail(p, st->from->line, err, "duplicate stage name \"%s\"", st->from->stage_name);
-      st->name = strdup(st->from->stage_name);
+      st->name = xstrdup(st->from->stage_name);
     }
     /* FROM is expanded with the global ARGs only */
     st->base = pyoci_expand_word(st->from->image, df->escape, &p->global_args, err);
@@ -284,9 +280,7 @@ static int resolve_mount_froms(pyoci_plan_t *p, pyoci_stage_t *st, const pyoci_d
   *out = NULL;
   if (in->kind != PYOCI_DF_RUN || in->n_mounts == 0)
     return 0;
-  *out = calloc(in->n_mounts, sizeof(int));
-  if (*out == NULL)
-    abort();
+  *out = xcalloc(in->n_mounts, sizeof(int));
   for (size_t i = 0; i < in->n_mounts; i++) {
     (*out)[i] = -1;
     pyoci_run_mount_t m;
@@ -357,18 +351,14 @@ static void find_unused(pyoci_plan_t *p, size_t n_meta)
                                          "TARGETSTAGE",   "SOURCE_DATE_EPOCH"};
   for (size_t i = 0; i < p->build_args.n; i++) {
     const char *kv = p->build_args.kv[i];
-    cleanup_free char *key = strndup(kv, strcspn(kv, "="));
-    if (key == NULL)
-      abort();
+    cleanup_free char *key = xstrndup(kv, strcspn(kv, "="));
     bool used = is_proxy_arg(key) || strncmp(key, "BUILDKIT_", 9) == 0 || declared_in(p->df->instrs, n_meta, key);
     for (size_t b = 0; !used && b < sizeof(builtins) / sizeof(builtins[0]); b++)
       used = strcmp(key, builtins[b]) == 0;
     for (size_t s = 0; !used && s < p->n_stages; s++)
       used = p->stages[s].needed && declared_in(p->stages[s].instrs, p->stages[s].n_instrs, key);
     if (!used) {
-      char **v = realloc(p->unused_build_args, (p->n_unused + 2) * sizeof(char *));
-      if (v == NULL)
-        abort();
+      char **v = xrealloc(p->unused_build_args, (p->n_unused + 2) * sizeof(char *));
       v[p->n_unused++] = steal_pointer(&key);
       v[p->n_unused] = NULL;
       p->unused_build_args = v;
@@ -383,9 +373,7 @@ pyoci_plan_t *pyoci_plan_new(const pyoci_dockerfile_t *df, const pyoci_plan_opts
   pyoci_plan_opts_t none = {0};
   if (opts == NULL)
     opts = &none;
-  pyoci_plan_t *p = calloc(1, sizeof(*p));
-  if (p == NULL)
-    abort();
+  pyoci_plan_t *p = xcalloc(1, sizeof(*p));
   p->df = df;
   for (size_t i = 0; i < opts->n_build_args; i++)
     if (strchr(opts->build_args[i], '='))
@@ -393,8 +381,8 @@ pyoci_plan_t *pyoci_plan_new(const pyoci_dockerfile_t *df, const pyoci_plan_opts
   if (opts->source_date_epoch && pyoci_env_get(&p->build_args, "SOURCE_DATE_EPOCH") == NULL)
     pyoci_env_set(&p->build_args, "SOURCE_DATE_EPOCH", opts->source_date_epoch);
   const char *sde = pyoci_env_get(&p->build_args, "SOURCE_DATE_EPOCH");
-  if (sde && *sde && (p->source_date_epoch = strdup(sde)) == NULL)
-    abort();
+  if (sde && *sde)
+    p->source_date_epoch = xstrdup(sde);
 
   size_t first = 0;
   while (first < df->n_instrs && df->instrs[first].kind != PYOCI_DF_FROM)
@@ -404,7 +392,7 @@ pyoci_plan_t *pyoci_plan_new(const pyoci_dockerfile_t *df, const pyoci_plan_opts
   /* built-ins: a build arg overrides them (and so counts as used) */
   pyoci_env_set(&p->global_args, "TARGETSTAGE", "");
   for (size_t i = 0; i < p->global_args.n; i++) {
-    cleanup_free char *key = strndup(p->global_args.kv[i], strcspn(p->global_args.kv[i], "="));
+    cleanup_free char *key = xstrndup(p->global_args.kv[i], strcspn(p->global_args.kv[i], "="));
     const char *bv = key ? pyoci_env_get(&p->build_args, key) : NULL;
     if (bv)
       pyoci_env_set(&p->global_args, key, bv);
@@ -445,19 +433,15 @@ pyoci_plan_t *pyoci_plan_new(const pyoci_dockerfile_t *df, const pyoci_plan_opts
   }
   for (size_t s = 0; s < p->n_stages; s++) {
     pyoci_stage_t *st = &p->stages[s];
-    st->copy_stage = calloc(st->n_instrs + 1, sizeof(int));
-    st->mount_stage = calloc(st->n_instrs + 1, sizeof(int *));
-    if (st->copy_stage == NULL || st->mount_stage == NULL)
-      abort();
+    st->copy_stage = xcalloc(st->n_instrs + 1, sizeof(int));
+    st->mount_stage = xcalloc(st->n_instrs + 1, sizeof(int *));
     for (size_t k = 0; k < st->n_instrs; k++)
       if (resolve_copy_from(p, st, &st->instrs[k], &st->copy_stage[k], err) < 0 ||
           resolve_mount_froms(p, st, &st->instrs[k], &st->mount_stage[k], err) < 0)
         goto fail;
   }
   mark_needed(p, p->target);
-  p->order = calloc(p->n_stages, sizeof(size_t));
-  if (p->order == NULL)
-    abort();
+  p->order = xcalloc(p->n_stages, sizeof(size_t));
   /* dependencies are always earlier stages, so file order is build order */
   for (size_t s = 0; s < p->n_stages; s++)
     if (p->stages[s].needed)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 
@@ -28,9 +29,7 @@ static void fields_release(fields_t *f)
 
 static void fields_push(fields_t *f, strbuf_t *sb)
 {
-  char **nv = realloc(f->v, (f->n + 1) * sizeof(char *));
-  if (nv == NULL)
-    abort();
+  char **nv = xrealloc(f->v, (f->n + 1) * sizeof(char *));
   f->v = nv;
   f->v[f->n++] = strbuf_detach(sb);
 }
@@ -190,9 +189,7 @@ void pyoci_run_mount_release(pyoci_run_mount_t *m)
 static void set_str(char **dst, const char *v)
 {
   free(*dst);
-  *dst = strdup(v);
-  if (*dst == NULL)
-    abort();
+  *dst = xstrdup(v);
 }
 
 static int bad(pyoci_error_t **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -391,9 +388,7 @@ int pyoci_run_mount_parse(const char *spec, pyoci_mount_expand_fn expand, void *
   bool ro_auto = true, sharing_set = false;
   for (size_t i = 0; rc == 0 && i < f.n; i++) {
     char *eq = strchr(f.v[i], '=');
-    cleanup_free char *key = strndup(f.v[i], eq ? (size_t)(eq - f.v[i]) : strlen(f.v[i]));
-    if (key == NULL)
-      abort();
+    cleanup_free char *key = xstrndup(f.v[i], eq ? (size_t)(eq - f.v[i]) : strlen(f.v[i]));
     for (char *p = key; *p; p++)
       *p = (char)tolower((unsigned char)*p);
     if (m->deferred) {
@@ -418,7 +413,7 @@ int pyoci_run_mount_parse(const char *spec, pyoci_mount_expand_fn expand, void *
         break;
       }
     } else if (eq) {
-      value = strdup(eq + 1);
+      value = xstrdup(eq + 1);
     }
     rc = apply_field(m, f.v[i], key, value, &ro_auto, &sharing_set, err);
   }

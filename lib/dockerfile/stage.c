@@ -8,6 +8,7 @@
 #include "df_int.h"
 #include "history.h"
 #include "imgconfig.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 #include "plan.h"
@@ -27,9 +28,7 @@ static json_t *scratch_image(const pyoci_plan_t *plan, const pyoci_stage_t *stag
 
 static void add_trigger(pyoci_stage_state_t *st, pyoci_df_instr_t *t)
 {
-  pyoci_df_instr_t **v = realloc(st->triggers, (st->n_triggers + 1) * sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_df_instr_t **v = xrealloc(st->triggers, (st->n_triggers + 1) * sizeof(*v));
   v[st->n_triggers++] = t;
   st->triggers = v;
 }
@@ -107,9 +106,7 @@ void pyoci_stage_state_run_env(const pyoci_stage_state_t *st, pyoci_env_t *out)
 {
   pyoci_stage_state_env(st, out);
   const pyoci_env_t *ba = &st->plan->build_args;
-  char **sorted = calloc(ba->n + 1, sizeof(char *));
-  if (sorted == NULL)
-    abort();
+  char **sorted = xcalloc(ba->n + 1, sizeof(char *));
   memcpy(sorted, ba->kv, ba->n * sizeof(char *));
   qsort(sorted, ba->n, sizeof(char *), cmp_kv);
   static const char *const names[] = {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"};
@@ -181,14 +178,14 @@ static int expand_into(pyoci_df_instr_t *o, char escape, const pyoci_env_t *env,
       char **w = NULL;
       size_t nw = 0;
       if (pyoci_expand_words(o->args[i], escape, env, &w, &nw, err) < 0) {
-        df_strv_free(all, n);
+        pyoci_df_strv_free(all, n);
         return -1;
       }
       for (size_t k = 0; k < nw; k++)
-        df_strv_push(&all, &n, w[k]);
+        pyoci_df_strv_push(&all, &n, w[k]);
       free(w);
     }
-    df_strv_free(o->args, o->n_args);
+    pyoci_df_strv_free(o->args, o->n_args);
     o->args = all;
     o->n_args = n;
     return 0;
@@ -221,7 +218,10 @@ pyoci_df_instr_t *pyoci_stage_state_expand(const pyoci_stage_state_t *st, const 
                                            pyoci_error_t **err)
 {
   cleanup_env pyoci_env_t env = PYOCI_ENV_INIT;
-  pyoci_stage_state_env(st, &env);
+  /* Without a '$' nothing refers to a variable: no need to gather the
+   * stage's N variables for each of its N instructions (issue 9 item 4). */
+  if (in->original == NULL || strchr(in->original, '$') != NULL || in->n_heredocs > 0)
+    pyoci_stage_state_env(st, &env);
   pyoci_df_instr_t *o = pyoci_df_instr_expand(in, st->plan->df->escape, &env, err);
   if (o == NULL)
     pyoci_error_prefix(err, "%s:%d", st->plan->df->name, in->line);
@@ -238,7 +238,7 @@ static int apply_arg(pyoci_stage_state_t *st, const pyoci_df_instr_t *in, pyoci_
     const char *bv = pyoci_env_get(&p->build_args, key);
     cleanup_free char *value = NULL;
     if (bv) {
-      value = strdup(bv);
+      value = xstrdup(bv);
     } else if (in->kvs[i].value) {
       cleanup_env pyoci_env_t env = PYOCI_ENV_INIT;
       pyoci_stage_state_env(st, &env);
@@ -248,7 +248,7 @@ static int apply_arg(pyoci_stage_state_t *st, const pyoci_df_instr_t *in, pyoci_
         return pyoci_error_prefix(err, "%s:%d", p->df->name, in->line);
       }
     } else if (pyoci_env_get(&p->global_args, key)) {
-      value = strdup(pyoci_env_get(&p->global_args, key)); /* re-imported global */
+      value = xstrdup(pyoci_env_get(&p->global_args, key)); /* re-imported global */
     }
     if (value)
       pyoci_env_set(&st->args, key, value);

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/strbuf.h"
-#include "pathmap.h"
 
 #define WH_PREFIX ".wh."
 #define WH_META_PREFIX ".wh..wh."
@@ -35,35 +35,19 @@ struct pyoci_analysis {
   node **trees;
   size_t n_trees;
   uint64_t *layer_size, *layer_files;
-  pyoci_pathmap_t map; /* path -> index in effs */
+  pyoci_strmap_t map; /* path -> index in effs */
   eff_t *effs;
   size_t n_effs;
   size_t *ineff; /* eff indexes in the order they reached two layers */
   size_t n_ineff;
 };
 
-static void *xrealloc(void *p, size_t n)
-{
-  void *v = realloc(p, n ? n : 1);
-  if (v == NULL)
-    abort();
-  return v;
-}
-static char *xstrdup(const char *s)
-{
-  char *d = strdup(s);
-  if (d == NULL)
-    abort();
-  return d;
-}
 
 /* ---- tree ---- */
 
 static node *node_new(const char *name, node *parent)
 {
-  node *n = calloc(1, sizeof(*n));
-  if (n == NULL)
-    abort();
+  node *n = xcalloc(1, sizeof(*n));
   n->name = xstrdup(name);
   n->parent = parent;
   return n;
@@ -130,9 +114,7 @@ static node *child_add(node *n, const char *name, size_t len)
     n->kids = xrealloc(n->kids, n->cap * sizeof(*n->kids));
   }
   memmove(n->kids + i + 1, n->kids + i, (n->nkids - i) * sizeof(*n->kids));
-  char *nm = strndup(name, len);
-  if (nm == NULL)
-    abort();
+  char *nm = xstrndup(name, len);
   node *c = node_new("", n);
   free(c->name);
   c->name = nm;
@@ -272,24 +254,23 @@ static int64_t subtree_size(const node *n)
 static eff_t *eff_get(pyoci_analysis_t *a, const char *path)
 {
   bool added;
-  size_t *idx = pyoci_pathmap_put(&a->map, path, a->n_effs, &added);
+  pyoci_strmap_slot_t *slot = pyoci_strmap_insert(&a->map, path, &added);
   if (added) {
+    slot->val.num = a->n_effs;
     a->effs = xrealloc(a->effs, (a->n_effs + 1) * sizeof(*a->effs));
     eff_t *e = &a->effs[a->n_effs++];
     memset(e, 0, sizeof(*e));
     e->min = -1;
     e->path = xstrdup(path);
   }
-  return &a->effs[*idx];
+  return &a->effs[slot->val.num];
 }
 
 /* ---- public ---- */
 
 pyoci_analysis_t *pyoci_analysis_new(void)
 {
-  pyoci_analysis_t *a = calloc(1, sizeof(*a));
-  if (a == NULL)
-    abort();
+  pyoci_analysis_t *a = xcalloc(1, sizeof(*a));
   return a;
 }
 
@@ -305,7 +286,7 @@ void pyoci_analysis_free(pyoci_analysis_t *a)
   for (size_t i = 0; i < a->n_effs; i++)
     free(a->effs[i].path);
   free(a->effs);
-  pyoci_pathmap_clear(&a->map);
+  pyoci_strmap_clear(&a->map, NULL);
   free(a->ineff);
   free(a);
 }

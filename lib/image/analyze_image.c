@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/log.h"
 #include "analyze.h"
@@ -12,11 +13,8 @@ static int analyze_layer(pyoci_store_t *s, const pyoci_desc_t *desc, pyoci_analy
                          pyoci_error_t **err)
 {
   cleanup_close int fd = -1;
-  int64_t blob_size;
-  if (pyoci_store_open_blob(s, desc->digest, &fd, &blob_size, err) < 0)
-    return -1;
   pyoci_tar_reader_t *r = NULL;
-  if (pyoci_tar_reader_open(fd, desc->digest, &r, err) < 0)
+  if (pyoci_layer_reader_open(s, desc, &fd, &r, err) < 0)
     return -1;
   pyoci_tar_entry_t e;
   int rc;
@@ -59,9 +57,7 @@ int pyoci_analyze_image(pyoci_store_t *s, const pyoci_image_t *img, size_t top_n
 
 const char **pyoci_layer_created_by(const pyoci_image_t *img)
 {
-  const char **out = calloc(img->n_layers ? img->n_layers : 1, sizeof(*out));
-  if (out == NULL)
-    abort();
+  const char **out = xcalloc(img->n_layers ? img->n_layers : 1, sizeof(*out));
   json_t *hist = json_object_get(img->config, "history");
   size_t nh = json_is_array(hist) ? json_array_size(hist) : 0, h = 0;
   for (size_t i = 0; i < img->n_layers; i++) {

@@ -16,6 +16,7 @@
 #include "layer_store.h"
 #include "lib/dockerfile/change.h"
 #include "unpacked.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -39,7 +40,7 @@ static int unpack_source(pyoci_store_t *s, const pyoci_import_opts_t *o, int fd,
 
 int pyoci_config_set_platform(json_t *config, const char *platform, pyoci_error_t **err)
 {
-  cleanup_free char *copy = strdup(platform);
+  cleanup_free char *copy = xstrdup(platform);
   char *arch = strchr(copy, '/');
   if (arch == NULL)
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "--platform '%s': expected OS/ARCH[/VARIANT]", platform);
@@ -71,9 +72,9 @@ static json_t *build_config(const pyoci_import_opts_t *o, const char *diff_id, p
   json_t *last = json_array_get(history, json_array_size(history) - 1);
   cleanup_free char *comment = NULL;
   if (o->message != NULL && o->message[0] != '\0')
-    comment = strdup(o->message);
-  else if (asprintf(&comment, "Imported from %s", o->source) < 0)
-    abort();
+    comment = xstrdup(o->message);
+  else
+    comment = xasprintf("Imported from %s", o->source);
   json_object_set_new(last, "comment", json_string(comment));
   return steal_pointer(&config);
 }

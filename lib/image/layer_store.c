@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/layer/codec.h"
+#include "lib/util/alloc.h"
 #include "layer_store.h"
 
 typedef struct {
@@ -20,7 +22,7 @@ static int tar_sink(void *ctx, const void *buf, size_t len, pyoci_error_t **err)
 
 static const char *media_type(pyoci_comp_t c)
 {
-  return c == PYOCI_COMP_ZSTD ? PYOCI_MT_OCI_LAYER_ZSTD : c == PYOCI_COMP_NONE ? PYOCI_MT_OCI_LAYER : PYOCI_MT_OCI_LAYER_GZIP;
+  return pyoci_codec_get(c)->media_type;
 }
 
 /* Plain tar: the blob is the layer, so its digest is the diff_id and one
@@ -39,9 +41,7 @@ static int plain_layer_from_dir(pyoci_store_t *s, const char *dir, const pyoci_l
   if (pyoci_blob_writer_commit(w, NULL, desc->digest, &desc->size, err) < 0)
     return pyoci_error_prefix(err, "layer from '%s'", dir);
   memcpy(diff_id, desc->digest, PYOCI_DIGEST_LEN);
-  desc->media_type = strdup(PYOCI_MT_OCI_LAYER);
-  if (desc->media_type == NULL)
-    return pyoci_error_set(err, ENOMEM, "layer from '%s'", dir);
+  desc->media_type = xstrdup(PYOCI_MT_OCI_LAYER);
   return 0;
 }
 
@@ -79,8 +79,6 @@ int pyoci_layer_from_dir(pyoci_store_t *s, const char *dir, const pyoci_layer_op
   memset(desc, 0, sizeof(*desc));
   if (pyoci_blob_writer_commit(w, NULL, desc->digest, &desc->size, err) < 0)
     return pyoci_error_prefix(err, "layer from '%s'", dir);
-  desc->media_type = strdup(media_type(opts->comp));
-  if (desc->media_type == NULL)
-    return pyoci_error_set(err, ENOMEM, "layer from '%s'", dir);
+  desc->media_type = xstrdup(media_type(opts->comp));
   return 0;
 }

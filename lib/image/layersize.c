@@ -6,24 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
-#include "pathmap.h"
 
 #define NO_INODE ((size_t)-1)
 
 struct pyoci_dsize {
-  pyoci_pathmap_t paths; /* path -> inode index, NO_INODE = removed/dir */
+  pyoci_strmap_t paths; /* path -> inode index, NO_INODE = removed/dir */
   int64_t *inode_size;
   size_t n_inodes, cap;
 };
 
 pyoci_dsize_t *pyoci_dsize_new(void)
 {
-  pyoci_dsize_t *d = calloc(1, sizeof(*d));
-  if (d == NULL)
-    abort();
+  pyoci_dsize_t *d = xcalloc(1, sizeof(*d));
   return d;
 }
 
@@ -31,7 +29,7 @@ void pyoci_dsize_free(pyoci_dsize_t *d)
 {
   if (d == NULL)
     return;
-  pyoci_pathmap_clear(&d->paths);
+  pyoci_strmap_clear(&d->paths, NULL);
   free(d->inode_size);
   free(d);
 }
@@ -40,9 +38,7 @@ static size_t new_inode(pyoci_dsize_t *d, int64_t size)
 {
   if (d->n_inodes == d->cap) {
     d->cap = d->cap ? d->cap * 2 : 1024;
-    d->inode_size = realloc(d->inode_size, d->cap * sizeof(*d->inode_size));
-    if (d->inode_size == NULL)
-      abort();
+    d->inode_size = xrealloc(d->inode_size, d->cap * sizeof(*d->inode_size));
   }
   d->inode_size[d->n_inodes] = size;
   return d->n_inodes++;
@@ -53,18 +49,15 @@ static size_t new_inode(pyoci_dsize_t *d, int64_t size)
 static void remove_under(pyoci_dsize_t *d, const char *path)
 {
   size_t len = strlen(path);
-  for (size_t i = 0; i < d->paths.cap; i++) {
-    const char *k = d->paths.keys[i];
-    if (k && strncmp(k, path, len) == 0 && k[len] == '/')
-      d->paths.vals[i] = NO_INODE;
-  }
+  pyoci_strmap_slot_t *s;
+  for (size_t i = 0; (s = pyoci_strmap_next(&d->paths, &i)) != NULL;)
+    if (strncmp(s->key, path, len) == 0 && s->key[len] == '/')
+      s->val.num = NO_INODE;
 }
 
 static void set_path(pyoci_dsize_t *d, const char *path, size_t inode)
 {
-  bool added;
-  size_t *slot = pyoci_pathmap_put(&d->paths, path, NO_INODE, &added);
-  *slot = inode;
+  pyoci_strmap_insert(&d->paths, path, NULL)->val.num = inode;
 }
 
 void pyoci_dsize_add(pyoci_dsize_t *d, const pyoci_tar_entry_t *e)
@@ -78,8 +71,7 @@ void pyoci_dsize_add(pyoci_dsize_t *d, const pyoci_tar_entry_t *e)
     /* overlay2 turns ".wh.x" into a 0/0 character device named x */
     cleanup_free char *p = NULL;
     size_t dirlen = (size_t)(target - e->path) - 4;
-    if (asprintf(&p, "%.*s%s", (int)dirlen, e->path, target) < 0)
-      abort();
+    p = xasprintf("%.*s%s", (int)dirlen, e->path, target);
     set_path(d, p, new_inode(d, 0));
     return;
   }
@@ -87,7 +79,8 @@ void pyoci_dsize_add(pyoci_dsize_t *d, const pyoci_tar_entry_t *e)
   base = base ? base + 1 : e->path;
   if (strncmp(base, ".wh..wh.", 8) == 0)
     return; /* AUFS metadata: Docker skips it */
-  size_t *cur = pyoci_pathmap_get(&d->paths, e->path);
+  pyoci_strmap_slot_t *found = pyoci_strmap_find(&d->paths, e->path);
+  size_t *cur = found ? &found->val.num : NULL;
   switch (e->type) {
   case PYOCI_TAR_DIR:
     if (cur)
@@ -104,7 +97,8 @@ void pyoci_dsize_add(pyoci_dsize_t *d, const pyoci_tar_entry_t *e)
     set_path(d, e->path, new_inode(d, e->link ? (int64_t)strlen(e->link) : 0));
     return;
   case PYOCI_TAR_HARDLINK: {
-    size_t *t = e->link ? pyoci_pathmap_get(&d->paths, e->link) : NULL;
+    pyoci_strmap_slot_t *ts = e->link ? pyoci_strmap_find(&d->paths, e->link) : NULL;
+    size_t *t = ts ? &ts->val.num : NULL;
     remove_under(d, e->path);
     set_path(d, e->path, t && *t != NO_INODE ? *t : new_inode(d, 0));
     return;
@@ -120,14 +114,11 @@ int64_t pyoci_dsize_total(const pyoci_dsize_t *d)
 {
   if (d->n_inodes == 0)
     return 0;
-  bool *seen = calloc(d->n_inodes, sizeof(bool));
-  if (seen == NULL)
-    abort();
+  bool *seen = xcalloc(d->n_inodes, sizeof(bool));
   int64_t total = 0;
-  for (size_t i = 0; i < d->paths.cap; i++) {
-    if (d->paths.keys[i] == NULL)
-      continue;
-    size_t ino = d->paths.vals[i];
+  pyoci_strmap_slot_t *s;
+  for (size_t i = 0; (s = pyoci_strmap_next(&d->paths, &i)) != NULL;) {
+    size_t ino = s->val.num;
     if (ino == NO_INODE || seen[ino])
       continue;
     seen[ino] = true;
@@ -146,8 +137,7 @@ static char *cache_path(pyoci_store_t *s, const char *diff_id)
   if (!pyoci_digest_valid(diff_id))
     return NULL;
   char *p = NULL;
-  if (asprintf(&p, "%s/%s/%s", pyoci_store_path(s), pyoci_layer_size_cache.subdir, diff_id + 7) < 0)
-    abort();
+  p = xasprintf("%s/%s/%s", pyoci_store_path(s), pyoci_layer_size_cache.subdir, diff_id + 7);
   return p;
 }
 
@@ -179,8 +169,7 @@ void pyoci_layer_size_cache_put(pyoci_store_t *s, const char *diff_id, int64_t s
     return;
   pyoci_error_t *err = NULL;
   cleanup_free char *dir = NULL;
-  if (asprintf(&dir, "%s/%s", pyoci_store_path(s), pyoci_layer_size_cache.subdir) < 0)
-    abort();
+  dir = xasprintf("%s/%s", pyoci_store_path(s), pyoci_layer_size_cache.subdir);
   char buf[32];
   int n = snprintf(buf, sizeof(buf), "%lld\n", (long long)size);
   if (pyoci_mkdir_p(dir, 0755, &err) < 0 || pyoci_write_file_atomic(p, buf, (size_t)n, 0644, &err) < 0) {
@@ -189,17 +178,23 @@ void pyoci_layer_size_cache_put(pyoci_store_t *s, const char *diff_id, int64_t s
   }
 }
 
+int pyoci_layer_reader_open(pyoci_store_t *s, const pyoci_desc_t *desc, int *fd, pyoci_tar_reader_t **r,
+                            pyoci_error_t **err)
+{
+  int64_t blob_size;
+  if (pyoci_store_open_blob(s, desc->digest, fd, &blob_size, err) < 0)
+    return -1;
+  return pyoci_tar_reader_open(*fd, desc->digest, r, err);
+}
+
 int pyoci_layer_unpacked_size(pyoci_store_t *s, const pyoci_desc_t *desc, const char *diff_id, int64_t *size,
                               pyoci_error_t **err)
 {
   if (pyoci_layer_size_cache_get(s, diff_id, size))
     return 0;
   cleanup_close int fd = -1;
-  int64_t blob_size;
-  if (pyoci_store_open_blob(s, desc->digest, &fd, &blob_size, err) < 0)
-    return -1;
   pyoci_tar_reader_t *r = NULL;
-  if (pyoci_tar_reader_open(fd, desc->digest, &r, err) < 0)
+  if (pyoci_layer_reader_open(s, desc, &fd, &r, err) < 0)
     return -1;
   pyoci_dsize_t *d = pyoci_dsize_new();
   pyoci_tar_entry_t e;

@@ -12,6 +12,7 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/layer/layer.h"
+#include "lib/util/alloc.h"
 
 const pyoci_layer_cache_t pyoci_unpacked_cache = {.subdir = "cache/unpacked", .locked = true};
 
@@ -36,8 +37,7 @@ int pyoci_unpacked_get(pyoci_store_t *s, const pyoci_desc_t *desc, const char *d
   /* One unpacker per layer at a time (a build and its prefetcher, or two
    * builds): the others wait here and then find the directory. */
   cleanup_free char *lock_path = NULL;
-  if (asprintf(&lock_path, "%s.lock", dir) < 0)
-    return pyoci_error_set(err, ENOMEM, "unpack layer %s", desc->digest);
+  lock_path = xasprintf("%s.lock", dir);
   cleanup_close int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock < 0 || flock(lock, LOCK_EX) < 0)
     return pyoci_error_set(err, errno, "lock '%s'", lock_path);
@@ -120,9 +120,7 @@ int pyoci_unpacked_image(pyoci_store_t *s, const char *manifest_digest, int jobs
         return -1;
     return 0;
   }
-  cleanup_free pid_t *pids = calloc(n, sizeof(pid_t));
-  if (pids == NULL)
-    return pyoci_error_set(err, ENOMEM, "unpack %s", manifest_digest);
+  cleanup_free pid_t *pids = xcalloc(n, sizeof(pid_t));
   int running = 0, failed = -1, f;
   for (size_t i = 0; i < n; i++) {
     if (running >= jobs) {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "lib/util/alloc.h"
 #include "layer.h"
 #include "layer_int.h"
 
@@ -117,7 +118,7 @@ static int emit(pyoci_compressor_t *c, const void *buf, size_t len, pyoci_error_
   if (c->sticky == NULL && c->sink(c->ctx, buf, len, &c->sticky) < 0 && c->sticky == NULL)
     pyoci_error_set(&c->sticky, 0, "compress: output failed");
   if (c->sticky != NULL)
-    return pyoci_error_set_code(err, c->sticky->code, 0, "%s", c->sticky->msg);
+    return pyoci_error_copy(err, c->sticky);
   return 0;
 }
 
@@ -217,12 +218,12 @@ static int gz_init(pyoci_compressor_t *c, int threads)
   if (c->inline_comp == NULL)
     return -1;
   c->bound = libdeflate_gzip_compress_bound(c->inline_comp, GZ_CHUNK);
-  c->slots = calloc(c->nslots, sizeof(*c->slots));
+  c->slots = xcalloc(c->nslots, sizeof(*c->slots));
   if (c->slots == NULL)
     return -1;
   for (size_t i = 0; i < c->nslots; i++) {
-    c->slots[i].in = malloc(GZ_CHUNK);
-    c->slots[i].out = malloc(c->bound);
+    c->slots[i].in = xmalloc(GZ_CHUNK);
+    c->slots[i].out = xmalloc(c->bound);
     if (c->slots[i].in == NULL || c->slots[i].out == NULL)
       return -1;
   }
@@ -233,7 +234,7 @@ static int gz_init(pyoci_compressor_t *c, int threads)
   c->sync_init = true;
   if (c->nthreads == 0)
     return 0;
-  c->workers = calloc((size_t)c->nthreads, sizeof(pthread_t));
+  c->workers = xcalloc((size_t)c->nthreads, sizeof(pthread_t));
   if (c->workers == NULL)
     return -1;
   for (int i = 0; i < c->nthreads; i++)
@@ -279,7 +280,7 @@ static int zstd_init(pyoci_compressor_t *c, int threads)
     c->level = ZSTD_maxCLevel();
   c->zc = ZSTD_createCCtx();
   c->zbuf_len = ZSTD_CStreamOutSize();
-  c->zbuf = malloc(c->zbuf_len);
+  c->zbuf = xmalloc(c->zbuf_len);
   if (c->zc == NULL || c->zbuf == NULL)
     return -1;
   ZSTD_CCtx_setParameter(c->zc, ZSTD_c_compressionLevel, c->level);
@@ -310,7 +311,7 @@ static int zstd_push(pyoci_compressor_t *c, const void *buf, size_t len, ZSTD_En
 
 pyoci_compressor_t *pyoci_compressor_new(pyoci_comp_t comp, int level, int threads, pyoci_sink_fn sink, void *ctx)
 {
-  pyoci_compressor_t *c = calloc(1, sizeof(*c));
+  pyoci_compressor_t *c = xcalloc(1, sizeof(*c));
   if (c == NULL)
     return NULL;
   c->comp = comp;
@@ -335,7 +336,7 @@ pyoci_compressor_t *pyoci_compressor_new(pyoci_comp_t comp, int level, int threa
 int pyoci_compressor_write(pyoci_compressor_t *c, const void *buf, size_t len, pyoci_error_t **err)
 {
   if (c->sticky != NULL)
-    return pyoci_error_set_code(err, c->sticky->code, 0, "%s", c->sticky->msg);
+    return pyoci_error_copy(err, c->sticky);
   if (len == 0)
     return 0;
   switch (c->comp) {
@@ -352,7 +353,7 @@ int pyoci_compressor_finish(pyoci_compressor_t *c, pyoci_error_t **err)
 {
   int r = 0;
   if (c->sticky != NULL)
-    r = pyoci_error_set_code(err, c->sticky->code, 0, "%s", c->sticky->msg);
+    r = pyoci_error_copy(err, c->sticky);
   else if (c->comp == PYOCI_COMP_GZIP)
     r = gz_finish(c, err);
   else if (c->comp == PYOCI_COMP_ZSTD)

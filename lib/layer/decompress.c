@@ -21,6 +21,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "lib/util/alloc.h"
+#include "codec.h"
 #include "decompress.h"
 #include "layer_int.h"
 
@@ -97,7 +99,7 @@ static ssize_t fail(pyoci_decomp_t *d, pyoci_error_t **err, int errno_value, con
       d->sticky->code = PYOCI_E_GENERIC;
   }
   if (err != NULL && *err == NULL)
-    pyoci_error_set_code(err, d->sticky->code, 0, "%s", d->sticky->msg);
+    pyoci_error_copy(err, d->sticky);
   return -1;
 }
 
@@ -130,7 +132,7 @@ static size_t avail(const pyoci_decomp_t *d)
 
 static int grow(unsigned char **buf, size_t *cap, size_t want)
 {
-  unsigned char *n = realloc(*buf, want);
+  unsigned char *n = xrealloc(*buf, want);
   if (n == NULL)
     return -1;
   *buf = n;
@@ -314,23 +316,20 @@ static ssize_t plain_next(pyoci_decomp_t *d, const void **buf, pyoci_error_t **e
 
 /* ---- public ---- */
 
+/* gzip and zstd are decompressed here; anything else passes through as is
+ * (the tar reader reports what it is not). */
 static pyoci_comp_t sniff(const unsigned char *b, size_t len)
 {
-  if (len >= 262 && memcmp(b + 257, "ustar", 5) == 0)
-    return PYOCI_COMP_NONE; /* a tar header wins over a name that looks like magic */
-  if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b)
-    return PYOCI_COMP_GZIP;
-  if (len >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
-    return PYOCI_COMP_ZSTD;
-  return PYOCI_COMP_NONE;
+  pyoci_comp_t c = pyoci_codec_sniff(b, len);
+  return pyoci_codec_get(c)->layers ? c : PYOCI_COMP_NONE;
 }
 
 static void start_thread(pyoci_decomp_t *d);
 
 pyoci_decomp_t *pyoci_decomp_open(int fd, int comp, const char *what, pyoci_error_t **err)
 {
-  pyoci_decomp_t *d = calloc(1, sizeof(*d));
-  if (d == NULL || (d->what = strdup(what)) == NULL) {
+  pyoci_decomp_t *d = xcalloc(1, sizeof(*d));
+  if (d == NULL || (d->what = xstrdup(what)) == NULL) {
     pyoci_decomp_free(d);
     pyoci_error_set(err, ENOMEM, "decompress '%s'", what);
     return NULL;

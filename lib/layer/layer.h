@@ -20,7 +20,15 @@
 /* Where bytes go: return <0 with err filled to stop. */
 typedef int (*pyoci_sink_fn)(void *ctx, const void *buf, size_t len, pyoci_error_t **err);
 
-typedef enum { PYOCI_COMP_NONE = 0, PYOCI_COMP_GZIP = 1, PYOCI_COMP_ZSTD = 2 } pyoci_comp_t;
+/* Layers are written with NONE, GZIP or ZSTD; XZ and BZIP2 are only read
+ * (from archives).  The properties of each are in codec.h's table. */
+typedef enum {
+  PYOCI_COMP_NONE = 0,
+  PYOCI_COMP_GZIP = 1,
+  PYOCI_COMP_ZSTD = 2,
+  PYOCI_COMP_XZ = 3,
+  PYOCI_COMP_BZIP2 = 4,
+} pyoci_comp_t;
 
 typedef struct {
   pyoci_comp_t comp;           /* default gzip */
@@ -85,6 +93,12 @@ int pyoci_tar_reader_read_all(pyoci_tar_reader_t *r, size_t size, char **out, si
  * ... until it returns false.  Valid until the next pyoci_tar_reader_next. */
 bool pyoci_tar_reader_xattr(pyoci_tar_reader_t *r, size_t i, const char **name, const void **value, size_t *len);
 void pyoci_tar_reader_free(pyoci_tar_reader_t *r);
+
+/* Read a whole layer (any compression) and refuse what unpacking would
+ * refuse: names or hardlink targets with "..", whiteouts of "." or "..",
+ * broken or oversized headers.  Run by load at the door, so a hostile
+ * image is refused before it is tagged, not when a build unpacks it. */
+int pyoci_layer_validate(int fd, const char *what, pyoci_error_t **err);
 
 /* OCI whiteouts: ".wh.NAME" deletes NAME; ".wh..wh..opq" empties its dir. */
 bool pyoci_is_whiteout(const char *path, const char **target_name);

@@ -3,14 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
+
 #define TAR_BLOCK 512
 
 void pyoci_tar_out_init(pyoci_tar_out_t *o, size_t cap, pyoci_sink_fn sink, void *ctx)
 {
   memset(o, 0, sizeof(*o));
-  o->buf = malloc(cap);
-  if (o->buf == NULL)
-    abort();
+  o->buf = xmalloc(cap);
   o->cap = cap;
   o->sink = sink;
   o->ctx = ctx;

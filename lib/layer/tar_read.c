@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/log.h"
 #include "lib/util/path.h"
@@ -103,8 +104,8 @@ static la_int64_t skip_cb(struct archive *a, void *data, la_int64_t request)
 
 int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, pyoci_error_t **err)
 {
-  pyoci_tar_reader_t *r = calloc(1, sizeof(*r));
-  if (r == NULL || (r->what = strdup(what)) == NULL || (r->a = archive_read_new()) == NULL) {
+  pyoci_tar_reader_t *r = xcalloc(1, sizeof(*r));
+  if (r == NULL || (r->what = xstrdup(what)) == NULL || (r->a = archive_read_new()) == NULL) {
     pyoci_tar_reader_free(r);
     return pyoci_error_set(err, ENOMEM, "read '%s'", what);
   }
@@ -147,9 +148,7 @@ static int take_xattrs(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_er
   size_t count = (size_t)archive_entry_xattr_reset(ae);
   if (count == 0)
     return 0;
-  r->xattrs = calloc(count, sizeof(*r->xattrs));
-  if (r->xattrs == NULL)
-    return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+  r->xattrs = xcalloc(count, sizeof(*r->xattrs));
   size_t total = 0;
   const char *name;
   const void *value;
@@ -159,10 +158,8 @@ static int take_xattrs(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_er
     if (total > PYOCI_TAR_MAX_XATTRS_BYTES)
       return bad_entry(r, err, "extended attributes larger than %u KiB", PYOCI_TAR_MAX_XATTRS_BYTES >> 10);
     xattr_t *x = &r->xattrs[r->n_xattrs++];
-    x->name = strdup(name);
-    x->value = malloc(len ? len : 1);
-    if (x->name == NULL || x->value == NULL)
-      return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+    x->name = xstrdup(name);
+    x->value = xmalloc(len ? len : 1);
     memcpy(x->value, value, len);
     x->len = len;
   }
@@ -174,9 +171,7 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
 {
   if (strlen(r->raw) > PYOCI_TAR_MAX_PATH)
     return bad_entry(r, err, "path longer than %d bytes", PYOCI_TAR_MAX_PATH);
-  r->path = strdup(r->raw);
-  if (r->path == NULL)
-    return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+  r->path = xstrdup(r->raw);
   if (pyoci_path_normalize_inplace(r->path, PYOCI_PATH_REJECT_DOTDOT) < 0)
     return bad_entry(r, err, "path contains a '..' component");
   memset(e, 0, sizeof(*e));
@@ -186,9 +181,7 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
   if (hard != NULL) {
     if (strlen(hard) > PYOCI_TAR_MAX_PATH)
       return bad_entry(r, err, "hard link target longer than %d bytes", PYOCI_TAR_MAX_PATH);
-    r->link = strdup(hard);
-    if (r->link == NULL)
-      return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+    r->link = xstrdup(hard);
     if (pyoci_path_normalize_inplace(r->link, PYOCI_PATH_REJECT_DOTDOT) < 0 || r->link[0] == '\0')
       return bad_entry(r, err, "hard link target '%s' is outside the archive", hard);
     e->type = PYOCI_TAR_HARDLINK;
@@ -203,7 +196,7 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
     if (strlen(t) > PYOCI_TAR_MAX_PATH)
       return bad_entry(r, err, "symbolic link target longer than %d bytes", PYOCI_TAR_MAX_PATH);
     /* Kept verbatim: targets are resolved inside the root when used. */
-    r->link = strdup(t);
+    r->link = xstrdup(t);
     if (r->link == NULL)
       return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
     e->type = PYOCI_TAR_SYMLINK;
@@ -255,9 +248,7 @@ int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_err
     }
     const char *name = archive_entry_pathname(ae);
     free(r->raw);
-    r->raw = strdup(name != NULL ? name : "");
-    if (r->raw == NULL)
-      return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+    r->raw = xstrdup(name != NULL ? name : "");
     int c = convert(r, ae, e, err);
     if (c != 0)
       return c;
@@ -276,9 +267,7 @@ ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoc
 
 int pyoci_tar_reader_read_all(pyoci_tar_reader_t *r, size_t size, char **out, size_t *len, pyoci_error_t **err)
 {
-  cleanup_free char *buf = malloc(size + 1);
-  if (buf == NULL)
-    return pyoci_error_set(err, ENOMEM, "read '%s'", r->what);
+  cleanup_free char *buf = xmalloc(size + 1);
   size_t got = 0;
   while (got < size) {
     ssize_t n = pyoci_tar_reader_read(r, buf + got, size - got, err);
@@ -321,4 +310,24 @@ void pyoci_tar_reader_free(pyoci_tar_reader_t *r)
   free(r->raw);
   free(r->what);
   free(r);
+}
+
+int pyoci_layer_validate(int fd, const char *what, pyoci_error_t **err)
+{
+  pyoci_tar_reader_t *r = NULL;
+  if (pyoci_tar_reader_open(fd, what, &r, err) < 0)
+    return -1;
+  pyoci_tar_entry_t e;
+  int rc;
+  while ((rc = pyoci_tar_reader_next(r, &e, err)) > 0) {
+    const char *target = NULL;
+    if (pyoci_is_whiteout(e.path, &target) && target &&
+        (*target == '\0' || strcmp(target, ".") == 0 || strcmp(target, "..") == 0)) {
+      rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': entry '%s': whiteout escapes its directory",
+                                what, e.path);
+      break;
+    }
+  }
+  pyoci_tar_reader_free(r);
+  return rc < 0 ? -1 : 0;
 }

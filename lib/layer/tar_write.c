@@ -20,9 +20,11 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
+#include "lib/util/walk.h"
 #include "layer.h"
 #include "layer_int.h"
 #include "tar_out.h"
@@ -35,6 +37,7 @@ typedef struct {
   const pyoci_layer_opts_t *o;
   pyoci_tar_out_t out;
   pyoci_strmap_t inodes; /* "dev:ino" -> first tar name */
+  int depth;             /* directories entered, against PYOCI_WALK_MAX_DEPTH */
 } tw_t;
 
 typedef struct {
@@ -85,9 +88,7 @@ static int collect_xattrs(tw_t *w, const char *procpath, const char *tarname, st
   }
   if (n == 0)
     return 0;
-  cleanup_free char *list = malloc((size_t)n + 1);
-  if (list == NULL)
-    return pyoci_error_set(err, ENOMEM, "tar: xattrs of '%s'", tarname);
+  cleanup_free char *list = xmalloc((size_t)n + 1);
   n = llistxattr(procpath, list, (size_t)n);
   if (n < 0)
     return pyoci_error_set(err, errno, "tar: list xattrs of '%s'", tarname);
@@ -95,16 +96,12 @@ static int collect_xattrs(tw_t *w, const char *procpath, const char *tarname, st
   size_t count = 0;
   for (ssize_t i = 0; i < n; i += (ssize_t)strlen(list + i) + 1)
     count++;
-  cleanup_free char **names = calloc(count + 1, sizeof(char *));
-  if (names == NULL)
-    return pyoci_error_set(err, ENOMEM, "tar: xattrs of '%s'", tarname);
+  cleanup_free char **names = xcalloc(count + 1, sizeof(char *));
   size_t k = 0;
   for (ssize_t i = 0; i < n; i += (ssize_t)strlen(list + i) + 1)
     names[k++] = list + i;
   qsort(names, count, sizeof(char *), cmp_str);
-  cleanup_free char *val = malloc(MAX_XATTR_VALUE);
-  if (val == NULL)
-    return pyoci_error_set(err, ENOMEM, "tar: xattrs of '%s'", tarname);
+  cleanup_free char *val = xmalloc(MAX_XATTR_VALUE);
   for (size_t i = 0; i < count; i++) {
     if (names[i][0] == '\0' || skip_xattr(w, names[i]))
       continue;
@@ -115,8 +112,7 @@ static int collect_xattrs(tw_t *w, const char *procpath, const char *tarname, st
       return pyoci_error_set(err, errno, "tar: read xattr '%s' of '%s'", names[i], tarname);
     }
     cleanup_free char *key = NULL;
-    if (asprintf(&key, "SCHILY.xattr.%s", names[i]) < 0)
-      return pyoci_error_set(err, ENOMEM, "tar: xattrs of '%s'", tarname);
+    key = xasprintf("SCHILY.xattr.%s", names[i]);
     pyoci_tar_pax_record(out, key, val, (size_t)vl);
   }
   return 0;
@@ -165,15 +161,7 @@ static int list_dir(tw_t *w, int dfd, const char *prefix, dent_t **out, size_t *
   while ((de = readdir(d)) != NULL) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
-    if (n == cap) {
-      cap = cap ? cap * 2 : 64;
-      dent_t *nv = realloc(v, cap * sizeof(*v));
-      if (nv == NULL) {
-        r = pyoci_error_set(err, ENOMEM, "tar: list '%s'", prefix);
-        break;
-      }
-      v = nv;
-    }
+    ALLOC_GROW(v, n + 1, cap);
     dent_t *e = &v[n];
     memset(e, 0, sizeof(*e));
     if (fstatat(dfd, de->d_name, &e->st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -182,18 +170,13 @@ static int list_dir(tw_t *w, int dfd, const char *prefix, dent_t **out, size_t *
     }
     if (S_ISSOCK(e->st.st_mode))
       continue; /* sockets cannot be archived */
-    e->name = strdup(de->d_name);
+    e->name = xstrdup(de->d_name);
     e->whiteout = w->o->overlay_whiteouts && S_ISCHR(e->st.st_mode) && e->st.st_rdev == 0;
     if (e->whiteout)
-      r = asprintf(&e->key, ".wh.%s", de->d_name);
+      e->key = xasprintf(".wh.%s", de->d_name);
     else
-      r = asprintf(&e->key, "%s%s", de->d_name, S_ISDIR(e->st.st_mode) ? "/" : "");
+      e->key = xasprintf("%s%s", de->d_name, S_ISDIR(e->st.st_mode) ? "/" : "");
     n++;
-    if (r < 0 || e->name == NULL) {
-      r = pyoci_error_set(err, ENOMEM, "tar: list '%s'", prefix);
-      break;
-    }
-    r = 0;
     errno = 0;
   }
   if (r == 0 && de == NULL && errno != 0)
@@ -252,8 +235,7 @@ static int walk(tw_t *w, int dfd, const char *prefix, pyoci_error_t **err);
 static int write_entry(tw_t *w, int dfd, const char *prefix, const dent_t *e, pyoci_error_t **err)
 {
   cleanup_free char *tarname = NULL;
-  if (asprintf(&tarname, "%s%s", prefix, e->key) < 0)
-    return pyoci_error_set(err, ENOMEM, "tar");
+  tarname = xasprintf("%s%s", prefix, e->key);
   char procpath[64];
   snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d/", dfd);
   cleanup_free char *xpath = pyoci_path_join(procpath, e->name);
@@ -296,9 +278,7 @@ static int write_entry(tw_t *w, int dfd, const char *prefix, const dent_t *e, py
     size_t cap = (size_t)st->st_size + 1;
     if (cap < 256)
       cap = 256;
-    target = malloc(cap + 1);
-    if (target == NULL)
-      return pyoci_error_set(err, ENOMEM, "tar: readlink '%s'", tarname);
+    target = xmalloc(cap + 1);
     ssize_t n = readlinkat(dfd, e->name, target, cap);
     if (n < 0 || (size_t)n >= cap)
       return pyoci_error_set(err, n < 0 ? errno : 0, "tar: readlink '%s'%s", tarname, n < 0 ? "" : ": changed");
@@ -328,8 +308,7 @@ static int write_entry(tw_t *w, int dfd, const char *prefix, const dent_t *e, py
   if (w->o->overlay_whiteouts && is_opaque_dir(xpath)) {
     /* Opaque overlay dir: the marker comes right after the directory. */
     cleanup_free char *opq = NULL;
-    if (asprintf(&opq, "%s.wh..wh..opq", tarname) < 0)
-      return pyoci_error_set(err, ENOMEM, "tar");
+    opq = xasprintf("%s.wh..wh..opq", tarname);
     hdr_t oh = {.name = opq, .type = '0', .mode = h.mode & 0777, .uid = h.uid, .gid = h.gid, .mtime = h.mtime};
     if (write_header(w, &oh, err) < 0)
       return -1;
@@ -337,15 +316,22 @@ static int write_entry(tw_t *w, int dfd, const char *prefix, const dent_t *e, py
   return walk(w, sub, tarname, err);
 }
 
+/* Not pyoci_walk_at: the archive order is this writer's own (a directory
+ * sorts as "name/", a whiteout as ".wh.name"), and it decides the digest. */
 static int walk(tw_t *w, int dfd, const char *prefix, pyoci_error_t **err)
 {
+  if (w->depth > PYOCI_WALK_MAX_DEPTH)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "tar: directory tree deeper than %d levels at '%s'",
+                                PYOCI_WALK_MAX_DEPTH, prefix);
   dent_t *v = NULL;
   size_t n = 0;
   if (list_dir(w, dfd, prefix, &v, &n, err) < 0)
     return -1;
   int r = 0;
+  w->depth++;
   for (size_t i = 0; i < n && r == 0; i++)
     r = write_entry(w, dfd, prefix, &v[i], err);
+  w->depth--;
   free_dents(v, n);
   return r;
 }

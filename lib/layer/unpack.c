@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
@@ -65,14 +66,12 @@ static int entry_error(up_t *u, const char *path, int errno_value, const char *f
     __attribute__((format(printf, 4, 5)));
 static int entry_error(up_t *u, const char *path, int errno_value, const char *fmt, ...)
 {
-  char *msg = NULL;
   va_list ap;
   va_start(ap, fmt);
-  if (vasprintf(&msg, fmt, ap) < 0)
-    msg = NULL;
+  char *msg = xvasprintf(fmt, ap);
   va_end(ap);
   pyoci_error_set_code(u->err, errno_value ? 0 : PYOCI_E_CORRUPT, errno_value, "unpack '%s': entry '%s': %s",
-                       u->what, path, msg ? msg : "out of memory");
+                       u->what, path, msg);
   free(msg);
   return -1;
 }
@@ -104,7 +103,7 @@ static void cache_invalidate(up_t *u, const char *path)
 static void split(const char *path, char **parent, const char **name)
 {
   const char *s = strrchr(path, '/');
-  *parent = strndup(path, s ? (size_t)(s - path) : 0);
+  *parent = xstrndup(path, s ? (size_t)(s - path) : 0);
   *name = s ? s + 1 : path;
 }
 
@@ -144,7 +143,7 @@ static int parent_dir(up_t *u, const char *entry, const char *dir, bool create)
   int fd = open_in_root(u, dir, O_PATH | O_DIRECTORY);
   if (fd < 0 && errno == ENOENT && create) {
     /* Walk down, creating what is missing (each step resolved in root). */
-    cleanup_free char *p = strdup(dir);
+    cleanup_free char *p = xstrdup(dir);
     if (p == NULL)
       return entry_error(u, entry, ENOMEM, "create parent directories") - 1;
     for (char *s = p;; s++) {
@@ -184,7 +183,7 @@ static int parent_dir(up_t *u, const char *entry, const char *dir, bool create)
     return entry_error(u, entry, errno, "open directory '%s'", *dir ? dir : "/") - 1;
   }
   cache_drop(u);
-  u->cache_path = strdup(dir);
+  u->cache_path = xstrdup(dir);
   if (u->cache_path == NULL) {
     close(fd);
     return entry_error(u, entry, ENOMEM, "open directory") - 1;
@@ -249,14 +248,14 @@ static int defer_dir(up_t *u, const pyoci_tar_entry_t *e)
 {
   if (u->ndirs == u->capdirs) {
     size_t cap = u->capdirs ? u->capdirs * 2 : 64;
-    dir_meta_t *d = realloc(u->dirs, cap * sizeof(*d));
+    dir_meta_t *d = xrealloc(u->dirs, cap * sizeof(*d));
     if (d == NULL)
       return entry_error(u, e->path, ENOMEM, "directory");
     u->dirs = d;
     u->capdirs = cap;
   }
   dir_meta_t *d = &u->dirs[u->ndirs];
-  d->path = strdup(e->path);
+  d->path = xstrdup(e->path);
   if (d->path == NULL)
     return entry_error(u, e->path, ENOMEM, "directory");
   d->mode = e->mode;
@@ -274,7 +273,7 @@ static int finish_dirs(up_t *u)
     const char *name;
     int pfd;
     if (d->path[0] == '\0') {
-      parent = strdup("");
+      parent = xstrdup("");
       name = ".";
       pfd = u->root_fd;
     } else {
@@ -522,7 +521,7 @@ int pyoci_unpack_layer(int fd, const char *what, const char *root, const pyoci_u
   u.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (u.root_fd < 0)
     return pyoci_error_set(err, errno, "unpack '%s': open '%s'", what, root);
-  u.buf = malloc(COPY_BUF);
+  u.buf = xmalloc(COPY_BUF);
   int r = u.buf ? pyoci_tar_reader_open(fd, what, &u.r, err) : pyoci_error_set(err, ENOMEM, "unpack '%s'", what);
   while (r == 0) {
     pyoci_tar_entry_t e;

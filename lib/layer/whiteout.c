@@ -16,6 +16,7 @@
 
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/walk.h"
 #include "layer.h"
 #include "layer_int.h"
 
@@ -52,18 +53,13 @@ bool pyoci_is_whiteout_meta(const char *path)
 
 static char *child_path(const char *dir, const char *name)
 {
-  char *p = NULL;
-  if (asprintf(&p, "%s%s%s", dir, *dir ? "/" : "", name) < 0)
-    return NULL;
-  return p;
+  return xasprintf("%s%s%s", dir, *dir ? "/" : "", name);
 }
 
 int pyoci_whiteout_remove(int dirfd, const char *dirpath, const char *name, const pyoci_strmap_t *created,
                           bool as_overlay, pyoci_error_t **err)
 {
   cleanup_free char *p = child_path(dirpath, name);
-  if (p == NULL)
-    return pyoci_error_set(err, ENOMEM, "whiteout");
   if (pyoci_strmap_find(created, p) != NULL)
     return 0; /* this layer's own entry: whiteouts only hide lower layers */
   if (pyoci_rm_rf_at(dirfd, name, err) < 0)
@@ -73,49 +69,33 @@ int pyoci_whiteout_remove(int dirfd, const char *dirpath, const char *name, cons
   return 0;
 }
 
-/* Remove everything under dirfd not created by this layer, descending into
- * directories this layer re-declared (their lower contents go too). */
-static int opaque_clean(int dfd, const char *dirpath, const pyoci_strmap_t *created, int depth,
-                        pyoci_error_t **err)
+typedef struct {
+  const char *dirpath;
+  const pyoci_strmap_t *created;
+} opaque_t;
+
+/* Remove everything under the directory not created by this layer,
+ * descending into directories this layer re-declared (their lower contents
+ * go too). */
+static int opaque_clean(const pyoci_walk_entry_t *e, void *ctx, pyoci_error_t **err)
 {
-  if (depth > 4096)
-    return pyoci_error_set(err, ELOOP, "opaque whiteout in '%s'", dirpath);
-  int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return pyoci_error_set(err, errno, "open '%s'", dirpath);
-  cleanup_dir DIR *d = fdopendir(fd);
-  if (d == NULL) {
-    close(fd);
-    return pyoci_error_set(err, errno, "open '%s'", dirpath);
-  }
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    cleanup_free char *p = child_path(dirpath, de->d_name);
-    if (p == NULL)
-      return pyoci_error_set(err, ENOMEM, "opaque whiteout");
-    if (pyoci_strmap_find(created, p) == NULL) {
-      if (pyoci_rm_rf_at(dirfd(d), de->d_name, err) < 0)
-        return -1;
-      continue;
-    }
-    struct stat st;
-    if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
-      cleanup_close int sub = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub < 0)
-        return pyoci_error_set(err, errno, "open '%s'", p);
-      if (opaque_clean(sub, p, created, depth + 1, err) < 0)
-        return -1;
-    }
-  }
-  return 0;
+  const opaque_t *o = ctx;
+  cleanup_free char *p = child_path(o->dirpath, e->rel);
+  if (pyoci_strmap_find(o->created, p) != NULL)
+    return 0;
+  if (pyoci_rm_rf_at(e->dirfd, e->name, err) < 0)
+    return -1;
+  return PYOCI_WALK_SKIP;
 }
 
 int pyoci_whiteout_opaque(int dirfd, const char *dirpath, const pyoci_strmap_t *created, bool as_overlay,
                           pyoci_error_t **err)
 {
-  if (opaque_clean(dirfd, dirpath, created, 0, err) < 0)
+  /* A layer's tree is as deep as its tar paths allow (a level is at least
+   * 2 bytes of PYOCI_TAR_MAX_PATH): a deeper limit than other walks, so any
+   * layer that unpacked can also be cleaned. */
+  opaque_t o = {dirpath, created};
+  if (pyoci_walk_at(dirfd, "opaque whiteout", opaque_clean, &o, PYOCI_TAR_MAX_PATH / 2, 0, err) < 0)
     return -1;
   if (!as_overlay)
     return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 
@@ -16,12 +17,8 @@ struct strv {
 
 static void push(struct strv *s, const char *w)
 {
-  s->v = realloc(s->v, (s->n + 2) * sizeof(char *));
-  if (s->v == NULL)
-    abort();
-  s->v[s->n] = strdup(w ? w : "");
-  if (s->v[s->n] == NULL)
-    abort();
+  s->v = xrealloc(s->v, (s->n + 2) * sizeof(char *));
+  s->v[s->n] = xstrdup(w ? w : "");
   s->v[++s->n] = NULL;
 }
 
@@ -74,9 +71,7 @@ static void make_argv(const pyoci_df_instr_t *in, struct strv *a)
 static void make_instr(lint_instr_t *out, const pyoci_df_instr_t *in)
 {
   memset(out, 0, sizeof(*out));
-  out->cmd = strdup(pyoci_df_kind_name(in->kind));
-  if (out->cmd == NULL)
-    abort();
+  out->cmd = xstrdup(pyoci_df_kind_name(in->kind));
   out->line = in->line;
   out->end_line = in->end_line;
   out->json = in->json;
@@ -84,10 +79,8 @@ static void make_instr(lint_instr_t *out, const pyoci_df_instr_t *in)
   struct strv f = {0}, a = {0};
   push_all(&f, in->flags, in->n_flags);
   make_argv(in, &a);
-  out->flags = f.v ? f.v : calloc(1, sizeof(char *));
-  out->argv = a.v ? a.v : calloc(1, sizeof(char *));
-  if (out->flags == NULL || out->argv == NULL)
-    abort();
+  out->flags = f.v ? f.v : xcalloc(1, sizeof(char *));
+  out->argv = a.v ? a.v : xcalloc(1, sizeof(char *));
   strbuf_t sb = STRBUF_INIT;
   if (in->kind == PYOCI_DF_RUN && !in->json) {
     /* The shell text, then the heredoc bodies it feeds (RUN <<EOF ...). */
@@ -103,16 +96,14 @@ static void make_instr(lint_instr_t *out, const pyoci_df_instr_t *in)
   out->args = strbuf_detach(&sb);
 }
 
-int lint_view_parse(const char *name, const char *text, size_t len, lint_view_t *out, pyoci_error_t **err)
+int pyoci_lint_view_parse(const char *name, const char *text, size_t len, lint_view_t *out, pyoci_error_t **err)
 {
   memset(out, 0, sizeof(*out));
   cleanup_dockerfile pyoci_dockerfile_t *df = pyoci_dockerfile_parse(text, len, name, err);
   if (df == NULL)
     return -1;
   out->escape = df->escape;
-  out->v = calloc(df->n_instrs ? df->n_instrs : 1, sizeof(*out->v));
-  if (out->v == NULL)
-    abort();
+  out->v = xcalloc(df->n_instrs ? df->n_instrs : 1, sizeof(*out->v));
   for (size_t i = 0; i < df->n_instrs; i++)
     make_instr(&out->v[out->n++], &df->instrs[i]);
   return 0;
@@ -125,7 +116,7 @@ static void strv_free(char **v)
   free(v);
 }
 
-void lint_view_release(lint_view_t *v)
+void pyoci_lint_view_release(lint_view_t *v)
 {
   for (size_t i = 0; i < v->n; i++) {
     free(v->v[i].cmd);
@@ -138,7 +129,7 @@ void lint_view_release(lint_view_t *v)
   v->n = 0;
 }
 
-const char *lint_instr_flag(const lint_instr_t *in, const char *name)
+const char *pyoci_lint_instr_flag(const lint_instr_t *in, const char *name)
 {
   size_t nl = strlen(name);
   for (char **f = in->flags; f && *f; f++) {

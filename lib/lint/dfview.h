@@ -40,10 +40,10 @@ typedef struct {
 
 /* Parse text (len bytes, need not be NUL-terminated); name is used in
  * errors, which are the parser's ("NAME:LINE: message"). */
-int lint_view_parse(const char *name, const char *text, size_t len, lint_view_t *out, pyoci_error_t **err);
-void lint_view_release(lint_view_t *v);
+int pyoci_lint_view_parse(const char *name, const char *text, size_t len, lint_view_t *out, pyoci_error_t **err);
+void pyoci_lint_view_release(lint_view_t *v);
 
 /* The value of flag --name (NULL if absent; "" for a bare --name). */
-const char *lint_instr_flag(const lint_instr_t *in, const char *name);
+const char *pyoci_lint_instr_flag(const lint_instr_t *in, const char *name);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -78,16 +79,14 @@ const pyoci_lint_check_t *pyoci_lint_check_find(const char *id)
   return NULL;
 }
 
-void lint_add(pyoci_lint_result_t *out, const char *id, int line, const char *fmt, ...)
+void pyoci_lint_add(pyoci_lint_result_t *out, const char *id, int line, const char *fmt, ...)
 {
   const pyoci_lint_check_t *c = pyoci_lint_check_find(id);
   if (c == NULL)
     abort(); /* a typo in lint_rules.c */
   if (out->n == out->cap) {
     out->cap = out->cap ? out->cap * 2 : 16;
-    out->v = realloc(out->v, out->cap * sizeof(*out->v));
-    if (out->v == NULL)
-      abort();
+    out->v = xrealloc(out->v, out->cap * sizeof(*out->v));
   }
   strbuf_t sb = STRBUF_INIT;
   va_list ap;
@@ -109,13 +108,13 @@ int pyoci_lint_text(const char *name, const char *text, size_t len, pyoci_lint_r
                     pyoci_error_t **err)
 {
   lint_view_t view;
-  if (lint_view_parse(name, text, len, &view, err) < 0)
+  if (pyoci_lint_view_parse(name, text, len, &view, err) < 0)
     return -1;
   size_t first = out->n;
-  lint_run_checks(&view, out);
+  pyoci_lint_run_checks(&view, out);
   if (out->n > first)
     qsort(out->v + first, out->n - first, sizeof(*out->v), cmp_finding);
-  lint_view_release(&view);
+  pyoci_lint_view_release(&view);
   return 0;
 }
 

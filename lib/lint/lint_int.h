@@ -6,9 +6,9 @@
 #include "lint.h"
 
 /* Append a finding of check `id` (which must exist) at line. */
-void lint_add(pyoci_lint_result_t *out, const char *id, int line, const char *fmt, ...)
+void pyoci_lint_add(pyoci_lint_result_t *out, const char *id, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Run every check over the view. */
-void lint_run_checks(const lint_view_t *view, pyoci_lint_result_t *out);
+void pyoci_lint_run_checks(const lint_view_t *view, pyoci_lint_result_t *out);
 
 #endif

@@ -1,5 +1,5 @@
 /* The Dockerfile checks.  Each reads the instruction view (dfview.h) and
- * the stage list built here, and reports through lint_add().  Checks stay
+ * the stage list built here, and reports through pyoci_lint_add().  Checks stay
  * quiet when they cannot know (a base image named by an unresolved build
  * argument, USER $UID): a linter that guesses teaches people to ignore it. */
 #include <ctype.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/strbuf.h"
 #include "lint_int.h"
 #include "lint_shell.h"
@@ -94,9 +95,7 @@ static void build_stages(struct ctx *c)
       c->gargs[c->n_gargs++] = in;
     if (!is(in, "FROM"))
       continue;
-    c->st = realloc(c->st, (c->n_st + 1) * sizeof(*c->st));
-    if (c->st == NULL)
-      abort();
+    c->st = xrealloc(c->st, (c->n_st + 1) * sizeof(*c->st));
     if (c->n_st > 0)
       c->st[c->n_st - 1].end = i;
     struct stage *s = &c->st[c->n_st];
@@ -108,7 +107,7 @@ static void build_stages(struct ctx *c)
     if (img != NULL) {
       s->image = subst_global_args(c, img);
       if (in->argv[1] && strcasecmp(in->argv[1], "AS") == 0 && in->argv[2]) {
-        s->name = strdup(in->argv[2]);
+        s->name = xstrdup(in->argv[2]);
         for (char *p = s->name; *p; p++)
           *p = (char)tolower((unsigned char)*p);
       }
@@ -150,13 +149,13 @@ static void check_user_and_healthcheck(struct ctx *c)
   const char *img = from->argv[0] ? from->argv[0] : "?";
   long u = last_in_chain(c, fin, "USER");
   if (u < 0)
-    lint_add(c->out, "PYO001", from->line, "the final stage (FROM %s) sets no USER, so the container runs as root",
+    pyoci_lint_add(c->out, "PYO001", from->line, "the final stage (FROM %s) sets no USER, so the container runs as root",
              img);
   else if (c->v->v[u].argv[0] && user_is_root(c->v->v[u].argv[0]))
-    lint_add(c->out, "PYO001", c->v->v[u].line, "the last USER is %s, so the container runs as root",
+    pyoci_lint_add(c->out, "PYO001", c->v->v[u].line, "the last USER is %s, so the container runs as root",
              c->v->v[u].argv[0]);
   if (last_in_chain(c, fin, "HEALTHCHECK") < 0)
-    lint_add(c->out, "PYO009", from->line, "the final stage (FROM %s) has no HEALTHCHECK", img);
+    pyoci_lint_add(c->out, "PYO009", from->line, "the final stage (FROM %s) has no HEALTHCHECK", img);
 }
 
 /* ---- PYO002: base image tag ---- */
@@ -171,9 +170,9 @@ static void check_from_tags(struct ctx *c)
     const char *last = strrchr(s->image, '/');
     const char *tag = strchr(last ? last : s->image, ':');
     if (tag == NULL)
-      lint_add(c->out, "PYO002", in->line, "FROM %s has no tag, so it means %s:latest", s->image, s->image);
+      pyoci_lint_add(c->out, "PYO002", in->line, "FROM %s has no tag, so it means %s:latest", s->image, s->image);
     else if (strcmp(tag + 1, "latest") == 0)
-      lint_add(c->out, "PYO002", in->line, "FROM %s uses the moving :latest tag; pin a version", s->image);
+      pyoci_lint_add(c->out, "PYO002", in->line, "FROM %s uses the moving :latest tag; pin a version", s->image);
   }
 }
 
@@ -201,8 +200,8 @@ static void check_add(struct ctx *c)
 {
   for (size_t i = 0; i < c->v->n; i++) {
     const lint_instr_t *in = &c->v->v[i];
-    if (!is(in, "ADD") || in->inline_src || lint_instr_flag(in, "checksum") ||
-        lint_instr_flag(in, "keep-git-dir"))
+    if (!is(in, "ADD") || in->inline_src || pyoci_lint_instr_flag(in, "checksum") ||
+        pyoci_lint_instr_flag(in, "keep-git-dir"))
       continue;
     size_t n = 0;
     while (in->argv[n])
@@ -213,7 +212,7 @@ static void check_add(struct ctx *c)
     for (size_t k = 0; k + 1 < n; k++)
       local = local && !is_remote_or_archive(in->argv[k]);
     if (local)
-      lint_add(c->out, "PYO003", in->line, "ADD %s: use COPY for local files and directories", in->argv[0]);
+      pyoci_lint_add(c->out, "PYO003", in->line, "ADD %s: use COPY for local files and directories", in->argv[0]);
   }
 }
 
@@ -272,7 +271,7 @@ static void check_secret_vars(struct ctx *c)
     if (!arg && w[0] && !strchr(w[0], '=')) {
       /* Legacy "ENV NAME value": flagged when it has a value. */
       if (w[1] && secret_name(w[0], strlen(w[0])))
-        lint_add(c->out, "PYO004", in->line, "ENV %s: a secret in an environment variable ships in the image",
+        pyoci_lint_add(c->out, "PYO004", in->line, "ENV %s: a secret in an environment variable ships in the image",
                  w[0]);
       continue;
     }
@@ -284,7 +283,7 @@ static void check_secret_vars(struct ctx *c)
         continue;
       if (!arg && (eq[1] == '\0' || strcmp(eq + 1, "\"\"") == 0 || strcmp(eq + 1, "''") == 0))
         continue;
-      lint_add(c->out, "PYO004", in->line, "%s %.*s: %s", in->cmd, (int)n, *w,
+      pyoci_lint_add(c->out, "PYO004", in->line, "%s %.*s: %s", in->cmd, (int)n, *w,
                arg ? "build arguments are recorded in the image history"
                    : "a secret in an environment variable ships in the image");
     }
@@ -356,7 +355,7 @@ static bool name_matches(const char *name, const char *stem)
 static bool is_pip_install(const lint_cmd_t *cmd)
 {
   size_t i = 1;
-  const char *name = lint_cmd_name(cmd);
+  const char *name = pyoci_lint_cmd_name(cmd);
   if (name_matches(name, "python") && cmd->n > 2 && strcmp(cmd->words[1], "-m") == 0 &&
       strcmp(cmd->words[2], "pip") == 0)
     i = 3;
@@ -379,7 +378,7 @@ static bool has_prefix_word(const lint_cmd_t *cmd, const char *prefix)
 /* "set -o pipefail", "set -euo pipefail", "set -eux -o pipefail". */
 static bool sets_pipefail(const lint_cmd_t *cmd)
 {
-  if (strcmp(lint_cmd_name(cmd), "set") != 0)
+  if (strcmp(pyoci_lint_cmd_name(cmd), "set") != 0)
     return false;
   for (size_t i = 2; i < cmd->n; i++) {
     const char *prev = cmd->words[i - 1];
@@ -422,13 +421,13 @@ static void check_run(struct ctx *c, const lint_instr_t *in, const struct run_st
   if (in->json || rs->non_posix)
     return;
   lint_script_t sc;
-  lint_script_parse(in->args, &sc);
+  pyoci_lint_script_parse(in->args, &sc);
   bool apt_used = false, lists_removed = false, pipefail = rs->pipefail_shell;
   bool yes_reported = false, rec_reported = false, pip_reported = false;
   bool pip_cache_mount = any_flag_contains(in, ".cache/pip");
   for (size_t k = 0; k < sc.n; k++) {
     const lint_cmd_t *cmd = &sc.cmds[k];
-    const char *name = lint_cmd_name(cmd);
+    const char *name = pyoci_lint_cmd_name(cmd);
     pipefail = pipefail || sets_pipefail(cmd);
     if (strcmp(name, "rm") == 0 && has_prefix_word(cmd, "/var/lib/apt/lists"))
       lists_removed = true;
@@ -437,32 +436,30 @@ static void check_run(struct ctx *c, const lint_instr_t *in, const struct run_st
       bool install = strcmp(sub, "install") == 0;
       apt_used = apt_used || install || strcmp(sub, "update") == 0;
       if (install && !yes_reported && !apt_assumes_yes(cmd)) {
-        lint_add(c->out, "PYO005", in->line, "apt-get install without -y waits for an answer the build cannot give");
+        pyoci_lint_add(c->out, "PYO005", in->line, "apt-get install without -y waits for an answer the build cannot give");
         yes_reported = true;
       }
       if (install && !rec_reported && !apt_no_recommends(cmd)) {
-        lint_add(c->out, "PYO006", in->line, "apt-get install without --no-install-recommends");
+        pyoci_lint_add(c->out, "PYO006", in->line, "apt-get install without --no-install-recommends");
         rec_reported = true;
       }
     }
     if (!pip_reported && !rs->pip_no_cache && !pip_cache_mount && is_pip_install(cmd) &&
         !has_prefix_word(cmd, "--no-cache-dir")) {
-      lint_add(c->out, "PYO008", in->line, "%s install without --no-cache-dir keeps pip's cache in the layer", name);
+      pyoci_lint_add(c->out, "PYO008", in->line, "%s install without --no-cache-dir keeps pip's cache in the layer", name);
       pip_reported = true;
     }
   }
   if (apt_used && !lists_removed && !any_flag_contains(in, "/var/lib/apt"))
-    lint_add(c->out, "PYO007", in->line, "apt-get lists stay in the layer: add 'rm -rf /var/lib/apt/lists/*' to this RUN");
+    pyoci_lint_add(c->out, "PYO007", in->line, "apt-get lists stay in the layer: add 'rm -rf /var/lib/apt/lists/*' to this RUN");
   if (sc.has_pipe && !pipefail)
-    lint_add(c->out, "PYO012", in->line, "RUN uses a pipe without 'set -o pipefail' (or a SHELL with -o pipefail)");
-  lint_script_release(&sc);
+    pyoci_lint_add(c->out, "PYO012", in->line, "RUN uses a pipe without 'set -o pipefail' (or a SHELL with -o pipefail)");
+  pyoci_lint_script_release(&sc);
 }
 
 static void check_runs(struct ctx *c)
 {
-  struct run_state *states = calloc(c->n_st ? c->n_st : 1, sizeof(*states));
-  if (states == NULL)
-    abort();
+  struct run_state *states = xcalloc(c->n_st ? c->n_st : 1, sizeof(*states));
   for (size_t si = 0; si < c->n_st; si++) {
     struct run_state *rs = &states[si];
     if (c->st[si].base >= 0)
@@ -496,7 +493,7 @@ static void check_expose(struct ctx *c)
       if (*end == '-')
         hi = strtol(end + 1, &end, 10);
       if ((*end == '\0' || *end == '/') && lo <= 22 && 22 <= hi) {
-        lint_add(c->out, "PYO010", in->line, "EXPOSE %s: port 22 is SSH", *w);
+        pyoci_lint_add(c->out, "PYO010", in->line, "EXPOSE %s: port 22 is SSH", *w);
         break;
       }
     }
@@ -510,7 +507,7 @@ static void check_copy_from(struct ctx *c)
   for (size_t si = 0; si < c->n_st; si++) {
     for (size_t i = c->st[si].from + 1; i < c->st[si].end; i++) {
       const lint_instr_t *in = &c->v->v[i];
-      const char *from = is(in, "COPY") ? lint_instr_flag(in, "from") : NULL;
+      const char *from = is(in, "COPY") ? pyoci_lint_instr_flag(in, "from") : NULL;
       if (from == NULL || *from == '\0' || strpbrk(from, "/:.@$") != NULL)
         continue;
       char *end;
@@ -519,13 +516,13 @@ static void check_copy_from(struct ctx *c)
       if ((numeric && idx >= 0 && (size_t)idx < si) || (!numeric && stage_by_name(c, from, si) >= 0))
         continue;
       bool later = !numeric && stage_by_name(c, from, c->n_st) >= 0;
-      lint_add(c->out, "PYO011", in->line, "COPY --from=%s: %s", from,
+      pyoci_lint_add(c->out, "PYO011", in->line, "COPY --from=%s: %s", from,
                later ? "that stage is not defined before this one" : "no earlier stage has this name or index");
     }
   }
 }
 
-void lint_run_checks(const lint_view_t *view, pyoci_lint_result_t *out)
+void pyoci_lint_run_checks(const lint_view_t *view, pyoci_lint_result_t *out)
 {
   struct ctx c = {.v = view, .out = out};
   build_stages(&c);

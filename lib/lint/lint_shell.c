@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/strbuf.h"
 
 /* Words that only lead into the real command. */
@@ -50,9 +51,7 @@ static void end_word(struct splitter *s)
     free(w);
     return;
   }
-  s->cur.words = realloc(s->cur.words, (s->cur.n + 2) * sizeof(char *));
-  if (s->cur.words == NULL)
-    abort();
+  s->cur.words = xrealloc(s->cur.words, (s->cur.n + 2) * sizeof(char *));
   s->cur.words[s->cur.n++] = w;
   s->cur.words[s->cur.n] = NULL;
 }
@@ -63,9 +62,7 @@ static void end_cmd(struct splitter *s)
   if (s->cur.n == 0)
     return;
   lint_script_t *o = s->out;
-  o->cmds = realloc(o->cmds, (o->n + 1) * sizeof(*o->cmds));
-  if (o->cmds == NULL)
-    abort();
+  o->cmds = xrealloc(o->cmds, (o->n + 1) * sizeof(*o->cmds));
   o->cmds[o->n++] = s->cur;
   memset(&s->cur, 0, sizeof(s->cur));
 }
@@ -76,7 +73,7 @@ static void add(struct splitter *s, char c)
   strbuf_addch(&s->word, c);
 }
 
-void lint_script_parse(const char *p, lint_script_t *out)
+void pyoci_lint_script_parse(const char *p, lint_script_t *out)
 {
   memset(out, 0, sizeof(*out));
   struct splitter s = {.out = out, .word = STRBUF_INIT};
@@ -126,7 +123,7 @@ void lint_script_parse(const char *p, lint_script_t *out)
   strbuf_release(&s.word);
 }
 
-void lint_script_release(lint_script_t *s)
+void pyoci_lint_script_release(lint_script_t *s)
 {
   for (size_t i = 0; i < s->n; i++) {
     for (size_t k = 0; k < s->cmds[i].n; k++)
@@ -137,7 +134,7 @@ void lint_script_release(lint_script_t *s)
   memset(s, 0, sizeof(*s));
 }
 
-const char *lint_cmd_name(const lint_cmd_t *c)
+const char *pyoci_lint_cmd_name(const lint_cmd_t *c)
 {
   if (c->n == 0)
     return "";
@@ -145,7 +142,7 @@ const char *lint_cmd_name(const lint_cmd_t *c)
   return slash ? slash + 1 : c->words[0];
 }
 
-bool lint_cmd_has(const lint_cmd_t *c, const char *w)
+bool pyoci_lint_cmd_has(const lint_cmd_t *c, const char *w)
 {
   for (size_t i = 0; i < c->n; i++)
     if (strcmp(c->words[i], w) == 0)

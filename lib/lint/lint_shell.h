@@ -19,12 +19,12 @@ typedef struct {
 } lint_script_t;
 
 /* Split script (NUL-terminated).  Never fails; bounded by its length. */
-void lint_script_parse(const char *script, lint_script_t *out);
-void lint_script_release(lint_script_t *s);
+void pyoci_lint_script_parse(const char *script, lint_script_t *out);
+void pyoci_lint_script_release(lint_script_t *s);
 
 /* The command's program name without directories ("/usr/bin/pip3" -> "pip3"). */
-const char *lint_cmd_name(const lint_cmd_t *c);
+const char *pyoci_lint_cmd_name(const lint_cmd_t *c);
 /* True when some word equals w. */
-bool lint_cmd_has(const lint_cmd_t *c, const char *w);
+bool pyoci_lint_cmd_has(const lint_cmd_t *c, const char *w);
 
 #endif

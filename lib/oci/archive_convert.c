@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
 #include "archive_int.h"
@@ -49,9 +50,7 @@ int pyoci_export_manifest(pyoci_store_t *s, const pyoci_image_t *img, const pyoc
                           size_t *done, size_t total, pyoci_export_manifest_t *out, pyoci_error_t **err)
 {
   memset(out, 0, sizeof(*out));
-  out->layers = calloc(img->n_layers + 1, sizeof(*out->layers));
-  if (out->layers == NULL)
-    return pyoci_error_set(err, ENOMEM, "save %s", img->manifest_digest);
+  out->layers = xcalloc(img->n_layers + 1, sizeof(*out->layers));
   cleanup_json json_t *m = json_deep_copy(img->manifest);
   json_t *layers = json_object_get(m, "layers");
   if (m == NULL || !json_is_array(layers) || json_array_size(layers) != img->n_layers) {

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/layer/codec.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
@@ -69,13 +71,17 @@ static int parse_entry(const json_t *j, size_t idx, const char *what, pyoci_dock
     if (!json_is_array(tags) || json_array_size(tags) > PYOCI_ARCHIVE_MAX_TAGS)
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: \"RepoTags\" is not a list of at most %u tags",
                                   what, where, PYOCI_ARCHIVE_MAX_TAGS);
-    e->repo_tags = calloc(json_array_size(tags) + 1, sizeof(char *));
+    e->repo_tags = xcalloc(json_array_size(tags) + 1, sizeof(char *));
     size_t i;
     json_t *t;
     json_array_foreach (tags, i, t) {
       if (!json_is_string(t))
         return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: RepoTags[%zu] is not a string", what,
                                     where, i);
+      /* JSON_ALLOW_NUL: "a:1\u0000b" would otherwise load as the tag a:1 */
+      if (strlen(json_string_value(t)) != json_string_length(t))
+        return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: RepoTags[%zu] contains a NUL byte",
+                                    what, where, i);
       char *n = normalize_tag(what, where, json_string_value(t), err);
       if (n == NULL)
         return -1;
@@ -89,7 +95,7 @@ static int parse_entry(const json_t *j, size_t idx, const char *what, pyoci_dock
   if (json_array_size(layers) > PYOCI_MAX_LAYERS)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: %zu layers is over the limit of %d", what,
                                 where, json_array_size(layers), PYOCI_MAX_LAYERS);
-  e->layers = calloc(json_array_size(layers) + 1, sizeof(char *));
+  e->layers = xcalloc(json_array_size(layers) + 1, sizeof(char *));
   size_t i;
   json_t *l;
   json_array_foreach (layers, i, l) {
@@ -123,9 +129,7 @@ int pyoci_docker_manifest_parse(const char *buf, size_t len, const char *what,
   if (count > PYOCI_ARCHIVE_MAX_IMAGES)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': manifest.json: %zu images is over the limit of %u",
                                 what, count, PYOCI_ARCHIVE_MAX_IMAGES);
-  pyoci_docker_manifest_entry_t *v = calloc(count, sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_docker_manifest_entry_t *v = xcalloc(count, sizeof(*v));
   for (size_t i = 0; i < count; i++) {
     if (parse_entry(json_array_get(j, i), i, what, &v[i], err) < 0) {
       pyoci_docker_manifest_free(v, count);
@@ -164,15 +168,15 @@ static int plan_layer(pyoci_store_t *s, pyoci_members_t *m, const char *path, co
   snprintf(d->digest, sizeof(d->digest), "%s", lm->digest);
   d->size = lm->size;
   switch (lm->comp) {
-  case 0:
+  case PYOCI_COMP_NONE:
     if (strcmp(lm->digest, diff_id) != 0)
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
                                   "load '%s': layer '%s': digest %s does not match diff_id %s", m->what, path,
                                   lm->digest, diff_id);
-    d->media_type = strdup(PYOCI_MT_OCI_LAYER);
+    d->media_type = xstrdup(PYOCI_MT_OCI_LAYER);
     return 0;
-  case 1:
-  case 2: {
+  case PYOCI_COMP_GZIP:
+  case PYOCI_COMP_ZSTD: {
     /* Docker also accepts compressed layer.tar; keep it as stored and
      * check what it decompresses to. */
     char got[PYOCI_DIGEST_LEN];
@@ -182,7 +186,7 @@ static int plan_layer(pyoci_store_t *s, pyoci_members_t *m, const char *path, co
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
                                   "load '%s': layer '%s': uncompressed digest %s does not match diff_id %s",
                                   m->what, path, got, diff_id);
-    d->media_type = strdup(lm->comp == 1 ? PYOCI_MT_OCI_LAYER_GZIP : PYOCI_MT_OCI_LAYER_ZSTD);
+    d->media_type = xstrdup(pyoci_codec_get((pyoci_comp_t)lm->comp)->media_type);
     return 0;
   }
   default:
@@ -212,7 +216,7 @@ static int plan_entry(pyoci_store_t *s, pyoci_members_t *m, pyoci_docker_manifes
                          e->config, n_diff, e->n_layers);
     goto out;
   }
-  p->layers = calloc(e->n_layers + 1, sizeof(*p->layers));
+  p->layers = xcalloc(e->n_layers + 1, sizeof(*p->layers));
   p->n_layers = e->n_layers;
   for (size_t i = 0; i < e->n_layers; i++)
     if (plan_layer(s, m, e->layers[i], diff_ids[i], &p->layers[i], err) < 0)
@@ -233,9 +237,7 @@ int pyoci_docker_archive_plan(pyoci_store_t *s, pyoci_members_t *m, pyoci_pendin
   size_t count = 0;
   if (pyoci_docker_manifest_parse(m->manifest_json, m->manifest_json_len, m->what, &entries, &count, err) < 0)
     return -1;
-  pyoci_pending_image_t *v = calloc(count, sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_pending_image_t *v = xcalloc(count, sizeof(*v));
   for (size_t i = 0; i < count; i++) {
     if (plan_entry(s, m, &entries[i], &v[i], err) < 0) {
       pyoci_docker_manifest_free(entries, count);
@@ -276,9 +278,7 @@ static out_member_t *add_member(out_list_t *l, const char *name, int kind, int64
       return NULL; /* already there (a layer or config shared by two images) */
   if (l->n == l->cap) {
     l->cap = l->cap ? l->cap * 2 : 32;
-    l->v = realloc(l->v, l->cap * sizeof(*l->v));
-    if (l->v == NULL)
-      abort();
+    l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
   }
   out_member_t *o = &l->v[l->n++];
   memset(o, 0, sizeof(*o));
@@ -352,7 +352,7 @@ static int plan_image(pyoci_store_t *s, pyoci_save_item_t *it, out_list_t *l, js
       }
       snprintf(name, sizeof(name), "%s/VERSION", dhex);
       o = add_member(l, name, M_BYTES, it->mtime);
-      o->bytes = strdup("1.0");
+      o->bytes = xstrdup("1.0");
       o->len = 3;
       snprintf(name, sizeof(name), "%s/json", dhex);
       o = add_member(l, name, M_BYTES, it->mtime);
@@ -372,7 +372,7 @@ static int plan_image(pyoci_store_t *s, pyoci_save_item_t *it, out_list_t *l, js
     const char *colon = strrchr(it->names[t], ':');
     if (colon == NULL || strchr(colon, '/') != NULL || parent == NULL)
       continue;
-    cleanup_free char *repo = strndup(it->names[t], (size_t)(colon - it->names[t]));
+    cleanup_free char *repo = xstrndup(it->names[t], (size_t)(colon - it->names[t]));
     json_t *r = json_object_get(repos, repo);
     if (r == NULL) {
       r = json_object();

@@ -39,7 +39,6 @@ int pyoci_tarw_sink(void *w, const void *buf, size_t len, pyoci_error_t **err);
 /* ---- blob streaming ---- */
 /* Compression of a stream by its first bytes (give 512 when available, so a
  * tar header is recognised): 0 none, 1 gzip, 2 zstd, 3 xz, 4 bzip2. */
-int pyoci_sniff_compression(const unsigned char *buf, size_t len);
 /* Stream a store blob decompressed into sink (which may be NULL to only
  * measure); comp 0 = stored plain, >0 = compressed, <0 = sniff the magic.
  * Fills the uncompressed digest and size. */
@@ -57,7 +56,7 @@ typedef struct {
   char *link;                    /* symlink/hardlink target (cleaned, archive-relative) or NULL */
   char digest[PYOCI_DIGEST_LEN]; /* blob holding the content (regular files) */
   int64_t size;
-  int comp;                      /* pyoci_sniff_compression of the first bytes */
+  int comp;                      /* pyoci_codec_sniff of the first bytes (a pyoci_comp_t) */
 } pyoci_member_t;
 
 typedef struct {

@@ -9,9 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/layer/codec.h"
+#include "lib/layer/layer.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
+#include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 #include "archive_int.h"
 
@@ -38,9 +42,7 @@ static pyoci_member_t *members_add(pyoci_members_t *m, char *path, pyoci_error_t
   }
   if (m->n == m->cap) {
     m->cap = m->cap ? m->cap * 2 : 64;
-    m->v = realloc(m->v, m->cap * sizeof(*m->v));
-    if (m->v == NULL)
-      abort();
+    m->v = xrealloc(m->v, m->cap * sizeof(*m->v));
   }
   pyoci_member_t *e = &m->v[m->n++];
   memset(e, 0, sizeof(*e));
@@ -99,34 +101,15 @@ static char *resolve_link(const char *what, const char *member, const char *targ
                          what, member, target ? target : "");
     return NULL;
   }
-  strbuf_t sb = STRBUF_INIT;
+  /* member is clean (no ".."), so its directory + target, cleaned, stays
+   * inside exactly when the target does not climb above the root. */
   const char *slash = strrchr(member, '/');
-  if (slash)
-    strbuf_add(&sb, member, (size_t)(slash - member));
-  const char *p = target;
-  while (*p) {
-    const char *e = strchr(p, '/');
-    size_t n = e ? (size_t)(e - p) : strlen(p);
-    if (n == 2 && p[0] == '.' && p[1] == '.') {
-      if (sb.len == 0) {
-        strbuf_release(&sb);
-        pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
-                             "load '%s': member '%s': link target '%s' leaves the archive", what, member, target);
-        return NULL;
-      }
-      char *last = strrchr(sb.buf, '/');
-      sb.len = last ? (size_t)(last - sb.buf) : 0;
-      sb.buf[sb.len] = '\0';
-    } else if (n > 0 && !(n == 1 && p[0] == '.')) {
-      if (sb.len)
-        strbuf_addch(&sb, '/');
-      strbuf_add(&sb, p, n);
-    }
-    p += n;
-    while (*p == '/')
-      p++;
-  }
-  return strbuf_detach(&sb);
+  cleanup_free char *joined = xasprintf("%.*s/%s", slash ? (int)(slash - member) : 0, member, target);
+  char *clean = pyoci_path_normalize(joined, PYOCI_PATH_NO_ESCAPE);
+  if (clean == NULL)
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': member '%s': link target '%s' leaves the archive",
+                         what, member, target);
+  return clean;
 }
 
 /* "blobs/sha256/<hex>": the name claims a digest the writer will enforce. */
@@ -185,7 +168,7 @@ static int spool_file(pyoci_store_t *s, pyoci_tar_reader_t *r, pyoci_members_t *
     *done += (uint64_t)n;
     pyoci_progress("Loading", *done, 0, 0);
   }
-  mm->comp = pyoci_sniff_compression(head, head_len);
+  mm->comp = (int)pyoci_codec_sniff(head, head_len);
   if (pyoci_blob_writer_commit(w, claimed ? expected : NULL, mm->digest, &mm->size, err) < 0)
     return pyoci_error_prefix(err, "load '%s': member '%s'", m->what, mm->path);
   return 0;
@@ -289,9 +272,7 @@ int pyoci_archive_read_config(pyoci_store_t *s, const char *what, const char *me
   if (count > PYOCI_MAX_LAYERS)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': config '%s': %zu layers is over the limit of %d",
                                 what, member, count, PYOCI_MAX_LAYERS);
-  char(*v)[PYOCI_DIGEST_LEN] = calloc(count + 1, PYOCI_DIGEST_LEN);
-  if (v == NULL)
-    abort();
+  char(*v)[PYOCI_DIGEST_LEN] = xcalloc(count + 1, PYOCI_DIGEST_LEN);
   for (size_t i = 0; i < count; i++) {
     const char *d = json_string_value(json_array_get(ids, i));
     if (d == NULL || !pyoci_digest_valid(d)) {
@@ -349,7 +330,7 @@ static bool reuse_existing(pyoci_store_t *s, pyoci_pending_image_t *p)
   if (ok) {
     snprintf(p->manifest_digest, sizeof(p->manifest_digest), "%s", img->manifest_digest);
     free(p->manifest_media_type);
-    p->manifest_media_type = strdup(img->manifest_media_type);
+    p->manifest_media_type = xstrdup(img->manifest_media_type);
     p->manifest_size = img->manifest_size;
   }
   pyoci_image_free(img);
@@ -359,9 +340,28 @@ static bool reuse_existing(pyoci_store_t *s, pyoci_pending_image_t *p)
 
 /* Record one verified image: either the archive's own manifest (OCI) or a
  * new OCI manifest over the docker-archive's config and layers. */
+/* Every layer's entries, read once before anything is tagged: a layer
+ * with "../" names is refused at the door instead of sitting in the store
+ * until a build unpacks it. */
+static int validate_layers(pyoci_store_t *s, const char *what, const pyoci_pending_image_t *p, pyoci_error_t **err)
+{
+  for (size_t k = 0; k < p->n_layers; k++) {
+    int fd = -1;
+    if (pyoci_store_open_blob(s, p->layers[k].digest, &fd, NULL, err) < 0)
+      return pyoci_error_prefix(err, "load '%s'", what);
+    int rc = pyoci_layer_validate(fd, p->layers[k].digest, err);
+    close(fd);
+    if (rc < 0)
+      return pyoci_error_prefix(err, "load '%s': layer %zu", what, k + 1);
+  }
+  return 0;
+}
+
 static int commit_one(pyoci_store_t *s, const char *what, pyoci_pending_image_t *p, pyoci_loaded_image_t *out,
                       pyoci_error_t **err)
 {
+  if (validate_layers(s, what, p, err) < 0)
+    return -1;
   snprintf(out->image_id, sizeof(out->image_id), "%s", p->config_digest);
   bool reused = false;
   if (p->manifest_digest[0] == '\0' && (reused = reuse_existing(s, p))) {
@@ -416,9 +416,7 @@ int pyoci_archive_load(pyoci_store_t *s, int fd, const char *what, pyoci_loaded_
                          what);
     goto out;
   }
-  loaded = calloc(n_pending + 1, sizeof(*loaded));
-  if (loaded == NULL)
-    abort();
+  loaded = xcalloc(n_pending + 1, sizeof(*loaded));
   for (size_t i = 0; i < n_pending; i++) {
     if (commit_one(s, what, &pending[i], &loaded[i], err) < 0) {
       pyoci_loaded_images_free(loaded, n_pending);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
@@ -39,7 +40,7 @@ void pyoci_oci_index_free(pyoci_oci_index_entry_t *e, size_t n)
 
 static char *opt_strdup(const char *s)
 {
-  return s ? strdup(s) : NULL;
+  return s ? xstrdup(s) : NULL;
 }
 
 /* Parse one descriptor (digest, size, mediaType) with its name annotations. */
@@ -58,7 +59,7 @@ static int parse_desc(const json_t *j, const char *what, const char *where, pyoc
                                 where);
   if (!json_is_integer(size) || json_integer_value(size) < 0)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: missing or negative size", what, where);
-  e->media_type = strdup(mt);
+  e->media_type = xstrdup(mt);
   snprintf(e->digest, sizeof(e->digest), "%s", digest);
   e->size = json_integer_value(size);
 
@@ -86,7 +87,7 @@ static int parse_desc(const json_t *j, const char *what, const char *where, pyoc
     if (e->name == NULL)
       return pyoci_error_prefix(err, "load '%s': %s", what, where);
   } else if (ref != NULL) {
-    e->bare_tag = strdup(ref);
+    e->bare_tag = xstrdup(ref);
   }
   return 0;
 }
@@ -112,9 +113,7 @@ int pyoci_oci_index_parse(const char *buf, size_t len, const char *what, pyoci_o
   if (count > PYOCI_ARCHIVE_MAX_IMAGES)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': index.json: %zu manifests is over the limit of %u",
                                 what, count, PYOCI_ARCHIVE_MAX_IMAGES);
-  pyoci_oci_index_entry_t *v = calloc(count + 1, sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_oci_index_entry_t *v = xcalloc(count + 1, sizeof(*v));
   for (size_t i = 0; i < count; i++) {
     char where[64];
     snprintf(where, sizeof(where), "index.json manifests[%zu]", i);
@@ -204,7 +203,7 @@ static int pick_from_index(pyoci_store_t *s, pyoci_members_t *m, pyoci_oci_index
                                 e->digest);
   d = json_array_get(list, (size_t)best);
   free(e->media_type);
-  e->media_type = strdup(pyoci_json_str(d, "mediaType"));
+  e->media_type = xstrdup(pyoci_json_str(d, "mediaType"));
   snprintf(e->digest, sizeof(e->digest), "%s", pyoci_json_str(d, "digest"));
   e->size = pyoci_json_int(d, "size", -1);
   return 0;
@@ -227,7 +226,7 @@ static int check_desc(pyoci_members_t *m, const char *manifest, const char *wher
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
                                 "load '%s': manifest %s: %s: blob size %lld does not match descriptor size %lld",
                                 m->what, manifest, where, (long long)mm->size, (long long)size);
-  out->media_type = strdup(mt);
+  out->media_type = xstrdup(mt);
   snprintf(out->digest, sizeof(out->digest), "%s", digest);
   out->size = size;
   return 0;
@@ -264,7 +263,7 @@ static int plan_manifest(pyoci_store_t *s, pyoci_members_t *m, const pyoci_oci_i
     goto out;
   }
   p->n_layers = n_diff;
-  p->layers = calloc(n_diff + 1, sizeof(*p->layers));
+  p->layers = xcalloc(n_diff + 1, sizeof(*p->layers));
   for (size_t i = 0; i < n_diff; i++) {
     char where[48];
     snprintf(where, sizeof(where), "layers[%zu]", i);
@@ -284,7 +283,7 @@ static int plan_manifest(pyoci_store_t *s, pyoci_members_t *m, const pyoci_oci_i
     }
   }
   snprintf(p->manifest_digest, sizeof(p->manifest_digest), "%s", e->digest);
-  p->manifest_media_type = strdup(mt ? mt : e->media_type);
+  p->manifest_media_type = xstrdup(mt ? mt : e->media_type);
   p->manifest_size = e->size;
   rc = 0;
 out:
@@ -299,10 +298,8 @@ static void add_name(pyoci_pending_image_t *p, const char *name)
   for (size_t i = 0; i < p->n_names; i++)
     if (strcmp(p->names[i], name) == 0)
       return;
-  p->names = realloc(p->names, (p->n_names + 2) * sizeof(char *));
-  if (p->names == NULL)
-    abort();
-  p->names[p->n_names++] = strdup(name);
+  p->names = xrealloc(p->names, (p->n_names + 2) * sizeof(char *));
+  p->names[p->n_names++] = xstrdup(name);
   p->names[p->n_names] = NULL;
 }
 
@@ -313,9 +310,7 @@ int pyoci_oci_archive_plan(pyoci_store_t *s, pyoci_members_t *m, pyoci_pending_i
   size_t count = 0;
   if (pyoci_oci_index_parse(m->index_json, m->index_json_len, m->what, &entries, &count, err) < 0)
     return -1;
-  pyoci_pending_image_t *v = calloc(count + 1, sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_pending_image_t *v = xcalloc(count + 1, sizeof(*v));
   size_t nv = 0;
   int rc = -1;
   if (count == 0) {
@@ -379,9 +374,7 @@ static oci_member_t *add(oci_list_t *l, const char *name, int64_t mtime)
       return NULL;
   if (l->n == l->cap) {
     l->cap = l->cap ? l->cap * 2 : 32;
-    l->v = realloc(l->v, l->cap * sizeof(*l->v));
-    if (l->v == NULL)
-      abort();
+    l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
   }
   oci_member_t *o = &l->v[l->n++];
   memset(o, 0, sizeof(*o));
@@ -438,9 +431,7 @@ static int export_manifest(pyoci_store_t *s, const pyoci_image_t *img, const pyo
   snprintf(m->digest, sizeof(m->digest), "%s", img->manifest_digest);
   m->media_type = img->manifest_media_type;
   m->size = img->manifest_size;
-  m->layers = calloc(img->n_layers + 1, sizeof(*m->layers));
-  if (m->layers == NULL)
-    abort();
+  m->layers = xcalloc(img->n_layers + 1, sizeof(*m->layers));
   for (size_t k = 0; k < img->n_layers; k++) {
     m->layers[k] = img->layers[k];
     m->layers[k].media_type = NULL; /* borrowed descs; the writer needs no type */
@@ -457,9 +448,7 @@ int pyoci_oci_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_t n
   /* Every layer is converted before the first byte goes out: the index
    * names the converted manifests, and a layer that fails its diff_id check
    * must leave no archive. */
-  pyoci_export_manifest_t *ms = calloc(n + 1, sizeof(*ms));
-  if (ms == NULL)
-    abort();
+  pyoci_export_manifest_t *ms = xcalloc(n + 1, sizeof(*ms));
   size_t total = 0, done = 0;
   for (size_t i = 0; i < n; i++)
     total += items[i].img->n_layers;
@@ -484,7 +473,7 @@ int pyoci_oci_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_t n
       snprintf(name, sizeof(name), "blobs/sha256/%s", m->digest + 7);
       oci_member_t *o = add(&l, name, t);
       if (o != NULL) {
-        o->bytes = strdup(m->bytes);
+        o->bytes = xstrdup(m->bytes);
         o->len = m->len;
       }
     }
@@ -502,7 +491,7 @@ int pyoci_oci_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_t n
   add(&l, "blobs", newest)->dir = true;
   add(&l, "blobs/sha256", newest)->dir = true;
   oci_member_t *o = add(&l, "oci-layout", newest);
-  o->bytes = strdup("{\"imageLayoutVersion\":\"1.0.0\"}");
+  o->bytes = xstrdup("{\"imageLayoutVersion\":\"1.0.0\"}");
   o->len = strlen(o->bytes);
   o = add(&l, "index.json", newest);
   o->bytes = json_dumps(index, JSON_COMPACT);

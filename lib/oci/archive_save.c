@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/outfile.h"
 #include "lib/util/fs.h"
@@ -55,9 +56,7 @@ static void add_item_name(pyoci_save_item_t *it, char *name)
       free(name);
       return;
     }
-  it->names = realloc(it->names, (it->n_names + 1) * sizeof(char *));
-  if (it->names == NULL)
-    abort();
+  it->names = xrealloc(it->names, (it->n_names + 1) * sizeof(char *));
   it->names[it->n_names++] = name;
 }
 
@@ -68,9 +67,7 @@ static int resolve_all(pyoci_store_t *s, const char *const *refs, size_t n, pyoc
   size_t n_entries = 0;
   if (pyoci_store_list(s, &entries, &n_entries, err) < 0)
     return -1;
-  pyoci_save_item_t *items = calloc(n + 1, sizeof(*items));
-  if (items == NULL)
-    abort();
+  pyoci_save_item_t *items = xcalloc(n + 1, sizeof(*items));
   size_t count = 0;
   int rc = -1;
   for (size_t i = 0; i < n; i++) {

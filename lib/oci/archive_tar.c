@@ -9,6 +9,7 @@
 
 #include "lib/layer/tar_header.h"
 #include "lib/layer/tar_out.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fdcopy.h"
 #include "lib/util/fs.h"
@@ -33,9 +34,7 @@ static int fd_sink(void *ctx, const void *buf, size_t len, pyoci_error_t **err)
 
 pyoci_tarw_t *pyoci_tarw_new(int fd, const char *what)
 {
-  pyoci_tarw_t *w = calloc(1, sizeof(*w));
-  if (w == NULL)
-    abort();
+  pyoci_tarw_t *w = xcalloc(1, sizeof(*w));
   w->fd = fd;
   w->what = what;
   pyoci_tar_out_init(&w->out, TARW_BUF, fd_sink, w);
@@ -73,8 +72,7 @@ static int header(pyoci_tarw_t *w, const char *name, char type, unsigned mode, i
 int pyoci_tarw_dir(pyoci_tarw_t *w, const char *name, int64_t mtime, pyoci_error_t **err)
 {
   cleanup_free char *n = NULL;
-  if (asprintf(&n, "%s/", name) < 0)
-    return pyoci_error_set(err, ENOMEM, "write '%s'", w->what);
+  n = xasprintf("%s/", name);
   return header(w, n, '5', 0755, 0, mtime, err);
 }
 

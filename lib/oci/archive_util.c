@@ -11,9 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/layer/codec.h"
 #include "lib/layer/decompress.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/hash_async.h"
+#include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 #include "archive_int.h"
 
@@ -31,31 +33,17 @@ char *pyoci_archive_clean_path(const char *path, pyoci_error_t **err)
     pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member path too long");
     return NULL;
   }
-  strbuf_t sb = STRBUF_INIT;
-  const char *p = path;
-  while (*p) {
-    const char *e = strchr(p, '/');
-    size_t n = e ? (size_t)(e - p) : strlen(p);
-    if (n == 2 && p[0] == '.' && p[1] == '.') {
-      strbuf_release(&sb);
-      pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member '%s': path leaves the archive", path);
-      return NULL;
-    }
-    if (n > 0 && !(n == 1 && p[0] == '.')) {
-      if (sb.len)
-        strbuf_addch(&sb, '/');
-      strbuf_add(&sb, p, n);
-    }
-    p += n;
-    while (*p == '/')
-      p++;
+  char *clean = pyoci_path_normalize(path, PYOCI_PATH_REJECT_DOTDOT);
+  if (clean == NULL) {
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member '%s': path leaves the archive", path);
+    return NULL;
   }
-  if (sb.len == 0) {
-    strbuf_release(&sb);
+  if (clean[0] == '\0') {
+    free(clean);
     pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "member '%s': empty path", path);
     return NULL;
   }
-  return strbuf_detach(&sb);
+  return clean;
 }
 
 static int digits(const char **p, int n)
@@ -121,22 +109,6 @@ int64_t pyoci_parse_rfc3339(const char *s)
   struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h, .tm_min = m, .tm_sec = sec};
   int64_t t = (int64_t)timegm(&tm);
   return t - off;
-}
-
-int pyoci_sniff_compression(const unsigned char *b, size_t len)
-{
-  /* A tar header wins over a file name that happens to look like magic. */
-  if (len >= 262 && memcmp(b + 257, "ustar", 5) == 0)
-    return 0;
-  if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b)
-    return 1;
-  if (len >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
-    return 2;
-  if (len >= 6 && memcmp(b, "\xfd" "7zXZ\0", 6) == 0)
-    return 3;
-  if (len >= 3 && memcmp(b, "BZh", 3) == 0)
-    return 4;
-  return 0;
 }
 
 int pyoci_blob_copy_to_tar(pyoci_store_t *s, const char *digest, int64_t size, const char *want,
@@ -236,7 +208,7 @@ static int stream_decompress(int fd, const char *digest, int comp, pyoci_sink_fn
                              int64_t *total, pyoci_error_t **err)
 {
   hash_sink_t hs = {sink, ctx, h, total};
-  if (comp == 3 || comp == 4)
+  if (!pyoci_codec_get((pyoci_comp_t)comp)->layers)
     return stream_xz_bzip2(fd, digest, &hs, err);
   return pyoci_decompress_fd(fd, PYOCI_DECOMP_AUTO, digest, hash_sink, &hs, err);
 }
@@ -255,7 +227,7 @@ int pyoci_blob_stream_uncompressed(pyoci_store_t *s, const char *digest, int com
     ssize_t got = pread(fd, magic, sizeof(magic), 0);
     if (got < 0)
       return pyoci_error_set(err, errno, "read blob %s", digest);
-    int sniffed = pyoci_sniff_compression(magic, (size_t)got);
+    int sniffed = (int)pyoci_codec_sniff(magic, (size_t)got);
     comp = sniffed != 0 || comp < 0 ? sniffed : comp;
   }
   pyoci_sha256_async_t *h = pyoci_sha256_async_new();

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/layer/codec.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "store_int.h"
@@ -54,12 +56,15 @@ int pyoci_layer_media_compression(const char *mt)
     return -1;
   size_t n = strlen(mt);
 #define ENDS(suffix) (n >= strlen(suffix) && strcmp(mt + n - strlen(suffix), suffix) == 0)
-  if (ENDS("+gzip") || ENDS(".tar.gzip"))
-    return 1;
-  if (ENDS("+zstd"))
-    return 2;
-  if (ENDS(".tar"))
-    return 0;
+  if (ENDS(".tar.gzip")) /* docker's schema 2 foreign layers */
+    return PYOCI_COMP_GZIP;
+  for (pyoci_comp_t c = PYOCI_COMP_NONE; c <= PYOCI_COMP_BZIP2; c++) {
+    const char *suffix = pyoci_codec_get(c)->media_suffix;
+    if (suffix != NULL && c != PYOCI_COMP_NONE && ENDS(suffix))
+      return c;
+  }
+  if (ENDS(pyoci_codec_get(PYOCI_COMP_NONE)->media_suffix))
+    return PYOCI_COMP_NONE;
 #undef ENDS
   return -1;
 }
@@ -93,7 +98,7 @@ static int parse_desc(const json_t *j, pyoci_desc_t *d, int64_t max_size)
   json_int_t size = pyoci_json_int(j, "size", -1);
   if (!json_is_object(j) || mt == NULL || !pyoci_digest_valid(dg) || size < 0 || size > max_size)
     return -1;
-  d->media_type = strdup(mt);
+  d->media_type = xstrdup(mt);
   memcpy(d->digest, dg, PYOCI_DIGEST_LEN);
   d->size = size;
   return 0;
@@ -144,9 +149,7 @@ static int load_config(pyoci_store_t *s, pyoci_image_t *img, const pyoci_desc_t 
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
                                 "config %s: %zu diff_ids for %zu layers in manifest %s", cfg->digest,
                                 json_array_size(ids), img->n_layers, img->manifest_digest);
-  img->diff_ids = calloc(img->n_layers ? img->n_layers : 1, PYOCI_DIGEST_LEN);
-  if (img->diff_ids == NULL)
-    return pyoci_error_set(err, ENOMEM, "load image");
+  img->diff_ids = xcalloc(img->n_layers ? img->n_layers : 1, PYOCI_DIGEST_LEN);
   for (size_t i = 0; i < img->n_layers; i++) {
     const char *d = json_string_value(json_array_get(ids, i));
     if (!pyoci_digest_valid(d))
@@ -188,19 +191,17 @@ static int load_manifest(pyoci_store_t *s, const char *digest, int depth, pyoci_
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "manifest %s: %zu layers is over the limit of %d", digest,
                                 json_array_size(layers), PYOCI_MAX_LAYERS);
 
-  pyoci_image_t *img = calloc(1, sizeof(*img));
-  if (img == NULL)
-    return pyoci_error_set(err, ENOMEM, "load image");
+  pyoci_image_t *img = xcalloc(1, sizeof(*img));
   cleanup_image pyoci_image_t *guard = img;
   memcpy(img->manifest_digest, digest, PYOCI_DIGEST_LEN);
-  img->manifest_media_type = strdup(mt ? mt : PYOCI_MT_OCI_MANIFEST);
+  img->manifest_media_type = xstrdup(mt ? mt : PYOCI_MT_OCI_MANIFEST);
   img->manifest_size = (int64_t)len;
   pyoci_desc_t cfg = {0};
   if (parse_desc(json_object_get(doc, "config"), &cfg, PYOCI_MAX_CONFIG_SIZE) < 0)
     return bad(err, digest, "missing or invalid config descriptor", NULL);
   memcpy(img->config_digest, cfg.digest, PYOCI_DIGEST_LEN);
   size_t n = json_array_size(layers);
-  img->layers = calloc(n ? n : 1, sizeof(*img->layers));
+  img->layers = xcalloc(n ? n : 1, sizeof(*img->layers));
   if (img->layers == NULL) {
     free(cfg.media_type);
     return pyoci_error_set(err, ENOMEM, "load image");
@@ -354,11 +355,9 @@ static json_t *created_now(void)
 
 json_t *pyoci_config_new(void)
 {
-  json_t *c = json_pack("{s:s, s:s, s:o, s:{}, s:{s:s, s:[]}, s:[]}", "architecture", pyoci_host_arch(), "os",
+  json_t *c = pyoci_xcheck(json_pack("{s:s, s:s, s:o, s:{}, s:{s:s, s:[]}, s:[]}", "architecture", pyoci_host_arch(), "os",
                         "linux", "created", created_now(), "config", "rootfs", "type", "layers", "diff_ids",
-                        "history");
-  if (c == NULL)
-    abort();
+                        "history"));
   return c;
 }
 

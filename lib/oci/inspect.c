@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 
@@ -64,9 +65,7 @@ static json_t *as_map(const json_t *v, bool struct_values)
   if (!json_is_object(v))
     return json_null();
   size_t n = json_object_size(v), i = 0;
-  const char **keys = calloc(n ? n : 1, sizeof(*keys));
-  if (keys == NULL)
-    abort();
+  const char **keys = xcalloc(n ? n : 1, sizeof(*keys));
   const char *k;
   json_t *e;
   json_object_foreach((json_t *)v, k, e) keys[i++] = k;
@@ -149,14 +148,14 @@ json_t *pyoci_inspect_container_config(const json_t *src)
 char *pyoci_inspect_time(const char *s)
 {
   if (s == NULL || *s == '\0')
-    return strdup("0001-01-01T00:00:00Z");
+    return xstrdup("0001-01-01T00:00:00Z");
   /* YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM) */
   size_t len = strlen(s);
   if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
-    return strdup(s);
+    return xstrdup(s);
   for (size_t i = 0; i < 19; i++)
     if (i != 4 && i != 7 && i != 10 && i != 13 && i != 16 && !isdigit((unsigned char)s[i]))
-      return strdup(s);
+      return xstrdup(s);
   const char *p = s + 19;
   const char *frac = NULL;
   size_t nfrac = 0;
@@ -166,7 +165,7 @@ char *pyoci_inspect_time(const char *s)
       p++;
     nfrac = (size_t)(p - frac);
     if (nfrac == 0)
-      return strdup(s);
+      return xstrdup(s);
     if (nfrac > 9)
       nfrac = 9; /* Go keeps nanoseconds */
     while (nfrac > 0 && frac[nfrac - 1] == '0')
@@ -183,11 +182,10 @@ char *pyoci_inspect_time(const char *s)
     else
       snprintf(zone, sizeof(zone), "%s", p);
   } else {
-    return strdup(s);
+    return xstrdup(s);
   }
   char *out = NULL;
-  if (asprintf(&out, "%.19s%s%.*s%s", s, nfrac ? "." : "", (int)nfrac, frac ? frac : "", zone) < 0)
-    abort();
+  out = xasprintf("%.19s%s%.*s%s", s, nfrac ? "." : "", (int)nfrac, frac ? frac : "", zone);
   return out;
 }
 
@@ -204,9 +202,7 @@ static json_t *repo_tags(pyoci_store_t *s, const pyoci_image_t *img, pyoci_error
   size_t n = 0;
   if (pyoci_store_list(s, &v, &n, err) < 0)
     return NULL;
-  const char **names = calloc(n ? n : 1, sizeof(*names));
-  if (names == NULL)
-    abort();
+  const char **names = xcalloc(n ? n : 1, sizeof(*names));
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
     if (v[i].name == NULL)
@@ -296,9 +292,7 @@ static void kinds_init(void)
       "\"GraphDriver\":{\"Data\":\"map[string]string\",\"Name\":\"string\"},"
       "\"RootFS\":{\"Type\":\"string\",\"Layers\":\"[]string\",\"BaseLayer\":\"string\"},"
       "\"Metadata\":{\"LastTagTime\":\"string\"}}";
-  kinds = json_loads(doc, 0, NULL);
-  if (kinds == NULL)
-    abort();
+  kinds = pyoci_xcheck(json_loads(doc, 0, NULL)); /* a constant: fails only without memory */
 }
 
 const json_t *pyoci_inspect_kinds(void)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/hash.h"
 
@@ -162,9 +163,7 @@ int pyoci_ref_parse(const char *s, pyoci_ref_t *out, pyoci_error_t **err)
     return invalid(err, s ? s : "", "empty reference");
   if (all_hex64(s))
     return invalid(err, s, "cannot specify a 64-byte hexadecimal string as a repository name");
-  cleanup_free char *buf = strdup(s);
-  if (buf == NULL)
-    abort();
+  cleanup_free char *buf = xstrdup(s);
 
   /* name [":" tag] ["@" digest] */
   char *at = strchr(buf, '@');
@@ -176,7 +175,7 @@ int pyoci_ref_parse(const char *s, pyoci_ref_t *out, pyoci_error_t **err)
         return invalid(err, s, "unsupported digest algorithm");
       return invalid(err, s, "invalid digest");
     }
-    out->digest = strdup(d);
+    out->digest = xstrdup(d);
   }
   char *last_slash = strrchr(buf, '/');
   char *colon = strrchr(last_slash ? last_slash : buf, ':');
@@ -186,7 +185,7 @@ int pyoci_ref_parse(const char *s, pyoci_ref_t *out, pyoci_error_t **err)
       pyoci_ref_free(out);
       return invalid(err, s, "invalid tag");
     }
-    out->tag = strdup(colon + 1);
+    out->tag = xstrdup(colon + 1);
   }
   const char *name = buf;
   if (*name == '\0') {
@@ -214,14 +213,14 @@ int pyoci_ref_parse(const char *s, pyoci_ref_t *out, pyoci_error_t **err)
       pyoci_ref_free(out);
       return invalid(err, s, "invalid registry domain");
     }
-    out->domain = strndup(name, flen);
+    out->domain = xstrndup(name, flen);
     remainder = slash + 1;
     if (strcmp(out->domain, LEGACY_DOMAIN) == 0) {
       free(out->domain);
-      out->domain = strdup(DEFAULT_DOMAIN);
+      out->domain = xstrdup(DEFAULT_DOMAIN);
     }
   } else {
-    out->domain = strdup(DEFAULT_DOMAIN);
+    out->domain = xstrdup(DEFAULT_DOMAIN);
   }
 
   for (const char *p = remainder; *p; p++)
@@ -244,10 +243,9 @@ int pyoci_ref_parse(const char *s, pyoci_ref_t *out, pyoci_error_t **err)
   }
 
   if (strcmp(out->domain, DEFAULT_DOMAIN) == 0 && strchr(remainder, '/') == NULL) {
-    if (asprintf(&out->path, "%s%s", OFFICIAL_PREFIX, remainder) < 0)
-      abort();
+    out->path = xasprintf("%s%s", OFFICIAL_PREFIX, remainder);
   } else {
-    out->path = strdup(remainder);
+    out->path = xstrdup(remainder);
   }
   /* Docker measures the normalised name, "docker.io/library/" included. */
   if (strlen(out->domain) + 1 + strlen(out->path) > NAME_TOTAL_MAX) {
@@ -255,9 +253,7 @@ int pyoci_ref_parse(const char *s, pyoci_ref_t *out, pyoci_error_t **err)
     return invalid(err, s, "repository name must not be more than 255 characters");
   }
   if (out->tag == NULL && out->digest == NULL)
-    out->tag = strdup("latest");
-  if (out->domain == NULL || out->path == NULL || (out->tag == NULL && out->digest == NULL))
-    abort();
+    out->tag = xstrdup("latest");
   return 0;
 }
 
@@ -268,21 +264,18 @@ char *pyoci_ref_familiar_repo(const pyoci_ref_t *r)
     const char *p = r->path;
     if (strncmp(p, OFFICIAL_PREFIX, strlen(OFFICIAL_PREFIX)) == 0 && strchr(p + strlen(OFFICIAL_PREFIX), '/') == NULL)
       p += strlen(OFFICIAL_PREFIX);
-    out = strdup(p);
-  } else if (asprintf(&out, "%s/%s", r->domain, r->path) < 0) {
-    out = NULL;
+    out = xstrdup(p);
+  } else {
+    out = xasprintf("%s/%s", r->domain, r->path);
   }
-  if (out == NULL)
-    abort();
   return out;
 }
 
 static char *with_tag_digest(char *repo, const pyoci_ref_t *r)
 {
   char *out = NULL;
-  if (asprintf(&out, "%s%s%s%s%s", repo, r->tag ? ":" : "", r->tag ? r->tag : "", r->digest ? "@" : "",
-               r->digest ? r->digest : "") < 0)
-    abort();
+  out = xasprintf("%s%s%s%s%s", repo, r->tag ? ":" : "", r->tag ? r->tag : "", r->digest ? "@" : "",
+               r->digest ? r->digest : "");
   free(repo);
   return out;
 }
@@ -295,8 +288,7 @@ char *pyoci_ref_familiar(const pyoci_ref_t *r)
 char *pyoci_ref_full(const pyoci_ref_t *r)
 {
   char *repo = NULL;
-  if (asprintf(&repo, "%s/%s", r->domain, r->path) < 0)
-    abort();
+  repo = xasprintf("%s/%s", r->domain, r->path);
   return with_tag_digest(repo, r);
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
@@ -90,7 +91,7 @@ static int fill_desc(pyoci_desc_t *out, const char *digest, int64_t size, pyoci_
   memset(out, 0, sizeof(*out));
   snprintf(out->digest, sizeof(out->digest), "%s", digest);
   out->size = size;
-  out->media_type = strdup(pyoci_variant_media_type(comp));
+  out->media_type = xstrdup(pyoci_variant_media_type(comp));
   return out->media_type ? 0 : pyoci_error_set(err, ENOMEM, "layer %s", digest);
 }
 

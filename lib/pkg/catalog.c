@@ -10,11 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
 #include "lib/util/strbuf.h"
 #include "fsview.h"
+#include "pkg_int.h"
 
 #define MAX_DIR_DEPTH 256
 
@@ -34,6 +36,7 @@ struct pyoci_catalog {
   size_t n_layer_digests;
   dbtrack_t *tracks;
   size_t n_tracks;
+  char *project_root; /* scan --fs: also project files, includes read here */
 };
 
 static const pyoci_cataloger_t *const registry[] = {
@@ -73,6 +76,7 @@ void pyoci_pkg_clear(pyoci_pkg_t *p)
   free(p->origin);
   free(p->layer_digest);
   free(p->purl);
+  free(p->owner);
   memset(p, 0, sizeof(*p));
   p->layer_index = -1;
 }
@@ -93,9 +97,7 @@ void pyoci_catalog_result_free(pyoci_catalog_result_t *r)
 
 pyoci_catalog_t *pyoci_catalog_new(void)
 {
-  pyoci_catalog_t *cat = calloc(1, sizeof(*cat));
-  if (cat == NULL)
-    abort();
+  pyoci_catalog_t *cat = xcalloc(1, sizeof(*cat));
   cat->view = pyoci_fsview_new();
   return cat;
 }
@@ -124,6 +126,7 @@ void pyoci_catalog_free(pyoci_catalog_t *cat)
     free(cat->tracks[i].path);
   }
   free(cat->tracks);
+  free(cat->project_root);
   free(cat);
 }
 
@@ -138,27 +141,33 @@ void pyoci_catalog_set_layer_digest(pyoci_catalog_t *cat, int layer_index, const
     return;
   if ((size_t)layer_index >= cat->n_layer_digests) {
     size_t n = (size_t)layer_index + 1;
-    cat->layer_digests = realloc(cat->layer_digests, n * sizeof(char *));
-    if (cat->layer_digests == NULL)
-      abort();
+    cat->layer_digests = xrealloc(cat->layer_digests, n * sizeof(char *));
     memset(cat->layer_digests + cat->n_layer_digests, 0, (n - cat->n_layer_digests) * sizeof(char *));
     cat->n_layer_digests = n;
   }
   free(cat->layer_digests[layer_index]);
-  if ((cat->layer_digests[layer_index] = strdup(digest)) == NULL)
-    abort();
+  cat->layer_digests[layer_index] = xstrdup(digest);
 }
 
 /* ---- which files matter ---- */
 
-static bool interesting(const char *path)
+static bool interesting_path(const char *path)
 {
-  if (pyoci_os_probe(path))
+  if (pyoci_os_probe(path) || pyoci_owner_probe(path))
     return true;
   for (const pyoci_cataloger_t *const *c = registry; *c != NULL; c++)
     if ((*c)->probe(path))
       return true;
   return false;
+}
+
+#define interesting(path) (interesting_path(path) || (cat->project_root && pyoci_lockfile_probe(path)))
+
+void pyoci_catalog_set_project(pyoci_catalog_t *cat, const char *root)
+{
+  free(cat->project_root);
+  if ((cat->project_root = strdup(root)) == NULL)
+    abort();
 }
 
 static const pyoci_cataloger_t *whole_database_cataloger(const char *path)
@@ -174,8 +183,7 @@ static const pyoci_cataloger_t *whole_database_cataloger(const char *path)
 static char *pkg_key(const pyoci_pkg_t *p)
 {
   char *k = NULL;
-  if (asprintf(&k, "%s\t%s\t%s", p->name, p->version, p->arch ? p->arch : "") < 0)
-    abort();
+  k = xasprintf("%s\t%s\t%s", p->name, p->version, p->arch ? p->arch : "");
   return k;
 }
 
@@ -189,9 +197,7 @@ static int collect_key(void *ctx, pyoci_pkg_t *p, pyoci_error_t **err)
   keyset_t *ks = ctx;
   if (ks->n == ks->cap) {
     ks->cap = ks->cap ? ks->cap * 2 : 256;
-    ks->keys = realloc(ks->keys, ks->cap * sizeof(char *));
-    if (ks->keys == NULL)
-      abort();
+    ks->keys = xrealloc(ks->keys, ks->cap * sizeof(char *));
   }
   ks->keys[ks->n++] = pkg_key(p);
   pyoci_pkg_clear(p);
@@ -208,13 +214,10 @@ static dbtrack_t *track_for(pyoci_catalog_t *cat, const char *path)
   for (size_t i = 0; i < cat->n_tracks; i++)
     if (strcmp(cat->tracks[i].path, path) == 0)
       return &cat->tracks[i];
-  cat->tracks = realloc(cat->tracks, (cat->n_tracks + 1) * sizeof(*cat->tracks));
-  if (cat->tracks == NULL)
-    abort();
+  cat->tracks = xrealloc(cat->tracks, (cat->n_tracks + 1) * sizeof(*cat->tracks));
   dbtrack_t *t = &cat->tracks[cat->n_tracks++];
   memset(t, 0, sizeof(*t));
-  if ((t->path = strdup(path)) == NULL)
-    abort();
+  t->path = xstrdup(path);
   return t;
 }
 
@@ -240,9 +243,7 @@ static void track_update(pyoci_catalog_t *cat, const pyoci_cataloger_t *c, const
   dbtrack_t *t = track_for(cat, path);
   if (ks.n > 0)
     qsort(ks.keys, ks.n, sizeof(char *), cmp_str);
-  int *first = calloc(ks.n + 1, sizeof(int));
-  if (first == NULL)
-    abort();
+  int *first = xcalloc(ks.n + 1, sizeof(int));
   for (size_t i = 0; i < ks.n; i++) {
     int f = replaced_existing ? track_first(t, ks.keys[i]) : -1;
     first[i] = f >= 0 ? f : layer;
@@ -258,6 +259,7 @@ static void track_update(pyoci_catalog_t *cat, const pyoci_cataloger_t *c, const
 static int keep_file(pyoci_catalog_t *cat, const char *path, int layer, char *content, size_t len,
                      pyoci_error_t **err)
 {
+  pyoci_owner_trim(path, content, &len);
   const pyoci_fsv_entry_t *old = pyoci_fsview_get(cat->view, path);
   bool existed = old != NULL && old->type == PYOCI_FSV_FILE;
   if (pyoci_fsview_put_file(cat->view, path, layer, content, len, err) < 0)
@@ -301,8 +303,7 @@ static int read_entry(const char *path, int64_t size, pyoci_cat_read_fn read, vo
 static char *dir_join(const char *dir, const char *name)
 {
   char *r = NULL;
-  if (asprintf(&r, "%s%s%s", dir, dir[0] ? "/" : "", name) < 0)
-    abort();
+  r = xasprintf("%s%s%s", dir, dir[0] ? "/" : "", name);
   return r;
 }
 
@@ -316,9 +317,7 @@ int pyoci_catalog_feed_entry(pyoci_catalog_t *cat, int layer, const char *raw_pa
   char *slash = strrchr(path, '/');
   const char *base = slash ? slash + 1 : path;
   if (strncmp(base, ".wh.", 4) == 0) {
-    cleanup_free char *dir = strndup(path, slash ? (size_t)(slash - path) : 0);
-    if (dir == NULL)
-      abort();
+    cleanup_free char *dir = xstrndup(path, slash ? (size_t)(slash - path) : 0);
     if (strcmp(base, ".wh..wh..opq") == 0) {
       pyoci_fsview_opaque(cat->view, dir, layer);
     } else if (base[4] != '\0') {
@@ -355,9 +354,7 @@ int pyoci_catalog_feed_entry(pyoci_catalog_t *cat, int layer, const char *raw_pa
     cleanup_free char *target = link ? pyoci_fsview_clean_path(link) : NULL;
     const pyoci_fsv_entry_t *t = target ? pyoci_fsview_get(cat->view, target) : NULL;
     if (interesting(path) && t != NULL && t->type == PYOCI_FSV_FILE) {
-      char *copy = malloc(t->len + 1);
-      if (copy == NULL)
-        abort();
+      char *copy = xmalloc(t->len + 1);
       memcpy(copy, t->content, t->len + 1);
       return keep_file(cat, path, layer, copy, t->len, err);
     }
@@ -467,15 +464,12 @@ static int add_package(void *vctx, pyoci_pkg_t *p, pyoci_error_t **err)
   }
   if (r->n_packages == a->cap) {
     a->cap = a->cap ? a->cap * 2 : 256;
-    r->packages = realloc(r->packages, a->cap * sizeof(*r->packages));
-    if (r->packages == NULL)
-      abort();
+    r->packages = xrealloc(r->packages, a->cap * sizeof(*r->packages));
   }
   pyoci_pkg_t *dst = &r->packages[r->n_packages++];
   *dst = *p;
   memset(p, 0, sizeof(*p));
-  if ((dst->origin = strdup(a->entry->path)) == NULL)
-    abort();
+  dst->origin = xstrdup(a->entry->path);
   dst->layer_index = a->entry->layer;
   if (a->track != NULL && dst->layer_index >= 0) {
     cleanup_free char *key = pkg_key(dst);
@@ -485,7 +479,7 @@ static int add_package(void *vctx, pyoci_pkg_t *p, pyoci_error_t **err)
   }
   if (dst->layer_index >= 0 && (size_t)dst->layer_index < a->cat->n_layer_digests &&
       a->cat->layer_digests[dst->layer_index] != NULL)
-    dst->layer_digest = strdup(a->cat->layer_digests[dst->layer_index]);
+    dst->layer_digest = xstrdup(a->cat->layer_digests[dst->layer_index]);
   return 0;
 }
 
@@ -499,9 +493,8 @@ static int parse_failed(pyoci_catalog_t *cat, pyoci_catalog_result_t *r, pyoci_e
   }
   const char *msg = (*perr && (*perr)->msg) ? (*perr)->msg : "parse error";
   pyoci_log(PYOCI_LOG_WARN, "%s", msg);
-  r->warnings = realloc(r->warnings, (r->n_warnings + 1) * sizeof(char *));
-  if (r->warnings == NULL || (r->warnings[r->n_warnings++] = strdup(msg)) == NULL)
-    abort();
+  r->warnings = xrealloc(r->warnings, (r->n_warnings + 1) * sizeof(char *));
+  r->warnings[r->n_warnings++] = xstrdup(msg);
   pyoci_error_release(perr);
   return 0;
 }
@@ -527,6 +520,30 @@ static int detect_os(pyoci_catalog_t *cat, pyoci_catalog_result_t *r, pyoci_erro
   return 0;
 }
 
+/* scan --fs: the project files, each all or nothing like a database. */
+static int run_projects(pyoci_catalog_t *cat, pyoci_catalog_result_t *r, const pyoci_fsv_entry_t **entries, size_t n,
+                        add_ctx_t *a, pyoci_error_t **err)
+{
+  for (size_t i = 0; i < n; i++) {
+    const pyoci_fsv_entry_t *e = entries[i];
+    pyoci_lockfile_kind_t kind = e->type == PYOCI_FSV_FILE ? pyoci_lockfile_probe(e->path) : PYOCI_LOCKFILE_NONE;
+    if (kind == PYOCI_LOCKFILE_NONE)
+      continue;
+    a->entry = e;
+    a->track = NULL;
+    size_t before = r->n_packages;
+    cleanup_error pyoci_error_t *perr = NULL;
+    if (pyoci_lockfile_parse(kind, e->path, e->content, e->len, pyoci_lockfile_include_in_root, cat->project_root,
+                         add_package, a, &perr) < 0) {
+      while (r->n_packages > before)
+        pyoci_pkg_clear(&r->packages[--r->n_packages]);
+      if (parse_failed(cat, r, &perr, err) < 0)
+        return -1;
+    }
+  }
+  return 0;
+}
+
 static int strcmp0(const char *a, const char *b)
 {
   return strcmp(a ? a : "", b ? b : "");
@@ -546,9 +563,7 @@ static int cmp_pkg(const void *va, const void *vb)
 
 int pyoci_catalog_finish(pyoci_catalog_t *cat, pyoci_catalog_result_t **out, pyoci_error_t **err)
 {
-  pyoci_catalog_result_t *r = calloc(1, sizeof(*r));
-  if (r == NULL)
-    abort();
+  pyoci_catalog_result_t *r = xcalloc(1, sizeof(*r));
   cleanup_catalog_result pyoci_catalog_result_t *res = r;
   if (detect_os(cat, r, err) < 0)
     return -1;
@@ -578,6 +593,9 @@ int pyoci_catalog_finish(pyoci_catalog_t *cat, pyoci_catalog_result_t **out, pyo
       }
     }
   }
+  if (cat->project_root != NULL && run_projects(cat, r, entries, n, &a, err) < 0)
+    return -1;
+  pyoci_owner_resolve(r, entries, n);
   for (size_t i = 0; i < r->n_packages; i++)
     r->packages[i].purl = pyoci_purl_for(&r->packages[i], &r->os);
   if (r->n_packages > 1)

@@ -13,9 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/path.h"
 #include "lib/util/strbuf.h"
+#include "lib/util/walk.h"
 #include "runtime.h"
 
 /* Parent directory shared by every lower, or NULL. */
@@ -23,10 +26,10 @@ static char *common_parent(const char *const *lowers, size_t n)
 {
   if (n == 0)
     return NULL;
-  cleanup_free char *first = strdup(lowers[0]);
-  char *parent = strdup(dirname(first));
+  cleanup_free char *first = xstrdup(lowers[0]);
+  char *parent = xstrdup(dirname(first));
   for (size_t i = 1; i < n; i++) {
-    cleanup_free char *c = strdup(lowers[i]);
+    cleanup_free char *c = xstrdup(lowers[i]);
     if (strcmp(dirname(c), parent) != 0) {
       free(parent);
       return NULL;
@@ -55,7 +58,7 @@ int pyoci_overlay_mount(const char *const *lowers, size_t n_lowers, const char *
   const char *only_empty[1];
   if (n_lowers == 0) {
     /* overlay needs a lower dir: give it an empty one beside work. */
-    cleanup_free char *w = strdup(work);
+    cleanup_free char *w = xstrdup(work);
     empty = pyoci_path_join(dirname(w), "empty-lower");
     if (pyoci_mkdir_p(empty, 0755, err) < 0)
       return -1;
@@ -166,16 +169,6 @@ static bool lower_stat(const char *rel, const char *const *lowers, size_t n, str
   return false;
 }
 
-static bool dir_empty(const char *path)
-{
-  cleanup_dir DIR *d = opendir(path);
-  struct dirent *de;
-  while (d && (de = readdir(d)) != NULL)
-    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-      return false;
-  return d != NULL;
-}
-
 /* Remove upper/rel when it holds no change of the step's own. */
 static void clean_one(const char *upper, const char *rel, const char *const *lowers, size_t n_lowers)
 {
@@ -196,7 +189,7 @@ static void clean_one(const char *upper, const char *rel, const char *const *low
   char opaque[4] = "";
   if (S_ISDIR(up.st_mode) && S_ISDIR(low.st_mode) && up.st_mode == low.st_mode && up.st_uid == low.st_uid &&
       up.st_gid == low.st_gid && getxattr(full, "trusted.overlay.opaque", opaque, sizeof(opaque)) < 0 &&
-      dir_empty(full))
+      pyoci_dir_is_empty(full, false))
     rmdir(full);
 }
 
@@ -205,11 +198,8 @@ int pyoci_overlay_clean_targets(const char *upper, const char *const *lowers, si
 {
   /* Later mounts may sit inside earlier ones: clean in reverse order. */
   for (size_t i = n_targets; i-- > 0;) {
-    cleanup_free char *rel = strdup(targets[i]);
-    if (rel == NULL)
-      return pyoci_error_set(err, ENOMEM, "clean mount targets");
-    if (strcmp(rel, "..") == 0 || strncmp(rel, "../", 3) == 0 || strstr(rel, "/../") ||
-        (strlen(rel) >= 3 && strcmp(rel + strlen(rel) - 3, "/..") == 0))
+    cleanup_free char *rel = xstrdup(targets[i]);
+    if (pyoci_path_has_dotdot(rel))
       continue; /* callers pass clean paths; never walk out of upper */
     for (;;) {
       while (*rel == '/')

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -216,7 +217,7 @@ bool pyoci_runtime_executable_found(const char *prog)
   if (strchr(prog, '/'))
     return access(prog, X_OK) == 0;
   const char *path = getenv("PATH");
-  cleanup_free char *copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+  cleanup_free char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
   for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
     cleanup_free char *full = pyoci_path_join(dir, prog);
     if (access(full, X_OK) == 0)

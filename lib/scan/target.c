@@ -8,18 +8,11 @@
 #include <unistd.h>
 
 #include "lib/oci/archive.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
 #include "scan.h"
-
-static char *xstrdup(const char *s)
-{
-  char *r = strdup(s);
-  if (r == NULL)
-    abort();
-  return r;
-}
 
 void pyoci_target_close(pyoci_target_t *t)
 {
@@ -44,9 +37,7 @@ void pyoci_target_close(pyoci_target_t *t)
 
 static void add_tag(pyoci_target_t *t, const char *name)
 {
-  t->repo_tags = realloc(t->repo_tags, (t->n_repo_tags + 1) * sizeof(char *));
-  if (t->repo_tags == NULL)
-    abort();
+  t->repo_tags = xrealloc(t->repo_tags, (t->n_repo_tags + 1) * sizeof(char *));
   t->repo_tags[t->n_repo_tags++] = xstrdup(name);
 }
 
@@ -98,9 +89,7 @@ static int open_archive(pyoci_target_t *t, const char *path, pyoci_error_t **err
 
 int pyoci_target_open(const char *arg, const char *store_path, pyoci_target_t **out, pyoci_error_t **err)
 {
-  pyoci_target_t *t = calloc(1, sizeof(*t));
-  if (t == NULL)
-    abort();
+  pyoci_target_t *t = xcalloc(1, sizeof(*t));
   cleanup_target pyoci_target_t *guard = t;
   t->arg = xstrdup(arg);
   struct stat st;
@@ -123,5 +112,23 @@ int pyoci_target_open(const char *arg, const char *store_path, pyoci_target_t **
     return -1;
   t->name = xstrdup(t->kind == PYOCI_TARGET_ARCHIVE && t->n_repo_tags > 0 ? t->repo_tags[0] : arg);
   *out = steal_pointer(&guard);
+  return 0;
+}
+
+int pyoci_target_open_dir(const char *dir, bool project, pyoci_target_t **out, pyoci_error_t **err)
+{
+  struct stat st;
+  if (stat(dir, &st) < 0)
+    return pyoci_error_set_code(err, errno == ENOENT ? PYOCI_E_NOT_FOUND : 0, errno, "'%s'", dir);
+  if (!S_ISDIR(st.st_mode))
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "'%s' is not a directory", dir);
+  pyoci_target_t *t = calloc(1, sizeof(*t));
+  if (t == NULL)
+    abort();
+  t->kind = PYOCI_TARGET_DIR;
+  t->project = project;
+  t->arg = xstrdup(dir);
+  t->name = xstrdup(dir);
+  *out = t;
   return 0;
 }

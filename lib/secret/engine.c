@@ -73,7 +73,7 @@ static void ac_finish(struct secret_engine *e)
   }
 }
 
-uint64_t secret_engine_prefilter(const struct secret_engine *e, const unsigned char *buf, size_t len)
+uint64_t pyoci_secret_engine_prefilter(const struct secret_engine *e, const unsigned char *buf, size_t len)
 {
   uint64_t found = 0;
   uint16_t s = 0;
@@ -148,7 +148,7 @@ static int engine_build(struct secret_engine *e)
   return 0;
 }
 
-struct secret_engine *secret_engine_get(pyoci_error_t **err)
+struct secret_engine *pyoci_secret_engine_get(pyoci_error_t **err)
 {
   if (engine_state == 0)
     engine_state = engine_build(&engine) == 0 ? 1 : -1;

@@ -27,8 +27,8 @@ struct secret_engine {
 };
 
 /* The engine, built on first call; NULL with err set if a rule is broken. */
-struct secret_engine *secret_engine_get(pyoci_error_t **err);
+struct secret_engine *pyoci_secret_engine_get(pyoci_error_t **err);
 /* Bit i set when a keyword of rule i occurs in buf (ASCII case-insensitive). */
-uint64_t secret_engine_prefilter(const struct secret_engine *e, const unsigned char *buf, size_t len);
+uint64_t pyoci_secret_engine_prefilter(const struct secret_engine *e, const unsigned char *buf, size_t len);
 
 #endif

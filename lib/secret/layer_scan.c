@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/layer/layer.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/log.h"
 #include "scan.h"
@@ -33,7 +34,7 @@ int pyoci_secret_scan_layer(struct pyoci_tar_reader *r, int layer_index, const c
       continue;
     }
     /* The entry's path belongs to the reader and changes on next(). */
-    cleanup_free char *path = strdup(e.path);
+    cleanup_free char *path = xstrdup(e.path);
     cleanup_free char *buf = NULL;
     size_t len = 0;
     if (path == NULL)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/log.h"
 #include "lib/util/strbuf.h"
 #include "engine.h"
@@ -150,9 +151,7 @@ static void spans_add(struct spans *sp, const struct span *s)
 {
   if (sp->n == sp->cap) {
     sp->cap = sp->cap ? sp->cap * 2 : 16;
-    sp->v = realloc(sp->v, sp->cap * sizeof(*sp->v));
-    if (sp->v == NULL)
-      abort();
+    sp->v = xrealloc(sp->v, sp->cap * sizeof(*sp->v));
   }
   sp->v[sp->n++] = *s;
 }
@@ -210,17 +209,13 @@ struct lines {
 static void lines_index(struct lines *l, const unsigned char *buf, size_t len)
 {
   size_t cap = 64;
-  l->start = malloc(cap * sizeof(size_t));
-  if (l->start == NULL)
-    abort();
+  l->start = xmalloc(cap * sizeof(size_t));
   l->n = 0;
   l->start[l->n++] = 0;
   for (const unsigned char *p = buf; (p = memchr(p, '\n', len - (size_t)(p - buf))) != NULL; p++) {
     if (l->n == cap) {
       cap *= 2;
-      l->start = realloc(l->start, cap * sizeof(size_t));
-      if (l->start == NULL)
-        abort();
+      l->start = xrealloc(l->start, cap * sizeof(size_t));
     }
     l->start[l->n++] = (size_t)(p - buf) + 1;
     if ((size_t)(p - buf) + 1 >= len)
@@ -336,13 +331,13 @@ int pyoci_secret_scan_buffer_in_layer(const char *path, const void *data, size_t
                                       const char *layer_digest, pyoci_secret_cb cb, void *ctx,
                                       pyoci_error_t **err)
 {
-  struct secret_engine *e = secret_engine_get(err);
+  struct secret_engine *e = pyoci_secret_engine_get(err);
   if (e == NULL)
     return -1;
   if (len > PYOCI_SECRET_MAX_FILE || len == 0 || pyoci_secret_is_binary(data, len))
     return 0;
   const unsigned char *buf = data;
-  uint64_t candidates = secret_engine_prefilter(e, buf, len);
+  uint64_t candidates = pyoci_secret_engine_prefilter(e, buf, len);
   if (candidates == 0)
     return 0;
   struct spans sp = {0};

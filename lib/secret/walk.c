@@ -11,10 +11,8 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
-#include "lib/util/strbuf.h"
+#include "lib/util/walk.h"
 #include "scan.h"
-
-enum { MAX_DEPTH = 256 };
 
 struct walk {
   pyoci_secret_cb cb;
@@ -52,59 +50,22 @@ static int scan_file_at(struct walk *w, int dirfd, const char *name, const char 
   return 0;
 }
 
-static int walk_dir(struct walk *w, int dfd, strbuf_t *rel, int depth, pyoci_error_t **err)
+static int visit(const pyoci_walk_entry_t *e, void *ctx, pyoci_error_t **err)
 {
-  if (depth > MAX_DEPTH)
-    return pyoci_error_set(err, 0, "secret scan: '%s' is nested more than %d directories deep", rel->buf,
-                           MAX_DEPTH);
-  DIR *d = fdopendir(dfd);
-  if (d == NULL) {
-    close(dfd);
-    return pyoci_error_set(err, errno, "open directory '%s'", rel->len ? rel->buf : ".");
-  }
-  cleanup_dir DIR *dir = d;
-  size_t base = rel->len;
-  struct dirent *de;
-  int ret = 0;
-  while (ret == 0 && (errno = 0, de = readdir(dir)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    rel->len = base;
-    rel->buf[base] = '\0';
-    if (base)
-      strbuf_addch(rel, '/');
-    strbuf_addstr(rel, de->d_name);
-    if (pyoci_secret_path_allowed(rel->buf))
-      continue;
-    struct stat st;
-    if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-      continue;
-    if (S_ISDIR(st.st_mode)) {
-      int sub = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub < 0) {
-        pyoci_log(PYOCI_LOG_WARN, "secret scan: open directory '%s': %s", rel->buf, strerror(errno));
-        continue;
-      }
-      ret = walk_dir(w, sub, rel, depth + 1, err);
-    } else if (S_ISREG(st.st_mode)) {
-      ret = scan_file_at(w, dirfd(dir), de->d_name, rel->buf, err);
-    }
-  }
-  rel->len = base;
-  if (rel->buf)
-    rel->buf[base] = '\0';
-  return ret;
+  if (pyoci_secret_path_allowed(e->rel))
+    return PYOCI_WALK_SKIP;
+  if (e->type == DT_REG)
+    return scan_file_at(ctx, e->dirfd, e->name, e->rel, err);
+  return 0;
 }
 
 int pyoci_secret_scan_dir(const char *dir, pyoci_secret_cb cb, void *ctx, pyoci_error_t **err)
 {
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return pyoci_error_set(err, errno, "open directory '%s'", dir);
   struct walk w = {.cb = cb, .ctx = ctx};
-  cleanup_strbuf strbuf_t rel = STRBUF_INIT;
-  strbuf_addstr(&rel, "");
-  if (walk_dir(&w, fd, &rel, 0, err) < 0)
+  if (pyoci_walk_at(fd, "secret scan", visit, &w, 0, PYOCI_WALK_SKIP_UNREADABLE, err) < 0)
     return -1;
   return w.found;
 }

@@ -62,6 +62,13 @@ void *pyoci_xreallocarray(void *p, size_t n, size_t size)
   return pyoci_xrealloc(p, pyoci_st_mult(n, size));
 }
 
+void *pyoci_xcheck(void *p)
+{
+  if (p == NULL)
+    pyoci_die_oom(0);
+  return p;
+}
+
 char *pyoci_xstrdup(const char *s)
 {
   char *d = strdup(s);
@@ -91,15 +98,20 @@ void *pyoci_xmemdup(const void *p, size_t n)
   return d;
 }
 
+char *pyoci_xvasprintf(const char *fmt, va_list ap)
+{
+  char *s = NULL;
+  if (vasprintf(&s, fmt, ap) < 0)
+    pyoci_die_oom(strlen(fmt));
+  return s;
+}
+
 char *pyoci_xasprintf(const char *fmt, ...)
 {
   va_list ap;
-  char *s = NULL;
   va_start(ap, fmt);
-  int n = vasprintf(&s, fmt, ap);
+  char *s = pyoci_xvasprintf(fmt, ap);
   va_end(ap);
-  if (n < 0)
-    pyoci_die_oom(strlen(fmt));
   return s;
 }
 
@@ -120,13 +132,9 @@ void pyoci_strv_push(pyoci_strv_t *sv, const char *s)
 void pyoci_strv_pushf(pyoci_strv_t *sv, const char *fmt, ...)
 {
   va_list ap;
-  char *s = NULL;
   va_start(ap, fmt);
-  int n = vasprintf(&s, fmt, ap);
+  pyoci_strv_push_nocopy(sv, pyoci_xvasprintf(fmt, ap));
   va_end(ap);
-  if (n < 0)
-    pyoci_die_oom(strlen(fmt));
-  pyoci_strv_push_nocopy(sv, s);
 }
 
 void pyoci_strv_pop(pyoci_strv_t *sv)
@@ -189,53 +197,82 @@ uint64_t pyoci_hash_str(const char *s)
   return h;
 }
 
-static size_t find_slot(const pyoci_strmap_slot_t *slots, size_t cap, const char *key)
+/* A deleted slot: probing goes past it, insertion may reuse it. */
+static char tomb_marker;
+#define TOMB (&tomb_marker)
+
+static bool is_live(const pyoci_strmap_slot_t *s)
 {
-  size_t i = (size_t)pyoci_hash_str(key) & (cap - 1);
-  while (slots[i].key != NULL && strcmp(slots[i].key, key) != 0)
-    i = (i + 1) & (cap - 1);
-  return i;
+  return s->key != NULL && s->key != TOMB;
 }
 
 pyoci_strmap_slot_t *pyoci_strmap_find(const pyoci_strmap_t *m, const char *key)
 {
   if (m->cap == 0)
     return NULL;
-  pyoci_strmap_slot_t *s = &m->slots[find_slot(m->slots, m->cap, key)];
-  return s->key != NULL ? s : NULL;
+  size_t mask = m->cap - 1;
+  for (size_t i = (size_t)pyoci_hash_str(key) & mask;; i = (i + 1) & mask) {
+    pyoci_strmap_slot_t *s = &m->slots[i];
+    if (s->key == NULL)
+      return NULL;
+    if (s->key != TOMB && strcmp(s->key, key) == 0)
+      return s;
+  }
 }
 
+/* First empty or deleted slot on key's probe path. */
+static pyoci_strmap_slot_t *free_slot(pyoci_strmap_slot_t *slots, size_t cap, const char *key)
+{
+  size_t i = (size_t)pyoci_hash_str(key) & (cap - 1);
+  while (is_live(&slots[i]))
+    i = (i + 1) & (cap - 1);
+  return &slots[i];
+}
+
+/* Grow when live keys fill a quarter, else just drop the deleted slots. */
 static void rehash(pyoci_strmap_t *m)
 {
-  size_t cap = m->cap ? pyoci_st_mult(m->cap, 2) : 64;
+  size_t cap = m->cap == 0 ? 64 : m->n * 4 >= m->cap ? pyoci_st_mult(m->cap, 2) : m->cap;
   pyoci_strmap_slot_t *slots = pyoci_xcalloc(cap, sizeof(*slots));
   for (size_t i = 0; i < m->cap; i++)
-    if (m->slots[i].key != NULL)
-      slots[find_slot(slots, cap, m->slots[i].key)] = m->slots[i];
+    if (is_live(&m->slots[i]))
+      *free_slot(slots, cap, m->slots[i].key) = m->slots[i];
   free(m->slots);
   m->slots = slots;
   m->cap = cap;
+  m->used = m->n;
 }
 
 pyoci_strmap_slot_t *pyoci_strmap_insert(pyoci_strmap_t *m, const char *key, bool *added)
 {
-  if ((m->n + 1) * 2 > m->cap)
-    rehash(m);
-  pyoci_strmap_slot_t *s = &m->slots[find_slot(m->slots, m->cap, key)];
+  pyoci_strmap_slot_t *s = pyoci_strmap_find(m, key);
   if (added != NULL)
-    *added = s->key == NULL;
-  if (s->key == NULL) {
-    s->key = pyoci_xstrdup(key);
-    s->val.num = 0;
-    m->n++;
-  }
+    *added = s == NULL;
+  if (s != NULL)
+    return s;
+  if ((m->used + 1) * 2 > m->cap)
+    rehash(m);
+  s = free_slot(m->slots, m->cap, key);
+  if (s->key == NULL)
+    m->used++;
+  s->key = pyoci_xstrdup(key);
+  s->val.num = 0;
+  m->n++;
   return s;
+}
+
+void pyoci_strmap_remove(pyoci_strmap_t *m, pyoci_strmap_slot_t *slot)
+{
+  free(slot->key);
+  slot->key = TOMB;
+  slot->val.num = 0;
+  m->n--;
 }
 
 pyoci_strmap_slot_t *pyoci_strmap_next(const pyoci_strmap_t *m, size_t *i)
 {
   for (; *i < m->cap; (*i)++)
-    if (m->slots[*i].key != NULL)
+    if (is_live(&m->slots[*i]))
       return &m->slots[(*i)++];
   return NULL;
 }
@@ -243,7 +280,7 @@ pyoci_strmap_slot_t *pyoci_strmap_next(const pyoci_strmap_t *m, size_t *i)
 void pyoci_strmap_clear(pyoci_strmap_t *m, void (*free_val)(void *))
 {
   for (size_t i = 0; i < m->cap; i++) {
-    if (m->slots[i].key == NULL)
+    if (!is_live(&m->slots[i]))
       continue;
     free(m->slots[i].key);
     if (free_val != NULL)
@@ -251,5 +288,5 @@ void pyoci_strmap_clear(pyoci_strmap_t *m, void (*free_val)(void *))
   }
   free(m->slots);
   m->slots = NULL;
-  m->cap = m->n = 0;
+  m->cap = m->n = m->used = 0;
 }

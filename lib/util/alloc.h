@@ -14,6 +14,7 @@
 #ifndef PYOCI_UTIL_ALLOC_H
 #define PYOCI_UTIL_ALLOC_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,10 @@ char *pyoci_xstrndup(const char *s, size_t n) __attribute__((malloc, returns_non
 char *pyoci_xstrdup_or_null(const char *s) __attribute__((malloc));
 void *pyoci_xmemdup(const void *p, size_t n) __attribute__((malloc, returns_nonnull));
 char *pyoci_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), malloc, returns_nonnull));
+char *pyoci_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0), malloc, returns_nonnull));
+/* p, or the out-of-memory death when p is NULL: for library calls that fail
+ * only by running out of memory (json_dumps, json_pack, EVP_MD_CTX_new). */
+void *pyoci_xcheck(void *p);
 /* a + b and a * b for sizes, dying on overflow (git's st_add / st_mult). */
 size_t pyoci_st_add(size_t a, size_t b);
 size_t pyoci_st_mult(size_t a, size_t b);
@@ -45,6 +50,7 @@ size_t pyoci_st_mult(size_t a, size_t b);
 #define xstrdup_or_null pyoci_xstrdup_or_null
 #define xmemdup pyoci_xmemdup
 #define xasprintf pyoci_xasprintf
+#define xvasprintf pyoci_xvasprintf
 
 /* git's growth rule: half again plus 16. */
 #define PYOCI_ALLOC_NR(x) (((x) + 16) * 3 / 2)
@@ -88,28 +94,32 @@ void pyoci_strv_clear(pyoci_strv_t *sv);
 
 /* ---- string-keyed hash map --------------------------------------------
  * Open addressing, linear probing, FNV-1a; keys are copied, values are the
- * caller's (a pointer, or an integer through the uintptr_t view).  The first
+ * caller's (a pointer, or an index / count through the size_t view).  The first
  * put of a key wins: a second put returns the existing slot. */
 typedef struct {
-  char *key; /* NULL = empty slot */
+  char *key; /* NULL = empty slot (deleted slots hold a private marker) */
   union {
     void *ptr;
-    uintptr_t num;
+    size_t num;
   } val;
 } pyoci_strmap_slot_t;
 
 typedef struct {
   pyoci_strmap_slot_t *slots;
-  size_t cap, n;
+  size_t cap, n; /* n: live keys */
+  size_t used;   /* live + deleted slots (probing stops only at empty ones) */
 } pyoci_strmap_t;
 
-#define PYOCI_STRMAP_INIT {NULL, 0, 0}
+#define PYOCI_STRMAP_INIT {NULL, 0, 0, 0}
 
 uint64_t pyoci_hash_str(const char *s);
 /* The slot of key, or NULL when absent. */
 pyoci_strmap_slot_t *pyoci_strmap_find(const pyoci_strmap_t *m, const char *key);
 /* The slot of key, inserted (value zeroed) when absent; *added says which. */
 pyoci_strmap_slot_t *pyoci_strmap_insert(pyoci_strmap_t *m, const char *key, bool *added);
+/* Delete the key of a slot from find/insert/next (the value is the
+ * caller's to free first).  Safe during iteration. */
+void pyoci_strmap_remove(pyoci_strmap_t *m, pyoci_strmap_slot_t *slot);
 /* Iterate: for (size_t i = 0; (s = pyoci_strmap_next(m, &i)) != NULL;) */
 pyoci_strmap_slot_t *pyoci_strmap_next(const pyoci_strmap_t *m, size_t *i);
 /* Free the keys and the table; free_val (may be NULL) gets each value. */

@@ -4,28 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 int pyoci_error_setv(pyoci_error_t **err, int errno_value, const char *fmt, va_list ap)
 {
   if (err == NULL || *err != NULL)
     return -1;
-  char *base = NULL;
-  if (vasprintf(&base, fmt, ap) < 0)
-    base = NULL;
-  pyoci_error_t *e = calloc(1, sizeof(*e));
-  if (e == NULL) {
-    free(base);
-    return -1;
-  }
+  char *base = xvasprintf(fmt, ap);
+  pyoci_error_t *e = xcalloc(1, sizeof(*e));
   e->errno_value = errno_value;
-  if (base != NULL && errno_value != 0) {
-    if (asprintf(&e->msg, "%s: %s", base, strerror(errno_value)) < 0)
-      e->msg = NULL;
+  if (errno_value != 0) {
+    e->msg = xasprintf("%s: %s", base, strerror(errno_value));
     free(base);
   } else {
     e->msg = base;
   }
-  if (e->msg == NULL)
-    e->msg = strdup("out of memory");
   *err = e;
   return -1;
 }
@@ -55,17 +48,38 @@ int pyoci_error_prefix(pyoci_error_t **err, const char *fmt, ...)
 {
   if (err == NULL || *err == NULL)
     return -1;
-  char *ctx = NULL, *joined = NULL;
   va_list ap;
   va_start(ap, fmt);
-  if (vasprintf(&ctx, fmt, ap) < 0)
-    ctx = NULL;
+  char *ctx = xvasprintf(fmt, ap);
   va_end(ap);
-  if (ctx != NULL && asprintf(&joined, "%s: %s", ctx, (*err)->msg) >= 0) {
-    free((*err)->msg);
-    (*err)->msg = joined;
-  }
+  char *joined = xasprintf("%s: %s", ctx, (*err)->msg);
+  free((*err)->msg);
+  (*err)->msg = joined;
   free(ctx);
+  return -1;
+}
+
+int pyoci_error_propagate(pyoci_error_t **err, pyoci_error_t **from)
+{
+  if (from == NULL || *from == NULL)
+    return -1;
+  if (err != NULL && *err == NULL)
+    *err = *from;
+  else
+    pyoci_error_free(*from);
+  *from = NULL;
+  return -1;
+}
+
+int pyoci_error_copy(pyoci_error_t **err, const pyoci_error_t *from)
+{
+  if (from == NULL || err == NULL || *err != NULL)
+    return -1;
+  pyoci_error_t *e = xcalloc(1, sizeof(*e));
+  e->errno_value = from->errno_value;
+  e->code = from->code;
+  e->msg = xstrdup(from->msg);
+  *err = e;
   return -1;
 }
 

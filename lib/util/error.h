@@ -13,12 +13,14 @@ typedef struct pyoci_error {
   char *msg;
 } pyoci_error_t;
 
-/* Classification used by the CLI to pick exit codes. */
+/* Classification used by the CLI to pick exit codes (cli/common.c holds the
+ * table, docs/exit-codes.md the list). */
 enum {
   PYOCI_E_GENERIC = 0,
   PYOCI_E_NOT_FOUND = 1, /* image/ref/blob not found */
   PYOCI_E_INVALID = 2,   /* bad user input */
   PYOCI_E_CORRUPT = 3,   /* hostile or damaged data */
+  PYOCI_E_USAGE = 4,     /* the request itself is malformed (an option value the library parses) */
 };
 
 /* Fill *err (if err != NULL and *err is NULL) and return -1.  When errno_value
@@ -31,6 +33,14 @@ int pyoci_error_set_code(pyoci_error_t **err, int code, int errno_value, const c
     __attribute__((format(printf, 4, 5)));
 /* Prepend "context: " to an existing error; returns -1. */
 int pyoci_error_prefix(pyoci_error_t **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hand up an error caught in a local (to look at it first): *err takes
+ * *from whole -- code, errno and message as written, so the reason is not
+ * appended a second time -- and *from is left NULL.  When *err is already
+ * set, *from is freed (the first error wins).  Add context afterwards with
+ * pyoci_error_prefix().  Returns -1. */
+int pyoci_error_propagate(pyoci_error_t **err, pyoci_error_t **from);
+/* The same for an error kept to be reported again (*from stays). */
+int pyoci_error_copy(pyoci_error_t **err, const pyoci_error_t *from);
 void pyoci_error_free(pyoci_error_t *e);
 void pyoci_error_release(pyoci_error_t **e);
 

@@ -3,6 +3,7 @@
  * variant verifies what it copies on a second thread that reads the source
  * by itself, so `pyoci save` costs one in-kernel copy plus one SHA-256 pass
  * running beside it, instead of read + hash-queue + buffer + write. */
+#include "alloc.h"
 #include "fdcopy.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "fs.h"
 
 #define CHUNK (1 << 20)
@@ -56,9 +58,7 @@ static int copy_in_kernel(int in, int64_t *pos, int64_t end, int out, const char
 
 static int copy_user_space(int in, int64_t *pos, int64_t end, int out, const char *what, pyoci_error_t **err)
 {
-  char *buf = malloc(CHUNK);
-  if (buf == NULL)
-    return pyoci_error_set(err, ENOMEM, "copy '%s'", what);
+  char *buf = xmalloc(CHUNK);
   int rc = 0;
   while (rc == 0 && (end < 0 || *pos < end)) {
     size_t want = CHUNK;
@@ -109,7 +109,7 @@ typedef struct {
 static void *hash_file(void *arg)
 {
   hash_job_t *j = arg;
-  unsigned char *buf = malloc(CHUNK);
+  unsigned char *buf = xmalloc(CHUNK);
   if (buf == NULL) {
     j->err_no = ENOMEM;
     return NULL;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "cleanup.h"
 #include "gotemplate_int.h"
 
@@ -80,17 +81,13 @@ static token *push_tok(gt_parser *p, tk_type type, const char *start, const char
 {
   if (p->n == p->cap) {
     p->cap = p->cap ? p->cap * 2 : 64;
-    p->toks = realloc(p->toks, p->cap * sizeof(*p->toks));
-    if (p->toks == NULL)
-      abort();
+    p->toks = xrealloc(p->toks, p->cap * sizeof(*p->toks));
   }
   token *t = &p->toks[p->n++];
   memset(t, 0, sizeof(*t));
   t->type = type;
   t->src = start;
-  t->text = strndup(text ? text : "", len);
-  if (t->text == NULL)
-    abort();
+  t->text = xstrndup(text ? text : "", len);
   t->len = len;
   t->space_before = space;
   line_col(p->src, start, &t->line, &t->col);
@@ -326,9 +323,7 @@ static void var_push(gt_parser *p, const char *name)
 {
   if (p->nvars == p->capvars) {
     p->capvars = p->capvars ? p->capvars * 2 : 16;
-    p->vars = realloc(p->vars, p->capvars * sizeof(*p->vars));
-    if (p->vars == NULL)
-      abort();
+    p->vars = xrealloc(p->vars, p->capvars * sizeof(*p->vars));
   }
   p->vars[p->nvars++] = (char *)name;
 }
@@ -340,27 +335,6 @@ static bool var_known(gt_parser *p, const char *name)
   return false;
 }
 
-static void *xcalloc(size_t n, size_t sz)
-{
-  void *v = calloc(n ? n : 1, sz);
-  if (v == NULL)
-    abort();
-  return v;
-}
-static void *grow(void *arr, size_t n, size_t sz)
-{
-  void *v = realloc(arr, (n + 1) * sz);
-  if (v == NULL)
-    abort();
-  return v;
-}
-static char *xstrdup(const char *s)
-{
-  char *d = strdup(s);
-  if (d == NULL)
-    abort();
-  return d;
-}
 
 static void free_pipe(gt_pipe *pp);
 static void free_arg(gt_arg *a)
@@ -423,7 +397,7 @@ static gt_pipe *parse_pipe(gt_parser *p, const char *context, bool in_range, boo
 static void parse_field_chain(gt_parser *p, gt_arg *a)
 {
   while (peek(p)->type == TK_FIELD && !peek(p)->space_before) {
-    a->fields = grow(a->fields, a->nfields, sizeof(char *));
+    a->fields = xreallocarray(a->fields, a->nfields + 1, sizeof(char *));
     a->fields[a->nfields++] = xstrdup(next(p)->text);
   }
 }
@@ -436,7 +410,7 @@ static gt_arg *parse_operand(gt_parser *p)
   switch (t->type) {
   case TK_FIELD:
     a->type = A_FIELD;
-    a->fields = grow(NULL, 0, sizeof(char *));
+    a->fields = xcalloc(1, sizeof(char *));
     a->fields[a->nfields++] = xstrdup(next(p)->text);
     parse_field_chain(p, a);
     return a;
@@ -463,9 +437,7 @@ static gt_arg *parse_operand(gt_parser *p)
   case TK_STRING:
     next(p);
     a->type = A_STRING;
-    a->s = malloc(t->len + 1);
-    if (a->s == NULL)
-      abort();
+    a->s = xmalloc(t->len + 1);
     memcpy(a->s, t->text, t->len + 1);
     a->slen = t->len;
     return a;
@@ -501,7 +473,7 @@ static gt_arg *parse_operand(gt_parser *p)
       a->type = A_NIL;
       return a;
     }
-    if (!gt_func_exists(t->text)) {
+    if (!pyoci_gt_func_exists(t->text)) {
       free(a);
       perr(p, t->line, "function \"%s\" not defined", t->text);
       return NULL;
@@ -559,7 +531,7 @@ static gt_cmd *parse_cmd(gt_parser *p, bool in_paren)
     gt_arg *a = parse_operand(p);
     if (a == NULL)
       goto fail;
-    c->args = grow(c->args, c->nargs, sizeof(*c->args));
+    c->args = xreallocarray(c->args, c->nargs + 1, sizeof(*c->args));
     c->args[c->nargs++] = a;
   }
   if (c->nargs == 0) {
@@ -571,9 +543,7 @@ static gt_cmd *parse_cmd(gt_parser *p, bool in_paren)
     const char *end = last->src;
     while (end > first->src && is_space(end[-1]))
       end--;
-    c->src = strndup(first->src, (size_t)(end - first->src));
-    if (c->src == NULL)
-      abort();
+    c->src = xstrndup(first->src, (size_t)(end - first->src));
   }
   return c;
 fail:
@@ -624,7 +594,7 @@ static gt_pipe *parse_pipe(gt_parser *p, const char *context, bool in_range, boo
       free_pipe(pp);
       return NULL;
     }
-    pp->cmds = grow(pp->cmds, pp->ncmds, sizeof(*pp->cmds));
+    pp->cmds = xreallocarray(pp->cmds, pp->ncmds + 1, sizeof(*pp->cmds));
     pp->cmds[pp->ncmds++] = c;
     if (peek(p)->type != TK_PIPE)
       break;
@@ -692,7 +662,7 @@ static gt_node *parse_control(gt_parser *p, gt_node_type type, const char *kw, i
       if (inner == NULL)
         goto fail;
       n->elselist = new_node(N_LIST, t->line);
-      n->elselist->kids = grow(NULL, 0, sizeof(gt_node *));
+      n->elselist->kids = xcalloc(1, sizeof(gt_node *));
       n->elselist->kids[0] = inner;
       n->elselist->nkids = 1;
       p->depth--;
@@ -754,9 +724,7 @@ static gt_node *parse_list(gt_parser *p, int *ended_by)
       return list;
     if (t->type == TK_TEXT) {
       kid = new_node(N_TEXT, t->line);
-      kid->text = malloc(t->len + 1);
-      if (kid->text == NULL)
-        abort();
+      kid->text = xmalloc(t->len + 1);
       memcpy(kid->text, t->text, t->len + 1);
       kid->len = t->len;
     } else if (t->type == TK_LEFT) {
@@ -781,7 +749,7 @@ static gt_node *parse_list(gt_parser *p, int *ended_by)
       perr(p, t->line, "unexpected %s", tok_desc(t, buf, sizeof(buf)));
       goto fail;
     }
-    list->kids = grow(list->kids, list->nkids, sizeof(gt_node *));
+    list->kids = xreallocarray(list->kids, list->nkids + 1, sizeof(gt_node *));
     list->kids[list->nkids++] = kid;
   }
 fail:

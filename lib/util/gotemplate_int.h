@@ -59,7 +59,59 @@ struct pyoci_gotemplate {
   unsigned flags;
 };
 
-/* Builtin function names (the parser checks calls against this list). */
-bool gt_func_exists(const char *name);
+/* ---- evaluation (gotemplate_exec.c, _value.c, _funcs.c) ---- */
+#include <jansson.h>
+
+#include "strbuf.h"
+
+typedef struct {
+  json_t *j;          /* owned reference; NULL = missing */
+  const json_t *kobj; /* struct kinds (object) */
+  const char *kstr;   /* Go type name */
+} gv;
+
+typedef struct {
+  const char *name;
+  gv val;
+} gvar;
+
+typedef struct {
+  const pyoci_gotemplate_t *t;
+  strbuf_t *out;
+  gvar *vars;
+  size_t nvars, capvars;
+  const gt_cmd *cur; /* for error positions */
+  pyoci_error_t **err;
+  int depth;
+} gt_exec;
+
+#define GT_MISSING ((gv){NULL, NULL, NULL})
+
+gv pyoci_gt_gv_new(json_t *owned, const json_t *kobj, const char *kstr);
+gv pyoci_gt_gv_ref(const gv *v);
+void pyoci_gt_gv_release(gv *v);
+int pyoci_gt_xerr(gt_exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool pyoci_gt_kind_is_slice(const char *k);
+bool pyoci_gt_kind_is_map(const char *k);
+const char *pyoci_gt_kind_elem(const char *k);
+gv pyoci_gt_zero_or(json_t *j, const json_t *kobj, const char *kstr);
+const char *pyoci_gt_type_name(const gv *v);
+const char **pyoci_gt_sorted_keys(const json_t *obj, size_t *n);
+void pyoci_gt_print_json(strbuf_t *sb, const json_t *j, const char *kstr);
+void pyoci_gt_print_value(strbuf_t *sb, const gv *v);
+bool pyoci_gt_is_true(const gv *v);
+int pyoci_gt_want_string(gt_exec *x, const gv *v, const char **s, size_t *len);
+int pyoci_gt_want_int(gt_exec *x, const gv *v, long long *i);
+
+typedef int (*gt_fn)(gt_exec *x, gv *args, size_t n, gv *out);
+typedef struct {
+  const char *name;
+  gt_fn fn;
+  size_t min, max;
+} pyoci_gt_func_t;
+
+/* A builtin by name, NULL when there is none (the parser checks calls). */
+const pyoci_gt_func_t *pyoci_gt_func_find(const char *name);
+bool pyoci_gt_func_exists(const char *name);
 
 #endif

@@ -4,18 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 struct pyoci_sha256 {
   EVP_MD_CTX *ctx;
 };
 
 pyoci_sha256_t *pyoci_sha256_new(void)
 {
-  pyoci_sha256_t *h = calloc(1, sizeof(*h));
-  if (h == NULL)
-    abort();
-  h->ctx = EVP_MD_CTX_new();
-  if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
-    abort();
+  pyoci_sha256_t *h = xcalloc(1, sizeof(*h));
+  h->ctx = pyoci_xcheck(EVP_MD_CTX_new());
+  if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+    abort(); /* sha256 is built into every OpenSSL: a failure here is a broken library */
   return h;
 }
 

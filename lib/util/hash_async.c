@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 #define SLOT_SIZE (1u << 20)
 #define NSLOTS 4
 
@@ -50,15 +52,12 @@ static bool one_thread_only(void)
 
 pyoci_sha256_async_t *pyoci_sha256_async_new(void)
 {
-  pyoci_sha256_async_t *a = calloc(1, sizeof(*a));
-  if (a == NULL)
-    abort();
+  pyoci_sha256_async_t *a = xcalloc(1, sizeof(*a));
   a->h = pyoci_sha256_new();
   if (one_thread_only())
     return a;
   for (size_t i = 0; i < NSLOTS; i++)
-    if ((a->buf[i] = malloc(SLOT_SIZE)) == NULL)
-      abort();
+    a->buf[i] = xmalloc(SLOT_SIZE);
   pthread_mutex_init(&a->mu, NULL);
   pthread_cond_init(&a->cv, NULL);
   a->threaded = pthread_create(&a->thread, NULL, hasher, a) == 0;

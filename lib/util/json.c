@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "fs.h"
 
 json_t *pyoci_json_parse(const char *buf, size_t len, const char *what, pyoci_error_t **err)
@@ -44,21 +45,15 @@ json_t *pyoci_json_load_file(const char *path, size_t max, pyoci_error_t **err)
 
 char *pyoci_json_dump_canonical(const json_t *j)
 {
-  char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-  if (s == NULL)
-    abort();
+  char *s = pyoci_xcheck(json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY));
   return s;
 }
 
 char *pyoci_json_dump_text(const json_t *j, size_t flags)
 {
-  char *s = json_dumps(j, flags);
-  if (s == NULL)
-    abort();
+  char *s = pyoci_xcheck(json_dumps(j, flags));
   size_t n = strlen(s);
-  char *r = realloc(s, n + 2);
-  if (r == NULL)
-    abort();
+  char *r = xrealloc(s, n + 2);
   r[n] = '\n';
   r[n + 1] = '\0';
   return r;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "json.h"
 #include "strbuf.h"
 #include "utf8.h"
@@ -58,9 +59,7 @@ static json_t *text_obj(const char *text)
 
 pyoci_sarif_t *pyoci_sarif_new(const char *tool_name, const char *tool_version, const char *info_uri)
 {
-  pyoci_sarif_t *s = calloc(1, sizeof(*s));
-  if (s == NULL)
-    abort();
+  pyoci_sarif_t *s = xcalloc(1, sizeof(*s));
   s->rules = json_array();
   s->results = json_array();
   json_t *driver = json_pack("{s:o, s:o}", "name", S(tool_name), "rules", s->rules);
@@ -70,10 +69,8 @@ pyoci_sarif_t *pyoci_sarif_new(const char *tool_name, const char *tool_version, 
     json_object_set_new(driver, "informationUri", S(info_uri));
   json_t *run = json_pack("{s:{s:o}, s:o, s:s}", "tool", "driver", driver, "results", s->results,
                           "columnKind", "utf16CodeUnits");
-  s->doc = json_pack("{s:s, s:s, s:[o]}", "version", "2.1.0", "$schema", "https://json.schemastore.org/sarif-2.1.0.json",
-                     "runs", run);
-  if (s->doc == NULL)
-    abort();
+  s->doc = pyoci_xcheck(json_pack("{s:s, s:s, s:[o]}", "version", "2.1.0", "$schema", "https://json.schemastore.org/sarif-2.1.0.json",
+                     "runs", run));
   return s;
 }
 
@@ -153,13 +150,9 @@ int pyoci_sarif_add_result(pyoci_sarif_t *s, const pyoci_sarif_result_t *r, pyoc
 
 char *pyoci_sarif_dump(const pyoci_sarif_t *s)
 {
-  char *text = json_dumps(s->doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  if (text == NULL)
-    abort();
+  char *text = pyoci_xcheck(json_dumps(s->doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER));
   size_t n = strlen(text);
-  char *out = realloc(text, n + 2);
-  if (out == NULL)
-    abort();
+  char *out = xrealloc(text, n + 2);
   out[n] = '\n';
   out[n + 1] = '\0';
   return out;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 /* Allocation failure aborts: a toolkit that cannot allocate a few bytes cannot
  * report anything useful either. */
 static void strbuf_grow(strbuf_t *sb, size_t extra)
@@ -13,9 +15,7 @@ static void strbuf_grow(strbuf_t *sb, size_t extra)
   size_t cap = sb->cap ? sb->cap : 64;
   while (cap < sb->len + extra + 1)
     cap *= 2;
-  char *p = realloc(sb->buf, cap);
-  if (p == NULL)
-    abort();
+  char *p = xrealloc(sb->buf, cap);
   sb->buf = p;
   sb->cap = cap;
 }
@@ -69,9 +69,7 @@ void strbuf_reset(strbuf_t *sb)
 
 char *strbuf_detach(strbuf_t *sb)
 {
-  char *s = sb->buf ? sb->buf : strdup("");
-  if (s == NULL)
-    abort();
+  char *s = sb->buf ? sb->buf : xstrdup("");
   sb->buf = NULL;
   sb->len = sb->cap = 0;
   return s;

@@ -14,17 +14,28 @@ typedef struct {
 
 #define STRBUF_INIT {NULL, 0, 0}
 
-void strbuf_add(strbuf_t *sb, const void *data, size_t len);
-void strbuf_addstr(strbuf_t *sb, const char *s);
-void strbuf_addch(strbuf_t *sb, char c);
-void strbuf_addf(strbuf_t *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strbuf_vaddf(strbuf_t *sb, const char *fmt, va_list ap);
-void strbuf_reset(strbuf_t *sb);
+/* The short names read like git's; the symbols carry the prefix. */
+#define strbuf_add pyoci_strbuf_add
+#define strbuf_addstr pyoci_strbuf_addstr
+#define strbuf_addch pyoci_strbuf_addch
+#define strbuf_addf pyoci_strbuf_addf
+#define strbuf_vaddf pyoci_strbuf_vaddf
+#define strbuf_reset pyoci_strbuf_reset
+#define strbuf_detach pyoci_strbuf_detach
+#define strbuf_str pyoci_strbuf_str
+#define strbuf_release pyoci_strbuf_release
+
+void pyoci_strbuf_add(strbuf_t *sb, const void *data, size_t len);
+void pyoci_strbuf_addstr(strbuf_t *sb, const char *s);
+void pyoci_strbuf_addch(strbuf_t *sb, char c);
+void pyoci_strbuf_addf(strbuf_t *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pyoci_strbuf_vaddf(strbuf_t *sb, const char *fmt, va_list ap);
+void pyoci_strbuf_reset(strbuf_t *sb);
 /* Return the string (never NULL) and leave sb empty; the caller frees it. */
-char *strbuf_detach(strbuf_t *sb);
+char *pyoci_strbuf_detach(strbuf_t *sb);
 /* The current contents, "" when empty. */
-const char *strbuf_str(const strbuf_t *sb);
-void strbuf_release(strbuf_t *sb);
+const char *pyoci_strbuf_str(const strbuf_t *sb);
+void pyoci_strbuf_release(strbuf_t *sb);
 
 #define cleanup_strbuf __attribute__((cleanup(strbuf_release)))
 

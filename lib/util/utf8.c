@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 /* Length of the well-formed sequence at s (at most n bytes), 0 if none. */
 static size_t seq_len(const unsigned char *s, size_t n)
 {
@@ -47,9 +49,7 @@ bool pyoci_utf8_valid(const char *s, size_t n)
 char *pyoci_utf8_sanitize(const char *s)
 {
   size_t n = strlen(s);
-  char *out = malloc(n + 1);
-  if (out == NULL)
-    abort();
+  char *out = xmalloc(n + 1);
   const unsigned char *p = (const unsigned char *)s;
   for (size_t i = 0; i < n;) {
     size_t l = seq_len(p + i, n - i);

@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "cleanup.h"
+#include "log.h"
 #include "strbuf.h"
 
 typedef struct {
@@ -55,7 +56,9 @@ static int visit(walker_t *w, int dfd, const char *name, unsigned char type, int
   int rc = w->cb(&e, w->ctx, err);
   if (rc == 0 && type == DT_DIR) {
     int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (sub < 0)
+    if (sub < 0 && (w->flags & PYOCI_WALK_SKIP_UNREADABLE))
+      pyoci_log(PYOCI_LOG_WARN, "%s: open directory '%s': %s", w->what, w->rel.buf, strerror(errno));
+    else if (sub < 0)
       rc = pyoci_error_set(err, errno, "%s: open directory '%s'", w->what, w->rel.buf);
     else
       rc = walk_dir(w, sub, depth + 1, err);
@@ -130,6 +133,18 @@ static int walk_dir(walker_t *w, int fd, int depth, pyoci_error_t **err)
   if (errno != 0)
     return pyoci_error_set(err, errno, "%s: readdir '%s'", w->what, rel_or_dot(w));
   return 0;
+}
+
+bool pyoci_dir_is_empty(const char *path, bool if_unreadable)
+{
+  cleanup_dir DIR *d = opendir(path);
+  if (d == NULL)
+    return if_unreadable;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL)
+    if (!dot_or_dotdot(de->d_name))
+      return false;
+  return true;
 }
 
 int pyoci_walk_at(int dirfd, const char *what, pyoci_walk_fn cb, void *ctx, int max_depth, unsigned flags,

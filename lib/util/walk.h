@@ -22,7 +22,8 @@ enum { PYOCI_WALK_MAX_DEPTH = 256 };
 enum {
   PYOCI_WALK_SORTED = 1 << 0,   /* entries of each directory in strcmp order */
   PYOCI_WALK_STAT = 1 << 1,     /* fill entry->st (fstatat, no follow) */
-  PYOCI_WALK_POSTORDER = 1 << 2 /* also call back for a directory after its children (post = true) */
+  PYOCI_WALK_POSTORDER = 1 << 2, /* also call back for a directory after its children (post = true) */
+  PYOCI_WALK_SKIP_UNREADABLE = 1 << 3 /* a directory that cannot be opened is logged and skipped (scanners) */
 };
 
 /* Returned by a callback: do not enter this directory. */
@@ -47,5 +48,9 @@ typedef int (*pyoci_walk_fn)(const pyoci_walk_entry_t *e, void *ctx, pyoci_error
  * callback's negative value / -1 with *err filled. */
 int pyoci_walk_at(int dirfd, const char *what, pyoci_walk_fn cb, void *ctx, int max_depth, unsigned flags,
                   pyoci_error_t **err);
+
+/* True when the directory at path has no entries besides "." and "..";
+ * if_unreadable when it cannot be opened. */
+bool pyoci_dir_is_empty(const char *path, bool if_unreadable);
 
 #endif

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -40,17 +41,23 @@ static const char schema_sql[] =
     " cvss_vector TEXT, cvss_score REAL);"
     "CREATE INDEX IF NOT EXISTS affected_pkg ON affected(ecosystem, package);"
     "CREATE INDEX IF NOT EXISTS affected_vuln ON affected(vuln_id);"
+    /* records with a range bound no scheme reads (added without a schema
+     * bump: older DBs simply have none) */
+    "CREATE TABLE IF NOT EXISTS unreadable(vuln_id TEXT PRIMARY KEY, reason TEXT NOT NULL);"
     "PRAGMA user_version = 1;";
 
-enum { ST_GET_MODIFIED, ST_DEL_AFFECTED, ST_DEL_VULN, ST_INS_VULN, ST_INS_AFFECTED, N_ST };
+enum { ST_GET_MODIFIED, ST_DEL_AFFECTED, ST_DEL_UNREADABLE, ST_DEL_VULN, ST_INS_VULN, ST_INS_AFFECTED,
+       ST_INS_UNREADABLE, N_ST };
 static const char *const stmt_sql[N_ST] = {
     "SELECT modified FROM vulns WHERE id = ?1",
     "DELETE FROM affected WHERE vuln_id = ?1",
+    "DELETE FROM unreadable WHERE vuln_id = ?1",
     "DELETE FROM vulns WHERE id = ?1",
     "INSERT INTO vulns(id, modified, published, summary, severity_label, cvss_vector, cvss_score, aliases_json)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     "INSERT INTO affected(vuln_id, ecosystem, package, purl, ranges_json, versions_json, severity_label,"
     " cvss_vector, cvss_score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    "INSERT OR REPLACE INTO unreadable(vuln_id, reason) VALUES (?1, ?2)",
 };
 
 struct importer {
@@ -77,7 +84,7 @@ static int exec(struct importer *im, const char *sql, pyoci_error_t **err)
 }
 
 /* Severity of a list of OSV severity entries: the CVSS v3 vector's score,
- * else an Ubuntu-style word. */
+ * else the CVSS v4.0 vector's, else an Ubuntu-style word. */
 struct severity {
   const char *label; /* LOW..CRITICAL, NULL when unknown */
   const char *vector;
@@ -92,6 +99,16 @@ static void severity_from_entries(const pyoci_osv_severity_t *s, size_t n, struc
       out->vector = s[i].score;
       out->score = score;
       out->label = pyoci_severity_from_score(score);
+    }
+  }
+  /* only a v4.0 vector: FIRST's macro-vector score (a v3 one wins, being
+   * what most databases and trivy show) */
+  for (size_t i = 0; i < n && out->vector == NULL; i++) {
+    double score;
+    if (strcmp(s[i].type, "CVSS_V4") == 0 && pyoci_cvss4_score(s[i].score, &score, NULL) == 0) {
+      out->vector = s[i].score;
+      out->score = score;
+      out->label = score > 0 ? pyoci_severity_from_score(score) : NULL;
     }
   }
   for (size_t i = 0; i < n && out->label == NULL; i++)
@@ -159,7 +176,7 @@ static char *summary_of(const pyoci_osv_record_t *r)
   size_t n = strcspn(s, "\n");
   if (n > 300)
     n = 300;
-  return strndup(s, n);
+  return xstrndup(s, n);
 }
 
 static char *strings_json(char *const *v, size_t n)
@@ -168,6 +185,29 @@ static char *strings_json(char *const *v, size_t n)
   for (size_t i = 0; i < n; i++)
     json_array_append_new(arr, json_string(v[i]));
   return pyoci_json_dump_canonical(arr);
+}
+
+/* A record with a bound no scheme reads: its ranges are skipped when
+ * matching, so say so (db import names it, db info lists it). */
+static int note_unreadable(struct importer *im, const char *id, const char *why, pyoci_error_t **err)
+{
+  sqlite3_stmt *st = im->st[ST_INS_UNREADABLE];
+  bind_text(st, 1, id);
+  bind_text(st, 2, why);
+  if (step_done(im, st, err) < 0)
+    return -1;
+  pyoci_vulndb_import_stats_t *s = im->stats;
+  s->unreadable++;
+  if (s->n_unreadable_ids < PYOCI_VULNDB_MAX_NAMED) {
+    char *line = NULL;
+    if (asprintf(&line, "%s: %s", id, why) < 0)
+      abort();
+    s->unreadable_ids = realloc(s->unreadable_ids, (s->n_unreadable_ids + 1) * sizeof(char *));
+    if (s->unreadable_ids == NULL)
+      abort();
+    s->unreadable_ids[s->n_unreadable_ids++] = line;
+  }
+  return 0;
 }
 
 static int store_record(struct importer *im, const pyoci_osv_record_t *r, pyoci_error_t **err)
@@ -183,7 +223,7 @@ static int store_record(struct importer *im, const pyoci_osv_record_t *r, pyoci_
   if (newer_exists)
     return 0; /* an older copy of a record we already have */
 
-  for (int k = ST_DEL_AFFECTED; k <= ST_DEL_VULN; k++) {
+  for (int k = ST_DEL_AFFECTED; k <= ST_DEL_VULN; k++) { /* affected, unreadable, vulns */
     sqlite3_bind_text(im->st[k], 1, r->id, -1, SQLITE_STATIC);
     if (step_done(im, im->st[k], err) < 0)
       return -1;
@@ -206,12 +246,19 @@ static int store_record(struct importer *im, const pyoci_osv_record_t *r, pyoci_
   if (step_done(im, st, err) < 0)
     return -1;
 
+  cleanup_free char *unreadable = NULL;
   for (size_t i = 0; i < r->n_affected; i++) {
-    const pyoci_osv_affected_t *a = &r->affected[i];
+    pyoci_osv_affected_t *a = &r->affected[i];
     if (a->ecosystem == NULL || a->name == NULL)
       continue; /* e.g. GIT-only entries: nothing a package can match */
+    size_t lenient = 0;
+    char *why = NULL;
+    if (pyoci_osv_check_bounds(a->ecosystem, a, &lenient, &why) < 0 && unreadable == NULL)
+      unreadable = steal_pointer(&why);
+    free(why);
+    im->stats->lenient += lenient;
     /* OSV ecosystems may carry a suffix ("PyPI" never does; "Debian:12"). */
-    cleanup_free char *name = strcmp(a->ecosystem, "PyPI") == 0 ? pyoci_pep503_normalize(a->name) : strdup(a->name);
+    cleanup_free char *name = strcmp(a->ecosystem, "PyPI") == 0 ? pyoci_pep503_normalize(a->name) : xstrdup(a->name);
     cleanup_json json_t *ranges = pyoci_osv_ranges_to_json(a);
     cleanup_free char *ranges_s = pyoci_json_dump_canonical(ranges);
     cleanup_free char *versions_s = strings_json(a->versions, a->n_versions);
@@ -227,6 +274,8 @@ static int store_record(struct importer *im, const pyoci_osv_record_t *r, pyoci_
     if (step_done(im, st, err) < 0)
       return -1;
   }
+  if (unreadable != NULL && note_unreadable(im, r->id, unreadable, err) < 0)
+    return -1;
   im->stats->imported++;
   return 0;
 }
@@ -254,9 +303,7 @@ static bool ends_with_json(const char *name)
 
 static int import_zip(struct importer *im, const char *path, const char *name_of_path, pyoci_error_t **err)
 {
-  struct archive *a = archive_read_new();
-  if (a == NULL)
-    abort();
+  struct archive *a = pyoci_xcheck(archive_read_new());
   archive_read_support_format_zip(a);
   int ret = -1;
   char *buf = NULL;
@@ -275,8 +322,8 @@ static int import_zip(struct importer *im, const char *path, const char *name_of
     snprintf(what, sizeof(what), "%s:%s", name_of_path, name);
     /* Read at most one byte past the limit: the header's size may lie. */
     size_t cap = PYOCI_OSV_MAX_RECORD + 1, len = 0;
-    if (buf == NULL && (buf = malloc(cap)) == NULL)
-      abort();
+    if (buf == NULL)
+      buf = xmalloc(cap);
     la_ssize_t n = 0;
     while (len < cap && (n = archive_read_data(a, buf + len, cap - len)) > 0)
       len += (size_t)n;
@@ -333,9 +380,8 @@ static int import_dir(struct importer *im, const char *dir, int depth, pyoci_err
   while ((de = readdir(d)) != NULL) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
-    char **nn = realloc(names, (n + 1) * sizeof(*names));
-    if (nn == NULL || (nn[n] = strdup(de->d_name)) == NULL)
-      abort();
+    char **nn = xrealloc(names, (n + 1) * sizeof(*names));
+    nn[n] = xstrdup(de->d_name);
     names = nn;
     n++;
   }
@@ -482,13 +528,20 @@ static int fill(struct importer *im, const char *db_path, const char *const *sou
   return 0;
 }
 
+void pyoci_vulndb_import_stats_release(pyoci_vulndb_import_stats_t *s)
+{
+  for (size_t i = 0; i < s->n_unreadable_ids; i++)
+    free(s->unreadable_ids[i]);
+  free(s->unreadable_ids);
+  s->unreadable_ids = NULL;
+  s->n_unreadable_ids = 0;
+}
+
 int pyoci_vulndb_import(const char *db_path, const char *const *sources, const char *const *names, size_t n_sources,
                         bool replace, const char *label, pyoci_vulndb_import_stats_t *stats, pyoci_error_t **err)
 {
   memset(stats, 0, sizeof(*stats));
-  cleanup_free char *dir = strdup(db_path);
-  if (dir == NULL)
-    abort();
+  cleanup_free char *dir = xstrdup(db_path);
   char *slash = strrchr(dir, '/');
   if (slash != NULL && slash != dir) {
     *slash = '\0';
@@ -500,8 +553,7 @@ int pyoci_vulndb_import(const char *db_path, const char *const *sources, const c
     for (size_t i = 0; i < n_sources; i++)
       strbuf_addf(&lbl, "%s%s", i ? " " : "", names ? names[i] : sources[i]);
   cleanup_free char *tmp = NULL;
-  if (asprintf(&tmp, "%s.tmp.%ld", db_path, (long)getpid()) < 0)
-    abort();
+  tmp = xasprintf("%s.tmp.%ld", db_path, (long)getpid());
   unlink(tmp);
   struct importer im = {.path = tmp, .stats = stats};
   int ret = -1;

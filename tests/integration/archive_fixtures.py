@@ -104,10 +104,10 @@ def docker25(tags=("fix:25",)):
     return tar_bytes(members)
 
 
-def oci(ref_name="fix:oci", gzip_layers=False, corrupt_blob=False):
-    ids = [sha(l) for l in (LAYER1, LAYER2)]
+def oci(ref_name="fix:oci", gzip_layers=False, corrupt_blob=False, layers=(LAYER1, LAYER2)):
+    ids = [sha(l) for l in layers]
     cfg = config(ids)
-    blobs_l = [gzip.compress(l, mtime=0) if gzip_layers else l for l in (LAYER1, LAYER2)]
+    blobs_l = [gzip.compress(l, mtime=0) if gzip_layers else l for l in layers]
     mt = "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if gzip_layers else "")
     man = json.dumps({
         "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -124,6 +124,10 @@ def oci(ref_name="fix:oci", gzip_layers=False, corrupt_blob=False):
     members = sorted(blobs.items()) + [("index.json", json.dumps(index).encode()),
                                        ("oci-layout", b'{"imageLayoutVersion":"1.0.0"}')]
     return tar_bytes(members)
+
+
+def oci_with_layer(bad):
+    return oci(ref_name="fix:bad", gzip_layers=True, layers=(LAYER1, bad))
 
 
 def set_layer(i, path):
@@ -158,6 +162,12 @@ def kinds():
         "symlink-escape": lambda: legacy(mutate=symlink_escape),
         "oci-corrupt-blob": lambda: oci(corrupt_blob=True),
         "empty": lambda: tar_bytes([("hello.txt", b"hi")]),
+        "tag-nul": lambda: legacy(tags=("fix:1\u0000evil",)),
+        # hostile layer *entries* (issue 9 item 6): refused at load, not at unpack
+        "layer-entry-dotdot": lambda: legacy(layers=(LAYER1, tar_bytes([("../../escape", b"x")]))),
+        "layer-hardlink-dotdot": lambda: legacy(layers=(LAYER1, tar_bytes([("x", ("hardlink", "../../etc/passwd"))]))),
+        "layer-whiteout-dotdot": lambda: legacy(layers=(LAYER1, tar_bytes([("a", None), ("a/.wh..", b"")]))),
+        "oci-layer-entry-dotdot": lambda: oci_with_layer(tar_bytes([("a/../../escape", b"x")])),
     }
 
 

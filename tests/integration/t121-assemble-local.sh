@@ -120,11 +120,11 @@ is "$(python3 "$TOP/tests/integration/sbom_list.py" cyclonedx "$T/cdx.json" pyth
 
 run "$PYOCI" assemble -f "$F/good.yaml" -t local-asm:2 --locked
 is "$rc:$out" "0:$id1" "--locked: the same image ID"
-PYOCI_THREADS=1 run "$PYOCI" assemble -f "$F/good.yaml" -t local-asm:3 --locked -j 1
-is "$out" "$id1" "... with one thread and one download at a time"
+PYOCI_THREADS=1 run "$PYOCI" assemble -f "$F/good.yaml" -t local-asm:3 --locked -j 1 --no-cache
+is "$out" "$id1" "... with one thread and one download at a time, the OS layer made again (--no-cache)"
 rm -rf "$XDG_CACHE_HOME"
-run "$PYOCI" assemble -f "$F/good.yaml" -t local-asm:4 --locked
-is "$out" "$id1" "... and with an empty cache (cold)"
+run "$PYOCI" assemble -f "$F/good.yaml" -t local-asm:4 --locked --no-cache
+is "$out" "$id1" "... and with an empty download cache, the OS layer made again (cold)"
 
 # ---- bad input: a clear error, exit 1, the store unchanged ------------------
 before=$(store_fingerprint)
@@ -182,6 +182,9 @@ l["wheels"][0]["sha256"] = "0" * 64
 json.dump(l, open(sys.argv[1], "w"))
 EOP
 bad "--locked with a changed wheel hash" "lock out of date: no locked wheel for hello-pkg==1.0" -f "$F/good.yaml" -t x:1 --locked
+cp "$F/lock.bak" "$F/image.lock.json"
+python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); l["debs"][0]["version"]="0.1"; json.dump(l, open(sys.argv[1], "w"))' "$F/image.lock.json"
+bad "--locked with an edited .deb version (its OS layer is in the store)" "the \.deb is ca-certificates 20230311 amd64, the index/lock says ca-certificates 0\.1 amd64" -f "$F/good.yaml" -t x:1 --locked
 cp "$F/lock.bak" "$F/image.lock.json"
 python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); l["packages"].append("extra"); json.dump(l, open(sys.argv[1], "w"))' "$F/image.lock.json"
 bad "--locked when the spec's packages changed" "out of date: the spec's debian.packages changed" -f "$F/good.yaml" -t x:1 --locked

@@ -118,7 +118,7 @@ static void test_strmap(void)
     pyoci_strmap_slot_t *s = pyoci_strmap_insert(&m, key, &added);
     if (!added)
       break;
-    s->val.num = (uintptr_t)i;
+    s->val.num = (size_t)i;
   }
   is_int(m.n, 5000, "5000 keys inserted across rehashes");
   pyoci_strmap_slot_t *s = pyoci_strmap_find(&m, "k4321");
@@ -131,6 +131,19 @@ static void test_strmap(void)
   while (pyoci_strmap_next(&m, &i) != NULL)
     seen++;
   is_int(seen, 5000, "iteration visits every key once");
+  /* delete every even key while iterating, then re-insert some */
+  pyoci_strmap_slot_t *it;
+  for (size_t j = 0; (it = pyoci_strmap_next(&m, &j)) != NULL;)
+    if (it->val.num % 2 == 0)
+      pyoci_strmap_remove(&m, it);
+  is_int(m.n, 2500, "half removed during iteration");
+  ok(pyoci_strmap_find(&m, "k42") == NULL && pyoci_strmap_find(&m, "k43") != NULL, "removed keys are gone, others stay");
+  for (int k = 0; k < 5000; k += 2) {
+    snprintf(key, sizeof(key), "k%d", k);
+    pyoci_strmap_insert(&m, key, NULL)->val.num = (size_t)k;
+  }
+  s = pyoci_strmap_find(&m, "k4000");
+  ok(m.n == 5000 && s != NULL && s->val.num == 4000, "deleted slots are reused");
   pyoci_strmap_clear(&m, NULL);
   ok(m.cap == 0 && m.n == 0, "clear empties");
   pyoci_strmap_t owned = PYOCI_STRMAP_INIT;
