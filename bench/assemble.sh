@@ -32,6 +32,17 @@ now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 timed() { local t0; t0=$(now); "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }; calc "$(now) - $t0"; }
+# A network hiccup fails mmdebstrap's apt-get update now and then: time the
+# attempt that succeeds (at most 3).
+timed_retry() {
+  local t0 try
+  for try in 1 2 3; do
+    t0=$(now)
+    if "$@" >/dev/null 2>"$W/err"; then calc "$(now) - $t0"; return; fi
+    echo "assemble.sh: attempt $try of '$*' failed: $(tail -1 "$W/err")" >&2
+  done
+  exit 1
+}
 assemble() { # CACHE STORE ARGS...
   local cache=$1 store=$2; shift 2
   XDG_CACHE_HOME=$cache "$PYOCI" --store "$store" assemble -q -f "$ex/assemble.yaml" -t bench:1 "$@"
@@ -45,7 +56,7 @@ for i in $(seq "$RUNS"); do
   P_WARM+=("$(timed assemble "$W/warm-cache" "$W/s-$i" --locked)"); rm -rf "$W/s-$i"
   P_RES+=("$(timed assemble "$W/warm-cache" "$W/s-$i")"); rm -rf "$W/s-$i"
   P_COLD+=("$(timed assemble "$W/cold-$i" "$W/s-$i" --lock)"); rm -rf "$W/s-$i" "$W/cold-$i"
-  M+=("$(timed mmdebstrap --quiet --variant=minbase --include=python3,python3-flask bookworm "$W/mm-$i.tar")")
+  M+=("$(timed_retry mmdebstrap --quiet --variant=minbase --include=python3,python3-flask bookworm "$W/mm-$i.tar")")
   rm -f "$W/mm-$i.tar"
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
