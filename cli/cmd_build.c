@@ -69,6 +69,8 @@ static void secrets_free(secrets_t *s)
     free((char *)s->v[i].id);
   }
   free(s->v);
+  s->v = NULL;
+  s->n = 0;
 }
 
 /* --secret id=ID[,src=FILE|,env=VAR][,type=file|env], as docker buildx reads
@@ -201,7 +203,8 @@ int cmd_build(int argc, char **argv)
   };
   /* Owned copies, freed on every return (--build-arg K makes its "K=V"). */
   cleanup_strvec pyoci_strv_t tags = PYOCI_STRV_INIT, args = PYOCI_STRV_INIT;
-  secrets_t secrets = {0};
+  /* freed (and wiped) on every return: an invalid -t after --secret leaked */
+  __attribute__((cleanup(secrets_free))) secrets_t secrets = {0};
   cleanup_error pyoci_error_t *err = NULL;
   pyoci_build_opts_t o = {0};
   const char *iidfile = NULL, *output = NULL;

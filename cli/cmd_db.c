@@ -74,21 +74,35 @@ static int do_info(const char *path)
   printf("Source:          %s\n", info.source ? info.source : "unknown");
   printf("Vulnerabilities: %llu (%llu withdrawn records skipped)\n", (unsigned long long)info.vulns,
          (unsigned long long)info.withdrawn_skipped);
+  printf("Unreadable:      %zu records with a range bound no version scheme reads (those ranges are skipped)\n",
+         info.n_unreadable);
   printf("\n%-24s %15s %9s\n", "ECOSYSTEM", "VULNERABILITIES", "PACKAGES");
   for (size_t i = 0; i < info.n_ecosystems; i++)
     printf("%-24s %15llu %9llu\n", info.ecosystems[i].ecosystem, (unsigned long long)info.ecosystems[i].vulns,
            (unsigned long long)info.ecosystems[i].packages);
+  if (info.n_unreadable > 0)
+    printf("\nUNREADABLE RECORDS\n");
+  for (size_t i = 0; i < info.n_unreadable; i++)
+    printf("%s\n", info.unreadable[i]);
   pyoci_vulndb_info_release(&info);
   return 0;
 }
 
-static void report_import(const char *path, const pyoci_vulndb_import_stats_t *st)
+/* The summary on stdout; records that could not be read fully are named
+ * on stderr even with -q (they silently lose matches otherwise). */
+static void report_import(const char *path, pyoci_vulndb_import_stats_t *st)
 {
-  if (pyoci_globals.quiet)
-    return;
-  printf("imported %llu of %llu records (%llu withdrawn skipped); %llu vulnerabilities in %s\n",
-         (unsigned long long)st->imported, (unsigned long long)st->records, (unsigned long long)st->withdrawn,
-         (unsigned long long)st->total, path);
+  for (size_t i = 0; i < st->n_unreadable_ids && i < 20; i++)
+    fprintf(stderr, "warning: unreadable range bound, ranges skipped: %s\n", st->unreadable_ids[i]);
+  if (st->unreadable > 20)
+    fprintf(stderr, "warning: ... and %llu more records with unreadable bounds ('pyoci db info' lists them all)\n",
+            (unsigned long long)(st->unreadable - 20));
+  if (!pyoci_globals.quiet)
+    printf("imported %llu of %llu records (%llu withdrawn skipped, %llu with unreadable bounds, %llu bounds read "
+           "leniently); %llu vulnerabilities in %s\n",
+           (unsigned long long)st->imported, (unsigned long long)st->records, (unsigned long long)st->withdrawn,
+           (unsigned long long)st->unreadable, (unsigned long long)st->lenient, (unsigned long long)st->total, path);
+  pyoci_vulndb_import_stats_release(st);
 }
 
 static int print_match(const pyoci_vuln_match_t *m, void *data)

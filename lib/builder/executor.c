@@ -1,4 +1,5 @@
 #include "executor.h"
+#include "executor_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,6 @@
 #include "lib/util/json.h"
 #include "lib/util/log.h"
 #include "lib/util/strbuf.h"
-#include "add_url.h"
 #include "cache.h"
 #include "copy.h"
 #include "lib/dockerfile/dockerfile.h"
@@ -31,42 +31,6 @@
 #include "run_mounts.h"
 #include "step.h"
 
-/* What a finished (or base) stage is: its config and its layers. */
-typedef struct {
-  json_t *image;
-  pyoci_desc_t *layers;
-  char (*diff_ids)[PYOCI_DIGEST_LEN];
-  size_t n, cap;
-  char key[PYOCI_DIGEST_LEN]; /* cache key of its file system */
-  bool built;
-  bool building; /* guards an ONBUILD --from naming a stage in progress */
-  /* a stage built FROM this one inherits its ARGs, as in BuildKit */
-  pyoci_env_t args, declared;
-} stage_result_t;
-
-typedef struct {
-  pyoci_store_t *s;
-  const pyoci_build_opts_t *o;
-  pyoci_dockerfile_t *df;
-  pyoci_plan_t *plan;
-  pyoci_ignore_t *ignore;
-  stage_result_t *results;
-  pyoci_layer_opts_t lopts;
-  const char *context;
-} builder_t;
-
-/* The per-instruction view while a stage runs. */
-typedef struct {
-  builder_t *b;
-  size_t stage_index;
-  pyoci_stage_state_t st;
-  stage_result_t *res;
-  char label[64];
-  size_t step, total;
-  /* When the stage's file system last changed: the base's "created", then
-   * each step's time; "" for scratch. */
-  char when[PYOCI_TIME_LEN];
-} stage_run_t;
 
 static void result_push_layer(stage_result_t *r, const pyoci_desc_t *d, const char *diff_id)
 {
@@ -96,7 +60,7 @@ static void result_release(stage_result_t *r)
   memset(r, 0, sizeof(*r));
 }
 
-static int fail_at(builder_t *b, const pyoci_df_instr_t *in, pyoci_error_t **err)
+int pyoci_exec_fail_at(builder_t *b, const pyoci_df_instr_t *in, pyoci_error_t **err)
 {
   /* Messages from plan/stage already carry "file:line:"; ours get it here. */
   if (err && *err && strncmp((*err)->msg, b->df->name, strlen(b->df->name)) != 0)
@@ -135,7 +99,7 @@ static int load_base(stage_run_t *r, const pyoci_stage_t *stage, pyoci_error_t *
                            b->df->name, stage->from->line, stage->base, stage->base);
       return -1;
     }
-    return fail_at(b, stage->from, err);
+    return pyoci_exec_fail_at(b, stage->from, err);
   }
   for (size_t i = 0; i < img->n_layers; i++)
     result_push_layer(res, &img->layers[i], img->diff_ids[i]);
@@ -169,7 +133,7 @@ static void add_step_result(stage_run_t *r, bool has_layer, const pyoci_desc_t *
 }
 
 /* Look the step up; on a hit record its result and return 1. */
-static int try_cache(stage_run_t *r, const char *key, const char *created_by, pyoci_error_t **err)
+int pyoci_exec_try_cache(stage_run_t *r, const char *key, const char *created_by, pyoci_error_t **err)
 {
   if (r->b->o->no_cache)
     return 0;
@@ -191,7 +155,7 @@ static int try_cache(stage_run_t *r, const char *key, const char *created_by, py
 
 /* Finish a mounted step: layer from the upper dir, history, cache record
  * (which keeps the real time even under SOURCE_DATE_EPOCH). */
-static int commit_step(stage_run_t *r, pyoci_step_t *step, const char *key, const char *created_by,
+int pyoci_exec_commit_step(stage_run_t *r, pyoci_step_t *step, const char *key, const char *created_by,
                        pyoci_error_t **err)
 {
   bool changed = false;
@@ -209,7 +173,7 @@ static int commit_step(stage_run_t *r, pyoci_step_t *step, const char *key, cons
   return rc;
 }
 
-static int begin_step(stage_run_t *r, pyoci_step_t **step, pyoci_error_t **err)
+int pyoci_exec_begin_step(stage_run_t *r, pyoci_step_t **step, pyoci_error_t **err)
 {
   return pyoci_step_begin(r->b->s, r->res->layers, (const char(*)[PYOCI_DIGEST_LEN])r->res->diff_ids, r->res->n,
                           step, err);
@@ -217,7 +181,7 @@ static int begin_step(stage_run_t *r, pyoci_step_t **step, pyoci_error_t **err)
 
 /* ---- config lookups ---- */
 
-static const char *config_str(json_t *image, const char *key, const char *fallback)
+const char *pyoci_exec_config_str(json_t *image, const char *key, const char *fallback)
 {
   const char *v = pyoci_json_str(pyoci_imgconfig_config(image), key);
   return v && *v ? v : fallback;
@@ -235,15 +199,8 @@ static char **env_strv(const pyoci_env_t *e)
 
 /* ---- COPY --from and RUN --mount from= sources ---- */
 
-/* Where COPY --from reads: a stage result, or an image from the store. */
-typedef struct {
-  stage_result_t own; /* for an image */
-  stage_result_t *res;
-  pyoci_view_t *view;
-  const char *root;
-} copy_source_t;
 
-static void copy_source_release(copy_source_t *cs)
+void pyoci_exec_source_release(copy_source_t *cs)
 {
   pyoci_view_close(cs->view);
   result_release(&cs->own);
@@ -255,7 +212,7 @@ static int build_stage(builder_t *b, size_t idx, pyoci_error_t **err);
  * image in the store.  An ONBUILD trigger inherited from the base (which the
  * planner never saw) may name a stage of this Dockerfile: as in current
  * BuildKit (initOnBuildTriggers), that stage is built now if it was not. */
-static int copy_source_resolve(stage_run_t *r, const char *from, int from_stage, int line, const char *what,
+int pyoci_exec_source_resolve(stage_run_t *r, const char *from, int from_stage, int line, const char *what,
                                copy_source_t *cs, pyoci_error_t **err)
 {
   builder_t *b = r->b;
@@ -335,7 +292,7 @@ static int run_mounts_load(stage_run_t *r, const pyoci_df_instr_t *in, size_t id
     bool has_from = m.from && (m.type == PYOCI_MOUNT_BIND || m.type == PYOCI_MOUNT_CACHE);
     if (has_from) {
       int from_stage = idx < stage->n_instrs && stage->mount_stage[idx] ? stage->mount_stage[idx][i] : -1;
-      if (copy_source_resolve(r, m.from, from_stage, in->line, "RUN --mount from", &cs[i], err) < 0) {
+      if (pyoci_exec_source_resolve(r, m.from, from_stage, in->line, "RUN --mount from", &cs[i], err) < 0) {
         pyoci_run_mount_release(&m);
         rc = -1;
         break;
@@ -348,7 +305,7 @@ static int run_mounts_load(stage_run_t *r, const pyoci_df_instr_t *in, size_t id
     rc = pyoci_run_mounts_add(ms, mc, &m, workdir, has_from ? &from : NULL, err);
     pyoci_run_mount_release(&m);
     if (rc < 0)
-      fail_at(b, in, err);
+      pyoci_exec_fail_at(b, in, err);
   }
   pyoci_env_release(&x.env);
   return rc;
@@ -387,8 +344,8 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoc
                                 b->df->name, in->line);
   pyoci_env_t env = PYOCI_ENV_INIT;
   pyoci_stage_state_run_env(&r->st, &env);
-  const char *user = config_str(r->st.image, "User", "0");
-  const char *workdir = config_str(r->st.image, "WorkingDir", "/");
+  const char *user = pyoci_exec_config_str(r->st.image, "User", "0");
+  const char *workdir = pyoci_exec_config_str(r->st.image, "WorkingDir", "/");
   bool net_none = b->o->network_none || (in->network && strcmp(in->network, "none") == 0);
 
   cleanup_json json_t *desc = json_pack("{s:o, s:o, s:s, s:s, s:b}", "run", json_array(), "env", json_array(),
@@ -424,7 +381,7 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoc
     if (run_mounts_load(r, in, idx, workdir, &mc, &ms, cs, err) < 0)
       goto out;
     if (pyoci_run_mounts_key(&ms, &mc, &mkey, err) < 0) {
-      fail_at(b, in, err);
+      pyoci_exec_fail_at(b, in, err);
       goto out;
     }
     json_object_set_new(desc, "mounts", mkey);
@@ -435,16 +392,16 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoc
   cmdline = joined(argv, argc);
   created_by = pyoci_df_history_run(&r->st.declared, &env, argv, argc);
 
-  int hit = try_cache(r, key, created_by, err);
+  int hit = pyoci_exec_try_cache(r, key, created_by, err);
   if (hit != 0) {
     rc = hit < 0 ? -1 : 1;
     goto out;
   }
-  if (begin_step(r, &step, err) < 0)
+  if (pyoci_exec_begin_step(r, &step, err) < 0)
     goto out;
   if (pyoci_resolve_user(step->merged, user, false, &uid, &gid, err) < 0 ||
       pyoci_mkdir_in_root(step->merged, workdir, 0, 0, err) < 0) {
-    fail_at(b, in, err);
+    pyoci_exec_fail_at(b, in, err);
     goto out;
   }
   envv = env_strv(&env);
@@ -453,7 +410,7 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoc
   if (in->n_mounts > 0) {
     cleanup_free char *mdir = pyoci_path_join(step->dir, "mounts");
     if (pyoci_run_mounts_prepare(&ms, &mc, step, mdir, err) < 0) {
-      fail_at(b, in, err);
+      pyoci_exec_fail_at(b, in, err);
       goto out;
     }
     envv = env_with(envv, ms.env, ms.n_env);
@@ -465,7 +422,7 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoc
                            .mounts = ms.rt, .n_mounts = ms.n_rt};
   scratch = pyoci_path_join(step->dir, "run");
   if (pyoci_runtime_run(&spec, scratch, &code, err) < 0) {
-    fail_at(b, in, err);
+    pyoci_exec_fail_at(b, in, err);
     goto out;
   }
   if (code != 0) {
@@ -477,187 +434,14 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoc
   }
   /* views closed and cache locks dropped before the layer is written */
   pyoci_run_mounts_release(&ms);
-  rc = commit_step(r, step, key, created_by, err);
+  rc = pyoci_exec_commit_step(r, step, key, created_by, err);
 out:
   pyoci_run_mounts_release(&ms);
   for (size_t k = 0; k < in->n_mounts; k++)
-    copy_source_release(&cs[k]);
+    pyoci_exec_source_release(&cs[k]);
   free(cs);
   pyoci_step_free(step);
   pyoci_env_release(&env);
-  return rc;
-}
-
-/* ---- COPY / ADD ---- */
-
-static bool ignore_cb(void *ctx, const char *rel, bool is_dir)
-{
-  return pyoci_ignore_match(ctx, rel, is_dir);
-}
-
-static bool reinclude_cb(void *ctx, const char *rel, bool is_dir)
-{
-  return is_dir && pyoci_ignore_dir_may_reinclude(ctx, rel);
-}
-
-/* COPY <<EOF DEST: DEST is the file, unless it names a directory (trailing
- * '/'), where the file takes the heredoc's name. */
-static int write_inline_sources(const pyoci_df_instr_t *in, const char *merged, const char *workdir,
-                                pyoci_error_t **err)
-{
-  for (size_t i = 0; i < in->n_inlines; i++) {
-    const char *dest = in->dest;
-    size_t dl = strlen(dest);
-    bool into_dir = dl == 0 || dest[dl - 1] == '/' || strcmp(dest, ".") == 0;
-    cleanup_free char *abs = dest[0] == '/' ? strdup(dest) : pyoci_path_join(workdir, dest);
-    cleanup_free char *target = into_dir ? pyoci_path_join(abs, in->inlines[i].path) : strdup(abs);
-    if (pyoci_write_in_root(merged, target, in->inlines[i].data, strlen(in->inlines[i].data), 0644, err) < 0)
-      return -1;
-  }
-  return 0;
-}
-
-static int parse_chmod(const char *s, int *mode)
-{
-  char *end = NULL;
-  long v = strtol(s, &end, 8);
-  if (*s == '\0' || *end != '\0' || v < 0 || v > 07777)
-    return -1;
-  *mode = (int)v;
-  return 0;
-}
-
-/* ADD sources: all URLs (downloaded) or all local; git sources are not
- * supported; --checksum only goes with a URL. */
-static int check_add_sources(builder_t *b, const pyoci_df_instr_t *in, bool *urls, pyoci_error_t **err)
-{
-  size_t n_urls = 0;
-  for (size_t i = 0; i < in->n_srcs; i++) {
-    const char *src = in->srcs[i];
-    if (strncmp(src, "git@", 4) == 0 || strncmp(src, "git://", 6) == 0 ||
-        (pyoci_is_url(src) && strstr(src, ".git") != NULL && strstr(src, ".git") + 4 == src + strlen(src)))
-      return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
-                                  "%s:%d: ADD from a git repository ('%s') is not supported: clone it and COPY",
-                                  b->df->name, in->line, src);
-    n_urls += pyoci_is_url(src);
-  }
-  if (n_urls > 0 && in->from != NULL)
-    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: ADD --from cannot take a URL", b->df->name, in->line);
-  if (n_urls > 0 && n_urls < in->n_srcs)
-    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
-                                "%s:%d: ADD mixes URLs and local sources: put them in separate ADD instructions",
-                                b->df->name, in->line);
-  if (in->checksum && n_urls == 0)
-    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: checksum can't be specified for non-HTTP(S) sources",
-                                b->df->name, in->line);
-  *urls = n_urls > 0;
-  return 0;
-}
-
-static int exec_copy(stage_run_t *r, const pyoci_df_instr_t *raw, size_t idx, pyoci_error_t **err)
-{
-  builder_t *b = r->b;
-  bool add = raw->kind == PYOCI_DF_ADD;
-  pyoci_df_instr_t *in = pyoci_stage_state_expand(&r->st, raw, err);
-  if (in == NULL)
-    return fail_at(b, raw, err);
-  int rc = -1;
-  copy_source_t cs = {0};
-  pyoci_url_stage_t staged = {0};
-  pyoci_step_t *step = NULL;
-  cleanup_free char *created_by = NULL;
-  cleanup_free char *text = NULL;
-  cleanup_json json_t *desc = NULL;
-  char key[PYOCI_DIGEST_LEN];
-  int chmod = -1;
-  if (in->chmod && parse_chmod(in->chmod, &chmod) < 0) {
-    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: invalid --chmod value '%s'", b->df->name, in->line,
-                         in->chmod);
-    goto out;
-  }
-  bool urls = false;
-  if (add && check_add_sources(b, in, &urls, err) < 0)
-    goto out;
-  if (urls && pyoci_add_urls_stage(b->s, in->srcs, in->n_srcs, in->dest, in->checksum, &staged, err) < 0) {
-    fail_at(b, in, err);
-    goto out;
-  }
-  const char *workdir = config_str(r->st.image, "WorkingDir", "/");
-  pyoci_copy_t c = {.src_root = b->context, .srcs = (const char *const *)in->srcs, .n_srcs = in->n_srcs,
-                    .dest = in->dest, .workdir = workdir, .chmod = chmod, .keep_owner = in->from != NULL,
-                    .extract_archives = add && in->from == NULL && !urls, .instruction = add ? "ADD" : "COPY"};
-  if (urls) {
-    /* Downloads are copied from the staging directory, never extracted. */
-    c.src_root = staged.dir;
-    c.srcs = (const char *const *)staged.names;
-  } else if (in->from == NULL && b->ignore) {
-    c.exclude = ignore_cb;
-    c.reinclude = reinclude_cb;
-    c.exclude_ctx = b->ignore;
-  }
-
-  /* The cache key: parent, the instruction as it runs, and its sources. */
-  char content[PYOCI_DIGEST_LEN] = "";
-  if (in->from == NULL) {
-    if (in->n_srcs > 0 && pyoci_copy_hash(&c, content, err) < 0) {
-      fail_at(b, in, err);
-      goto out;
-    }
-  } else {
-    int from_stage = idx < r->b->plan->stages[r->stage_index].n_instrs
-                         ? r->b->plan->stages[r->stage_index].copy_stage[idx]
-                         : -1;
-    if (copy_source_resolve(r, in->from, from_stage, in->line, "COPY --from", &cs, err) < 0)
-      goto out;
-    memcpy(content, cs.res->key, PYOCI_DIGEST_LEN);
-  }
-  desc = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "op", add ? "ADD" : "COPY", "dest",
-                                        in->dest, "srcs", json_array(), "workdir", workdir, "chown",
-                                        in->chown ? in->chown : "", "chmod", in->chmod ? in->chmod : "", "from",
-                                        in->from ? in->from : "");
-  for (size_t i = 0; i < in->n_srcs; i++)
-    json_array_append_new(json_object_get(desc, "srcs"), json_string(in->srcs[i]));
-  for (size_t i = 0; i < in->n_inlines; i++) {
-    json_array_append_new(json_object_get(desc, "srcs"), json_string(in->inlines[i].path));
-    json_array_append_new(json_object_get(desc, "srcs"), json_string(in->inlines[i].data));
-  }
-  text = pyoci_json_dump_canonical(desc);
-  pyoci_cache_key(r->res->key, text, content, key);
-  created_by = pyoci_df_history_copy(in);
-  int hit = try_cache(r, key, created_by, err);
-  if (hit != 0) {
-    rc = hit < 0 ? -1 : 1;
-    goto out;
-  }
-
-  if (begin_step(r, &step, err) < 0)
-    goto out;
-  if (cs.res != NULL) {
-    if (pyoci_view_open(b->s, cs.res->layers, (const char(*)[PYOCI_DIGEST_LEN])cs.res->diff_ids, cs.res->n,
-                        &cs.view, &cs.root, err) < 0)
-      goto out;
-    c.src_root = cs.root;
-  }
-  c.dest_root = step->merged;
-  if (in->chown) {
-    if (pyoci_resolve_user(step->merged, in->chown, true, &c.uid, &c.gid, err) < 0) {
-      fail_at(b, in, err);
-      goto out;
-    }
-    c.chown = true;
-  }
-  if ((in->n_srcs > 0 && pyoci_copy_run(&c, err) < 0) || write_inline_sources(in, step->merged, workdir, err) < 0) {
-    fail_at(b, in, err);
-    goto out;
-  }
-  pyoci_view_close(cs.view);
-  cs.view = NULL;
-  rc = commit_step(r, step, key, created_by, err);
-out:
-  pyoci_step_free(step);
-  copy_source_release(&cs);
-  pyoci_url_stage_release(&staged);
-  pyoci_df_instr_free(in);
   return rc;
 }
 
@@ -665,8 +449,8 @@ out:
 
 static int exec_workdir(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_t **err)
 {
-  const char *workdir = config_str(r->st.image, "WorkingDir", "/");
-  const char *user = config_str(r->st.image, "User", "");
+  const char *workdir = pyoci_exec_config_str(r->st.image, "WorkingDir", "/");
+  const char *user = pyoci_exec_config_str(r->st.image, "User", "");
   if (strcmp(workdir, "/") == 0) { /* BuildKit: no mkdir, no layer */
     pyoci_config_add_history(r->st.image, r->st.history, 1, *r->when ? r->when : NULL);
     return 0;
@@ -676,7 +460,7 @@ static int exec_workdir(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_
   strbuf_addf(&t, "WORKDIR %s\nUSER %s", workdir, user);
   cleanup_free char *text = strbuf_detach(&t);
   pyoci_cache_key(r->res->key, text, NULL, key);
-  int hit = try_cache(r, key, r->st.history, err);
+  int hit = pyoci_exec_try_cache(r, key, r->st.history, err);
   if (hit != 0)
     return hit < 0 ? -1 : 1;
   pyoci_step_t *step = NULL;
@@ -684,11 +468,11 @@ static int exec_workdir(stage_run_t *r, const pyoci_df_instr_t *in, pyoci_error_
   int64_t uid = 0, gid = 0;
   /* BuildKit's mkdir runs as USER: what it creates is the user's (the
    * classic builder made it root's) */
-  if (begin_step(r, &step, err) == 0 && (!*user || pyoci_resolve_user(step->merged, user, false, &uid, &gid, err) == 0) &&
+  if (pyoci_exec_begin_step(r, &step, err) == 0 && (!*user || pyoci_resolve_user(step->merged, user, false, &uid, &gid, err) == 0) &&
       pyoci_mkdir_in_root(step->merged, workdir, uid, gid, err) == 0)
-    rc = commit_step(r, step, key, r->st.history, err);
+    rc = pyoci_exec_commit_step(r, step, key, r->st.history, err);
   pyoci_step_free(step);
-  return rc < 0 ? fail_at(r->b, in, err) : rc;
+  return rc < 0 ? pyoci_exec_fail_at(r->b, in, err) : rc;
 }
 
 /* ---- the stage loop ---- */
@@ -708,13 +492,13 @@ static int exec_instruction(stage_run_t *r, const pyoci_df_instr_t *in, size_t i
     return exec_run(r, in, idx, err);
   case PYOCI_DF_COPY:
   case PYOCI_DF_ADD:
-    return exec_copy(r, in, idx, err);
+    return pyoci_exec_copy(r, in, idx, err);
   default:
     break;
   }
   rc = pyoci_stage_state_apply(&r->st, in, err);
   if (rc < 0)
-    return fail_at(r->b, in, err);
+    return pyoci_exec_fail_at(r->b, in, err);
   if (in->kind == PYOCI_DF_WORKDIR)
     return exec_workdir(r, in, err);
   if (r->st.history)

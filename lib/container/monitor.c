@@ -36,7 +36,10 @@ void pyoci_container_teardown(const pyoci_container_t *c, bool rm)
   cleanup_free char *root = NULL;
   pyoci_container_runc(c, &r, &root);
   pyoci_error_t *ignored = NULL;
-  if (pyoci_path_exists(root))
+  /* `runc run` deletes its container when the process exits: only a
+   * container left behind (monitor killed, start failed) needs the call */
+  cleanup_free char *state = pyoci_path_join(root, c->id);
+  if (pyoci_path_exists(state))
     pyoci_runc_delete(&r, true, &ignored);
   pyoci_error_release(&ignored);
   cleanup_free char *merged = pyoci_container_path(c, "rootfs/merged");
@@ -172,7 +175,7 @@ static int monitor_start(monitor_t *m, pyoci_watchdog_t *wd, pyoci_error_t **err
   int op[2] = {-1, -1}, ep[2] = {-1, -1};
   if (!m->tty && (open_pipe(op, err) < 0 || open_pipe(ep, err) < 0))
     return -1;
-  cleanup_close int devnull = m->interactive ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  cleanup_close int devnull = m->interactive ? -1 : pyoci_empty_input();
   pyoci_stdio_t io = {.in = devnull, .out = op[1], .err = ep[1], .own_group = !m->tty && !m->interactive};
   pyoci_runc_t r;
   cleanup_free char *root = NULL;

@@ -151,16 +151,20 @@ static uint32_t utf8_next(const char *s, size_t n, size_t *len)
 static uint32_t cp_at(const char *p, size_t *i)
 {
   size_t l = 0;
-  uint32_t c = utf8_next(p + *i, strlen(p + *i), &l);
+  /* a code point is at most 4 bytes: strlen here made a 1 MiB pattern
+   * quadratic (issue 9 item 4) */
+  uint32_t c = utf8_next(p + *i, strnlen(p + *i, 4), &l);
   *i += l;
   return c;
 }
 
 static void push_tok(pattern_t *pt, token_t t)
 {
-  token_t *v = xrealloc(pt->toks, (pt->n_toks + 1) * sizeof(*v));
-  v[pt->n_toks++] = t;
-  pt->toks = v;
+  size_t n = pt->n_toks;
+  if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) { /* capacity 8, 16, 32, ... */
+    pt->toks = xrealloc(pt->toks, (n ? 2 * n : 8) * sizeof(*pt->toks));
+  }
+  pt->toks[pt->n_toks++] = t;
 }
 
 /* Read a [...] class starting after '['; returns the index after ']'. */

@@ -5,6 +5,8 @@
 #include "expand.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +17,57 @@
 
 /* ---- environment ------------------------------------------------------ */
 
+#define ENV_LINEAR_MAX 8
+
+static size_t key_hash(const char *key, size_t klen)
+{
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (size_t i = 0; i < klen; i++)
+    h = (h ^ (unsigned char)key[i]) * 1099511628211ull;
+  return (size_t)h;
+}
+
+static bool key_is(const char *kv, const char *key, size_t klen)
+{
+  return strncmp(kv, key, klen) == 0 && kv[klen] == '=';
+}
+
+static void index_add(pyoci_env_t *e, size_t i)
+{
+  const char *eq = strchr(e->kv[i], '=');
+  size_t klen = eq ? (size_t)(eq - e->kv[i]) : strlen(e->kv[i]);
+  size_t mask = e->n_slots - 1, h = key_hash(e->kv[i], klen) & mask;
+  while (e->slots[h] != 0)
+    h = (h + 1) & mask;
+  e->slots[h] = i + 1;
+}
+
+/* (Re)build the index with room for twice the entries. */
+static void index_build(pyoci_env_t *e)
+{
+  free(e->slots);
+  e->n_slots = 16;
+  while (e->n_slots < 2 * (e->n + 1))
+    e->n_slots *= 2;
+  e->slots = calloc(e->n_slots, sizeof(*e->slots));
+  if (e->slots == NULL)
+    abort();
+  for (size_t i = 0; i < e->n; i++)
+    index_add(e, i);
+}
+
 static ssize_t env_find(const pyoci_env_t *e, const char *key, size_t klen)
 {
-  for (size_t i = 0; i < e->n; i++)
-    if (strncmp(e->kv[i], key, klen) == 0 && e->kv[i][klen] == '=')
-      return (ssize_t)i;
+  if (e->slots == NULL) {
+    for (size_t i = 0; i < e->n; i++)
+      if (key_is(e->kv[i], key, klen))
+        return (ssize_t)i;
+    return -1;
+  }
+  size_t mask = e->n_slots - 1;
+  for (size_t h = key_hash(key, klen) & mask; e->slots[h] != 0; h = (h + 1) & mask)
+    if (key_is(e->kv[e->slots[h] - 1], key, klen))
+      return (ssize_t)(e->slots[h] - 1);
   return -1;
 }
 
@@ -39,6 +87,12 @@ static void env_put(pyoci_env_t *e, const char *key, size_t klen, char *owned_kv
   }
   e->kv[e->n++] = owned_kv;
   e->kv[e->n] = NULL;
+  if (e->slots == NULL && e->n > ENV_LINEAR_MAX)
+    index_build(e);
+  else if (e->slots && 2 * e->n > e->n_slots)
+    index_build(e);
+  else if (e->slots)
+    index_add(e, e->n - 1);
 }
 
 void pyoci_env_set(pyoci_env_t *e, const char *key, const char *value)
@@ -76,6 +130,8 @@ void pyoci_env_unset(pyoci_env_t *e, const char *key)
   free(e->kv[i]);
   memmove(&e->kv[i], &e->kv[i + 1], (e->n - (size_t)i) * sizeof(char *)); /* includes the NULL */
   e->n--;
+  if (e->slots)
+    index_build(e); /* indices moved; unset is rare (ARG scoping) */
 }
 
 void pyoci_env_release(pyoci_env_t *e)
@@ -83,8 +139,10 @@ void pyoci_env_release(pyoci_env_t *e)
   for (size_t i = 0; i < e->n; i++)
     free(e->kv[i]);
   free(e->kv);
+  free(e->slots);
   e->kv = NULL;
-  e->n = e->cap = 0;
+  e->slots = NULL;
+  e->n = e->cap = e->n_slots = 0;
 }
 
 void pyoci_env_copy(pyoci_env_t *dst, const pyoci_env_t *src)

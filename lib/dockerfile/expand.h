@@ -26,9 +26,14 @@
 typedef struct {
   char **kv;
   size_t n, cap;
+  /* hash index over kv (index + 1, 0 = empty), built once n is past a few
+   * entries: a Dockerfile with N ENVs merges N variables per instruction,
+   * and a linear lookup made that N^3 (issue 9 item 4) */
+  size_t *slots;
+  size_t n_slots;
 } pyoci_env_t;
 
-#define PYOCI_ENV_INIT {NULL, 0, 0}
+#define PYOCI_ENV_INIT {NULL, 0, 0, NULL, 0}
 
 void pyoci_env_set(pyoci_env_t *e, const char *key, const char *value);
 /* Set from one "KEY=VALUE" string ("KEY" alone sets an empty value). */

@@ -218,7 +218,10 @@ pyoci_df_instr_t *pyoci_stage_state_expand(const pyoci_stage_state_t *st, const 
                                            pyoci_error_t **err)
 {
   cleanup_env pyoci_env_t env = PYOCI_ENV_INIT;
-  pyoci_stage_state_env(st, &env);
+  /* Without a '$' nothing refers to a variable: no need to gather the
+   * stage's N variables for each of its N instructions (issue 9 item 4). */
+  if (in->original == NULL || strchr(in->original, '$') != NULL || in->n_heredocs > 0)
+    pyoci_stage_state_env(st, &env);
   pyoci_df_instr_t *o = pyoci_df_instr_expand(in, st->plan->df->escape, &env, err);
   if (o == NULL)
     pyoci_error_prefix(err, "%s:%d", st->plan->df->name, in->line);

@@ -458,11 +458,6 @@ int pyoci_store_put_blob(pyoci_store_t *s, const void *buf, size_t len, char dig
 
 /* ---- digest sets ---- */
 
-static int cmp_str(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void pyoci_digest_set_add(pyoci_digest_set_t *set, const char *d)
 {
   if (set->n == set->cap) {
@@ -472,20 +467,17 @@ void pyoci_digest_set_add(pyoci_digest_set_t *set, const char *d)
       abort();
     set->v = v;
   }
+  bool added = false;
+  pyoci_strmap_insert(&set->index, d, &added);
+  if (!added)
+    return;
   if ((set->v[set->n++] = strdup(d)) == NULL)
     abort();
-  set->sorted = false;
 }
 
 bool pyoci_digest_set_has(pyoci_digest_set_t *set, const char *d)
 {
-  if (set->n == 0)
-    return false;
-  if (!set->sorted) {
-    qsort(set->v, set->n, sizeof(*set->v), cmp_str);
-    set->sorted = true;
-  }
-  return bsearch(&d, set->v, set->n, sizeof(*set->v), cmp_str) != NULL;
+  return set->n > 0 && pyoci_strmap_find(&set->index, d) != NULL;
 }
 
 void pyoci_digest_set_free(pyoci_digest_set_t *set)
@@ -493,5 +485,6 @@ void pyoci_digest_set_free(pyoci_digest_set_t *set)
   for (size_t i = 0; i < set->n; i++)
     free(set->v[i]);
   free(set->v);
+  pyoci_strmap_clear(&set->index, NULL);
   memset(set, 0, sizeof(*set));
 }

@@ -38,6 +38,7 @@ typedef struct {
   pyoci_digest_set_t reachable;
   blob_result_t *results;
   size_t n_results;
+  pyoci_strmap_t result_index; /* digest -> index in results (was a linear scan: N^2) */
   pyoci_digest_set_t bad_manifests; /* index entries to drop on --repair */
   pyoci_digest_set_t diff_ids;      /* layers of the images that load */
   const char *image;                /* name of the image being checked */
@@ -92,9 +93,9 @@ static int hash_blob(fsck_t *f, const char *digest, int64_t *size, char actual[P
 /* Check a referenced blob once; report trouble in terms of the image. */
 static int check_blob(fsck_t *f, const char *digest, int64_t want_size, const char *role)
 {
-  for (size_t i = 0; i < f->n_results; i++)
-    if (strcmp(f->results[i].digest, digest) == 0)
-      return f->results[i].status;
+  const pyoci_strmap_slot_t *seen = pyoci_strmap_find(&f->result_index, digest);
+  if (seen)
+    return f->results[seen->val.num].status;
   if (!pyoci_digest_set_has(&f->reachable, digest))
     pyoci_digest_set_add(&f->reachable, digest);
   int64_t size = -1;
@@ -120,6 +121,7 @@ static int check_blob(fsck_t *f, const char *digest, int64_t want_size, const ch
     abort();
   f->results = r;
   memcpy(r[f->n_results].digest, digest, PYOCI_DIGEST_LEN);
+  pyoci_strmap_insert(&f->result_index, digest, NULL)->val.num = f->n_results;
   r[f->n_results++].status = st;
   return st;
 }
@@ -334,6 +336,7 @@ int pyoci_store_fsck_full(pyoci_store_t *s, bool repair, pyoci_fsck_report_fn re
     pyoci_store_lock_shared(s);
   }
   free(f.results);
+  pyoci_strmap_clear(&f.result_index, NULL);
   pyoci_digest_set_free(&f.reachable);
   pyoci_digest_set_free(&f.bad_manifests);
   pyoci_digest_set_free(&f.diff_ids);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/util/alloc.h"
 #include "store.h"
 
 struct pyoci_store {
@@ -32,11 +33,13 @@ int pyoci_store_lock_index(pyoci_store_t *s, pyoci_error_t **err);
 /* index.json as a JSON object; a missing file is an empty index. */
 json_t *pyoci_store_index_load(pyoci_store_t *s, pyoci_error_t **err);
 
-/* A sorted set of digests (for reachability). */
+/* A set of digests (for reachability): v in insertion order, and a hash
+ * index for has().  It used to be a sorted array re-sorted on the first
+ * has() after each add -- quadratic over a store of 20,000 images. */
 typedef struct {
   char **v;
   size_t n, cap;
-  bool sorted;
+  pyoci_strmap_t index;
 } pyoci_digest_set_t;
 void pyoci_digest_set_add(pyoci_digest_set_t *set, const char *d);
 bool pyoci_digest_set_has(pyoci_digest_set_t *set, const char *d);

@@ -15,6 +15,7 @@
 #include "lib/util/log.h"
 #include "lib/util/strbuf.h"
 #include "fsview.h"
+#include "pkg_int.h"
 
 #define MAX_DIR_DEPTH 256
 
@@ -34,6 +35,7 @@ struct pyoci_catalog {
   size_t n_layer_digests;
   dbtrack_t *tracks;
   size_t n_tracks;
+  char *project_root; /* scan --fs: also project files, includes read here */
 };
 
 static const pyoci_cataloger_t *const registry[] = {
@@ -73,6 +75,7 @@ void pyoci_pkg_clear(pyoci_pkg_t *p)
   free(p->origin);
   free(p->layer_digest);
   free(p->purl);
+  free(p->owner);
   memset(p, 0, sizeof(*p));
   p->layer_index = -1;
 }
@@ -124,6 +127,7 @@ void pyoci_catalog_free(pyoci_catalog_t *cat)
     free(cat->tracks[i].path);
   }
   free(cat->tracks);
+  free(cat->project_root);
   free(cat);
 }
 
@@ -151,14 +155,23 @@ void pyoci_catalog_set_layer_digest(pyoci_catalog_t *cat, int layer_index, const
 
 /* ---- which files matter ---- */
 
-static bool interesting(const char *path)
+static bool interesting_path(const char *path)
 {
-  if (pyoci_os_probe(path))
+  if (pyoci_os_probe(path) || pyoci_owner_probe(path))
     return true;
   for (const pyoci_cataloger_t *const *c = registry; *c != NULL; c++)
     if ((*c)->probe(path))
       return true;
   return false;
+}
+
+#define interesting(path) (interesting_path(path) || (cat->project_root && pyoci_lockfile_probe(path)))
+
+void pyoci_catalog_set_project(pyoci_catalog_t *cat, const char *root)
+{
+  free(cat->project_root);
+  if ((cat->project_root = strdup(root)) == NULL)
+    abort();
 }
 
 static const pyoci_cataloger_t *whole_database_cataloger(const char *path)
@@ -258,6 +271,7 @@ static void track_update(pyoci_catalog_t *cat, const pyoci_cataloger_t *c, const
 static int keep_file(pyoci_catalog_t *cat, const char *path, int layer, char *content, size_t len,
                      pyoci_error_t **err)
 {
+  pyoci_owner_trim(path, content, &len);
   const pyoci_fsv_entry_t *old = pyoci_fsview_get(cat->view, path);
   bool existed = old != NULL && old->type == PYOCI_FSV_FILE;
   if (pyoci_fsview_put_file(cat->view, path, layer, content, len, err) < 0)
@@ -527,6 +541,30 @@ static int detect_os(pyoci_catalog_t *cat, pyoci_catalog_result_t *r, pyoci_erro
   return 0;
 }
 
+/* scan --fs: the project files, each all or nothing like a database. */
+static int run_projects(pyoci_catalog_t *cat, pyoci_catalog_result_t *r, const pyoci_fsv_entry_t **entries, size_t n,
+                        add_ctx_t *a, pyoci_error_t **err)
+{
+  for (size_t i = 0; i < n; i++) {
+    const pyoci_fsv_entry_t *e = entries[i];
+    pyoci_lockfile_kind_t kind = e->type == PYOCI_FSV_FILE ? pyoci_lockfile_probe(e->path) : PYOCI_LOCKFILE_NONE;
+    if (kind == PYOCI_LOCKFILE_NONE)
+      continue;
+    a->entry = e;
+    a->track = NULL;
+    size_t before = r->n_packages;
+    cleanup_error pyoci_error_t *perr = NULL;
+    if (pyoci_lockfile_parse(kind, e->path, e->content, e->len, pyoci_lockfile_include_in_root, cat->project_root,
+                         add_package, a, &perr) < 0) {
+      while (r->n_packages > before)
+        pyoci_pkg_clear(&r->packages[--r->n_packages]);
+      if (parse_failed(cat, r, &perr, err) < 0)
+        return -1;
+    }
+  }
+  return 0;
+}
+
 static int strcmp0(const char *a, const char *b)
 {
   return strcmp(a ? a : "", b ? b : "");
@@ -578,6 +616,9 @@ int pyoci_catalog_finish(pyoci_catalog_t *cat, pyoci_catalog_result_t **out, pyo
       }
     }
   }
+  if (cat->project_root != NULL && run_projects(cat, r, entries, n, &a, err) < 0)
+    return -1;
+  pyoci_owner_resolve(r, entries, n);
   for (size_t i = 0; i < r->n_packages; i++)
     r->packages[i].purl = pyoci_purl_for(&r->packages[i], &r->os);
   if (r->n_packages > 1)

@@ -50,6 +50,13 @@ typedef struct {
   int layer_index;      /* layer that brought it; -1 for a directory */
   char *layer_digest;   /* that layer's digest; NULL for a directory */
   char *purl;
+  /* Python only: the dpkg/apk package whose file list holds this
+   * distribution's metadata (owner.c), NULL when none.  owner_distro: that
+   * package is the distribution's, so its advisories cover this copy and
+   * the scanner does not match it against PyPI. */
+  char *owner;
+  pyoci_pkg_type_t owner_type;
+  bool owner_distro;
 } pyoci_pkg_t;
 
 void pyoci_pkg_clear(pyoci_pkg_t *p);
@@ -127,6 +134,40 @@ int pyoci_os_parse_release_line(const char *path, const char *content, size_t le
 /* Fill family/version from what was parsed. */
 void pyoci_os_derive(pyoci_os_t *os);
 
+/* ---- ownership (owner.c) ---- */
+/* dpkg's info/NAME.list and status.d/NAME.md5sums: the files that say which OS
+ * package installed a Python distribution. */
+bool pyoci_owner_probe(const char *path);
+/* Keep only the lines of such a file that name Python metadata (in place;
+ * content stays NUL-terminated).  Other paths are left alone. */
+void pyoci_owner_trim(const char *path, char *content, size_t *len);
+/* Is the OS package `owner` the distribution's (see owner.c for the rule)? */
+bool pyoci_owner_is_distro(const pyoci_catalog_result_t *r, const char *owner, pyoci_pkg_type_t type);
+
+/* ---- project files (lockfile.c), for `scan --fs` ---- */
+typedef enum {
+  PYOCI_LOCKFILE_NONE,
+  PYOCI_LOCKFILE_REQUIREMENTS, /* requirements*.txt */
+  PYOCI_LOCKFILE_POETRY,       /* poetry.lock */
+  PYOCI_LOCKFILE_UV,           /* uv.lock */
+  PYOCI_LOCKFILE_PIPFILE,      /* Pipfile.lock */
+} pyoci_lockfile_kind_t;
+
+#define PYOCI_LOCKFILE_MAX_FILE (16u << 20) /* bytes of one project file */
+#define PYOCI_LOCKFILE_MAX_DEPTH 8          /* nested -r includes */
+#define PYOCI_LOCKFILE_MAX_FILES 64         /* requirement files read for one */
+
+pyoci_lockfile_kind_t pyoci_lockfile_probe(const char *path);
+/* Resolve "-r FILE" of the requirements file `from`: its path (for
+ * messages) and contents, both the caller's to free. */
+typedef int (*pyoci_lockfile_include_fn)(void *ctx, const char *from, const char *file, char **path, char **buf,
+                                     size_t *len, pyoci_error_t **err);
+/* Parse one project file into Python packages (pinned versions only);
+ * include NULL: "-r" lines are skipped. */
+int pyoci_lockfile_parse(pyoci_lockfile_kind_t kind, const char *path, const char *buf, size_t len,
+                     pyoci_lockfile_include_fn include, void *include_ctx, pyoci_pkg_add_fn add, void *ctx,
+                     pyoci_error_t **err);
+
 /* ---- purls (purl.c) ---- */
 /* pkg:deb/debian/NAME@VERSION?arch=amd64&distro=debian-12.5,
  * pkg:apk/alpine/NAME@VERSION?arch=x86_64&distro=3.18.2, pkg:pypi/name@version */
@@ -147,6 +188,11 @@ static inline void pyoci_catalog_freep(pyoci_catalog_t **c)
 /* strict: a file that cannot be parsed fails finish() (default: it becomes a
  * warning in the result and is logged). */
 void pyoci_catalog_set_strict(pyoci_catalog_t *cat, bool strict);
+
+/* Also read project files (requirements*.txt, poetry.lock, uv.lock,
+ * Pipfile.lock) of a directory fed with feed_dir; "-r" includes are opened
+ * inside root (never outside it). */
+void pyoci_catalog_set_project(pyoci_catalog_t *cat, const char *root);
 
 /* A root file system on disk.  Symlinks are recorded, never followed. */
 int pyoci_catalog_feed_dir(pyoci_catalog_t *cat, const char *path, pyoci_error_t **err);

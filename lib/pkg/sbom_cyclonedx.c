@@ -33,6 +33,7 @@ static json_t *package_component(const pyoci_pkg_t *p, char *ref_out, size_t ref
   json_t *props = json_array();
   prop(props, "pyoci:package:type", pyoci_pkg_type_name(p->type));
   prop(props, "pyoci:package:origin", p->origin);
+  prop(props, "pyoci:package:owner", p->owner);
   if (p->type != PYOCI_PKG_PYTHON) {
     prop(props, "pyoci:package:source-name", p->source_name);
     prop(props, "pyoci:package:source-version", p->source_version);
@@ -46,6 +47,58 @@ static json_t *package_component(const pyoci_pkg_t *p, char *ref_out, size_t ref
   }
   json_object_set_new(c, "properties", props);
   return c;
+}
+
+/* The OS package that installed p (a Python distribution), else -1. */
+static long owner_index(const pyoci_catalog_result_t *r, const pyoci_pkg_t *p)
+{
+  if (p->owner == NULL)
+    return -1;
+  for (size_t i = 0; i < r->n_packages; i++)
+    if (r->packages[i].type == p->owner_type && strcmp(r->packages[i].name, p->owner) == 0)
+      return (long)i;
+  return -1;
+}
+
+/* Every package as a component.  A Python distribution installed by an OS
+ * package is nested in that package's component (CycloneDX's "included
+ * in the parent") and is a dependency of it. */
+static void add_packages(const pyoci_catalog_result_t *r, json_t *components, json_t *root_deps, json_t *os_deps,
+                         json_t *deps)
+{
+  json_t **comp = calloc(r->n_packages + 1, sizeof(json_t *));
+  json_t **owned = calloc(r->n_packages + 1, sizeof(json_t *));
+  if (comp == NULL || owned == NULL)
+    abort();
+  char ref[4096];
+  for (size_t i = 0; i < r->n_packages; i++)
+    comp[i] = package_component(&r->packages[i], ref, sizeof(ref));
+  for (size_t i = 0; i < r->n_packages; i++) {
+    const pyoci_pkg_t *p = &r->packages[i];
+    const char *my_ref = json_string_value(json_object_get(comp[i], "bom-ref"));
+    long o = owner_index(r, p);
+    if (o >= 0) {
+      json_t *nested = json_object_get(comp[o], "components");
+      if (nested == NULL)
+        json_object_set_new(comp[o], "components", nested = json_array());
+      json_array_append(nested, comp[i]);
+      if (owned[o] == NULL)
+        owned[o] = json_array();
+      json_array_append_new(owned[o], json_string(my_ref));
+      continue;
+    }
+    json_array_append(components, comp[i]);
+    bool os_pkg = p->type != PYOCI_PKG_PYTHON && os_deps != NULL;
+    json_array_append_new(os_pkg ? os_deps : root_deps, json_string(my_ref));
+  }
+  for (size_t i = 0; i < r->n_packages; i++) {
+    if (owned[i] != NULL)
+      json_array_append_new(deps, json_pack("{s:O, s:o}", "ref", json_object_get(comp[i], "bom-ref"), "dependsOn",
+                                            owned[i]));
+    json_decref(comp[i]);
+  }
+  free(comp);
+  free(owned);
 }
 
 char *pyoci_sbom_cyclonedx(const pyoci_catalog_result_t *r, const pyoci_sbom_subject_t *s)
@@ -85,18 +138,12 @@ char *pyoci_sbom_cyclonedx(const pyoci_catalog_result_t *r, const pyoci_sbom_sub
     json_array_append_new(root_deps, json_string(os_ref));
     os_deps = json_array();
   }
-  for (size_t i = 0; i < r->n_packages; i++) {
-    const pyoci_pkg_t *p = &r->packages[i];
-    char ref[4096];
-    json_array_append_new(components, package_component(p, ref, sizeof(ref)));
-    bool os_pkg = p->type != PYOCI_PKG_PYTHON && os_deps != NULL;
-    json_array_append_new(os_pkg ? os_deps : root_deps, json_string(ref));
-  }
-  json_object_set_new(doc, "components", components);
   json_t *deps = json_array();
-  json_array_append_new(deps, json_pack("{s:s, s:o}", "ref", "pyoci:subject", "dependsOn", root_deps));
+  add_packages(r, components, root_deps, os_deps, deps);
+  json_object_set_new(doc, "components", components);
+  json_array_insert_new(deps, 0, json_pack("{s:s, s:o}", "ref", "pyoci:subject", "dependsOn", root_deps));
   if (os_deps != NULL)
-    json_array_append_new(deps, json_pack("{s:s, s:o}", "ref", os_ref, "dependsOn", os_deps));
+    json_array_insert_new(deps, 1, json_pack("{s:s, s:o}", "ref", os_ref, "dependsOn", os_deps));
   json_object_set_new(doc, "dependencies", deps);
   char *out = pyoci_sbom_dump(doc);
   json_decref(doc);

@@ -53,6 +53,8 @@ static json_t *package(const pyoci_pkg_t *p, char **spdxid_out)
     json_object_set_new(j, "licenseComments", json_string(p->license));
   cleanup_strbuf strbuf_t info = STRBUF_INIT;
   strbuf_addf(&info, "%s package recorded in %s", pyoci_pkg_type_name(p->type), p->origin);
+  if (p->owner != NULL)
+    strbuf_addf(&info, ", installed by the %s package %s", pyoci_pkg_type_name(p->owner_type), p->owner);
   if (p->layer_index >= 0)
     strbuf_addf(&info, " (layer %d%s%s)", p->layer_index, p->layer_digest ? " " : "",
                 p->layer_digest ? p->layer_digest : "");
@@ -102,12 +104,23 @@ char *pyoci_sbom_spdx(const pyoci_catalog_result_t *r, const pyoci_sbom_subject_
     json_array_append_new(packages, os);
     json_array_append_new(rels, relationship(subject_id, "CONTAINS", "SPDXRef-OperatingSystem"));
   }
+  char **ids = calloc(r->n_packages + 1, sizeof(char *));
+  if (ids == NULL)
+    abort();
+  for (size_t i = 0; i < r->n_packages; i++)
+    json_array_append_new(packages, package(&r->packages[i], &ids[i]));
   for (size_t i = 0; i < r->n_packages; i++) {
-    char *id = NULL;
-    json_array_append_new(packages, package(&r->packages[i], &id));
-    json_array_append_new(rels, relationship(subject_id, "CONTAINS", id));
-    free(id);
+    /* A Python distribution an OS package installed is contained in it. */
+    const char *parent = subject_id;
+    const pyoci_pkg_t *p = &r->packages[i];
+    for (size_t j = 0; p->owner != NULL && j < r->n_packages; j++)
+      if (r->packages[j].type == p->owner_type && strcmp(r->packages[j].name, p->owner) == 0)
+        parent = ids[j];
+    json_array_append_new(rels, relationship(parent, "CONTAINS", ids[i]));
   }
+  for (size_t i = 0; i < r->n_packages; i++)
+    free(ids[i]);
+  free(ids);
   json_object_set_new(doc, "packages", packages);
   json_object_set_new(doc, "relationships", rels);
   char *out = pyoci_sbom_dump(doc);

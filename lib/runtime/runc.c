@@ -43,6 +43,15 @@ static _Noreturn void exec_argv(char *const argv[])
   _exit(127);
 }
 
+int pyoci_empty_input(void)
+{
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return -1;
+  close(p[1]);
+  return p[0];
+}
+
 static void set_fd(int fd, int target)
 {
   if (fd >= 0 && fd != target)
@@ -135,8 +144,7 @@ static int runc_call(const pyoci_runc_t *r, const char *const *args, char **out,
   }
   pid_t p = fork();
   if (p == 0) {
-    int devnull = open("/dev/null", O_RDONLY);
-    set_fd(devnull, STDIN_FILENO);
+    set_fd(pyoci_empty_input(), STDIN_FILENO);
     dup2(opipe[1], STDOUT_FILENO);
     dup2(epipe[1], STDERR_FILENO);
     exec_argv((char *const *)argv);
@@ -340,10 +348,8 @@ int pyoci_runc_exec(const pyoci_runc_t *r, const pyoci_exec_spec_t *e, int *exit
   if (p < 0)
     return pyoci_error_set(err, errno, "fork");
   if (p == 0) {
-    if (!e->keep_stdin && !e->tty) {
-      int devnull = open("/dev/null", O_RDONLY);
-      set_fd(devnull, STDIN_FILENO);
-    }
+    if (!e->keep_stdin && !e->tty)
+      set_fd(pyoci_empty_input(), STDIN_FILENO);
     exec_argv((char *const *)argv);
   }
   return pyoci_wait_forwarding(p, false, exit_code, err);

@@ -23,6 +23,11 @@ typedef struct {
   const char *id;         /* the runtime's container id */
 } pyoci_runc_t;
 
+/* An fd that reads as empty: the read end of a pipe whose write end is
+ * closed -- /dev/null's behaviour without trusting the node (a broken
+ * /dev/null, a regular file, would feed the container its contents). */
+int pyoci_empty_input(void);
+
 /* stdio of the runtime process: -1 = the caller's own. */
 typedef struct {
   int in, out, err;

@@ -1,4 +1,4 @@
-/* Report filters: --severity, --ignore-unfixed and the ignore file. */
+/* Report filters: --vex, --severity, --ignore-unfixed and the ignore file. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,8 +29,38 @@ static bool vuln_ignored(const pyoci_scan_filter_t *f, const pyoci_scan_vuln_t *
   return hit;
 }
 
+static char *dup0(const char *s)
+{
+  char *d = s ? strdup(s) : NULL;
+  if (s != NULL && d == NULL)
+    abort();
+  return d;
+}
+
+/* Move the findings a VEX statement covers to r->suppressed. */
+static void apply_vex(pyoci_scan_report_t *r, const pyoci_vex_t *vex)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < r->n_vulns; i++) {
+    pyoci_scan_vuln_t *v = &r->vulns[i];
+    const pyoci_vex_stmt_t *st = pyoci_vex_find(vex, v, r->catalog->packages[v->pkg_index].purl);
+    if (st == NULL) {
+      r->vulns[k++] = *v;
+      continue;
+    }
+    r->suppressed = realloc(r->suppressed, (r->n_suppressed + 1) * sizeof(*r->suppressed));
+    if (r->suppressed == NULL)
+      abort();
+    r->suppressed[r->n_suppressed++] = (pyoci_scan_suppressed_t){
+        .v = *v, .status = dup0(st->status), .statement = dup0(st->statement), .source = dup0(st->source)};
+  }
+  r->n_vulns = k;
+}
+
 void pyoci_scan_filter(pyoci_scan_report_t *r, const pyoci_scan_filter_t *f)
 {
+  if (f->vex != NULL)
+    apply_vex(r, f->vex);
   size_t k = 0;
   for (size_t i = 0; i < r->n_vulns; i++) {
     pyoci_scan_vuln_t *v = &r->vulns[i];

@@ -81,7 +81,7 @@ static pyoci_lrec_secret_t *add_secret(pyoci_layer_record_t *r)
 
 bool pyoci_lrec_interesting(const char *path)
 {
-  if (pyoci_os_probe(path))
+  if (pyoci_os_probe(path) || pyoci_owner_probe(path))
     return true;
   for (const pyoci_cataloger_t *const *c = pyoci_catalogers(); *c != NULL; c++)
     if ((*c)->probe(path))
@@ -140,6 +140,7 @@ int pyoci_lrec_read(pyoci_tar_reader_t *r, const char *what, bool scan_secrets, 
     if (want_secret && pyoci_secret_scan_buffer(e->path, buf, len, collect_secret, rec, err) < 0)
       return pyoci_error_prefix(err, "secret scan of layer %s", what);
     if (want_cat) {
+      pyoci_owner_trim(e->path, buf, &len);
       e->content = steal_pointer(&buf);
       e->content_len = len;
     }
@@ -348,7 +349,7 @@ static const char *cache_salt(void)
   if (salt[0] != '\0')
     return salt;
   pyoci_sha256_t *h = pyoci_sha256_new();
-  static const char fmt[] = "pyoci-scan-cache-1";
+  static const char fmt[] = "pyoci-scan-cache-2"; /* 2: dpkg file lists */
   pyoci_sha256_update(h, fmt, sizeof(fmt));
   size_t n = 0;
   const pyoci_secret_rule_t *rules = pyoci_secret_rules(&n);

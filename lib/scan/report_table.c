@@ -366,6 +366,8 @@ char *pyoci_scan_report_table(const pyoci_scan_report_t *r, unsigned severities)
 {
   strbuf_t sb = STRBUF_INIT;
   strbuf_addstr(&sb, "");
+  if (r->db_missing)
+    strbuf_addf(&sb, "\n%s\n", PYOCI_SCAN_NOT_CHECKED);
   if (r->scanners & PYOCI_SCANNER_VULN) {
     const pyoci_os_t *os = &r->catalog->os;
     bool has_os_pkgs = false, has_py = false;

@@ -84,6 +84,13 @@ void pyoci_scan_report_free(pyoci_scan_report_t *r)
   for (size_t i = 0; i < r->n_vulns; i++)
     pyoci_scan_vuln_clear(&r->vulns[i]);
   free(r->vulns);
+  for (size_t i = 0; i < r->n_suppressed; i++) {
+    pyoci_scan_vuln_clear(&r->suppressed[i].v);
+    free(r->suppressed[i].status);
+    free(r->suppressed[i].statement);
+    free(r->suppressed[i].source);
+  }
+  free(r->suppressed);
   for (size_t i = 0; i < r->n_secrets; i++)
     pyoci_scan_secret_clear(&r->secrets[i]);
   free(r->secrets);
@@ -184,6 +191,8 @@ static int match_packages(pyoci_scan_report_t *r, pyoci_vulndb_t *db, pyoci_erro
     const pyoci_pkg_t *p = &r->catalog->packages[i];
     const char *eco, *name, *version;
     cleanup_free char *norm = NULL;
+    if (p->type == PYOCI_PKG_PYTHON && p->owner_distro)
+      continue; /* the OS package it came with is matched instead (owner.c) */
     if (p->type == PYOCI_PKG_PYTHON) {
       eco = "PyPI";
       norm = pyoci_pep503_normalize(p->name);
@@ -347,8 +356,9 @@ static int check_dockerfile(pyoci_scan_report_t *r, const char *path, pyoci_erro
     m->description = f->check->description;
     m->severity = f->check->severity;
     m->line = f->line;
-    m->message = xstrdup(f->message ? f->message : f->check->title);
-    m->code = nth_line(text, len, f->line);
+    m->message = pyoci_scan_mask_text(f->message ? f->message : f->check->title);
+    cleanup_free char *line = nth_line(text, len, f->line);
+    m->code = pyoci_scan_mask_text(line);
     bool seen = false;
     for (size_t j = 0; j < i; j++)
       seen = seen || res.v[j].check == f->check;
@@ -380,7 +390,8 @@ static void describe_image(pyoci_scan_report_t *r, const pyoci_target_t *t)
   for (size_t i = 0; i < img->n_layers; i++) {
     r->layer_digests[i] = xstrdup(img->layers[i].digest);
     r->diff_ids[i] = xstrdup(img->diff_ids[i]);
-    r->created_by[i] = xstrdup(cb && cb[i] && strcmp(cb[i], "(missing)") != 0 ? cb[i] : "");
+    /* quoted by every writer ("added by '...'"): never with a secret in it */
+    r->created_by[i] = pyoci_scan_mask_text(cb && cb[i] && strcmp(cb[i], "(missing)") != 0 ? cb[i] : "");
   }
   free(cb);
 }
@@ -413,12 +424,16 @@ static int scan_image(pyoci_scan_report_t *r, pyoci_target_t *t, const pyoci_sca
       return -1;
   }
   pyoci_progress("Scanning layers", img->n_layers, img->n_layers, 1);
+  if (secrets && pyoci_scan_config_secrets(img->config, dir_secret, sc, err) < 0)
+    return pyoci_error_prefix(err, "secret scan of the image config");
   return pyoci_catalog_finish(cat, &r->catalog, err);
 }
 
 static int scan_dir(pyoci_scan_report_t *r, const pyoci_target_t *t, secret_ctx_t *sc, pyoci_error_t **err)
 {
   cleanup_catalog pyoci_catalog_t *cat = pyoci_catalog_new();
+  if (t->project)
+    pyoci_catalog_set_project(cat, t->arg);
   if (pyoci_catalog_feed_dir(cat, t->arg, err) < 0 || pyoci_catalog_finish(cat, &r->catalog, err) < 0)
     return -1;
   if ((r->scanners & PYOCI_SCANNER_SECRET) && pyoci_secret_scan_dir(t->arg, dir_secret, sc, err) < 0)

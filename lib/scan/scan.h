@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "lib/oci/image.h"
@@ -36,6 +37,10 @@ enum {
   PYOCI_SCANNER_MISCONFIG = 1u << 2,
 };
 
+/* What the table and JSON reports say when there was no database. */
+#define PYOCI_SCAN_NOT_CHECKED                                                                                 \
+  "Vulnerabilities were NOT checked: no vulnerability database (run 'pyoci db update' or 'pyoci db import')."
+
 /* ---- targets (target.c) ---- */
 typedef enum { PYOCI_TARGET_IMAGE, PYOCI_TARGET_ARCHIVE, PYOCI_TARGET_DIR } pyoci_target_kind_t;
 
@@ -49,6 +54,7 @@ typedef struct {
   pyoci_image_t *image; /* image and archive targets */
   char **repo_tags;   /* names of the image (store tags, or the archive's tags) */
   size_t n_repo_tags;
+  bool project;       /* --fs: a project directory (lock files too) */
 } pyoci_target_t;
 
 /* Resolve TARGET: an existing directory is a root file system, an existing
@@ -56,6 +62,10 @@ typedef struct {
  * else an image reference in the store at store_path (NULL: default).
  * Archives are loaded into a private store under $TMPDIR (else /tmp). */
 int pyoci_target_open(const char *arg, const char *store_path, pyoci_target_t **out, pyoci_error_t **err);
+/* --fs DIR (project: requirements*.txt, poetry.lock, uv.lock, Pipfile.lock
+ * and installed site-packages) or --rootfs DIR (an unpacked root file
+ * system): DIR must be a directory. */
+int pyoci_target_open_dir(const char *dir, bool project, pyoci_target_t **out, pyoci_error_t **err);
 void pyoci_target_close(pyoci_target_t *t);
 static inline void pyoci_target_closep(pyoci_target_t **t)
 {
@@ -83,6 +93,14 @@ typedef struct {
   size_t pkg_index;  /* into report->catalog->packages */
   int layer_index;   /* -1 for a directory */
 } pyoci_scan_vuln_t;
+
+/* A vulnerability a VEX statement says does not apply (vex.c). */
+typedef struct {
+  pyoci_scan_vuln_t v;
+  char *status;    /* not_affected, fixed, false_positive, resolved */
+  char *statement; /* the justification / impact statement; may be NULL */
+  char *source;    /* "OpenVEX FILE statements[N]" */
+} pyoci_scan_suppressed_t;
 
 typedef struct {
   char *rule_id, *category, *title;
@@ -118,10 +136,13 @@ typedef struct {
   pyoci_catalog_result_t *catalog;
   char *os_ecosystem;      /* "Debian:12", "Alpine:v3.18", NULL when unsupported */
   unsigned scanners;       /* what actually ran */
-  bool db_missing;         /* vuln was wanted but no DB: skipped */
+  bool db_missing;         /* vuln was wanted but no DB: skipped (the
+                              report says PYOCI_SCAN_NOT_CHECKED) */
 
   pyoci_scan_vuln_t *vulns;  /* sorted: class, package name, id, installed */
   size_t n_vulns;
+  pyoci_scan_suppressed_t *suppressed; /* by --vex, in the same order */
+  size_t n_suppressed;
   pyoci_scan_secret_t *secrets; /* sorted: path, line, rule */
   size_t n_secrets;
   char *dockerfile;          /* as given; NULL when not checked */
@@ -129,6 +150,10 @@ typedef struct {
   pyoci_scan_misconf_t *misconfs; /* sorted: line, id */
   size_t n_misconfs;
   size_t n_misconf_failed_checks; /* distinct checks with a finding, before filters */
+
+  /* set by the caller before writing: JSON lists every package (trivy's
+   * --list-all-pkgs) */
+  bool list_all_pkgs;
 
   /* cache statistics */
   size_t layers_cached;
@@ -188,8 +213,34 @@ void pyoci_ignorefile_release(pyoci_ignorefile_t *f);
 /* Is id ignored at time now (an entry whose expiry has come no longer is)? */
 bool pyoci_ignorefile_match(const pyoci_ignorefile_t *f, const char *id, int64_t now);
 
+/* ---- VEX (vex.c) ---- */
+#define PYOCI_VEX_MAX (16u << 20) /* bytes of one VEX document */
+
+typedef struct {
+  char **ids;   /* the vulnerability and its aliases */
+  size_t n_ids;
+  char **purls; /* products and subcomponents */
+  size_t n_purls;
+  char *status, *statement, *source;
+} pyoci_vex_stmt_t;
+
+typedef struct {
+  pyoci_vex_stmt_t *v; /* only statements that suppress (not_affected, ...) */
+  size_t n;
+} pyoci_vex_t;
+
+/* Add the suppressing statements of an OpenVEX or CycloneDX VEX document
+ * (told apart by @context / bomFormat) to vex; name is used in messages
+ * and in each statement's source. */
+int pyoci_vex_parse(const char *buf, size_t len, const char *name, pyoci_vex_t *vex, pyoci_error_t **err);
+int pyoci_vex_load(const char *path, pyoci_vex_t *vex, pyoci_error_t **err);
+void pyoci_vex_release(pyoci_vex_t *vex);
+/* The first statement that suppresses v in the package with this purl. */
+const pyoci_vex_stmt_t *pyoci_vex_find(const pyoci_vex_t *vex, const pyoci_scan_vuln_t *v, const char *purl);
+
 /* ---- filters (filter.c) ---- */
 typedef struct {
+  const pyoci_vex_t *vex; /* NULL: none; applied first */
   unsigned severities;   /* bit (1 << pyoci_severity_t) per severity kept; 0 = all */
   bool ignore_unfixed;
   const pyoci_ignorefile_t *ignore; /* NULL: none */
@@ -205,6 +256,9 @@ size_t pyoci_scan_total(const pyoci_scan_report_t *r);
 /* severities: as for the filter (the Total line lists those, low first). */
 char *pyoci_scan_report_table(const pyoci_scan_report_t *r, unsigned severities);
 char *pyoci_scan_report_json(const pyoci_scan_report_t *r);
+/* The same JSON written to f piece by piece (memory stays flat however
+ * many findings there are).  -1 when a write failed (ferror). */
+int pyoci_scan_write_json(const pyoci_scan_report_t *r, FILE *f);
 char *pyoci_scan_report_sarif(const pyoci_scan_report_t *r);
 char *pyoci_scan_report_cyclonedx(const pyoci_scan_report_t *r, int64_t created);
 /* Indented JSON, insertion order, reals to 10 significant digits (7.8,

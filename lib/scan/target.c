@@ -125,3 +125,21 @@ int pyoci_target_open(const char *arg, const char *store_path, pyoci_target_t **
   *out = steal_pointer(&guard);
   return 0;
 }
+
+int pyoci_target_open_dir(const char *dir, bool project, pyoci_target_t **out, pyoci_error_t **err)
+{
+  struct stat st;
+  if (stat(dir, &st) < 0)
+    return pyoci_error_set_code(err, errno == ENOENT ? PYOCI_E_NOT_FOUND : 0, errno, "'%s'", dir);
+  if (!S_ISDIR(st.st_mode))
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "'%s' is not a directory", dir);
+  pyoci_target_t *t = calloc(1, sizeof(*t));
+  if (t == NULL)
+    abort();
+  t->kind = PYOCI_TARGET_DIR;
+  t->project = project;
+  t->arg = xstrdup(dir);
+  t->name = xstrdup(dir);
+  *out = t;
+  return 0;
+}

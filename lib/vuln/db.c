@@ -307,11 +307,24 @@ int pyoci_vulndb_info(pyoci_vulndb_t *db, pyoci_vulndb_info_t *info, pyoci_error
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE)
     return sql_fail(err, db->db, db->path, "count");
-  return 0;
+  /* an older DB has no such table: nothing unreadable was recorded */
+  if (sqlite3_prepare_v2(db->db, "SELECT vuln_id || ': ' || reason FROM unreadable ORDER BY vuln_id", -1, &st,
+                         NULL) != SQLITE_OK)
+    return 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    info->unreadable = realloc(info->unreadable, (info->n_unreadable + 1) * sizeof(char *));
+    if (info->unreadable == NULL || (info->unreadable[info->n_unreadable++] = strdup(col_text(st, 0))) == NULL)
+      abort();
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : sql_fail(err, db->db, db->path, "read unreadable records");
 }
 
 void pyoci_vulndb_info_release(pyoci_vulndb_info_t *info)
 {
+  for (size_t i = 0; i < info->n_unreadable; i++)
+    free(info->unreadable[i]);
+  free(info->unreadable);
   for (size_t i = 0; i < info->n_ecosystems; i++)
     free(info->ecosystems[i].ecosystem);
   free(info->ecosystems);

@@ -40,17 +40,23 @@ static const char schema_sql[] =
     " cvss_vector TEXT, cvss_score REAL);"
     "CREATE INDEX IF NOT EXISTS affected_pkg ON affected(ecosystem, package);"
     "CREATE INDEX IF NOT EXISTS affected_vuln ON affected(vuln_id);"
+    /* records with a range bound no scheme reads (added without a schema
+     * bump: older DBs simply have none) */
+    "CREATE TABLE IF NOT EXISTS unreadable(vuln_id TEXT PRIMARY KEY, reason TEXT NOT NULL);"
     "PRAGMA user_version = 1;";
 
-enum { ST_GET_MODIFIED, ST_DEL_AFFECTED, ST_DEL_VULN, ST_INS_VULN, ST_INS_AFFECTED, N_ST };
+enum { ST_GET_MODIFIED, ST_DEL_AFFECTED, ST_DEL_UNREADABLE, ST_DEL_VULN, ST_INS_VULN, ST_INS_AFFECTED,
+       ST_INS_UNREADABLE, N_ST };
 static const char *const stmt_sql[N_ST] = {
     "SELECT modified FROM vulns WHERE id = ?1",
     "DELETE FROM affected WHERE vuln_id = ?1",
+    "DELETE FROM unreadable WHERE vuln_id = ?1",
     "DELETE FROM vulns WHERE id = ?1",
     "INSERT INTO vulns(id, modified, published, summary, severity_label, cvss_vector, cvss_score, aliases_json)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     "INSERT INTO affected(vuln_id, ecosystem, package, purl, ranges_json, versions_json, severity_label,"
     " cvss_vector, cvss_score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    "INSERT OR REPLACE INTO unreadable(vuln_id, reason) VALUES (?1, ?2)",
 };
 
 struct importer {
@@ -77,7 +83,7 @@ static int exec(struct importer *im, const char *sql, pyoci_error_t **err)
 }
 
 /* Severity of a list of OSV severity entries: the CVSS v3 vector's score,
- * else an Ubuntu-style word. */
+ * else the CVSS v4.0 vector's, else an Ubuntu-style word. */
 struct severity {
   const char *label; /* LOW..CRITICAL, NULL when unknown */
   const char *vector;
@@ -92,6 +98,16 @@ static void severity_from_entries(const pyoci_osv_severity_t *s, size_t n, struc
       out->vector = s[i].score;
       out->score = score;
       out->label = pyoci_severity_from_score(score);
+    }
+  }
+  /* only a v4.0 vector: FIRST's macro-vector score (a v3 one wins, being
+   * what most databases and trivy show) */
+  for (size_t i = 0; i < n && out->vector == NULL; i++) {
+    double score;
+    if (strcmp(s[i].type, "CVSS_V4") == 0 && pyoci_cvss4_score(s[i].score, &score, NULL) == 0) {
+      out->vector = s[i].score;
+      out->score = score;
+      out->label = score > 0 ? pyoci_severity_from_score(score) : NULL;
     }
   }
   for (size_t i = 0; i < n && out->label == NULL; i++)
@@ -170,6 +186,29 @@ static char *strings_json(char *const *v, size_t n)
   return pyoci_json_dump_canonical(arr);
 }
 
+/* A record with a bound no scheme reads: its ranges are skipped when
+ * matching, so say so (db import names it, db info lists it). */
+static int note_unreadable(struct importer *im, const char *id, const char *why, pyoci_error_t **err)
+{
+  sqlite3_stmt *st = im->st[ST_INS_UNREADABLE];
+  bind_text(st, 1, id);
+  bind_text(st, 2, why);
+  if (step_done(im, st, err) < 0)
+    return -1;
+  pyoci_vulndb_import_stats_t *s = im->stats;
+  s->unreadable++;
+  if (s->n_unreadable_ids < PYOCI_VULNDB_MAX_NAMED) {
+    char *line = NULL;
+    if (asprintf(&line, "%s: %s", id, why) < 0)
+      abort();
+    s->unreadable_ids = realloc(s->unreadable_ids, (s->n_unreadable_ids + 1) * sizeof(char *));
+    if (s->unreadable_ids == NULL)
+      abort();
+    s->unreadable_ids[s->n_unreadable_ids++] = line;
+  }
+  return 0;
+}
+
 static int store_record(struct importer *im, const pyoci_osv_record_t *r, pyoci_error_t **err)
 {
   sqlite3_stmt *st = im->st[ST_GET_MODIFIED];
@@ -183,7 +222,7 @@ static int store_record(struct importer *im, const pyoci_osv_record_t *r, pyoci_
   if (newer_exists)
     return 0; /* an older copy of a record we already have */
 
-  for (int k = ST_DEL_AFFECTED; k <= ST_DEL_VULN; k++) {
+  for (int k = ST_DEL_AFFECTED; k <= ST_DEL_VULN; k++) { /* affected, unreadable, vulns */
     sqlite3_bind_text(im->st[k], 1, r->id, -1, SQLITE_STATIC);
     if (step_done(im, im->st[k], err) < 0)
       return -1;
@@ -206,10 +245,17 @@ static int store_record(struct importer *im, const pyoci_osv_record_t *r, pyoci_
   if (step_done(im, st, err) < 0)
     return -1;
 
+  cleanup_free char *unreadable = NULL;
   for (size_t i = 0; i < r->n_affected; i++) {
-    const pyoci_osv_affected_t *a = &r->affected[i];
+    pyoci_osv_affected_t *a = &r->affected[i];
     if (a->ecosystem == NULL || a->name == NULL)
       continue; /* e.g. GIT-only entries: nothing a package can match */
+    size_t lenient = 0;
+    char *why = NULL;
+    if (pyoci_osv_check_bounds(a->ecosystem, a, &lenient, &why) < 0 && unreadable == NULL)
+      unreadable = steal_pointer(&why);
+    free(why);
+    im->stats->lenient += lenient;
     /* OSV ecosystems may carry a suffix ("PyPI" never does; "Debian:12"). */
     cleanup_free char *name = strcmp(a->ecosystem, "PyPI") == 0 ? pyoci_pep503_normalize(a->name) : strdup(a->name);
     cleanup_json json_t *ranges = pyoci_osv_ranges_to_json(a);
@@ -227,6 +273,8 @@ static int store_record(struct importer *im, const pyoci_osv_record_t *r, pyoci_
     if (step_done(im, st, err) < 0)
       return -1;
   }
+  if (unreadable != NULL && note_unreadable(im, r->id, unreadable, err) < 0)
+    return -1;
   im->stats->imported++;
   return 0;
 }
@@ -480,6 +528,15 @@ static int fill(struct importer *im, const char *db_path, const char *const *sou
   if (write_metadata(im, label, err) < 0 || exec(im, "COMMIT", err) < 0)
     return -1;
   return 0;
+}
+
+void pyoci_vulndb_import_stats_release(pyoci_vulndb_import_stats_t *s)
+{
+  for (size_t i = 0; i < s->n_unreadable_ids; i++)
+    free(s->unreadable_ids[i]);
+  free(s->unreadable_ids);
+  s->unreadable_ids = NULL;
+  s->n_unreadable_ids = 0;
 }
 
 int pyoci_vulndb_import(const char *db_path, const char *const *sources, const char *const *names, size_t n_sources,

@@ -118,4 +118,12 @@ int pyoci_osv_evaluate(const char *ecosystem, const pyoci_osv_range_t *ranges, s
  * both are empty; caller frees. */
 char *pyoci_fixed_list_merge(const pyoci_verscheme_t *s, const char *a, const char *b);
 
+/* Import-time check of an affected entry's range bounds under its scheme.
+ * A PyPI bound that is a PEP 440 release plus a build label ("2.6.0-cu124",
+ * "2.6.0-NA": '-' or '_' then letters/digits/dots, at least one letter) is
+ * read as the release ("2.6.0") and rewritten in place, counted in
+ * *n_lenient.  Returns -1 with *why (caller frees) naming the first bound
+ * that still cannot be read; such ranges are skipped when matching. */
+int pyoci_osv_check_bounds(const char *ecosystem, pyoci_osv_affected_t *a, size_t *n_lenient, char **why);
+
 #endif

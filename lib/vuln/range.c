@@ -220,3 +220,59 @@ int pyoci_osv_evaluate(const char *ecosystem, const pyoci_osv_range_t *ranges, s
     free(list);
   return 0;
 }
+
+/* ---- import-time checks ---- */
+
+/* "2.6.0-cu124", "2.6.0-NA", "1.7.0_rocm": a PEP 440 release followed by a
+ * build label.  The label names a build of that release, so the bound is
+ * the release.  NULL when v is not of that shape. */
+static char *pep440_lenient(const char *v)
+{
+  for (const char *sep = v + strlen(v); sep > v; sep--) {
+    if (sep[-1] != '-' && sep[-1] != '_')
+      continue;
+    const char *label = sep;
+    bool alpha = false, ok = label[0] != '\0' && label[0] != '.';
+    for (const char *q = label; ok && *q; q++) {
+      ok = (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '.';
+      alpha |= (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z');
+    }
+    char *prefix = strndup(v, (size_t)(sep - 1 - v));
+    if (prefix == NULL)
+      abort();
+    if (ok && alpha && pyoci_pep440_check(prefix, NULL) == 0)
+      return prefix;
+    free(prefix);
+  }
+  return NULL;
+}
+
+int pyoci_osv_check_bounds(const char *ecosystem, pyoci_osv_affected_t *a, size_t *n_lenient, char **why)
+{
+  const pyoci_verscheme_t *eco = pyoci_verscheme_for(ecosystem);
+  bool pypi = eco == &pyoci_scheme_pep440;
+  *why = NULL;
+  for (size_t i = 0; i < a->n_ranges; i++) {
+    pyoci_osv_range_t *r = &a->ranges[i];
+    const pyoci_verscheme_t *s = r->type == PYOCI_OSV_RANGE_SEMVER ? &pyoci_scheme_semver
+                                 : r->type == PYOCI_OSV_RANGE_ECOSYSTEM ? eco
+                                                                        : NULL;
+    for (size_t j = 0; s != NULL && j < r->n_events; j++) {
+      pyoci_osv_event_t *e = &r->events[j];
+      if ((e->kind == PYOCI_OSV_INTRODUCED && strcmp(e->version, "0") == 0) ||
+          (e->kind == PYOCI_OSV_LIMIT && strchr(e->version, '*') != NULL) || s->check(e->version, NULL) == 0)
+        continue;
+      char *fixed = pypi && r->type == PYOCI_OSV_RANGE_ECOSYSTEM ? pep440_lenient(e->version) : NULL;
+      if (fixed != NULL) {
+        free(e->version);
+        e->version = fixed;
+        (*n_lenient)++;
+        continue;
+      }
+      if (*why == NULL && asprintf(why, "%s %s: %s version '%.100s' cannot be read", ecosystem,
+                                   a->name ? a->name : "?", s->name, e->version) < 0)
+        abort();
+    }
+  }
+  return *why != NULL ? -1 : 0;
+}

@@ -17,6 +17,8 @@
  *            severity_label, cvss_vector, cvss_score), INDEX (ecosystem, package)
  *   metadata(key PRIMARY KEY, value): schema_version, imported_at (Unix
  *            seconds), source, vulns, withdrawn_skipped
+ *   unreadable(vuln_id PRIMARY KEY, reason): records with a range bound no
+ *            version scheme reads (created on import; may be absent)
  * Ecosystems are spelled as OSV does ("PyPI", "Debian:12", "Alpine:v3.18");
  * PyPI package names are stored PEP 503-normalised. */
 #ifndef PYOCI_VULN_VULNDB_H
@@ -80,6 +82,9 @@ typedef struct {
   time_t imported_at;
   char *source;
   uint64_t vulns, withdrawn_skipped;
+  /* records whose ranges hold a version no scheme reads: "ID: reason" */
+  char **unreadable;
+  size_t n_unreadable;
   size_t n_ecosystems;
   pyoci_vulndb_eco_count_t *ecosystems; /* sorted by name */
 } pyoci_vulndb_info_t;
@@ -87,12 +92,23 @@ typedef struct {
 int pyoci_vulndb_info(pyoci_vulndb_t *db, pyoci_vulndb_info_t *info, pyoci_error_t **err);
 void pyoci_vulndb_info_release(pyoci_vulndb_info_t *info);
 
+/* Unreadable records named in import stats (all are in the DB's table). */
+#define PYOCI_VULNDB_MAX_NAMED 1000
+
 typedef struct {
   uint64_t records;   /* records read */
   uint64_t imported;  /* records stored (a newer copy of an id wins) */
   uint64_t withdrawn; /* withdrawn records skipped */
   uint64_t total;     /* vulns in the DB afterwards */
+  /* records stored with a range bound no scheme reads (those ranges are
+   * skipped when matching), and bounds read leniently ("2.6.0-cu124" as
+   * 2.6.0; see pyoci_osv_check_bounds) */
+  uint64_t unreadable, lenient;
+  char **unreadable_ids; /* "ID: reason", the first PYOCI_VULNDB_MAX_NAMED */
+  size_t n_unreadable_ids;
 } pyoci_vulndb_import_stats_t;
+
+void pyoci_vulndb_import_stats_release(pyoci_vulndb_import_stats_t *s);
 
 /* Import each source (directory, .zip, or .json file) in one transaction.
  * names: how messages call each source (NULL: its path).  replace: start

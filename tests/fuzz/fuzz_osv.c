@@ -1,5 +1,6 @@
 /* libFuzzer harness: the OSV record parser, the stored-ranges round trip,
- * range evaluation on what was parsed, and the CVSS vector parser. */
+ * range evaluation on what was parsed, the import-time bound check and the
+ * CVSS vector parser. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       free(ev.fixed);
     }
     pyoci_osv_ranges_free(back, n);
+    /* import-time bound check: after it, a lenient rewrite is readable */
+    size_t lenient = 0;
+    char *why = NULL;
+    int rc = pyoci_osv_check_bounds(eco, a, &lenient, &why);
+    if ((rc < 0) != (why != NULL))
+      abort();
+    free(why);
   }
   pyoci_osv_record_free(r);
   return 0;

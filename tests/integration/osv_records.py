@@ -76,6 +76,13 @@ RECORDS = [
     # PYSEC-2023-72 (pyspark) shape: a tie in the middle of two lines.
     rec("PYSEC-2023-72", [pkg("pyspark", rng(("introduced", "0"), ("fixed", "3.3.3"), ("introduced", "3.3.3"),
                                              ("fixed", "3.4.0")))], aliases=["CVE-2023-22946"]),
+    # Bounds PEP 440 cannot read: a build label after the release (read
+    # leniently as the release) and one that means nothing.
+    rec("GHSA-torch-0001-cu12", [pkg("torch", rng(("introduced", "0"), ("fixed", "2.6.0-cu124")))],
+        aliases=["CVE-2025-32434"], label="CRITICAL"),
+    rec("GHSA-torch-0002-na00", [pkg("torch", rng(("introduced", "1.5.0-NA"), ("fixed", "1.8.0_rocm4")))],
+        label="HIGH"),
+    rec("PYSEC-2099-1", [pkg("torch", rng(("introduced", "0"), ("fixed", "one.two")))]),
 ]
 
 

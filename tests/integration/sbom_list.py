@@ -10,8 +10,15 @@ kind, path, what = sys.argv[1:4]
 with open(path, encoding="utf-8") as f:
     doc = json.load(f)
 lines = []
+def walk(components):
+    # A Python distribution an OS package installed is nested in it.
+    for c in components:
+        yield c
+        yield from walk(c.get("components", []))
+
+
 if kind == "cyclonedx":
-    for c in doc.get("components", []):
+    for c in walk(doc.get("components", [])):
         props = {p["name"]: p["value"] for p in c.get("properties", [])}
         if what == "os" and c["type"] == "operating-system":
             lines.append(f'{c["name"]} {c.get("version", "")}')

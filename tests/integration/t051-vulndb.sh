@@ -34,7 +34,7 @@ is "$rc" 1 "info without a database fails"
 like "$err" "vulnerability database '$PYOCI_DB' does not exist; run 'pyoci db update'" "and says what to do"
 
 run "$PYOCI" db import "$FIX"
-is "$rc:$out" "0:imported 15 of 16 records (1 withdrawn skipped); 15 vulnerabilities in $PYOCI_DB" \
+is "$rc:$out" "0:imported 15 of 16 records (1 withdrawn skipped, 0 with unreadable bounds, 0 bounds read leniently); 15 vulnerabilities in $PYOCI_DB" \
   "import a directory of *.json"
 run "$PYOCI" db info
 is "$rc" 0 "info"
@@ -49,7 +49,7 @@ PyPI 9 4" "info: counts per ecosystem"
 
 run "$PYOCI" db match PyPI Werkzeug 3.0.0
 is "$out" "GHSA-2g68-c3qc-8985	HIGH	7.5	3.0.3	Werkzeug debugger vulnerable to remote execution when interacting with attacker controlled domain
-GHSA-hrfv-mqp8-q5rw	MEDIUM	-	3.0.1	Werkzeug DoS: High resource usage when parsing multipart/form-data containing a large part with CR/LF character at the beginning" \
+GHSA-hrfv-mqp8-q5rw	MEDIUM	6.9	3.0.1	Werkzeug DoS: High resource usage when parsing multipart/form-data containing a large part with CR/LF character at the beginning" \
   "match: id, severity, score, fixed version, summary"
 
 queries=("PyPI flask 2.3.1" "PyPI jinja2 2.10" "PyPI pyoci_fixture_pkg 1.0" "Debian:12 glibc 2.36-9+deb12u2"
@@ -68,13 +68,13 @@ EOF
 }
 mkzip "$T/all.zip" "$FIX"/*/*.json
 run "$PYOCI" db import --db "$T/zip.db" "$T/all.zip"
-is "$rc:$out" "0:imported 15 of 16 records (1 withdrawn skipped); 15 vulnerabilities in $T/zip.db" "import an all.zip"
+is "$rc:$out" "0:imported 15 of 16 records (1 withdrawn skipped, 0 with unreadable bounds, 0 bounds read leniently); 15 vulnerabilities in $T/zip.db" "import an all.zip"
 answers "$T/zip.db" >"$T/zip.answers"
 is "$(diff "$T/dir.answers" "$T/zip.answers")" "" "zip and directory imports answer the same"
 is "$(grep -c . "$T/zip.answers")" 20 "answers were not empty (7 queries, 13 matches)"
 
 run "$PYOCI" db import --db "$T/one.db" "$FIX/Alpine/ALPINE-CVE-2022-48174.json"
-is "$rc:$out" "0:imported 1 of 1 records (0 withdrawn skipped); 1 vulnerabilities in $T/one.db" "import one JSON file"
+is "$rc:$out" "0:imported 1 of 1 records (0 withdrawn skipped, 0 with unreadable bounds, 0 bounds read leniently); 1 vulnerabilities in $T/one.db" "import one JSON file"
 
 # ---- merge, newer wins, withdrawn removes, --replace -----------------------
 mkdir -p "$T/upd"
@@ -95,12 +95,12 @@ r["modified"] = r["withdrawn"] = "2025-01-01T00:00:00Z"
 json.dump(r, open(sys.argv[2], "w"))
 EOF
 run "$PYOCI" db import "$T/upd/withdrawn.json"
-is "$rc:$out" "0:imported 0 of 1 records (1 withdrawn skipped); 14 vulnerabilities in $PYOCI_DB" \
+is "$rc:$out" "0:imported 0 of 1 records (1 withdrawn skipped, 0 with unreadable bounds, 0 bounds read leniently); 14 vulnerabilities in $PYOCI_DB" \
   "importing a withdrawal removes the record"
 run "$PYOCI" db match PyPI flask 2.2.4
 is "$rc:$out" "0:" "withdrawn record no longer matches"
 run "$PYOCI" db import --replace "$FIX/Debian"
-is "$rc:$out" "0:imported 4 of 4 records (0 withdrawn skipped); 4 vulnerabilities in $PYOCI_DB" "--replace starts empty"
+is "$rc:$out" "0:imported 4 of 4 records (0 withdrawn skipped, 0 with unreadable bounds, 0 bounds read leniently); 4 vulnerabilities in $PYOCI_DB" "--replace starts empty"
 
 # ---- a bad record fails the import, and changes nothing --------------------
 cp "$T/zip.db" "$PYOCI_DB"
@@ -156,7 +156,7 @@ if [ -z "$port" ]; then
   skip "python http.server did not start: $(cat "$T/http.log")"
 else
   run "$PYOCI" db update --mirror "http://127.0.0.1:$port" --ecosystem PyPI --ecosystem Alpine:v3.18
-  is "$rc:$out" "0:imported 11 of 12 records (1 withdrawn skipped); 11 vulnerabilities in $PYOCI_DB" \
+  is "$rc:$out" "0:imported 11 of 12 records (1 withdrawn skipped, 0 with unreadable bounds, 0 bounds read leniently); 11 vulnerabilities in $PYOCI_DB" \
     "update downloads each all.zip over HTTP and imports them"
   run "$PYOCI" db info
   is "$(echo "$out" | sed -n '/^ECOSYSTEM/,$p' | tr -s ' ')" "ECOSYSTEM VULNERABILITIES PACKAGES

@@ -212,7 +212,8 @@ is "$(ls -A "$T/tmp")" "" "the archive's private store under \$TMPDIR is removed
 run "$PYOCI" scan --db "$T/none.db" app:1
 is "$rc" 0 "no DB: exit 0"
 is "$err" "warning: vulnerability DB not found; run 'pyoci db update' or 'pyoci db import'" "no DB: the warning"
-is "$out" "" "no DB: no vulnerability sections (and no secrets in this image)"
+is "$out" "
+Vulnerabilities were NOT checked: no vulnerability database (run 'pyoci db update' or 'pyoci db import')." "no DB: no vulnerability sections, a line saying they were not checked"
 run "$PYOCI" scan --db "$T/none.db" --scanners vuln app:1
 is "$rc" 1 "no DB with --scanners vuln: failure"
 like "$err" "vulnerability DB not found at '$T/none.db'; run 'pyoci db update' or 'pyoci db import'" "no DB with --scanners vuln: the error"
@@ -259,6 +260,21 @@ PYO003 (LOW): ADD app.py: use COPY for local files and directories" "--dockerfil
 is "$(grep -c '^   2 \[ ADD app.py /app/$' <<<"$out")" 1 "the offending line is shown"
 run "$PYOCI" scan --db "$DB" --scanners misconfig app:1
 is "$rc" 2 "misconfig without --dockerfile is a usage error"
+
+# No DB: secrets and misconfigurations still print; --exit-code gates fail.
+run "$PYOCI" scan --db "$T/none.db" --dockerfile "$T/Dockerfile" secret:1
+is "$rc" 0 "no DB, secrets and a Dockerfile: exit 0"
+is "$(grep -E '^(Vulnerabilities were NOT|/app/config.py|Tests:|PYO001)' <<<"$out")" "Vulnerabilities were NOT checked: no vulnerability database (run 'pyoci db update' or 'pyoci db import').
+/app/config.py (secrets)
+Tests: 12 (SUCCESSES: 8, FAILURES: 4)
+PYO001 (HIGH): the final stage (FROM python:latest) sets no USER, so the container runs as root" \
+  "no DB: the not-checked line, then the secret and the Dockerfile findings"
+run "$PYOCI" scan --db "$T/none.db" -f json secret:1
+is "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["Warnings"], [r["Class"] for r in d["Results"]])' <<<"$out")" \
+  "[\"Vulnerabilities were NOT checked: no vulnerability database (run 'pyoci db update' or 'pyoci db import').\"] ['secret']" \
+  "no DB, JSON: a Warnings entry and the secret result"
+run "$PYOCI" scan --db "$T/none.db" --exit-code 7 app:1
+is "$rc" 7 "no DB with --exit-code 7 and no other finding: exit 7 (an unchecked gate does not pass)"
 
 # Per-layer cache: a warm scan reads cache files named by diff_id and
 # reports exactly what an uncached scan does.

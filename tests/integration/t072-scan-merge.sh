@@ -12,8 +12,21 @@ SCHEMAS=/work/shared/schemas
 
 run python3 "$TOP/tests/integration/osv_records.py" "$T/osv"
 if [ "$rc" = 3 ]; then skip "$out"; else is "$rc:$out" "0:" "the test's OSV records validate against the OSV schema"; fi
-run "$PYOCI" db import -q --db "$T/vuln.db" "$T/osv"
+run "$PYOCI" db import --db "$T/vuln.db" "$T/osv"
 is "$rc" 0 "import them"
+is "$out" "imported 14 of 14 records (0 withdrawn skipped, 1 with unreadable bounds, 3 bounds read leniently); 14 vulnerabilities in $T/vuln.db" \
+  "db import counts the unreadable record and the lenient bounds"
+is "$err" "warning: unreadable range bound, ranges skipped: PYSEC-2099-1: PyPI torch: pep440 version 'one.two' cannot be read" \
+  "db import names the unreadable record"
+run "$PYOCI" db info --db "$T/vuln.db"
+like "$out" "Unreadable: +1 records with a range bound" "db info counts it"
+is "$(sed -n '/^UNREADABLE RECORDS$/,$p' <<<"$out")" "UNREADABLE RECORDS
+PYSEC-2099-1: PyPI torch: pep440 version 'one.two' cannot be read" "db info lists it"
+run "$PYOCI" db match --db "$T/vuln.db" PyPI torch 1.7.0
+is "$(cut -f1,4 <<<"$out")" "GHSA-torch-0001-cu12	2.6.0
+GHSA-torch-0002-na00	1.8.0" "torch 1.7.0: '2.6.0-cu124', '1.5.0-NA', '1.8.0_rocm4' read as 2.6.0, 1.5.0, 1.8.0"
+run "$PYOCI" db match --db "$T/vuln.db" PyPI torch 2.6.0
+is "$out" "" "torch 2.6.0 is the fixed release"
 
 # A root with the packages in two site-packages directories.
 R=$T/root

@@ -4,7 +4,7 @@
 # dockerd from tests/run.sh) from the same base image; the merged file trees
 # (paths, types, modes, owners, link targets, content digests), the config,
 # the history lines and each layer's entries must match (build-conf.sh).
-# More cases, taken from BuildKit's and moby's own build tests: t108, t109.
+# More cases, taken from BuildKit's and moby's own build tests: t108, t111.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/build-conf.sh"
 need_root

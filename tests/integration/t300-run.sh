@@ -63,6 +63,19 @@ is "$out" 1 "--network none: only the loopback interface"
 run "$PYOCI" run --rm --init py:1 sh -c 'cat /proc/1/cmdline | tr "\0" " "'
 like "$out" "^/sbin/docker-init -- sh" "--init: docker-init is PID 1"
 
+# stdin with -i, a terminal with -it (script(1) gives pyoci one)
+run sh -c "printf 'echo from-stdin\nexit 6\n' | '$PYOCI' run --rm -i py:1 sh"
+is "$out/$rc" "from-stdin/6" "-i: stdin reaches the process"
+run sh -c "echo hidden | '$PYOCI' run --rm py:1 sh -c 'cat; echo end'"
+is "$out" "end" "without -i the process reads /dev/null, as with docker"
+if command -v script >/dev/null; then
+  : >"$T/empty"
+  out=$(timeout 60 script -qec "'$PYOCI' run --rm -it py:1 sh -c 'test -t 0 && test -t 1 && echo \"tty \$TERM\"'" "$T/typescript" <"$T/empty" | tr -d '\r\0' | sed 's/\^@//g')
+  is "$out" "tty xterm" "-it: stdin and stdout are a terminal, TERM=xterm"
+else
+  skip "script(1) is not installed"
+fi
+
 # -d, ps, logs, exec, stop
 cid=$("$PYOCI" run -d --name sleeper py:1 python3 -c '
 import signal, sys, time

@@ -1,0 +1,110 @@
+#!/bin/bash
+# Issue 9 item 4: costs an attacker (or a big project) controls must grow
+# linearly.  Each case runs at today's size and at 10x; the ratio of the two
+# times is printed (10 = linear, 100 = quadratic).  pyoci only: the peers
+# do not have these code paths (docker's classic builder commits a layer per
+# ENV, so a side-by-side time would measure something else).
+#   bench/scaling.sh [PYOCI]     (as root; appends to bench/RESULTS.md with --record)
+set -euo pipefail
+PYOCI=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/pyoci}
+RECORD=${2:-}
+T=$(mktemp -d /tmp/pyoci-scaling.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export PYOCI_STORE=$T/store
+cd "$T"
+
+mkdir -p root/bin && cp /bin/busybox root/bin/ && ln -s busybox root/bin/sh
+SOURCE_DATE_EPOCH=1700000000 "$PYOCI" import root -t bb:1 >/dev/null
+
+secs() { # secs CMD...: wall seconds
+  local s e
+  s=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; return 1; }
+  e=$(date +%s.%N)
+  echo "$e - $s" | bc
+}
+rows=()
+row() { # row NAME N1 T1 N10 T10
+  local ratio
+  ratio=$(echo "scale=1; $5 / $3" | bc)
+  rows+=("| $1 | $2 | $3 | $4 | $5 | ${ratio}x |")
+  echo "$1: n=$2 ${3}s, n=$4 ${5}s, ratio ${ratio}x (10x = linear)"
+}
+
+env_df() { # env_df N DOLLAR DIR
+  mkdir -p "$3"
+  python3 - "$1" "$2" >"$3/Dockerfile" <<'PY'
+import sys
+n, dollar = int(sys.argv[1]), sys.argv[2] == "1"
+print("FROM bb:1")
+for i in range(n):
+    print(f"ENV V{i}=${{PATH}}{i}" if dollar else f"ENV V{i}=x{i}")
+PY
+}
+for spec in "ENV (no \$ references):0:999:9990" "ENV each using \$PATH:1:400:4000"; do
+  name=${spec%%:*}; rest=${spec#*:}; d=${rest%%:*}; rest=${rest#*:}; n1=${rest%%:*}; n10=${rest#*:}
+  env_df "$n1" "$d" e1; env_df "$n10" "$d" e10
+  t1=$(secs "$PYOCI" build -q --no-cache -t e:1 e1)
+  t10=$(secs "$PYOCI" build -q --no-cache -t e:10 e10)
+  row "$name" "$n1" "$t1" "$n10" "$t10"
+done
+
+# .dockerignore: one pattern line of 100 KiB and of 1 MiB (the size limit)
+mkdir -p di && printf 'FROM bb:1\nCOPY . /x\n' >di/Dockerfile && for i in $(seq 20); do echo "$i" >"di/f$i"; done
+python3 -c "print('a' * 104000)" >di/.dockerignore
+t1=$(secs "$PYOCI" build -q --no-cache -t di:1 di)
+python3 -c "print('a' * 1040000)" >di/.dockerignore
+t10=$(secs "$PYOCI" build -q --no-cache -t di:1 di)
+row ".dockerignore literal pattern (bytes)" 104000 "$t1" 1040000 "$t10"
+
+# fsck/prune over a store of N distinct images (one shared layer each)
+mkstore() { # mkstore DIR N
+  python3 - "$1" "$2" <<'PY'
+import hashlib, json, os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+b = os.path.join(root, "blobs", "sha256"); os.makedirs(b, exist_ok=True); os.makedirs(os.path.join(root, "tmp"), exist_ok=True)
+def put(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(os.path.join(b, d), "wb").write(data)
+    return d, len(data)
+import io, tarfile
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w") as t:
+    ti = tarfile.TarInfo("f"); ti.size = 1; t.addfile(ti, io.BytesIO(b"x"))
+layer = buf.getvalue(); ld, ls = put(layer)
+mans = []
+for i in range(n):
+    cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Env": [f"I={i}"]},
+                      "rootfs": {"type": "layers", "diff_ids": ["sha256:" + ld]}}).encode()
+    cd, cs = put(cfg)
+    man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                      "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:" + cd, "size": cs},
+                      "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": "sha256:" + ld, "size": ls}]}).encode()
+    md, ms = put(man)
+    mans.append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + md, "size": ms,
+                 "annotations": {"org.opencontainers.image.ref.name": f"img{i}:1"}})
+open(os.path.join(root, "oci-layout"), "w").write('{"imageLayoutVersion":"1.0.0"}')
+open(os.path.join(root, "index.json"), "w").write(json.dumps({"schemaVersion": 2, "manifests": mans}))
+PY
+}
+mkstore s1 2000; mkstore s10 20000
+t1=$(PYOCI_STORE=$T/s1 secs "$PYOCI" fsck)
+t10=$(PYOCI_STORE=$T/s10 secs "$PYOCI" fsck)
+row "fsck, images in the store" 2000 "$t1" 20000 "$t10"
+t1=$(PYOCI_STORE=$T/s1 secs "$PYOCI" prune -f)
+t10=$(PYOCI_STORE=$T/s10 secs "$PYOCI" prune -f)
+row "prune, images in the store" 2000 "$t1" 20000 "$t10"
+
+if [ "$RECORD" = --record ]; then
+  out=$(cd "$(dirname "$0")" && pwd)/RESULTS.md
+  {
+    echo
+    echo "## scaling.sh — $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "Command: \`bench/scaling.sh build/pyoci --record\` (issue 9 item 4); machine: $(nproc) cores shared with other helpers, load $(cut -d' ' -f1-3 /proc/loadavg). One run each, wall time."
+    echo
+    echo "| case | n | time (s) | 10x n | time (s) | ratio (10 = linear) |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${rows[@]}"
+  } >>"$out"
+fi
