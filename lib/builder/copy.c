@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/layer/layer.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fdcopy.h"
 #include "lib/util/fs.h"
@@ -66,9 +67,7 @@ static void pathlist_add(pathlist_t *l, char *owned)
 {
   if (l->n == l->cap) {
     l->cap = l->cap ? l->cap * 2 : 8;
-    l->v = realloc(l->v, l->cap * sizeof(char *));
-    if (l->v == NULL)
-      abort();
+    l->v = xrealloc(l->v, l->cap * sizeof(char *));
   }
   l->v[l->n++] = owned;
 }
@@ -88,7 +87,7 @@ static int sorted_children(int fd, const char *rel, pathlist_t *names, pyoci_err
   struct dirent *de;
   while ((de = readdir(d)) != NULL)
     if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-      pathlist_add(names, strdup(de->d_name));
+      pathlist_add(names, xstrdup(de->d_name));
   if (names->n > 1)
     qsort(names->v, names->n, sizeof(char *), cmp_str);
   return 0;
@@ -101,11 +100,11 @@ static void glob_walk(const copy_run_t *r, const char *base, char **comps, size_
 {
   if (i == n) {
     if (!excluded(r, base, is_dir_in_root(r->src_root, base)))
-      pathlist_add(out, strdup(base));
+      pathlist_add(out, xstrdup(base));
     return;
   }
   if (!has_glob(comps[i])) {
-    cleanup_free char *next = *base ? pyoci_path_join(base, comps[i]) : strdup(comps[i]);
+    cleanup_free char *next = *base ? pyoci_path_join(base, comps[i]) : xstrdup(comps[i]);
     cleanup_close int fd = pyoci_open_in_root(r->src_root, next, O_PATH);
     if (fd >= 0)
       glob_walk(r, next, comps, i + 1, n, out);
@@ -121,11 +120,11 @@ static void glob_walk(const copy_run_t *r, const char *base, char **comps, size_
   struct dirent *de;
   while ((de = readdir(d)) != NULL)
     if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && fnmatch(comps[i], de->d_name, 0) == 0)
-      pathlist_add(&names, strdup(de->d_name));
+      pathlist_add(&names, xstrdup(de->d_name));
   if (names.n > 1)
     qsort(names.v, names.n, sizeof(char *), cmp_str);
   for (size_t k = 0; k < names.n; k++) {
-    cleanup_free char *next = *base ? pyoci_path_join(base, names.v[k]) : strdup(names.v[k]);
+    cleanup_free char *next = *base ? pyoci_path_join(base, names.v[k]) : xstrdup(names.v[k]);
     glob_walk(r, next, comps, i + 1, n, out);
   }
   strv_free(names.v, names.n);
@@ -141,7 +140,7 @@ static int resolve_sources(const copy_run_t *r, pathlist_t *out, pyoci_error_t *
     if (has_glob(rel)) {
       char *comps[512];
       size_t n = 0;
-      cleanup_free char *copy = strdup(rel);
+      cleanup_free char *copy = xstrdup(rel);
       for (char *save = NULL, *p = strtok_r(copy, "/", &save); p && n < 512; p = strtok_r(NULL, "/", &save))
         comps[n++] = p;
       /* BuildKit (AllowEmptyWildcard): a wildcard may match nothing */
@@ -175,7 +174,7 @@ static int hash_dir_children(const copy_run_t *r, int fd, const char *rel, int d
     return -1;
   int rc = 0;
   for (size_t k = 0; k < names.n && rc == 0; k++) {
-    cleanup_free char *child = *rel ? pyoci_path_join(rel, names.v[k]) : strdup(names.v[k]);
+    cleanup_free char *child = *rel ? pyoci_path_join(rel, names.v[k]) : xstrdup(names.v[k]);
     rc = hash_tree(r, fd, names.v[k], child, depth + 1, err);
   }
   strv_free(names.v, names.n);
@@ -316,7 +315,7 @@ static char *resolve_in_root(int root, const char *path, pyoci_error_t **err)
   int links = 0;
   while (todo && *todo) {
     size_t len = strcspn(todo, "/");
-    cleanup_free char *comp = strndup(todo, len);
+    cleanup_free char *comp = xstrndup(todo, len);
     const char *rest = todo[len] ? todo + len + 1 : "";
     cleanup_close int pfd = pyoci_open_in_root(root, strbuf_str(&done), O_PATH | O_DIRECTORY);
     struct stat st;
@@ -355,7 +354,7 @@ static int mkdir_in_root(const copy_run_t *r, const char *dest_rel, pyoci_error_
 {
   owner_t o = r->c->chown ? (owner_t){r->c->uid, r->c->gid} : (owner_t){0, 0};
   strbuf_t sofar = STRBUF_INIT;
-  cleanup_free char *copy = strdup(dest_rel);
+  cleanup_free char *copy = xstrdup(dest_rel);
   int fd = pyoci_open_in_root(r->dest_root, "", O_RDONLY | O_DIRECTORY);
   for (char *save = NULL, *p = strtok_r(copy, "/", &save); p && fd >= 0; p = strtok_r(NULL, "/", &save)) {
     if (sofar.len)
@@ -405,7 +404,7 @@ static int copy_children(const copy_run_t *r, int src_fd, int dst_fd, const char
     return -1;
   int rc = 0;
   for (size_t k = 0; k < names.n && rc == 0; k++) {
-    cleanup_free char *child = *rel ? pyoci_path_join(rel, names.v[k]) : strdup(names.v[k]);
+    cleanup_free char *child = *rel ? pyoci_path_join(rel, names.v[k]) : xstrdup(names.v[k]);
     rc = copy_entry(r, src_fd, names.v[k], dst_fd, names.v[k], child, depth + 1, err);
   }
   strv_free(names.v, names.n);
@@ -493,7 +492,7 @@ bool pyoci_copy_dest_names_dir(const char *dest)
 static char *basename_of(const char *rel)
 {
   const char *slash = strrchr(rel, '/');
-  return strdup(slash ? slash + 1 : rel);
+  return xstrdup(slash ? slash + 1 : rel);
 }
 
 static bool looks_like_archive(int fd)
@@ -571,11 +570,11 @@ static int copy_one_source(const copy_run_t *r, const char *src_rel, const char 
   cleanup_free char *target = NULL;
   if (dest_is_dir || is_dir_in_root(r->dest_root, dest_rel)) {
     cleanup_free char *base = basename_of(src_rel);
-    target = *dest_rel ? pyoci_path_join(dest_rel, base) : strdup(base);
+    target = *dest_rel ? pyoci_path_join(dest_rel, base) : xstrdup(base);
   } else {
-    target = strdup(dest_rel);
+    target = xstrdup(dest_rel);
   }
-  cleanup_free char *parent = strdup(target);
+  cleanup_free char *parent = xstrdup(target);
   char *slash = strrchr(parent, '/');
   const char *leaf = slash ? slash + 1 : target;
   if (slash)
@@ -589,7 +588,7 @@ static int copy_one_source(const copy_run_t *r, const char *src_rel, const char 
     return -1;
   /* The source itself may be a symlink: copy what it points to (inside the
    * source root), as docker build does for the named source. */
-  cleanup_free char *src_parent = strdup(src_rel);
+  cleanup_free char *src_parent = xstrdup(src_rel);
   char *ss = strrchr(src_parent, '/');
   const char *src_leaf = ss ? ss + 1 : src_rel;
   if (ss)
@@ -622,7 +621,7 @@ int pyoci_copy_run(const pyoci_copy_t *c, pyoci_error_t **err)
   /* No "must end with /" rule: BuildKit has none (the classic builder
    * did); each source goes to dest in turn, as `ADD *.tar /dest` needs */
   bool dest_is_dir = pyoci_copy_dest_names_dir(c->dest);
-  cleanup_free char *abs = c->dest[0] == '/' ? strdup(c->dest)
+  cleanup_free char *abs = c->dest[0] == '/' ? xstrdup(c->dest)
                                              : pyoci_path_join(c->workdir ? c->workdir : "/", c->dest);
   cleanup_free char *dest_rel = resolve_in_root(droot, abs, err);
   int rc = dest_rel ? 0 : -1;
@@ -656,7 +655,7 @@ int pyoci_write_in_root(const char *root, const char *path, const char *data, si
     return pyoci_error_set(err, EINVAL, "write '%s'", path);
   char *slash = strrchr(rel, '/');
   const char *leaf = slash ? slash + 1 : rel;
-  cleanup_free char *parent = slash ? strndup(rel, (size_t)(slash - rel)) : strdup("");
+  cleanup_free char *parent = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
   pyoci_copy_t c = {.dest_root = root, .instruction = "COPY"};
   copy_run_t r = {.c = &c, .src_root = -1, .dest_root = -1};
   cleanup_close int droot = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -28,6 +28,7 @@
 #include "lib/dockerfile/history.h"
 #include "lib/dockerfile/imgconfig.h"
 #include "lib/dockerfile/plan.h"
+#include "lib/util/alloc.h"
 #include "run_mounts.h"
 #include "step.h"
 
@@ -36,13 +37,11 @@ static void result_push_layer(stage_result_t *r, const pyoci_desc_t *d, const ch
 {
   if (r->n == r->cap) {
     r->cap = r->cap ? r->cap * 2 : 16;
-    r->layers = realloc(r->layers, r->cap * sizeof(*r->layers));
-    r->diff_ids = realloc(r->diff_ids, r->cap * sizeof(*r->diff_ids));
-    if (r->layers == NULL || r->diff_ids == NULL)
-      abort();
+    r->layers = xrealloc(r->layers, r->cap * sizeof(*r->layers));
+    r->diff_ids = xrealloc(r->diff_ids, r->cap * sizeof(*r->diff_ids));
   }
   r->layers[r->n] = *d;
-  r->layers[r->n].media_type = strdup(d->media_type);
+  r->layers[r->n].media_type = xstrdup(d->media_type);
   memcpy(r->diff_ids[r->n], diff_id, PYOCI_DIGEST_LEN);
   r->n++;
 }
@@ -189,9 +188,7 @@ const char *pyoci_exec_config_str(json_t *image, const char *key, const char *fa
 
 static char **env_strv(const pyoci_env_t *e)
 {
-  char **v = calloc(e->n + 1, sizeof(char *));
-  if (v == NULL)
-    abort();
+  char **v = xcalloc(e->n + 1, sizeof(char *));
   for (size_t i = 0; i < e->n; i++)
     v[i] = e->kv[i];
   return v;
@@ -316,9 +313,7 @@ static char **env_with(char **envv, char *const *extra, size_t n)
   size_t k = 0;
   while (envv[k])
     k++;
-  char **v = realloc(envv, (k + n + 1) * sizeof(char *));
-  if (v == NULL)
-    abort();
+  char **v = xrealloc(envv, (k + n + 1) * sizeof(char *));
   for (size_t i = 0; i < n; i++)
     v[k + i] = extra[i];
   v[k + n] = NULL;
@@ -372,9 +367,7 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoc
   pyoci_mounts_ctx_t mc = {.s = b->s, .context = b->context, .ignore = b->ignore, .secrets = b->o->secrets,
                            .n_secrets = b->o->n_secrets};
   pyoci_run_mounts_t ms = {0};
-  copy_source_t *cs = calloc(in->n_mounts + 1, sizeof(*cs));
-  if (cs == NULL)
-    abort();
+  copy_source_t *cs = xcalloc(in->n_mounts + 1, sizeof(*cs));
   if (in->n_mounts > 0) {
     /* the mounts' specs, context digests and from= keys; never contents */
     json_t *mkey = NULL;
@@ -645,9 +638,7 @@ int pyoci_build(pyoci_store_t *s, const pyoci_build_opts_t *o, char manifest_dig
    * `pyoci save` (docker-archive layers are plain tar) copies them as they
    * are.  Compressing is a distribution concern. */
   b.lopts.comp = PYOCI_COMP_NONE;
-  b.results = calloc(b.plan->n_stages, sizeof(*b.results));
-  if (b.results == NULL)
-    abort();
+  b.results = xcalloc(b.plan->n_stages, sizeof(*b.results));
   prefetch = prefetch_bases(&b);
   for (size_t i = 0; i < b.plan->n_order; i++)
     if (!b.results[b.plan->order[i]].built && build_stage(&b, b.plan->order[i], err) < 0)

@@ -11,8 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/path.h"
 #include "lib/util/hash.h"
 #include "lib/util/json.h"
 #include "lib/util/strbuf.h"
@@ -24,9 +26,8 @@
 static char *clean_abs(const char *base, const char *p)
 {
   cleanup_free char *joined = NULL;
-  if (asprintf(&joined, "/%s/%s", p[0] == '/' ? "" : (base ? base : ""), p) < 0)
-    abort();
-  return pyoci_go_path_clean(joined);
+  joined = xasprintf("/%s/%s", p[0] == '/' ? "" : (base ? base : ""), p);
+  return pyoci_path_normalize(joined, PYOCI_PATH_GO);
 }
 
 static const pyoci_build_secret_t *find_secret(const pyoci_build_secret_t *v, size_t n, const char *id)
@@ -66,9 +67,7 @@ int pyoci_run_mounts_add(pyoci_run_mounts_t *ms, const pyoci_mounts_ctx_t *c, py
     st.has_from = true;
     st.from = *from;
   }
-  pyoci_run_mount_state_t *v = realloc(ms->m, (ms->n + 1) * sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_run_mount_state_t *v = xrealloc(ms->m, (ms->n + 1) * sizeof(*v));
   ms->m = v;
   ms->m[ms->n++] = st; /* kept even on error: released with the rest */
   return rc;
@@ -93,7 +92,7 @@ static void context_copy(const pyoci_mounts_ctx_t *c, const char *const *src, py
 static char *source_rel(const pyoci_run_mount_state_t *st)
 {
   cleanup_free char *abs = clean_abs("/", st->spec.source ? st->spec.source : "/");
-  return strdup(strcmp(abs, "/") == 0 ? "." : abs + 1);
+  return xstrdup(strcmp(abs, "/") == 0 ? "." : abs + 1);
 }
 
 static int context_source(const pyoci_mounts_ctx_t *c, const pyoci_run_mount_state_t *st, char **out,
@@ -131,9 +130,7 @@ int pyoci_run_mounts_key(const pyoci_run_mounts_t *ms, const pyoci_mounts_ctx_t 
 
 static void add_rt(pyoci_run_mounts_t *ms, pyoci_mount_t m)
 {
-  pyoci_mount_t *v = realloc(ms->rt, (ms->n_rt + 1) * sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_mount_t *v = xrealloc(ms->rt, (ms->n_rt + 1) * sizeof(*v));
   ms->rt = v;
   ms->rt[ms->n_rt++] = m;
 }
@@ -170,7 +167,7 @@ static int context_source(const pyoci_mounts_ctx_t *c, const pyoci_run_mount_sta
   cleanup_free char *real = NULL;
   if (pyoci_resolve_in_root(rfd, lex, &real, err) < 0)
     return pyoci_error_prefix(err, "RUN --mount source '%s'", st->spec.source ? st->spec.source : ".");
-  *out = *real ? steal_pointer(&real) : strdup(".");
+  *out = *real ? steal_pointer(&real) : xstrdup(".");
   return 0;
 }
 
@@ -293,9 +290,7 @@ static int prepare_secret(pyoci_run_mounts_t *ms, pyoci_run_mount_state_t *st, c
   if (st->spec.env) {
     strbuf_t e = STRBUF_INIT;
     strbuf_addf(&e, "%s=%.*s", st->spec.env, (int)strnlen(st->secret->data, st->secret->len), st->secret->data);
-    char **v = realloc(ms->env, (ms->n_env + 2) * sizeof(char *));
-    if (v == NULL)
-      abort();
+    char **v = xrealloc(ms->env, (ms->n_env + 2) * sizeof(char *));
     ms->env = v;
     ms->env[ms->n_env++] = strbuf_detach(&e);
     ms->env[ms->n_env] = NULL;
@@ -343,8 +338,7 @@ static int resolve_target(pyoci_run_mount_state_t *st, int root_fd, pyoci_error_
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "invalid mount target \"%s\": it resolves to /",
                                 st->spec.target);
   free(st->target);
-  if (asprintf(&st->target, "/%s", real) < 0)
-    abort();
+  st->target = xasprintf("/%s", real);
   return 0;
 }
 
@@ -356,9 +350,7 @@ int pyoci_run_mounts_prepare(pyoci_run_mounts_t *ms, const pyoci_mounts_ctx_t *c
   cleanup_close int root_fd = open(step->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
     return pyoci_error_set(err, errno, "open '%s'", step->merged);
-  step->mount_targets = calloc(ms->n + 1, sizeof(char *));
-  if (step->mount_targets == NULL)
-    abort();
+  step->mount_targets = xcalloc(ms->n + 1, sizeof(char *));
   for (size_t i = 0; i < ms->n; i++) {
     pyoci_run_mount_state_t *st = &ms->m[i];
     if (prepare_one(ms, st, c, scratch, i, err) < 0)
@@ -369,7 +361,7 @@ int pyoci_run_mounts_prepare(pyoci_run_mounts_t *ms, const pyoci_mounts_ctx_t *c
       return -1;
     add_rt(ms, (pyoci_mount_t){.destination = st->target, .tmpfs = st->spec.type == PYOCI_MOUNT_TMPFS,
                                .source = st->host.path, .readonly = st->spec.readonly, .size = st->spec.size});
-    step->mount_targets[step->n_mount_targets++] = strdup(st->target + 1);
+    step->mount_targets[step->n_mount_targets++] = xstrdup(st->target + 1);
   }
   return 0;
 }

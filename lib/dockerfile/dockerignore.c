@@ -13,6 +13,7 @@
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 
 enum { M_EXACT, M_PREFIX, M_SUFFIX, M_REGEXP };
@@ -45,49 +46,6 @@ struct pyoci_ignore {
   size_t n;
   bool exclusions;
 };
-
-char *pyoci_go_path_clean(const char *path)
-{
-  size_t n = strlen(path);
-  if (n == 0)
-    return xstrdup(".");
-  bool rooted = path[0] == '/';
-  char *out = xmalloc(n + 2);
-  size_t w = 0, r = 0, dotdot = 0;
-  if (rooted) {
-    out[w++] = '/';
-    r = dotdot = 1;
-  }
-  while (r < n) {
-    if (path[r] == '/') {
-      r++;
-    } else if (path[r] == '.' && (r + 1 == n || path[r + 1] == '/')) {
-      r++;
-    } else if (path[r] == '.' && path[r + 1] == '.' && (r + 2 == n || path[r + 2] == '/')) {
-      r += 2;
-      if (w > dotdot) {
-        w--;
-        while (w > dotdot && out[w] != '/')
-          w--;
-      } else if (!rooted) {
-        if (w > 0)
-          out[w++] = '/';
-        out[w++] = '.';
-        out[w++] = '.';
-        dotdot = w;
-      }
-    } else {
-      if ((rooted && w != 1) || (!rooted && w != 0))
-        out[w++] = '/';
-      for (; r < n && path[r] != '/'; r++)
-        out[w++] = path[r];
-    }
-  }
-  if (w == 0)
-    out[w++] = '.';
-  out[w] = '\0';
-  return out;
-}
 
 /* filepath.Match's syntax check: classes closed and well-formed, no
  * trailing backslash. */
@@ -392,7 +350,7 @@ static int add_pattern(pyoci_ignore_t *ig, const char *raw, const char *name, in
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: too many patterns (limit %u)", name, line,
                                 PYOCI_IGNORE_MAX_PATTERNS);
   pattern_t pt = {0};
-  cleanup_free char *cleaned = pyoci_go_path_clean(p);
+  cleanup_free char *cleaned = pyoci_path_normalize(p, PYOCI_PATH_GO);
   const char *body = cleaned;
   if (body[0] == '!') {
     if (body[1] == '\0')
@@ -460,7 +418,7 @@ pyoci_ignore_t *pyoci_ignore_parse(const char *buf, size_t len, const char *name
     if (invert)
       strbuf_addch(&sb, '!');
     if (*body) {
-      cleanup_free char *c = pyoci_go_path_clean(body);
+      cleanup_free char *c = pyoci_path_normalize(body, PYOCI_PATH_GO);
       strbuf_addstr(&sb, c[0] == '/' && c[1] ? c + 1 : c);
     }
     cleanup_free char *final = strbuf_detach(&sb);
@@ -507,7 +465,7 @@ bool pyoci_ignore_match(const pyoci_ignore_t *ig, const char *relpath, bool is_d
   (void)is_dir;
   if (ig == NULL || ig->n == 0)
     return false;
-  cleanup_free char *clean = pyoci_go_path_clean(relpath);
+  cleanup_free char *clean = pyoci_path_normalize(relpath, PYOCI_PATH_GO);
   const char *file = clean;
   while (*file == '/')
     file++;
@@ -539,7 +497,7 @@ bool pyoci_ignore_dir_may_reinclude(const pyoci_ignore_t *ig, const char *reldir
 {
   if (ig == NULL || !ig->exclusions)
     return false;
-  cleanup_free char *clean = pyoci_go_path_clean(reldir);
+  cleanup_free char *clean = pyoci_path_normalize(reldir, PYOCI_PATH_GO);
   const char *d = clean;
   while (*d == '/')
     d++;

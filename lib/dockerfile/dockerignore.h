@@ -57,7 +57,4 @@ bool pyoci_ignore_dir_may_reinclude(const pyoci_ignore_t *ig, const char *reldir
 size_t pyoci_ignore_count(const pyoci_ignore_t *ig);
 const char *pyoci_ignore_pattern(const pyoci_ignore_t *ig, size_t i, bool *exclusion);
 
-/* Go's filepath.Clean for '/'-separated paths.  Caller frees. */
-char *pyoci_go_path_clean(const char *path);
-
 #endif

@@ -73,10 +73,13 @@ static void add_frac(strbuf_t *sb, uint64_t v, uint64_t unit)
   int w = 0;
   for (uint64_t u = unit; u > 1 && w < 9; u /= 10)
     w++;
-  snprintf(digits, sizeof(digits), "%0*" PRIu64, w, f % 1000000000u);
-  for (int k = w - 1; k > 0 && digits[k] == '0'; k--)
-    digits[k] = '\0';
-  strbuf_addf(sb, ".%s", digits);
+  /* pad to 9 and keep the last w digits: a "%0*" width is a
+   * -Wformat-truncation error at -O1 (make SANITIZE=...) */
+  snprintf(digits, sizeof(digits), "%09" PRIu64, f % 1000000000u);
+  char *d = digits + 9 - w;
+  for (int k = w - 1; k > 0 && d[k] == '0'; k--)
+    d[k] = '\0';
+  strbuf_addf(sb, ".%s", d);
 }
 
 void pyoci_go_duration(strbuf_t *sb, int64_t ns)

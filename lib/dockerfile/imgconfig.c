@@ -9,9 +9,9 @@
 #include <strings.h>
 
 #include "df_int.h"
-#include "dockerignore.h" /* pyoci_go_path_clean */
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
+#include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 
 json_t *pyoci_imgconfig_config(json_t *image)
@@ -275,7 +275,7 @@ static void set_workdir(json_t *image, const char *path)
   } else {
     joined = xasprintf("/%s/%s", cur && *cur ? cur : "", path);
   }
-  cleanup_free char *clean = pyoci_go_path_clean(joined);
+  cleanup_free char *clean = pyoci_path_normalize(joined, PYOCI_PATH_GO);
   json_object_set_new(cfg, "WorkingDir", json_string(clean));
 }
 

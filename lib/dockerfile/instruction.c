@@ -17,17 +17,15 @@
 
 int pyoci_df_fail(const df_ctx_t *c, const char *fmt, ...)
 {
-  char *msg = NULL;
   va_list ap;
   va_start(ap, fmt);
-  if (vasprintf(&msg, fmt, ap) < 0)
-    msg = NULL;
+  char *msg = xvasprintf(fmt, ap);
   va_end(ap);
   /* one line, always */
-  for (char *p = msg; p && *p; p++)
+  for (char *p = msg; *p; p++)
     if (*p == '\n' || *p == '\r')
       *p = ' ';
-  pyoci_error_set_code(c->err, PYOCI_E_INVALID, 0, "%s:%d: %s", c->name, c->line, msg ? msg : "out of memory");
+  pyoci_error_set_code(c->err, PYOCI_E_INVALID, 0, "%s:%d: %s", c->name, c->line, msg);
   free(msg);
   return -1;
 }

@@ -27,16 +27,14 @@ static int plan_fail(const pyoci_plan_t *p, int line, pyoci_error_t **err, const
     __attribute__((format(printf, 4, 5)));
 static int plan_fail(const pyoci_plan_t *p, int line, pyoci_error_t **err, const char *fmt, ...)
 {
-  char *msg = NULL;
   va_list ap;
   va_start(ap, fmt);
-  if (vasprintf(&msg, fmt, ap) < 0)
-    msg = NULL;
+  char *msg = xvasprintf(fmt, ap);
   va_end(ap);
   if (line > 0)
-    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: %s", p->df->name, line, msg ? msg : "out of memory");
+    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%d: %s", p->df->name, line, msg);
   else
-    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s: %s", p->df->name, msg ? msg : "out of memory");
+    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s: %s", p->df->name, msg);
   free(msg);
   return -1;
 }

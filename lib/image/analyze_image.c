@@ -13,11 +13,8 @@ static int analyze_layer(pyoci_store_t *s, const pyoci_desc_t *desc, pyoci_analy
                          pyoci_error_t **err)
 {
   cleanup_close int fd = -1;
-  int64_t blob_size;
-  if (pyoci_store_open_blob(s, desc->digest, &fd, &blob_size, err) < 0)
-    return -1;
   pyoci_tar_reader_t *r = NULL;
-  if (pyoci_tar_reader_open(fd, desc->digest, &r, err) < 0)
+  if (pyoci_layer_reader_open(s, desc, &fd, &r, err) < 0)
     return -1;
   pyoci_tar_entry_t e;
   int rc;

@@ -40,6 +40,10 @@ void pyoci_layer_size_cache_put(pyoci_store_t *s, const char *diff_id, int64_t s
 int pyoci_layer_unpacked_size(pyoci_store_t *s, const pyoci_desc_t *desc, const char *diff_id, int64_t *size,
                               pyoci_error_t **err);
 /* Sum over an image's layers (= docker image inspect .Size). */
+/* A tar reader over the layer blob desc names (any compression); *fd holds
+ * the blob open, for the caller to close after pyoci_tar_reader_free. */
+int pyoci_layer_reader_open(pyoci_store_t *s, const pyoci_desc_t *desc, int *fd, pyoci_tar_reader_t **r,
+                            pyoci_error_t **err);
 int pyoci_image_unpacked_size(pyoci_store_t *s, const pyoci_image_t *img, int64_t *size, pyoci_error_t **err);
 
 #endif

@@ -120,9 +120,7 @@ int pyoci_unpacked_image(pyoci_store_t *s, const char *manifest_digest, int jobs
         return -1;
     return 0;
   }
-  cleanup_free pid_t *pids = calloc(n, sizeof(pid_t));
-  if (pids == NULL)
-    return pyoci_error_set(err, ENOMEM, "unpack %s", manifest_digest);
+  cleanup_free pid_t *pids = xcalloc(n, sizeof(pid_t));
   int running = 0, failed = -1, f;
   for (size_t i = 0; i < n; i++) {
     if (running >= jobs) {

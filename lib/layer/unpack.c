@@ -66,14 +66,12 @@ static int entry_error(up_t *u, const char *path, int errno_value, const char *f
     __attribute__((format(printf, 4, 5)));
 static int entry_error(up_t *u, const char *path, int errno_value, const char *fmt, ...)
 {
-  char *msg = NULL;
   va_list ap;
   va_start(ap, fmt);
-  if (vasprintf(&msg, fmt, ap) < 0)
-    msg = NULL;
+  char *msg = xvasprintf(fmt, ap);
   va_end(ap);
   pyoci_error_set_code(u->err, errno_value ? 0 : PYOCI_E_CORRUPT, errno_value, "unpack '%s': entry '%s': %s",
-                       u->what, path, msg ? msg : "out of memory");
+                       u->what, path, msg);
   free(msg);
   return -1;
 }

@@ -78,6 +78,10 @@ static int parse_entry(const json_t *j, size_t idx, const char *what, pyoci_dock
       if (!json_is_string(t))
         return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: RepoTags[%zu] is not a string", what,
                                     where, i);
+      /* JSON_ALLOW_NUL: "a:1\u0000b" would otherwise load as the tag a:1 */
+      if (strlen(json_string_value(t)) != json_string_length(t))
+        return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: RepoTags[%zu] contains a NUL byte",
+                                    what, where, i);
       char *n = normalize_tag(what, where, json_string_value(t), err);
       if (n == NULL)
         return -1;

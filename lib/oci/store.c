@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -28,7 +29,7 @@ char *pyoci_store_default_path(void)
   const char *e = getenv("PYOCI_STORE");
   char *out = NULL;
   if (e != NULL && *e != '\0')
-    return strdup(e);
+    return xstrdup(e);
   e = getenv("XDG_DATA_HOME");
   if (e != NULL && *e == '/') {
     if (asprintf(&out, "%s/pyoci", e) < 0)
@@ -109,7 +110,7 @@ static int open_dir_at(int dirfd, const char *name, const char *store, pyoci_err
 
 int pyoci_store_open(const char *path, pyoci_store_t **out, pyoci_error_t **err)
 {
-  cleanup_free char *p = path ? strdup(path) : pyoci_store_default_path();
+  cleanup_free char *p = path ? xstrdup(path) : pyoci_store_default_path();
   if (p == NULL || *p == '\0')
     return pyoci_error_set(err, 0, "cannot determine the store path (set PYOCI_STORE or HOME)");
   cleanup_free char *blobs = pyoci_path_join(p, "blobs/sha256");
@@ -117,9 +118,7 @@ int pyoci_store_open(const char *path, pyoci_store_t **out, pyoci_error_t **err)
   if (pyoci_mkdir_p(blobs, 0755, err) < 0 || pyoci_mkdir_p(tmp, 0755, err) < 0)
     return pyoci_error_prefix(err, "open store '%s'", p);
 
-  pyoci_store_t *s = calloc(1, sizeof(*s));
-  if (s == NULL)
-    return pyoci_error_set(err, ENOMEM, "open store");
+  pyoci_store_t *s = xcalloc(1, sizeof(*s));
   s->path = steal_pointer(&p);
   s->lock_fd = s->tmp_fd = s->blobs_fd = -1;
   s->dir_fd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -178,12 +177,9 @@ void pyoci_store_close(pyoci_store_t *s)
 
 void pyoci_store_tmp_claim(pyoci_store_t *s, const char *name)
 {
-  char **v = realloc(s->tmp_in_use, (s->n_tmp_in_use + 1) * sizeof(*v));
-  if (v == NULL)
-    abort();
+  char **v = xrealloc(s->tmp_in_use, (s->n_tmp_in_use + 1) * sizeof(*v));
   s->tmp_in_use = v;
-  if ((v[s->n_tmp_in_use] = strdup(name)) == NULL)
-    abort();
+  v[s->n_tmp_in_use] = xstrdup(name);
   s->n_tmp_in_use++;
 }
 
@@ -229,8 +225,7 @@ char *pyoci_store_blob_path(pyoci_store_t *s, const char *digest)
   if (!pyoci_digest_valid(digest))
     return NULL; /* never build a path from an unchecked string */
   char *p = NULL;
-  if (asprintf(&p, "%s/blobs/sha256/%s", s->path, digest + 7) < 0)
-    abort();
+  p = xasprintf("%s/blobs/sha256/%s", s->path, digest + 7);
   return p;
 }
 
@@ -317,9 +312,7 @@ static int writer_open_named(pyoci_blob_writer_t *w, pyoci_error_t **err)
 
 int pyoci_blob_writer_new(pyoci_store_t *s, pyoci_blob_writer_t **out, pyoci_error_t **err)
 {
-  pyoci_blob_writer_t *w = calloc(1, sizeof(*w));
-  if (w == NULL)
-    return pyoci_error_set(err, ENOMEM, "blob writer");
+  pyoci_blob_writer_t *w = xcalloc(1, sizeof(*w));
   w->s = s;
   /* An unnamed file vanishes by itself if we are killed; it needs /proc to
    * be given a name later. */
@@ -462,17 +455,14 @@ void pyoci_digest_set_add(pyoci_digest_set_t *set, const char *d)
 {
   if (set->n == set->cap) {
     set->cap = set->cap ? set->cap * 2 : 64;
-    char **v = realloc(set->v, set->cap * sizeof(*v));
-    if (v == NULL)
-      abort();
+    char **v = xrealloc(set->v, set->cap * sizeof(*v));
     set->v = v;
   }
   bool added = false;
   pyoci_strmap_insert(&set->index, d, &added);
   if (!added)
     return;
-  if ((set->v[set->n++] = strdup(d)) == NULL)
-    abort();
+  set->v[set->n++] = xstrdup(d);
 }
 
 bool pyoci_digest_set_has(pyoci_digest_set_t *set, const char *d)

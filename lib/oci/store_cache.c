@@ -1,6 +1,7 @@
 /* prune's second half: the store's caches (see store_cache.h).  Runs under
  * the exclusive .lock that gc takes, so no pyoci process is reading or
  * writing a cache entry while we decide it is dead. */
+#include "lib/util/alloc.h"
 #include "store_cache.h"
 
 #include <errno.h>
@@ -35,9 +36,7 @@ static void linked_add(linked_t *l, const struct stat *st)
 {
   if (l->n == l->cap) {
     l->cap = l->cap ? 2 * l->cap : 32;
-    l->v = realloc(l->v, l->cap * sizeof(*l->v));
-    if (l->v == NULL)
-      abort();
+    l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
   }
   l->v[l->n++] = (struct linked){st->st_dev, st->st_ino, (uint64_t)st->st_size};
 }
@@ -184,8 +183,7 @@ static int try_entry_lock(const sweep_t *w, const char *name, const char *lock_n
 static void remove_locked_entry(const sweep_t *w, const char *name, bool entry_exists)
 {
   cleanup_free char *lock_name = NULL;
-  if (asprintf(&lock_name, "%s.lock", name) < 0)
-    abort();
+  lock_name = xasprintf("%s.lock", name);
   cleanup_close int lock = try_entry_lock(w, name, lock_name);
   if (lock < 0)
     return;
@@ -208,7 +206,7 @@ static void sweep_name(const sweep_t *w, const char *name)
     return;
   }
   /* A lock whose entry is gone (or never came: a failed unpack). */
-  cleanup_free char *base = strndup(name, strlen(name) - strlen(".lock"));
+  cleanup_free char *base = xstrndup(name, strlen(name) - strlen(".lock"));
   struct stat st;
   if (base == NULL || fstatat(w->fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 || is_live(w, base))
     return; /* handled with its entry, or kept for a live layer */

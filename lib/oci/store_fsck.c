@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -116,9 +117,7 @@ static int check_blob(fsck_t *f, const char *digest, int64_t want_size, const ch
               (long long)size, (long long)want_size);
     }
   }
-  blob_result_t *r = realloc(f->results, (f->n_results + 1) * sizeof(*r));
-  if (r == NULL)
-    abort();
+  blob_result_t *r = xrealloc(f->results, (f->n_results + 1) * sizeof(*r));
   f->results = r;
   memcpy(r[f->n_results].digest, digest, PYOCI_DIGEST_LEN);
   pyoci_strmap_insert(&f->result_index, digest, NULL)->val.num = f->n_results;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -73,7 +74,7 @@ static char *entry_name(const json_t *e)
   if (raw == NULL)
     return NULL;
   char *n = pyoci_ref_normalize(raw, NULL);
-  return n ? n : strdup(raw);
+  return n ? n : xstrdup(raw);
 }
 
 static bool entry_valid(const json_t *e)
@@ -89,9 +90,7 @@ int pyoci_store_list(pyoci_store_t *s, pyoci_index_entry_t **entries, size_t *n,
     return -1;
   json_t *m = json_object_get(idx, "manifests");
   size_t count = json_array_size(m), k = 0;
-  pyoci_index_entry_t *v = calloc(count ? count : 1, sizeof(*v));
-  if (v == NULL)
-    return pyoci_error_set(err, ENOMEM, "list images");
+  pyoci_index_entry_t *v = xcalloc(count ? count : 1, sizeof(*v));
   for (size_t i = 0; i < count; i++) {
     json_t *e = json_array_get(m, i);
     if (!entry_valid(e)) {
@@ -99,7 +98,7 @@ int pyoci_store_list(pyoci_store_t *s, pyoci_index_entry_t **entries, size_t *n,
       continue;
     }
     memcpy(v[k].digest, entry_digest(e), PYOCI_DIGEST_LEN);
-    v[k].media_type = strdup(pyoci_json_str(e, "mediaType"));
+    v[k].media_type = xstrdup(pyoci_json_str(e, "mediaType"));
     v[k].size = pyoci_json_int(e, "size", 0);
     v[k].name = entry_name(e);
     k++;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "lib/util/alloc.h"
 #include "stanza.h"
 
 #define INSTALLED "lib/apk/db/installed"
@@ -20,9 +21,7 @@ static char *get_exact(const pyoci_stanza_reader_t *r, char key)
 {
   for (size_t i = 0; i < r->n; i++)
     if (r->fields[i].name_len == 1 && r->fields[i].name[0] == key) {
-      char *s = strndup(r->fields[i].value, r->fields[i].value_len);
-      if (s == NULL)
-        abort();
+      char *s = xstrndup(r->fields[i].value, r->fields[i].value_len);
       return s;
     }
   return NULL;
@@ -49,8 +48,8 @@ static int apk_parse(const char *path, const char *content, size_t len, pyoci_pk
     p.maintainer = get_exact(&r, 'm');
     p.source_name = get_exact(&r, 'o');
     if (p.source_name == NULL)
-      p.source_name = strdup(p.name);
-    p.source_version = strdup(p.version);
+      p.source_name = xstrdup(p.name);
+    p.source_version = xstrdup(p.version);
     if (add(ctx, &p, err) < 0) {
       ret = -1;
       break;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
@@ -96,9 +97,7 @@ void pyoci_catalog_result_free(pyoci_catalog_result_t *r)
 
 pyoci_catalog_t *pyoci_catalog_new(void)
 {
-  pyoci_catalog_t *cat = calloc(1, sizeof(*cat));
-  if (cat == NULL)
-    abort();
+  pyoci_catalog_t *cat = xcalloc(1, sizeof(*cat));
   cat->view = pyoci_fsview_new();
   return cat;
 }
@@ -142,15 +141,12 @@ void pyoci_catalog_set_layer_digest(pyoci_catalog_t *cat, int layer_index, const
     return;
   if ((size_t)layer_index >= cat->n_layer_digests) {
     size_t n = (size_t)layer_index + 1;
-    cat->layer_digests = realloc(cat->layer_digests, n * sizeof(char *));
-    if (cat->layer_digests == NULL)
-      abort();
+    cat->layer_digests = xrealloc(cat->layer_digests, n * sizeof(char *));
     memset(cat->layer_digests + cat->n_layer_digests, 0, (n - cat->n_layer_digests) * sizeof(char *));
     cat->n_layer_digests = n;
   }
   free(cat->layer_digests[layer_index]);
-  if ((cat->layer_digests[layer_index] = strdup(digest)) == NULL)
-    abort();
+  cat->layer_digests[layer_index] = xstrdup(digest);
 }
 
 /* ---- which files matter ---- */
@@ -187,8 +183,7 @@ static const pyoci_cataloger_t *whole_database_cataloger(const char *path)
 static char *pkg_key(const pyoci_pkg_t *p)
 {
   char *k = NULL;
-  if (asprintf(&k, "%s\t%s\t%s", p->name, p->version, p->arch ? p->arch : "") < 0)
-    abort();
+  k = xasprintf("%s\t%s\t%s", p->name, p->version, p->arch ? p->arch : "");
   return k;
 }
 
@@ -202,9 +197,7 @@ static int collect_key(void *ctx, pyoci_pkg_t *p, pyoci_error_t **err)
   keyset_t *ks = ctx;
   if (ks->n == ks->cap) {
     ks->cap = ks->cap ? ks->cap * 2 : 256;
-    ks->keys = realloc(ks->keys, ks->cap * sizeof(char *));
-    if (ks->keys == NULL)
-      abort();
+    ks->keys = xrealloc(ks->keys, ks->cap * sizeof(char *));
   }
   ks->keys[ks->n++] = pkg_key(p);
   pyoci_pkg_clear(p);
@@ -221,13 +214,10 @@ static dbtrack_t *track_for(pyoci_catalog_t *cat, const char *path)
   for (size_t i = 0; i < cat->n_tracks; i++)
     if (strcmp(cat->tracks[i].path, path) == 0)
       return &cat->tracks[i];
-  cat->tracks = realloc(cat->tracks, (cat->n_tracks + 1) * sizeof(*cat->tracks));
-  if (cat->tracks == NULL)
-    abort();
+  cat->tracks = xrealloc(cat->tracks, (cat->n_tracks + 1) * sizeof(*cat->tracks));
   dbtrack_t *t = &cat->tracks[cat->n_tracks++];
   memset(t, 0, sizeof(*t));
-  if ((t->path = strdup(path)) == NULL)
-    abort();
+  t->path = xstrdup(path);
   return t;
 }
 
@@ -253,9 +243,7 @@ static void track_update(pyoci_catalog_t *cat, const pyoci_cataloger_t *c, const
   dbtrack_t *t = track_for(cat, path);
   if (ks.n > 0)
     qsort(ks.keys, ks.n, sizeof(char *), cmp_str);
-  int *first = calloc(ks.n + 1, sizeof(int));
-  if (first == NULL)
-    abort();
+  int *first = xcalloc(ks.n + 1, sizeof(int));
   for (size_t i = 0; i < ks.n; i++) {
     int f = replaced_existing ? track_first(t, ks.keys[i]) : -1;
     first[i] = f >= 0 ? f : layer;
@@ -315,8 +303,7 @@ static int read_entry(const char *path, int64_t size, pyoci_cat_read_fn read, vo
 static char *dir_join(const char *dir, const char *name)
 {
   char *r = NULL;
-  if (asprintf(&r, "%s%s%s", dir, dir[0] ? "/" : "", name) < 0)
-    abort();
+  r = xasprintf("%s%s%s", dir, dir[0] ? "/" : "", name);
   return r;
 }
 
@@ -330,9 +317,7 @@ int pyoci_catalog_feed_entry(pyoci_catalog_t *cat, int layer, const char *raw_pa
   char *slash = strrchr(path, '/');
   const char *base = slash ? slash + 1 : path;
   if (strncmp(base, ".wh.", 4) == 0) {
-    cleanup_free char *dir = strndup(path, slash ? (size_t)(slash - path) : 0);
-    if (dir == NULL)
-      abort();
+    cleanup_free char *dir = xstrndup(path, slash ? (size_t)(slash - path) : 0);
     if (strcmp(base, ".wh..wh..opq") == 0) {
       pyoci_fsview_opaque(cat->view, dir, layer);
     } else if (base[4] != '\0') {
@@ -369,9 +354,7 @@ int pyoci_catalog_feed_entry(pyoci_catalog_t *cat, int layer, const char *raw_pa
     cleanup_free char *target = link ? pyoci_fsview_clean_path(link) : NULL;
     const pyoci_fsv_entry_t *t = target ? pyoci_fsview_get(cat->view, target) : NULL;
     if (interesting(path) && t != NULL && t->type == PYOCI_FSV_FILE) {
-      char *copy = malloc(t->len + 1);
-      if (copy == NULL)
-        abort();
+      char *copy = xmalloc(t->len + 1);
       memcpy(copy, t->content, t->len + 1);
       return keep_file(cat, path, layer, copy, t->len, err);
     }
@@ -481,15 +464,12 @@ static int add_package(void *vctx, pyoci_pkg_t *p, pyoci_error_t **err)
   }
   if (r->n_packages == a->cap) {
     a->cap = a->cap ? a->cap * 2 : 256;
-    r->packages = realloc(r->packages, a->cap * sizeof(*r->packages));
-    if (r->packages == NULL)
-      abort();
+    r->packages = xrealloc(r->packages, a->cap * sizeof(*r->packages));
   }
   pyoci_pkg_t *dst = &r->packages[r->n_packages++];
   *dst = *p;
   memset(p, 0, sizeof(*p));
-  if ((dst->origin = strdup(a->entry->path)) == NULL)
-    abort();
+  dst->origin = xstrdup(a->entry->path);
   dst->layer_index = a->entry->layer;
   if (a->track != NULL && dst->layer_index >= 0) {
     cleanup_free char *key = pkg_key(dst);
@@ -499,7 +479,7 @@ static int add_package(void *vctx, pyoci_pkg_t *p, pyoci_error_t **err)
   }
   if (dst->layer_index >= 0 && (size_t)dst->layer_index < a->cat->n_layer_digests &&
       a->cat->layer_digests[dst->layer_index] != NULL)
-    dst->layer_digest = strdup(a->cat->layer_digests[dst->layer_index]);
+    dst->layer_digest = xstrdup(a->cat->layer_digests[dst->layer_index]);
   return 0;
 }
 
@@ -513,9 +493,8 @@ static int parse_failed(pyoci_catalog_t *cat, pyoci_catalog_result_t *r, pyoci_e
   }
   const char *msg = (*perr && (*perr)->msg) ? (*perr)->msg : "parse error";
   pyoci_log(PYOCI_LOG_WARN, "%s", msg);
-  r->warnings = realloc(r->warnings, (r->n_warnings + 1) * sizeof(char *));
-  if (r->warnings == NULL || (r->warnings[r->n_warnings++] = strdup(msg)) == NULL)
-    abort();
+  r->warnings = xrealloc(r->warnings, (r->n_warnings + 1) * sizeof(char *));
+  r->warnings[r->n_warnings++] = xstrdup(msg);
   pyoci_error_release(perr);
   return 0;
 }
@@ -584,9 +563,7 @@ static int cmp_pkg(const void *va, const void *vb)
 
 int pyoci_catalog_finish(pyoci_catalog_t *cat, pyoci_catalog_result_t **out, pyoci_error_t **err)
 {
-  pyoci_catalog_result_t *r = calloc(1, sizeof(*r));
-  if (r == NULL)
-    abort();
+  pyoci_catalog_result_t *r = xcalloc(1, sizeof(*r));
   cleanup_catalog_result pyoci_catalog_result_t *res = r;
   if (detect_os(cat, r, err) < 0)
     return -1;

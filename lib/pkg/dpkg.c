@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "catalog.h"
 #include "stanza.h"
@@ -33,9 +34,7 @@ static bool dpkg_probe(const char *path)
 static bool status_installed(const pyoci_field_t *f)
 {
   char words[3][32];
-  cleanup_free char *s = strndup(f->value, f->value_len);
-  if (s == NULL)
-    abort();
+  cleanup_free char *s = xstrndup(f->value, f->value_len);
   return sscanf(s, "%31s %31s %31s", words[0], words[1], words[2]) == 3 && strcmp(words[2], "installed") == 0;
 }
 
@@ -61,14 +60,12 @@ static int parse_source(const char *path, const pyoci_field_t *f, char **name, c
       b--;
     if (a == b)
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s:%zu: empty version in Source field", path, f->line);
-    *version = strndup(a, (size_t)(b - a));
+    *version = xstrndup(a, (size_t)(b - a));
   } else if (sp != end) {
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s:%zu: bad Source field '%.*s'", path, f->line,
                                 (int)f->value_len, f->value);
   }
-  *name = strndup(v, (size_t)(sp - v));
-  if (*name == NULL)
-    abort();
+  *name = xstrndup(v, (size_t)(sp - v));
   return 0;
 }
 
@@ -107,9 +104,9 @@ static int dpkg_parse(const char *path, const char *content, size_t len, pyoci_p
       break;
     }
     if (p.source_name == NULL)
-      p.source_name = strdup(p.name);
+      p.source_name = xstrdup(p.name);
     if (p.source_version == NULL)
-      p.source_version = strdup(p.version);
+      p.source_version = xstrdup(p.version);
     if (add(ctx, &p, err) < 0) {
       ret = -1;
       break;

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
+#include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 #include "catalog.h"
 
@@ -36,9 +38,7 @@ static unsigned hash_str(const char *s)
 
 pyoci_fsview_t *pyoci_fsview_new(void)
 {
-  pyoci_fsview_t *v = calloc(1, sizeof(*v));
-  if (v == NULL)
-    abort();
+  pyoci_fsview_t *v = xcalloc(1, sizeof(*v));
   return v;
 }
 
@@ -87,16 +87,13 @@ static bool dir_known(const pyoci_fsview_t *v, const char *path)
 /* Remember every ancestor directory of path. */
 static void add_ancestors(pyoci_fsview_t *v, const char *path)
 {
-  cleanup_free char *p = strdup(path);
-  if (p == NULL)
-    abort();
+  cleanup_free char *p = xstrdup(path);
   for (char *slash = strrchr(p, '/'); slash != NULL; slash = strrchr(p, '/')) {
     *slash = '\0';
     if (dir_known(v, p))
       return; /* its ancestors are known too */
-    dirnode_t *d = calloc(1, sizeof(*d));
-    if (d == NULL || (d->path = strdup(p)) == NULL)
-      abort();
+    dirnode_t *d = xcalloc(1, sizeof(*d));
+    d->path = xstrdup(p);
     unsigned h = hash_str(p);
     d->next = v->dirs[h];
     v->dirs[h] = d;
@@ -157,9 +154,8 @@ void pyoci_fsview_replaced(pyoci_fsview_t *v, const char *path, int layer)
 static pyoci_fsv_entry_t *insert(pyoci_fsview_t *v, const char *path, int layer)
 {
   pyoci_fsview_replaced(v, path, layer);
-  pyoci_fsv_entry_t *e = calloc(1, sizeof(*e));
-  if (e == NULL || (e->path = strdup(path)) == NULL)
-    abort();
+  pyoci_fsv_entry_t *e = xcalloc(1, sizeof(*e));
+  e->path = xstrdup(path);
   e->layer = layer;
   unsigned h = hash_str(path);
   e->next = v->buckets[h];
@@ -192,8 +188,7 @@ void pyoci_fsview_put_symlink(pyoci_fsview_t *v, const char *path, int layer, co
 {
   pyoci_fsv_entry_t *e = insert(v, path, layer);
   e->type = PYOCI_FSV_SYMLINK;
-  if ((e->link = strdup(target)) == NULL)
-    abort();
+  e->link = xstrdup(target);
 }
 
 void pyoci_fsview_whiteout(pyoci_fsview_t *v, const char *path, int layer)
@@ -208,38 +203,12 @@ void pyoci_fsview_opaque(pyoci_fsview_t *v, const char *dir, int layer)
 
 char *pyoci_fsview_clean_path(const char *path)
 {
-  /* Split on '/', drop "" and ".", pop on "..", join. */
-  size_t n = strlen(path);
-  cleanup_free char *copy = strdup(path);
-  cleanup_free char **parts = calloc(n / 2 + 2, sizeof(char *));
-  if (copy == NULL || parts == NULL)
-    abort();
-  size_t np = 0;
-  char *save = NULL;
-  for (char *tok = strtok_r(copy, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {
-    if (strcmp(tok, ".") == 0)
-      continue;
-    if (strcmp(tok, "..") == 0) {
-      if (np > 0)
-        np--;
-      continue;
-    }
-    parts[np++] = tok;
-  }
-  strbuf_t sb = STRBUF_INIT;
-  for (size_t i = 0; i < np; i++) {
-    if (i > 0)
-      strbuf_addch(&sb, '/');
-    strbuf_addstr(&sb, parts[i]);
-  }
-  return strbuf_detach(&sb);
+  return pyoci_path_normalize(path, PYOCI_PATH_CLAMP);
 }
 
 const pyoci_fsv_entry_t *pyoci_fsview_resolve(const pyoci_fsview_t *v, const char *path)
 {
-  cleanup_free char *cur = strdup(path);
-  if (cur == NULL)
-    abort();
+  cleanup_free char *cur = xstrdup(path);
   for (int depth = 0; depth < 16; depth++) {
     const pyoci_fsv_entry_t *e = pyoci_fsview_get(v, cur);
     if (e == NULL)
@@ -248,14 +217,11 @@ const pyoci_fsv_entry_t *pyoci_fsview_resolve(const pyoci_fsview_t *v, const cha
       return e;
     cleanup_free char *joined = NULL;
     if (e->link[0] == '/') {
-      joined = strdup(e->link);
+      joined = xstrdup(e->link);
     } else {
       const char *slash = strrchr(cur, '/');
-      if (asprintf(&joined, "%.*s/%s", slash ? (int)(slash - cur) : 0, cur, e->link) < 0)
-        joined = NULL;
+      joined = xasprintf("%.*s/%s", slash ? (int)(slash - cur) : 0, cur, e->link);
     }
-    if (joined == NULL)
-      abort();
     free(cur);
     cur = pyoci_fsview_clean_path(joined);
   }
@@ -270,9 +236,7 @@ static int cmp_entry(const void *a, const void *b)
 
 const pyoci_fsv_entry_t **pyoci_fsview_sorted(const pyoci_fsview_t *v, size_t *n)
 {
-  const pyoci_fsv_entry_t **arr = calloc(v->n + 1, sizeof(*arr));
-  if (arr == NULL)
-    abort();
+  const pyoci_fsv_entry_t **arr = xcalloc(v->n + 1, sizeof(*arr));
   size_t k = 0;
   for (size_t i = 0; i < NBUCKETS; i++)
     for (const pyoci_fsv_entry_t *e = v->buckets[i]; e != NULL; e = e->next)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/strbuf.h"
 #include "catalog.h"
 
@@ -119,20 +120,8 @@ int pyoci_os_parse_release_line(const char *path, const char *content, size_t le
     if (!isgraph((unsigned char)content[i]))
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s:1: unexpected byte 0x%02x in version", path,
                                   (unsigned char)content[i]);
-  *out = strndup(content, n);
-  if (*out == NULL)
-    abort();
+  *out = xstrndup(content, n);
   return 0;
-}
-
-static char *xstrdup_or_null(const char *s)
-{
-  if (s == NULL)
-    return NULL;
-  char *r = strdup(s);
-  if (r == NULL)
-    abort();
-  return r;
 }
 
 void pyoci_os_derive(pyoci_os_t *os)

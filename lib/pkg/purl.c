@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/strbuf.h"
 #include "catalog.h"
 #include "lib/vuln/vercmp.h"
@@ -23,9 +24,7 @@ static void add_encoded(strbuf_t *sb, const char *s)
 
 static char *lower(const char *s)
 {
-  char *r = strdup(s);
-  if (r == NULL)
-    abort();
+  char *r = xstrdup(s);
   for (char *p = r; *p; p++)
     *p = (char)tolower((unsigned char)*p);
   return r;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "lib/util/alloc.h"
 #include "stanza.h"
 
 static bool has_suffix_n(const char *s, size_t n, const char *suffix)
@@ -83,9 +84,7 @@ static char *license_of(const pyoci_stanza_reader_t *r)
   /* "UNKNOWN" is what old setuptools wrote for "not given". */
   if (f == NULL || f->value_len == 0 || (f->value_len == 7 && memcmp(f->value, "UNKNOWN", 7) == 0))
     return NULL;
-  char *s = strndup(f->value, f->value_len > 256 ? 256 : f->value_len);
-  if (s == NULL)
-    abort();
+  char *s = xstrndup(f->value, f->value_len > 256 ? 256 : f->value_len);
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/json.h"
 #include "lib/util/strbuf.h"
 #include "sbom.h"
@@ -44,8 +45,7 @@ static json_t *package(const pyoci_pkg_t *p, char **spdxid_out)
   json_t *j = base_package(id.buf, p->name, p->version);
   if (p->maintainer != NULL && p->maintainer[0] != '\0') {
     char *sup = NULL;
-    if (asprintf(&sup, "Person: %s", p->maintainer) < 0)
-      abort();
+    sup = xasprintf("Person: %s", p->maintainer);
     json_object_set_new(j, "supplier", json_string(sup));
     free(sup);
   }

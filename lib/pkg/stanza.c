@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "catalog.h"
+#include "lib/util/alloc.h"
 
 void pyoci_stanza_init(pyoci_stanza_reader_t *r, const char *path, const char *buf, size_t len,
                        bool continuations)
@@ -74,9 +75,7 @@ static int add_field(pyoci_stanza_reader_t *r, const char *s, size_t n, size_t l
                                 line, PYOCI_PKG_MAX_FIELDS);
   if (r->n == r->cap) {
     r->cap = r->cap ? r->cap * 2 : 32;
-    r->fields = realloc(r->fields, r->cap * sizeof(*r->fields));
-    if (r->fields == NULL)
-      abort();
+    r->fields = xrealloc(r->fields, r->cap * sizeof(*r->fields));
   }
   const char *v = colon + 1, *end = s + n;
   while (v < end && is_blank(*v))
@@ -143,8 +142,6 @@ char *pyoci_stanza_dup(const pyoci_stanza_reader_t *r, const char *name)
   const pyoci_field_t *f = pyoci_stanza_get(r, name);
   if (f == NULL)
     return NULL;
-  char *s = strndup(f->value, f->value_len);
-  if (s == NULL)
-    abort();
+  char *s = xstrndup(f->value, f->value_len);
   return s;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "scan.h"
@@ -100,14 +101,10 @@ static int parse_line(const char *p, size_t len, const char *name, int lineno, p
   }
   if (out->n == *cap) {
     *cap = *cap ? *cap * 2 : 16;
-    out->v = realloc(out->v, *cap * sizeof(*out->v));
-    if (out->v == NULL)
-      abort();
+    out->v = xrealloc(out->v, *cap * sizeof(*out->v));
   }
   pyoci_ignore_entry_t *e = &out->v[out->n++];
-  e->id = strndup(p, idlen);
-  if (e->id == NULL)
-    abort();
+  e->id = xstrndup(p, idlen);
   e->expires = expires;
   e->line = lineno;
   return 0;

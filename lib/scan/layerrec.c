@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/secret/scan.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/hash.h"
@@ -18,24 +19,6 @@
 #define CACHE_MAGIC "PYOSCAN1"
 #define CACHE_END "END!"
 #define NO_STR 0xffffffffu
-
-static void *xrealloc(void *p, size_t n)
-{
-  void *q = realloc(p, n);
-  if (q == NULL && n > 0)
-    abort();
-  return q;
-}
-
-static char *xstrdup(const char *s)
-{
-  if (s == NULL)
-    return NULL;
-  char *r = strdup(s);
-  if (r == NULL)
-    abort();
-  return r;
-}
 
 void pyoci_lrec_free(pyoci_layer_record_t *r)
 {
@@ -94,21 +77,19 @@ static int collect_secret(const pyoci_secret_finding_t *f, void *ctx, pyoci_erro
 {
   (void)err;
   pyoci_lrec_secret_t *s = add_secret(ctx);
-  s->rule_id = xstrdup(f->rule_id);
-  s->path = xstrdup(f->path);
+  s->rule_id = xstrdup_or_null(f->rule_id);
+  s->path = xstrdup_or_null(f->path);
   s->line = f->line;
   s->end_line = f->end_line;
-  s->match = xstrdup(f->match ? f->match : "");
-  s->code = xstrdup(f->code ? f->code : "");
+  s->match = xstrdup_or_null(f->match ? f->match : "");
+  s->code = xstrdup_or_null(f->code ? f->code : "");
   return 0;
 }
 
 int pyoci_lrec_read(pyoci_tar_reader_t *r, const char *what, bool scan_secrets, pyoci_layer_record_t **out,
                     pyoci_error_t **err)
 {
-  cleanup_lrec pyoci_layer_record_t *rec = calloc(1, sizeof(*rec));
-  if (rec == NULL)
-    abort();
+  cleanup_lrec pyoci_layer_record_t *rec = xcalloc(1, sizeof(*rec));
   rec->secrets_scanned = scan_secrets;
   pyoci_tar_entry_t te;
   int rc;
@@ -119,10 +100,10 @@ int pyoci_lrec_read(pyoci_tar_reader_t *r, const char *what, bool scan_secrets, 
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "layer %s: more than %u entries", what,
                                   PYOCI_LREC_MAX_ENTRIES);
     pyoci_lrec_entry_t *e = add_entry(rec);
-    e->path = xstrdup(te.path);
+    e->path = xstrdup_or_null(te.path);
     e->type = pyoci_cat_type_of(te.type);
     e->size = te.type == PYOCI_TAR_FILE ? te.size : 0;
-    e->link = (te.type == PYOCI_TAR_SYMLINK || te.type == PYOCI_TAR_HARDLINK) ? xstrdup(te.link) : NULL;
+    e->link = (te.type == PYOCI_TAR_SYMLINK || te.type == PYOCI_TAR_HARDLINK) ? xstrdup_or_null(te.link) : NULL;
     if (te.type != PYOCI_TAR_FILE || te.size <= 0)
       continue;
     bool whiteout = pyoci_is_whiteout(te.path, NULL) || pyoci_is_opaque_whiteout(te.path);
@@ -270,9 +251,7 @@ static char *get_str(rd_t *r, size_t *len_out, bool allow_null)
     r->bad = true;
     return NULL;
   }
-  char *s = malloc((size_t)n + 1);
-  if (s == NULL)
-    abort();
+  char *s = xmalloc((size_t)n + 1);
   memcpy(s, r->p, n);
   s[n] = '\0';
   r->p += n;
@@ -294,9 +273,7 @@ int pyoci_lrec_parse(const char *buf, size_t len, const char *blob_digest, const
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "'%s': truncated", what);
   if (blob_digest != NULL && strcmp(digest, blob_digest) != 0)
     return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0, "'%s': made from another layer blob (%s)", what, digest);
-  cleanup_lrec pyoci_layer_record_t *rec = calloc(1, sizeof(*rec));
-  if (rec == NULL)
-    abort();
+  cleanup_lrec pyoci_layer_record_t *rec = xcalloc(1, sizeof(*rec));
   uint32_t scanned = get_u32(&r);
   rec->secrets_scanned = scanned == 1;
   uint32_t n = get_u32(&r);
@@ -372,8 +349,7 @@ static char *cache_path(pyoci_store_t *s, const char *diff_id)
   if (diff_id == NULL || !pyoci_digest_valid(diff_id))
     return NULL;
   char *p = NULL;
-  if (asprintf(&p, "%s/%s/%s/%s", pyoci_store_path(s), pyoci_lrec_cache.subdir, cache_salt(), diff_id + 7) < 0)
-    abort();
+  p = xasprintf("%s/%s/%s/%s", pyoci_store_path(s), pyoci_lrec_cache.subdir, cache_salt(), diff_id + 7);
   return p;
 }
 
@@ -405,7 +381,7 @@ void pyoci_lrec_cache_put(pyoci_store_t *s, const char *diff_id, const char *blo
   cleanup_free char *p = cache_path(s, diff_id);
   if (p == NULL)
     return;
-  cleanup_free char *dir = xstrdup(p);
+  cleanup_free char *dir = xstrdup_or_null(p);
   *strrchr(dir, '/') = '\0';
   cleanup_error pyoci_error_t *err = NULL;
   size_t len = 0;

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/strbuf.h"
@@ -91,9 +92,8 @@ static void names_add(names_t *s, const char *x)
   for (size_t i = 0; i < s->n; i++)
     if (strcmp(s->v[i], x) == 0)
       return;
-  s->v = realloc(s->v, (s->n + 1) * sizeof(char *));
-  if (s->v == NULL || (s->v[s->n] = strdup(x)) == NULL)
-    abort();
+  s->v = xrealloc(s->v, (s->n + 1) * sizeof(char *));
+  s->v[s->n] = xstrdup(x);
   s->n++;
 }
 
@@ -155,7 +155,7 @@ static size_t fold(pyoci_scan_vuln_t *v, const size_t *idx, size_t n, const pyoc
     fixed = m;
     if (dst->title[0] == '\0' && x->title[0] != '\0') {
       free(dst->title);
-      dst->title = strdup(x->title);
+      dst->title = xstrdup(x->title);
     }
   }
   if (all.n > 1)
@@ -170,7 +170,7 @@ static size_t fold(pyoci_scan_vuln_t *v, const size_t *idx, size_t n, const pyoc
     dst->source_id = dst->id;
   else
     free(dst->id);
-  dst->id = strdup(row ? row : dst->source_id);
+  dst->id = xstrdup(row ? row : dst->source_id);
   cleanup_json json_t *aliases = json_array(), *recs = json_array();
   for (size_t i = 0; i < all.n; i++)
     if (strcmp(all.v[i], dst->id) != 0)
@@ -179,12 +179,10 @@ static size_t fold(pyoci_scan_vuln_t *v, const size_t *idx, size_t n, const pyoc
     json_array_append_new(recs, pyoci_json_string_lossy(records.v[i]));
   free(dst->aliases_json);
   free(dst->records_json);
-  dst->aliases_json = json_dumps(aliases, JSON_COMPACT);
-  dst->records_json = json_dumps(recs, JSON_COMPACT);
+  dst->aliases_json = pyoci_xcheck(json_dumps(aliases, JSON_COMPACT));
+  dst->records_json = pyoci_xcheck(json_dumps(recs, JSON_COMPACT));
   free(dst->fixed);
-  dst->fixed = fixed ? fixed : strdup("");
-  if (dst->id == NULL || dst->aliases_json == NULL || dst->records_json == NULL || dst->fixed == NULL)
-    abort();
+  dst->fixed = fixed ? fixed : xstrdup("");
   names_free(&all);
   names_free(&records);
   return best;
@@ -195,11 +193,9 @@ size_t pyoci_scan_merge_aliases(pyoci_scan_vuln_t *v, size_t n, const char *ecos
   if (n == 0)
     return 0;
   const pyoci_verscheme_t *scheme = pyoci_verscheme_for(ecosystem);
-  names_t *names = calloc(n, sizeof(*names));
-  size_t *parent = calloc(n, sizeof(size_t)), *idx = calloc(n, sizeof(size_t));
-  bool *keep = calloc(n, sizeof(bool));
-  if (names == NULL || parent == NULL || idx == NULL || keep == NULL)
-    abort();
+  names_t *names = xcalloc(n, sizeof(*names));
+  size_t *parent = xcalloc(n, sizeof(size_t)), *idx = xcalloc(n, sizeof(size_t));
+  bool *keep = xcalloc(n, sizeof(bool));
   for (size_t i = 0; i < n; i++) {
     parent[i] = i;
     names_of(&v[i], &names[i]);

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "lib/pkg/sbom.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/utf8.h"
@@ -20,8 +21,7 @@ static char *component_ref(const pyoci_pkg_t *p)
   char id[17];
   pyoci_sbom_pkg_id(p, id);
   char *ref = NULL;
-  if (asprintf(&ref, "%s%cpackage-id=%s", p->purl, strchr(p->purl, '?') ? '&' : '?', id) < 0)
-    abort();
+  ref = xasprintf("%s%cpackage-id=%s", p->purl, strchr(p->purl, '?') ? '&' : '?', id);
   return ref;
 }
 
@@ -76,8 +76,7 @@ static json_t *vuln_entry(const pyoci_scan_vuln_t *v)
     json_array_foreach(aliases, i, x) if (json_is_string(x))
     {
       cleanup_free char *url = NULL;
-      if (asprintf(&url, "https://osv.dev/vulnerability/%s", json_string_value(x)) < 0)
-        abort();
+      url = xasprintf("https://osv.dev/vulnerability/%s", json_string_value(x));
       json_array_append_new(refs, json_pack("{s:o, s:{s:s, s:o}}", "id", pyoci_json_string_lossy(json_string_value(x)),
                                             "source", "name", "OSV", "url", pyoci_json_string_lossy(url)));
     }
@@ -100,9 +99,7 @@ char *pyoci_scan_report_cyclonedx(const pyoci_scan_report_t *r, int64_t created)
     abort(); /* our own writer's output */
   json_t *vulns = json_array();
   /* one entry per ID, in ID order */
-  size_t *order = calloc(r->n_vulns + 1, sizeof(size_t));
-  if (order == NULL)
-    abort();
+  size_t *order = xcalloc(r->n_vulns + 1, sizeof(size_t));
   for (size_t i = 0; i < r->n_vulns; i++)
     order[i] = i;
   for (size_t i = 1; i < r->n_vulns; i++) /* insertion sort by id, stable */

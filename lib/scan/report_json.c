@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "lib/pkg/sbom.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/utf8.h"
@@ -97,8 +98,7 @@ static json_t *package_obj(const pyoci_scan_report_t *r, const pyoci_pkg_t *p)
 {
   json_t *o = json_object();
   cleanup_free char *id = NULL;
-  if (asprintf(&id, "%s@%s", p->name, p->version) < 0)
-    abort();
+  id = xasprintf("%s@%s", p->name, p->version);
   json_object_set_new(o, "ID", S(id));
   json_object_set_new(o, "Name", S(p->name));
   if (p->purl != NULL)
@@ -143,9 +143,7 @@ static void jw_indent(jw_t *w, int depth)
 /* A value at `depth`: its own lines are indented to match. */
 static void jw_value(jw_t *w, const json_t *v, int depth)
 {
-  char *text = json_dumps(v, JFLAGS);
-  if (text == NULL)
-    abort();
+  char *text = pyoci_xcheck(json_dumps(v, JFLAGS));
   for (const char *p = text; *p; p++) {
     fputc(*p, w->f);
     if (*p == '\n')
@@ -351,9 +349,8 @@ static void vuln_results(jw_t *w, const pyoci_scan_report_t *r, bool *first)
   }
   if (has_os) {
     cleanup_free char *target = NULL;
-    if (asprintf(&target, "%s (%s %s)", r->artifact_name, os->family ? os->family : "unknown",
-                 os->version ? os->version : "") < 0)
-      abort();
+    target = xasprintf("%s (%s %s)", r->artifact_name, os->family ? os->family : "unknown",
+                 os->version ? os->version : "");
     jw_elem(w, 2, first);
     vuln_result(w, r, PYOCI_CLASS_OS, target, os->family ? os->family : "unknown");
   }

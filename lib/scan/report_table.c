@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 #include "scan.h"
@@ -29,9 +30,7 @@ static size_t text_width(const char *s, size_t len)
  * hostile titles and paths cannot move the cursor or break the layout. */
 static char *clean(const char *s, bool keep_nl)
 {
-  char *r = strdup(s ? s : "");
-  if (r == NULL)
-    abort();
+  char *r = xstrdup(s ? s : "");
   for (char *p = r; *p; p++)
     if (((unsigned char)*p < 0x20 && !(keep_nl && *p == '\n')) || *p == 0x7f)
       *p = '?';
@@ -230,9 +229,7 @@ static char *title_cell(const pyoci_scan_vuln_t *v)
   size_t len = strlen(b);
   while (len > 0 && (b[len - 1] == ' ' || b[len - 1] == '\n'))
     len--;
-  char *r = strndup(b, len);
-  if (r == NULL)
-    abort();
+  char *r = xstrndup(b, len);
   return r;
 }
 
@@ -252,9 +249,7 @@ static void render_vulns(strbuf_t *sb, const pyoci_scan_report_t *r, pyoci_vuln_
   strbuf_addstr(sb, "\n\n");
   if (n == 0)
     return;
-  row_t *rows = calloc(n, sizeof(*rows));
-  if (rows == NULL)
-    abort();
+  row_t *rows = xcalloc(n, sizeof(*rows));
   size_t k = 0;
   for (size_t i = 0; i < r->n_vulns; i++) {
     const pyoci_scan_vuln_t *v = &r->vulns[i];
@@ -317,8 +312,7 @@ static void render_secrets(strbuf_t *sb, const pyoci_scan_report_t *r, unsigned 
       counts[r->secrets[j++].severity]++;
     cleanup_free char *path = clean(r->secrets[i].path, false);
     cleanup_free char *target = NULL;
-    if (asprintf(&target, "%s (secrets)", path) < 0)
-      abort();
+    target = xasprintf("%s (secrets)", path);
     render_target(sb, target);
     strbuf_addstr(sb, "Total: ");
     summary(sb, counts, severities);
@@ -335,8 +329,7 @@ static void render_misconfs(strbuf_t *sb, const pyoci_scan_report_t *r, unsigned
     return;
   cleanup_free char *df = clean(r->dockerfile, false);
   cleanup_free char *target = NULL;
-  if (asprintf(&target, "%s (dockerfile)", df) < 0)
-    abort();
+  target = xasprintf("%s (dockerfile)", df);
   render_target(sb, target);
   size_t counts[5] = {0};
   for (size_t i = 0; i < r->n_misconfs; i++)
@@ -377,9 +370,8 @@ char *pyoci_scan_report_table(const pyoci_scan_report_t *r, unsigned severities)
     }
     if (os->family != NULL || has_os_pkgs) {
       cleanup_free char *target = NULL;
-      if (asprintf(&target, "%s (%s %s)", r->artifact_name, os->family ? os->family : "unknown",
-                   os->version ? os->version : "") < 0)
-        abort();
+      target = xasprintf("%s (%s %s)", r->artifact_name, os->family ? os->family : "unknown",
+                   os->version ? os->version : "");
       render_vulns(&sb, r, PYOCI_CLASS_OS, target, severities);
     }
     if (has_py)

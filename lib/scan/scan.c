@@ -11,6 +11,7 @@
 #include "lib/image/analyze.h"
 #include "lib/lint/lint.h"
 #include "lib/secret/scan.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
@@ -18,23 +19,10 @@
 #include "lib/vuln/vulndb.h"
 #include "scan_int.h"
 
-static char *xstrdup(const char *s)
+/* NULL fields of a finding become "" in the report. */
+static char *dup_or_empty(const char *s)
 {
-  char *r = strdup(s ? s : "");
-  if (r == NULL)
-    abort();
-  return r;
-}
-
-static void *grow(void *p, size_t *cap, size_t n, size_t size)
-{
-  if (n < *cap)
-    return p;
-  *cap = *cap ? *cap * 2 : 16;
-  p = realloc(p, *cap * size);
-  if (p == NULL)
-    abort();
-  return p;
+  return xstrdup(s ? s : "");
 }
 
 static void strv_free(char **v, size_t n)
@@ -124,7 +112,7 @@ static char *version_prefix(const char *v, int parts)
   }
   if (i > 0 && v[i - 1] == '.')
     i--;
-  return strndup(v, i);
+  return xstrndup(v, i);
 }
 
 char *pyoci_scan_os_ecosystem(const pyoci_os_t *os)
@@ -136,14 +124,14 @@ char *pyoci_scan_os_ecosystem(const pyoci_os_t *os)
     cleanup_free char *major = version_prefix(os->version, 1);
     if (major == NULL)
       major = version_prefix(os->version_id, 1);
-    if (major != NULL && asprintf(&eco, "Debian:%s", major) < 0)
-      abort();
+    if (major != NULL)
+      eco = xasprintf("Debian:%s", major);
   } else if (strcmp(os->family, "alpine") == 0) {
     cleanup_free char *mm = version_prefix(os->alpine_release ? os->alpine_release : os->version, 2);
     if (mm == NULL)
       mm = version_prefix(os->version_id, 2);
-    if (mm != NULL && asprintf(&eco, "Alpine:v%s", mm) < 0)
-      abort();
+    if (mm != NULL)
+      eco = xasprintf("Alpine:v%s", mm);
   }
   return eco;
 }
@@ -162,22 +150,21 @@ static int on_match(const pyoci_vuln_match_t *m, void *data)
   match_ctx_t *c = data;
   pyoci_scan_report_t *r = c->r;
   const pyoci_pkg_t *p = &r->catalog->packages[c->pkg_index];
-  r->vulns = grow(r->vulns, &c->cap, r->n_vulns, sizeof(*r->vulns));
+  ALLOC_GROW(r->vulns, r->n_vulns + 1, c->cap);
   pyoci_scan_vuln_t *v = &r->vulns[r->n_vulns++];
   memset(v, 0, sizeof(*v));
   v->cls = c->cls;
-  v->id = xstrdup(m->id);
-  v->aliases_json = xstrdup(m->aliases_json ? m->aliases_json : "[]");
-  v->pkg_name = xstrdup(p->name);
-  v->installed = xstrdup(p->version);
-  v->fixed = xstrdup(m->fixed);
-  v->title = xstrdup(m->summary);
+  v->id = dup_or_empty(m->id);
+  v->aliases_json = dup_or_empty(m->aliases_json ? m->aliases_json : "[]");
+  v->pkg_name = dup_or_empty(p->name);
+  v->installed = dup_or_empty(p->version);
+  v->fixed = dup_or_empty(m->fixed);
+  v->title = dup_or_empty(m->summary);
   int sev = pyoci_severity_parse(m->severity);
   v->severity = sev < 0 ? PYOCI_SEV_UNKNOWN : (pyoci_severity_t)sev;
-  v->cvss_vector = m->cvss_vector ? xstrdup(m->cvss_vector) : NULL;
+  v->cvss_vector = m->cvss_vector ? dup_or_empty(m->cvss_vector) : NULL;
   v->cvss_score = m->cvss_score;
-  if (asprintf(&v->primary_url, "https://osv.dev/vulnerability/%s", m->id) < 0)
-    abort();
+  v->primary_url = xasprintf("https://osv.dev/vulnerability/%s", m->id);
   v->pkg_index = c->pkg_index;
   v->layer_index = p->layer_index;
   return 0;
@@ -268,22 +255,21 @@ static void add_secret(secret_ctx_t *c, const char *rule_id, const char *path, i
   if (rule == NULL)
     return; /* a rule that no longer exists (stale cache entries cannot reach here: the salt changes) */
   pyoci_scan_report_t *r = c->r;
-  r->secrets = grow(r->secrets, &c->cap, r->n_secrets, sizeof(*r->secrets));
+  ALLOC_GROW(r->secrets, r->n_secrets + 1, c->cap);
   pyoci_scan_secret_t *s = &r->secrets[r->n_secrets++];
-  s->rule_id = xstrdup(rule->id);
-  s->category = xstrdup(rule->category);
-  s->title = xstrdup(rule->title);
+  s->rule_id = dup_or_empty(rule->id);
+  s->category = dup_or_empty(rule->category);
+  s->title = dup_or_empty(rule->title);
   s->severity = rule->severity;
   if (layer >= 0) {
-    if (asprintf(&s->path, "/%s", path) < 0)
-      abort();
+    s->path = xasprintf("/%s", path);
   } else {
-    s->path = xstrdup(path);
+    s->path = dup_or_empty(path);
   }
   s->line = line;
   s->end_line = end_line;
-  s->match = xstrdup(match);
-  s->code = xstrdup(code);
+  s->match = dup_or_empty(match);
+  s->code = dup_or_empty(code);
   s->layer_index = layer;
 }
 
@@ -316,18 +302,16 @@ static char *nth_line(const char *text, size_t len, int n)
   for (int i = 1; i < n && p < end; i++) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     if (nl == NULL)
-      return xstrdup("");
+      return dup_or_empty("");
     p = nl + 1;
   }
   if (n < 1 || p >= end)
-    return xstrdup("");
+    return dup_or_empty("");
   const char *nl = memchr(p, '\n', (size_t)(end - p));
   size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
   if (l > 0 && p[l - 1] == '\r')
     l--;
-  char *s = strndup(p, l);
-  if (s == NULL)
-    abort();
+  char *s = xstrndup(p, l);
   return s;
 }
 
@@ -342,11 +326,9 @@ static int check_dockerfile(pyoci_scan_report_t *r, const char *path, pyoci_erro
     pyoci_lint_result_release(&res);
     return -1;
   }
-  r->dockerfile = xstrdup(path);
+  r->dockerfile = dup_or_empty(path);
   pyoci_lint_checks(&r->n_checks);
-  r->misconfs = calloc(res.n + 1, sizeof(*r->misconfs));
-  if (r->misconfs == NULL)
-    abort();
+  r->misconfs = xcalloc(res.n + 1, sizeof(*r->misconfs));
   for (size_t i = 0; i < res.n; i++) {
     const pyoci_lint_finding_t *f = &res.v[i];
     pyoci_scan_misconf_t *m = &r->misconfs[r->n_misconfs++];
@@ -374,22 +356,20 @@ static int check_dockerfile(pyoci_scan_report_t *r, const char *path, pyoci_erro
 static void describe_image(pyoci_scan_report_t *r, const pyoci_target_t *t)
 {
   const pyoci_image_t *img = t->image;
-  r->image_id = xstrdup(img->config_digest);
-  r->manifest_digest = xstrdup(img->manifest_digest);
+  r->image_id = dup_or_empty(img->config_digest);
+  r->manifest_digest = dup_or_empty(img->manifest_digest);
   r->n_repo_tags = t->n_repo_tags;
-  r->repo_tags = calloc(t->n_repo_tags + 1, sizeof(char *));
+  r->repo_tags = xcalloc(t->n_repo_tags + 1, sizeof(char *));
   for (size_t i = 0; i < t->n_repo_tags; i++)
-    r->repo_tags[i] = xstrdup(t->repo_tags[i]);
+    r->repo_tags[i] = dup_or_empty(t->repo_tags[i]);
   r->n_layers = img->n_layers;
-  r->layer_digests = calloc(img->n_layers + 1, sizeof(char *));
-  r->diff_ids = calloc(img->n_layers + 1, sizeof(char *));
-  r->created_by = calloc(img->n_layers + 1, sizeof(char *));
-  if (r->repo_tags == NULL || r->layer_digests == NULL || r->diff_ids == NULL || r->created_by == NULL)
-    abort();
+  r->layer_digests = xcalloc(img->n_layers + 1, sizeof(char *));
+  r->diff_ids = xcalloc(img->n_layers + 1, sizeof(char *));
+  r->created_by = xcalloc(img->n_layers + 1, sizeof(char *));
   const char **cb = pyoci_layer_created_by(img);
   for (size_t i = 0; i < img->n_layers; i++) {
-    r->layer_digests[i] = xstrdup(img->layers[i].digest);
-    r->diff_ids[i] = xstrdup(img->diff_ids[i]);
+    r->layer_digests[i] = dup_or_empty(img->layers[i].digest);
+    r->diff_ids[i] = dup_or_empty(img->diff_ids[i]);
     /* quoted by every writer ("added by '...'"): never with a secret in it */
     r->created_by[i] = pyoci_scan_mask_text(cb && cb[i] && strcmp(cb[i], "(missing)") != 0 ? cb[i] : "");
   }
@@ -461,11 +441,9 @@ static int open_db(pyoci_scan_report_t *r, const pyoci_scan_opts_t *o, pyoci_vul
 
 int pyoci_scan_run(pyoci_target_t *t, const pyoci_scan_opts_t *o, pyoci_scan_report_t **out, pyoci_error_t **err)
 {
-  pyoci_scan_report_t *r = calloc(1, sizeof(*r));
-  if (r == NULL)
-    abort();
+  pyoci_scan_report_t *r = xcalloc(1, sizeof(*r));
   cleanup_scan_report pyoci_scan_report_t *guard = r;
-  r->artifact_name = xstrdup(t->name);
+  r->artifact_name = dup_or_empty(t->name);
   r->kind = t->kind;
   r->scanners = o->scanners;
   if (o->dockerfile == NULL)

@@ -8,18 +8,11 @@
 #include <unistd.h>
 
 #include "lib/oci/archive.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
 #include "scan.h"
-
-static char *xstrdup(const char *s)
-{
-  char *r = strdup(s);
-  if (r == NULL)
-    abort();
-  return r;
-}
 
 void pyoci_target_close(pyoci_target_t *t)
 {
@@ -44,9 +37,7 @@ void pyoci_target_close(pyoci_target_t *t)
 
 static void add_tag(pyoci_target_t *t, const char *name)
 {
-  t->repo_tags = realloc(t->repo_tags, (t->n_repo_tags + 1) * sizeof(char *));
-  if (t->repo_tags == NULL)
-    abort();
+  t->repo_tags = xrealloc(t->repo_tags, (t->n_repo_tags + 1) * sizeof(char *));
   t->repo_tags[t->n_repo_tags++] = xstrdup(name);
 }
 
@@ -98,9 +89,7 @@ static int open_archive(pyoci_target_t *t, const char *path, pyoci_error_t **err
 
 int pyoci_target_open(const char *arg, const char *store_path, pyoci_target_t **out, pyoci_error_t **err)
 {
-  pyoci_target_t *t = calloc(1, sizeof(*t));
-  if (t == NULL)
-    abort();
+  pyoci_target_t *t = xcalloc(1, sizeof(*t));
   cleanup_target pyoci_target_t *guard = t;
   t->arg = xstrdup(arg);
   struct stat st;

@@ -98,15 +98,20 @@ void *pyoci_xmemdup(const void *p, size_t n)
   return d;
 }
 
+char *pyoci_xvasprintf(const char *fmt, va_list ap)
+{
+  char *s = NULL;
+  if (vasprintf(&s, fmt, ap) < 0)
+    pyoci_die_oom(strlen(fmt));
+  return s;
+}
+
 char *pyoci_xasprintf(const char *fmt, ...)
 {
   va_list ap;
-  char *s = NULL;
   va_start(ap, fmt);
-  int n = vasprintf(&s, fmt, ap);
+  char *s = pyoci_xvasprintf(fmt, ap);
   va_end(ap);
-  if (n < 0)
-    pyoci_die_oom(strlen(fmt));
   return s;
 }
 
@@ -127,13 +132,9 @@ void pyoci_strv_push(pyoci_strv_t *sv, const char *s)
 void pyoci_strv_pushf(pyoci_strv_t *sv, const char *fmt, ...)
 {
   va_list ap;
-  char *s = NULL;
   va_start(ap, fmt);
-  int n = vasprintf(&s, fmt, ap);
+  pyoci_strv_push_nocopy(sv, pyoci_xvasprintf(fmt, ap));
   va_end(ap);
-  if (n < 0)
-    pyoci_die_oom(strlen(fmt));
-  pyoci_strv_push_nocopy(sv, s);
 }
 
 void pyoci_strv_pop(pyoci_strv_t *sv)

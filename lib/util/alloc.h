@@ -14,6 +14,7 @@
 #ifndef PYOCI_UTIL_ALLOC_H
 #define PYOCI_UTIL_ALLOC_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,7 @@ char *pyoci_xstrndup(const char *s, size_t n) __attribute__((malloc, returns_non
 char *pyoci_xstrdup_or_null(const char *s) __attribute__((malloc));
 void *pyoci_xmemdup(const void *p, size_t n) __attribute__((malloc, returns_nonnull));
 char *pyoci_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), malloc, returns_nonnull));
+char *pyoci_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0), malloc, returns_nonnull));
 /* p, or the out-of-memory death when p is NULL: for library calls that fail
  * only by running out of memory (json_dumps, json_pack, EVP_MD_CTX_new). */
 void *pyoci_xcheck(void *p);
@@ -48,6 +50,7 @@ size_t pyoci_st_mult(size_t a, size_t b);
 #define xstrdup_or_null pyoci_xstrdup_or_null
 #define xmemdup pyoci_xmemdup
 #define xasprintf pyoci_xasprintf
+#define xvasprintf pyoci_xvasprintf
 
 /* git's growth rule: half again plus 16. */
 #define PYOCI_ALLOC_NR(x) (((x) + 16) * 3 / 2)

@@ -10,9 +10,7 @@ int pyoci_error_setv(pyoci_error_t **err, int errno_value, const char *fmt, va_l
 {
   if (err == NULL || *err != NULL)
     return -1;
-  char *base = NULL;
-  if (vasprintf(&base, fmt, ap) < 0)
-    pyoci_die_oom(0);
+  char *base = xvasprintf(fmt, ap);
   pyoci_error_t *e = xcalloc(1, sizeof(*e));
   e->errno_value = errno_value;
   if (errno_value != 0) {
@@ -50,11 +48,9 @@ int pyoci_error_prefix(pyoci_error_t **err, const char *fmt, ...)
 {
   if (err == NULL || *err == NULL)
     return -1;
-  char *ctx = NULL;
   va_list ap;
   va_start(ap, fmt);
-  if (vasprintf(&ctx, fmt, ap) < 0)
-    pyoci_die_oom(0);
+  char *ctx = xvasprintf(fmt, ap);
   va_end(ap);
   char *joined = xasprintf("%s: %s", ctx, (*err)->msg);
   free((*err)->msg);

@@ -1,3 +1,4 @@
+#include "alloc.h"
 #include "fs.h"
 
 #include <errno.h>
@@ -156,9 +157,7 @@ int pyoci_write_file_atomic(const char *path, const void *data, size_t len, mode
 
 int pyoci_mkdir_p(const char *path, mode_t mode, pyoci_error_t **err)
 {
-  cleanup_free char *p = strdup(path);
-  if (p == NULL)
-    return pyoci_error_set(err, ENOMEM, "mkdir '%s'", path);
+  cleanup_free char *p = xstrdup(path);
   for (char *s = p + 1; *s; s++) {
     if (*s != '/')
       continue;
@@ -261,8 +260,7 @@ int pyoci_mkdtemp(const char *parent, const char *prefix, char **out, pyoci_erro
   if (base == NULL || *base == '\0')
     base = "/tmp";
   char *tmpl = NULL;
-  if (asprintf(&tmpl, "%s/%sXXXXXX", base, prefix) < 0)
-    return pyoci_error_set(err, ENOMEM, "mkdtemp");
+  tmpl = xasprintf("%s/%sXXXXXX", base, prefix);
   if (mkdtemp(tmpl) == NULL) {
     int e = errno;
     free(tmpl);
@@ -280,7 +278,6 @@ char *pyoci_path_join(const char *a, const char *b)
   while (*b == '/')
     b++;
   char *r = NULL;
-  if (asprintf(&r, "%.*s/%s", (int)la, a, b) < 0)
-    abort();
+  r = xasprintf("%.*s/%s", (int)la, a, b);
   return r;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
@@ -25,7 +26,7 @@ char *pyoci_vulndb_default_path(void)
   const char *env = getenv("PYOCI_DB");
   char *p = NULL;
   if (env != NULL && env[0] != '\0')
-    return strdup(env);
+    return xstrdup(env);
   const char *cache = getenv("XDG_CACHE_HOME");
   if (cache != NULL && cache[0] == '/') {
     if (asprintf(&p, "%s/pyoci/vuln.db", cache) < 0)
@@ -78,8 +79,8 @@ pyoci_vulndb_t *pyoci_vulndb_open(const char *path, pyoci_error_t **err)
     return NULL;
   }
   sqlite3_busy_timeout(db, 5000);
-  pyoci_vulndb_t *v = calloc(1, sizeof(*v));
-  if (v == NULL || (v->path = strdup(path)) == NULL) {
+  pyoci_vulndb_t *v = xcalloc(1, sizeof(*v));
+  if (v == NULL || (v->path = xstrdup(path)) == NULL) {
     free(v);
     sqlite3_close(db);
     pyoci_error_set(err, ENOMEM, "open '%s'", path);
@@ -133,7 +134,7 @@ static void pending_clear(struct pending *p)
 
 static char *dup_or_null(const char *s)
 {
-  return s ? strdup(s) : NULL;
+  return s ? xstrdup(s) : NULL;
 }
 
 static int pending_flush(struct pending *p, pyoci_vuln_match_fn fn, void *data, int *count)
@@ -175,9 +176,7 @@ static int eval_row(pyoci_vulndb_t *db, sqlite3_stmt *st, const char *ecosystem,
   if (pyoci_osv_ranges_from_json(ranges_j, what, &ranges, &n_ranges, err) < 0)
     return -1;
   size_t n_versions = json_array_size(versions_j);
-  char **versions = calloc(n_versions ? n_versions : 1, sizeof(char *));
-  if (versions == NULL)
-    abort();
+  char **versions = xcalloc(n_versions ? n_versions : 1, sizeof(char *));
   for (size_t i = 0; i < n_versions; i++) {
     const char *s = json_string_value(json_array_get(versions_j, i));
     versions[i] = (char *)(s ? s : "");
@@ -217,7 +216,7 @@ int pyoci_vulndb_match(pyoci_vulndb_t *db, const char *ecosystem, const char *pa
                        pyoci_vuln_match_fn fn, void *data, pyoci_error_t **err)
 {
   const pyoci_verscheme_t *scheme = pyoci_verscheme_for(ecosystem);
-  cleanup_free char *name = strcmp(ecosystem, "PyPI") == 0 ? pyoci_pep503_normalize(package) : strdup(package);
+  cleanup_free char *name = strcmp(ecosystem, "PyPI") == 0 ? pyoci_pep503_normalize(package) : xstrdup(package);
   if (scheme == NULL)
     pyoci_log(PYOCI_LOG_DEBUG, "no version scheme for ecosystem '%s': only exact versions are matched", ecosystem);
   else if (scheme->check(version, NULL) < 0)
@@ -241,12 +240,10 @@ int pyoci_vulndb_match(pyoci_vulndb_t *db, const char *ecosystem, const char *pa
     if (p.id == NULL || strcmp(p.id, id) != 0) {
       if ((ret = pending_flush(&p, fn, data, &count)) < 0)
         goto out;
-      p.id = strdup(id);
-      p.ecosystem = strdup(ecosystem);
-      p.package = strdup(name);
+      p.id = xstrdup(id);
+      p.ecosystem = xstrdup(ecosystem);
+      p.package = xstrdup(name);
       p.scheme = scheme;
-      if (p.id == NULL || p.ecosystem == NULL || p.package == NULL)
-        abort();
     }
     if (eval_row(db, st, ecosystem, version, &p, err) < 0) {
       ret = -1;
@@ -295,11 +292,9 @@ int pyoci_vulndb_info(pyoci_vulndb_t *db, pyoci_vulndb_info_t *info, pyoci_error
     return sql_fail(err, db->db, db->path, "count");
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    pyoci_vulndb_eco_count_t *n = realloc(info->ecosystems, (info->n_ecosystems + 1) * sizeof(*n));
-    if (n == NULL)
-      abort();
+    pyoci_vulndb_eco_count_t *n = xrealloc(info->ecosystems, (info->n_ecosystems + 1) * sizeof(*n));
     info->ecosystems = n;
-    n[info->n_ecosystems].ecosystem = strdup(col_text(st, 0));
+    n[info->n_ecosystems].ecosystem = xstrdup(col_text(st, 0));
     n[info->n_ecosystems].vulns = (uint64_t)sqlite3_column_int64(st, 1);
     n[info->n_ecosystems].packages = (uint64_t)sqlite3_column_int64(st, 2);
     info->n_ecosystems++;

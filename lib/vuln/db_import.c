@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -175,7 +176,7 @@ static char *summary_of(const pyoci_osv_record_t *r)
   size_t n = strcspn(s, "\n");
   if (n > 300)
     n = 300;
-  return strndup(s, n);
+  return xstrndup(s, n);
 }
 
 static char *strings_json(char *const *v, size_t n)
@@ -257,7 +258,7 @@ static int store_record(struct importer *im, const pyoci_osv_record_t *r, pyoci_
     free(why);
     im->stats->lenient += lenient;
     /* OSV ecosystems may carry a suffix ("PyPI" never does; "Debian:12"). */
-    cleanup_free char *name = strcmp(a->ecosystem, "PyPI") == 0 ? pyoci_pep503_normalize(a->name) : strdup(a->name);
+    cleanup_free char *name = strcmp(a->ecosystem, "PyPI") == 0 ? pyoci_pep503_normalize(a->name) : xstrdup(a->name);
     cleanup_json json_t *ranges = pyoci_osv_ranges_to_json(a);
     cleanup_free char *ranges_s = pyoci_json_dump_canonical(ranges);
     cleanup_free char *versions_s = strings_json(a->versions, a->n_versions);
@@ -302,9 +303,7 @@ static bool ends_with_json(const char *name)
 
 static int import_zip(struct importer *im, const char *path, const char *name_of_path, pyoci_error_t **err)
 {
-  struct archive *a = archive_read_new();
-  if (a == NULL)
-    abort();
+  struct archive *a = pyoci_xcheck(archive_read_new());
   archive_read_support_format_zip(a);
   int ret = -1;
   char *buf = NULL;
@@ -323,8 +322,8 @@ static int import_zip(struct importer *im, const char *path, const char *name_of
     snprintf(what, sizeof(what), "%s:%s", name_of_path, name);
     /* Read at most one byte past the limit: the header's size may lie. */
     size_t cap = PYOCI_OSV_MAX_RECORD + 1, len = 0;
-    if (buf == NULL && (buf = malloc(cap)) == NULL)
-      abort();
+    if (buf == NULL)
+      buf = xmalloc(cap);
     la_ssize_t n = 0;
     while (len < cap && (n = archive_read_data(a, buf + len, cap - len)) > 0)
       len += (size_t)n;
@@ -381,9 +380,8 @@ static int import_dir(struct importer *im, const char *dir, int depth, pyoci_err
   while ((de = readdir(d)) != NULL) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
-    char **nn = realloc(names, (n + 1) * sizeof(*names));
-    if (nn == NULL || (nn[n] = strdup(de->d_name)) == NULL)
-      abort();
+    char **nn = xrealloc(names, (n + 1) * sizeof(*names));
+    nn[n] = xstrdup(de->d_name);
     names = nn;
     n++;
   }
@@ -543,9 +541,7 @@ int pyoci_vulndb_import(const char *db_path, const char *const *sources, const c
                         bool replace, const char *label, pyoci_vulndb_import_stats_t *stats, pyoci_error_t **err)
 {
   memset(stats, 0, sizeof(*stats));
-  cleanup_free char *dir = strdup(db_path);
-  if (dir == NULL)
-    abort();
+  cleanup_free char *dir = xstrdup(db_path);
   char *slash = strrchr(dir, '/');
   if (slash != NULL && slash != dir) {
     *slash = '\0';
@@ -557,8 +553,7 @@ int pyoci_vulndb_import(const char *db_path, const char *const *sources, const c
     for (size_t i = 0; i < n_sources; i++)
       strbuf_addf(&lbl, "%s%s", i ? " " : "", names ? names[i] : sources[i]);
   cleanup_free char *tmp = NULL;
-  if (asprintf(&tmp, "%s.tmp.%ld", db_path, (long)getpid()) < 0)
-    abort();
+  tmp = xasprintf("%s.tmp.%ld", db_path, (long)getpid());
   unlink(tmp);
   struct importer im = {.path = tmp, .stats = stats};
   int ret = -1;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/http.h"
@@ -25,8 +26,7 @@ int pyoci_vulndb_download(const char *url, const char *path, uint64_t max_bytes,
   if (fd < 0)
     return pyoci_error_set(err, errno, "download '%s': create '%s'", url, path);
   cleanup_free char *label = NULL;
-  if (asprintf(&label, "downloading %s", url) < 0)
-    abort();
+  label = xasprintf("downloading %s", url);
   /* https, or plain http only when the mirror itself was given as http
    * (a loopback mirror); redirects never downgrade. */
   pyoci_http_opts_t o = {.max_bytes = max_bytes, .allow_http = strncmp(url, "http://", 7) == 0, .label = label};
@@ -66,9 +66,7 @@ int pyoci_vulndb_update(const char *db_path, const char *const *ecosystems, size
   if (max_env != NULL && *max_env)
     max = strtoull(max_env, NULL, 10);
 
-  cleanup_free char *dir = strdup(db_path);
-  if (dir == NULL)
-    abort();
+  cleanup_free char *dir = xstrdup(db_path);
   char *slash = strrchr(dir, '/');
   if (slash == NULL)
     strcpy(dir, ".");
@@ -79,10 +77,8 @@ int pyoci_vulndb_update(const char *db_path, const char *const *ecosystems, size
   if (pyoci_mkdir_p(dir, 0755, err) < 0)
     return -1;
 
-  char **files = calloc(n_ecosystems + 1, sizeof(char *));
-  char **urls = calloc(n_ecosystems + 1, sizeof(char *));
-  if (files == NULL || urls == NULL)
-    abort();
+  char **files = xcalloc(n_ecosystems + 1, sizeof(char *));
+  char **urls = xcalloc(n_ecosystems + 1, sizeof(char *));
   cleanup_strbuf strbuf_t label = STRBUF_INIT;
   int ret = -1;
   size_t got = 0;
@@ -95,8 +91,7 @@ int pyoci_vulndb_update(const char *db_path, const char *const *ecosystems, size
     if (ecosystem_url_part(ecosystems[i], &url, err) < 0)
       goto out;
     strbuf_addstr(&url, "/all.zip");
-    if (asprintf(&files[i], "%s/.osv-%zu.zip.tmp.%ld", dir, i, (long)getpid()) < 0)
-      abort();
+    files[i] = xasprintf("%s/.osv-%zu.zip.tmp.%ld", dir, i, (long)getpid());
     got = i + 1;
     pyoci_log(PYOCI_LOG_INFO, "downloading %s", strbuf_str(&url));
     if (pyoci_vulndb_download(strbuf_str(&url), files[i], max, err) < 0)

@@ -2,6 +2,7 @@
  * pyoci_osv_record_t.  Records come from downloaded archives, so every
  * field is type-checked, every list is bounded, and a problem is reported
  * with the source name and the JSON path of the offending field. */
+#include "lib/util/alloc.h"
 #include "osv.h"
 
 #include <stdarg.h>
@@ -27,22 +28,6 @@ static int fail(struct pctx *c, const char *path, const char *fmt, ...)
   va_end(ap);
   return pyoci_error_set_code(c->err, PYOCI_E_CORRUPT, 0, "parse '%s': %s%s%s", c->what, path,
                               path[0] ? ": " : "", msg);
-}
-
-static char *xstrdup(const char *s)
-{
-  char *d = strdup(s);
-  if (d == NULL)
-    abort();
-  return d;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-  void *p = calloc(n ? n : 1, size);
-  if (p == NULL)
-    abort();
-  return p;
 }
 
 /* A string value: NUL bytes are refused (they would truncate silently). */

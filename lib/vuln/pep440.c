@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/strbuf.h"
 #include "vercmp.h"
 
@@ -268,9 +269,7 @@ static int cmp_parsed(const struct pep440 *a, const struct pep440 *b)
 
 int pyoci_pep440_check(const char *v, pyoci_error_t **err)
 {
-  struct pep440 *p = malloc(sizeof(*p));
-  if (p == NULL)
-    return pyoci_error_set(err, ENOMEM, "parse version");
+  struct pep440 *p = xmalloc(sizeof(*p));
   bool ok = parse(v, p);
   free(p);
   if (!ok)
@@ -280,9 +279,7 @@ int pyoci_pep440_check(const char *v, pyoci_error_t **err)
 
 int pyoci_pep440_cmp(const char *a, const char *b)
 {
-  struct pep440 *pa = malloc(sizeof(*pa)), *pb = malloc(sizeof(*pb));
-  if (pa == NULL || pb == NULL)
-    abort();
+  struct pep440 *pa = xmalloc(sizeof(*pa)), *pb = xmalloc(sizeof(*pb));
   bool va = parse(a, pa), vb = parse(b, pb);
   int r;
   /* Invalid strings sort before valid ones, bytewise among themselves: a
@@ -306,7 +303,7 @@ static void add_num(strbuf_t *sb, struct num n)
 
 char *pyoci_pep440_normalize(const char *v, pyoci_error_t **err)
 {
-  struct pep440 *p = malloc(sizeof(*p));
+  struct pep440 *p = xmalloc(sizeof(*p));
   if (p == NULL || !parse(v, p)) {
     free(p);
     pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "invalid PEP 440 version '%.*s'", PYOCI_VERSION_MAX, v);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/strbuf.h"
 #include "osv.h"
 
@@ -65,9 +66,7 @@ static int ev_cmp(const void *pa, const void *pb, void *data)
  * be evaluated (a version its scheme rejects). */
 static int eval_range(const pyoci_verscheme_t *s, const pyoci_osv_range_t *r, const char *v)
 {
-  struct ev *evs = calloc(r->n_events ? r->n_events : 1, sizeof(*evs));
-  if (evs == NULL)
-    abort();
+  struct ev *evs = xcalloc(r->n_events ? r->n_events : 1, sizeof(*evs));
   int result = -1;
   bool has_limit = false, before_limit = false;
   for (size_t i = 0; i < r->n_events; i++) {
@@ -121,9 +120,8 @@ static void vlist_add_split(vlist_t *l, const char *list)
     while (b > a && b[-1] == ' ')
       b--;
     if (b > a) {
-      l->v = realloc(l->v, (l->n + 1) * sizeof(char *));
-      if (l->v == NULL || (l->v[l->n] = strndup(a, (size_t)(b - a))) == NULL)
-        abort();
+      l->v = xrealloc(l->v, (l->n + 1) * sizeof(char *));
+      l->v[l->n] = xstrndup(a, (size_t)(b - a));
       l->n++;
     }
     p += n;

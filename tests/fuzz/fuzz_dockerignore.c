@@ -5,6 +5,7 @@
 
 #include "lib/dockerfile/dockerignore.h"
 #include "lib/util/cleanup.h"
+#include "lib/util/path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* every pattern as a path, against the whole set */
     pyoci_ignore_match(ig, pat, true);
   }
-  free(pyoci_go_path_clean(path));
+  free(pyoci_path_normalize(path, PYOCI_PATH_GO));
   pyoci_ignore_free(ig);
   return 0;
 }

@@ -162,6 +162,7 @@ def kinds():
         "symlink-escape": lambda: legacy(mutate=symlink_escape),
         "oci-corrupt-blob": lambda: oci(corrupt_blob=True),
         "empty": lambda: tar_bytes([("hello.txt", b"hi")]),
+        "tag-nul": lambda: legacy(tags=("fix:1\u0000evil",)),
         # hostile layer *entries* (issue 9 item 6): refused at load, not at unpack
         "layer-entry-dotdot": lambda: legacy(layers=(LAYER1, tar_bytes([("../../escape", b"x")]))),
         "layer-hardlink-dotdot": lambda: legacy(layers=(LAYER1, tar_bytes([("x", ("hardlink", "../../etc/passwd"))]))),

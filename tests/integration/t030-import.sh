@@ -133,7 +133,7 @@ else
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     if [ -f "$PYOCI_STORE/index.json" ] && grep -q deb:killed "$PYOCI_STORE/index.json"; then
-      "$PYOCI" save deb:killed -o /dev/null; ok $? "import killed at ${delay}s finished first: image complete"
+      "$PYOCI" save deb:killed -o "$T/killed.tar"; ok $? "import killed at ${delay}s finished first: image complete"
     else
       ok 0 "import killed at ${delay}s: not tagged"
     fi
