@@ -43,9 +43,10 @@ void *pyoci_xmalloc(size_t size)
 
 void *pyoci_xcalloc(size_t n, size_t size)
 {
+  size_t total = pyoci_st_mult(n, size); /* ours to refuse, before any allocator sees it */
   void *p = calloc(n ? n : 1, size ? size : 1);
   if (p == NULL)
-    pyoci_die_oom(pyoci_st_mult(n, size));
+    pyoci_die_oom(total);
   return p;
 }
 
