@@ -14,14 +14,20 @@
 #include "lib/util/gotemplate.h"
 #include "lib/util/json.h"
 #include "cli.h"
+#include "registry_cli.h"
 
 static const char inspect_help[] =
     "Usage: pyoci inspect [OPTIONS] IMAGE [IMAGE...]\n"
+    "       pyoci inspect [--raw] docker://NAME[:TAG|@DIGEST]\n"
+    "\n"
+    "docker://NAME asks the registry (skopeo inspect's JSON: Name, Digest, RepoTags,\n"
+    "Created, Labels, Architecture, Os, Layers, Env) without pulling layers.\n"
     "\n"
     "Show images' configuration as `docker image inspect` does: a JSON array,\n"
     "or one line per image from a Go template.\n"
     "\n"
     "Options:\n"
+    "      --raw              with docker://REF: the manifest bytes as the registry serves them\n"
     "  -f, --format TEMPLATE  Go template, e.g. '{{.Size}} {{len .RootFS.Layers}}',\n"
     "                         '{{json .Config.Cmd}}', '{{range .RepoTags}}{{println .}}{{end}}'\n"
     "      --store DIR        image store\n"
@@ -58,11 +64,13 @@ int cmd_inspect(int argc, char **argv)
 {
   static const struct option opts[] = {
       {"format", required_argument, NULL, 'f'},
+      {"raw", no_argument, NULL, 'R'},
       {"help", no_argument, NULL, 'h'},
       CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
   const char *format = NULL;
+  bool raw = false;
   int c;
   while ((c = getopt_long(argc, argv, "f:hq", opts, NULL)) != -1) {
     if (cli_common_option(c, optarg))
@@ -70,6 +78,9 @@ int cmd_inspect(int argc, char **argv)
     switch (c) {
     case 'f':
       format = optarg;
+      break;
+    case 'R':
+      raw = true;
       break;
     case 'h':
       return cli_help(inspect_help);
@@ -79,6 +90,13 @@ int cmd_inspect(int argc, char **argv)
   }
   if (optind >= argc)
     return cli_usage_error("inspect", "requires at least 1 argument");
+  if (strncmp(argv[optind], "docker://", 9) == 0) {
+    if (argc - optind != 1 || format != NULL)
+      return cli_usage_error("inspect", "docker://REF takes one reference and no --format");
+    return cli_registry_inspect(argv[optind] + 9, raw);
+  }
+  if (raw)
+    return cli_usage_error("inspect", "--raw applies to docker://REF");
 
   cleanup_gotemplate pyoci_gotemplate_t *tmpl = NULL;
   cleanup_error pyoci_error_t *err = NULL;

@@ -10,6 +10,7 @@
 #include "lib/oci/archive.h"
 #include "lib/oci/store.h"
 #include "lib/util/cleanup.h"
+#include "lib/util/log.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -73,8 +74,13 @@ int cmd_load(int argc, char **argv)
   int rc = pyoci_archive_load(s, from_stdin ? STDIN_FILENO : fd, from_stdin ? "stdin" : input, &loaded, &n, &err);
   /* The layers' lower-dir form for builds and runs, made now (as docker
    * load fills overlay2) rather than on the first build's critical path. */
-  for (size_t i = 0; rc == 0 && unpack && i < n; i++)
-    rc = pyoci_unpacked_image(s, loaded[i].manifest_digest, 2, &err);
+  for (size_t i = 0; rc == 0 && unpack && i < n; i++) {
+    /* the images are in and tagged: a failure here only means the first
+     * build unpacks (and reports) it */
+    cleanup_error pyoci_error_t *uerr = NULL;
+    if (pyoci_unpacked_image(s, loaded[i].manifest_digest, 2, &uerr) < 0)
+      pyoci_log(PYOCI_LOG_WARN, "load: unpack %s: %s", loaded[i].manifest_digest, uerr->msg);
+  }
   pyoci_store_close(s);
   if (rc < 0)
     return cli_fail(err);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/assemble/assemble.h"
 #include "lib/builder/cache.h"
 #include "lib/image/layersize.h"
 #include "lib/image/unpacked.h"
@@ -44,7 +45,7 @@ static const pyoci_layer_cache_t *const layer_caches[] = {
     &pyoci_lrec_cache,
     &pyoci_variant_cache,
 };
-static const pyoci_cache_pruner_fn pruners[] = {pyoci_cache_prune};
+static const pyoci_cache_pruner_fn pruners[] = {pyoci_cache_prune, pyoci_assemble_cache_prune};
 static const pyoci_store_caches_t store_caches = {
     layer_caches, sizeof(layer_caches) / sizeof(layer_caches[0]), pruners, sizeof(pruners) / sizeof(pruners[0]),
 };

@@ -14,6 +14,7 @@
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
 #include "cli.h"
+#include "registry_cli.h"
 
 static const char help[] =
     "Usage: pyoci sbom [OPTIONS] IMAGE|DIR\n"
@@ -28,6 +29,8 @@ static const char help[] =
     "Options:\n"
     "  -f, --format FORMAT   cyclonedx (CycloneDX 1.5 JSON, default) or spdx (SPDX 2.3 JSON)\n"
     "  -o, --output FILE     write to FILE instead of standard output\n"
+    "      --attach[=REPO]   also push the SBOM to the image's registry (or REPO) as an\n"
+    "                        OCI 1.1 artifact whose subject is the image (see pyoci pull --referrers)\n"
     "      --strict          fail on a package database that cannot be parsed\n"
     "                        (default: warn and leave it out)\n"
     "      --store DIR       image store\n"
@@ -40,7 +43,7 @@ static const char help[] =
     "Exit status: 0 written, 1 failure, 2 usage error.\n";
 
 
-enum { OPT_STRICT = 0x2000 };
+enum { OPT_STRICT = 0x2000, OPT_ATTACH };
 
 static int catalog_input(const char *arg, bool strict, pyoci_catalog_result_t **res, char *digest,
                          pyoci_error_t **err)
@@ -79,10 +82,12 @@ int cmd_sbom(int argc, char **argv)
   static const struct option opts[] = {
       {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
       {"strict", no_argument, NULL, OPT_STRICT}, {"help", no_argument, NULL, 'h'},
+      {"attach", optional_argument, NULL, OPT_ATTACH},
       CLI_COMMON_LONGOPTS,                       {NULL, 0, NULL, 0},
   };
   const char *format = "cyclonedx", *output = NULL;
-  bool strict = false;
+  bool strict = false, attach = false;
+  const char *attach_to = NULL;
   int c;
   while ((c = getopt_long(argc, argv, "f:o:qh", opts, NULL)) != -1) {
     if (cli_common_option(c, optarg))
@@ -96,6 +101,10 @@ int cmd_sbom(int argc, char **argv)
       break;
     case OPT_STRICT:
       strict = true;
+      break;
+    case OPT_ATTACH:
+      attach = true;
+      attach_to = optarg;
       break;
     case 'h':
       return cli_help(help);
@@ -118,6 +127,10 @@ int cmd_sbom(int argc, char **argv)
     return cli_fail(err);
   pyoci_sbom_subject_t subject = {.name = arg, .digest = digest[0] ? digest : NULL, .created = pyoci_sbom_now()};
   cleanup_free char *doc = cdx ? pyoci_sbom_cyclonedx(res, &subject) : pyoci_sbom_spdx(res, &subject);
+  if (attach && cli_registry_attach(arg, attach_to, cdx ? "application/vnd.cyclonedx+json" : "application/spdx+json",
+                                    cdx ? "application/vnd.cyclonedx+json" : "application/spdx+json", doc,
+                                    strlen(doc)) != 0)
+    return 1;
   if (output == NULL || strcmp(output, "-") == 0) {
     if (fputs(doc, stdout) == EOF || fflush(stdout) != 0) {
       pyoci_error_set(&err, 0, "write standard output failed");

@@ -16,6 +16,7 @@
 #include "lib/util/log.h"
 #include "lib/util/outfile.h"
 #include "cli.h"
+#include "registry_cli.h"
 
 static const char help[] =
     "Usage: pyoci scan [OPTIONS] TARGET\n"
@@ -53,6 +54,8 @@ static const char help[] =
     "                          them under ModifiedFindings (repeatable)\n"
     "      --list-all-pkgs     JSON: list every package of each result, with the\n"
     "                          OS package that installed a Python distribution\n"
+    "      --attach[=REPO]     also push the report to the image's registry (or REPO)\n"
+    "                          as an OCI 1.1 artifact whose subject is the image\n"
     "      --store DIR         image store\n"
     "  -q, --quiet             no progress or warnings\n"
     "  -h, --help              show this help\n"
@@ -67,7 +70,17 @@ static const char help[] =
 
 
 enum { OPT_SCANNERS = 0x2000, OPT_DOCKERFILE, OPT_SEVERITY, OPT_IGNORE_UNFIXED, OPT_IGNOREFILE, OPT_EXIT_CODE,
-       OPT_DB, OPT_NO_CACHE, OPT_LIST_ALL_PKGS, OPT_VEX, OPT_FS, OPT_ROOTFS };
+       OPT_DB, OPT_NO_CACHE, OPT_LIST_ALL_PKGS, OPT_VEX, OPT_FS, OPT_ROOTFS, OPT_ATTACH };
+
+/* The artifactType a report is attached with, by format. */
+static const char *report_artifact_type(const char *format)
+{
+  if (strcmp(format, "sarif") == 0)
+    return "application/sarif+json";
+  if (strcmp(format, "cyclonedx") == 0)
+    return "application/vnd.cyclonedx+json";
+  return "text/plain";
+}
 
 static int parse_scanners(const char *arg, unsigned *out)
 {
@@ -174,6 +187,7 @@ int cmd_scan(int argc, char **argv)
       {"vex", required_argument, NULL, OPT_VEX},
       {"fs", required_argument, NULL, OPT_FS},
       {"rootfs", required_argument, NULL, OPT_ROOTFS},
+      {"attach", optional_argument, NULL, OPT_ATTACH},
       {"help", no_argument, NULL, 'h'},
       CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
@@ -186,6 +200,8 @@ int cmd_scan(int argc, char **argv)
   unsigned severities = 0;
   const char *format = "table", *output = NULL, *ignorefile = NULL;
   int exit_code = 0, c;
+  bool attach = false;
+  const char *attach_to = NULL;
   while ((c = getopt_long(argc, argv, "f:o:qh", opts, NULL)) != -1) {
     if (cli_common_option(c, optarg))
       continue;
@@ -228,6 +244,10 @@ int cmd_scan(int argc, char **argv)
     case OPT_NO_CACHE:
       so.no_cache = true;
       break;
+    case OPT_ATTACH:
+      attach = true;
+      attach_to = optarg;
+      break;
     case OPT_LIST_ALL_PKGS:
       list_all_pkgs = true;
       break;
@@ -254,6 +274,8 @@ int cmd_scan(int argc, char **argv)
     return cli_usage_error("scan", "unknown format '%s' (use table, json, sarif or cyclonedx)", format);
   if (optind + (dir_target ? 0 : 1) != argc)
     return cli_usage_error("scan", dir_target ? "--fs/--rootfs DIR takes no other TARGET" : "expected exactly one TARGET");
+  if (attach && (dir_target != NULL || strcmp(format, "json") == 0))
+    return cli_usage_error("scan", "--attach needs an image TARGET and -f sarif, cyclonedx or table");
   if (!scanners_given && so.dockerfile != NULL)
     so.scanners |= PYOCI_SCANNER_MISCONFIG;
   if ((so.scanners & PYOCI_SCANNER_MISCONFIG) && so.dockerfile == NULL)
@@ -308,5 +330,8 @@ int cmd_scan(int argc, char **argv)
     text = pyoci_scan_report_table(report, severities);
   if (write_out(output, text, &err) < 0)
     return cli_fail(err);
+  const char *at = report_artifact_type(format);
+  if (attach && cli_registry_attach(argv[optind], attach_to, at, at, text, strlen(text)) != 0)
+    return 1;
   return finish(report, exit_code);
 }

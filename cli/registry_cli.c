@@ -186,6 +186,50 @@ int cli_registry_option(struct cli_registry *c, const char *verb, int opt, const
   }
 }
 
+int cli_registry_attach(const char *image, const char *dest, const char *artifact_type,
+                        const char *layer_media_type, const char *bytes, size_t len)
+{
+  struct cli_registry c __attribute__((cleanup(cli_registry_free)));
+  cli_registry_init(&c);
+  pyoci_error_t *err = NULL;
+  pyoci_store_t *s = NULL;
+  char digest[PYOCI_DIGEST_LEN];
+  int rc = pyoci_store_open(pyoci_globals.store, &s, &err);
+  if (rc == 0)
+    rc = pyoci_registry_attach(s, image, dest, artifact_type, layer_media_type, bytes, len, &c.o, digest, &err);
+  pyoci_store_close(s);
+  if (rc < 0) {
+    int st = cli_fail(err);
+    pyoci_error_free(err);
+    return st;
+  }
+  if (!pyoci_globals.quiet)
+    fprintf(stderr, "Attached %s to %s: %s\n", artifact_type, dest ? dest : image, digest);
+  return 0;
+}
+
+int cli_registry_inspect(const char *ref, bool raw)
+{
+  struct cli_registry c __attribute__((cleanup(cli_registry_free)));
+  cli_registry_init(&c);
+  pyoci_error_t *err = NULL;
+  pyoci_remote_image_t r;
+  if (pyoci_registry_inspect(ref, &c.o, NULL, raw, &r, &err) < 0) {
+    int st = cli_fail(err);
+    pyoci_error_free(err);
+    return st;
+  }
+  if (raw) {
+    fwrite(r.manifest, 1, r.manifest_len, stdout);
+  } else {
+    char *text = pyoci_remote_image_json(&r);
+    fputs(text, stdout);
+    free(text);
+  }
+  pyoci_remote_image_free(&r);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
 void cli_registry_free(struct cli_registry *c)
 {
   free(c->config_path);

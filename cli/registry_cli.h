@@ -36,6 +36,14 @@ void cli_registry_progress_start(struct cli_registry *c);
  * (message printed, exit with EXIT_USAGE). */
 int cli_registry_option(struct cli_registry *c, const char *verb, int opt, const char *arg);
 void cli_registry_free(struct cli_registry *c);
+/* --attach for sbom/scan: push bytes as an OCI artifact (artifactType, one
+ * layer of layer_media_type) whose subject is image, to dest or the
+ * registry the image is named after.  Returns an exit status. */
+int cli_registry_attach(const char *image, const char *dest, const char *artifact_type,
+                        const char *layer_media_type, const char *bytes, size_t len);
+/* pyoci inspect docker://REF [--raw]: the remote manifest and config
+ * without pulling layers.  Returns an exit status. */
+int cli_registry_inspect(const char *ref, bool raw);
 /* Finish the progress display (call before printing results). */
 void cli_registry_progress_end(void);
 

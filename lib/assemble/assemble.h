@@ -19,6 +19,7 @@
 #include "lib/util/error.h"
 #include "lib/util/hash.h"
 #include "lib/oci/store.h"
+#include "lib/oci/store_cache.h"
 
 typedef enum {
   PYOCI_LOCK_NONE = 0, /* resolve; leave any lock file alone */
@@ -50,5 +51,9 @@ typedef struct {
 
 int pyoci_assemble(pyoci_store_t *s, const pyoci_assemble_opts_t *o, pyoci_assemble_result_t *res,
                    pyoci_error_t **err);
+
+/* A pruner for `pyoci prune` (pyoci_cache_pruner_fn): removes the OS-layer
+ * cache entries (<store>/cache/assemble) whose layer blob gc removed. */
+int pyoci_assemble_cache_prune(pyoci_store_t *s, pyoci_cache_freed_t *freed, pyoci_error_t **err);
 
 #endif

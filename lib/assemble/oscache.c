@@ -7,6 +7,7 @@
  * unchanged spec re-assembles without unpacking or compressing anything; a
  * hit is used only when its blob is still in the store.  Blobs are the
  * store's own (digest-checked when written), so this adds no new trust. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
+#include "lib/util/log.h"
+#include "lib/oci/store_cache.h"
 #include "plan_int.h"
 
 /* Bump when what goes into the OS root changes for the same inputs. */
@@ -97,4 +100,28 @@ void pyoci_asm_os_remember(pyoci_store_t *s, const char *key, const pyoci_desc_t
   /* A cache: failing to write it only costs the next run the work. */
   if (pyoci_mkdir_p(dir, 0755, &err) < 0 || pyoci_write_file_atomic(path, text, strlen(text), 0644, &err) < 0)
     pyoci_error_free(err);
+}
+
+int pyoci_assemble_cache_prune(pyoci_store_t *s, pyoci_cache_freed_t *freed, pyoci_error_t **err)
+{
+  cleanup_free char *dir = xasprintf("%s/cache/assemble", pyoci_store_path(s));
+  cleanup_dir DIR *d = opendir(dir);
+  if (d == NULL)
+    return errno == ENOENT ? 0 : pyoci_error_set(err, errno, "open '%s'", dir);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    pyoci_desc_t desc = {0};
+    char diff_id[PYOCI_DIGEST_LEN];
+    bool live = strlen(e->d_name) == PYOCI_DIGEST_HEX_LEN && pyoci_asm_os_cached(s, e->d_name, &desc, diff_id);
+    free(desc.media_type);
+    pyoci_error_t *rm = NULL;
+    /* gc took its blob (or it is a torn write): the entry can never hit again. */
+    if (!live && pyoci_cache_entry_remove_at(dirfd(d), e->d_name, freed, &rm) < 0) {
+      pyoci_log(PYOCI_LOG_WARN, "prune: %s", rm->msg);
+      pyoci_error_free(rm);
+    }
+  }
+  return 0;
 }

@@ -288,7 +288,12 @@ struct pyoci_blob_writer {
   pyoci_sha256_t *h;          /* NULL once verified */
   char digest[PYOCI_DIGEST_LEN]; /* set by pyoci_blob_writer_verify */
   int64_t size;
+  int64_t flushed; /* bytes handed to writeback so far */
 };
+
+/* Start writeback of every 8 MiB as it is written, so the fsync at commit
+ * finds little left to do and the disk works while the data still flows. */
+#define WRITER_FLUSH_STEP (8 << 20)
 
 static unsigned writer_counter;
 
@@ -335,6 +340,10 @@ int pyoci_blob_writer_write(pyoci_blob_writer_t *w, const void *buf, size_t len,
     return -1;
   pyoci_sha256_update(w->h, buf, len);
   w->size += (int64_t)len;
+  if (w->size - w->flushed >= WRITER_FLUSH_STEP) {
+    sync_file_range(w->fd, w->flushed, w->size - w->flushed, SYNC_FILE_RANGE_WRITE);
+    w->flushed = w->size;
+  }
   return 0;
 }
 
@@ -399,33 +408,48 @@ int pyoci_blob_writer_verify(pyoci_blob_writer_t *w, const char *expected_digest
   return 0;
 }
 
+int pyoci_blob_writer_sync(pyoci_blob_writer_t *w, pyoci_error_t **err)
+{
+  if (fsync(w->fd) < 0)
+    return pyoci_error_set(err, errno, "fsync a blob in '%s/tmp'", w->s->path);
+  return 0;
+}
+
+/* Verify, fsync and link into blobs/; the directory itself is synced by
+ * the caller (once for many blobs). */
+static int writer_finish(pyoci_blob_writer_t *w, const char *expected_digest, pyoci_error_t **err)
+{
+  if (pyoci_blob_writer_verify(w, expected_digest, err) < 0)
+    return -1;
+  struct stat st;
+  if (fstatat(w->s->blobs_fd, w->digest + 7, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+      st.st_size == w->size)
+    return 0; /* already there (same digest, same size; synced when it was written) */
+  if (fsync(w->fd) < 0)
+    return pyoci_error_set(err, errno, "fsync blob %s", w->digest);
+  return writer_publish(w, w->digest + 7, err);
+}
+
+int pyoci_store_sync_blobs(pyoci_store_t *s, pyoci_error_t **err)
+{
+  if (fsync(s->blobs_fd) < 0 && errno != EINVAL)
+    return pyoci_error_set(err, errno, "fsync '%s/blobs/sha256'", s->path);
+  return 0;
+}
+
+int pyoci_blob_writer_publish(pyoci_blob_writer_t *w, const char *expected_digest, pyoci_error_t **err)
+{
+  int ret = writer_finish(w, expected_digest, err);
+  pyoci_blob_writer_abort(w);
+  return ret;
+}
+
 int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest,
                              char digest_out[PYOCI_DIGEST_LEN], int64_t *size_out, pyoci_error_t **err)
 {
-  int ret = -1;
-  if (pyoci_blob_writer_verify(w, expected_digest, err) < 0)
-    goto out;
-  const char *digest = w->digest;
-  struct stat st;
-  if (fstatat(w->s->blobs_fd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-      st.st_size == w->size) {
-    /* Already there (same digest, same size; synced when it was written):
-     * keep the old one and skip the fsync. */
-    ret = 0;
-    goto out;
-  }
-  if (fsync(w->fd) < 0) {
-    pyoci_error_set(err, errno, "fsync blob %s", digest);
-    goto out;
-  }
-  if (writer_publish(w, digest + 7, err) < 0)
-    goto out;
-  if (fsync(w->s->blobs_fd) < 0 && errno != EINVAL) {
-    pyoci_error_set(err, errno, "fsync '%s/blobs/sha256'", w->s->path);
-    goto out;
-  }
-  ret = 0;
-out:
+  int ret = writer_finish(w, expected_digest, err);
+  if (ret == 0)
+    ret = pyoci_store_sync_blobs(w->s, err);
   if (ret == 0) {
     if (digest_out)
       memcpy(digest_out, w->digest, PYOCI_DIGEST_LEN);

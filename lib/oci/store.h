@@ -58,11 +58,18 @@ int pyoci_blob_writer_write(pyoci_blob_writer_t *w, const void *buf, size_t len,
 /* Stop writing and check the digest (NULL = accept) without publishing:
  * several blobs can be verified first and committed together. */
 int pyoci_blob_writer_verify(pyoci_blob_writer_t *w, const char *expected_digest, pyoci_error_t **err);
+/* fsync the data now (on the caller's thread), so the commit's own fsync
+ * finds nothing left: parallel downloads sync in parallel. */
+int pyoci_blob_writer_sync(pyoci_blob_writer_t *w, pyoci_error_t **err);
 /* Finish: verify against expected (NULL = accept), fsync, rename into
  * blobs/.  Frees w in all cases. */
 int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest,
                              char digest_out[PYOCI_DIGEST_LEN], int64_t *size_out, pyoci_error_t **err);
 void pyoci_blob_writer_abort(pyoci_blob_writer_t *w);
+/* Many blobs at once: publish each (verify, fsync, link into blobs/; frees
+ * w), then sync the blobs directory once before anything refers to them. */
+int pyoci_blob_writer_publish(pyoci_blob_writer_t *w, const char *expected_digest, pyoci_error_t **err);
+int pyoci_store_sync_blobs(pyoci_store_t *s, pyoci_error_t **err);
 /* Adapter usable as a pyoci_sink_fn (ctx = the writer). */
 int pyoci_blob_writer_sink(void *w, const void *buf, size_t len, pyoci_error_t **err);
 

@@ -24,7 +24,8 @@
 
 static bool is_tchar(char c)
 {
-  return isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c) != NULL;
+  /* c != 0: strchr finds the terminator of its own string. */
+  return isalnum((unsigned char)c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 static const char *skip_ws(const char *p)

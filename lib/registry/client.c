@@ -83,15 +83,21 @@ static int load_certs_d(reg_client_t *r, pyoci_error_t **err)
   return 0;
 }
 
+/* Where http is allowed, the https probe goes without verification (it
+ * carries nothing and skips loading the CA bundle for a plain-http
+ * registry); when https answers, the ping is done again verified so the
+ * challenge we adopt comes from the real server. */
 static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
 {
   bool http_ok = r->loopback || !r->o->tls_verify;
+  bool verify = r->tls.verify;
   for (int plain = 0; plain < 2; plain++) {
+    r->tls.verify = verify && !(http_ok && plain == 0);
     free(r->base);
     if (asprintf(&r->base, "%s://%s", plain ? "http" : "https", r->host) < 0)
       return pyoci_error_set(err, ENOMEM, "registry");
     /* No retries here: an unreachable registry is reported at once. */
-    reg_req_t q = {.path = "/v2/", .body_fd = -1, .no_retry = true};
+    reg_req_t q = {.path = "/v2/", .body_fd = -1, .no_retry = true, .no_auth = r->tls.verify != verify};
     pyoci_http_resp_t resp;
     pyoci_error_t *e = NULL;
     int rc = reg_do(r, c, &q, &resp, &e);
@@ -103,6 +109,14 @@ static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
       pyoci_error_free(e);
       continue;
     }
+    if (rc == 0 && r->tls.verify != verify) {
+      r->tls.verify = verify; /* https it is: ping again, verified */
+      q.no_auth = false;
+      rc = reg_do(r, c, &q, &resp, &e);
+      st = resp.status;
+      pyoci_http_resp_free(&resp);
+    }
+    r->tls.verify = verify;
     if (rc < 0) {
       *err = e;
       return pyoci_error_prefix(err, "registry %s", r->name);
@@ -269,7 +283,7 @@ static int next_step(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, 
   long st = resp->status;
   if (rc < 0)
     can_retry = can_retry && resp->retriable;
-  else if (st == 401 && same_host(r, a->url) && !a->reauthed) {
+  else if (st == 401 && !q->no_auth && same_host(r, a->url) && !a->reauthed) {
     a->reauthed = true;
     if (reg_auth_challenge(r, resp, err) < 0)
       return NEXT_FAIL;

@@ -83,11 +83,13 @@ char *pyoci_registry_server_key(const char *registry)
     r += 8;
   else if (strncmp(r, "http://", 7) == 0)
     r += 7;
-  size_t n = strcspn(r, "/");
-  if ((n == 9 && strncmp(r, "docker.io", 9) == 0) || (n == 15 && strncmp(r, "index.docker.io", 15) == 0) ||
-      (n == 19 && strncmp(r, "registry-1.docker.io", 19) == 0))
+  char *host = strndup(r, strcspn(r, "/"));
+  if (strcmp(host, "docker.io") == 0 || strcmp(host, "index.docker.io") == 0 ||
+      strcmp(host, "registry-1.docker.io") == 0) {
+    free(host);
     return strdup(DOCKER_HUB_KEY);
-  return strndup(r, n);
+  }
+  return host;
 }
 
 /* Run docker-credential-NAME VERB with input on stdin; its stdout in *out. */

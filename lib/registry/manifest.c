@@ -105,10 +105,9 @@ static int parse_body(const json_t *j, const char *what, pyoci_wire_manifest_t *
   return parse_descs(layers, PYOCI_MAX_LAYERS, "layers", what, out, err);
 }
 
-int pyoci_wire_manifest_parse(const char *buf, size_t len, const char *content_type, const char *what,
-                              pyoci_wire_manifest_t *out, pyoci_error_t **err)
+static int wire_parse(const char *buf, size_t len, const char *content_type, const char *what,
+                      pyoci_wire_manifest_t *out, pyoci_error_t **err)
 {
-  memset(out, 0, sizeof(*out));
   if (len > PYOCI_REGISTRY_MAX_MANIFEST)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: manifest of %zu bytes is over the limit of %u", what,
                                 len, PYOCI_REGISTRY_MAX_MANIFEST);
@@ -136,6 +135,16 @@ int pyoci_wire_manifest_parse(const char *buf, size_t len, const char *content_t
     out->has_subject = true;
   }
   return parse_body(j, what, out, err);
+}
+
+int pyoci_wire_manifest_parse(const char *buf, size_t len, const char *content_type, const char *what,
+                              pyoci_wire_manifest_t *out, pyoci_error_t **err)
+{
+  memset(out, 0, sizeof(*out));
+  if (wire_parse(buf, len, content_type, what, out, err) == 0)
+    return 0;
+  pyoci_wire_manifest_free(out); /* nothing half-built goes back */
+  return -1;
 }
 
 void pyoci_wire_manifest_free(pyoci_wire_manifest_t *m)

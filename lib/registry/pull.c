@@ -84,7 +84,7 @@ static int dl_body(void *ctx, const void *buf, size_t len, pyoci_error_t **err)
   return 0;
 }
 
-static void dl_progress(void *ctx, uint64_t done)
+static void dl_progress(void *ctx, uint64_t done, uint64_t total)
 {
   struct dl *d = ctx;
   progress(d->p, d->j->digest, PYOCI_BLOB_MOVING, d->base + done, (uint64_t)d->j->size);
@@ -126,7 +126,7 @@ static int fetch_blob(struct pull *p, pyoci_http_conn_t *c, struct blob_job *j, 
   /* Verified now, published with the others once every blob is good, so
    * a refused blob leaves the store as it was. */
   j->w = d.w;
-  if (pyoci_blob_writer_verify(d.w, j->digest, err) < 0)
+  if (pyoci_blob_writer_verify(d.w, j->digest, err) < 0 || pyoci_blob_writer_sync(d.w, err) < 0)
     return pyoci_error_prefix(err, "pull blob %s", j->digest);
   return 0;
 }
@@ -140,11 +140,11 @@ static int publish_blobs(struct pull *p, bool ok, pyoci_error_t **err)
     if (w == NULL)
       continue;
     if (ok && rc == 0)
-      rc = pyoci_blob_writer_commit(w, p->jobs[i].digest, NULL, NULL, err);
+      rc = pyoci_blob_writer_publish(w, p->jobs[i].digest, err);
     else
       pyoci_blob_writer_abort(w);
   }
-  return rc;
+  return ok && rc == 0 ? pyoci_store_sync_blobs(p->s, err) : rc;
 }
 
 static int pull_job(void *ctx, pyoci_http_conn_t *c, size_t i, pyoci_error_t **err)
@@ -192,7 +192,7 @@ static void add_manifest_jobs(struct pull *p, const pyoci_wire_manifest_t *m)
 }
 
 /* Store a manifest's bytes as a blob, checked against the digest it was
- * fetched under. */
+ * fetched under (the directory is synced once, before the tag). */
 static int put_manifest(pyoci_store_t *s, const reg_manifest_t *m, pyoci_error_t **err)
 {
   pyoci_blob_writer_t *w = NULL;
@@ -202,7 +202,7 @@ static int put_manifest(pyoci_store_t *s, const reg_manifest_t *m, pyoci_error_t
     pyoci_blob_writer_abort(w);
     return -1;
   }
-  return pyoci_blob_writer_commit(w, m->digest, NULL, NULL, err);
+  return pyoci_blob_writer_publish(w, m->digest, err);
 }
 
 /* The manifests to pull: the top one, or the index's children. */
@@ -248,7 +248,7 @@ static int publish(struct pull *p, const struct pull_set *ps, const pyoci_pull_o
     if (put_manifest(p->s, &ps->children[i], err) < 0)
       return -1;
   const reg_manifest_t *tagged = ps->top.m.is_index && !po->all_platforms ? &ps->children[0] : &ps->top;
-  if (tagged == &ps->top && put_manifest(p->s, &ps->top, err) < 0)
+  if ((tagged == &ps->top && put_manifest(p->s, &ps->top, err) < 0) || pyoci_store_sync_blobs(p->s, err) < 0)
     return -1;
   if (tagged->m.artifact_type == NULL && !tagged->m.is_index) {
     cleanup_image pyoci_image_t *img = NULL;

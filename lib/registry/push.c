@@ -131,15 +131,13 @@ static int upload_chunks(reg_client_t *r, pyoci_http_conn_t *c, const char *scop
   return 0;
 }
 
-static void push_progress(void *ctx, uint64_t done);
-
 struct up_progress {
   reg_client_t *r;
   const char *digest;
   uint64_t total;
 };
 
-static void push_progress(void *ctx, uint64_t done)
+static void push_progress(void *ctx, uint64_t done, uint64_t total)
 {
   struct up_progress *u = ctx;
   if (u->r->o->progress)
@@ -306,6 +304,27 @@ static int push_manifests(struct push *p, pyoci_http_conn_t *c, struct stored *t
   return reg_put_manifest(p->r, c, p->repo, reference, top->m.media_type, top->bytes, top->len, err);
 }
 
+/* The reference already names this very manifest: a registry accepts a
+ * manifest only with all its blobs, so there is nothing to send. */
+static bool already_there(struct push *p, pyoci_http_conn_t *c, const char *reference, const char *digest)
+{
+  cleanup_free char *path = NULL, *scope = push_scope(p->repo, p->mount_from);
+  if (asprintf(&path, "/v2/%s/manifests/%s", p->repo, reference) < 0)
+    return false;
+  reg_req_t q = {.method = "HEAD", .path = path, .scope = scope, .headers = reg_manifest_accept, .body_fd = -1,
+                 .follow = true};
+  pyoci_http_resp_t resp;
+  pyoci_error_t *e = NULL;
+  bool yes = false;
+  if (reg_do(p->r, c, &q, &resp, &e) == 0 && resp.status == 200) {
+    const char *d = pyoci_http_header(&resp, "docker-content-digest");
+    yes = d != NULL && strcmp(d, digest) == 0;
+  }
+  pyoci_http_resp_free(&resp);
+  pyoci_error_free(e);
+  return yes;
+}
+
 static int push_image(struct push *p, pyoci_http_conn_t *c, struct stored *top, const char *reference,
                       pyoci_error_t **err)
 {
@@ -326,10 +345,13 @@ static int push_image(struct push *p, pyoci_http_conn_t *c, struct stored *top, 
     for (size_t k = 0; k < mans[i].m.n_descs; k++)
       add_blob(p, mans[i].m.descs[k].digest);
   }
-  if (rc == 0)
+  if (rc == 0 && already_there(p, c, reference, top->digest)) {
+    p->res->blobs_skipped = p->n_blobs;
+  } else if (rc == 0) {
     rc = reg_pool_run(p->r->o->jobs, p->n_blobs, push_job, p, err);
-  if (rc == 0)
-    rc = push_manifests(p, c, top, kids, n_kids, reference, err);
+    if (rc == 0)
+      rc = push_manifests(p, c, top, kids, n_kids, reference, err);
+  }
   for (size_t i = 0; i < n_kids; i++)
     stored_free(&kids[i]);
   free(kids);

@@ -111,6 +111,8 @@ typedef struct {
   char *repo;           /* "docker.io/library/python" */
   char **tags;          /* tags in the repository (may be empty) */
   size_t n_tags;
+  char (*layers)[PYOCI_DIGEST_LEN]; /* the platform manifest's layers */
+  size_t n_layers;
 } pyoci_remote_image_t;
 
 /* Fetch the manifest of ref (raw) and, unless raw_only, the config of the
@@ -118,6 +120,9 @@ typedef struct {
 int pyoci_registry_inspect(const char *ref, const pyoci_registry_opts_t *o, const char *platform, bool raw_only,
                            pyoci_remote_image_t *out, pyoci_error_t **err);
 void pyoci_remote_image_free(pyoci_remote_image_t *r);
+/* skopeo inspect's JSON for it: Name, Digest, RepoTags, Created,
+ * DockerVersion, Labels, Architecture, Os, Layers, Env.  Caller frees. */
+char *pyoci_remote_image_json(const pyoci_remote_image_t *r);
 
 /* ---- login ---- */
 /* Check user/password against registry (a host[:port], docker.io, or a
@@ -188,7 +193,8 @@ typedef struct {
 } pyoci_wire_manifest_t;
 
 /* Parse and check (limits, digests, sizes, known media types; schema 1 is
- * refused with a clear message).  content_type may be NULL. */
+ * refused with a clear message).  content_type may be NULL.  On error out
+ * holds nothing to free. */
 int pyoci_wire_manifest_parse(const char *buf, size_t len, const char *content_type, const char *what,
                               pyoci_wire_manifest_t *out, pyoci_error_t **err);
 void pyoci_wire_manifest_free(pyoci_wire_manifest_t *m);

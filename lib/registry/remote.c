@@ -124,6 +124,11 @@ static int inspect_ref(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t 
       rc = reg_fetch_manifest(r, c, ref->path, top.m.descs[which].digest, &kid, err);
     m = &kid;
   }
+  if (rc == 0 && !raw_only) {
+    out->layers = calloc(m->m.n_descs + 1, PYOCI_DIGEST_LEN);
+    for (size_t i = 0; i < m->m.n_descs; i++)
+      memcpy(out->layers[out->n_layers++], m->m.descs[i].digest, PYOCI_DIGEST_LEN);
+  }
   if (rc == 0 && !raw_only && m->m.artifact_type == NULL)
     rc = fetch_small_blob(r, c, ref->path, m->m.config.digest, PYOCI_MAX_CONFIG_SIZE, &out->config,
                           &out->config_len, err);
@@ -165,5 +170,35 @@ void pyoci_remote_image_free(pyoci_remote_image_t *r)
   for (size_t i = 0; i < r->n_tags; i++)
     free(r->tags[i]);
   free(r->tags);
+  free(r->layers);
   memset(r, 0, sizeof(*r));
+}
+
+static json_t *or_null(json_t *v)
+{
+  return v ? json_incref(v) : json_null();
+}
+
+char *pyoci_remote_image_json(const pyoci_remote_image_t *r)
+{
+  cleanup_json json_t *cfg = r->config ? json_loadb(r->config, r->config_len, 0, NULL) : NULL;
+  json_t *cc = cfg ? json_object_get(cfg, "config") : NULL;
+  json_t *tags = json_array(), *layers = json_array();
+  for (size_t i = 0; i < r->n_tags; i++)
+    json_array_append_new(tags, json_string(r->tags[i]));
+  for (size_t i = 0; i < r->n_layers; i++)
+    json_array_append_new(layers, json_string(r->layers[i]));
+  cleanup_json json_t *o = json_object();
+  json_object_set_new(o, "Name", json_string(r->repo ? r->repo : ""));
+  json_object_set_new(o, "Digest", json_string(r->digest));
+  json_object_set_new(o, "RepoTags", tags);
+  json_object_set_new(o, "Created", or_null(cfg ? json_object_get(cfg, "created") : NULL));
+  const char *dv = cfg ? pyoci_json_str(cfg, "docker_version") : NULL;
+  json_object_set_new(o, "DockerVersion", json_string(dv ? dv : ""));
+  json_object_set_new(o, "Labels", or_null(cc ? json_object_get(cc, "Labels") : NULL));
+  json_object_set_new(o, "Architecture", or_null(cfg ? json_object_get(cfg, "architecture") : NULL));
+  json_object_set_new(o, "Os", or_null(cfg ? json_object_get(cfg, "os") : NULL));
+  json_object_set_new(o, "Layers", layers);
+  json_object_set_new(o, "Env", or_null(cc ? json_object_get(cc, "Env") : NULL));
+  return pyoci_json_dump_text(o, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 }

@@ -154,7 +154,7 @@ static int on_xferinfo(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 {
   struct xfer *x = user;
   if (x->req->on_progress)
-    x->req->on_progress(x->req->progress_ctx, (uint64_t)(dlnow + ulnow));
+    x->req->on_progress(x->req->progress_ctx, (uint64_t)(dlnow + ulnow), (uint64_t)(dltotal + ultotal));
   return 0;
 }
 
@@ -337,7 +337,6 @@ const char *pyoci_http_header(const pyoci_http_resp_t *r, const char *name)
 struct dl_sink {
   int fd;
   const char *label;
-  uint64_t total;
 };
 
 static int dl_write(void *ctx, const void *buf, size_t len, pyoci_error_t **err)
@@ -346,10 +345,10 @@ static int dl_write(void *ctx, const void *buf, size_t len, pyoci_error_t **err)
   return pyoci_write_all(s->fd, buf, len, "download", err);
 }
 
-static void dl_progress(void *ctx, uint64_t done)
+static void dl_progress(void *ctx, uint64_t done, uint64_t total)
 {
   struct dl_sink *s = ctx;
-  pyoci_progress(s->label, done, s->total, 0);
+  pyoci_progress(s->label, done, total, 0);
 }
 
 /* One download on conn c (kept open for the next one). */

@@ -51,8 +51,9 @@ typedef int (*pyoci_http_body_fn)(void *ctx, const void *buf, size_t len, pyoci_
  * on_body (ranges and restarts are judged here); <0 aborts. */
 struct pyoci_http_resp;
 typedef int (*pyoci_http_start_fn)(void *ctx, const struct pyoci_http_resp *resp, pyoci_error_t **err);
-/* Progress callback: bytes moved so far in this request (down or up). */
-typedef void (*pyoci_http_progress_fn)(void *ctx, uint64_t done);
+/* Progress callback: bytes moved so far in this request (down or up) and
+ * the expected total (0 = unknown). */
+typedef void (*pyoci_http_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 typedef struct {
   const char *method;          /* NULL = GET; HEAD, PUT, POST, PATCH */

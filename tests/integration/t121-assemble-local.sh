@@ -188,4 +188,10 @@ bad "--locked with an edited .deb version (its OS layer is in the store)" "the \
 cp "$F/lock.bak" "$F/image.lock.json"
 python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); l["packages"].append("extra"); json.dump(l, open(sys.argv[1], "w"))' "$F/image.lock.json"
 bad "--locked when the spec's packages changed" "out of date: the spec's debian.packages changed" -f "$F/good.yaml" -t x:1 --locked
+
+# The OS layer cache entry goes with its blob.
+ls "$PYOCI_STORE/cache/assemble" >"$T/entries"
+is "$(wc -l <"$T/entries")" 1 "one OS layer remembered in the store (cache/assemble)"
+"$PYOCI" rmi -f "$id1" >/dev/null && "$PYOCI" prune -f >/dev/null
+is "$(ls "$PYOCI_STORE/cache/assemble" | wc -l)" 0 "pyoci prune removes it once gc took its blob"
 done_testing

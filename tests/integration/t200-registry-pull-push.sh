@@ -55,6 +55,16 @@ is "$rc" 0 "fsck clean after pull"
 run "$PYOCI" pull "$REG/t/bb:1"
 like "$err" "0 blobs fetched .*2 already in the store" "second pull fetches nothing"
 like "$out" "Status: Image is up to date for $REG/t/bb:1" "up to date"
+# on a terminal: docker-like per-layer lines (script gives pyoci a tty)
+if command -v script >/dev/null; then
+  PYOCI_STORE=$T/store-tty script -qec "$PYOCI pull $REG/t/bb:1" /dev/null >tty.out 2>&1
+  is "$(tr -d '\r' <tty.out | grep -a -o '[0-9a-f]\{12\}: Complete$' | sort -u | wc -l)" 2 \
+    "on a tty: a line per blob (redrawn in place), each ending Complete"
+  grep -aq "^Digest: $src_digest" <(tr -d '\r' <tty.out)
+  ok $? "and the usual result lines"
+else
+  skip "script (util-linux) not installed: no tty to test the progress display"
+fi
 run "$PYOCI" pull -q "$REG/t/bb@$src_digest"
 is "$rc:$out" "0:$REG/t/bb@$src_digest" "pull by digest, -q prints the reference only"
 
@@ -119,6 +129,12 @@ skopeo inspect --raw "oci-archive:$T/bb.tar" >/dev/null 2>&1
 ok $? "skopeo reads the oci-archive"
 run "$PYOCI" copy "oci-archive:$T/bb.tar" "store:restored:1"
 is "$rc:$(store_digest restored:1)" "0:$src_digest" "copy oci-archive: -> store:NAME"
+run "$PYOCI" copy "docker://$REG/t/bb:1" "docker-archive:$T/bb-docker.tar:bb:8"
+is "$rc" 0 "copy docker:// -> docker-archive:"
+PYOCI_STORE=$T/store4 run "$PYOCI" load -i "$T/bb-docker.tar"
+is "$out" "Loaded image: bb:8" "the docker-archive loads with its name"
+is "$(PYOCI_STORE=$T/store4 "$PYOCI" inspect -f '{{.Id}}' bb:8)" "$("$PYOCI" inspect -f '{{.Id}}' restored:1)" \
+  "same image ID through docker-archive"
 run "$PYOCI" copy "docker://$REG/t/bb:1" "ftp://x"
 is "$rc" 2 "unknown transport is a usage error"
 
