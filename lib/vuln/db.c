@@ -22,7 +22,10 @@ struct pyoci_vulndb {
   /* Prepared once, reset after each use: a scan asks once per package. */
   sqlite3_stmt *affected_st, *vuln_st;
   pyoci_strmap_t memo; /* "ecosystem\x1fpackage\x1fversion" -> match_list_t */
+  size_t memo_matches;  /* matches held by memo */
 };
+
+#define VULNDB_MEMO_MAX 4096
 
 static void match_list_free(void *ptr);
 
@@ -348,9 +351,17 @@ int pyoci_vulndb_match(pyoci_vulndb_t *db, const char *ecosystem, const char *pa
     match_list_free(l);
     return -1;
   }
+  int r = match_list_replay(l, fn, data);
+  /* Bounded: a DB in which everything affects the image (90k findings)
+   * would otherwise keep every finding twice. */
+  if (db->memo_matches + l->n > VULNDB_MEMO_MAX) {
+    match_list_free(l);
+    return r;
+  }
+  db->memo_matches += l->n;
   bool added;
   pyoci_strmap_insert(&db->memo, key, &added)->val.ptr = l;
-  return match_list_replay(l, fn, data);
+  return r;
 }
 
 static char *meta(sqlite3 *db, const char *key)
