@@ -7,6 +7,7 @@
 
 #include "lib/util/version.h"
 #include "cli.h"
+#include "env.h"
 
 
 struct command {
@@ -73,6 +74,8 @@ int main(int argc, char **argv)
       {"debug", no_argument, NULL, 'D'},       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
   };
+  cli_env_load();
+  pyoci_globals.store = cli_env()->store; /* --store (here or the verb's) overrides */
   int c;
   /* '+': stop at the first non-option, which is the verb. */
   while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
