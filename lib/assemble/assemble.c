@@ -18,6 +18,7 @@
 #include "lib/oci/image.h"
 #include "lib/image/import.h"
 #include "lib/image/layer_store.h"
+#include "lib/image/unpacked.h"
 #include "plan_int.h"
 
 static int load_requirements(const pyoci_spec_t *spec, pyoci_asm_ctx_t *c, pyoci_error_t **err)
@@ -139,6 +140,7 @@ typedef struct {
   const char *created_by;
   bool nonempty;
   bool cached;                  /* desc/diff_id already in the store */
+  bool upper;                   /* was an overlay upper dir (--compile): skip overlay xattrs */
   pyoci_desc_t desc;
   char diff_id[PYOCI_DIGEST_LEN];
   char path[4096];
@@ -156,7 +158,9 @@ static int commit(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ct
     if (!roots[i].nonempty)
       continue;
     if (!roots[i].cached) {
-      if (pyoci_layer_from_dir(s, roots[i].dir, lo, &roots[i].desc, roots[i].diff_id, err) < 0)
+      pyoci_layer_opts_t o = *lo;
+      o.overlay_whiteouts = roots[i].upper;
+      if (pyoci_layer_from_dir(s, roots[i].dir, &o, &roots[i].desc, roots[i].diff_id, err) < 0)
         return -1;
       if (i == 0)
         pyoci_asm_os_remember(s, os_key, &roots[i].desc, roots[i].diff_id);
@@ -181,6 +185,18 @@ static int make_roots(const char *tmp, root_t *roots, pyoci_error_t **err)
   return 0;
 }
 
+/* --compile runs the image's python over the OS root: the one just made,
+ * or, when the store had the OS layer, its unpacked form (cached). */
+static int compile_wheels(pyoci_store_t *s, const char *tmp, root_t *roots, const pyoci_pyenv_t *env,
+                          pyoci_error_t **err)
+{
+  cleanup_free char *unpacked = NULL;
+  if (roots[0].cached && pyoci_unpacked_get(s, &roots[0].desc, roots[0].diff_id, &unpacked, err) < 0)
+    return pyoci_error_prefix(err, "--compile");
+  roots[1].upper = true;
+  return pyoci_asm_compile(tmp, unpacked ? unpacked : roots[0].path, env, roots[1].path, err);
+}
+
 static int build_roots(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, pyoci_lock_t *plan,
                        const char *tmp, root_t *roots, const char *os_key, pyoci_error_t **err)
 {
@@ -193,6 +209,8 @@ static int build_roots(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_a
   else if (pyoci_asm_os_root(spec, c, plan, roots[0].path, &env, err) < 0)
     return -1;
   if (pyoci_asm_python_root(spec, c, plan, &env, roots[1].path, err) < 0 || pyoci_asm_app_root(spec, roots[2].path, err) < 0)
+    return -1;
+  if (c->o->compile && c->n_reqs > 0 && compile_wheels(s, tmp, roots, &env, err) < 0)
     return -1;
   roots[1].nonempty = c->n_reqs > 0;
   roots[2].nonempty = spec->n_contents > 0;
