@@ -41,6 +41,9 @@ typedef struct {
 
 /* Defaults, with source_date_epoch from $SOURCE_DATE_EPOCH when set. */
 void pyoci_layer_opts_init(pyoci_layer_opts_t *o);
+/* Resolve a thread count: n > 0 as is; 0 = $PYOCI_THREADS or nproc (at
+ * most 64).  Also what other CPU-bound stages (decompressing .debs) use. */
+int pyoci_layer_threads(int n);
 
 /* ---- compression (multi-member gzip; output identical for any thread count) ---- */
 typedef struct pyoci_compressor pyoci_compressor_t;
