@@ -18,7 +18,6 @@
 #define ASM_MAX_RELEASE (16u << 20)        /* InRelease */
 #define ASM_MAX_PACKAGES_FILE (512ull << 20) /* one Packages index, uncompressed */
 #define ASM_MAX_DEB (2ull << 30)           /* one .deb */
-#define ASM_MAX_DEB_DATA (16ull << 30)     /* one .deb's data.tar, decompressed */
 #define ASM_MAX_CONTROL (16u << 20)        /* control.tar member, uncompressed */
 #define ASM_MAX_WHEEL_META (16u << 20)     /* RECORD, METADATA, WHEEL, entry_points */
 #define ASM_MAX_ENTRIES 1000000            /* entries in one archive */
