@@ -33,6 +33,7 @@ static const char usage[] =
     "                         (default /etc/apt)\n"
     "      --store DIR        image store\n"
     "  -q, --quiet            no progress output\n"
+    CLI_LIMITS_HELP
     "  -h, --help             show this help\n\n"
     "Downloads are cached by sha256 under $XDG_CACHE_HOME/pyoci (default\n"
     "~/.cache/pyoci).  With SOURCE_DATE_EPOCH set, the same lock gives the same digest.\n";
@@ -117,7 +118,7 @@ int cmd_assemble(int argc, char **argv)
     case 'h':
       return cli_help(usage);
     default:
-      return cli_usage_error("assemble", "unknown option");
+      return cli_bad_option("assemble");
     }
   }
   if (o.spec_path == NULL || optind != argc)

@@ -71,7 +71,7 @@ int cmd_compare(int argc, char **argv)
     case 'h':
       return cli_help(help);
     default:
-      return cli_usage_error("compare", "unknown option");
+      return cli_bad_option("compare");
     }
   }
   if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)

@@ -31,6 +31,7 @@ static const char help[] =
     "  --ecosystem NAME  update: an OSV ecosystem (PyPI, Debian, Debian:12,\n"
     "                    Alpine:v3.18, ...); repeatable\n"
     "  -q, --quiet       no progress or summary output\n"
+    CLI_LIMITS_HELP
     "  -h, --help        show this help\n\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
@@ -151,7 +152,7 @@ int cmd_db(int argc, char **argv)
     case 'h':
       return cli_help(help);
     default:
-      return cli_usage_error("db", "unknown option");
+      return cli_bad_option("db");
     }
   }
   if (optind >= argc)

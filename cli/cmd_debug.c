@@ -177,7 +177,7 @@ int cmd_debug(int argc, char **argv)
     case OPT_PROFILE: a.profile = optarg; break;
     case OPT_APPLY: a.apply = true; break;
     case 'e': case 'i': case 't': ctr_opts_parse(&a.c, ch, optarg, "debug"); break;
-    default: rc = cli_usage_error("debug", "unknown option");
+    default: rc = cli_bad_option("debug");
     }
   }
   if (rc < 0 && a.pod)

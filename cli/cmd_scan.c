@@ -58,6 +58,7 @@ static const char help[] =
     "                          as an OCI 1.1 artifact whose subject is the image\n"
     "      --store DIR         image store\n"
     "  -q, --quiet             no progress or warnings\n"
+    CLI_LIMITS_HELP
     "  -h, --help              show this help\n"
     "\n"
     "Without a database the vulnerability scan is skipped: secrets and\n"
@@ -266,7 +267,7 @@ int cmd_scan(int argc, char **argv)
     case 'h':
       return cli_help(help);
     default:
-      return cli_usage_error("scan", "unknown option");
+      return cli_bad_option("scan");
     }
   }
   if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0 && strcmp(format, "sarif") != 0 &&

@@ -22,6 +22,7 @@
 
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/inflate_limit.h"
 #include "lib/pkg/stanza.h"
 #include "asm_int.h"
 
@@ -88,6 +89,7 @@ typedef struct {
   const pyoci_deb_filter_t *f;
   char *parent_path; /* the last parent opened ... */
   int parent_fd;     /* ... and its O_PATH fd */
+  uint64_t deb_size; /* the .deb's bytes, for the bomb limits */
   pyoci_error_t **err;
 } unpack_t;
 
@@ -116,15 +118,28 @@ static int open_parent(unpack_t *u, const char *path, const char **name)
   return u->parent_fd;
 }
 
+/* Decompression bombs (inflate_limit.h): everything data.tar's filter has
+ * produced so far (skipped entries too) against the .deb's own size. */
+static int check_bomb(unpack_t *u, struct archive *in, const char *path)
+{
+  la_int64_t out = archive_filter_bytes(in, 0);
+  if (out <= 0 || pyoci_inflate_check(u->what, u->deb_size, (uint64_t)out, u->err) == 0)
+    return 0;
+  return pyoci_error_prefix(u->err, "%s: data.tar at entry '%s'", u->what, path);
+}
+
 static int copy_data(unpack_t *u, struct archive *a, int fd, const char *path)
 {
   const void *buf;
   size_t size;
   la_int64_t off;
   int r;
-  while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
+  while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
+    if (check_bomb(u, a, path) < 0)
+      return -1;
     if (pwrite(fd, buf, size, off) != (ssize_t)size)
       return entry_fail(u, path, errno, "write");
+  }
   if (r != ARCHIVE_EOF)
     return pyoci_error_set_code(u->err, PYOCI_E_CORRUPT, 0, "%s: entry '%s': %s", u->what, path,
                                 archive_error_string(a));
@@ -238,7 +253,13 @@ static la_ssize_t nested_read(struct archive *a, void *ctx, const void **out)
 static struct archive *inner_open(nested_t *n)
 {
   struct archive *in = archive_read_new();
-  archive_read_support_filter_all(in);
+  /* What dpkg-deb writes; never filter_all, which runs external programs
+   * (lrzip, lzop, grzip) on what it does not know. */
+  archive_read_support_filter_gzip(in);
+  archive_read_support_filter_xz(in);
+  archive_read_support_filter_lzma(in);
+  archive_read_support_filter_bzip2(in);
+  archive_read_support_filter_zstd(in);
   archive_read_support_format_tar(in);
   archive_read_support_format_gnutar(in);
   if (archive_read_open(in, n, NULL, nested_read, NULL) != ARCHIVE_OK) {
@@ -270,8 +291,10 @@ static int unpack_data(unpack_t *u, struct archive *outer)
     }
     if (++count > ASM_MAX_ENTRIES)
       rc = pyoci_error_set_code(u->err, PYOCI_E_CORRUPT, 0, "%s: more than %d entries", u->what, ASM_MAX_ENTRIES);
-    else
+    else if (check_bomb(u, in, archive_entry_pathname(e) ? archive_entry_pathname(e) : "?") == 0)
       rc = apply_entry(u, in, e);
+    else
+      rc = -1;
   }
   if (in)
     archive_read_free(in);
@@ -410,6 +433,9 @@ int pyoci_deb_install(int fd, const char *what, int root_fd, const pyoci_deb_fil
 {
   memset(info, 0, sizeof(*info));
   unpack_t u = {.what = what, .root_fd = root_fd, .f = f, .parent_fd = -1, .err = err};
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > 0)
+    u.deb_size = (uint64_t)st.st_size;
   struct archive *a = archive_read_new();
   archive_read_support_format_ar(a);
   int rc = -1;
