@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/assemble/assemble.h"
 #include "lib/oci/ref.h"
 #include "lib/oci/store.h"
 #include "lib/util/cleanup.h"
 #include "cli.h"
+#include "env.h"
 
 static const char usage[] =
     "Usage: pyoci assemble -f SPEC.yaml [-t REF]... [--lock | --locked] [OPTIONS]\n"
@@ -38,18 +40,10 @@ static const char usage[] =
     "Downloads are cached by sha256 under $XDG_CACHE_HOME/pyoci (default\n"
     "~/.cache/pyoci).  With SOURCE_DATE_EPOCH set, the same lock gives the same digest.\n";
 
-/* $XDG_CACHE_HOME/pyoci, else $HOME/.cache/pyoci. */
+/* $XDG_CACHE_HOME/pyoci, else $HOME/.cache/pyoci (env.c). */
 static char *cache_dir(void)
 {
-  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  char *out = NULL;
-  if (xdg && xdg[0] == '/') {
-    if (asprintf(&out, "%s/pyoci", xdg) < 0)
-      abort();
-  } else if (asprintf(&out, "%s/.cache/pyoci", home && home[0] ? home : "/tmp") < 0) {
-    abort();
-  }
-  return out;
+  return xstrdup(cli_env()->cache_dir);
 }
 
 int cmd_assemble(int argc, char **argv)
@@ -66,7 +60,7 @@ int cmd_assemble(int argc, char **argv)
       {"help", no_argument, NULL, 'h'},            CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
-  cleanup_strv char **names = calloc((size_t)argc + 1, sizeof(char *));
+  cleanup_strv char **names = xcalloc((size_t)argc + 1, sizeof(char *));
   size_t n_names = 0;
   cleanup_free char *cache = cache_dir();
   pyoci_assemble_opts_t o = {.cache_dir = cache, .apt_dir = "/etc/apt"};

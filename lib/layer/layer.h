@@ -39,7 +39,7 @@ typedef struct {
                                   whiteouts (0/0 char devs, opaque xattrs) */
 } pyoci_layer_opts_t;
 
-/* Defaults, with source_date_epoch from $SOURCE_DATE_EPOCH when set. */
+/* Defaults, with source_date_epoch from the settings (SOURCE_DATE_EPOCH, settings.h). */
 void pyoci_layer_opts_init(pyoci_layer_opts_t *o);
 
 /* ---- compression (multi-member gzip; output identical for any thread count) ---- */
