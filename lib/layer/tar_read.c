@@ -400,6 +400,13 @@ int pyoci_layer_validate(int fd, const char *what, pyoci_error_t **err)
   int rc;
   while ((rc = pyoci_tar_reader_next(r, &e, err)) > 0) {
     const char *target = NULL;
+    /* The reader cleans "/etc/x" to "etc/x" for analysis, but unpacking
+     * refuses absolute names: refuse them here too, or the image would
+     * load and fail only at its first build or run. */
+    if (r->raw != NULL && r->raw[0] == '/') {
+      rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': entry '%.200s': absolute path", what, r->raw);
+      break;
+    }
     if (pyoci_is_whiteout(e.path, &target) && target &&
         (*target == '\0' || strcmp(target, ".") == 0 || strcmp(target, "..") == 0)) {
       rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': entry '%s': whiteout escapes its directory",
