@@ -14,7 +14,7 @@
 enum { EXIT_FAILURE_ = 1, EXIT_USAGE = 2 };
 
 struct pyoci_globals {
-  const char *store;  /* --store, else NULL (PYOCI_STORE / XDG default) */
+  const char *store;  /* --store, else the default from the environment (env.h) */
   bool quiet;         /* --quiet: no progress, no informational output */
   bool debug;         /* --debug: debug log messages */
 };

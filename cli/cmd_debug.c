@@ -13,6 +13,7 @@
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
 #include "cli.h"
+#include "env.h"
 #include "ctr_opts.h"
 
 static const char debug_help[] =
@@ -60,8 +61,8 @@ typedef struct {
 /* DOCKER_HOST=unix:///path (read here: the library takes the path). */
 static const char *docker_socket(void)
 {
-  const char *h = getenv("DOCKER_HOST");
-  if (h == NULL || *h == '\0')
+  const char *h = cli_env()->docker_host;
+  if (h == NULL)
     return "/var/run/docker.sock";
   return strncmp(h, "unix://", 7) == 0 ? h + 7 : NULL;
 }

@@ -16,6 +16,7 @@
 #include "lib/util/log.h"
 #include "lib/util/outfile.h"
 #include "cli.h"
+#include "env.h"
 #include "registry_cli.h"
 
 static const char help[] =
@@ -193,7 +194,7 @@ int cmd_scan(int argc, char **argv)
       CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
-  pyoci_scan_opts_t so = {.scanners = PYOCI_SCANNER_VULN | PYOCI_SCANNER_SECRET};
+  pyoci_scan_opts_t so = {.scanners = PYOCI_SCANNER_VULN | PYOCI_SCANNER_SECRET, .db_path = cli_env()->vulndb};
   bool scanners_given = false, ignore_unfixed = false, list_all_pkgs = false;
   const char *vex_files[16], *dir_target = NULL;
   bool project = false;

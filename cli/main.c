@@ -7,6 +7,7 @@
 
 #include "lib/util/version.h"
 #include "cli.h"
+#include "env.h"
 
 
 struct command {
@@ -77,6 +78,8 @@ int main(int argc, char **argv)
       {"max-decompressed-size", required_argument, NULL, CLI_OPT_MAX_SIZE},
       {NULL, 0, NULL, 0},
   };
+  cli_env_load();
+  pyoci_globals.store = cli_env()->store; /* --store (here or the verb's) overrides */
   int c;
   static char name[] = "pyoci"; /* getopt's messages start with argv[0] */
   argv[0] = name;

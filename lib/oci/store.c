@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/util/alloc.h"
+#include "lib/util/settings.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -23,26 +24,6 @@
 #define OCI_LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define EMPTY_INDEX_JSON                                                                                    \
   "{\"manifests\":[],\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"schemaVersion\":2}"
-
-char *pyoci_store_default_path(void)
-{
-  const char *e = getenv("PYOCI_STORE");
-  char *out = NULL;
-  if (e != NULL && *e != '\0')
-    return xstrdup(e);
-  e = getenv("XDG_DATA_HOME");
-  if (e != NULL && *e == '/') {
-    if (asprintf(&out, "%s/pyoci", e) < 0)
-      return NULL;
-    return out;
-  }
-  e = getenv("HOME");
-  if (e == NULL || *e == '\0')
-    e = "/";
-  if (asprintf(&out, "%s/.local/share/pyoci", e) < 0)
-    return NULL;
-  return out;
-}
 
 const char *pyoci_store_path(const pyoci_store_t *s)
 {
@@ -135,9 +116,9 @@ static int open_lock(pyoci_store_t *s, pyoci_error_t **err)
 
 int pyoci_store_open(const char *path, pyoci_store_t **out, pyoci_error_t **err)
 {
-  cleanup_free char *p = path ? xstrdup(path) : pyoci_store_default_path();
-  if (p == NULL || *p == '\0')
+  if (path == NULL || *path == '\0')
     return pyoci_error_set(err, 0, "cannot determine the store path (set PYOCI_STORE or HOME)");
+  cleanup_free char *p = xstrdup(path);
   cleanup_free char *blobs = pyoci_path_join(p, "blobs/sha256");
   cleanup_free char *tmp = pyoci_path_join(p, "tmp");
   cleanup_error pyoci_error_t *mkerr = NULL, *tmperr = NULL;
@@ -350,8 +331,8 @@ int pyoci_blob_writer_new(pyoci_store_t *s, pyoci_blob_writer_t **out, pyoci_err
   /* An unnamed file vanishes by itself if we are killed; it needs /proc to
    * be given a name later. */
   w->fd = -1;
-  /* PYOCI_TEST_NAMED_TMP: tests exercise the named-file path with it. */
-  if (access("/proc/self/fd", F_OK) == 0 && getenv("PYOCI_TEST_NAMED_TMP") == NULL)
+  /* settings' named_tmp: tests exercise the named-file path with it. */
+  if (access("/proc/self/fd", F_OK) == 0 && !pyoci_settings()->named_tmp)
     w->fd = openat(s->tmp_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
   if (w->fd < 0 && writer_open_named(w, err) < 0) {
     free(w);

@@ -29,24 +29,6 @@ struct pyoci_vulndb {
 
 static void match_list_free(void *ptr);
 
-char *pyoci_vulndb_default_path(void)
-{
-  const char *env = getenv("PYOCI_DB");
-  char *p = NULL;
-  if (env != NULL && env[0] != '\0')
-    return xstrdup(env);
-  const char *cache = getenv("XDG_CACHE_HOME");
-  if (cache != NULL && cache[0] == '/') {
-    if (asprintf(&p, "%s/pyoci/vuln.db", cache) < 0)
-      return NULL;
-    return p;
-  }
-  const char *home = getenv("HOME");
-  if (asprintf(&p, "%s/.cache/pyoci/vuln.db", home && home[0] ? home : "/") < 0)
-    return NULL;
-  return p;
-}
-
 static int sql_fail(pyoci_error_t **err, sqlite3 *db, const char *path, const char *what)
 {
   return pyoci_error_set(err, 0, "vulnerability database '%s': %s: %s", path, what,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/util/alloc.h"
+#include "lib/util/settings.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/inflate_limit.h"
@@ -504,8 +505,8 @@ static int write_metadata(struct importer *im, const char *label, pyoci_error_t 
   sqlite3_finalize(st);
   char num[32], at[32], wd[32];
   snprintf(num, sizeof(num), "%llu", (unsigned long long)im->stats->total);
-  const char *epoch = getenv("SOURCE_DATE_EPOCH");
-  snprintf(at, sizeof(at), "%lld", epoch && *epoch ? strtoll(epoch, NULL, 10) : (long long)time(NULL));
+  int64_t epoch = pyoci_settings()->source_date_epoch;
+  snprintf(at, sizeof(at), "%lld", epoch >= 0 ? (long long)epoch : (long long)time(NULL));
   snprintf(wd, sizeof(wd), "%llu", (unsigned long long)im->stats->withdrawn);
   return set_meta(im, "schema_version", "1", err) < 0 || set_meta(im, "imported_at", at, err) < 0 ||
                  set_meta(im, "source", label, err) < 0 || set_meta(im, "vulns", num, err) < 0 ||
