@@ -176,12 +176,16 @@ static int commit(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ct
   return pyoci_image_commit(s, NULL, bytes, strlen(bytes), descs, nd, c->o->names, res->manifest_digest, err);
 }
 
+/* Random names: ext4 starts the Orlov search for a top directory's
+ * subdirectory at a hash of its name (see spread_subdirs), and a fixed
+ * "os" would start every run in the group the last run's tree was just
+ * removed from. */
 static int make_roots(const char *tmp, root_t *roots, pyoci_error_t **err)
 {
   static const char *const names[] = {"os", "python", "app"};
   for (int i = 0; i < 3; i++) {
-    snprintf(roots[i].path, sizeof(roots[i].path), "%s/%s", tmp, names[i]);
-    if (mkdir(roots[i].path, 0755) < 0)
+    snprintf(roots[i].path, sizeof(roots[i].path), "%s/%s-XXXXXX", tmp, names[i]);
+    if (mkdtemp(roots[i].path) == NULL || chmod(roots[i].path, 0755) < 0)
       return pyoci_error_set(err, errno, "mkdir '%s'", roots[i].path);
     roots[i].dir = roots[i].path;
   }
@@ -244,13 +248,15 @@ static int build(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ctx
   return rc;
 }
 
-/* ext4 puts a directory's new files in its block group and, looking for a
- * free inode, skips one by one those freed in the last minute (six, while
- * their table block is dirty).  Right after an earlier tree was removed --
- * the last assemble's scratch directory, a deleted store -- that scan made
- * creating the OS root's few thousand files cost about 1 s of system time.
- * A "top directory" (chattr +T) has ext4's Orlov allocator place its
- * subdirectories (the roots) in other groups.  Best effort: other file
+/* ext4 without a journal (common on cloud disks) puts a directory's new
+ * files in its block group and, looking for a free inode, skips one by one
+ * those freed in the last minute (six, while their table block is dirty);
+ * when those are all a group has left, every create scans the whole group.
+ * Right after an earlier tree was removed -- the last assemble's scratch
+ * directory, a deleted store -- that made creating the OS root's few
+ * thousand files cost about 1 s of system time.  A "top directory"
+ * (chattr +T) has the Orlov allocator place each subdirectory (the roots,
+ * randomly named) in a group of its own choosing.  Best effort: other file
  * systems do not have the flag, and nothing depends on it. */
 static void spread_subdirs(const char *dir)
 {
