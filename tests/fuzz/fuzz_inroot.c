@@ -37,7 +37,8 @@ static void setup(void)
 static void make_links(int root, char *text, char **path)
 {
   for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    char *name = line + 2, *sp = strchr(name, ' ');
+    /* a one-byte line has no name after it: do not read past its end */
+    char *name = line[0] && line[1] ? line + 2 : line + strlen(line), *sp = strchr(name, ' ');
     if (strncmp(line, "L ", 2) == 0 && sp && sp != name && !strchr(name, '/') && sp - name < 64) {
       *sp = '\0';
       symlinkat(sp + 1, root, name); /* may fail: fine */
