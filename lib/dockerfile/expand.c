@@ -49,9 +49,7 @@ static void index_build(pyoci_env_t *e)
   e->n_slots = 16;
   while (e->n_slots < 2 * (e->n + 1))
     e->n_slots *= 2;
-  e->slots = calloc(e->n_slots, sizeof(*e->slots));
-  if (e->slots == NULL)
-    abort();
+  e->slots = xcalloc(e->n_slots, sizeof(*e->slots));
   for (size_t i = 0; i < e->n; i++)
     index_add(e, i);
 }

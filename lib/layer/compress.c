@@ -218,8 +218,6 @@ static int gz_init(pyoci_compressor_t *c, int threads)
     return -1;
   c->bound = libdeflate_gzip_compress_bound(c->inline_comp, GZ_CHUNK);
   c->slots = xcalloc(c->nslots, sizeof(*c->slots));
-  if (c->slots == NULL)
-    return -1;
   for (size_t i = 0; i < c->nslots; i++) {
     c->slots[i].in = xmalloc(GZ_CHUNK);
     c->slots[i].out = xmalloc(c->bound);
@@ -234,8 +232,6 @@ static int gz_init(pyoci_compressor_t *c, int threads)
   if (c->nthreads == 0)
     return 0;
   c->workers = xcalloc((size_t)c->nthreads, sizeof(pthread_t));
-  if (c->workers == NULL)
-    return -1;
   for (int i = 0; i < c->nthreads; i++)
     if (pthread_create(&c->workers[i], NULL, gz_worker, c) != 0) {
       c->nthreads = i; /* join what started */

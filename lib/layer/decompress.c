@@ -137,8 +137,6 @@ static size_t avail(const pyoci_decomp_t *d)
 static int grow(unsigned char **buf, size_t *cap, size_t want)
 {
   unsigned char *n = xrealloc(*buf, want);
-  if (n == NULL)
-    return -1;
   *buf = n;
   *cap = want;
   return 0;
