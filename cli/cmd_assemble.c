@@ -31,6 +31,8 @@ static const char usage[] =
     "  -j, --jobs N           parallel downloads (default 8)\n"
     "      --no-cache         unpack and compress the OS layer even when the store\n"
     "                         has it from an earlier assemble of the same packages\n"
+    "      --compile          byte-compile the wheels' modules with the image's own\n"
+    "                         python, run in runc (checked-hash .pyc files)\n"
     "      --apt-dir DIR      read apt's sources from DIR when the spec has no uris\n"
     "                         (default /etc/apt)\n"
     "      --store DIR        image store\n"
@@ -48,7 +50,7 @@ static char *cache_dir(void)
 
 int cmd_assemble(int argc, char **argv)
 {
-  enum { OPT_LOCK = 0x2000, OPT_LOCKED, OPT_LOCK_FILE, OPT_PLATFORM, OPT_EXPLAIN, OPT_APT_DIR, OPT_NO_CACHE };
+  enum { OPT_LOCK = 0x2000, OPT_LOCKED, OPT_LOCK_FILE, OPT_PLATFORM, OPT_EXPLAIN, OPT_APT_DIR, OPT_NO_CACHE, OPT_COMPILE };
   static const struct option opts[] = {
       {"file", required_argument, NULL, 'f'},      {"tag", required_argument, NULL, 't'},
       {"lock", no_argument, NULL, OPT_LOCK},       {"locked", no_argument, NULL, OPT_LOCKED},
@@ -56,7 +58,7 @@ int cmd_assemble(int argc, char **argv)
       {"platform", required_argument, NULL, OPT_PLATFORM},
       {"explain", required_argument, NULL, OPT_EXPLAIN},
       {"jobs", required_argument, NULL, 'j'},      {"apt-dir", required_argument, NULL, OPT_APT_DIR},
-      {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+      {"no-cache", no_argument, NULL, OPT_NO_CACHE}, {"compile", no_argument, NULL, OPT_COMPILE},
       {"help", no_argument, NULL, 'h'},            CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
@@ -100,6 +102,9 @@ int cmd_assemble(int argc, char **argv)
       break;
     case OPT_NO_CACHE:
       o.no_cache = true;
+      break;
+    case OPT_COMPILE:
+      o.compile = true;
       break;
     case 'j': {
       char *end = NULL;

@@ -41,6 +41,10 @@ typedef struct {
 
 /* Defaults, with source_date_epoch from the settings (SOURCE_DATE_EPOCH, settings.h). */
 void pyoci_layer_opts_init(pyoci_layer_opts_t *o);
+/* Resolve a thread count: n > 0 as is; 0 = the settings' threads
+ * ($PYOCI_THREADS, read by the CLI) or nproc, at most 64.  Also what other
+ * CPU-bound stages (decompressing .debs) use. */
+int pyoci_layer_threads(int n);
 
 /* ---- compression (multi-member gzip; output identical for any thread count) ---- */
 typedef struct pyoci_compressor pyoci_compressor_t;

@@ -30,9 +30,6 @@ int pyoci_whiteout_remove(int dirfd, const char *dirpath, const char *name, cons
 int pyoci_whiteout_opaque(int dirfd, const char *dirpath, const pyoci_strmap_t *created, bool as_overlay,
                           pyoci_error_t **err);
 
-/* Resolve thread count: n > 0 as is; 0 = the settings' threads or nproc. */
-int pyoci_layer_threads(int n);
-
 /* A codec's operations, which its row in codec.c points to: the encoder
  * (compress.c) and the decoder (decompress.c).  Rows pyoci only hands to
  * libarchive (xz, bzip2) have neither. */

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -304,6 +305,24 @@ static void deb_bomb(void)
     close(root);
     tl_sh(NULL, "rm -rf '%s'/*", tl_path("droot"));
   }
+  /* assemble decodes data.tar into a temporary file first (debs.c): the
+   * limits hold there, before the bomb is written out. */
+  set_limits(100, 0, 1u << 20);
+  int fd = open(path, O_RDONLY | O_CLOEXEC), out = memfd_create("decoded", MFD_CLOEXEC);
+  MUST(fd);
+  MUST(out);
+  pyoci_deb_info_t info;
+  pyoci_error_t *err = NULL;
+  int rc = pyoci_deb_decode(fd, "bomb_1_all.deb", out, &info, &err);
+  struct stat sb;
+  ok(rc < 0 && fstat(out, &sb) == 0 && sb.st_size < BOMB && err && strstr(err->msg, "bomb_1_all.deb: data.tar") &&
+         strstr(err->msg, "more than 100 times"),
+     ".deb bomb refused while decoding, before it is all written: %s", err ? err->msg : "accepted");
+  if (rc == 0)
+    pyoci_deb_info_release(&info);
+  pyoci_error_release(&err);
+  close(fd);
+  close(out);
   free(c);
   free(d);
 }
