@@ -20,7 +20,7 @@
 #include "lib/util/json.h"
 #include "container_int.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH PYOCI_CONTAINER_DEFAULT_PATH
 #define MAX_ARGS 4096
 
 static void strv_push_json(pyoci_strv_t *s, const json_t *a)
@@ -102,32 +102,6 @@ static void merge_env(const json_t *cfg, const pyoci_run_opts_t *o, const char *
     cleanup_free char *p = xasprintf("PATH=%s:%s", path ? path : DEFAULT_PATH, o->extra_path);
     env_set(env, p);
   }
-}
-
-/* The command must exist in the container (docker: exit 127 when not
- * found, 126 when not executable); runc would only say "exec failed". */
-static int check_command(const char *root, const char *prog, const char *path, pyoci_error_t **err)
-{
-  cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rfd < 0)
-    return pyoci_error_set(err, errno, "open '%s'", root);
-  cleanup_free char *dirs = xstrdup(strchr(prog, '/') ? "" : path ? path : DEFAULT_PATH);
-  bool found = false;
-  char *save = NULL;
-  for (char *d = strchr(prog, '/') ? dirs : strtok_r(dirs, ":", &save); d;
-       d = strchr(prog, '/') ? NULL : strtok_r(NULL, ":", &save)) {
-    cleanup_free char *full = strchr(prog, '/') ? xstrdup(prog) : pyoci_path_join(d, prog);
-    cleanup_close int fd = pyoci_open_in_root(rfd, full[0] == '/' ? full + 1 : full, O_PATH | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))
-      continue;
-    found = true;
-    if (S_ISREG(st.st_mode) && (st.st_mode & 0111))
-      return 0;
-  }
-  if (found)
-    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "exec: \"%s\": permission denied", prog);
-  return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0, "exec: \"%s\": executable file not found in $PATH", prog);
 }
 
 static int lower_dirs(pyoci_store_t *s, const pyoci_image_t *img, char ***out, pyoci_error_t **err)
@@ -224,7 +198,7 @@ static int process_identity(const char *root, const json_t *cfg, const pyoci_run
   /* (not with a toolbox at /.debug: its tools are mounted later) */
   if (o->extra_path)
     return 0;
-  return check_command(root, argv->v[o->init_binary ? 2 : 0], env_get(env, "PATH"), err);
+  return pyoci_container_check_command(root, argv->v[o->init_binary ? 2 : 0], env_get(env, "PATH"), wd, err);
 }
 
 int pyoci_container_process(const char *root, const json_t *cfg, const pyoci_run_opts_t *o, const char *hostname,
