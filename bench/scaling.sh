@@ -28,11 +28,13 @@ secs() { # secs CMD...: wall seconds
 rows=()
 row() { # row NAME N1 T1 N10 T10: per-item times and the ratio
   local ratio p1 p10
-  ratio=$(echo "scale=1; $5 / $3" | bc)
-  p1=$(echo "scale=2; $3 * 1000000 / $2" | bc)
-  p10=$(echo "scale=2; $5 * 1000000 / $4" | bc)
-  rows+=("| $1 | $2 | $3 | $p1 | $4 | $5 | $p10 | ${ratio}x |")
-  echo "$1: n=$2 ${3}s (${p1} us each), n=$4 ${5}s (${p10} us each), ratio ${ratio}x (10x = linear)"
+  local t1 t10
+  ratio=$(printf '%.1f' "$(echo "scale=3; $5 / $3" | bc)")
+  p1=$(printf '%.2f' "$(echo "scale=3; $3 * 1000000 / $2" | bc)")
+  p10=$(printf '%.2f' "$(echo "scale=3; $5 * 1000000 / $4" | bc)")
+  t1=$(printf '%.3f' "$3") t10=$(printf '%.3f' "$5")
+  rows+=("| $1 | $2 | $t1 | $p1 | $4 | $t10 | $p10 | ${ratio}x |")
+  echo "$1: n=$2 ${t1}s (${p1} us each), n=$4 ${t10}s (${p10} us each), ratio ${ratio}x (10x = linear)"
 }
 
 # N distinct ENV or ARG instructions (issue 9 item 4: ENV was O(N^3), then

@@ -140,7 +140,10 @@ static int check_bomb_public(pyoci_tar_reader_t *r, pyoci_error_t **err)
 static la_int64_t skip_cb(struct archive *a, void *data, la_int64_t request)
 {
   pyoci_tar_reader_t *r = data;
-  return pyoci_decomp_skip(r->d, request);
+  int64_t n = pyoci_decomp_skip(r->d, request);
+  if (n > 0)
+    r->fed += (uint64_t)n; /* input too: a skipped plain file is no bomb */
+  return n;
 }
 
 int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, pyoci_error_t **err)
