@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/layer/codec.h"
 #include "lib/layer/layer.h"
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
@@ -499,15 +500,10 @@ static bool looks_like_archive(int fd)
 {
   unsigned char m[512];
   ssize_t n = pread(fd, m, sizeof(m), 0);
-  if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
-    return true; /* gzip */
-  if (n >= 3 && memcmp(m, "BZh", 3) == 0)
-    return true;
-  if (n >= 6 && memcmp(m, "\xfd" "7zXZ", 5) == 0)
-    return true;
-  if (n >= 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)
-    return true; /* zstd */
-  return n >= 262 && memcmp(m + 257, "ustar", 5) == 0;
+  if (n <= 0)
+    return false;
+  /* compressed (any codec row: gzip, bzip2, xz, zstd), or a plain tar */
+  return pyoci_codec_sniff(m, (size_t)n) != PYOCI_COMP_NONE || (n >= 262 && memcmp(m + 257, "ustar", 5) == 0);
 }
 
 static int extract_archive(const copy_run_t *r, const char *src_rel, const char *dest_rel, pyoci_error_t **err)

@@ -18,6 +18,7 @@
 #include "lib/layer/layer.h"
 #include "lib/oci/image.h"
 #include "lib/oci/ref.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "registry_int.h"
 
@@ -215,9 +216,7 @@ static void add_job(struct pull *p, const pyoci_wire_desc_t *d, bool layer)
       p->jobs[i].layer |= layer;
       return;
     }
-  p->jobs = realloc(p->jobs, (p->n_jobs + 1) * sizeof(*p->jobs));
-  if (p->jobs == NULL)
-    abort();
+  p->jobs = xrealloc(p->jobs, (p->n_jobs + 1) * sizeof(*p->jobs));
   memcpy(p->jobs[p->n_jobs].digest, d->digest, PYOCI_DIGEST_LEN);
   p->jobs[p->n_jobs].size = d->size;
   p->jobs[p->n_jobs].layer = layer;
