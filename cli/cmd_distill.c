@@ -68,15 +68,17 @@ static bool push(list_t *l, const char *s)
 static void print_summary(const json_t *r, const char *manifest_digest)
 {
   const json_t *o = json_object_get(r, "original"), *k = json_object_get(r, "kept");
-  char a[32], b[32], c[32];
+  const json_t *t = json_object_get(r, "traced");
+  char a[32], b[32], c[32], d[32];
   cli_human_size((double)pyoci_json_int(o, "bytes", 0), 3, a, sizeof(a));
   cli_human_size((double)pyoci_json_int(k, "bytes", 0), 3, b, sizeof(b));
-  cli_human_size((double)pyoci_json_int(json_object_get(r, "traced"), "bytes", 0), 3, c, sizeof(c));
-  printf("%-28s %10s %8s\n", "", "bytes", "files");
-  printf("%-28s %10s %8lld\n", "original", a, (long long)pyoci_json_int(o, "files", 0));
-  printf("%-28s %10s %8lld\n", "kept", b, (long long)pyoci_json_int(k, "files", 0));
-  printf("%-28s %10s %8lld\n", "traced (opened by the run)", c,
-         (long long)pyoci_json_int(json_object_get(r, "traced"), "files", 0));
+  cli_human_size((double)pyoci_json_int(t, "bytes", 0), 3, c, sizeof(c));
+  cli_human_size((double)pyoci_json_int(t, "kept_bytes", 0), 3, d, sizeof(d));
+  printf("%-34s %10s %8s\n", "", "bytes", "files");
+  printf("%-34s %10s %8lld\n", "original", a, (long long)pyoci_json_int(o, "files", 0));
+  printf("%-34s %10s %8lld\n", "kept", b, (long long)pyoci_json_int(k, "files", 0));
+  printf("%-34s %10s %8lld\n", "traced (opened by the run)", c, (long long)pyoci_json_int(t, "files", 0));
+  printf("%-34s %10s %8lld\n", "traced and kept (not: bytecode)", d, (long long)pyoci_json_int(t, "kept_files", 0));
   printf("\n%-40s %10s %10s\n", "PACKAGE", "KEPT", "REMOVED");
   size_t i;
   json_t *p;
