@@ -5,6 +5,7 @@
 #define PYOCI_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "lib/util/error.h"
 
@@ -13,7 +14,7 @@
 enum { EXIT_FAILURE_ = 1, EXIT_USAGE = 2 };
 
 struct pyoci_globals {
-  const char *store;  /* --store, else NULL (PYOCI_STORE / XDG default) */
+  const char *store;  /* --store, else the default from the environment (env.h) */
   bool quiet;         /* --quiet: no progress, no informational output */
   bool debug;         /* --debug: debug log messages */
 };
@@ -58,6 +59,9 @@ int cmd_vercmp(int argc, char **argv);
 
 /* Install the stderr log and progress renderers. */
 void cli_setup_output(void);
+/* Write s to f with control bytes as C escapes (\n, \x1b): a line that
+ * quotes outside names stays one line and sends no terminal escapes. */
+void cli_put_escaped(const char *s, FILE *f);
 /* Print "pyoci: <msg>" for err on stderr and return the exit code to use:
  * cli_exit_status(err). */
 int cli_fail(pyoci_error_t *err);
@@ -65,14 +69,31 @@ int cli_fail(pyoci_error_t *err);
 int cli_exit_status(const pyoci_error_t *err);
 /* Print "pyoci VERB: <printf msg>" and a hint to use --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The default case of a verb's getopt loop.  getopt has already said what
+ * was wrong ("pyoci VERB: unrecognized option '--x'", "... option requires
+ * an argument -- 'i'": main.c makes the verb's argv[0] "pyoci VERB"); this
+ * adds only the hint, so one mistake is one message.  Returns EXIT_USAGE. */
+int cli_bad_option(const char *verb);
 /* Print `text` to stdout; used by every verb's --help. Returns 0. */
 int cli_help(const char *text);
-/* Handle the options every verb accepts (--store DIR, -q/--quiet) inside a
- * verb's getopt loop: returns true when `opt` was one of them. */
+/* Handle the options every verb accepts (--store DIR, -q/--quiet, the
+ * decompression limits) inside a verb's getopt loop: returns true when
+ * `opt` was one of them.  A limit that does not parse is a usage error:
+ * printed, and the process exits 2. */
 bool cli_common_option(int opt, const char *optarg_value);
 /* getopt_long entries for cli_common_option; put CLI_COMMON_LONGOPTS in each
  * verb's option table. */
-enum { CLI_OPT_STORE = 0x1000, CLI_OPT_QUIET };
-#define CLI_COMMON_LONGOPTS {"store", required_argument, NULL, CLI_OPT_STORE}, {"quiet", no_argument, NULL, 'q'}
+enum { CLI_OPT_STORE = 0x1000, CLI_OPT_QUIET, CLI_OPT_MAX_RATIO, CLI_OPT_MAX_SIZE };
+#define CLI_COMMON_LONGOPTS                                                                                    \
+  {"store", required_argument, NULL, CLI_OPT_STORE}, {"quiet", no_argument, NULL, 'q'},                      \
+      {"max-compression-ratio", required_argument, NULL, CLI_OPT_MAX_RATIO},                                   \
+      {"max-decompressed-size", required_argument, NULL, CLI_OPT_MAX_SIZE}
+/* The global options' lines of --help for the decompression limits. */
+#define CLI_LIMITS_HELP                                                                                        \
+  "      --max-compression-ratio N    refuse a layer, archive, wheel, .deb or OSV zip that\n"                  \
+  "                                   decompresses to more than 256 MiB + N x its compressed\n"               \
+  "                                   size (default 100; 0 = no limit)\n"                                     \
+  "      --max-decompressed-size SIZE refuse one that decompresses to more than SIZE\n"                        \
+  "                                   (default 64GiB; 0 = no limit)\n"
 
 #endif

@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/assemble/assemble.h"
 #include "lib/oci/ref.h"
 #include "lib/oci/store.h"
 #include "lib/util/cleanup.h"
 #include "cli.h"
+#include "env.h"
 
 static const char usage[] =
     "Usage: pyoci assemble -f SPEC.yaml [-t REF]... [--lock | --locked] [OPTIONS]\n"
@@ -29,31 +31,26 @@ static const char usage[] =
     "  -j, --jobs N           parallel downloads (default 8)\n"
     "      --no-cache         unpack and compress the OS layer even when the store\n"
     "                         has it from an earlier assemble of the same packages\n"
+    "      --compile          byte-compile the wheels' modules with the image's own\n"
+    "                         python, run in runc (checked-hash .pyc files)\n"
     "      --apt-dir DIR      read apt's sources from DIR when the spec has no uris\n"
     "                         (default /etc/apt)\n"
     "      --store DIR        image store\n"
     "  -q, --quiet            no progress output\n"
+    CLI_LIMITS_HELP
     "  -h, --help             show this help\n\n"
     "Downloads are cached by sha256 under $XDG_CACHE_HOME/pyoci (default\n"
     "~/.cache/pyoci).  With SOURCE_DATE_EPOCH set, the same lock gives the same digest.\n";
 
-/* $XDG_CACHE_HOME/pyoci, else $HOME/.cache/pyoci. */
+/* $XDG_CACHE_HOME/pyoci, else $HOME/.cache/pyoci (env.c). */
 static char *cache_dir(void)
 {
-  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  char *out = NULL;
-  if (xdg && xdg[0] == '/') {
-    if (asprintf(&out, "%s/pyoci", xdg) < 0)
-      abort();
-  } else if (asprintf(&out, "%s/.cache/pyoci", home && home[0] ? home : "/tmp") < 0) {
-    abort();
-  }
-  return out;
+  return xstrdup(cli_env()->cache_dir);
 }
 
 int cmd_assemble(int argc, char **argv)
 {
-  enum { OPT_LOCK = 0x2000, OPT_LOCKED, OPT_LOCK_FILE, OPT_PLATFORM, OPT_EXPLAIN, OPT_APT_DIR, OPT_NO_CACHE };
+  enum { OPT_LOCK = 0x2000, OPT_LOCKED, OPT_LOCK_FILE, OPT_PLATFORM, OPT_EXPLAIN, OPT_APT_DIR, OPT_NO_CACHE, OPT_COMPILE };
   static const struct option opts[] = {
       {"file", required_argument, NULL, 'f'},      {"tag", required_argument, NULL, 't'},
       {"lock", no_argument, NULL, OPT_LOCK},       {"locked", no_argument, NULL, OPT_LOCKED},
@@ -61,11 +58,11 @@ int cmd_assemble(int argc, char **argv)
       {"platform", required_argument, NULL, OPT_PLATFORM},
       {"explain", required_argument, NULL, OPT_EXPLAIN},
       {"jobs", required_argument, NULL, 'j'},      {"apt-dir", required_argument, NULL, OPT_APT_DIR},
-      {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+      {"no-cache", no_argument, NULL, OPT_NO_CACHE}, {"compile", no_argument, NULL, OPT_COMPILE},
       {"help", no_argument, NULL, 'h'},            CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
-  cleanup_strv char **names = calloc((size_t)argc + 1, sizeof(char *));
+  cleanup_strv char **names = xcalloc((size_t)argc + 1, sizeof(char *));
   size_t n_names = 0;
   cleanup_free char *cache = cache_dir();
   pyoci_assemble_opts_t o = {.cache_dir = cache, .apt_dir = "/etc/apt"};
@@ -106,6 +103,9 @@ int cmd_assemble(int argc, char **argv)
     case OPT_NO_CACHE:
       o.no_cache = true;
       break;
+    case OPT_COMPILE:
+      o.compile = true;
+      break;
     case 'j': {
       char *end = NULL;
       long j = strtol(optarg, &end, 10);
@@ -117,7 +117,7 @@ int cmd_assemble(int argc, char **argv)
     case 'h':
       return cli_help(usage);
     default:
-      return cli_usage_error("assemble", "unknown option");
+      return cli_bad_option("assemble");
     }
   }
   if (o.spec_path == NULL || optind != argc)

@@ -37,6 +37,7 @@ static const char build_help[] =
     "                          uncompressed; gzip levels 1-12, zstd 1-22)\n"
     "  -q, --quiet             print only the image ID\n"
     "      --store DIR         image store\n"
+    CLI_LIMITS_HELP
     "\n"
     "Base images come from the store: 'pyoci load' or 'pyoci import' them first.\n"
     "SOURCE_DATE_EPOCH, when set, fixes every timestamp: the same inputs give the same digest.\n";
@@ -261,7 +262,7 @@ int cmd_build(int argc, char **argv)
     default:
       if (cli_common_option(c, optarg))
         break;
-      return cli_usage_error("build", "unknown option");
+      return cli_bad_option("build");
     }
   }
   if (optind != argc - 1)

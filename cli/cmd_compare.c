@@ -10,6 +10,7 @@
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "cli.h"
+#include "env.h"
 
 static const char help[] =
     "Usage: pyoci compare [OPTIONS] TARGET TARGET [TARGET...]\n"
@@ -46,7 +47,7 @@ int cmd_compare(int argc, char **argv)
   };
   const char *format = "table";
   long top = 10;
-  pyoci_scan_opts_t so = {.scanners = PYOCI_SCANNER_VULN | PYOCI_SCANNER_SECRET};
+  pyoci_scan_opts_t so = {.scanners = PYOCI_SCANNER_VULN | PYOCI_SCANNER_SECRET, .db_path = cli_env()->vulndb};
   int c;
   while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
     if (cli_common_option(c, optarg))
@@ -71,7 +72,7 @@ int cmd_compare(int argc, char **argv)
     case 'h':
       return cli_help(help);
     default:
-      return cli_usage_error("compare", "unknown option");
+      return cli_bad_option("compare");
     }
   }
   if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)

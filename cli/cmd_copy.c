@@ -199,7 +199,7 @@ int cmd_copy(int argc, char **argv)
     else if (c == 'h')
       return cli_help(usage);
     else
-      return cli_usage_error("copy", "unknown option");
+      return cli_bad_option("copy");
   }
   cli_registry_progress_start(&rc_);
   if (argc - optind != 2)

@@ -10,6 +10,7 @@
 #include "lib/util/cleanup.h"
 #include "lib/vuln/vulndb.h"
 #include "cli.h"
+#include "env.h"
 
 static const char help[] =
     "Usage: pyoci db import [--db PATH] [--replace] SOURCE...\n"
@@ -31,6 +32,7 @@ static const char help[] =
     "  --ecosystem NAME  update: an OSV ecosystem (PyPI, Debian, Debian:12,\n"
     "                    Alpine:v3.18, ...); repeatable\n"
     "  -q, --quiet       no progress or summary output\n"
+    CLI_LIMITS_HELP
     "  -h, --help        show this help\n\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
@@ -151,14 +153,14 @@ int cmd_db(int argc, char **argv)
     case 'h':
       return cli_help(help);
     default:
-      return cli_usage_error("db", "unknown option");
+      return cli_bad_option("db");
     }
   }
   if (optind >= argc)
     return cli_usage_error("db", "expected a subcommand: import, update, info or match");
   const char *sub = argv[optind++];
   int nargs = argc - optind;
-  cleanup_free char *path = db_opt ? xstrdup(db_opt) : pyoci_vulndb_default_path();
+  cleanup_free char *path = xstrdup(db_opt ? db_opt : cli_env()->vulndb);
   cleanup_error pyoci_error_t *err = NULL;
   pyoci_vulndb_import_stats_t st;
 
@@ -177,7 +179,8 @@ int cmd_db(int argc, char **argv)
     static const char *const defaults[] = {"PyPI", "Debian", "Alpine"};
     const char *const *list = n_ecos ? ecos : defaults;
     size_t n = n_ecos ? n_ecos : sizeof(defaults) / sizeof(defaults[0]);
-    if (pyoci_vulndb_update(path, list, n, mirror, &st, &err) < 0) {
+    if (pyoci_vulndb_update(path, list, n, mirror ? mirror : cli_env()->osv_mirror, cli_env()->osv_max_download, &st,
+                            &err) < 0) {
       pyoci_error_prefix(&err, "db update");
       return cli_fail(err);
     }

@@ -13,6 +13,7 @@
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
 #include "cli.h"
+#include "env.h"
 #include "ctr_opts.h"
 
 static const char debug_help[] =
@@ -60,8 +61,8 @@ typedef struct {
 /* DOCKER_HOST=unix:///path (read here: the library takes the path). */
 static const char *docker_socket(void)
 {
-  const char *h = getenv("DOCKER_HOST");
-  if (h == NULL || *h == '\0')
+  const char *h = cli_env()->docker_host;
+  if (h == NULL)
     return "/var/run/docker.sock";
   return strncmp(h, "unix://", 7) == 0 ? h + 7 : NULL;
 }
@@ -177,7 +178,7 @@ int cmd_debug(int argc, char **argv)
     case OPT_PROFILE: a.profile = optarg; break;
     case OPT_APPLY: a.apply = true; break;
     case 'e': case 'i': case 't': ctr_opts_parse(&a.c, ch, optarg, "debug"); break;
-    default: rc = cli_usage_error("debug", "unknown option");
+    default: rc = cli_bad_option("debug");
     }
   }
   if (rc < 0 && a.pod)

@@ -141,7 +141,7 @@ int cmd_distill(int argc, char **argv)
       o.duration = (int)strtol(optarg, &end, 10);
       ok = *optarg && *end == '\0' && o.duration > 0 && o.duration <= 86400;
       break;
-    default: return cli_usage_error("distill", "unknown option");
+    default: return cli_bad_option("distill");
     }
     if (!ok)
       return cli_usage_error("distill", "bad value '%s' for an option (--include needs an absolute path, "

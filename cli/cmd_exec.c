@@ -43,7 +43,7 @@ int cmd_exec(int argc, char **argv)
     bool ours = ch == 'd' || ch == 'e' || ch == 'u' || ch == 'w' || ch == 'i' || ch == 't' || ch == CTR_OPT_ENV_FILE;
     if (!ours || ctr_opts_parse(&c, ch, optarg, "exec") <= 0) {
       ctr_opts_release(&c);
-      return ours ? 125 : (cli_usage_error("exec", "unknown option"), 125);
+      return ours ? 125 : (cli_bad_option("exec"), 125);
     }
   }
   if (optind + 2 > argc) {

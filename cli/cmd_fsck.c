@@ -25,7 +25,8 @@ static const char fsck_help[] =
 
 static void print_problem(void *ctx, const char *problem)
 {
-  printf("%s\n", problem);
+  cli_put_escaped(problem, stdout); /* names in index.json are outside data */
+  putchar('\n');
 }
 
 int cmd_fsck(int argc, char **argv)
@@ -49,7 +50,7 @@ int cmd_fsck(int argc, char **argv)
       repair = true;
       break;
     default:
-      return cli_usage_error("fsck", "unknown option");
+      return cli_bad_option("fsck");
     }
   }
   if (optind < argc)

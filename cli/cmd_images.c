@@ -274,7 +274,7 @@ int cmd_images(int argc, char **argv)
       format = optarg;
       break;
     default:
-      return cli_usage_error("images", "unknown option");
+      return cli_bad_option("images");
     }
   }
   if (argc - optind > 1)

@@ -27,6 +27,7 @@ static const char usage[] =
     "      --platform P       OS/ARCH[/VARIANT] to record (default: this host)\n"
     "      --store DIR        image store\n"
     "  -q, --quiet            no progress output\n"
+    CLI_LIMITS_HELP
     "  -h, --help             show this help\n";
 
 int cmd_import(int argc, char **argv)
@@ -73,7 +74,7 @@ int cmd_import(int argc, char **argv)
     case 'h':
       return cli_help(usage);
     default:
-      return cli_usage_error("import", "unknown option");
+      return cli_bad_option("import");
     }
   }
   if (optind >= argc || argc - optind > 2)

@@ -54,10 +54,15 @@ static json_t *inspect_one(pyoci_store_t *s, const char *ref, pyoci_error_t **er
 
 static void print_error(pyoci_error_t *err, const char *ref)
 {
-  if (err && err->code == PYOCI_E_NOT_FOUND)
-    fprintf(stderr, "Error: No such image: %s\n", ref);
-  else
-    fprintf(stderr, "Error: %s\n", err && err->msg ? err->msg : "unknown error");
+  /* ref and the message quote outside names: escaped, one line */
+  if (err && err->code == PYOCI_E_NOT_FOUND) {
+    fputs("Error: No such image: ", stderr);
+    cli_put_escaped(ref, stderr);
+  } else {
+    fputs("Error: ", stderr);
+    cli_put_escaped(err && err->msg ? err->msg : "unknown error", stderr);
+  }
+  fputc('\n', stderr);
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -85,7 +90,7 @@ int cmd_inspect(int argc, char **argv)
     case 'h':
       return cli_help(inspect_help);
     default:
-      return cli_usage_error("inspect", "unknown option");
+      return cli_bad_option("inspect");
     }
   }
   if (optind >= argc)
@@ -101,7 +106,9 @@ int cmd_inspect(int argc, char **argv)
   cleanup_gotemplate pyoci_gotemplate_t *tmpl = NULL;
   cleanup_error pyoci_error_t *err = NULL;
   if (format != NULL && *format != '\0' && pyoci_gotemplate_parse(format, 0, &tmpl, &err) < 0) {
-    fprintf(stderr, "template parsing error: %s\n", err->msg);
+    fputs("template parsing error: ", stderr);
+    cli_put_escaped(err->msg, stderr);
+    fputc('\n', stderr);
     return EXIT_USAGE;
   }
 
@@ -127,7 +134,9 @@ int cmd_inspect(int argc, char **argv)
     /* Like docker, an image's line is printed only when its template ran. */
     strbuf_t line = STRBUF_INIT;
     if (pyoci_gotemplate_execute(tmpl, obj, pyoci_inspect_kinds(), &line, &one) < 0) {
-      fprintf(stderr, "Template parsing error: %s\n", one->msg);
+      fputs("Template parsing error: ", stderr);
+      cli_put_escaped(one->msg, stderr);
+      fputc('\n', stderr);
       pyoci_error_free(one);
       status = 1;
     } else {

@@ -47,57 +47,6 @@ static const char layers_help[] =
 
 enum { OPT_CI = 0x2000, OPT_LOWEST_EFF, OPT_HIGHEST_WASTED, OPT_HIGHEST_USER, OPT_TOP, OPT_FORMAT };
 
-/* go-humanize ParseBytes: a number (commas allowed) and an optional unit,
- * decimal (kB, MB...) or binary (KiB, MiB...), case-insensitive. */
-static int parse_bytes(const char *s, uint64_t *out)
-{
-  static const struct {
-    const char *unit;
-    double mult;
-  } units[] = {
-      {"", 1},           {"b", 1},          {"k", 1e3},        {"kb", 1e3},       {"ki", 1024.0},
-      {"kib", 1024.0},   {"m", 1e6},        {"mb", 1e6},       {"mi", 1048576.0}, {"mib", 1048576.0},
-      {"g", 1e9},        {"gb", 1e9},       {"gi", 1073741824.0}, {"gib", 1073741824.0}, {"t", 1e12},
-      {"tb", 1e12},      {"ti", 1099511627776.0}, {"tib", 1099511627776.0}, {"p", 1e15}, {"pb", 1e15},
-      {"pi", 1125899906842624.0}, {"pib", 1125899906842624.0},
-  };
-  char num[64];
-  size_t n = 0;
-  const char *p = s;
-  for (; (*p >= '0' && *p <= '9') || *p == '.' || *p == ','; p++)
-    if (*p != ',' && n < sizeof(num) - 1)
-      num[n++] = *p;
-  num[n] = '\0';
-  if (n == 0)
-    return -1;
-  char *end;
-  errno = 0;
-  double v = strtod(num, &end);
-  if (*end != '\0' || errno != 0)
-    return -1;
-  while (*p == ' ')
-    p++;
-  char unit[8];
-  size_t u = 0;
-  for (; *p && *p != ' ' && u < sizeof(unit) - 1; p++)
-    unit[u++] = *p;
-  unit[u] = '\0';
-  while (*p == ' ')
-    p++;
-  if (*p != '\0')
-    return -1;
-  for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-    if (strcasecmp(unit, units[i].unit) == 0) {
-      double r = v * units[i].mult;
-      if (r >= 18446744073709551615.0)
-        return -1;
-      *out = (uint64_t)r;
-      return 0;
-    }
-  }
-  return -1;
-}
-
 /* go-humanize Bytes (what dive prints): base 1000, "%.0f %s", or "%.1f %s"
  * below 10; "%d B" under 10 bytes. */
 static void humanize_bytes(uint64_t s, char *buf, size_t len)
@@ -154,7 +103,7 @@ static int parse_rule_bytes(const char *s, rule_t *r)
     return 0;
   }
   r->disabled = false;
-  return parse_bytes(s, &r->bytes);
+  return cli_parse_bytes(s, &r->bytes);
 }
 
 typedef struct {
@@ -378,7 +327,7 @@ int cmd_layers(int argc, char **argv)
     case 'h':
       return cli_help(layers_help);
     default:
-      return cli_usage_error("layers", "unknown option");
+      return cli_bad_option("layers");
     }
   }
   if (argc - optind != 1)

@@ -241,7 +241,7 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
     default:
       if (cli_common_option(c, optarg))
         break;
-      return cli_usage_error("lint", "unknown option");
+      return cli_bad_option("lint");
     }
   }
   if (optind < argc) {

@@ -25,6 +25,7 @@ static const char usage[] =
     "                     layers (default: unpack them now, as docker load does)\n"
     "      --store DIR    image store\n"
     "  -q, --quiet        no progress output\n"
+    CLI_LIMITS_HELP
     "  -h, --help         show this help\n";
 
 int cmd_load(int argc, char **argv)
@@ -52,7 +53,7 @@ int cmd_load(int argc, char **argv)
       unpack = false;
       break;
     default:
-      return cli_usage_error("load", "unknown option");
+      return cli_bad_option("load");
     }
   }
   if (optind != argc)

@@ -67,7 +67,7 @@ int cmd_login(int argc, char **argv)
     } else if (c == 'h') {
       return cli_help(login_usage);
     } else {
-      return cli_usage_error("login", "unknown option");
+      return cli_bad_option("login");
     }
   }
   if (argc - optind > 1)
@@ -104,7 +104,7 @@ int cmd_logout(int argc, char **argv)
       continue;
     if (c == 'h')
       return cli_help(logout_usage);
-    return cli_usage_error("logout", "unknown option");
+    return cli_bad_option("logout");
   }
   if (argc - optind > 1)
     return cli_usage_error("logout", "at most one REGISTRY");

@@ -46,7 +46,7 @@ int cmd_logs(int argc, char **argv)
         return cli_usage_error("logs", "--tail %s: not a number", optarg);
       break;
     }
-    default: return cli_usage_error("logs", "unknown option");
+    default: return cli_bad_option("logs");
     }
   }
   if (optind + 1 != argc)

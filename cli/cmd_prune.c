@@ -100,7 +100,7 @@ int cmd_prune(int argc, char **argv)
       build_cache = true;
       break;
     default:
-      return cli_usage_error("prune", "unknown option");
+      return cli_bad_option("prune");
     }
   }
   if (optind < argc)

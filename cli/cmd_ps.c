@@ -85,7 +85,7 @@ int cmd_ps(int argc, char **argv)
     case 'h': return cli_help(ps_help);
     case 'a': all = true; break;
     case OPT_NO_TRUNC: no_trunc = true; break;
-    default: return cli_usage_error("ps", "unknown option");
+    default: return cli_bad_option("ps");
     }
   }
   if (optind < argc)

@@ -87,7 +87,7 @@ int cmd_pull(int argc, char **argv)
     else if (c == 'h')
       return cli_help(usage);
     else
-      return cli_usage_error("pull", "unknown option");
+      return cli_bad_option("pull");
   }
   cli_registry_progress_start(&rc_);
   if (optind + 1 != argc)

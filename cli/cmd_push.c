@@ -48,7 +48,7 @@ int cmd_push(int argc, char **argv)
     } else if (c == 'h') {
       return cli_help(usage);
     } else {
-      return cli_usage_error("push", "unknown option");
+      return cli_bad_option("push");
     }
   }
   cli_registry_progress_start(&rc_);

@@ -115,7 +115,7 @@ int cmd_rmi(int argc, char **argv)
       no_prune = true;
       break;
     default:
-      return cli_usage_error("rmi", "unknown option");
+      return cli_bad_option("rmi");
     }
   }
   if (optind >= argc)

@@ -60,7 +60,7 @@ int cmd_run(int argc, char **argv)
     int r = ctr_opts_parse(&c, ch, optarg, "run");
     if (r <= 0) {
       ctr_opts_release(&c);
-      return r < 0 ? 125 : (cli_usage_error("run", "unknown option"), 125);
+      return r < 0 ? 125 : (cli_bad_option("run"), 125);
     }
   }
   if (optind >= argc) {

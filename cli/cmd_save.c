@@ -73,7 +73,7 @@ int cmd_save(int argc, char **argv)
     case 'h':
       return cli_help(usage);
     default:
-      return cli_usage_error("save", "unknown option");
+      return cli_bad_option("save");
     }
   }
   if (optind >= argc)

@@ -109,7 +109,7 @@ int cmd_sbom(int argc, char **argv)
     case 'h':
       return cli_help(help);
     default:
-      return cli_usage_error("sbom", "unknown option");
+      return cli_bad_option("sbom");
     }
   }
   bool cdx = strcmp(format, "cyclonedx") == 0 || strcmp(format, "cyclonedx-json") == 0;

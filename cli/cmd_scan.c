@@ -16,6 +16,7 @@
 #include "lib/util/log.h"
 #include "lib/util/outfile.h"
 #include "cli.h"
+#include "env.h"
 #include "registry_cli.h"
 
 static const char help[] =
@@ -58,6 +59,7 @@ static const char help[] =
     "                          as an OCI 1.1 artifact whose subject is the image\n"
     "      --store DIR         image store\n"
     "  -q, --quiet             no progress or warnings\n"
+    CLI_LIMITS_HELP
     "  -h, --help              show this help\n"
     "\n"
     "Without a database the vulnerability scan is skipped: secrets and\n"
@@ -192,7 +194,7 @@ int cmd_scan(int argc, char **argv)
       CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
-  pyoci_scan_opts_t so = {.scanners = PYOCI_SCANNER_VULN | PYOCI_SCANNER_SECRET};
+  pyoci_scan_opts_t so = {.scanners = PYOCI_SCANNER_VULN | PYOCI_SCANNER_SECRET, .db_path = cli_env()->vulndb};
   bool scanners_given = false, ignore_unfixed = false, list_all_pkgs = false;
   const char *vex_files[16], *dir_target = NULL;
   bool project = false;
@@ -266,7 +268,7 @@ int cmd_scan(int argc, char **argv)
     case 'h':
       return cli_help(help);
     default:
-      return cli_usage_error("scan", "unknown option");
+      return cli_bad_option("scan");
     }
   }
   if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0 && strcmp(format, "sarif") != 0 &&

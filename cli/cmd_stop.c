@@ -95,7 +95,7 @@ static int control(verb_t verb, int argc, char **argv)
         return cli_usage_error(name, "invalid signal: %s", optarg);
       break;
     case 'f': force = true; break;
-    default: return cli_usage_error(name, "unknown option");
+    default: return cli_bad_option(name);
     }
   }
   if (optind >= argc)

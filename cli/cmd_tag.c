@@ -32,7 +32,7 @@ int cmd_tag(int argc, char **argv)
       continue;
     if (c == 'h')
       return cli_help(tag_help);
-    return cli_usage_error("tag", "unknown option");
+    return cli_bad_option("tag");
   }
   if (argc - optind != 2)
     return cli_usage_error("tag", "\"tag\" requires exactly 2 arguments");

@@ -82,7 +82,7 @@ int cmd_vercmp(int argc, char **argv)
     case 'h':
       return cli_help(help);
     default:
-      return cli_usage_error("vercmp", "unknown option");
+      return cli_bad_option("vercmp");
     }
   }
   int nargs = argc - optind;

@@ -1,14 +1,19 @@
 /* Output plumbing shared by every verb: error printing, usage errors, and
  * the stderr renderers for the library's log and progress callbacks. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
+#include "lib/util/inflate_limit.h"
 #include "lib/util/log.h"
 #include "cli.h"
+#include "human.h"
 
 struct pyoci_globals pyoci_globals;
 
@@ -30,20 +35,49 @@ int cli_exit_status(const pyoci_error_t *err)
   return EXIT_FAILURE_;
 }
 
+/* An error is one line, whatever it quotes: a name, path or archive member
+ * from outside may hold a newline (a forged second message) or terminal
+ * escapes.  Control bytes are shown as C escapes; UTF-8 passes. */
+void cli_put_escaped(const char *s, FILE *f)
+{
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '\n')
+      fputs("\\n", f);
+    else if (*p == '\r')
+      fputs("\\r", f);
+    else if (*p == '\t')
+      fputs("\\t", f);
+    else if (*p < 0x20 || *p == 0x7f)
+      fprintf(f, "\\x%02x", *p);
+    else
+      fputc(*p, f);
+  }
+}
+
 int cli_fail(pyoci_error_t *err)
 {
-  fprintf(stderr, "pyoci: %s\n", err && err->msg ? err->msg : "unknown error");
+  fputs("pyoci: ", stderr);
+  cli_put_escaped(err && err->msg ? err->msg : "unknown error", stderr);
+  fputc('\n', stderr);
   return cli_exit_status(err);
 }
 
 int cli_usage_error(const char *verb, const char *fmt, ...)
 {
   va_list ap;
-  fprintf(stderr, "pyoci %s: ", verb);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  char *msg = pyoci_xvasprintf(fmt, ap);
   va_end(ap);
+  fprintf(stderr, "pyoci %s: ", verb);
+  cli_put_escaped(msg, stderr);
+  free(msg);
   fprintf(stderr, "\nSee 'pyoci %s --help'.\n", verb);
+  return EXIT_USAGE;
+}
+
+int cli_bad_option(const char *verb)
+{
+  fprintf(stderr, "See 'pyoci %s --help'.\n", verb);
   return EXIT_USAGE;
 }
 
@@ -51,6 +85,35 @@ int cli_help(const char *text)
 {
   fputs(text, stdout);
   return 0;
+}
+
+/* --max-compression-ratio / --max-decompressed-size: the library's
+ * process-wide decompression limits (lib/util/inflate_limit.h). */
+static void set_limit(int opt, const char *v)
+{
+  pyoci_inflate_limits_t l = pyoci_inflate_limits();
+  uint64_t n = 0;
+  char *end = NULL;
+  if (opt == CLI_OPT_MAX_RATIO) {
+    errno = 0;
+    unsigned long long r = strtoull(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end != '\0' || errno != 0) {
+      fputs("pyoci: --max-compression-ratio '", stderr);
+      cli_put_escaped(v, stderr);
+      fputs("': not a whole number (0 = no limit)\n", stderr);
+      exit(EXIT_USAGE);
+    }
+    l.max_ratio = r;
+  } else {
+    if (cli_parse_bytes(v, &n) < 0) {
+      fputs("pyoci: --max-decompressed-size '", stderr);
+      cli_put_escaped(v, stderr);
+      fputs("': not a size (like 8GiB; 0 = no limit)\n", stderr);
+      exit(EXIT_USAGE);
+    }
+    l.max_size = n;
+  }
+  pyoci_inflate_limits_set(&l);
 }
 
 bool cli_common_option(int opt, const char *optarg_value)
@@ -61,6 +124,10 @@ bool cli_common_option(int opt, const char *optarg_value)
     return true;
   case 'q':
     pyoci_globals.quiet = true;
+    return true;
+  case CLI_OPT_MAX_RATIO:
+  case CLI_OPT_MAX_SIZE:
+    set_limit(opt, optarg_value);
     return true;
   default:
     return false;

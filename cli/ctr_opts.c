@@ -6,10 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/oci/store.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "cli.h"
+#include "env.h"
 
 #define ENV_FILE_MAX (1u << 20)
 
@@ -31,9 +33,7 @@ void ctr_opts_release(ctr_opts_t *c)
 
 static char *keep(ctr_opts_t *c, char *s)
 {
-  c->strings = realloc(c->strings, (c->n_strings + 1) * sizeof(char *));
-  if (c->strings == NULL || s == NULL)
-    abort();
+  c->strings = xrealloc(c->strings, (c->n_strings + 1) * sizeof(char *));
   c->strings[c->n_strings++] = s;
   return s;
 }
@@ -42,17 +42,14 @@ void ctr_opts_add_env(ctr_opts_t *c, const char *kv)
 {
   char *v;
   if (strchr(kv, '=')) {
-    v = strdup(kv);
+    v = xstrdup(kv);
   } else {
     const char *host = getenv(kv); /* docker: "-e K" copies K from here */
     if (host == NULL)
       return;
-    if (asprintf(&v, "%s=%s", kv, host) < 0)
-      abort();
+    v = xasprintf("%s=%s", kv, host);
   }
-  c->env = realloc(c->env, (c->n_env + 2) * sizeof(char *));
-  if (c->env == NULL)
-    abort();
+  c->env = xrealloc(c->env, (c->n_env + 2) * sizeof(char *));
   c->env[c->n_env++] = v;
   c->env[c->n_env] = NULL;
   c->o.env = c->env;
@@ -77,9 +74,7 @@ static int env_file(ctr_opts_t *c, const char *path, const char *verb)
 
 static pyoci_mount_t *new_mount(ctr_opts_t *c)
 {
-  c->mounts = realloc(c->mounts, (c->n_mounts + 1) * sizeof(*c->mounts));
-  if (c->mounts == NULL)
-    abort();
+  c->mounts = xrealloc(c->mounts, (c->n_mounts + 1) * sizeof(*c->mounts));
   pyoci_mount_t *m = &c->mounts[c->n_mounts++];
   memset(m, 0, sizeof(*m));
   c->o.mounts = c->mounts;
@@ -90,7 +85,7 @@ static pyoci_mount_t *new_mount(ctr_opts_t *c)
 /* -v HOST:CTR[:ro|rw]: bind mounts only (no named volumes here). */
 static int volume(ctr_opts_t *c, const char *spec, const char *verb)
 {
-  char *s = keep(c, strdup(spec));
+  char *s = keep(c, xstrdup(spec));
   char *ctr = strchr(s, ':');
   if (ctr == NULL || s[0] != '/') {
     fprintf(stderr, "pyoci %s: -v %s: only HOST-DIR:CONTAINER-DIR[:ro] bind mounts are supported (HOST-DIR "
@@ -120,7 +115,7 @@ static int volume(ctr_opts_t *c, const char *spec, const char *verb)
 
 static int tmpfs(ctr_opts_t *c, const char *spec, const char *verb)
 {
-  char *s = keep(c, strdup(spec));
+  char *s = keep(c, xstrdup(spec));
   char *opts = strchr(s, ':');
   if (opts)
     *opts++ = '\0';
@@ -207,5 +202,5 @@ int ctr_fail(pyoci_error_t *err)
 
 char *ctr_store_path(void)
 {
-  return pyoci_globals.store ? strdup(pyoci_globals.store) : pyoci_store_default_path();
+  return xstrdup(pyoci_globals.store);
 }

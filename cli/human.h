@@ -16,6 +16,11 @@ void cli_human_duration(int64_t seconds, char *buf, size_t len);
 /* Parse "2024-01-02T03:04:05.123Z" / "+01:00" offsets; -1 when invalid. */
 int cli_parse_rfc3339(const char *s, time_t *out);
 
+/* go-humanize ParseBytes: a number (commas allowed) and an optional unit,
+ * decimal (kB, MB...) or binary (KiB, MiB...), case-insensitive.  -1 when
+ * it does not parse. */
+int cli_parse_bytes(const char *s, uint64_t *out);
+
 /* Align tab-separated cells like Go's tabwriter(minwidth 10, padding 3),
  * as docker's tables are: every cell but a line's last is padded. */
 void cli_print_aligned(const char *text);

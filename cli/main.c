@@ -7,6 +7,7 @@
 
 #include "lib/util/version.h"
 #include "cli.h"
+#include "env.h"
 
 
 struct command {
@@ -58,11 +59,12 @@ static void usage(FILE *out)
                "Commands:\n");
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\nGlobal options:\n"
+  fprintf(out, "\nGlobal options (--store, -q and the limits are also accepted after COMMAND):\n"
                "  --store DIR   image store (default $PYOCI_STORE, $XDG_DATA_HOME/pyoci, ~/.local/share/pyoci)\n"
                "  -q, --quiet   no progress or informational output\n"
                "  --debug       debug messages on stderr\n"
-               "  --version     print the version\n\n"
+               "  --version     print the version\n"
+               "Decompression limits (against decompression bombs; docs/fuzzing.md):\n" CLI_LIMITS_HELP "\n"
                "Run 'pyoci COMMAND --help' for more about a command.\n");
 }
 
@@ -71,9 +73,16 @@ int main(int argc, char **argv)
   static const struct option opts[] = {
       {"store", required_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'},
       {"debug", no_argument, NULL, 'D'},       {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+      {"version", no_argument, NULL, 'V'},
+      {"max-compression-ratio", required_argument, NULL, CLI_OPT_MAX_RATIO},
+      {"max-decompressed-size", required_argument, NULL, CLI_OPT_MAX_SIZE},
+      {NULL, 0, NULL, 0},
   };
+  cli_env_load();
+  pyoci_globals.store = cli_env()->store; /* --store (here or the verb's) overrides */
   int c;
+  static char name[] = "pyoci"; /* getopt's messages start with argv[0] */
+  argv[0] = name;
   /* '+': stop at the first non-option, which is the verb. */
   while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
     switch (c) {
@@ -92,6 +101,10 @@ int main(int argc, char **argv)
     case 'V':
       printf("pyoci version %s\n", PYOCI_VERSION);
       return 0;
+    case CLI_OPT_MAX_RATIO:
+    case CLI_OPT_MAX_SIZE:
+      cli_common_option(c, optarg);
+      break;
     default:
       usage(stderr);
       return EXIT_USAGE;
@@ -118,9 +131,15 @@ int main(int argc, char **argv)
     cli_setup_output();
     int verb_argc = argc - optind;
     char **verb_argv = argv + optind;
+    /* getopt prefixes its messages with argv[0]: "pyoci VERB: ..." */
+    static char prog[64];
+    snprintf(prog, sizeof(prog), "pyoci %s", verb);
+    verb_argv[0] = prog;
     optind = 0; /* reset getopt for the verb's own parsing (glibc: 0 = full reinit) */
     return commands[i].fn(verb_argc, verb_argv);
   }
-  fprintf(stderr, "pyoci: '%s' is not a pyoci command. See 'pyoci --help'.\n", verb);
+  fputs("pyoci: '", stderr);
+  cli_put_escaped(verb, stderr);
+  fputs("' is not a pyoci command. See 'pyoci --help'.\n", stderr);
   return EXIT_USAGE;
 }

@@ -9,7 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "cli.h"
+#include "env.h"
 
 #define DEFAULT_CERTS_D "/etc/docker/certs.d"
 #define MAX_BARS 64
@@ -120,17 +122,10 @@ void cli_registry_progress_start(struct cli_registry *c)
 void cli_registry_init(struct cli_registry *c)
 {
   memset(c, 0, sizeof(*c));
-  const char *dc = getenv("DOCKER_CONFIG");
-  const char *home = getenv("HOME");
-  if (dc != NULL && *dc != '\0') {
-    if (asprintf(&c->config_path, "%s/config.json", dc) < 0)
-      c->config_path = NULL;
-  } else if (home != NULL && asprintf(&c->config_path, "%s/.docker/config.json", home) < 0) {
-    c->config_path = NULL;
-  }
-  const char *certs = getenv("PYOCI_CERTS_D");
+  const char *dc = cli_env()->docker_config, *certs = cli_env()->certs_d;
+  c->config_path = dc ? xstrdup(dc) : NULL;
   c->o.docker_config = c->config_path;
-  c->o.certs_dir = certs && *certs ? certs : DEFAULT_CERTS_D;
+  c->o.certs_dir = certs ? certs : DEFAULT_CERTS_D;
   c->o.tls_verify = true;
 }
 
@@ -172,9 +167,9 @@ int cli_registry_option(struct cli_registry *c, const char *verb, int opt, const
   case CLI_OPT_CREDS: {
     free(c->user);
     free(c->pass);
-    c->user = strdup(arg);
+    c->user = xstrdup(arg);
     char *colon = strchr(c->user, ':');
-    c->pass = strdup(colon ? colon + 1 : "");
+    c->pass = xstrdup(colon ? colon + 1 : "");
     if (colon)
       *colon = '\0';
     c->o.username = c->user;

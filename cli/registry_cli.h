@@ -1,6 +1,6 @@
 /* What the registry verbs (pull, push, copy, login, inspect docker://)
- * share: the environment read once (DOCKER_CONFIG, HOME, PYOCI_CERTS_D)
- * into pyoci_registry_opts_t, their common options, and the per-layer
+ * share: what cli/env.c read of the environment (DOCKER_CONFIG, HOME,
+ * PYOCI_CERTS_D) into pyoci_registry_opts_t, their common options and the per-layer
  * progress display. */
 #ifndef PYOCI_CLI_REGISTRY_CLI_H
 #define PYOCI_CLI_REGISTRY_CLI_H
@@ -27,7 +27,7 @@ enum { CLI_OPT_TLS_VERIFY = 0x1100, CLI_OPT_JOBS, CLI_OPT_CREDS, CLI_OPT_RETRIES
   "      --creds USER[:PASS] credentials instead of the docker config's\n"                                      \
   "      --retries N        retries of a failed request (1-20, default 4; 429/5xx honour Retry-After)\n"
 
-/* Fill from the environment. */
+/* Fill from the environment (cli_env()). */
 void cli_registry_init(struct cli_registry *c);
 /* Per-blob progress bars, when stderr is a terminal and not --quiet (call
  * after option parsing). */

@@ -6,6 +6,10 @@ A module may include its own headers (spelled "name.h") and those of modules
 listed before it (spelled "lib/MOD/name.h").  A private header (*_int.h) is
 included only by its own module.  cli/ and tests/ may include any public
 header (unit tests may also include private ones).  Prints TAP; exits 1 on any violation, naming file:line.
+
+Also: lib/ reads no environment variable (the program reads them once, in
+cli/env.c, and hands them in as lib/util/settings.h); the two exceptions
+documented in settings.h are listed in GETENV_ALLOWED.
 """
 import os
 import re
@@ -20,6 +24,10 @@ if not m:
 order = [ln.split()[0] for ln in m.group(1).splitlines() if ln.strip() and not ln.startswith('#')]
 rank = {mod: i for i, mod in enumerate(order)}
 inc_re = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+getenv_re = re.compile(r'\b(?:secure_)?getenv\s*\(\s*("[^"]*")?')
+# (file, variable): where lib/ reads the environment as libc would (settings.h)
+GETENV_ALLOWED = {('lib/util/settings.c', '"TMPDIR"'), ('lib/runtime/run.c', '"PATH"')}
+env_problems = []
 
 problems = []
 checked = 0
@@ -38,6 +46,10 @@ for root in ('lib', 'cli', 'tests/unit', 'tests/fuzz'):
             mod = parts[1] if parts[0] == 'lib' else None
             with open(path, encoding='utf-8', errors='replace') as f:
                 for lineno, line in enumerate(f, 1):
+                    ge = getenv_re.search(line) if mod is not None else None
+                    if ge and (rel, ge.group(1)) not in GETENV_ALLOWED:
+                        env_problems.append(f'{rel}:{lineno}: getenv in lib/: read it in cli/env.c and pass it in '
+                                            '(lib/util/settings.h or an options struct)')
                     mm = inc_re.match(line)
                     if not mm:
                         continue
@@ -66,9 +78,13 @@ for root in ('lib', 'cli', 'tests/unit', 'tests/fuzz'):
                     elif mod is not None and not os.path.exists(os.path.join(dirpath, target)):
                         problems.append(f'{where}: "{target}": not in lib/{mod}/')
 
-print('1..2')
+print('1..3')
 print(f'{"ok" if not [p for p in problems if "module" in p and "not listed" in p] else "not ok"} 1 - every lib/ module is in the order ({len(order)} listed)')
 print(f'{"ok" if not problems else "not ok"} 2 - {checked} includes follow the module order')
 for p in problems:
     print('# ' + p)
-sys.exit(1 if problems else 0)
+print(f'{"ok" if not env_problems else "not ok"} 3 - lib/ reads no environment variable '
+      f'(except {len(GETENV_ALLOWED)} documented in lib/util/settings.h)')
+for p in env_problems:
+    print('# ' + p)
+sys.exit(1 if problems or env_problems else 0)

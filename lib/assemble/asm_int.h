@@ -22,6 +22,7 @@
 #define ASM_MAX_WHEEL_META (16u << 20)     /* RECORD, METADATA, WHEEL, entry_points */
 #define ASM_MAX_ENTRIES 1000000            /* entries in one archive */
 #define ASM_MAX_RELATION (1u << 20)        /* one relation field (rust packages Provide thousands) */
+#define ASM_MAX_INDEX_PAGE (16u << 20)     /* one PEP 503 project page */
 
 /* ---- strv: NULL-terminated owned string vectors ---- */
 void pyoci_asm_strv_push(char ***v, const char *s);
@@ -111,6 +112,7 @@ void pyoci_sources_free(pyoci_source_t *s, size_t n);
 typedef struct {
   char *name, *version, *arch, *multi_arch, *filename, *sha256, *source_pkg;
   char *depends, *pre_depends, *provides; /* raw values, NULL when absent */
+  char *conflicts, *breaks;
   uint64_t size;
   const pyoci_source_t *src;  /* where it comes from */
 } pyoci_debpkg_t;
@@ -175,7 +177,29 @@ typedef struct {
  * usr/), nothing outside root, excluded paths skipped. */
 int pyoci_deb_install(int fd, const char *what, int root_fd, const pyoci_deb_filter_t *f, pyoci_deb_info_t *info,
                       pyoci_error_t **err);
+/* The same in two steps, so many .debs can be decompressed at once and
+ * still be applied in order: decode (any thread) reads control.tar into
+ * info and writes data.tar decompressed to out_fd; apply (in order) makes
+ * the entries of that data.tar and maps info's md5sums like them. */
+int pyoci_deb_decode(int fd, const char *what, int out_fd, pyoci_deb_info_t *info, pyoci_error_t **err);
+int pyoci_deb_apply(int data_fd, const char *what, int root_fd, const pyoci_deb_filter_t *f, pyoci_deb_info_t *info,
+                    pyoci_error_t **err);
 void pyoci_deb_info_release(pyoci_deb_info_t *i);
+/* Many .debs into one root (debs.c): decoded by worker threads, applied in
+ * order; done() runs after each, in order too (status.d, checks). */
+typedef int (*pyoci_deb_done_fn)(void *ctx, size_t i, const pyoci_deb_info_t *info, pyoci_error_t **err);
+typedef struct {
+  const char *const *paths;  /* the cached .deb files */
+  const char *const *whats;  /* their names in messages (URLs) */
+  size_t n;
+  const char *tmpdir;        /* where decoded data.tars wait to be applied */
+  int root_fd;
+  const pyoci_deb_filter_t *filter;
+  int threads;               /* 0 = $PYOCI_THREADS or nproc */
+  pyoci_deb_done_fn done;
+  void *ctx;
+} pyoci_debs_t;
+int pyoci_debs_install(const pyoci_debs_t *d, pyoci_error_t **err);
 /* var/lib/dpkg/status.d/NAME and NAME.md5sums (rootfs.c). */
 int pyoci_root_status(int root_fd, const pyoci_deb_info_t *info, pyoci_error_t **err);
 /* "bin/ls" -> "usr/bin/ls"; returns a new string. */
@@ -253,6 +277,16 @@ typedef struct {
 int pyoci_wheel_find(const pyoci_req_t *r, char *const *find_links, const char *index_url, const pyoci_pyenv_t *env,
                      const char *cache_dir, pyoci_wheel_found_t *out, pyoci_error_t **err);
 void pyoci_wheel_found_release(pyoci_wheel_found_t *f);
+/* One <a href="URL#sha256=HEX"> of a PEP 503 project page: the URL resolved
+ * against the page's (without the fragment), the file name it ends in
+ * (%XX decoded), the fragment's sha256 (lower case; NULL when none). */
+typedef struct {
+  char *url, *file, *sha256;
+} pyoci_pep503_link_t;
+/* The next link at or after *pos in a NUL-terminated page (advancing *pos);
+ * 1 found (url NULL when it does not parse), 0 at the end. */
+int pyoci_pep503_next_link(const char **pos, const char *page_url, pyoci_pep503_link_t *l);
+void pyoci_pep503_link_release(pyoci_pep503_link_t *l);
 
 /* ---- lock (lock.c) ---- */
 typedef struct {

@@ -3,9 +3,12 @@
  * roots are complete nothing is written to the store but that scratch
  * directory, which is removed on any failure. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -18,6 +21,7 @@
 #include "lib/oci/image.h"
 #include "lib/image/import.h"
 #include "lib/image/layer_store.h"
+#include "lib/image/unpacked.h"
 #include "plan_int.h"
 
 static int load_requirements(const pyoci_spec_t *spec, pyoci_asm_ctx_t *c, pyoci_error_t **err)
@@ -139,6 +143,7 @@ typedef struct {
   const char *created_by;
   bool nonempty;
   bool cached;                  /* desc/diff_id already in the store */
+  bool upper;                   /* was an overlay upper dir (--compile): skip overlay xattrs */
   pyoci_desc_t desc;
   char diff_id[PYOCI_DIGEST_LEN];
   char path[4096];
@@ -156,7 +161,9 @@ static int commit(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ct
     if (!roots[i].nonempty)
       continue;
     if (!roots[i].cached) {
-      if (pyoci_layer_from_dir(s, roots[i].dir, lo, &roots[i].desc, roots[i].diff_id, err) < 0)
+      pyoci_layer_opts_t o = *lo;
+      o.overlay_whiteouts = roots[i].upper;
+      if (pyoci_layer_from_dir(s, roots[i].dir, &o, &roots[i].desc, roots[i].diff_id, err) < 0)
         return -1;
       if (i == 0)
         pyoci_asm_os_remember(s, os_key, &roots[i].desc, roots[i].diff_id);
@@ -169,16 +176,32 @@ static int commit(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ct
   return pyoci_image_commit(s, NULL, bytes, strlen(bytes), descs, nd, c->o->names, res->manifest_digest, err);
 }
 
+/* Random names: ext4 starts the Orlov search for a top directory's
+ * subdirectory at a hash of its name (see spread_subdirs), and a fixed
+ * "os" would start every run in the group the last run's tree was just
+ * removed from. */
 static int make_roots(const char *tmp, root_t *roots, pyoci_error_t **err)
 {
   static const char *const names[] = {"os", "python", "app"};
   for (int i = 0; i < 3; i++) {
-    snprintf(roots[i].path, sizeof(roots[i].path), "%s/%s", tmp, names[i]);
-    if (mkdir(roots[i].path, 0755) < 0)
+    snprintf(roots[i].path, sizeof(roots[i].path), "%s/%s-XXXXXX", tmp, names[i]);
+    if (mkdtemp(roots[i].path) == NULL || chmod(roots[i].path, 0755) < 0)
       return pyoci_error_set(err, errno, "mkdir '%s'", roots[i].path);
     roots[i].dir = roots[i].path;
   }
   return 0;
+}
+
+/* --compile runs the image's python over the OS root: the one just made,
+ * or, when the store had the OS layer, its unpacked form (cached). */
+static int compile_wheels(pyoci_store_t *s, const char *tmp, root_t *roots, const pyoci_pyenv_t *env,
+                          pyoci_error_t **err)
+{
+  cleanup_free char *unpacked = NULL;
+  if (roots[0].cached && pyoci_unpacked_get(s, &roots[0].desc, roots[0].diff_id, &unpacked, err) < 0)
+    return pyoci_error_prefix(err, "--compile");
+  roots[1].upper = true;
+  return pyoci_asm_compile(tmp, unpacked ? unpacked : roots[0].path, env, roots[1].path, err);
 }
 
 static int build_roots(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, pyoci_lock_t *plan,
@@ -193,6 +216,8 @@ static int build_roots(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_a
   else if (pyoci_asm_os_root(spec, c, plan, roots[0].path, &env, err) < 0)
     return -1;
   if (pyoci_asm_python_root(spec, c, plan, &env, roots[1].path, err) < 0 || pyoci_asm_app_root(spec, roots[2].path, err) < 0)
+    return -1;
+  if (c->o->compile && c->n_reqs > 0 && compile_wheels(s, tmp, roots, &env, err) < 0)
     return -1;
   roots[1].nonempty = c->n_reqs > 0;
   roots[2].nonempty = spec->n_contents > 0;
@@ -223,6 +248,26 @@ static int build(pyoci_store_t *s, const pyoci_spec_t *spec, const pyoci_asm_ctx
   return rc;
 }
 
+/* ext4 without a journal (common on cloud disks) puts a directory's new
+ * files in its block group and, looking for a free inode, skips one by one
+ * those freed in the last minute (six, while their table block is dirty);
+ * when those are all a group has left, every create scans the whole group.
+ * Right after an earlier tree was removed -- the last assemble's scratch
+ * directory, a deleted store -- that made creating the OS root's few
+ * thousand files cost about 1 s of system time.  A "top directory"
+ * (chattr +T) has the Orlov allocator place each subdirectory (the roots,
+ * randomly named) in a group of its own choosing.  Best effort: other file
+ * systems do not have the flag, and nothing depends on it. */
+static void spread_subdirs(const char *dir)
+{
+  cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int flags = 0;
+  if (fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+    flags |= FS_TOPDIR_FL;
+    (void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
+  }
+}
+
 int pyoci_assemble(pyoci_store_t *s, const pyoci_assemble_opts_t *o, pyoci_assemble_result_t *res,
                    pyoci_error_t **err)
 {
@@ -238,8 +283,8 @@ int pyoci_assemble(pyoci_store_t *s, const pyoci_assemble_opts_t *o, pyoci_assem
     rc = pyoci_asm_resolve(spec, &c, &plan, &res->explain, err);
   else if (rc == 0)
     rc = get_plan(spec, &c, &plan, err);
-  if (rc == 0 && !o->explain)
-    rc = pyoci_store_mkdtemp(s, "assemble-", &tmp, err);
+  if (rc == 0 && !o->explain && (rc = pyoci_store_mkdtemp(s, "assemble-", &tmp, err)) == 0)
+    spread_subdirs(tmp);
   if (rc == 0 && !o->explain)
     rc = build(s, spec, &c, &plan, tmp, res, err);
   if (tmp != NULL) {

@@ -40,6 +40,7 @@ typedef struct {
   const char *const *names;    /* tags (NULL-terminated, may be NULL) */
   int jobs;                    /* parallel downloads (0 = 8) */
   bool no_cache;               /* always unpack and compress the OS layer again */
+  bool compile;                /* byte-compile the wheels with the image's python (runc) */
 } pyoci_assemble_opts_t;
 
 typedef struct {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
@@ -32,30 +33,44 @@ void pyoci_asm_image_env(const pyoci_lock_t *plan, const pyoci_asm_ctx_t *c, pyo
   }
 }
 
-static int install_debs(const pyoci_spec_t *spec, const pyoci_lock_t *plan, pyoci_fetch_t *items, int root_fd,
-                        pyoci_error_t **err)
+typedef struct {
+  const pyoci_lock_t *plan;
+  int root_fd;
+} deb_ctx_t;
+
+/* After each .deb: it must be what the index (or lock) said it is; then
+ * its status.d record. */
+static int deb_done(void *ctx, size_t i, const pyoci_deb_info_t *info, pyoci_error_t **err)
+{
+  const deb_ctx_t *c = ctx;
+  const pyoci_lock_deb_t *d = &c->plan->debs[i];
+  if (strcmp(info->package, d->name) != 0 || strcmp(info->version, d->version) != 0 || strcmp(info->arch, d->arch) != 0)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: the .deb is %s %s %s, the index/lock says %s %s %s",
+                                d->url, info->package, info->version, info->arch, d->name, d->version, d->arch);
+  return pyoci_root_status(c->root_fd, info, err);
+}
+
+static int install_debs(const pyoci_spec_t *spec, const pyoci_lock_t *plan, pyoci_fetch_t *items, const char *root,
+                        int root_fd, pyoci_error_t **err)
 {
   pyoci_deb_filter_t f = {spec->exclude_paths, spec->include_paths};
+  const char **paths = xcalloc(plan->n_debs + 1, sizeof(char *)), **whats = xcalloc(plan->n_debs + 1, sizeof(char *));
   for (size_t i = 0; i < plan->n_debs; i++) {
-    const pyoci_lock_deb_t *d = &plan->debs[i];
-    cleanup_close int fd = open(items[i].path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      return pyoci_error_set(err, errno, "open '%s'", items[i].path);
-    pyoci_deb_info_t info;
-    if (pyoci_deb_install(fd, d->url, root_fd, &f, &info, err) < 0)
-      return -1;
-    /* The .deb must be what the index (or lock) said it is. */
-    int rc = 0;
-    if (strcmp(info.package, d->name) != 0 || strcmp(info.version, d->version) != 0 || strcmp(info.arch, d->arch) != 0)
-      rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: the .deb is %s %s %s, the index/lock says %s %s %s",
-                                d->url, info.package, info.version, info.arch, d->name, d->version, d->arch);
-    if (rc == 0)
-      rc = pyoci_root_status(root_fd, &info, err);
-    pyoci_deb_info_release(&info);
-    if (rc < 0)
-      return -1;
+    paths[i] = items[i].path;
+    whats[i] = plan->debs[i].url;
   }
-  return 0;
+  /* The root's parent (the assemble's scratch directory) holds the decoded data.tars. */
+  cleanup_free char *tmpdir = xstrdup(root);
+  char *slash = strrchr(tmpdir, '/');
+  if (slash != NULL && slash != tmpdir)
+    *slash = '\0';
+  deb_ctx_t ctx = {plan, root_fd};
+  pyoci_debs_t d = {.paths = paths, .whats = whats, .n = plan->n_debs, .tmpdir = tmpdir, .root_fd = root_fd,
+                    .filter = &f, .done = deb_done, .ctx = &ctx};
+  int rc = pyoci_debs_install(&d, err);
+  free(paths);
+  free(whats);
+  return rc;
 }
 
 int pyoci_asm_os_root(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, const pyoci_lock_t *plan, const char *root,
@@ -69,7 +84,7 @@ int pyoci_asm_os_root(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, const 
   if (rc == 0 && root_fd < 0)
     rc = pyoci_error_set(err, errno, "open '%s'", root);
   if (rc == 0)
-    rc = install_debs(spec, plan, items, root_fd, err);
+    rc = install_debs(spec, plan, items, root, root_fd, err);
   for (size_t i = 0; i < plan->n_debs; i++)
     free(items[i].path);
   free(items);

@@ -20,10 +20,14 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/inflate_limit.h"
 #include "lib/pkg/stanza.h"
 #include "asm_int.h"
+
+#define DECODE_CHUNK (1u << 18)
 
 static const char *const merged_dirs[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL};
 
@@ -88,6 +92,8 @@ typedef struct {
   const pyoci_deb_filter_t *f;
   char *parent_path; /* the last parent opened ... */
   int parent_fd;     /* ... and its O_PATH fd */
+  uint64_t deb_size; /* the .deb's bytes, for the bomb limits */
+  bool decoded;      /* reading a data.tar pyoci_deb_decode checked already */
   pyoci_error_t **err;
 } unpack_t;
 
@@ -116,15 +122,30 @@ static int open_parent(unpack_t *u, const char *path, const char **name)
   return u->parent_fd;
 }
 
+/* Decompression bombs (inflate_limit.h): everything data.tar's filter has
+ * produced so far (skipped entries too) against the .deb's own size. */
+static int check_bomb(unpack_t *u, struct archive *in, const char *path)
+{
+  if (u->decoded)
+    return 0;
+  la_int64_t out = archive_filter_bytes(in, 0);
+  if (out <= 0 || pyoci_inflate_check(u->what, u->deb_size, (uint64_t)out, u->err) == 0)
+    return 0;
+  return pyoci_error_prefix(u->err, "%s: data.tar at entry '%s'", u->what, path);
+}
+
 static int copy_data(unpack_t *u, struct archive *a, int fd, const char *path)
 {
   const void *buf;
   size_t size;
   la_int64_t off;
   int r;
-  while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
+  while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
+    if (check_bomb(u, a, path) < 0)
+      return -1;
     if (pwrite(fd, buf, size, off) != (ssize_t)size)
       return entry_fail(u, path, errno, "write");
+  }
   if (r != ARCHIVE_EOF)
     return pyoci_error_set_code(u->err, PYOCI_E_CORRUPT, 0, "%s: entry '%s': %s", u->what, path,
                                 archive_error_string(a));
@@ -235,10 +256,21 @@ static la_ssize_t nested_read(struct archive *a, void *ctx, const void **out)
   return archive_read_data(n->outer, n->buf, sizeof(n->buf));
 }
 
+/* What dpkg-deb writes; never filter_all, which runs external programs
+ * (lrzip, lzop, grzip) on what it does not know. */
+static void deb_filters(struct archive *in)
+{
+  archive_read_support_filter_gzip(in);
+  archive_read_support_filter_xz(in);
+  archive_read_support_filter_lzma(in);
+  archive_read_support_filter_bzip2(in);
+  archive_read_support_filter_zstd(in);
+}
+
 static struct archive *inner_open(nested_t *n)
 {
   struct archive *in = archive_read_new();
-  archive_read_support_filter_all(in);
+  deb_filters(in);
   archive_read_support_format_tar(in);
   archive_read_support_format_gnutar(in);
   if (archive_read_open(in, n, NULL, nested_read, NULL) != ARCHIVE_OK) {
@@ -248,16 +280,10 @@ static struct archive *inner_open(nested_t *n)
   return in;
 }
 
-static int unpack_data(unpack_t *u, struct archive *outer)
+/* Every entry of the data.tar `in` into the root. */
+static int apply_entries(unpack_t *u, struct archive *in)
 {
-  nested_t *n = malloc(sizeof(*n));
-  if (n == NULL)
-    abort();
-  n->outer = outer;
-  struct archive *in = inner_open(n);
   int rc = 0;
-  if (in == NULL)
-    rc = pyoci_error_set_code(u->err, PYOCI_E_CORRUPT, 0, "%s: data.tar: not a tar archive", u->what);
   struct archive_entry *e;
   size_t count = 0;
   while (rc == 0) {
@@ -270,11 +296,54 @@ static int unpack_data(unpack_t *u, struct archive *outer)
     }
     if (++count > ASM_MAX_ENTRIES)
       rc = pyoci_error_set_code(u->err, PYOCI_E_CORRUPT, 0, "%s: more than %d entries", u->what, ASM_MAX_ENTRIES);
-    else
+    else if (check_bomb(u, in, archive_entry_pathname(e) ? archive_entry_pathname(e) : "?") == 0)
       rc = apply_entry(u, in, e);
+    else
+      rc = -1;
   }
+  return rc;
+}
+
+static int unpack_data(unpack_t *u, struct archive *outer)
+{
+  nested_t *n = xmalloc(sizeof(*n));
+  n->outer = outer;
+  struct archive *in = inner_open(n);
+  int rc = in ? apply_entries(u, in)
+              : pyoci_error_set_code(u->err, PYOCI_E_CORRUPT, 0, "%s: data.tar: not a tar archive", u->what);
   if (in)
     archive_read_free(in);
+  free(n);
+  return rc;
+}
+
+/* data.tar, decompressed into out_fd for pyoci_deb_apply to read later;
+ * the bomb limits hold here, before anything is written past them. */
+static int decode_data(unpack_t *u, struct archive *outer, int out_fd)
+{
+  nested_t *n = xmalloc(sizeof(*n));
+  n->outer = outer;
+  struct archive *in = archive_read_new();
+  deb_filters(in);
+  archive_read_support_format_raw(in);
+  struct archive_entry *e;
+  int rc = 0;
+  if (archive_read_open(in, n, NULL, nested_read, NULL) != ARCHIVE_OK || archive_read_next_header(in, &e) != ARCHIVE_OK)
+    rc = pyoci_error_set_code(u->err, PYOCI_E_CORRUPT, 0, "%s: data.tar: %s", u->what, archive_error_string(in));
+  cleanup_free char *buf = rc == 0 ? xmalloc(DECODE_CHUNK) : NULL;
+  uint64_t total = 0;
+  while (rc == 0) {
+    la_ssize_t r = archive_read_data(in, buf, DECODE_CHUNK);
+    if (r == 0)
+      break;
+    if (r < 0)
+      rc = pyoci_error_set_code(u->err, PYOCI_E_CORRUPT, 0, "%s: data.tar: %s", u->what, archive_error_string(in));
+    else if (pyoci_inflate_check(u->what, u->deb_size, total += (uint64_t)r, u->err) < 0)
+      rc = pyoci_error_prefix(u->err, "%s: data.tar", u->what);
+    else
+      rc = pyoci_write_all(out_fd, buf, (size_t)r, u->what, u->err);
+  }
+  archive_read_free(in);
   free(n);
   return rc;
 }
@@ -377,7 +446,9 @@ static int control_fields(const char *what, pyoci_deb_info_t *info, pyoci_error_
   return 0;
 }
 
-static int install_members(unpack_t *u, struct archive *a, pyoci_deb_info_t *info)
+/* The .deb's members: control.tar into info, data.tar into the root, or
+ * (out_fd >= 0) decompressed into out_fd. */
+static int install_members(unpack_t *u, struct archive *a, pyoci_deb_info_t *info, int out_fd)
 {
   struct archive_entry *e;
   bool data = false;
@@ -394,7 +465,7 @@ static int install_members(unpack_t *u, struct archive *a, pyoci_deb_info_t *inf
     } else if (name && strncmp(name, "data.tar", 8) == 0 && !data) {
       if (info->control == NULL)
         return pyoci_error_set_code(u->err, PYOCI_E_CORRUPT, 0, "%s: data.tar before control.tar", u->what);
-      if (unpack_data(u, a) < 0)
+      if ((out_fd >= 0 ? decode_data(u, a, out_fd) : unpack_data(u, a)) < 0)
         return -1;
       data = true;
     }
@@ -405,31 +476,75 @@ static int install_members(unpack_t *u, struct archive *a, pyoci_deb_info_t *inf
   return 0;
 }
 
-int pyoci_deb_install(int fd, const char *what, int root_fd, const pyoci_deb_filter_t *f, pyoci_deb_info_t *info,
-                      pyoci_error_t **err)
+static int read_deb(int fd, const char *what, int root_fd, const pyoci_deb_filter_t *f, int out_fd,
+                    pyoci_deb_info_t *info, pyoci_error_t **err)
 {
   memset(info, 0, sizeof(*info));
   unpack_t u = {.what = what, .root_fd = root_fd, .f = f, .parent_fd = -1, .err = err};
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > 0)
+    u.deb_size = (uint64_t)st.st_size;
   struct archive *a = archive_read_new();
   archive_read_support_format_ar(a);
   int rc = -1;
   if (archive_read_open_fd(a, fd, 1u << 16) != ARCHIVE_OK)
     pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: not a .deb: %s", what, archive_error_string(a));
   else
-    rc = install_members(&u, a, info);
+    rc = install_members(&u, a, info, out_fd);
   archive_read_free(a);
   if (u.parent_fd >= 0)
     close(u.parent_fd);
   free(u.parent_path);
   if (rc == 0)
     rc = control_fields(what, info, err);
-  if (rc == 0 && info->md5sums) {
+  if (rc < 0)
+    pyoci_deb_info_release(info);
+  return rc;
+}
+
+static void filter_md5sums(pyoci_deb_info_t *info, const pyoci_deb_filter_t *f)
+{
+  if (info->md5sums) {
     char *m = map_md5sums(info->md5sums, f);
     free(info->md5sums);
     info->md5sums = m;
   }
-  if (rc < 0)
-    pyoci_deb_info_release(info);
+}
+
+int pyoci_deb_install(int fd, const char *what, int root_fd, const pyoci_deb_filter_t *f, pyoci_deb_info_t *info,
+                      pyoci_error_t **err)
+{
+  if (read_deb(fd, what, root_fd, f, -1, info, err) < 0)
+    return -1;
+  filter_md5sums(info, f);
+  return 0;
+}
+
+int pyoci_deb_decode(int fd, const char *what, int out_fd, pyoci_deb_info_t *info, pyoci_error_t **err)
+{
+  return read_deb(fd, what, -1, NULL, out_fd, info, err);
+}
+
+int pyoci_deb_apply(int data_fd, const char *what, int root_fd, const pyoci_deb_filter_t *f, pyoci_deb_info_t *info,
+                    pyoci_error_t **err)
+{
+  unpack_t u = {.what = what, .root_fd = root_fd, .f = f, .parent_fd = -1, .decoded = true, .err = err};
+  struct archive *in = archive_read_new();
+  archive_read_support_format_tar(in);
+  archive_read_support_format_gnutar(in);
+  int rc;
+  if (lseek(data_fd, 0, SEEK_SET) < 0)
+    rc = pyoci_error_set(err, errno, "%s: seek the decoded data.tar", what);
+  else if (archive_read_open_fd(in, data_fd, DECODE_CHUNK) != ARCHIVE_OK)
+    rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: data.tar: not a tar archive", what);
+  else
+    rc = apply_entries(&u, in);
+  archive_read_free(in);
+  if (u.parent_fd >= 0)
+    close(u.parent_fd);
+  free(u.parent_path);
+  if (rc == 0)
+    filter_md5sums(info, f);
   return rc;
 }
 

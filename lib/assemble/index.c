@@ -75,6 +75,8 @@ static void free_pkg(pyoci_debpkg_t *p)
   free(p->depends);
   free(p->pre_depends);
   free(p->provides);
+  free(p->conflicts);
+  free(p->breaks);
   free(p);
 }
 
@@ -126,6 +128,8 @@ static int add_stanza(pyoci_index_t *ix, const pyoci_stanza_reader_t *r, const p
   p->depends = pyoci_stanza_dup(r, "Depends");
   p->pre_depends = pyoci_stanza_dup(r, "Pre-Depends");
   p->provides = pyoci_stanza_dup(r, "Provides");
+  p->conflicts = pyoci_stanza_dup(r, "Conflicts");
+  p->breaks = pyoci_stanza_dup(r, "Breaks");
   cleanup_free char *size = pyoci_stanza_dup(r, "Size");
   char *end = NULL;
   p->size = size ? strtoull(size, &end, 10) : 0;

@@ -37,6 +37,11 @@ int pyoci_asm_app_root(const pyoci_spec_t *spec, const char *root, pyoci_error_t
 /* The interpreter and glibc the image will have, from the plan's packages. */
 void pyoci_asm_image_env(const pyoci_lock_t *plan, const pyoci_asm_ctx_t *c, pyoci_pyenv_t *env);
 
+/* compile.c: byte-compile py_root's site-packages with the interpreter of
+ * os_dir (the OS root) in runc, py_root as the overlay's upper dir. */
+int pyoci_asm_compile(const char *tmp, const char *os_dir, const pyoci_pyenv_t *env, const char *py_root,
+                      pyoci_error_t **err);
+
 /* oscache.c: the OS layer remembered in the store by what it is made of. */
 void pyoci_asm_os_key(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, const pyoci_lock_t *plan,
                       const pyoci_layer_opts_t *lo, char key[PYOCI_DIGEST_HEX_LEN + 1]);

@@ -7,9 +7,11 @@
  * satisfied by a real one that Provides it (versioned Provides for
  * versioned relations).  One architecture per image, so Multi-Arch only
  * matters for ":any" (satisfied by the native package) and is otherwise
- * checked for consistency.  Breaks/Conflicts are not consulted: the
- * closure never holds two versions of a package, and Debian's archive
- * does not ship a suite whose Depends closure conflicts with itself. */
+ * checked for consistency.  The closure is then checked against every
+ * chosen package's Conflicts and Breaks (versioned, and through Provides):
+ * with no maintainer scripts and no upgrade, Breaks means what Conflicts
+ * does -- the two cannot be in one image -- and the answer is a refusal
+ * naming both chains, not a search for another set. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +166,84 @@ static int resolve_field(const pyoci_index_t *ix, pyoci_resolution_t *res, size_
   return rc;
 }
 
+/* Does relation r (of chosen package i's Conflicts/Breaks) hit a chosen
+ * package?  Its index, or -1.  A package never conflicts with itself, nor
+ * with a virtual name it Provides (Policy 7.6.2: the "only one MTA" idiom);
+ * a versioned relation only hits a versioned Provides (Policy 7.5). */
+static int conflict_hit(const pyoci_index_t *ix, const pyoci_resolution_t *res, size_t i, const pyoci_rel_t *r)
+{
+  if (!rel_arch_ok(r))
+    return -1; /* another architecture's package: never in this image */
+  int j = chosen_index(res, r->name);
+  if (j >= 0 && (size_t)j != i && pyoci_rel_version_ok(r->op, r->version, res->pkgs[j].pkg->version))
+    return j;
+  pyoci_provider_t *prov[MAX_PROVIDERS];
+  size_t n = pyoci_index_providers(ix, r->name, prov);
+  for (size_t k = 0; k < n; k++) {
+    j = chosen_index(res, prov[k]->pkg->name);
+    if (j < 0 || (size_t)j == i || res->pkgs[j].pkg != prov[k]->pkg)
+      continue;
+    if (r->op == REL_ANY || (prov[k]->version && pyoci_rel_version_ok(r->op, r->version, prov[k]->version)))
+      return j;
+  }
+  return -1;
+}
+
+/* "a <- b <- c (asked for)" */
+static void why_in(const pyoci_resolution_t *res, int i, strbuf_t *sb)
+{
+  strbuf_addstr(sb, res->pkgs[i].pkg->name);
+  if (res->pkgs[i].parent < 0)
+    strbuf_addstr(sb, " (asked for)");
+  else
+    chain(res, res->pkgs[i].parent, sb);
+}
+
+static int conflicting(const pyoci_resolution_t *res, size_t i, int j, const char *field, const pyoci_rel_t *r,
+                       pyoci_error_t **err)
+{
+  cleanup_strbuf strbuf_t sb = STRBUF_INIT;
+  const pyoci_debpkg_t *a = res->pkgs[i].pkg, *b = res->pkgs[j].pkg;
+  strbuf_addf(&sb, "%s %s %s: ", a->name, a->version, field);
+  pyoci_rel_format(r, &sb);
+  strbuf_addf(&sb, ", but %s %s is in the image too (", b->name, b->version);
+  why_in(res, (int)i, &sb);
+  strbuf_addstr(&sb, "; ");
+  why_in(res, j, &sb);
+  strbuf_addstr(&sb, ")");
+  return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s", strbuf_str(&sb));
+}
+
+static int check_field(const pyoci_index_t *ix, const pyoci_resolution_t *res, size_t i, const char *field,
+                       const char *value, pyoci_error_t **err)
+{
+  if (value == NULL)
+    return 0;
+  char what[300];
+  snprintf(what, sizeof(what), "%s %s: %s", res->pkgs[i].pkg->name, res->pkgs[i].pkg->version, field);
+  pyoci_rels_t rels;
+  if (pyoci_rels_parse(value, strlen(value), what, &rels, err) < 0)
+    return -1;
+  int rc = 0;
+  for (size_t g = 0; rc == 0 && g < rels.n; g++)
+    for (size_t a = 0; rc == 0 && a < rels.groups[g].n; a++) {
+      int j = conflict_hit(ix, res, i, &rels.groups[g].alts[a]);
+      if (j >= 0)
+        rc = conflicting(res, i, j, field, &rels.groups[g].alts[a], err);
+    }
+  pyoci_rels_free(&rels);
+  return rc;
+}
+
+static int check_conflicts(const pyoci_index_t *ix, const pyoci_resolution_t *res, pyoci_error_t **err)
+{
+  for (size_t i = 0; i < res->n; i++)
+    if (check_field(ix, res, i, "Conflicts", res->pkgs[i].pkg->conflicts, err) < 0 ||
+        check_field(ix, res, i, "Breaks", res->pkgs[i].pkg->breaks, err) < 0)
+      return -1;
+  return 0;
+}
+
 int pyoci_resolve(const pyoci_index_t *ix, char *const *asked, pyoci_resolution_t *res, pyoci_error_t **err)
 {
   memset(res, 0, sizeof(*res));
@@ -186,6 +266,10 @@ int pyoci_resolve(const pyoci_index_t *ix, char *const *asked, pyoci_resolution_
       pyoci_resolution_free(res);
       return -1;
     }
+  }
+  if (check_conflicts(ix, res, err) < 0) {
+    pyoci_resolution_free(res);
+    return -1;
   }
   return 0;
 }

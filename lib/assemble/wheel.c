@@ -22,6 +22,7 @@
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/inflate_limit.h"
 #include "asm_int.h"
 
 typedef struct {
@@ -36,6 +37,7 @@ typedef struct {
   bool *seen;
   strbuf_t installed;      /* the new RECORD */
   char *name, *version;
+  uint64_t zip_size, unpacked; /* for the bomb limits (inflate_limit.h) */
   pyoci_error_t **err;
 } wheel_t;
 
@@ -234,6 +236,11 @@ static int install_member(wheel_t *w, struct archive *a, struct archive_entry *e
       strbuf_release(&sb);
       return pyoci_error_set_code(w->err, PYOCI_E_CORRUPT, 0, "%s: '%s' too large", w->what, p);
     }
+    w->unpacked += (uint64_t)n;
+    if (pyoci_inflate_check(w->what, w->zip_size, w->unpacked, w->err) < 0) {
+      strbuf_release(&sb);
+      return pyoci_error_prefix(w->err, "install '%s': at '%s'", w->what, p);
+    }
     strbuf_add(&sb, buf, (size_t)n);
   }
   size_t len = sb.len;
@@ -392,6 +399,9 @@ int pyoci_wheel_install(int fd, const char *what, int root_fd, const pyoci_wheel
                         pyoci_error_t **err)
 {
   wheel_t w = {.what = what, .root_fd = root_fd, .t = t, .err = err};
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > 0)
+    w.zip_size = (uint64_t)st.st_size;
   cleanup_free char *s = stem(what);
   if (s == NULL)
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "'%s': not a wheel file name", what);

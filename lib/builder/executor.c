@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/layer/layer.h"
+#include "lib/util/settings.h"
 #include "lib/image/unpacked.h"
 #include "lib/oci/image.h"
 #include "lib/util/cleanup.h"
@@ -551,8 +552,7 @@ static int build_stage(builder_t *b, size_t idx, pyoci_error_t **err)
  * prefetch or only one thread is wanted. */
 static pid_t prefetch_bases(builder_t *b)
 {
-  const char *threads = getenv("PYOCI_THREADS");
-  if (b->plan->n_order < 2 || (threads && strcmp(threads, "1") == 0))
+  if (b->plan->n_order < 2 || pyoci_settings()->threads == 1)
     return -1;
   bool any = false;
   for (size_t i = 1; i < b->plan->n_order; i++) {
@@ -620,7 +620,7 @@ int pyoci_build(pyoci_store_t *s, const pyoci_build_opts_t *o, char manifest_dig
   if (b.df == NULL)
     return -1;
   pyoci_plan_opts_t po = {.target = o->target, .build_args = o->build_args, .n_build_args = o->n_build_args,
-                          .source_date_epoch = getenv("SOURCE_DATE_EPOCH")};
+                          .source_date_epoch = pyoci_settings()->source_date_epoch_text};
   int rc = -1;
   pid_t prefetch = -1;
   cleanup_free char *unused = NULL;

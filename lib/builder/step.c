@@ -28,7 +28,12 @@ static int lowers_for_layers(pyoci_store_t *s, const pyoci_desc_t *layers, const
   for (size_t i = 0; i < n; i++) {
     /* overlay wants the top-most layer first */
     if (pyoci_lower_for_layer(s, &layers[i], diff_ids[i], &lowers[n - 1 - i], err) < 0) {
-      pyoci_strvfreep(&lowers);
+      /* filled from the end: lowers[0] is still NULL, so a strv free
+       * would stop before the ones made so far (the leak LeakSanitizer
+       * found when the unpacker refused a base image's second layer) */
+      for (size_t j = 0; j < n; j++)
+        free(lowers[j]);
+      free(lowers);
       return -1;
     }
   }

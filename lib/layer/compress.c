@@ -19,6 +19,7 @@
 #include <zstd.h>
 
 #include "lib/util/alloc.h"
+#include "lib/util/settings.h"
 #include "layer.h"
 #include "layer_int.h"
 
@@ -68,13 +69,9 @@ int pyoci_layer_threads(int n)
 {
   if (n > 0)
     return n > MAX_THREADS ? MAX_THREADS : n;
-  const char *env = getenv("PYOCI_THREADS");
-  if (env != NULL && *env != '\0') {
-    char *end = NULL;
-    long v = strtol(env, &end, 10);
-    if (end != NULL && *end == '\0' && v > 0)
-      return v > MAX_THREADS ? MAX_THREADS : (int)v;
-  }
+  int v = pyoci_settings()->threads;
+  if (v > 0)
+    return v > MAX_THREADS ? MAX_THREADS : v;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   if (cpus < 1)
     cpus = 1;

@@ -22,6 +22,7 @@
 #include <zstd.h>
 
 #include "lib/util/alloc.h"
+#include "lib/util/inflate_limit.h"
 #include "codec.h"
 #include "decompress.h"
 #include "layer_int.h"
@@ -46,6 +47,8 @@ struct pyoci_decomp {
   size_t win_cap, pos, len;
   bool eof;
   bool seekable;
+  uint64_t read_total; /* bytes read from fd (the window holds the unused rest) */
+  uint64_t out_total;  /* bytes decompressed, for the bomb limits */
 
   unsigned char *out;
   size_t out_cap;
@@ -121,6 +124,7 @@ static int fill(pyoci_decomp_t *d, pyoci_error_t **err)
     if (n == 0)
       d->eof = true;
     d->len += (size_t)n;
+    d->read_total += (uint64_t)n;
   }
   return 0;
 }
@@ -370,6 +374,24 @@ pyoci_comp_t pyoci_decomp_kind(const pyoci_decomp_t *d)
   return d->comp;
 }
 
+/* Decompression bombs: the output so far against the compressed bytes used
+ * (inflate_limit.h).  Plain input is measured by whoever decompresses it
+ * (libarchive's xz and bzip2 filters in tar_read.c). */
+static int check_bomb(pyoci_decomp_t *d, size_t n, pyoci_error_t **err)
+{
+  d->out_total += n;
+  pyoci_error_t *e = NULL;
+  if (pyoci_inflate_check(d->what, d->read_total - avail(d), d->out_total, &e) == 0)
+    return 0;
+  if (d->sticky == NULL)
+    d->sticky = e;
+  else
+    pyoci_error_free(e);
+  if (err != NULL && *err == NULL)
+    pyoci_error_copy(err, d->sticky);
+  return -1;
+}
+
 /* One piece, decoded in the calling thread. */
 static ssize_t decode_next(pyoci_decomp_t *d, const void **buf, pyoci_error_t **err)
 {
@@ -395,6 +417,8 @@ static ssize_t decode_next(pyoci_decomp_t *d, const void **buf, pyoci_error_t **
   }
   if (n == 0)
     d->done = true;
+  if (n > 0 && d->comp != PYOCI_COMP_NONE && check_bomb(d, (size_t)n, err) < 0)
+    return -1;
   return n;
 }
 

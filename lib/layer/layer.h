@@ -39,8 +39,12 @@ typedef struct {
                                   whiteouts (0/0 char devs, opaque xattrs) */
 } pyoci_layer_opts_t;
 
-/* Defaults, with source_date_epoch from $SOURCE_DATE_EPOCH when set. */
+/* Defaults, with source_date_epoch from the settings (SOURCE_DATE_EPOCH, settings.h). */
 void pyoci_layer_opts_init(pyoci_layer_opts_t *o);
+/* Resolve a thread count: n > 0 as is; 0 = the settings' threads
+ * ($PYOCI_THREADS, read by the CLI) or nproc, at most 64.  Also what other
+ * CPU-bound stages (decompressing .debs) use. */
+int pyoci_layer_threads(int n);
 
 /* ---- compression (multi-member gzip; output identical for any thread count) ---- */
 typedef struct pyoci_compressor pyoci_compressor_t;

@@ -30,7 +30,4 @@ int pyoci_whiteout_remove(int dirfd, const char *dirpath, const char *name, cons
 int pyoci_whiteout_opaque(int dirfd, const char *dirpath, const pyoci_strmap_t *created, bool as_overlay,
                           pyoci_error_t **err);
 
-/* Resolve thread count: n > 0 as is; 0 = $PYOCI_THREADS or nproc. */
-int pyoci_layer_threads(int n);
-
 #endif

@@ -16,6 +16,7 @@
 
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
+#include "lib/util/inflate_limit.h"
 #include "lib/util/log.h"
 #include "lib/util/path.h"
 #include "lib/util/strbuf.h"
@@ -38,6 +39,7 @@ struct pyoci_tar_reader {
   char *raw;      /* its name as written, for messages */
   char *link;
   uint64_t entries;
+  uint64_t fed;   /* bytes handed to libarchive (compressed when it filters) */
   xattr_t *xattrs;
   size_t n_xattrs;
   bool failed;    /* libarchive cannot continue after a fatal error */
@@ -76,24 +78,57 @@ static int fail(pyoci_tar_reader_t *r, pyoci_error_t **err, const char *during)
   }
   if (r->raw == NULL && strstr(msg, "Unrecognized archive format") != NULL)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': not a tar archive", r->what);
+  if (r->derr != NULL && r->raw == NULL) /* before the first header */
+    return pyoci_error_set_code(err, r->derr->code, r->derr->errno_value, "read '%s': %s", r->what, msg);
   if (r->derr != NULL) /* it names the blob already */
     return pyoci_error_set_code(err, r->derr->code, r->derr->errno_value, "read '%s': %s entry '%s': %s", r->what,
-                                in_data ? "at" : "after", r->raw != NULL ? r->raw : "", msg);
+                                in_data ? "at" : "after", r->raw, msg);
   if (r->raw != NULL)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': %s entry '%s': %s", r->what,
                                 in_data ? "at" : "after", r->raw, msg);
   return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': at the first entry: %s", r->what, msg);
 }
 
+/* xz and bzip2 pass through decompress.c and are decompressed by
+ * libarchive: hold its output against what it was fed (gzip and zstd are
+ * measured in decompress.c).  Checked at every refill, entry and read, so a
+ * bomb stops within one input buffer's worth of output. */
+static int check_bomb(pyoci_tar_reader_t *r, pyoci_error_t **err)
+{
+  if (pyoci_decomp_kind(r->d) != PYOCI_COMP_NONE)
+    return 0;
+  la_int64_t out = archive_filter_bytes(r->a, 0);
+  if (out <= 0)
+    return 0;
+  return pyoci_inflate_check(r->what, r->fed, (uint64_t)out, err);
+}
+
 static la_ssize_t read_cb(struct archive *a, void *data, const void **buf)
 {
   pyoci_tar_reader_t *r = data;
+  if (r->derr == NULL && check_bomb(r, &r->derr) < 0) {
+    archive_set_error(a, EIO, "%s", r->derr->msg);
+    return -1;
+  }
   ssize_t n = pyoci_decomp_next(r->d, buf, &r->derr);
   if (n < 0) {
     archive_set_error(a, EIO, "%s", r->derr != NULL ? r->derr->msg : "decompression failed");
     return -1;
   }
+  r->fed += (uint64_t)n;
   return (la_ssize_t)n;
+}
+
+/* check_bomb for the public calls: the reader cannot go on after it. */
+static int check_bomb_public(pyoci_tar_reader_t *r, pyoci_error_t **err)
+{
+  pyoci_error_t *e = NULL;
+  if (check_bomb(r, &e) == 0)
+    return 0;
+  r->failed = true;
+  pyoci_error_set_code(err, e->code, 0, "read '%s': %s", r->what, e->msg);
+  pyoci_error_free(e);
+  return -1;
 }
 
 static la_int64_t skip_cb(struct archive *a, void *data, la_int64_t request)
@@ -241,6 +276,8 @@ int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_err
       pyoci_log(PYOCI_LOG_DEBUG, "read '%s': %s", r->what, archive_error_string(r->a));
     else if (st != ARCHIVE_OK)
       return fail(r, err, "after");
+    if (check_bomb_public(r, err) < 0)
+      return -1;
     if (++r->entries > PYOCI_TAR_MAX_ENTRIES) {
       r->failed = true;
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': more than %d entries", r->what,
@@ -262,6 +299,8 @@ ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoc
   la_ssize_t n = archive_read_data(r->a, buf, len);
   if (n < 0)
     return fail(r, err, "in");
+  if (check_bomb_public(r, err) < 0)
+    return -1;
   return (ssize_t)n;
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lib/util/alloc.h"
+#include "lib/util/settings.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -340,15 +341,7 @@ void pyoci_layer_opts_init(pyoci_layer_opts_t *o)
 {
   memset(o, 0, sizeof(*o));
   o->comp = PYOCI_COMP_GZIP;
-  o->source_date_epoch = -1;
-  const char *sde = getenv("SOURCE_DATE_EPOCH");
-  if (sde != NULL && *sde != '\0') {
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(sde, &end, 10);
-    if (errno == 0 && end != NULL && *end == '\0' && v >= 0)
-      o->source_date_epoch = v;
-  }
+  o->source_date_epoch = pyoci_settings()->source_date_epoch;
 }
 
 int pyoci_tar_dir(const char *dir, const pyoci_layer_opts_t *opts, pyoci_sink_fn sink, void *ctx,

@@ -15,6 +15,7 @@
 #include "lib/layer/decompress.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/hash_async.h"
+#include "lib/util/inflate_limit.h"
 #include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 #include "archive_int.h"
@@ -184,6 +185,7 @@ static int stream_xz_bzip2(int fd, const char *digest, hash_sink_t *hs, pyoci_er
     goto out;
   }
   static __thread char buf[256 * 1024];
+  uint64_t out_bytes = 0;
   for (;;) {
     la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
     if (n < 0) {
@@ -192,6 +194,10 @@ static int stream_xz_bzip2(int fd, const char *digest, hash_sink_t *hs, pyoci_er
     }
     if (n == 0)
       break;
+    out_bytes += (uint64_t)n;
+    la_int64_t in = archive_filter_bytes(a, -1);
+    if (pyoci_inflate_check(digest, in > 0 ? (uint64_t)in : 0, out_bytes, err) < 0)
+      goto out;
     if (hash_sink(hs, buf, (size_t)n, err) < 0)
       goto out;
   }

@@ -12,6 +12,7 @@
 
 #include "lib/layer/codec.h"
 #include "lib/util/alloc.h"
+#include "lib/util/settings.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "store_int.h"
@@ -317,13 +318,8 @@ int pyoci_image_commit(pyoci_store_t *s, const json_t *config, const char *confi
 
 bool pyoci_source_date_epoch(time_t *out)
 {
-  const char *sde = getenv("SOURCE_DATE_EPOCH");
-  if (sde == NULL || *sde == '\0')
-    return false;
-  char *end = NULL;
-  errno = 0;
-  long long v = strtoll(sde, &end, 10);
-  if (errno != 0 || end == NULL || *end != '\0' || v < 0)
+  int64_t v = pyoci_settings()->source_date_epoch;
+  if (v < 0)
     return false;
   *out = (time_t)v;
   return true;

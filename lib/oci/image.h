@@ -83,7 +83,7 @@ int pyoci_image_commit(pyoci_store_t *s, const json_t *config, const char *confi
 /* "YYYY-MM-DDTHH:MM:SSZ" and its NUL (years up to 9999). */
 #define PYOCI_TIME_LEN 32
 void pyoci_time_rfc3339(time_t t, char out[PYOCI_TIME_LEN]);
-/* SOURCE_DATE_EPOCH, when it is set to a plain non-negative number. */
+/* SOURCE_DATE_EPOCH as the program handed it in (settings.h), when valid. */
 bool pyoci_source_date_epoch(time_t *out);
 /* "created" for something made now: SOURCE_DATE_EPOCH when set, else now. */
 void pyoci_time_created(char out[PYOCI_TIME_LEN]);

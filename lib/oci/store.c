@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/util/alloc.h"
+#include "lib/util/settings.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -23,26 +24,6 @@
 #define OCI_LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define EMPTY_INDEX_JSON                                                                                    \
   "{\"manifests\":[],\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"schemaVersion\":2}"
-
-char *pyoci_store_default_path(void)
-{
-  const char *e = getenv("PYOCI_STORE");
-  char *out = NULL;
-  if (e != NULL && *e != '\0')
-    return xstrdup(e);
-  e = getenv("XDG_DATA_HOME");
-  if (e != NULL && *e == '/') {
-    if (asprintf(&out, "%s/pyoci", e) < 0)
-      return NULL;
-    return out;
-  }
-  e = getenv("HOME");
-  if (e == NULL || *e == '\0')
-    e = "/";
-  if (asprintf(&out, "%s/.local/share/pyoci", e) < 0)
-    return NULL;
-  return out;
-}
 
 const char *pyoci_store_path(const pyoci_store_t *s)
 {
@@ -89,8 +70,8 @@ int pyoci_store_lock_index(pyoci_store_t *s, pyoci_error_t **err)
 static int ensure_index(pyoci_store_t *s, pyoci_error_t **err)
 {
   struct stat st;
-  if (fstatat(s->dir_fd, "index.json", &st, 0) == 0)
-    return 0;
+  if (fstatat(s->dir_fd, "index.json", &st, 0) == 0 || s->read_only)
+    return 0; /* a missing index reads as an empty one */
   cleanup_close int lock = pyoci_store_lock_index(s, err);
   if (lock < 0)
     return -1;
@@ -108,15 +89,43 @@ static int open_dir_at(int dirfd, const char *name, const char *store, pyoci_err
   return fd;
 }
 
+static bool read_only_errno(const pyoci_error_t *e)
+{
+  return e->errno_value == EROFS || e->errno_value == EACCES || e->errno_value == EPERM;
+}
+
+/* .lock, to be held shared for the handle's life.  On a store this process
+ * cannot write (a read-only mount, a CI cache owned by someone else) a
+ * read-only fd takes the shared flock just as well, so readers still wait
+ * for a gc running elsewhere; with no .lock at all nobody ever wrote there
+ * through pyoci, and there is nothing to wait for. */
+static int open_lock(pyoci_store_t *s, pyoci_error_t **err)
+{
+  s->lock_fd = openat(s->dir_fd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (s->lock_fd >= 0)
+    return 0;
+  if (errno != EROFS && errno != EACCES && errno != EPERM)
+    return pyoci_error_set(err, errno, "open '%s/.lock'", s->path);
+  s->read_only = true;
+  s->lock_fd = openat(s->dir_fd, ".lock", O_RDONLY | O_CLOEXEC);
+  if (s->lock_fd < 0 && errno != ENOENT)
+    return pyoci_error_set(err, errno, "open '%s/.lock'", s->path);
+  pyoci_log(PYOCI_LOG_DEBUG, "store '%s' is read-only", s->path);
+  return 0;
+}
+
 int pyoci_store_open(const char *path, pyoci_store_t **out, pyoci_error_t **err)
 {
-  cleanup_free char *p = path ? xstrdup(path) : pyoci_store_default_path();
-  if (p == NULL || *p == '\0')
+  if (path == NULL || *path == '\0')
     return pyoci_error_set(err, 0, "cannot determine the store path (set PYOCI_STORE or HOME)");
+  cleanup_free char *p = xstrdup(path);
   cleanup_free char *blobs = pyoci_path_join(p, "blobs/sha256");
   cleanup_free char *tmp = pyoci_path_join(p, "tmp");
-  if (pyoci_mkdir_p(blobs, 0755, err) < 0 || pyoci_mkdir_p(tmp, 0755, err) < 0)
+  cleanup_error pyoci_error_t *mkerr = NULL, *tmperr = NULL;
+  if ((pyoci_mkdir_p(blobs, 0755, &mkerr) < 0 || pyoci_mkdir_p(tmp, 0755, &mkerr) < 0) && !read_only_errno(mkerr)) {
+    pyoci_error_propagate(err, &mkerr);
     return pyoci_error_prefix(err, "open store '%s'", p);
+  }
 
   pyoci_store_t *s = xcalloc(1, sizeof(*s));
   s->path = steal_pointer(&p);
@@ -126,15 +135,14 @@ int pyoci_store_open(const char *path, pyoci_store_t **out, pyoci_error_t **err)
     pyoci_error_set(err, errno, "open store '%s'", s->path);
     goto fail;
   }
-  if ((s->tmp_fd = open_dir_at(s->dir_fd, "tmp", s->path, err)) < 0 ||
-      (s->blobs_fd = open_dir_at(s->dir_fd, "blobs/sha256", s->path, err)) < 0)
+  if ((s->blobs_fd = open_dir_at(s->dir_fd, "blobs/sha256", s->path, err)) < 0 || open_lock(s, err) < 0)
     goto fail;
-  s->lock_fd = openat(s->dir_fd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (s->lock_fd < 0) {
-    pyoci_error_set(err, errno, "open '%s/.lock'", s->path);
+  /* A read-only layout may come without tmp/: only writers need it. */
+  if ((s->tmp_fd = open_dir_at(s->dir_fd, "tmp", s->path, &tmperr)) < 0 && !s->read_only) {
+    pyoci_error_propagate(err, &tmperr);
     goto fail;
   }
-  if (flock(s->lock_fd, LOCK_SH | LOCK_NB) < 0) {
+  if (s->lock_fd >= 0 && flock(s->lock_fd, LOCK_SH | LOCK_NB) < 0) {
     /* Someone is collecting garbage; wait for them. */
     pyoci_log(PYOCI_LOG_INFO, "waiting for another pyoci process to finish with the store");
     while (flock(s->lock_fd, LOCK_SH) < 0) {
@@ -146,7 +154,8 @@ int pyoci_store_open(const char *path, pyoci_store_t **out, pyoci_error_t **err)
   }
   if (check_layout_file(s, err) < 0 || ensure_index(s, err) < 0)
     goto fail;
-  pyoci_store_sweep_dead(s);
+  if (!s->read_only)
+    pyoci_store_sweep_dead(s);
   *out = s;
   return 0;
 fail:
@@ -322,8 +331,8 @@ int pyoci_blob_writer_new(pyoci_store_t *s, pyoci_blob_writer_t **out, pyoci_err
   /* An unnamed file vanishes by itself if we are killed; it needs /proc to
    * be given a name later. */
   w->fd = -1;
-  /* PYOCI_TEST_NAMED_TMP: tests exercise the named-file path with it. */
-  if (access("/proc/self/fd", F_OK) == 0 && getenv("PYOCI_TEST_NAMED_TMP") == NULL)
+  /* settings' named_tmp: tests exercise the named-file path with it. */
+  if (access("/proc/self/fd", F_OK) == 0 && !pyoci_settings()->named_tmp)
     w->fd = openat(s->tmp_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
   if (w->fd < 0 && writer_open_named(w, err) < 0) {
     free(w);
@@ -336,8 +345,15 @@ int pyoci_blob_writer_new(pyoci_store_t *s, pyoci_blob_writer_t **out, pyoci_err
 
 int pyoci_blob_writer_write(pyoci_blob_writer_t *w, const void *buf, size_t len, pyoci_error_t **err)
 {
-  if (pyoci_write_all(w->fd, buf, len, "blob in store tmp/", err) < 0)
-    return -1;
+  pyoci_error_t *werr = NULL;
+  if (pyoci_write_all(w->fd, buf, len, "blob", &werr) < 0) {
+    /* say where: the file may have no name yet (O_TMPFILE) */
+    int e = werr->errno_value;
+    pyoci_error_free(werr);
+    if (w->name[0] != '\0')
+      return pyoci_error_set(err, e, "write '%s/tmp/%s'", w->s->path, w->name);
+    return pyoci_error_set(err, e, "write a new blob in '%s/tmp'", w->s->path);
+  }
   pyoci_sha256_update(w->h, buf, len);
   w->size += (int64_t)len;
   if (w->size - w->flushed >= WRITER_FLUSH_STEP) {

@@ -29,11 +29,15 @@
 
 typedef struct pyoci_store pyoci_store_t;
 
-/* $PYOCI_STORE, else $XDG_DATA_HOME/pyoci, else ~/.local/share/pyoci. */
-char *pyoci_store_default_path(void);
-/* Open (creating the layout when missing).  path NULL = default path. */
+/* Open (creating the layout when missing).  The program picks the path
+ * ($PYOCI_STORE, else $XDG_DATA_HOME/pyoci, else ~/.local/share/pyoci: cli/env.c). */
 int pyoci_store_open(const char *path, pyoci_store_t **out, pyoci_error_t **err);
 void pyoci_store_close(pyoci_store_t *s);
+static inline void pyoci_store_closep(pyoci_store_t **s)
+{
+  pyoci_store_close(*s);
+}
+#define cleanup_store __attribute__((cleanup(pyoci_store_closep)))
 const char *pyoci_store_path(const pyoci_store_t *s);
 /* A fresh private directory under <store>/tmp for scratch work (same file
  * system as the blobs, so renames are atomic).  Caller removes it. */

@@ -295,6 +295,103 @@ static void check_variants(fsck_t *f)
   pyoci_digest_set_free(&keep);
 }
 
+/* A blob that is an image manifest or an image index, by its shape (OCI
+ * and Docker alike); NULL for anything else.  Only blobs that may be one
+ * (small, starting with '{') are read, and read_blob verifies them. */
+static json_t *image_doc(pyoci_store_t *s, const char *hex)
+{
+  struct stat st;
+  char first = 0;
+  cleanup_close int fd = openat(s->blobs_fd, hex, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)PYOCI_MAX_MANIFEST_SIZE ||
+      pread(fd, &first, 1, 0) != 1 || first != '{')
+    return NULL;
+  char digest[PYOCI_DIGEST_LEN + 8];
+  snprintf(digest, sizeof(digest), "sha256:%.64s", hex);
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  cleanup_error pyoci_error_t *err = NULL;
+  if (!pyoci_digest_valid(digest) || pyoci_store_read_blob(s, digest, PYOCI_MAX_MANIFEST_SIZE, &buf, &len, &err) < 0)
+    return NULL;
+  json_t *doc = pyoci_json_parse_object(buf, len, digest, &err);
+  if (doc == NULL)
+    return NULL;
+  bool manifest = json_is_object(json_object_get(doc, "config")) && json_is_array(json_object_get(doc, "layers"));
+  bool index = json_is_array(json_object_get(doc, "manifests")) && pyoci_doc_is_index(doc, NULL);
+  if (!manifest && !index) {
+    json_decref(doc);
+    return NULL;
+  }
+  json_object_set_new(doc, "size", json_integer((json_int_t)len)); /* not a field of either: ours to use */
+  return doc;
+}
+
+static void note_child(void *ctx, const char *digest, int64_t size, bool is_manifest, const char *role)
+{
+  pyoci_digest_set_t *children = ctx;
+  if (digest != NULL && is_manifest && !pyoci_digest_set_has(children, digest))
+    pyoci_digest_set_add(children, digest);
+}
+
+/* --repair of an index.json that does not parse (empty after a crash on a
+ * file system that lost its data, or damaged): the images are still in
+ * blobs/.  Every manifest or index no other one refers to becomes an
+ * untagged entry again (`pyoci images` lists it, `pyoci tag ID NAME` names
+ * it); the names are lost.  A non-empty damaged file is kept beside it as
+ * index.json.damaged. */
+static int rebuild_index(fsck_t *f, pyoci_error_t **err)
+{
+  pyoci_store_t *s = f->s;
+  int fd = dup(s->blobs_fd);
+  cleanup_dir DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+  if (dir == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return pyoci_error_set(err, errno, "rebuild index.json: read '%s/blobs/sha256'", s->path);
+  }
+  rewinddir(dir);
+  cleanup_json json_t *found = json_object(); /* digest -> doc */
+  pyoci_digest_set_t children = {0};
+  struct dirent *de;
+  while ((de = readdir(dir)) != NULL) {
+    json_t *doc = image_doc(s, de->d_name);
+    if (doc == NULL)
+      continue;
+    pyoci_doc_foreach_desc(doc, note_child, &children);
+    char digest[PYOCI_DIGEST_LEN + 8];
+    snprintf(digest, sizeof(digest), "sha256:%.64s", de->d_name);
+    json_object_set_new(found, digest, doc);
+  }
+  cleanup_json json_t *idx = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", PYOCI_MT_OCI_INDEX,
+                                       "manifests");
+  json_t *m = json_object_get(idx, "manifests");
+  cleanup_strvec pyoci_strv_t top = PYOCI_STRV_INIT;
+  const char *digest;
+  json_t *doc;
+  json_object_foreach(found, digest, doc)
+  {
+    if (!pyoci_digest_set_has(&children, digest))
+      pyoci_strv_push(&top, digest);
+  }
+  pyoci_digest_set_free(&children);
+  pyoci_strv_sort(&top); /* readdir order is no order */
+  for (size_t i = 0; i < top.n; i++) {
+    doc = json_object_get(found, top.v[i]);
+    const char *mt = pyoci_json_str(doc, "mediaType");
+    if (mt == NULL)
+      mt = json_is_array(json_object_get(doc, "manifests")) ? PYOCI_MT_OCI_INDEX : PYOCI_MT_OCI_MANIFEST;
+    json_array_append_new(m, json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", top.v[i], "size",
+                                       (json_int_t)pyoci_json_int(doc, "size", 0)));
+  }
+  if (pyoci_store_index_replace(s, idx, "index.json.damaged", err) < 0)
+    return -1;
+  f->stats->repaired++;
+  pyoci_log(PYOCI_LOG_INFO, "index.json rebuilt from blobs/: %zu untagged image%s (names are lost; 'pyoci tag' "
+                            "names them again)",
+            json_array_size(m), json_array_size(m) == 1 ? "" : "s");
+  return 0;
+}
+
 int pyoci_store_fsck_full(pyoci_store_t *s, bool repair, pyoci_fsck_report_fn report, void *ctx,
                           pyoci_fsck_stats_t *stats, pyoci_error_t **err)
 {
@@ -308,6 +405,10 @@ int pyoci_store_fsck_full(pyoci_store_t *s, bool repair, pyoci_fsck_report_fn re
   cleanup_json json_t *idx = pyoci_store_index_load(s, &ierr);
   if (idx == NULL) {
     problem(&f, "%s", ierr->msg);
+    if (repair && ierr->code == PYOCI_E_CORRUPT && rebuild_index(&f, err) < 0) {
+      pyoci_store_lock_shared(s);
+      return -1;
+    }
   } else {
     if (pyoci_json_int(idx, "schemaVersion", -1) != 2)
       problem(&f, "index.json: schemaVersion is not 2");

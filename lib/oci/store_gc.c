@@ -22,19 +22,25 @@
 
 int pyoci_store_lock_exclusive(pyoci_store_t *s, pyoci_error_t **err)
 {
-  if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0)
+  if (s->read_only)
+    return pyoci_error_set(err, EROFS, "store '%s' cannot be changed", s->path);
+  if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0) {
+    s->exclusive = true;
     return 0;
+  }
   pyoci_log(PYOCI_LOG_INFO, "waiting for other pyoci processes to finish with the store");
   while (flock(s->lock_fd, LOCK_EX) < 0)
     if (errno != EINTR)
       return pyoci_error_set(err, errno, "lock '%s/.lock'", s->path);
+  s->exclusive = true;
   return 0;
 }
 
 void pyoci_store_lock_shared(pyoci_store_t *s)
 {
-  while (flock(s->lock_fd, LOCK_SH) < 0 && errno == EINTR)
+  while (s->lock_fd >= 0 && flock(s->lock_fd, LOCK_SH) < 0 && errno == EINTR)
     ;
+  s->exclusive = false;
 }
 
 size_t pyoci_store_clean_tmp(pyoci_store_t *s)
@@ -210,11 +216,9 @@ static void mark_manifest(const struct mark_ctx *parent, const char *digest)
   pyoci_doc_foreach_desc(doc, mark_desc, &c);
 }
 
-static int mark_index(pyoci_store_t *s, pyoci_digest_set_t *set, pyoci_digest_set_t *diff_ids, pyoci_error_t **err)
+static void mark_index_json(pyoci_store_t *s, const json_t *idx, pyoci_digest_set_t *set,
+                            pyoci_digest_set_t *diff_ids)
 {
-  cleanup_json json_t *idx = pyoci_store_index_load(s, err);
-  if (idx == NULL)
-    return pyoci_error_prefix(err, "gc: not deleting anything");
   struct mark_ctx top = {s, set, diff_ids, -1};
   size_t i;
   json_t *e;
@@ -224,6 +228,14 @@ static int mark_index(pyoci_store_t *s, pyoci_digest_set_t *set, pyoci_digest_se
     if (pyoci_digest_valid(d))
       mark_manifest(&top, d);
   }
+}
+
+static int mark_index(pyoci_store_t *s, pyoci_digest_set_t *set, pyoci_digest_set_t *diff_ids, pyoci_error_t **err)
+{
+  cleanup_json json_t *idx = pyoci_store_index_load(s, err);
+  if (idx == NULL)
+    return pyoci_error_prefix(err, "gc: not deleting anything");
+  mark_index_json(s, idx, set, diff_ids);
   return 0;
 }
 
@@ -281,6 +293,41 @@ int pyoci_store_gc_locked(pyoci_store_t *s, pyoci_digest_set_t *diff_ids, uint64
   pyoci_digest_set_free(&set);
   if (ret == 0)
     pyoci_store_clean_tmp(s);
+  return ret;
+}
+
+/* The order is what makes it safe to die half-way: the manifests of the
+ * entries new_idx drops go first, so the old index.json (still on disk)
+ * can only name a missing manifest -- an entry fsck --repair drops and rmi
+ * removes again -- never an image that lost a layer or its config. */
+int pyoci_store_gc_for_index(pyoci_store_t *s, const json_t *old_idx, const json_t *new_idx, uint64_t *freed_bytes,
+                             pyoci_error_t **err)
+{
+  pyoci_digest_set_t keep = {0}, diff_ids = {0};
+  mark_index_json(s, new_idx, &keep, &diff_ids);
+  pyoci_variant_mark_blobs(s, &diff_ids, &keep);
+  uint64_t bytes = 0;
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(old_idx, "manifests"), i, e)
+  {
+    const char *d = pyoci_json_str(e, "digest");
+    struct stat st;
+    if (!pyoci_digest_valid(d) || pyoci_digest_set_has(&keep, d) ||
+        fstatat(s->blobs_fd, d + 7, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+      continue;
+    if (unlinkat(s->blobs_fd, d + 7, 0) == 0)
+      bytes += (uint64_t)st.st_size;
+  }
+  fsync(s->blobs_fd);
+  size_t blobs = 0;
+  int ret = sweep_blobs(s, &keep, &bytes, &blobs, err);
+  if (ret == 0)
+    pyoci_store_clean_tmp(s);
+  pyoci_digest_set_free(&keep);
+  pyoci_digest_set_free(&diff_ids);
+  if (freed_bytes != NULL)
+    *freed_bytes = bytes;
   return ret;
 }
 

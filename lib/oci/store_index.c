@@ -55,6 +55,18 @@ static int index_save(pyoci_store_t *s, json_t *idx, pyoci_error_t **err)
   return pyoci_write_file_atomic(p, data, strlen(data), 0644, err);
 }
 
+int pyoci_store_index_replace(pyoci_store_t *s, json_t *idx, const char *keep_as, pyoci_error_t **err)
+{
+  cleanup_close int lock = pyoci_store_lock_index(s, err);
+  if (lock < 0)
+    return -1;
+  struct stat st;
+  if (fstatat(s->dir_fd, "index.json", &st, 0) == 0 && st.st_size > 0 &&
+      linkat(s->dir_fd, "index.json", s->dir_fd, keep_as, 0) < 0 && errno != EEXIST)
+    return pyoci_error_set(err, errno, "keep the old '%s/index.json' as '%s'", s->path, keep_as);
+  return index_save(s, idx, err);
+}
+
 static const char *entry_digest(const json_t *e)
 {
   const char *d = pyoci_json_str(e, "digest");
@@ -266,23 +278,96 @@ out:
 
 typedef int (*index_edit_fn)(pyoci_store_t *s, json_t *manifests, void *ctx, bool *changed, pyoci_error_t **err);
 
+static bool no_space(const pyoci_error_t *e)
+{
+  return e != NULL && (e->errno_value == ENOSPC || e->errno_value == EDQUOT);
+}
+
+/* Load index.json and apply fn: *idx the edited index (NULL when fn changed
+ * nothing), *old (when wanted) the index as it was. */
+static int index_edit(pyoci_store_t *s, index_edit_fn fn, void *ctx, json_t **idx, json_t **old, pyoci_error_t **err)
+{
+  *idx = pyoci_store_index_load(s, err);
+  if (*idx == NULL)
+    return -1;
+  if (old != NULL)
+    *old = json_deep_copy(*idx);
+  bool changed = false;
+  int rc = fn(s, json_object_get(*idx, "manifests"), ctx, &changed, err);
+  if (rc < 0 || !changed) {
+    json_decref(*idx);
+    *idx = NULL;
+    return rc < 0 ? -1 : 0;
+  }
+  /* The OCI layout requires these; older files may lack them. */
+  json_object_set_new(*idx, "schemaVersion", json_integer(2));
+  json_object_set_new(*idx, "mediaType", json_string(PYOCI_MT_OCI_INDEX));
+  return 0;
+}
+
+/* A disk so full that not even the new index.json fits (it is written
+ * beside the old one and renamed over it, so a crash never leaves half an
+ * index): when the edit removes images, delete their blobs first and then
+ * write the index.  Under the exclusive lock, so no other process is
+ * between writing a blob and naming it; gc_for_index deletes in an order
+ * that keeps a crash half-way harmless. */
+static int index_update_full_disk(pyoci_store_t *s, index_edit_fn fn, void *ctx, pyoci_error_t **err)
+{
+  bool was_exclusive = s->exclusive;
+  if (!was_exclusive && pyoci_store_lock_exclusive(s, err) < 0)
+    return -1;
+  int rc = -1;
+  cleanup_close int lock = pyoci_store_lock_index(s, err);
+  json_t *idx = NULL, *old = NULL;
+  pyoci_error_t *serr = NULL;
+  uint64_t freed = 0;
+  if (lock >= 0 && index_edit(s, fn, ctx, &idx, &old, err) == 0) {
+    rc = idx == NULL ? 0 : index_save(s, idx, &serr); /* space may have come back meanwhile */
+    if (rc < 0 && no_space(serr) && pyoci_store_gc_for_index(s, old, idx, &freed, err) == 0) {
+      if (freed > 0)
+        pyoci_log(PYOCI_LOG_INFO, "disk full: deleted the removed images' blobs first (%llu bytes)",
+                  (unsigned long long)freed);
+      pyoci_error_release(&serr);
+      rc = index_save(s, idx, &serr);
+    }
+    if (rc < 0 && serr != NULL) {
+      pyoci_error_propagate(err, &serr);
+      if (freed > 0)
+        pyoci_error_prefix(err, "the removed images' blobs are deleted, but index.json still lists them "
+                                "('pyoci fsck --repair' drops them once there is space)");
+    }
+  }
+  json_decref(idx);
+  json_decref(old);
+  if (!was_exclusive)
+    pyoci_store_lock_shared(s);
+  return rc;
+}
+
+/* removes: fn only takes names or entries away, so on a full disk the
+ * space of what it removes may be freed first (index_update_full_disk). */
+static int index_update_ex(pyoci_store_t *s, index_edit_fn fn, void *ctx, bool removes, pyoci_error_t **err)
+{
+  pyoci_error_t *serr = NULL;
+  {
+    cleanup_close int lock = pyoci_store_lock_index(s, err);
+    if (lock < 0)
+      return -1;
+    cleanup_json json_t *idx = NULL;
+    if (index_edit(s, fn, ctx, &idx, NULL, err) < 0)
+      return -1;
+    if (idx == NULL || index_save(s, idx, &serr) == 0)
+      return 0;
+    if (!removes || !no_space(serr))
+      return pyoci_error_propagate(err, &serr);
+  } /* index.lock released: the exclusive .lock is taken before it, never after */
+  pyoci_error_free(serr);
+  return index_update_full_disk(s, fn, ctx, err);
+}
+
 static int index_update(pyoci_store_t *s, index_edit_fn fn, void *ctx, pyoci_error_t **err)
 {
-  cleanup_close int lock = pyoci_store_lock_index(s, err);
-  if (lock < 0)
-    return -1;
-  cleanup_json json_t *idx = pyoci_store_index_load(s, err);
-  if (idx == NULL)
-    return -1;
-  bool changed = false;
-  if (fn(s, json_object_get(idx, "manifests"), ctx, &changed, err) < 0)
-    return -1;
-  if (!changed)
-    return 0;
-  /* The OCI layout requires these; older files may lack them. */
-  json_object_set_new(idx, "schemaVersion", json_integer(2));
-  json_object_set_new(idx, "mediaType", json_string(PYOCI_MT_OCI_INDEX));
-  return index_save(s, idx, err);
+  return index_update_ex(s, fn, ctx, false, err);
 }
 
 static bool name_is(const json_t *e, const char *name)
@@ -435,7 +520,7 @@ int pyoci_store_untag(pyoci_store_t *s, const char *name, bool untagged_keep, py
   if (fam == NULL)
     return -1;
   struct untag_ctx c = {fam, untagged_keep};
-  return index_update(s, untag_edit, &c, err);
+  return index_update_ex(s, untag_edit, &c, true, err);
 }
 
 static int remove_edit(pyoci_store_t *s, json_t *m, void *vctx, bool *changed, pyoci_error_t **err)
@@ -459,12 +544,13 @@ int pyoci_store_remove_image(pyoci_store_t *s, const char *manifest_digest, pyoc
   if (!pyoci_digest_valid(manifest_digest))
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "invalid manifest digest '%s'",
                                 manifest_digest ? manifest_digest : "");
-  return index_update(s, remove_edit, (void *)manifest_digest, err);
+  return index_update_ex(s, remove_edit, (void *)manifest_digest, true, err);
 }
 
 static int remove_untagged_edit(pyoci_store_t *s, json_t *m, void *vctx, bool *changed, pyoci_error_t **err)
 {
   size_t *removed = vctx;
+  *removed = 0; /* applied again after a full disk (index_update_full_disk) */
   for (size_t i = 0; i < json_array_size(m);) {
     if (entry_raw_name(json_array_get(m, i)) == NULL) {
       json_array_remove(m, i);
@@ -480,5 +566,5 @@ static int remove_untagged_edit(pyoci_store_t *s, json_t *m, void *vctx, bool *c
 int pyoci_store_remove_untagged(pyoci_store_t *s, size_t *removed, pyoci_error_t **err)
 {
   *removed = 0;
-  return index_update(s, remove_untagged_edit, removed, err);
+  return index_update_ex(s, remove_untagged_edit, removed, true, err);
 }

@@ -14,7 +14,12 @@
 struct pyoci_store {
   char *path;
   int dir_fd;    /* the store directory */
-  int lock_fd;   /* .lock: LOCK_SH for the handle's lifetime, LOCK_EX in gc */
+  int lock_fd;   /* .lock: LOCK_SH for the handle's lifetime, LOCK_EX in gc;
+                    -1 on a read-only store that has no .lock */
+  bool exclusive; /* .lock is held LOCK_EX (gc, prune, fsck --repair) */
+  bool read_only; /* .lock could not be opened for writing: a read-only
+                     mount or someone else's store; readers work, writers
+                     fail on their first write */
   int tmp_fd;    /* tmp/ */
   int blobs_fd;  /* blobs/sha256/ */
   /* Names under tmp/ this handle is still using (blob writers, mkdtemp):
@@ -32,6 +37,9 @@ int pyoci_store_lock_index(pyoci_store_t *s, pyoci_error_t **err);
 
 /* index.json as a JSON object; a missing file is an empty index. */
 json_t *pyoci_store_index_load(pyoci_store_t *s, pyoci_error_t **err);
+/* Replace index.json whole with idx (fsck --repair of one that does not
+ * parse), under index.lock; a non-empty old file is kept as keep_as. */
+int pyoci_store_index_replace(pyoci_store_t *s, json_t *idx, const char *keep_as, pyoci_error_t **err);
 
 /* A set of digests (for reachability): v in insertion order, and a hash
  * index for has().  It used to be a sorted array re-sorted on the first
@@ -64,6 +72,12 @@ size_t pyoci_store_clean_tmp(pyoci_store_t *s);
  * name carries the pid ("<prefix><pid>-...") of a process that no longer
  * exists.  Run by every store open; quiet on a read-only store. */
 void pyoci_store_sweep_dead(pyoci_store_t *s);
+
+/* A full disk: delete what the index old_idx reaches and new_idx does not
+ * (the removed entries' own manifests first), and all other garbage, so
+ * that new_idx can be written.  Exclusive lock held.  See index_update. */
+int pyoci_store_gc_for_index(pyoci_store_t *s, const json_t *old_idx, const json_t *new_idx, uint64_t *freed_bytes,
+                             pyoci_error_t **err);
 
 /* gc's work, for callers already holding the exclusive lock: delete the
  * blobs the index does not reach and stale tmp/ files.  diff_ids, when not

@@ -9,19 +9,13 @@
 
 #include "lib/util/hash.h"
 #include "lib/util/json.h"
+#include "lib/util/settings.h"
 #include "lib/util/strbuf.h"
 
 int64_t pyoci_sbom_now(void)
 {
-  const char *e = getenv("SOURCE_DATE_EPOCH");
-  if (e != NULL && *e != '\0') {
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(e, &end, 10);
-    if (errno == 0 && *end == '\0' && v >= 0 && v < 253402300800LL) /* before year 10000 */
-      return v;
-  }
-  return (int64_t)time(NULL);
+  int64_t v = pyoci_settings()->source_date_epoch;
+  return v >= 0 ? v : (int64_t)time(NULL);
 }
 
 void pyoci_sbom_uuid(const char *seed, char out[37])

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/util/alloc.h"
+#include "lib/util/settings.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -38,7 +39,7 @@ static const char *const readonly_paths[] = {
 
 const char *pyoci_runtime_binary(void)
 {
-  const char *r = getenv("PYOCI_RUNTIME");
+  const char *r = pyoci_settings()->runtime;
   return r && *r ? r : "runc";
 }
 
@@ -216,6 +217,7 @@ bool pyoci_runtime_executable_found(const char *prog)
 {
   if (strchr(prog, '/'))
     return access(prog, X_OK) == 0;
+  /* PATH is read here as execvp would (settings.h's documented exception). */
   const char *path = getenv("PATH");
   cleanup_free char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
   for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {

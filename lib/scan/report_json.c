@@ -144,11 +144,14 @@ static void jw_indent(jw_t *w, int depth)
 static void jw_value(jw_t *w, const json_t *v, int depth)
 {
   char *text = pyoci_xcheck(json_dumps(v, JFLAGS));
-  for (const char *p = text; *p; p++) {
-    fputc(*p, w->f);
-    if (*p == '\n')
-      jw_indent(w, depth);
+  /* Line by line, not fputc per byte: stdio's per-call locking made this
+   * loop a tenth of a warm scan. */
+  const char *p = text;
+  for (const char *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+    fwrite(p, 1, (size_t)(nl - p + 1), w->f);
+    jw_indent(w, depth);
   }
+  fputs(p, w->f);
   free(text);
 }
 

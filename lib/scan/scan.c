@@ -423,9 +423,8 @@ static int scan_dir(pyoci_scan_report_t *r, const pyoci_target_t *t, secret_ctx_
 
 static int open_db(pyoci_scan_report_t *r, const pyoci_scan_opts_t *o, pyoci_vulndb_t **db, pyoci_error_t **err)
 {
-  cleanup_free char *def = o->db_path ? NULL : pyoci_vulndb_default_path();
-  const char *path = o->db_path ? o->db_path : def;
-  if (!pyoci_path_exists(path)) {
+  const char *path = o->db_path ? o->db_path : "(no path given)";
+  if (o->db_path == NULL || !pyoci_path_exists(path)) {
     if (o->db_required)
       return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0,
                                   "vulnerability DB not found at '%s'; run 'pyoci db update' or 'pyoci db import'",

@@ -175,7 +175,7 @@ typedef int (*pyoci_scan_layer_fn)(void *ctx, size_t layer, const pyoci_layer_re
 
 typedef struct {
   unsigned scanners;        /* PYOCI_SCANNER_* */
-  const char *db_path;      /* NULL: pyoci_vulndb_default_path() */
+  const char *db_path;      /* NULL: no DB (the CLI passes its default path) */
   bool db_required;         /* a missing DB is an error, not a skip */
   const char *dockerfile;   /* for PYOCI_SCANNER_MISCONFIG */
   bool no_cache;            /* neither read nor write the layer cache */

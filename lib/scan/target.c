@@ -58,10 +58,7 @@ static int open_image(pyoci_target_t *t, const char *ref, pyoci_error_t **err)
 
 static int open_archive(pyoci_target_t *t, const char *path, pyoci_error_t **err)
 {
-  const char *tmp = getenv("TMPDIR");
-  if (tmp == NULL || tmp[0] == '\0')
-    tmp = "/tmp";
-  if (pyoci_mkdtemp(tmp, "pyoci-scan-", &t->tmp_dir, err) < 0)
+  if (pyoci_mkdtemp(NULL, "pyoci-scan-", &t->tmp_dir, err) < 0)
     return -1;
   t->own_store = true;
   if (pyoci_store_open(t->tmp_dir, &t->store, err) < 0)

@@ -4,6 +4,7 @@
  * by itself, so `pyoci save` costs one in-kernel copy plus one SHA-256 pass
  * running beside it, instead of read + hash-queue + buffer + write. */
 #include "alloc.h"
+#include "settings.h"
 #include "fdcopy.h"
 
 #include <errno.h>
@@ -133,8 +134,7 @@ static void *hash_file(void *arg)
 
 static bool one_thread_only(void)
 {
-  const char *t = getenv("PYOCI_THREADS");
-  return t != NULL && strcmp(t, "1") == 0;
+  return pyoci_settings()->threads == 1;
 }
 
 int pyoci_copy_fd_hashed(int in, int64_t size, int out, const char *what, char digest[PYOCI_DIGEST_LEN],

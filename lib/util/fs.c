@@ -1,4 +1,5 @@
 #include "alloc.h"
+#include "settings.h"
 #include "fs.h"
 
 #include <errno.h>
@@ -256,9 +257,7 @@ bool pyoci_path_exists(const char *path)
 
 int pyoci_mkdtemp(const char *parent, const char *prefix, char **out, pyoci_error_t **err)
 {
-  const char *base = parent ? parent : getenv("TMPDIR");
-  if (base == NULL || *base == '\0')
-    base = "/tmp";
+  const char *base = parent != NULL && *parent != '\0' ? parent : pyoci_tmpdir();
   char *tmpl = NULL;
   tmpl = xasprintf("%s/%sXXXXXX", base, prefix);
   if (mkdtemp(tmpl) == NULL) {

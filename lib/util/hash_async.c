@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "settings.h"
 
 #define SLOT_SIZE (1u << 20)
 #define NSLOTS 4
@@ -46,8 +47,7 @@ static void *hasher(void *arg)
 
 static bool one_thread_only(void)
 {
-  const char *t = getenv("PYOCI_THREADS");
-  return t != NULL && strcmp(t, "1") == 0;
+  return pyoci_settings()->threads == 1;
 }
 
 pyoci_sha256_async_t *pyoci_sha256_async_new(void)

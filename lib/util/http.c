@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "cleanup.h"
 #include "fs.h"
 #include "log.h"
@@ -469,4 +470,68 @@ int pyoci_http_download_many(const pyoci_http_job_t *jobs, size_t n, int paralle
     return -1;
   }
   return 0;
+}
+
+/* ---- URLs ---- */
+
+char *pyoci_url_resolve(const char *base, const char *ref, pyoci_error_t **err)
+{
+  CURLU *u = curl_url();
+  if (u == NULL)
+    abort();
+  char *out = NULL;
+  CURLUcode rc = curl_url_set(u, CURLUPART_URL, base, 0);
+  if (rc != CURLUE_OK) {
+    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "URL '%s': %s", base, curl_url_strerror(rc));
+  } else if ((rc = curl_url_set(u, CURLUPART_URL, ref, 0)) != CURLUE_OK) {
+    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "URL '%s' (on '%s'): %s", ref, base, curl_url_strerror(rc));
+  } else if ((rc = curl_url_get(u, CURLUPART_URL, &out, 0)) != CURLUE_OK) {
+    pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "URL '%s' (on '%s'): %s", ref, base, curl_url_strerror(rc));
+  } else {
+    char *copy = xstrdup(out);
+    curl_free(out);
+    out = copy;
+  }
+  curl_url_cleanup(u);
+  return out;
+}
+
+/* scheme, lower-cased host and port (the scheme's default when absent). */
+static bool url_origin(const char *url, char **scheme, char **host, char **port)
+{
+  CURLU *u = curl_url();
+  if (u == NULL)
+    abort();
+  *scheme = *host = *port = NULL;
+  bool ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_SCHEME, scheme, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_HOST, host, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) == CURLUE_OK;
+  curl_url_cleanup(u);
+  for (char *h = ok ? *host : NULL; h && *h; h++)
+    *h = (char)tolower((unsigned char)*h);
+  return ok;
+}
+
+bool pyoci_url_same_origin(const char *a, const char *b)
+{
+  char *sa, *ha, *pa, *sb, *hb, *pb;
+  /* & not &&: both calls run, so every part is set (NULL at worst) and freed */
+  bool ok = url_origin(a, &sa, &ha, &pa) & url_origin(b, &sb, &hb, &pb);
+  bool same = ok && strcmp(sa, sb) == 0 && strcmp(ha, hb) == 0 && strcmp(pa, pb) == 0;
+  char *parts[] = {sa, ha, pa, sb, hb, pb};
+  for (size_t i = 0; i < 6; i++)
+    curl_free(parts[i]);
+  return same;
+}
+
+char *pyoci_url_scheme(const char *url)
+{
+  char *s, *h, *p, *out = NULL;
+  if (url_origin(url, &s, &h, &p))
+    out = xstrdup(s);
+  curl_free(s);
+  curl_free(h);
+  curl_free(p);
+  return out;
 }

@@ -114,4 +114,15 @@ int pyoci_http_download_many(const pyoci_http_job_t *jobs, size_t n, int paralle
 /* Value of the last header called name (case-insensitive), or NULL. */
 const char *pyoci_http_header(const pyoci_http_resp_t *r, const char *name);
 
+/* ---- URLs (RFC 3986, by libcurl's parser) ---- */
+
+/* ref resolved against base (an absolute http(s) URL): ref may be absolute,
+ * scheme-relative ("//host/x"), rooted ("/x") or relative ("../x"; dot
+ * segments removed).  NULL with *err set when either does not parse. */
+char *pyoci_url_resolve(const char *base, const char *ref, pyoci_error_t **err);
+/* Do a and b have the same scheme, host and port (default ports filled)? */
+bool pyoci_url_same_origin(const char *a, const char *b);
+/* The scheme of url ("http", "https"), NULL when it does not parse. */
+char *pyoci_url_scheme(const char *url);
+
 #endif

@@ -18,8 +18,10 @@
 #include <unistd.h>
 
 #include "lib/util/alloc.h"
+#include "lib/util/settings.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/inflate_limit.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
 #include "lib/util/strbuf.h"
@@ -308,6 +310,9 @@ static int import_zip(struct importer *im, const char *path, const char *name_of
   int ret = -1;
   char *buf = NULL;
   uint64_t total = 0;
+  /* Bomb limits (inflate_limit.h): the zip's own size is the input. */
+  struct stat zst;
+  uint64_t zip_size = stat(path, &zst) == 0 && zst.st_size > 0 ? (uint64_t)zst.st_size : 0;
   if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
     pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "import: open zip '%s': %s", name_of_path, archive_error_string(a));
     goto out;
@@ -325,16 +330,26 @@ static int import_zip(struct importer *im, const char *path, const char *name_of
     if (buf == NULL)
       buf = xmalloc(cap);
     la_ssize_t n = 0;
-    while (len < cap && (n = archive_read_data(a, buf + len, cap - len)) > 0)
+    while (len < cap && (n = archive_read_data(a, buf + len, cap - len)) > 0) {
       len += (size_t)n;
+      if (pyoci_inflate_check(name_of_path, zip_size, total + len, err) < 0) {
+        pyoci_error_prefix(err, "import: at '%s'", what);
+        goto out;
+      }
+    }
     if (len < cap && n < 0) {
       pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "import: read '%s': %s", what, archive_error_string(a));
       goto out;
     }
     total += len;
-    if (len > PYOCI_OSV_MAX_RECORD || total > MAX_TOTAL) {
+    if (len > PYOCI_OSV_MAX_RECORD) {
       pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "import: '%s' is over the %u byte record limit", what,
                            PYOCI_OSV_MAX_RECORD);
+      goto out;
+    }
+    if (total > MAX_TOTAL) {
+      pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "import: '%s' holds more than %llu GiB of records", name_of_path,
+                           MAX_TOTAL >> 30);
       goto out;
     }
     if (import_buffer(im, buf, len, what, err) < 0)
@@ -490,8 +505,8 @@ static int write_metadata(struct importer *im, const char *label, pyoci_error_t 
   sqlite3_finalize(st);
   char num[32], at[32], wd[32];
   snprintf(num, sizeof(num), "%llu", (unsigned long long)im->stats->total);
-  const char *epoch = getenv("SOURCE_DATE_EPOCH");
-  snprintf(at, sizeof(at), "%lld", epoch && *epoch ? strtoll(epoch, NULL, 10) : (long long)time(NULL));
+  int64_t epoch = pyoci_settings()->source_date_epoch;
+  snprintf(at, sizeof(at), "%lld", epoch >= 0 ? (long long)epoch : (long long)time(NULL));
   snprintf(wd, sizeof(wd), "%llu", (unsigned long long)im->stats->withdrawn);
   return set_meta(im, "schema_version", "1", err) < 0 || set_meta(im, "imported_at", at, err) < 0 ||
                  set_meta(im, "source", label, err) < 0 || set_meta(im, "vulns", num, err) < 0 ||

@@ -55,16 +55,12 @@ static int ecosystem_url_part(const char *eco, strbuf_t *out, pyoci_error_t **er
 }
 
 int pyoci_vulndb_update(const char *db_path, const char *const *ecosystems, size_t n_ecosystems,
-                        const char *mirror, pyoci_vulndb_import_stats_t *stats, pyoci_error_t **err)
+                        const char *mirror, uint64_t max_download, pyoci_vulndb_import_stats_t *stats,
+                        pyoci_error_t **err)
 {
-  if (mirror == NULL)
-    mirror = getenv("PYOCI_OSV_MIRROR");
   if (mirror == NULL || mirror[0] == '\0')
     mirror = PYOCI_OSV_DEFAULT_MIRROR;
-  uint64_t max = DEFAULT_MAX_DOWNLOAD;
-  const char *max_env = getenv("PYOCI_OSV_MAX_DOWNLOAD");
-  if (max_env != NULL && *max_env)
-    max = strtoull(max_env, NULL, 10);
+  uint64_t max = max_download > 0 ? max_download : DEFAULT_MAX_DOWNLOAD;
 
   cleanup_free char *dir = xstrdup(db_path);
   char *slash = strrchr(dir, '/');

@@ -8,7 +8,8 @@
  *   db_update.c  download <mirror>/<ECOSYSTEM>/all.zip with libcurl, import
  *
  * Location: --db PATH, else $PYOCI_DB, else $XDG_CACHE_HOME/pyoci/vuln.db,
- * else ~/.cache/pyoci/vuln.db.
+ * else ~/.cache/pyoci/vuln.db (the CLI picks it: cli/env.c; the library takes
+ * a path).
  *
  * Tables (PRAGMA user_version = 1):
  *   vulns(id PRIMARY KEY, modified, published, summary, severity_label,
@@ -36,13 +37,15 @@
 
 typedef struct pyoci_vulndb pyoci_vulndb_t;
 
-/* The default path as above; caller frees. */
-char *pyoci_vulndb_default_path(void);
-
 /* Open for matching (read-only).  A missing DB is PYOCI_E_NOT_FOUND with a
  * hint to run `pyoci db update`. */
 pyoci_vulndb_t *pyoci_vulndb_open(const char *path, pyoci_error_t **err);
 void pyoci_vulndb_close(pyoci_vulndb_t *db);
+static inline void pyoci_vulndb_closep(pyoci_vulndb_t **db)
+{
+  pyoci_vulndb_close(*db);
+}
+#define cleanup_vulndb __attribute__((cleanup(pyoci_vulndb_closep)))
 
 typedef struct {
   const char *id;
@@ -118,11 +121,13 @@ void pyoci_vulndb_import_stats_release(pyoci_vulndb_import_stats_t *s);
 int pyoci_vulndb_import(const char *db_path, const char *const *sources, const char *const *names, size_t n_sources,
                         bool replace, const char *label, pyoci_vulndb_import_stats_t *stats, pyoci_error_t **err);
 
-/* Download <mirror>/<ecosystem>/all.zip for each ecosystem (mirror NULL:
- * $PYOCI_OSV_MIRROR, else PYOCI_OSV_DEFAULT_MIRROR) into the DB's directory,
+/* Download <mirror>/<ecosystem>/all.zip for each ecosystem (mirror NULL or
+ * empty: PYOCI_OSV_DEFAULT_MIRROR; the CLI passes $PYOCI_OSV_MIRROR) into the
+ * DB's directory, each at most max_download bytes (0: the default cap),
  * then import them all with replace semantics. */
 int pyoci_vulndb_update(const char *db_path, const char *const *ecosystems, size_t n_ecosystems,
-                        const char *mirror, pyoci_vulndb_import_stats_t *stats, pyoci_error_t **err);
+                        const char *mirror, uint64_t max_download, pyoci_vulndb_import_stats_t *stats,
+                        pyoci_error_t **err);
 
 /* Download url to path (libcurl: TLS verified, timeouts, size cap). */
 int pyoci_vulndb_download(const char *url, const char *path, uint64_t max_bytes, pyoci_error_t **err);

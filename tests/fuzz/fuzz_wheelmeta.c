@@ -1,7 +1,7 @@
 /* libFuzzer harness: what wheels and requirements say about themselves:
  * RECORD, METADATA, entry_points.txt, a hash-pinned requirements file, and
- * a wheel file name's tags against a fixed interpreter.  The first byte
- * picks the reader. */
+ * a wheel file name's tags against a fixed interpreter, the links of a
+ * PEP 503 project page.  The first byte picks the reader. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   const char *buf = (const char *)data + 1;
   size_t len = size - 1;
   pyoci_error_t *err = NULL;
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
   case 0: {
     pyoci_record_t *r = NULL;
     size_t n = 0;
@@ -44,6 +44,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = 0;
     if (pyoci_requirements_parse("requirements.txt", buf, len, &r, &n, &err) == 0)
       pyoci_reqs_free(r, n);
+    break;
+  }
+  case 5: {
+    char *page = strndup(buf, len);
+    const char *pos = page;
+    pyoci_pep503_link_t l = {0};
+    for (int n = 0; n < 10000 && pyoci_pep503_next_link(&pos, "http://127.0.0.1:1/simple/x/", &l) > 0; n++)
+      pyoci_pep503_link_release(&l);
+    free(page);
     break;
   }
   default: {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A local, signed apt repository and wheelhouse for t121-assemble-local.sh.
 
-usage: assemble_fixtures.py OUT CANARY
+usage: assemble_fixtures.py OUT CANARY [--real-python]
   OUT/repo/        served over HTTP: pool/*.deb and dists/SUITE/...
     good           fake-app's closure (alternatives, Provides, Pre-Depends,
                    versions, merged-/usr paths), python3.11-minimal, libc6,
@@ -10,6 +10,14 @@ usage: assemble_fixtures.py OUT CANARY
     otherkey       signed by a key that is not in OUT/keyring.gpg
     tampered       Packages changed after Release listed its hash
     baddeb         Packages lists a wrong SHA256 for fake-app's .deb
+    realpy         (--real-python) libc6 and python3.11-minimal made of this
+                   machine's own python3.11, its libraries and the part of the
+                   stdlib compileall needs: an image that can run python
+  OUT/repo/simple/ a PEP 503 index (index.html per project, #sha256= links,
+                   relative and rooted) over OUT/repo/files/, and bad projects:
+                   badfrag (the link's hash is not the pinned one), badfile (the
+                   file is not what its link says), otherhost (written by the
+                   test: a link to another host)
   OUT/keyring.gpg  the good key (binary keyring, what gpgv reads)
   OUT/wheels/      wheels made here with zipfile + RECORD
   OUT/req-*.txt    hash-pinned requirements files
@@ -20,12 +28,13 @@ written by hand since dpkg-deb refuses to make them."""
 import base64, gzip, hashlib, io, lzma, os, shutil, subprocess, sys, tarfile, tempfile, zipfile
 
 OUT, CANARY = sys.argv[1], sys.argv[2]
+REAL_PYTHON = "--real-python" in sys.argv[3:]
 REPO = os.path.join(OUT, "repo")
 POOL = os.path.join(REPO, "pool")
 os.makedirs(POOL, exist_ok=True)
 
 
-def deb(name, version, files=None, arch="amd64", **fields):
+def deb(name, version, files=None, arch="amd64", pool=None, **fields):
     """Build NAME_VERSION_ARCH.deb with dpkg-deb from a file dict."""
     root = tempfile.mkdtemp(dir=OUT)
     os.makedirs(os.path.join(root, "DEBIAN"))
@@ -39,17 +48,22 @@ def deb(name, version, files=None, arch="amd64", **fields):
     for path, content in sorted((files or {}).items()):
         full = os.path.join(root, path)
         os.makedirs(os.path.dirname(full), exist_ok=True)
+        if isinstance(content, tuple) and content[0] == "dir":
+            os.makedirs(full, exist_ok=True)
+            continue
         if isinstance(content, tuple):  # ("symlink", target)
             os.symlink(content[1], full)
             continue
         data = content.encode() if isinstance(content, str) else content
         with open(full, "wb") as f:
             f.write(data)
+        if data.startswith(b"\x7fELF"):  # real programs and libraries (--real-python) are executable
+            os.chmod(full, 0o755)
         md5.append(f"{hashlib.md5(data).hexdigest()}  {path}")
     if md5:
         with open(os.path.join(root, "DEBIAN/md5sums"), "w") as f:
             f.write("\n".join(md5) + "\n")
-    out = os.path.join(POOL, f"{name}_{version}_{arch}.deb")
+    out = os.path.join(pool or POOL, f"{name}_{version}_{arch}.deb")
     subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", root, out], check=True,
                    stdout=subprocess.DEVNULL)
     shutil.rmtree(root)
@@ -109,10 +123,57 @@ deb("ca-certificates", "20230311", {"usr/share/ca-certificates/test/b.crt": "---
                                     "usr/share/ca-certificates/test/a.crt": "-----A-----\n"})
 deb("tzdata", "2024a-0", {"usr/share/zoneinfo/Etc/UTC": "TZif-test"})
 deb("needs-missing", "1.0", {"usr/share/nm/x": "x"}, Depends="fake-base, nothere (>= 1.0)")
+# Conflicts/Breaks: versioned, through Provides, and what must not count.
+deb("clash-lib", "1.0", {"usr/share/clash/lib": "lib"})
+deb("clash-old", "1.0", {"usr/share/clash/old": "old"}, Conflicts="clash-lib (<< 2.0)")
+deb("clash-app", "1.0", {"usr/share/clash/app": "app"}, Depends="clash-lib, clash-old")
+deb("breaker", "1.0", {"usr/share/breaker/x": "x"}, Breaks="virt-thing (>= 2.0)")
+deb("breaks-app", "1.0", {"usr/share/breaks-app/x": "x"}, Depends="fake-provider, breaker")
+deb("calm-prov", "1.0", {"usr/share/calm/prov": "x"}, Provides="plain-virt")
+deb("calm-pkg", "1.0", {"usr/share/calm/x": "x"}, Provides="fake-mta", Breaks="fake-provider (<< 1.0)",
+    Conflicts="libfake1 (<< 2.0), virt-thing (<< 2.0), plain-virt (>= 1), fake-mta, calm-other")
+deb("calm-app", "1.0", {"usr/share/calm-app/x": "x"}, Depends="fake-app, calm-pkg, calm-prov")
 evil_deb("evil-dotdot", [("./usr/", "dir", b""), ("./usr/../../dotdot-escape", "file", b"x")])
 evil_deb("evil-abs", [("/etc/evil-absolute", "file", b"x")])
 evil_deb("evil-symlink", [("./usr/", "dir", b""), ("./usr/esc", "symlink", CANARY),
                           ("./usr/esc/pwned", "file", b"x")])
+
+
+def real_python():
+    """libc6 and python3.11-minimal from this machine's files: the
+    interpreter, the shared libraries ldd names for it and its extension
+    modules, and the stdlib modules compileall loads (what a probe run of
+    the very script pyoci runs imports)."""
+    py = os.path.realpath("/usr/bin/python3.11")
+    probe = ("import compileall, os, py_compile, sys\n"
+             "d = sys.argv[1]; open(os.path.join(d, 'm.py'), 'w').write('x = {1}\\n')\n"
+             "compileall.compile_dir(d, quiet=1, workers=1,"
+             " invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)\n"
+             "fs = {getattr(m, '__file__', None) for m in list(sys.modules.values())}\n"
+             "print('\\n'.join(sorted(f for f in fs if f and os.path.isfile(f))))\n")
+    mods = subprocess.run([py, "-B", "-S", "-s", "-c", probe, tempfile.mkdtemp(dir=OUT)], check=True, capture_output=True,
+                          text=True).stdout.split()
+    libc, pyfiles = {}, {"usr/bin/python3.11": open(py, "rb").read(),
+                         "usr/lib/python3.11/lib-dynload": ("dir",)}
+    for m in mods:
+        pyfiles[m.lstrip("/")] = open(m, "rb").read()
+    for obj in [py] + [m for m in mods if m.endswith(".so")]:
+        for line in subprocess.run(["ldd", obj], check=True, capture_output=True, text=True).stdout.splitlines():
+            path = line.split("=>")[-1].split("(")[0].strip()
+            if not path.startswith("/"):
+                continue
+            data = open(os.path.realpath(path), "rb").read()
+            base = os.path.basename(path)
+            if base.startswith(("libc.so", "libm.so", "ld-linux")):
+                libc["lib/x86_64-linux-gnu/" + base] = data
+            else:
+                pyfiles["lib/x86_64-linux-gnu/" + base] = data
+    libc["lib64/ld-linux-x86-64.so.2"] = ("symlink", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+    pool = os.path.join(REPO, "pool-real")
+    os.makedirs(pool, exist_ok=True)
+    deb("libc6", "2.36-99", libc, pool=pool, Multi_Arch="same")
+    deb("python3.11-minimal", "3.11.7-99", pyfiles, pool=pool, Pre_Depends="libc6 (>= 2.36)")
+
 
 # ---- indexes and signatures ---------------------------------------------
 gnupg = tempfile.mkdtemp(dir=OUT)
@@ -171,6 +232,10 @@ def wrong_sha(s):
 
 
 suite("baddeb", wrong_sha(scan))
+if REAL_PYTHON:
+    real_python()
+    suite("realpy", subprocess.run(["dpkg-scanpackages", "--multiversion", "pool-real", "/dev/null"], cwd=REPO,
+                                   check=True, capture_output=True, text=True).stdout)
 
 # ---- wheels ---------------------------------------------------------------
 WHEELS = os.path.join(OUT, "wheels")
@@ -181,7 +246,7 @@ def b64(data):
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def wheel(name, version, tag, files, bad_hash=False):
+def wheel(name, version, tag, files, bad_hash=False, where=WHEELS):
     info = f"{name}-{version}.dist-info"
     files = dict(files)
     files[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nlong text\n"
@@ -193,7 +258,7 @@ def wheel(name, version, tag, files, bad_hash=False):
         record.append(f"{p},sha256={h},{len(data)}")
     record.append(f"{info}/RECORD,,")
     files[f"{info}/RECORD"] = "\n".join(record) + "\n"
-    path = os.path.join(WHEELS, f"{name}-{version}-{tag}.whl")
+    path = os.path.join(where, f"{name}-{version}-{tag}.whl")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for p, c in sorted(files.items()):
             zi = zipfile.ZipInfo(p, (1980, 1, 1, 0, 0, 0))
@@ -223,6 +288,47 @@ req("req-musl.txt", [wheel("muslonly", "1.0", "cp311-cp311-musllinux_1_1_x86_64"
 req("req-py312.txt", [wheel("newpy", "1.0", "cp312-cp312-manylinux_2_17_x86_64", {"newpy/x.py": ""})])
 req("req-badhash.txt", [wheel("badhash", "1.0", "py3-none-any", {"badhash/x.py": "x"}, bad_hash=True)])
 req("req-dotdot.txt", [wheel("dotdot", "1.0", "py3-none-any", {"../dotdot_escape.py": "x"})])
+# Byte-compiling: one module compiles, one is Python 2 (pip leaves it as source).
+req("req-compile.txt", [hello, native, wheel("halfbad", "1.0", "py3-none-any", {
+    "halfbad/__init__.py": "def f(x):\n    return x in {'a', 'b', 'c'}\n", "halfbad/py2.py": "print 'python 2'\n"})])
+
+# ---- a PEP 503 simple index -----------------------------------------------
+FILES, SIMPLE = os.path.join(REPO, "files"), os.path.join(REPO, "simple")
+os.makedirs(FILES, exist_ok=True)
+
+
+def sha(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def page(project, links):
+    os.makedirs(os.path.join(SIMPLE, project), exist_ok=True)
+    body = "".join(f'    <a href="{href}"{extra}>{text}</a><br/>\n' for href, text, extra in links)
+    with open(os.path.join(SIMPLE, project, "index.html"), "w") as f:
+        f.write(f"<!DOCTYPE html>\n<html>\n  <head><title>Links for {project}</title></head>\n  <body>\n"
+                f"    <h1>Links for {project}</h1>\n{body}  </body>\n</html>\n")
+
+
+for w in (hello, native):
+    shutil.copy(w, FILES)
+hb, nb = os.path.basename(hello), os.path.basename(native)
+page("hello-pkg", [  # a wheel this image cannot run first, then the right one by a relative link
+    (f"../../files/hello_pkg-1.0-cp312-cp312-manylinux_2_17_x86_64.whl#sha256={'1' * 64}",
+     "hello_pkg-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", ""),
+    (f"../../files/{hb}#sha256={sha(hello)}", hb, ' data-requires-python="&gt;=3.7"')])
+page("native-ext", [(f"/files/{nb}#sha256={sha(native).upper()}", nb, "")])  # rooted, upper-case hex
+badfrag = wheel("badfrag", "1.0", "py3-none-any", {"badfrag/x.py": ""}, where=FILES)
+page("badfrag", [(f"../../files/{os.path.basename(badfrag)}#sha256={'ab' * 32}", "badfrag", "")])
+badfile = wheel("badfile", "1.0", "py3-none-any", {"badfile/x.py": ""}, where=FILES)
+page("badfile", [(f"../../files/{os.path.basename(badfile)}#sha256={sha(badfile)}", "badfile", "")])
+otherhost = wheel("otherhost", "1.0", "py3-none-any", {"otherhost/x.py": ""}, where=FILES)
+req("req-badfrag.txt", [badfrag])
+req("req-badfile.txt", [badfile])
+req("req-otherhost.txt", [otherhost])
+with open(badfile, "ab") as f:  # served bytes no longer match the page's (and the pinned) hash
+    f.write(b"appended after hashing")
+with open(os.path.join(OUT, "req-nothere.txt"), "w") as f:
+    f.write(f"nothere==1.0 --hash=sha256:{'0' * 64}\n")
 
 # gpg started an agent per temporary home: stop them (by their home, not by name).
 for home in (gnupg, other):

@@ -5,6 +5,8 @@ set -u
 PYOCI=${PYOCI_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/pyoci}
 TOP=${PYOCI_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 TEST_CACHE=${PYOCI_TEST_CACHE:-/var/cache/pyoci-tests}
+# benches source this file without tests/run.sh, which would have made it
+mkdir -p "$TEST_CACHE" 2>/dev/null || true
 T=$(mktemp -d /tmp/pyoci-it.XXXXXX)
 export PYOCI_STORE=$T/store
 _tap_n=0

@@ -2,10 +2,11 @@
 # pyoci assemble, hermetic: a signed apt repository and wheels built here
 # (assemble_fixtures.py: dpkg-deb, dpkg-scanpackages, a throwaway gpg key,
 # zipfile wheels), served on 127.0.0.1.  What goes in and why (alternatives,
-# Provides, Pre-Depends, versions), the unpacked tree (merged /usr, path
-# excludes, status.d + md5sums, accounts, CA bundle, localtime, os-release),
-# the wheels (RECORD, scripts, .data, tags), the lock, and every bad input:
-# each a clear error with nothing written to the store.
+# Provides, Pre-Depends, versions, Conflicts/Breaks), the unpacked tree
+# (merged /usr, path excludes, status.d + md5sums, accounts, CA bundle,
+# localtime, os-release), the wheels (RECORD, scripts, .data, tags), the
+# lock, and every bad input: each a clear error with nothing written to the
+# store.
 source "$(dirname "$0")/lib.sh"
 need_root
 for t in dpkg-deb dpkg-scanpackages gpg gpgv; do
@@ -75,6 +76,11 @@ is "$debs" "ca-certificates=20230311 fake-app=1.0 fake-base=1.0 fake-provider=1.
 run "$PYOCI" assemble -f "$F/good.yaml" --explain fake-provider
 is "$out" "fake-app 1.0: asked for in the spec
 fake-provider 1.0: fake-app Depends: virt-thing (>= 1.5) | missing-pkg" "--explain says why a package is in"
+spec "$F/calm.yaml" good calm-app req-good.txt
+run "$PYOCI" assemble -f "$F/calm.yaml" --explain calm-pkg
+is "$rc:$out" "0:calm-app 1.0: asked for in the spec
+calm-pkg 1.0: calm-app Depends: calm-pkg" \
+  "Conflicts/Breaks that miss: a version outside the range, an unversioned Provides, the package's own virtual name"
 run "$PYOCI" inspect --format '{{len .RootFS.Layers}} {{.Config.User}} {{.Config.WorkingDir}} {{json .Config.Entrypoint}} {{index .Config.Env 1}}' local-asm:1
 is "$out" '3 svc /app ["/usr/bin/python3.11","/app/main.py"] APP_MODE=prod' "config: three layers, user, workdir, entrypoint, env"
 
@@ -145,6 +151,11 @@ spec "$F/s.yaml" baddeb fake-app req-good.txt
 bad ".deb hash mismatch" "fake-app_1.0_amd64.deb': sha256 mismatch" -f "$F/s.yaml" -t x:1
 spec "$F/s.yaml" good needs-missing req-good.txt
 bad "unresolvable dependency" "cannot resolve nothere \(>= 1.0\) \(Depends of needs-missing 1.0\) <- needs-missing \(asked for\)" -f "$F/s.yaml" -t x:1
+spec "$F/s.yaml" good clash-app req-good.txt
+bad "versioned Conflicts inside the closure" "clash-old 1\.0 Conflicts: clash-lib \(<< 2\.0\), but clash-lib 1\.0 is in the image too \(clash-old <- clash-app \(asked for\); clash-lib <- clash-app \(asked for\)\)$" -f "$F/s.yaml" -t x:1
+spec "$F/s.yaml" good breaks-app req-good.txt
+bad "Breaks through a versioned Provides" "breaker 1\.0 Breaks: virt-thing \(>= 2\.0\), but fake-provider 1\.0 is in the image too \(breaker <- breaks-app \(asked for\); fake-provider <- breaks-app \(asked for\)\)$" -f "$F/s.yaml" -t x:1
+bad "... --explain refuses the same closure" "breaker 1\.0 Breaks: virt-thing" -f "$F/s.yaml" --explain breaker
 spec "$F/s.yaml" good "fake-base, evil-dotdot" req-good.txt
 bad ".deb member with .." "evil-dotdot_1.0_amd64.deb: entry '\./usr/\.\./\.\./dotdot-escape': path leaves the root" -f "$F/s.yaml" -t x:1
 spec "$F/s.yaml" good "fake-base, evil-abs" req-good.txt

@@ -1,11 +1,13 @@
 /* lib/assemble's pure parts: Debian relations (cases in the style of
  * Debian Policy 7.1's examples), the resolver's choices over a small index
- * (alternatives, Provides, versions, the chain in errors), wheel tags
- * against an interpreter, RECORD and requirements readers. */
+ * (alternatives, Provides, versions, the chain in errors, Conflicts and
+ * Breaks), PEP 503 project-page links, wheel tags against an interpreter,
+ * RECORD and requirements readers. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/util/cleanup.h"
+#include "lib/util/http.h"
 #include "lib/util/strbuf.h"
 #include "lib/assemble/asm_int.h"
 #include "tap.h"
@@ -80,6 +82,68 @@ static void resolver(void)
   pyoci_index_free(ix);
 }
 
+static const char conflicting[] =
+    "Package: a\nVersion: 1\nArchitecture: all\nFilename: p/a.deb\nSize: 1\nSHA256: 00\nDepends: b, c\n\n"
+    "Package: b\nVersion: 1.5\nArchitecture: all\nFilename: p/b.deb\nSize: 1\nSHA256: 01\nProvides: vb (= 3)\n\n"
+    "Package: c\nVersion: 1\nArchitecture: all\nFilename: p/c.deb\nSize: 1\nSHA256: 02\nDepends: d\n"
+    "Provides: mta, plain\nConflicts: b (>= 2), vb (<< 3), mta, plain:i386\nBreaks: e\n\n"
+    "Package: d\nVersion: 1\nArchitecture: all\nFilename: p/d.deb\nSize: 1\nSHA256: 03\nProvides: plain\n\n"
+    "Package: x\nVersion: 1\nArchitecture: all\nFilename: p/x.deb\nSize: 1\nSHA256: 04\nDepends: a, y\n\n"
+    "Package: y\nVersion: 1\nArchitecture: all\nFilename: p/y.deb\nSize: 1\nSHA256: 05\n"
+    "Breaks: vb (>= 3), b (<< 1)\n\n"
+    "Package: z\nVersion: 1\nArchitecture: all\nFilename: p/z.deb\nSize: 1\nSHA256: 06\nDepends: a\n"
+    "Conflicts: plain (>= 1), d (<< 1~), d (>> 1)\n";
+
+static void conflicts(void)
+{
+  pyoci_source_t src = {.uri = "http://x", .suite = "s"};
+  pyoci_index_t *ix = pyoci_index_new();
+  pyoci_error_t *err = NULL;
+  ok(pyoci_index_add_packages(ix, "Packages", conflicting, strlen(conflicting), &src, &err) == 0, "index loads");
+  pyoci_resolution_t res;
+  char *a[] = {"a", NULL}, *z[] = {"z", NULL}, *x[] = {"x", NULL};
+  ok(pyoci_resolve(ix, a, &res, &err) == 0,
+     "misses: versions out of range, the package's own Provides, another architecture, absent packages");
+  pyoci_resolution_free(&res);
+  ok(pyoci_resolve(ix, z, &res, &err) == 0, "an unversioned Provides never hits a versioned Conflicts");
+  pyoci_resolution_free(&res);
+  ok(pyoci_resolve(ix, x, &res, &err) < 0, "Breaks through a versioned Provides refuses the closure");
+  is_str(err ? err->msg : "", "y 1 Breaks: vb (>= 3), but b 1.5 is in the image too (y <- x (asked for); b <- a <- x (asked for))",
+         "naming the relation and both chains");
+  pyoci_error_free(err);
+  pyoci_index_free(ix);
+}
+
+/* Every link of a page: "file url sha256" lines. */
+static char *links_of(const char *page)
+{
+  strbuf_t sb = STRBUF_INIT;
+  const char *pos = page;
+  pyoci_pep503_link_t l;
+  while (pyoci_pep503_next_link(&pos, "http://idx:8080/simple/p/", &l) > 0) {
+    strbuf_addf(&sb, "%s %s %s\n", l.file, l.url ? l.url : "(bad)", l.sha256 ? l.sha256 : "-");
+    pyoci_pep503_link_release(&l);
+  }
+  return strbuf_detach(&sb);
+}
+
+static void pep503(void)
+{
+  cleanup_free char *got = links_of(
+      "<html><body><a href=\"../../f/p-1.0-py3-none-any.whl#sha256=ABCD\" data-requires-python=\"&gt;=3\">x</a>\n"
+      "<a href='/f/p-1.0%2Blocal-py3-none-any.whl?x=1&amp;y=2#md5=00'>y</a>"
+      "<a href=\"https://files.example/p-2.0.tar.gz#sha256=ff\">z</a><a href=\"unterminated></body>");
+  is_str(got,
+         "p-1.0-py3-none-any.whl http://idx:8080/f/p-1.0-py3-none-any.whl abcd\n"
+         "p-1.0+local-py3-none-any.whl http://idx:8080/f/p-1.0%2Blocal-py3-none-any.whl?x=1&y=2 -\n"
+         "p-2.0.tar.gz https://files.example/p-2.0.tar.gz ff\n",
+         "links: relative (dot segments), rooted, absolute; &amp; and %%XX undone; #sha256 only; a broken tag skipped");
+  ok(pyoci_url_same_origin("http://Idx:80/simple/", "http://idx/files/x") &&
+         !pyoci_url_same_origin("http://idx/", "https://idx/") && !pyoci_url_same_origin("http://idx/", "http://idx:81/") &&
+         !pyoci_url_same_origin("http://127.0.0.1/", "http://localhost/"),
+     "same origin: scheme, host (any case), port (the default filled in)");
+}
+
 static void tags(void)
 {
   pyoci_pyenv_t env = {3, 11, 2, 36, "x86_64"};
@@ -137,6 +201,8 @@ int main(void)
 {
   relations();
   resolver();
+  conflicts();
+  pep503();
   tags();
   readers();
   return done_testing();

@@ -6,6 +6,15 @@
 #include "tap.h"
 #include "layer_testlib.h"
 #include "lib/layer/decompress.h"
+#include "lib/util/settings.h"
+
+/* The PYOCI_THREADS the program would hand in (cli/env.c). */
+static void set_threads(int n)
+{
+  pyoci_settings_t s = *pyoci_settings();
+  s.threads = n;
+  pyoci_settings_set(&s);
+}
 
 /* Text-like runs mixed with pseudo-random bytes, so members differ. */
 static unsigned char *make_input(size_t len, uint32_t seed)
@@ -262,12 +271,12 @@ static void threads(void)
   close(fd);
   pyoci_error_free(err);
 
-  setenv("PYOCI_THREADS", "1", 1);
+  set_threads(1);
   check_ok(tl_path("p4.gz"), PYOCI_COMP_GZIP, tl_path("plain"), "one thread: pyoci gzip");
   check_ok(tl_path("cat.gz"), PYOCI_COMP_GZIP, tl_path("cat.gz.ref"), "one thread: cat big.gz pyoci.gz hello.gz");
   check_err(tl_path("flip.gz"), PYOCI_COMP_GZIP, "invalid gzip data", "one thread: flipped byte");
   check_err(tl_path("trail0.gz"), PYOCI_COMP_GZIP, "trailing garbage after gzip data", "one thread: trailing zeros");
-  unsetenv("PYOCI_THREADS");
+  set_threads(0);
 }
 
 /* The tar reader on top: entries of a bzip2 tar (libarchive's filter after

@@ -1,11 +1,21 @@
 /* The threaded hasher gives exactly the digest of the plain one, whatever
- * the write sizes, and also when it runs inline (PYOCI_THREADS=1). */
+ * the write sizes, and also when it runs inline (PYOCI_THREADS=1,
+ * handed in as settings). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/util/hash.h"
 #include "lib/util/hash_async.h"
 #include "tap.h"
+#include "lib/util/settings.h"
+
+/* The PYOCI_THREADS the program would hand in (cli/env.c). */
+static void set_threads(int n)
+{
+  pyoci_settings_t s = *pyoci_settings();
+  s.threads = n;
+  pyoci_settings_set(&s);
+}
 
 static void check(const unsigned char *data, size_t len, size_t step, const char *what)
 {
@@ -35,7 +45,7 @@ int main(void)
   pyoci_sha256_async_update(a, data, 5u << 20);
   pyoci_sha256_async_free(a);
   ok(1, "free after updates returns");
-  setenv("PYOCI_THREADS", "1", 1);
+  set_threads(1);
   check(data, big, 65536, "inline");
   free(data);
   return done_testing();

@@ -18,6 +18,23 @@
 #include "lib/util/json.h"
 #include "lib/util/strbuf.h"
 #include "tap.h"
+#include "lib/util/settings.h"
+
+/* The SOURCE_DATE_EPOCH the program would hand in (cli/env.c). */
+static void set_sde(const char *text)
+{
+  pyoci_settings_t s = *pyoci_settings();
+  pyoci_settings_set_epoch(&s, text);
+  pyoci_settings_set(&s);
+}
+
+/* PYOCI_TEST_NAMED_TMP, as the program hands it in. */
+static void set_named_tmp(bool on)
+{
+  pyoci_settings_t s = *pyoci_settings();
+  s.named_tmp = on;
+  pyoci_settings_set(&s);
+}
 
 static char *root;
 
@@ -371,7 +388,7 @@ static void killed_writer(bool named)
   if (pipe(pfd) < 0)
     abort();
   if (named)
-    setenv("PYOCI_TEST_NAMED_TMP", "1", 1);
+    set_named_tmp(true);
   pid_t pid = fork();
   if (pid == 0) {
     pyoci_store_t *cs = NULL;
@@ -387,7 +404,7 @@ static void killed_writer(bool named)
       usleep(1000);
     }
   }
-  unsetenv("PYOCI_TEST_NAMED_TMP");
+  set_named_tmp(false);
   char ch;
   ok(read(pfd[0], &ch, 1) == 1, "child is writing a blob");
   kill(pid, SIGKILL);
@@ -468,7 +485,7 @@ static void test_misc(void)
   is_int(pyoci_layer_media_compression(PYOCI_MT_DOCKER_LAYER_GZIP), 1, "docker gzip");
   is_int(pyoci_layer_media_compression("application/json"), -1, "unknown");
 
-  setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+  set_sde("1700000000");
   cleanup_json json_t *c = pyoci_config_new();
   is_str(pyoci_json_str(c, "created"), "2023-11-14T22:13:20Z", "created from SOURCE_DATE_EPOCH");
   pyoci_config_add_layer(c, ids[0], "COPY . /app", NULL);
@@ -482,7 +499,7 @@ static void test_misc(void)
            "\"os\":\"linux\",\"rootfs\":{\"diff_ids\":[\"%s\"],\"type\":\"layers\"}}",
            pyoci_host_arch(), ids[0]);
   is_str(dump, expect, "config with a layer and an empty-layer history entry");
-  unsetenv("SOURCE_DATE_EPOCH");
+  set_sde(NULL);
 }
 
 static char *put_json(pyoci_store_t *s, const char *text, char digest[PYOCI_DIGEST_LEN])
@@ -567,7 +584,7 @@ int main(void)
 {
   char tmpl[] = "/tmp/pyoci-test-store.XXXXXX";
   root = mkdtemp(tmpl);
-  unsetenv("SOURCE_DATE_EPOCH");
+  set_sde(NULL);
   test_layout_and_blobs();
   test_names_and_resolve();
   test_gc_prune();

@@ -6,6 +6,15 @@
 
 #include "tap.h"
 #include "layer_testlib.h"
+#include "lib/util/settings.h"
+
+/* The SOURCE_DATE_EPOCH the program would hand in (cli/env.c). */
+static void set_sde(const char *text)
+{
+  pyoci_settings_t s = *pyoci_settings();
+  pyoci_settings_set_epoch(&s, text);
+  pyoci_settings_set(&s);
+}
 
 #define SDE 1600000000LL
 
@@ -271,13 +280,13 @@ static void check_no_sde(void)
         tl_path("nosde.tar"));
   is_str(out, "2000000000", "without SOURCE_DATE_EPOCH mtimes are kept");
   free(out);
-  setenv("SOURCE_DATE_EPOCH", "1234", 1);
+  set_sde("1234");
   pyoci_layer_opts_init(&o);
   is_int(o.source_date_epoch, 1234, "opts_init reads $SOURCE_DATE_EPOCH");
-  setenv("SOURCE_DATE_EPOCH", "12x", 1);
+  set_sde("12x");
   pyoci_layer_opts_init(&o);
   is_int(o.source_date_epoch, -1, "a malformed $SOURCE_DATE_EPOCH is ignored");
-  unsetenv("SOURCE_DATE_EPOCH");
+  set_sde(NULL);
 }
 
 /* overlay upper dir: 0/0 char devs and opaque dirs become OCI whiteouts. */

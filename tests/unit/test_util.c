@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include "lib/util/fs.h"
 #include "lib/util/hash.h"
 #include "lib/util/json.h"
+#include "lib/util/settings.h"
 #include "lib/util/strbuf.h"
 #include "tap.h"
 
@@ -62,11 +64,34 @@ static void test_fs_json(void)
   ok(pyoci_rm_rf(dir, &err) == 0 && !pyoci_path_exists(dir), "rm -rf");
 }
 
+/* SOURCE_DATE_EPOCH is parsed once (cli/env.c hands it in), one way. */
+static void test_settings(void)
+{
+  int64_t v = -7;
+  ok(pyoci_parse_epoch("1700000000", &v) && v == 1700000000, "epoch: plain number");
+  ok(pyoci_parse_epoch("0", &v) && v == 0, "epoch: 0");
+  v = -7;
+  ok(!pyoci_parse_epoch("12x", &v) && v == -7, "epoch: trailing junk refused, *out untouched");
+  ok(!pyoci_parse_epoch("-1", &v) && !pyoci_parse_epoch(" 1", &v) && !pyoci_parse_epoch("", &v) &&
+         !pyoci_parse_epoch(NULL, &v),
+     "epoch: sign, space, empty, unset refused");
+  ok(!pyoci_parse_epoch("253402300800", &v) && pyoci_parse_epoch("253402300799", &v),
+     "epoch: year 10000 refused, 9999-12-31T23:59:59Z taken");
+  pyoci_settings_t s;
+  pyoci_settings_init(&s);
+  pyoci_settings_set_epoch(&s, "12x");
+  ok(s.source_date_epoch == -1 && strcmp(s.source_date_epoch_text, "12x") == 0,
+     "a malformed value keeps its text (ARG SOURCE_DATE_EPOCH) but no number");
+  pyoci_settings_set_epoch(&s, NULL);
+  ok(s.source_date_epoch == -1 && s.source_date_epoch_text == NULL, "unset");
+}
+
 int main(void)
 {
   test_error();
   test_strbuf();
   test_hash();
   test_fs_json();
+  test_settings();
   return done_testing();
 }

@@ -1,0 +1,54 @@
+/* Decompression limits (see inflate_limit.h). */
+#include <stdio.h>
+
+#include "inflate_limit.h"
+
+static pyoci_inflate_limits_t limits = {PYOCI_INFLATE_RATIO_DEFAULT, PYOCI_INFLATE_SIZE_DEFAULT, PYOCI_INFLATE_GRACE};
+
+void pyoci_inflate_limits_set(const pyoci_inflate_limits_t *l)
+{
+  limits = *l;
+}
+
+pyoci_inflate_limits_t pyoci_inflate_limits(void)
+{
+  return limits;
+}
+
+/* Binary units, one decimal: messages name sizes as people read them. */
+static void human(uint64_t n, char *buf, size_t len)
+{
+  static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = (double)n;
+  size_t u = 0;
+  while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+    v /= 1024;
+    u++;
+  }
+  if (u == 0)
+    snprintf(buf, len, "%llu bytes", (unsigned long long)n);
+  else
+    snprintf(buf, len, "%.1f %s", v, units[u]);
+}
+
+int pyoci_inflate_check(const char *what, uint64_t in, uint64_t out, pyoci_error_t **err)
+{
+  char a[32], b[32];
+  if (limits.max_size != 0 && out > limits.max_size) {
+    human(limits.max_size, a, sizeof(a));
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
+                                "'%s' decompresses to more than %s (the limit; see --max-decompressed-size)", what, a);
+  }
+  if (limits.max_ratio == 0 || out <= limits.grace)
+    return 0;
+  /* out > grace + ratio * in, without overflow for any in */
+  uint64_t room = out - limits.grace;
+  if (room / limits.max_ratio < in || (room / limits.max_ratio == in && room % limits.max_ratio == 0))
+    return 0;
+  human(out, a, sizeof(a));
+  human(in, b, sizeof(b));
+  return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
+                              "'%s' decompresses to more than %llu times its compressed size (%s from %s): a "
+                              "decompression bomb? (the limit; see --max-compression-ratio)",
+                              what, (unsigned long long)limits.max_ratio, a, b);
+}
