@@ -9,6 +9,7 @@ set -euo pipefail
 PYOCI=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/pyoci}
 RECORD=${2:-}
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 T=$(mktemp -d /tmp/pyoci-scaling.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export PYOCI_STORE=$T/store
@@ -25,29 +26,36 @@ secs() { # secs CMD...: wall seconds
   echo "$e - $s" | bc
 }
 rows=()
-row() { # row NAME N1 T1 N10 T10
-  local ratio
-  ratio=$(echo "scale=1; $5 / $3" | bc)
-  rows+=("| $1 | $2 | $3 | $4 | $5 | ${ratio}x |")
-  echo "$1: n=$2 ${3}s, n=$4 ${5}s, ratio ${ratio}x (10x = linear)"
+row() { # row NAME N1 T1 N10 T10: per-item times and the ratio
+  local ratio p1 p10
+  local t1 t10
+  ratio=$(printf '%.1f' "$(echo "scale=3; $5 / $3" | bc)")
+  p1=$(printf '%.2f' "$(echo "scale=3; $3 * 1000000 / $2" | bc)")
+  p10=$(printf '%.2f' "$(echo "scale=3; $5 * 1000000 / $4" | bc)")
+  t1=$(printf '%.3f' "$3") t10=$(printf '%.3f' "$5")
+  rows+=("| $1 | $2 | $t1 | $p1 | $4 | $t10 | $p10 | ${ratio}x |")
+  echo "$1: n=$2 ${t1}s (${p1} us each), n=$4 ${t10}s (${p10} us each), ratio ${ratio}x (10x = linear)"
 }
 
-env_df() { # env_df N DOLLAR DIR
+# N distinct ENV or ARG instructions (issue 9 item 4: ENV was O(N^3), then
+# O(N^2)).  9,990 is the most a Dockerfile may hold (10,000 instructions).
+env_df() { # env_df N KIND DIR
   mkdir -p "$3"
   python3 - "$1" "$2" >"$3/Dockerfile" <<'PY'
 import sys
-n, dollar = int(sys.argv[1]), sys.argv[2] == "1"
+n, kind = int(sys.argv[1]), sys.argv[2]
 print("FROM bb:1")
 for i in range(n):
-    print(f"ENV V{i}=${{PATH}}{i}" if dollar else f"ENV V{i}=x{i}")
+    print({"env": f"ENV V{i}=x{i}", "env-ref": f"ENV V{i}=${{PATH}}{i}",
+           "arg": f"ARG A{i}=x{i}", "arg-env": f"ARG A{i}=${{V{i - 1}:-x}}" if i % 2 else f"ENV V{i}=$A{i - 1}"}[kind])
 PY
 }
-for spec in "ENV (no \$ references):0:999:9990" "ENV each using \$PATH:1:400:4000"; do
-  name=${spec%%:*}; rest=${spec#*:}; d=${rest%%:*}; rest=${rest#*:}; n1=${rest%%:*}; n10=${rest#*:}
-  env_df "$n1" "$d" e1; env_df "$n10" "$d" e10
+for spec in "ENV (no \$ references):env" "ENV each using \$PATH:env-ref" "ARG:arg" "ARG and ENV alternating, each using the previous:arg-env"; do
+  name=${spec%%:*}; kind=${spec#*:}
+  env_df 999 "$kind" e1; env_df 9990 "$kind" e10
   t1=$(secs "$PYOCI" build -q --no-cache -t e:1 e1)
   t10=$(secs "$PYOCI" build -q --no-cache -t e:10 e10)
-  row "$name" "$n1" "$t1" "$n10" "$t10"
+  row "$name" 999 "$t1" 9990 "$t10"
 done
 
 # .dockerignore: one pattern line of 100 KiB and of 1 MiB (the size limit)
@@ -95,6 +103,9 @@ row "fsck, images in the store" 2000 "$t1" 20000 "$t10"
 t1=$(PYOCI_STORE=$T/s1 secs "$PYOCI" prune -f)
 t10=$(PYOCI_STORE=$T/s10 secs "$PYOCI" prune -f)
 row "prune, images in the store" 2000 "$t1" 20000 "$t10"
+t1=$(PYOCI_STORE=$T/s1 secs "$PYOCI" rmi img0:1)
+t10=$(PYOCI_STORE=$T/s10 secs "$PYOCI" rmi img0:1)
+row "rmi of one image, images in the store" 2000 "$t1" 20000 "$t10"
 
 if [ "$RECORD" = --record ]; then
   out=$BENCH_DIR/RESULTS.md
@@ -102,10 +113,10 @@ if [ "$RECORD" = --record ]; then
     echo
     echo "## scaling.sh — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
-    echo "Command: \`bench/scaling.sh build/pyoci --record\` (issue 9 item 4); machine: $(nproc) cores shared with other helpers, load $(cut -d' ' -f1-3 /proc/loadavg). One run each, wall time."
+    echo "Command: \`nice -n 10 bench/scaling.sh build/pyoci --record\` (issue 9 item 4) at $(git -C "$BENCH_DIR" rev-parse --short HEAD); machine: $(nproc) cores shared with other helpers, load average before/after: $LOAD0 / $(cut -d' ' -f1-3 /proc/loadavg). One run each, wall time; per item = time / n."
     echo
-    echo "| case | n | time (s) | 10x n | time (s) | ratio (10 = linear) |"
-    echo "|---|---:|---:|---:|---:|---:|"
+    echo "| case | n | time (s) | per item (us) | 10x n | time (s) | per item (us) | ratio (10 = linear) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${rows[@]}"
   } >>"$out"
 fi

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/oci/archive.h"
 #include "lib/oci/image.h"
 #include "lib/oci/layout.h"
@@ -56,8 +57,8 @@ static void endpoint_free(struct endpoint *e)
 static void split_path_ref(const char *s, struct endpoint *e)
 {
   const char *colon = strchr(s, ':');
-  e->path = colon ? strndup(s, (size_t)(colon - s)) : strdup(s);
-  e->ref = colon && colon[1] ? strdup(colon + 1) : NULL;
+  e->path = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup(s);
+  e->ref = colon && colon[1] ? xstrdup(colon + 1) : NULL;
 }
 
 static int parse_endpoint(const char *s, struct endpoint *e)
@@ -74,7 +75,7 @@ static int parse_endpoint(const char *s, struct endpoint *e)
       continue;
     e->kind = t[i].kind;
     if (e->kind == K_DOCKER || e->kind == K_STORE)
-      e->ref = strdup(s + n);
+      e->ref = xstrdup(s + n);
     else
       split_path_ref(s + n, e);
     return (e->ref == NULL || *e->ref) && (e->kind == K_DOCKER || e->kind == K_STORE || *e->path) ? 0 : -1;
@@ -82,7 +83,7 @@ static int parse_endpoint(const char *s, struct endpoint *e)
   if (strstr(s, "://") != NULL)
     return -1;
   e->kind = K_STORE;
-  e->ref = strdup(s);
+  e->ref = xstrdup(s);
   return 0;
 }
 

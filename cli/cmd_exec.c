@@ -13,7 +13,8 @@ static const char exec_help[] =
     "Usage: pyoci exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
     "\n"
     "Run a command in a running container, in its namespaces and with its\n"
-    "environment.  The exit status is the command's.\n"
+    "environment.  The exit status is the command's (126: it cannot be run,\n"
+    "missing or not executable, as with docker exec; 125: pyoci failed).\n"
     "\n"
     "Options:\n"
     "  -d, --detach          run the command in the background\n"
@@ -60,7 +61,12 @@ int cmd_exec(int argc, char **argv)
   if (rc == 0)
     rc = pyoci_container_exec(ctr, &e, &code, &err);
   ctr_opts_release(&c);
-  if (rc < 0)
-    return ctr_fail(err);
+  if (rc < 0) {
+    /* docker exec answers 126 for a command it cannot start, whether it
+     * is missing or not executable (docker run tells 127 from 126): so
+     * says dockerd 20.10 side by side in t301. */
+    int st = ctr_fail(err);
+    return st == 127 ? 126 : st;
+  }
   return code;
 }

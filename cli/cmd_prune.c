@@ -108,17 +108,15 @@ int cmd_prune(int argc, char **argv)
   if (!force && !confirm(build_cache))
     return 0;
 
-  pyoci_store_t *s = NULL;
+  cleanup_store pyoci_store_t *s = NULL;
   cleanup_error pyoci_error_t *err = NULL;
   if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
     return cli_fail(err);
   /* Which images are about to go, to name them afterwards like docker. */
   pyoci_index_entry_t *v = NULL;
   size_t n = 0;
-  if (pyoci_store_list(s, &v, &n, &err) < 0) {
-    pyoci_store_close(s);
+  if (pyoci_store_list(s, &v, &n, &err) < 0)
     return cli_fail(err);
-  }
   /* IDs first: the blobs that tell them are about to go. */
   char(*ids)[PYOCI_DIGEST_LEN] = xcalloc(n ? n : 1, PYOCI_DIGEST_LEN);
   size_t n_ids = 0;
@@ -143,7 +141,7 @@ int cmd_prune(int argc, char **argv)
   }
   free(ids);
   pyoci_index_entries_free(v, n);
-  pyoci_store_close(s);
+  pyoci_store_close(steal_pointer(&s)); /* unlock before printing */
   if (rc < 0)
     return cli_fail(err);
   char size[32];

@@ -140,7 +140,9 @@ static void log_to_stderr(int level, const char *msg, void *data)
     return;
   if (level == PYOCI_LOG_INFO && pyoci_globals.quiet)
     return;
-  fprintf(stderr, "%s%s\n", level == PYOCI_LOG_WARN ? "warning: " : "", msg);
+  fputs(level == PYOCI_LOG_WARN ? "warning: " : "", stderr);
+  cli_put_escaped(msg, stderr); /* one line each, like errors */
+  fputc('\n', stderr);
 }
 
 static double now_seconds(void)

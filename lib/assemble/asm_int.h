@@ -320,6 +320,12 @@ typedef struct {
  * missing ones in parallel, checking size and sha256). */
 int pyoci_fetch_all(const char *cache_dir, const char *kind, pyoci_fetch_t *items, size_t n, int jobs,
                     pyoci_error_t **err);
+/* The cached CACHE/KIND/sha256/<hex> when it is there with that size (0:
+ * any) and hash, else NULL. */
+char *pyoci_fetch_cache_lookup(const char *cache_dir, const char *kind, const char *sha256, uint64_t size);
+/* Put buf there, after checking it has that sha256. */
+int pyoci_fetch_cache_put(const char *cache_dir, const char *kind, const char *sha256, const void *buf, size_t len,
+                    pyoci_error_t **err);
 /* sha256 hex of a file; -1 on error. */
 int pyoci_file_sha256(const char *path, char hex[PYOCI_DIGEST_HEX_LEN + 1], pyoci_error_t **err);
 

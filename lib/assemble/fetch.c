@@ -1,7 +1,9 @@
 /* A content-addressed download cache: CACHE/KIND/sha256/<hex>.  A file is
  * only ever renamed into place after its size and sha256 matched what the
  * signed index (or the lock) says, and it is hashed again on every use, so a
- * damaged cache is a refetch, never a wrong image. */
+ * damaged cache is a refetch, never a wrong image.  The same holds for what
+ * is put in it decompressed (pyoci_fetch_cache_put: the plain Packages index,
+ * by the hash the signed Release lists for it). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/http.h"
@@ -70,6 +73,42 @@ static bool cached_ok(const char *path, const pyoci_fetch_t *it)
     return false;
   }
   return true;
+}
+
+char *pyoci_fetch_cache_lookup(const char *cache_dir, const char *kind, const char *sha256, uint64_t size)
+{
+  if (!hex_ok(sha256))
+    return NULL;
+  char *path = xasprintf("%s/%s/sha256/%s", cache_dir, kind, sha256);
+  pyoci_fetch_t it = {.url = path, .sha256 = sha256, .size = size};
+  if (cached_ok(path, &it))
+    return path;
+  free(path);
+  return NULL;
+}
+
+int pyoci_fetch_cache_put(const char *cache_dir, const char *kind, const char *sha256, const void *buf, size_t len,
+                    pyoci_error_t **err)
+{
+  char d[PYOCI_DIGEST_LEN];
+  pyoci_sha256_buf(buf, len, d);
+  if (!hex_ok(sha256) || strcmp(d + 7, sha256) != 0)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "cache: content is %s, not %s", d, sha256);
+  cleanup_free char *dir = xasprintf("%s/%s/sha256", cache_dir, kind), *tmpdir = xasprintf("%s/%s/tmp", cache_dir, kind);
+  cleanup_free char *tmp = xasprintf("%s/XXXXXX", tmpdir), *path = xasprintf("%s/%s", dir, sha256);
+  if (pyoci_mkdir_p(dir, 0755, err) < 0 || pyoci_mkdir_p(tmpdir, 0755, err) < 0)
+    return pyoci_error_prefix(err, "cache");
+  cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0)
+    return pyoci_error_set(err, errno, "create a file in '%s'", tmpdir);
+  /* No fsync: a file cut short by a crash fails its hash on the next
+   * lookup and is made again. */
+  if (pyoci_write_all(fd, buf, len, tmp, err) < 0 || fchmod(fd, 0644) < 0 || rename(tmp, path) < 0) {
+    int e = errno;
+    unlink(tmp);
+    return *err ? -1 : pyoci_error_set(err, e, "cache: '%s'", path);
+  }
+  return 0;
 }
 
 static int check_download(const char *tmp, const pyoci_fetch_t *it, pyoci_error_t **err)

@@ -261,14 +261,33 @@ static int load_component(pyoci_index_t *ix, const pyoci_source_t *src, const ch
   cleanup_free char *url = NULL;
   if (asprintf(&url, "%s%s", what, exts[pick]) < 0)
     abort();
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  /* Decompressing Packages.xz (~45 MB for bookworm main) was most of a
+   * warm resolve: keep it decompressed, as apt keeps its lists, under the
+   * hash the signed Release lists for the plain file. */
+  cleanup_free char *plain = w.have[2] ? pyoci_fetch_cache_lookup(o->cache_dir, "indexes", w.hex[2], w.size[2]) : NULL;
+  if (plain != NULL) {
+    if (pyoci_read_file(plain, ASM_MAX_PACKAGES_FILE, &buf, &len, err) < 0)
+      return -1;
+    return pyoci_index_add_packages(ix, url, buf, len, src, err);
+  }
   pyoci_fetch_t item = {.url = url, .sha256 = w.hex[pick], .size = w.size[pick]};
   if (pyoci_fetch_all(o->cache_dir, "indexes", &item, 1, 1, err) < 0)
     return -1;
   cleanup_free char *path = item.path;
-  cleanup_free char *buf = NULL;
-  size_t len = 0;
   if (read_index_file(path, url, &buf, &len, err) < 0)
     return -1;
+  if (pick != 2 && w.have[2]) {
+    cleanup_error pyoci_error_t *e = NULL;
+    bool bad = (uint64_t)len != w.size[2] ||
+               (pyoci_fetch_cache_put(o->cache_dir, "indexes", w.hex[2], buf, len, &e) < 0 && e->code == PYOCI_E_CORRUPT);
+    if (bad) /* the compressed file was the signed one, its content is not */
+      return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: decompressed, it is not the %s the Release lists%s%s",
+                                  url, want, e ? ": " : "", e ? e->msg : "");
+    if (e != NULL) /* a cache we cannot fill is only slower */
+      pyoci_log(PYOCI_LOG_WARN, "%s", e->msg);
+  }
   return pyoci_index_add_packages(ix, url, buf, len, src, err);
 }
 

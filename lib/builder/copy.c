@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/layer/codec.h"
 #include "lib/layer/layer.h"
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
@@ -499,15 +500,10 @@ static bool looks_like_archive(int fd)
 {
   unsigned char m[512];
   ssize_t n = pread(fd, m, sizeof(m), 0);
-  if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
-    return true; /* gzip */
-  if (n >= 3 && memcmp(m, "BZh", 3) == 0)
-    return true;
-  if (n >= 6 && memcmp(m, "\xfd" "7zXZ", 5) == 0)
-    return true;
-  if (n >= 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)
-    return true; /* zstd */
-  return n >= 262 && memcmp(m + 257, "ustar", 5) == 0;
+  if (n <= 0)
+    return false;
+  /* compressed (any codec row: gzip, bzip2, xz, zstd), or a plain tar */
+  return pyoci_codec_sniff(m, (size_t)n) != PYOCI_COMP_NONE || (n >= 262 && memcmp(m + 257, "ustar", 5) == 0);
 }
 
 static int extract_archive(const copy_run_t *r, const char *src_rel, const char *dest_rel, pyoci_error_t **err)
@@ -650,18 +646,22 @@ int pyoci_mkdir_in_root(const char *root, const char *path, int64_t uid, int64_t
 int pyoci_write_in_root(const char *root, const char *path, const char *data, size_t len, mode_t mode,
                         pyoci_error_t **err)
 {
-  cleanup_free char *rel = pyoci_path_normalize(path, PYOCI_PATH_NO_ESCAPE);
-  if (rel == NULL || *rel == '\0')
-    return pyoci_error_set(err, EINVAL, "write '%s'", path);
-  char *slash = strrchr(rel, '/');
-  const char *leaf = slash ? slash + 1 : rel;
-  cleanup_free char *parent = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
   pyoci_copy_t c = {.dest_root = root, .instruction = "COPY"};
   copy_run_t r = {.c = &c, .src_root = -1, .dest_root = -1};
   cleanup_close int droot = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (droot < 0)
     return pyoci_error_set(err, errno, "open '%s'", root);
   r.dest_root = droot;
+  /* as every COPY destination: ".." above "/" is "/" (BuildKit's
+   * fs.RootPath; issue 9 item 7) */
+  cleanup_free char *rel = resolve_in_root(droot, path, err);
+  if (rel == NULL)
+    return -1;
+  if (*rel == '\0')
+    return pyoci_error_set(err, EISDIR, "write '%s'", path);
+  char *slash = strrchr(rel, '/');
+  const char *leaf = slash ? slash + 1 : rel;
+  cleanup_free char *parent = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
   cleanup_close int dfd = mkdir_in_root(&r, parent, err);
   if (dfd < 0)
     return -1;

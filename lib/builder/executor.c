@@ -81,8 +81,7 @@ static int load_base(stage_run_t *r, const pyoci_stage_t *stage, pyoci_error_t *
     memcpy(res->key, from->key, PYOCI_DIGEST_LEN);
     if (pyoci_stage_state_init(&r->st, b->plan, r->stage_index, from->image, err) < 0)
       return -1;
-    pyoci_env_copy(&r->st.args, &from->args);
-    pyoci_env_copy(&r->st.declared, &from->declared);
+    pyoci_stage_state_inherit_args(&r->st, &from->args, &from->declared);
     return 0;
   }
   if (strcmp(stage->base, "scratch") == 0) {
@@ -258,14 +257,14 @@ static char *joined(char *const *v, size_t n)
 }
 
 typedef struct {
-  pyoci_env_t env;
+  const pyoci_env_t *env;
   char escape;
 } mount_expand_t;
 
 static char *mount_expand(void *ctx, const char *value, pyoci_error_t **err)
 {
   mount_expand_t *x = ctx;
-  return pyoci_expand_word(value, x->escape, &x->env, err);
+  return pyoci_expand_word(value, x->escape, x->env, err);
 }
 
 /* The RUN's --mount specs, expanded against the stage's ARG/ENV, their
@@ -276,8 +275,7 @@ static int run_mounts_load(stage_run_t *r, const pyoci_df_instr_t *in, size_t id
 {
   builder_t *b = r->b;
   const pyoci_stage_t *stage = &b->plan->stages[r->stage_index];
-  mount_expand_t x = {.env = PYOCI_ENV_INIT, .escape = b->df->escape};
-  pyoci_stage_state_env(&r->st, &x.env);
+  mount_expand_t x = {.env = &r->st.vars, .escape = b->df->escape};
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < in->n_mounts; i++) {
     pyoci_run_mount_t m;
@@ -305,7 +303,6 @@ static int run_mounts_load(stage_run_t *r, const pyoci_df_instr_t *in, size_t id
     if (rc < 0)
       pyoci_exec_fail_at(b, in, err);
   }
-  pyoci_env_release(&x.env);
   return rc;
 }
 

@@ -17,6 +17,20 @@ void pyoci_container_runc(const pyoci_container_t *c, pyoci_runc_t *r, char **st
 /* Unmount the root, delete the runtime state; with rm remove everything. */
 void pyoci_container_teardown(const pyoci_container_t *c, bool rm);
 
+/* docker's PATH for a process whose image sets none. */
+#define PYOCI_CONTAINER_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+/* The command must be an executable file in root (command.c): PATH
+ * searched when prog has no '/', a relative prog taken from cwd.  Errors
+ * carry docker's words, which the CLI maps to its exit statuses:
+ * PYOCI_E_NOT_FOUND 'exec: "X": executable file not found in $PATH' (127),
+ * PYOCI_E_INVALID 'exec: "X": permission denied' (126). */
+int pyoci_container_check_command(const char *root, const char *prog, const char *path, const char *cwd,
+                                  pyoci_error_t **err);
+/* The same for `exec` in a running container: looked up in its root
+ * (/proc/PID/root) with the PATH and working directory the process will
+ * get.  0 when it cannot look (runc then reports). */
+int pyoci_container_check_exec(const pyoci_container_t *c, const pyoci_exec_spec_t *e, pyoci_error_t **err);
+
 /* Log records (logs.c): docker's json-file lines. */
 int pyoci_log_record(int fd, const char *stream, const char *data, size_t len);
 

@@ -120,6 +120,8 @@ int pyoci_container_exec(const pyoci_container_t *c, const pyoci_exec_spec_t *e,
 {
   if (!pyoci_container_running(c))
     return not_running(c, err);
+  if (pyoci_container_check_exec(c, e, err) < 0)
+    return -1;
   pyoci_runc_t r;
   cleanup_free char *root = NULL;
   pyoci_container_runc(c, &r, &root);

@@ -20,7 +20,7 @@
 #include "lib/util/json.h"
 #include "container_int.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH PYOCI_CONTAINER_DEFAULT_PATH
 #define MAX_ARGS 4096
 
 static void strv_push_json(pyoci_strv_t *s, const json_t *a)
@@ -99,43 +99,14 @@ static void merge_env(const json_t *cfg, const pyoci_run_opts_t *o, const char *
     env_set(env, *e);
   if (o->extra_path) {
     const char *path = env_get(env, "PATH");
-    cleanup_free char *p = NULL;
-    if (asprintf(&p, "PATH=%s:%s", path ? path : DEFAULT_PATH, o->extra_path) > 0)
-      env_set(env, p);
+    cleanup_free char *p = xasprintf("PATH=%s:%s", path ? path : DEFAULT_PATH, o->extra_path);
+    env_set(env, p);
   }
-}
-
-/* The command must exist in the container (docker: exit 127 when not
- * found, 126 when not executable); runc would only say "exec failed". */
-static int check_command(const char *root, const char *prog, const char *path, pyoci_error_t **err)
-{
-  cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rfd < 0)
-    return pyoci_error_set(err, errno, "open '%s'", root);
-  cleanup_free char *dirs = strdup(strchr(prog, '/') ? "" : path ? path : DEFAULT_PATH);
-  bool found = false;
-  char *save = NULL;
-  for (char *d = strchr(prog, '/') ? dirs : strtok_r(dirs, ":", &save); d;
-       d = strchr(prog, '/') ? NULL : strtok_r(NULL, ":", &save)) {
-    cleanup_free char *full = strchr(prog, '/') ? strdup(prog) : pyoci_path_join(d, prog);
-    cleanup_close int fd = pyoci_open_in_root(rfd, full[0] == '/' ? full + 1 : full, O_PATH | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))
-      continue;
-    found = true;
-    if (S_ISREG(st.st_mode) && (st.st_mode & 0111))
-      return 0;
-  }
-  if (found)
-    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "exec: \"%s\": permission denied", prog);
-  return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0, "exec: \"%s\": executable file not found in $PATH", prog);
 }
 
 static int lower_dirs(pyoci_store_t *s, const pyoci_image_t *img, char ***out, pyoci_error_t **err)
 {
-  char **lowers = calloc(img->n_layers + 1, sizeof(char *));
-  if (lowers == NULL)
-    return pyoci_error_set(err, ENOMEM, "lower dirs");
+  char **lowers = xcalloc(img->n_layers + 1, sizeof(char *));
   for (size_t i = 0; i < img->n_layers; i++) {
     /* overlay wants the top-most layer first */
     if (pyoci_unpacked_get(s, &img->layers[i], img->diff_ids[i], &lowers[img->n_layers - 1 - i], err) < 0) {
@@ -227,7 +198,7 @@ static int process_identity(const char *root, const json_t *cfg, const pyoci_run
   /* (not with a toolbox at /.debug: its tools are mounted later) */
   if (o->extra_path)
     return 0;
-  return check_command(root, argv->v[o->init_binary ? 2 : 0], env_get(env, "PATH"), err);
+  return pyoci_container_check_command(root, argv->v[o->init_binary ? 2 : 0], env_get(env, "PATH"), wd, err);
 }
 
 int pyoci_container_process(const char *root, const json_t *cfg, const pyoci_run_opts_t *o, const char *hostname,
@@ -264,9 +235,7 @@ static int write_bundle(create_t *k, const char *hostname, pyoci_error_t **err)
   cleanup_free char *wd = steal_pointer(&id.cwd);
   pyoci_container_process_release(&id);
   size_t n_mounts = o->n_mounts + (o->init_binary ? 1 : 0);
-  cleanup_free pyoci_mount_t *mounts = calloc(n_mounts + 1, sizeof(*mounts));
-  if (mounts == NULL)
-    return pyoci_error_set(err, ENOMEM, "mounts");
+  cleanup_free pyoci_mount_t *mounts = xcalloc(n_mounts + 1, sizeof(*mounts));
   for (size_t i = 0; i < o->n_mounts; i++)
     mounts[i] = o->mounts[i];
   if (o->init_binary)
@@ -291,19 +260,19 @@ static int init_record(create_t *k, pyoci_error_t **err)
     return -1;
   char gen[64];
   pyoci_container_gen_name(c->id, gen, sizeof(gen));
-  c->name = strdup(k->o->name ? k->o->name : gen);
-  c->image = strdup(k->o->image);
-  c->image_id = strdup(k->img->config_digest);
+  c->name = xstrdup(k->o->name ? k->o->name : gen);
+  c->image = xstrdup(k->o->image);
+  c->image_id = xstrdup(k->img->config_digest);
   char created[PYOCI_TIME_LEN];
   time_t now = time(NULL);
   pyoci_time_rfc3339(now, created);
-  c->created = strdup(created);
+  c->created = xstrdup(created);
   c->created_unix = now;
   snprintf(c->status, sizeof(c->status), "created");
   c->rm = k->o->rm;
   c->hidden = k->o->no_state_listing;
   const char *stop = pyoci_json_str(k->cfg, "StopSignal");
-  c->stop_signal = stop ? strdup(stop) : NULL;
+  c->stop_signal = stop ? xstrdup(stop) : NULL;
   return 0;
 }
 
@@ -344,9 +313,9 @@ static int create_in(create_t *k, const char *top, pyoci_error_t **err)
     snprintf(hostname, sizeof(hostname), "%.12s", k->c->id);
   merge_env(k->cfg, o, hostname, &k->env);
   pyoci_strvfreep(&k->c->command);
-  k->c->command = calloc(k->argv.n + 1, sizeof(char *));
+  k->c->command = xcalloc(k->argv.n + 1, sizeof(char *));
   for (size_t i = 0; k->c->command && i < k->argv.n; i++)
-    k->c->command[i] = strdup(k->argv.v[i]);
+    k->c->command[i] = xstrdup(k->argv.v[i]);
   /* state first: a half-made container is listed and removable */
   if (pyoci_container_save(k->c, err) < 0 || mount_root(k, err) < 0 || write_bundle(k, hostname, err) < 0)
     return -1;
@@ -357,9 +326,7 @@ int pyoci_container_create(pyoci_store_t *s, const pyoci_run_opts_t *o, pyoci_co
                            pyoci_error_t **err)
 {
   create_t k = {.s = s, .o = o};
-  k.c = calloc(1, sizeof(*k.c));
-  if (k.c == NULL)
-    return pyoci_error_set(err, ENOMEM, "create container");
+  k.c = xcalloc(1, sizeof(*k.c));
   cleanup_free char *top = pyoci_containers_dir(pyoci_store_path(s));
   int rc = create_in(&k, top, err);
   if (rc < 0 && k.c->dir) {

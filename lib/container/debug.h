@@ -61,6 +61,11 @@ void pyoci_target_release(pyoci_target_t *t);
 /* Docker Engine API: GET /containers/{ref}/json over the unix socket. */
 int pyoci_docker_container_pid(const char *socket_path, const char *ref, pid_t *pid, char **name,
                                pyoci_error_t **err);
+/* Its reply (outside data, at most 4 MiB): .State.Running must be true,
+ * .State.Pid an integer the kernel could give a process, .Name (docker's
+ * "/name") printable, else ref is the name.  Errors name ref. */
+int pyoci_docker_inspect_parse(const char *body, size_t len, const char *ref, pid_t *pid, char **name,
+                               pyoci_error_t **err);
 
 /* The target's environment (/proc/PID/environ): "K=V" strings. */
 int pyoci_target_env(pid_t pid, char ***env, pyoci_error_t **err);

@@ -21,6 +21,8 @@
 
 #define API_REPLY_MAX (4u << 20)
 #define ENVIRON_MAX (1u << 20)
+#define DOCKER_NAME_MAX 255
+#define PID_MAX_LIMIT (1 << 22) /* the kernel's, for 64-bit */
 
 void pyoci_target_parse(const char *typed, pyoci_target_spec_t *spec)
 {
@@ -68,6 +70,46 @@ static int connect_error(const char *sock, long os_errno, pyoci_error_t **err)
                          sock);
 }
 
+/* A name fit to print in a message: docker's names are [a-zA-Z0-9_.-],
+ * but the reply is outside data. */
+static bool printable_name(const char *n)
+{
+  size_t len = strlen(n);
+  if (len == 0 || len > DOCKER_NAME_MAX)
+    return false;
+  for (const char *p = n; *p; p++)
+    if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+      return false;
+  return true;
+}
+
+int pyoci_docker_inspect_parse(const char *body, size_t len, const char *ref, pid_t *pid, char **name,
+                               pyoci_error_t **err)
+{
+  if (len > API_REPLY_MAX)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "docker container inspect %s: reply larger than %u bytes",
+                                ref, API_REPLY_MAX);
+  cleanup_json json_t *j = pyoci_json_parse_object(body, len, "docker container inspect", err);
+  if (j == NULL)
+    return -1;
+  json_t *state = json_object_get(j, "State");
+  if (!json_is_object(state))
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "docker container inspect %s: no .State object", ref);
+  if (!json_is_true(json_object_get(state, "Running")))
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "container %s is not running", ref);
+  /* Only a PID the kernel could hand out: a 64-bit value cut to pid_t
+   * could name some other process on the host. */
+  json_t *p = json_object_get(state, "Pid");
+  if (!json_is_integer(p) || json_integer_value(p) <= 0 || json_integer_value(p) > PID_MAX_LIMIT)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "docker container %s: no valid .State.Pid", ref);
+  const char *n = pyoci_json_str(j, "Name");
+  if (n != NULL && n[0] == '/')
+    n++;
+  *pid = (pid_t)json_integer_value(p);
+  *name = xstrdup(n != NULL && printable_name(n) ? n : ref);
+  return 0;
+}
+
 int pyoci_docker_container_pid(const char *sock, const char *ref, pid_t *pid, char **name, pyoci_error_t **err)
 {
   CURL *c = curl_easy_init();
@@ -99,18 +141,7 @@ int pyoci_docker_container_pid(const char *sock, const char *ref, pid_t *pid, ch
   } else if (status != 200) {
     rc = pyoci_error_set(err, 0, "Docker Engine API at unix://%s: HTTP %ld for container %s", sock, status, ref);
   } else {
-    cleanup_json json_t *j = pyoci_json_parse_object(r.body.buf, r.body.len, "docker container inspect", err);
-    json_t *state = json_object_get(j, "State");
-    if (j == NULL) {
-      rc = -1;
-    } else if (!json_is_true(json_object_get(state, "Running"))) {
-      rc = pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "container %s is not running", ref);
-    } else {
-      *pid = (pid_t)pyoci_json_int(state, "Pid", 0);
-      const char *n = pyoci_json_str(j, "Name");
-      *name = xstrdup(n ? (n[0] == '/' ? n + 1 : n) : ref);
-      rc = *pid > 0 ? 0 : pyoci_error_set(err, 0, "docker container %s: no .State.Pid", ref);
-    }
+    rc = pyoci_docker_inspect_parse(r.body.buf, r.body.len, ref, pid, name, err);
   }
   strbuf_release(&r.body);
   return rc;

@@ -17,58 +17,45 @@
 
 /* ---- environment ------------------------------------------------------ */
 
+/* Up to this many entries a lookup scans kv; past it, e->index (key ->
+ * position in kv) answers: a Dockerfile with N ENVs sets N variables, and a
+ * scan per set made that N^2 (issue 9 item 4). */
 #define ENV_LINEAR_MAX 8
-
-static size_t key_hash(const char *key, size_t klen)
-{
-  uint64_t h = 1469598103934665603ull; /* FNV-1a */
-  for (size_t i = 0; i < klen; i++)
-    h = (h ^ (unsigned char)key[i]) * 1099511628211ull;
-  return (size_t)h;
-}
 
 static bool key_is(const char *kv, const char *key, size_t klen)
 {
   return strncmp(kv, key, klen) == 0 && kv[klen] == '=';
 }
 
-static void index_add(pyoci_env_t *e, size_t i)
+static size_t key_len(const char *kv)
 {
-  const char *eq = strchr(e->kv[i], '=');
-  size_t klen = eq ? (size_t)(eq - e->kv[i]) : strlen(e->kv[i]);
-  size_t mask = e->n_slots - 1, h = key_hash(e->kv[i], klen) & mask;
-  while (e->slots[h] != 0)
-    h = (h + 1) & mask;
-  e->slots[h] = i + 1;
+  return strcspn(kv, "=");
 }
 
-/* (Re)build the index with room for twice the entries. */
+static void index_add(pyoci_env_t *e, size_t i)
+{
+  cleanup_free char *key = xstrndup(e->kv[i], key_len(e->kv[i]));
+  pyoci_strmap_insert(&e->index, key, NULL)->val.num = i;
+}
+
 static void index_build(pyoci_env_t *e)
 {
-  free(e->slots);
-  e->n_slots = 16;
-  while (e->n_slots < 2 * (e->n + 1))
-    e->n_slots *= 2;
-  e->slots = calloc(e->n_slots, sizeof(*e->slots));
-  if (e->slots == NULL)
-    abort();
+  pyoci_strmap_clear(&e->index, NULL);
   for (size_t i = 0; i < e->n; i++)
     index_add(e, i);
 }
 
 static ssize_t env_find(const pyoci_env_t *e, const char *key, size_t klen)
 {
-  if (e->slots == NULL) {
+  if (e->n <= ENV_LINEAR_MAX) {
     for (size_t i = 0; i < e->n; i++)
       if (key_is(e->kv[i], key, klen))
         return (ssize_t)i;
     return -1;
   }
-  size_t mask = e->n_slots - 1;
-  for (size_t h = key_hash(key, klen) & mask; e->slots[h] != 0; h = (h + 1) & mask)
-    if (key_is(e->kv[e->slots[h] - 1], key, klen))
-      return (ssize_t)(e->slots[h] - 1);
-  return -1;
+  cleanup_free char *copy = key[klen] == '\0' ? NULL : xstrndup(key, klen);
+  const pyoci_strmap_slot_t *s = pyoci_strmap_find(&e->index, copy ? copy : key);
+  return s ? (ssize_t)s->val.num : -1;
 }
 
 static void env_put(pyoci_env_t *e, const char *key, size_t klen, char *owned_kv)
@@ -79,19 +66,12 @@ static void env_put(pyoci_env_t *e, const char *key, size_t klen, char *owned_kv
     e->kv[i] = owned_kv;
     return;
   }
-  if (e->n + 2 > e->cap) {
-    size_t cap = e->cap ? e->cap * 2 : 16;
-    char **v = xrealloc(e->kv, cap * sizeof(*v));
-    e->kv = v;
-    e->cap = cap;
-  }
+  ALLOC_GROW(e->kv, e->n + 2, e->cap);
   e->kv[e->n++] = owned_kv;
   e->kv[e->n] = NULL;
-  if (e->slots == NULL && e->n > ENV_LINEAR_MAX)
+  if (e->n == ENV_LINEAR_MAX + 1)
     index_build(e);
-  else if (e->slots && 2 * e->n > e->n_slots)
-    index_build(e);
-  else if (e->slots)
+  else if (e->n > ENV_LINEAR_MAX)
     index_add(e, e->n - 1);
 }
 
@@ -130,8 +110,11 @@ void pyoci_env_unset(pyoci_env_t *e, const char *key)
   free(e->kv[i]);
   memmove(&e->kv[i], &e->kv[i + 1], (e->n - (size_t)i) * sizeof(char *)); /* includes the NULL */
   e->n--;
-  if (e->slots)
-    index_build(e); /* indices moved; unset is rare (ARG scoping) */
+  /* later entries moved down; unset is rare (ARG scoping) */
+  if (e->n > ENV_LINEAR_MAX)
+    index_build(e);
+  else
+    pyoci_strmap_clear(&e->index, NULL);
 }
 
 void pyoci_env_release(pyoci_env_t *e)
@@ -139,10 +122,9 @@ void pyoci_env_release(pyoci_env_t *e)
   for (size_t i = 0; i < e->n; i++)
     free(e->kv[i]);
   free(e->kv);
-  free(e->slots);
+  pyoci_strmap_clear(&e->index, NULL);
   e->kv = NULL;
-  e->slots = NULL;
-  e->n = e->cap = e->n_slots = 0;
+  e->n = e->cap = 0;
 }
 
 void pyoci_env_copy(pyoci_env_t *dst, const pyoci_env_t *src)

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/error.h"
 
 /* Largest result one expansion may produce: ENV a=$a$a repeated would grow
@@ -26,14 +27,12 @@
 typedef struct {
   char **kv;
   size_t n, cap;
-  /* hash index over kv (index + 1, 0 = empty), built once n is past a few
-   * entries: a Dockerfile with N ENVs merges N variables per instruction,
-   * and a linear lookup made that N^3 (issue 9 item 4) */
-  size_t *slots;
-  size_t n_slots;
+  /* key -> position in kv, kept once n is past a few entries: a Dockerfile
+   * with N ENVs sets N variables, and a scan per lookup made that N^2 */
+  pyoci_strmap_t index;
 } pyoci_env_t;
 
-#define PYOCI_ENV_INIT {NULL, 0, 0, NULL, 0}
+#define PYOCI_ENV_INIT {NULL, 0, 0, PYOCI_STRMAP_INIT}
 
 void pyoci_env_set(pyoci_env_t *e, const char *key, const char *value);
 /* Set from one "KEY=VALUE" string ("KEY" alone sets an empty value). */

@@ -103,6 +103,12 @@ typedef struct {
   json_t *image;            /* the image config document being built (owned) */
   pyoci_env_t args;         /* ARG values in scope in this stage */
   pyoci_env_t declared;     /* ARGs declared so far, "K=V" ("K=" when no value), for history */
+  /* Kept up to date as instructions apply, so N ENV/ARG lines cost O(N),
+   * not a rebuild per line (issue 9 item 4): what expansion sees (args
+   * overridden by the config's Env), and each Env key's index in the
+   * config's Env array (ENV K=V replaces that element without a scan). */
+  pyoci_env_t vars;
+  pyoci_strmap_t env_pos;
   bool cmd_set;
   char *history;            /* the history line of the instruction apply last handled; NULL: none */
   /* ONBUILD triggers inherited from the base, to run before the stage's own
@@ -116,9 +122,12 @@ typedef struct {
 int pyoci_stage_state_init(pyoci_stage_state_t *st, const pyoci_plan_t *plan, size_t stage_index,
                            const json_t *base_image, pyoci_error_t **err);
 void pyoci_stage_state_release(pyoci_stage_state_t *st);
+/* A stage FROM an earlier stage starts with that stage's ARGs (copied). */
+void pyoci_stage_state_inherit_args(pyoci_stage_state_t *st, const pyoci_env_t *args, const pyoci_env_t *declared);
 
 /* The environment instructions expand against: ARGs, overridden by the
- * config's Env. */
+ * config's Env, in that order (RUN's environment and its cache key keep
+ * it).  O(variables): for lookups, st->vars holds the same values. */
 void pyoci_stage_state_env(const pyoci_stage_state_t *st, pyoci_env_t *out);
 /* Add an image config's config.Env ("K=V" strings) to out, overriding. */
 void pyoci_image_env_merge(const json_t *image, pyoci_env_t *out);

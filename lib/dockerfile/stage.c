@@ -26,6 +26,61 @@ static json_t *scratch_image(const pyoci_plan_t *plan, const pyoci_stage_t *stag
   return img;
 }
 
+/* The key of an Env element: up to '=', or all of it (a bare "K"), as
+ * pyoci_imgconfig_env_set matches them. */
+static char *env_key(const char *s)
+{
+  return xstrndup(s, strcspn(s, "="));
+}
+
+/* st->env_pos from the config's Env array; the first element of a key is
+ * the one ENV replaces. */
+static void env_index_build(pyoci_stage_state_t *st)
+{
+  pyoci_strmap_clear(&st->env_pos, NULL);
+  json_t *env = json_object_get(pyoci_imgconfig_config(st->image), "Env");
+  size_t i;
+  json_t *e;
+  json_array_foreach(env, i, e)
+  {
+    if (!json_is_string(e))
+      continue;
+    cleanup_free char *key = env_key(json_string_value(e));
+    bool added;
+    pyoci_strmap_slot_t *slot = pyoci_strmap_insert(&st->env_pos, key, &added);
+    if (added)
+      slot->val.num = i;
+  }
+}
+
+/* ENV K=V: the config's Env element of K replaced in place (or appended),
+ * found through env_pos; the lookup set follows. */
+static void stage_env_set(pyoci_stage_state_t *st, const char *key, const char *value)
+{
+  json_t *cfg = pyoci_imgconfig_config(st->image);
+  json_t *env = json_object_get(cfg, "Env");
+  if (!json_is_array(env)) {
+    env = json_array();
+    json_object_set_new(cfg, "Env", env);
+    pyoci_strmap_clear(&st->env_pos, NULL);
+  }
+  char *kv = xasprintf("%s=%s", key, value);
+  pyoci_strmap_slot_t *slot = pyoci_strmap_find(&st->env_pos, key);
+  const char *at = slot ? json_string_value(json_array_get(env, slot->val.num)) : NULL;
+  cleanup_free char *at_key = at ? env_key(at) : NULL;
+  if (at_key && strcmp(at_key, key) == 0) {
+    json_array_set_new(env, slot->val.num, json_string(kv));
+  } else if (slot) { /* the array changed behind our back: do it the slow way */
+    pyoci_imgconfig_env_set(st->image, key, value);
+    env_index_build(st);
+  } else {
+    json_array_append_new(env, json_string(kv));
+    pyoci_strmap_insert(&st->env_pos, key, NULL)->val.num = json_array_size(env) - 1;
+  }
+  free(kv);
+  pyoci_env_set(&st->vars, key, value);
+}
+
 static void add_trigger(pyoci_stage_state_t *st, pyoci_df_instr_t *t)
 {
   pyoci_df_instr_t **v = xrealloc(st->triggers, (st->n_triggers + 1) * sizeof(*v));
@@ -62,7 +117,16 @@ int pyoci_stage_state_init(pyoci_stage_state_t *st, const pyoci_plan_t *plan, si
     add_trigger(st, t);
   }
   json_object_del(cfg, "OnBuild");
+  env_index_build(st);
+  pyoci_stage_state_env(st, &st->vars);
   return 0;
+}
+
+void pyoci_stage_state_inherit_args(pyoci_stage_state_t *st, const pyoci_env_t *args, const pyoci_env_t *declared)
+{
+  pyoci_env_copy(&st->args, args);
+  pyoci_env_copy(&st->declared, declared);
+  pyoci_stage_state_env(st, &st->vars);
 }
 
 void pyoci_stage_state_release(pyoci_stage_state_t *st)
@@ -71,6 +135,8 @@ void pyoci_stage_state_release(pyoci_stage_state_t *st)
     json_decref(st->image);
   pyoci_env_release(&st->args);
   pyoci_env_release(&st->declared);
+  pyoci_env_release(&st->vars);
+  pyoci_strmap_clear(&st->env_pos, NULL);
   free(st->history);
   for (size_t i = 0; i < st->n_triggers; i++)
     pyoci_df_instr_free(st->triggers[i]);
@@ -219,12 +285,7 @@ pyoci_df_instr_t *pyoci_df_instr_expand(const pyoci_df_instr_t *in, char escape,
 pyoci_df_instr_t *pyoci_stage_state_expand(const pyoci_stage_state_t *st, const pyoci_df_instr_t *in,
                                            pyoci_error_t **err)
 {
-  cleanup_env pyoci_env_t env = PYOCI_ENV_INIT;
-  /* Without a '$' nothing refers to a variable: no need to gather the
-   * stage's N variables for each of its N instructions (issue 9 item 4). */
-  if (in->original == NULL || strchr(in->original, '$') != NULL || in->n_heredocs > 0)
-    pyoci_stage_state_env(st, &env);
-  pyoci_df_instr_t *o = pyoci_df_instr_expand(in, st->plan->df->escape, &env, err);
+  pyoci_df_instr_t *o = pyoci_df_instr_expand(in, st->plan->df->escape, &st->vars, err);
   if (o == NULL)
     pyoci_error_prefix(err, "%s:%d", st->plan->df->name, in->line);
   return o;
@@ -242,9 +303,7 @@ static int apply_arg(pyoci_stage_state_t *st, const pyoci_df_instr_t *in, pyoci_
     if (bv) {
       value = xstrdup(bv);
     } else if (in->kvs[i].value) {
-      cleanup_env pyoci_env_t env = PYOCI_ENV_INIT;
-      pyoci_stage_state_env(st, &env);
-      value = pyoci_expand_word(in->kvs[i].value, p->df->escape, &env, err);
+      value = pyoci_expand_word(in->kvs[i].value, p->df->escape, &st->vars, err);
       if (value == NULL) {
         strbuf_release(&hist);
         return pyoci_error_prefix(err, "%s:%d", p->df->name, in->line);
@@ -252,8 +311,11 @@ static int apply_arg(pyoci_stage_state_t *st, const pyoci_df_instr_t *in, pyoci_
     } else if (pyoci_env_get(&p->global_args, key)) {
       value = xstrdup(pyoci_env_get(&p->global_args, key)); /* re-imported global */
     }
-    if (value)
+    if (value) {
       pyoci_env_set(&st->args, key, value);
+      if (pyoci_strmap_find(&st->env_pos, key) == NULL) /* the config's Env wins */
+        pyoci_env_set(&st->vars, key, value);
+    }
     pyoci_env_set(&st->declared, key, value ? value : "");
     strbuf_addf(&hist, " %s%s%s", key, value ? "=" : "", value ? value : "");
   }
@@ -278,7 +340,12 @@ int pyoci_stage_state_apply(pyoci_stage_state_t *st, const pyoci_df_instr_t *in,
   pyoci_df_instr_t *ex = pyoci_stage_state_expand(st, in, err);
   if (ex == NULL)
     return -1;
-  int r = pyoci_imgconfig_apply(st->image, ex, &st->cmd_set, err);
+  int r = 1;
+  if (ex->kind == PYOCI_DF_ENV)
+    for (size_t i = 0; i < ex->n_kvs; i++)
+      stage_env_set(st, ex->kvs[i].key, ex->kvs[i].value ? ex->kvs[i].value : "");
+  else
+    r = pyoci_imgconfig_apply(st->image, ex, &st->cmd_set, err);
   free(st->history);
   st->history = r > 0 ? pyoci_df_history_meta(st->image, ex) : NULL;
   pyoci_df_instr_free(ex);

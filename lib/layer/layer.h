@@ -52,6 +52,11 @@ pyoci_compressor_t *pyoci_compressor_new(pyoci_comp_t comp, int level, int threa
 int pyoci_compressor_write(pyoci_compressor_t *c, const void *buf, size_t len, pyoci_error_t **err);
 int pyoci_compressor_finish(pyoci_compressor_t *c, pyoci_error_t **err); /* flushes; frees c */
 void pyoci_compressor_free(pyoci_compressor_t *c);
+static inline void pyoci_compressor_freep(pyoci_compressor_t **c)
+{
+  pyoci_compressor_free(*c);
+}
+#define cleanup_compressor __attribute__((cleanup(pyoci_compressor_freep)))
 
 /* ---- deterministic tar of a directory tree ----
  * Entries sorted bytewise by path, parents first; numeric uid/gid, no
@@ -88,8 +93,15 @@ typedef struct pyoci_tar_reader pyoci_tar_reader_t;
 int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, pyoci_error_t **err);
 /* Next entry: 1 = got one, 0 = end, -1 = error (truncated/garbage/too big). */
 int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_error_t **err);
-/* Read the current entry's content; returns bytes read, 0 at end, -1 error. */
+/* Read the current entry's content; returns bytes read, 0 at end, -1 error.
+ * A sparse file reads whole, its holes as zeros (all e->size bytes). */
 ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoci_error_t **err);
+/* Or (never both for one entry) its data blocks with their offsets, holes
+ * left out: 1 = *buf holds *len bytes for *offset, 0 = end, -1 = error (a
+ * block past e->size).  The file is e->size long whatever the blocks cover:
+ * a writer extends it to that (ftruncate) for a trailing hole. */
+int pyoci_tar_reader_read_block(pyoci_tar_reader_t *r, const void **buf, size_t *len, int64_t *offset,
+                                pyoci_error_t **err);
 /* The current entry's content whole: at most size bytes (the caller has
  * bounded size), NUL-terminated in a new buffer, *len what was there. */
 int pyoci_tar_reader_read_all(pyoci_tar_reader_t *r, size_t size, char **out, size_t *len, pyoci_error_t **err);
@@ -97,12 +109,30 @@ int pyoci_tar_reader_read_all(pyoci_tar_reader_t *r, size_t size, char **out, si
  * ... until it returns false.  Valid until the next pyoci_tar_reader_next. */
 bool pyoci_tar_reader_xattr(pyoci_tar_reader_t *r, size_t i, const char **name, const void **value, size_t *len);
 void pyoci_tar_reader_free(pyoci_tar_reader_t *r);
+static inline void pyoci_tar_reader_freep(pyoci_tar_reader_t **r)
+{
+  pyoci_tar_reader_free(*r);
+}
+#define cleanup_tar_reader __attribute__((cleanup(pyoci_tar_reader_freep)))
 
 /* Read a whole layer (any compression) and refuse what unpacking would
- * refuse: names or hardlink targets with "..", whiteouts of "." or "..",
- * broken or oversized headers.  Run by load at the door, so a hostile
- * image is refused before it is tagged, not when a build unpacks it. */
+ * refuse: absolute names, names or hardlink targets with "..", whiteouts
+ * of "." or "..", broken or oversized headers.  Run by load and pull at
+ * the door, so a hostile image is refused before it is tagged, not when a
+ * build unpacks it.  Symlink targets are not refused, wherever they
+ * point: unpacking resolves them inside the root, as Docker's chrooted
+ * extraction does, so refusing them would refuse images Docker runs. */
 int pyoci_layer_validate(int fd, const char *what, pyoci_error_t **err);
+
+/* The same check on a layer that arrives in chunks (a download): feed the
+ * bytes as they come; a thread validates them on the way, and a refusal
+ * makes the next feed fail, so the transfer stops early.  finish returns
+ * the verdict once every byte was fed; both finish and abort free c. */
+typedef struct pyoci_layer_check pyoci_layer_check_t;
+int pyoci_layer_check_start(const char *what, pyoci_layer_check_t **out, pyoci_error_t **err);
+int pyoci_layer_check_feed(pyoci_layer_check_t *c, const void *buf, size_t len, pyoci_error_t **err);
+int pyoci_layer_check_finish(pyoci_layer_check_t *c, pyoci_error_t **err);
+void pyoci_layer_check_abort(pyoci_layer_check_t *c);
 
 /* OCI whiteouts: ".wh.NAME" deletes NAME; ".wh..wh..opq" empties its dir. */
 bool pyoci_is_whiteout(const char *path, const char **target_name);

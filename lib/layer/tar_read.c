@@ -43,6 +43,11 @@ struct pyoci_tar_reader {
   xattr_t *xattrs;
   size_t n_xattrs;
   bool failed;    /* libarchive cannot continue after a fatal error */
+  /* The current regular file: its declared size and the bytes handed out.
+   * libarchive gives a sparse file's holes as zeros except a trailing one
+   * (an all-hole file reads as 0 bytes), so read() makes up the rest. */
+  bool is_file;
+  int64_t size, pos;
 };
 
 static void clear_entry(pyoci_tar_reader_t *r)
@@ -50,6 +55,7 @@ static void clear_entry(pyoci_tar_reader_t *r)
   free(r->path);
   free(r->link);
   r->path = r->link = NULL;
+  r->is_file = false;
   for (size_t i = 0; i < r->n_xattrs; i++) {
     free(r->xattrs[i].name);
     free(r->xattrs[i].value);
@@ -134,7 +140,10 @@ static int check_bomb_public(pyoci_tar_reader_t *r, pyoci_error_t **err)
 static la_int64_t skip_cb(struct archive *a, void *data, la_int64_t request)
 {
   pyoci_tar_reader_t *r = data;
-  return pyoci_decomp_skip(r->d, request);
+  int64_t n = pyoci_decomp_skip(r->d, request);
+  if (n > 0)
+    r->fed += (uint64_t)n; /* input too: a skipped plain file is no bomb */
+  return n;
 }
 
 int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, pyoci_error_t **err)
@@ -253,6 +262,9 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
   if (size < 0 || size > PYOCI_TAR_MAX_ENTRY_SIZE)
     return bad_entry(r, err, "implausible size %lld", (long long)size);
   e->size = e->type == PYOCI_TAR_FILE ? size : 0;
+  r->is_file = e->type == PYOCI_TAR_FILE;
+  r->size = e->size;
+  r->pos = 0;
   e->mode = archive_entry_perm(ae) & 07777;
   e->uid = archive_entry_uid(ae);
   e->gid = archive_entry_gid(ae);
@@ -301,7 +313,38 @@ ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoc
     return fail(r, err, "in");
   if (check_bomb_public(r, err) < 0)
     return -1;
+  if (!r->is_file)
+    return (ssize_t)n;
+  if (n == 0 && r->pos < r->size) { /* a sparse file's trailing hole (issue 9 item 7) */
+    n = (la_ssize_t)((uint64_t)(r->size - r->pos) < len ? (size_t)(r->size - r->pos) : len);
+    memset(buf, 0, (size_t)n);
+  }
+  if ((int64_t)n > r->size - r->pos)
+    return bad_entry(r, err, "more content than its declared size %lld", (long long)r->size);
+  r->pos += n;
   return (ssize_t)n;
+}
+
+int pyoci_tar_reader_read_block(pyoci_tar_reader_t *r, const void **buf, size_t *len, int64_t *offset,
+                                pyoci_error_t **err)
+{
+  if (r->failed)
+    return pyoci_error_set(err, 0, "read '%s': reader already failed", r->what);
+  la_int64_t off = 0;
+  size_t n = 0;
+  int st = archive_read_data_block(r->a, buf, &n, &off);
+  if (st == ARCHIVE_EOF)
+    return 0;
+  if (st != ARCHIVE_OK && st != ARCHIVE_WARN)
+    return fail(r, err, "in");
+  if (check_bomb_public(r, err) < 0)
+    return -1;
+  if (r->is_file && (off < 0 || (int64_t)n > r->size || off > r->size - (int64_t)n))
+    return bad_entry(r, err, "content at offset %lld beyond its declared size %lld", (long long)off,
+                     (long long)r->size);
+  *len = n;
+  *offset = off;
+  return 1;
 }
 
 int pyoci_tar_reader_read_all(pyoci_tar_reader_t *r, size_t size, char **out, size_t *len, pyoci_error_t **err)
@@ -360,6 +403,13 @@ int pyoci_layer_validate(int fd, const char *what, pyoci_error_t **err)
   int rc;
   while ((rc = pyoci_tar_reader_next(r, &e, err)) > 0) {
     const char *target = NULL;
+    /* The reader cleans "/etc/x" to "etc/x" for analysis, but unpacking
+     * refuses absolute names: refuse them here too, or the image would
+     * load and fail only at its first build or run. */
+    if (r->raw != NULL && r->raw[0] == '/') {
+      rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': entry '%.200s': absolute path", what, r->raw);
+      break;
+    }
     if (pyoci_is_whiteout(e.path, &target) && target &&
         (*target == '\0' || strcmp(target, ".") == 0 || strcmp(target, "..") == 0)) {
       rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': entry '%s': whiteout escapes its directory",

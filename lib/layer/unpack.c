@@ -29,8 +29,6 @@
 #include "layer.h"
 #include "layer_int.h"
 
-#define COPY_BUF (1u << 20)
-
 typedef struct {
   char *path;
   mode_t mode;
@@ -50,7 +48,6 @@ typedef struct {
   int cache_fd;           /* ... and its O_PATH fd */
   dir_meta_t *dirs;
   size_t ndirs, capdirs;
-  char *buf;
   mode_t umask; /* the process's, to know when create modes come out exact */
 } up_t;
 
@@ -297,17 +294,31 @@ static int finish_dirs(up_t *u)
 
 /* ---- entries ---- */
 
+/* The content block by block at its offset, so a sparse file's holes stay
+ * holes; then the file is made its declared size, which a trailing hole
+ * (an all-hole file: no block at all) does not reach by writing (issue 9
+ * item 7: such a file came out 0 bytes long). */
 static int copy_data(up_t *u, const pyoci_tar_entry_t *e, int fd)
 {
-  for (;;) {
-    ssize_t n = pyoci_tar_reader_read(u->r, u->buf, COPY_BUF, u->err);
-    if (n < 0)
-      return -1;
-    if (n == 0)
-      return 0;
-    if (pyoci_write_all(fd, u->buf, (size_t)n, e->path, u->err) < 0)
+  const void *buf;
+  size_t len;
+  int64_t off, at = 0;
+  int rc;
+  while ((rc = pyoci_tar_reader_read_block(u->r, &buf, &len, &off, u->err)) > 0) {
+    if (off != at && lseek(fd, (off_t)off, SEEK_SET) < 0)
+      return entry_error(u, e->path, errno, "seek");
+    at = off + (int64_t)len;
+    if (pyoci_write_all(fd, buf, len, e->path, u->err) < 0)
       return pyoci_error_prefix(u->err, "unpack '%s'", u->what);
   }
+  if (rc < 0)
+    return -1;
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return entry_error(u, e->path, errno, "stat");
+  if (st.st_size != (off_t)e->size && ftruncate(fd, (off_t)e->size) < 0)
+    return entry_error(u, e->path, errno, "set the size of");
+  return 0;
 }
 
 /* A regular file: created with its mode when the umask leaves it exact,
@@ -521,8 +532,7 @@ int pyoci_unpack_layer(int fd, const char *what, const char *root, const pyoci_u
   u.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (u.root_fd < 0)
     return pyoci_error_set(err, errno, "unpack '%s': open '%s'", what, root);
-  u.buf = xmalloc(COPY_BUF);
-  int r = u.buf ? pyoci_tar_reader_open(fd, what, &u.r, err) : pyoci_error_set(err, ENOMEM, "unpack '%s'", what);
+  int r = pyoci_tar_reader_open(fd, what, &u.r, err);
   while (r == 0) {
     pyoci_tar_entry_t e;
     int n = pyoci_tar_reader_next(u.r, &e, err);
@@ -540,7 +550,6 @@ int pyoci_unpack_layer(int fd, const char *what, const char *root, const pyoci_u
   free(u.dirs);
   pyoci_strmap_clear(&u.created, NULL);
   pyoci_tar_reader_free(u.r);
-  free(u.buf);
   close(u.root_fd);
   return r < 0 ? -1 : 0;
 }

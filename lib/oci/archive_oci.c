@@ -43,6 +43,20 @@ static char *opt_strdup(const char *s)
   return s ? xstrdup(s) : NULL;
 }
 
+/* A name annotation's value (NULL when absent).  index.json is parsed with
+ * NUL bytes allowed, so "a:1\u0000b" must be refused here, not read as the
+ * name a:1 (issue 9 item 7, as docker-archive's RepoTags). */
+static int name_annotation(const json_t *ann, const char *key, const char *what, const char *where,
+                           const char **out, pyoci_error_t **err)
+{
+  json_t *v = json_object_get(ann, key);
+  *out = json_is_string(v) ? json_string_value(v) : NULL;
+  if (*out != NULL && strlen(*out) != json_string_length(v))
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: annotation %s contains a NUL byte", what,
+                                where, key);
+  return 0;
+}
+
 /* Parse one descriptor (digest, size, mediaType) with its name annotations. */
 static int parse_desc(const json_t *j, const char *what, const char *where, pyoci_oci_index_entry_t *e,
                       pyoci_error_t **err)
@@ -75,8 +89,10 @@ static int parse_desc(const json_t *j, const char *what, const char *where, pyoc
   if (!json_is_object(ann))
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: annotations is not an object", what,
                                 where);
-  const char *full = pyoci_json_str(ann, CONTAINERD_NAME_ANNOTATION);
-  const char *ref = pyoci_json_str(ann, PYOCI_REF_NAME_ANNOTATION);
+  const char *full = NULL, *ref = NULL;
+  if (name_annotation(ann, CONTAINERD_NAME_ANNOTATION, what, where, &full, err) < 0 ||
+      name_annotation(ann, PYOCI_REF_NAME_ANNOTATION, what, where, &ref, err) < 0)
+    return -1;
   if (full == NULL && ref != NULL && (strchr(ref, '/') != NULL || strchr(ref, ':') != NULL))
     full = ref;
   if (full != NULL) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fdcopy.h"
 #include "lib/util/fs.h"
@@ -34,7 +35,7 @@ static int children(const char *buf, size_t len, const char *what, char (**out)[
   size_t total = json_array_size(lists[0]) + (cfg ? 1 : 0);
   if (total > PYOCI_MAX_LAYERS + 1 && total > 1024)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: %zu descriptors is over the limit", what, total);
-  *out = calloc(total + 1, PYOCI_DIGEST_LEN);
+  *out = xcalloc(total + 1, PYOCI_DIGEST_LEN);
   *n = 0;
   for (size_t i = 0; i <= json_array_size(lists[0]); i++) {
     const json_t *d = i < json_array_size(lists[0]) ? json_array_get(lists[0], i) : cfg;
@@ -138,7 +139,7 @@ int pyoci_layout_import(pyoci_store_t *s, const char *dir, const char *ref, char
   int rc = pick_entry(dir, ref, e, n, &which, err);
   if (rc == 0)
     memcpy(digest, e[which].digest, PYOCI_DIGEST_LEN);
-  cleanup_free char *media_type = rc == 0 && e[which].media_type ? strdup(e[which].media_type) : NULL;
+  cleanup_free char *media_type = rc == 0 && e[which].media_type ? xstrdup(e[which].media_type) : NULL;
   pyoci_oci_index_free(e, n);
   if (rc < 0)
     return -1;

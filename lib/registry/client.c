@@ -128,6 +128,13 @@ static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
   return pyoci_error_set(err, 0, "registry %s: unreachable", r->name);
 }
 
+const char *pyoci_registry_endpoint(const char *registry)
+{
+  if (strcmp(registry, "docker.io") == 0 || strcmp(registry, "index.docker.io") == 0)
+    return "registry-1.docker.io";
+  return registry;
+}
+
 int reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_http_conn_t *conn,
                     reg_client_t **out, pyoci_error_t **err)
 {
@@ -139,7 +146,7 @@ int reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_
   pthread_mutex_init(&r->mu, NULL);
   r->o = o;
   r->name = strdup(registry);
-  r->host = strdup(strcmp(registry, "docker.io") == 0 ? "registry-1.docker.io" : registry);
+  r->host = strdup(pyoci_registry_endpoint(registry));
   r->loopback = host_is_loopback(r->host);
   r->tls.verify = o->tls_verify;
   int rc = load_certs_d(r, err);

@@ -4,7 +4,10 @@
  * verified first; then every blob the store lacks is downloaded on a pool of
  * connections, each streamed through sha256 into an unnamed file in the
  * store's tmp/, resumed with Range when the connection drops, and only
- * linked into blobs/ once its digest and size match.  Manifests are written
+ * linked into blobs/ once its digest and size match.  A layer's entries are
+ * checked on the way (lib/layer's streaming check, the rules load applies),
+ * so a layer with "../" or absolute names is refused before anything of
+ * the image is published.  Manifests are written
  * after all their blobs, the tag last, so a kill at any moment leaves the
  * store consistent (at worst unreferenced blobs for gc). */
 #include <inttypes.h>
@@ -12,14 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/layer/layer.h"
 #include "lib/oci/image.h"
 #include "lib/oci/ref.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "registry_int.h"
 
 struct blob_job {
   char digest[PYOCI_DIGEST_LEN];
   int64_t size;
+  bool layer;             /* a tar layer: its entries are checked too */
   pyoci_blob_writer_t *w; /* verified, not yet published */
 };
 
@@ -40,6 +46,8 @@ struct dl {
   struct pull *p;
   struct blob_job *j;
   pyoci_blob_writer_t *w;
+  pyoci_layer_check_t *chk; /* layers: the entry check fed alongside */
+  bool refused;             /* the check failed: not a transfer error */
   uint64_t got;   /* bytes verified into the writer so far */
   uint64_t base;  /* got when the current request started */
   char range[64];
@@ -69,6 +77,12 @@ static int dl_start(void *ctx, const pyoci_http_resp_t *resp, pyoci_error_t **er
   pyoci_blob_writer_abort(d->w);
   d->w = NULL;
   d->got = d->base = 0;
+  if (d->chk != NULL) {
+    pyoci_layer_check_abort(d->chk);
+    d->chk = NULL;
+    if (pyoci_layer_check_start(d->j->digest, &d->chk, err) < 0)
+      return -1;
+  }
   return pyoci_blob_writer_new(d->p->s, &d->w, err);
 }
 
@@ -80,6 +94,10 @@ static int dl_body(void *ctx, const void *buf, size_t len, pyoci_error_t **err)
                                 d->j->digest, d->j->size);
   if (pyoci_blob_writer_write(d->w, buf, len, err) < 0)
     return -1;
+  if (d->chk != NULL && pyoci_layer_check_feed(d->chk, buf, len, err) < 0) {
+    d->refused = true;
+    return pyoci_error_prefix(err, "layer refused");
+  }
   d->got += len;
   return 0;
 }
@@ -105,6 +123,10 @@ static int fetch_blob(struct pull *p, pyoci_http_conn_t *c, struct blob_job *j, 
   struct dl d = {.p = p, .j = j};
   if (pyoci_blob_writer_new(p->s, &d.w, err) < 0)
     return -1;
+  if (j->layer && pyoci_layer_check_start(j->digest, &d.chk, err) < 0) {
+    pyoci_blob_writer_abort(d.w);
+    return -1;
+  }
   cleanup_free char *path = NULL;
   if (asprintf(&path, "/v2/%s/blobs/%s", p->repo, j->digest) < 0)
     return pyoci_error_set(err, 0, "out of memory");
@@ -121,12 +143,21 @@ static int fetch_blob(struct pull *p, pyoci_http_conn_t *c, struct blob_job *j, 
   pyoci_http_resp_free(&resp);
   if (rc < 0) {
     pyoci_blob_writer_abort(d.w);
-    return pyoci_error_prefix(err, "pull blob");
+    pyoci_layer_check_abort(d.chk);
+    return d.refused ? -1 : pyoci_error_prefix(err, "pull blob");
   }
   /* Verified now, published with the others once every blob is good, so
-   * a refused blob leaves the store as it was. */
+   * a refused blob leaves the store as it was.  The digest is checked
+   * before the entries: a blob that is not what the manifest names is
+   * reported as that, whatever it holds. */
   j->w = d.w;
-  if (pyoci_blob_writer_verify(d.w, j->digest, err) < 0 || pyoci_blob_writer_sync(d.w, err) < 0)
+  if (pyoci_blob_writer_verify(d.w, j->digest, err) < 0) {
+    pyoci_layer_check_abort(d.chk);
+    return pyoci_error_prefix(err, "pull blob %s", j->digest);
+  }
+  if (d.chk != NULL && pyoci_layer_check_finish(d.chk, err) < 0)
+    return pyoci_error_prefix(err, "layer refused");
+  if (pyoci_blob_writer_sync(d.w, err) < 0)
     return pyoci_error_prefix(err, "pull blob %s", j->digest);
   return 0;
 }
@@ -168,25 +199,36 @@ static int pull_job(void *ctx, pyoci_http_conn_t *c, size_t i, pyoci_error_t **e
   return 0;
 }
 
-static void add_job(struct pull *p, const pyoci_wire_desc_t *d)
+/* Layers whose entries pull checks: every tar layer media type (OCI,
+ * Docker, non-distributable / foreign), but not encrypted ones, which
+ * cannot be read without their key. */
+static bool is_tar_layer(const char *mt)
+{
+  return (strncmp(mt, "application/vnd.oci.image.layer.", 32) == 0 ||
+          strncmp(mt, "application/vnd.docker.image.rootfs.", 36) == 0) &&
+         strstr(mt, "+encrypted") == NULL;
+}
+
+static void add_job(struct pull *p, const pyoci_wire_desc_t *d, bool layer)
 {
   for (size_t i = 0; i < p->n_jobs; i++)
-    if (strcmp(p->jobs[i].digest, d->digest) == 0)
+    if (strcmp(p->jobs[i].digest, d->digest) == 0) {
+      p->jobs[i].layer |= layer;
       return;
-  p->jobs = realloc(p->jobs, (p->n_jobs + 1) * sizeof(*p->jobs));
-  if (p->jobs == NULL)
-    abort();
+    }
+  p->jobs = xrealloc(p->jobs, (p->n_jobs + 1) * sizeof(*p->jobs));
   memcpy(p->jobs[p->n_jobs].digest, d->digest, PYOCI_DIGEST_LEN);
   p->jobs[p->n_jobs].size = d->size;
+  p->jobs[p->n_jobs].layer = layer;
   p->jobs[p->n_jobs].w = NULL;
   p->n_jobs++;
 }
 
 static void add_manifest_jobs(struct pull *p, const pyoci_wire_manifest_t *m)
 {
-  add_job(p, &m->config);
+  add_job(p, &m->config, false);
   for (size_t i = 0; i < m->n_descs; i++)
-    add_job(p, &m->descs[i]);
+    add_job(p, &m->descs[i], is_tar_layer(m->descs[i].media_type));
   for (size_t i = 0; i < p->n_jobs; i++)
     progress(p, p->jobs[i].digest, PYOCI_BLOB_WAITING, 0, (uint64_t)p->jobs[i].size);
 }

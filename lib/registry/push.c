@@ -15,6 +15,7 @@
 
 #include "lib/oci/image.h"
 #include "lib/oci/ref.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 #include "registry_int.h"
@@ -266,9 +267,7 @@ static void add_blob(struct push *p, const char *d)
   for (size_t i = 0; i < p->n_blobs; i++)
     if (strcmp(p->blobs[i], d) == 0)
       return;
-  p->blobs = realloc(p->blobs, (p->n_blobs + 1) * sizeof(*p->blobs));
-  if (p->blobs == NULL)
-    abort();
+  p->blobs = xrealloc(p->blobs, (p->n_blobs + 1) * sizeof(*p->blobs));
   memcpy(p->blobs[p->n_blobs++], d, PYOCI_DIGEST_LEN);
 }
 

@@ -133,6 +133,11 @@ int pyoci_registry_logout(const char *registry, const pyoci_registry_opts_t *o, 
 /* The server key docker uses in config.json for a registry name
  * ("docker.io" -> "https://index.docker.io/v1/").  Caller frees. */
 char *pyoci_registry_server_key(const char *registry);
+/* The host a registry name is contacted at: Docker Hub's "docker.io" (what
+ * a reference's domain is after normalisation, also for "index.docker.io")
+ * is served by "registry-1.docker.io", as docker's default endpoint;
+ * every other name is its own host.  Not allocated. */
+const char *pyoci_registry_endpoint(const char *registry);
 
 /* ---- referrers ---- */
 typedef struct {

@@ -163,6 +163,7 @@ def kinds():
         "oci-corrupt-blob": lambda: oci(corrupt_blob=True),
         "empty": lambda: tar_bytes([("hello.txt", b"hi")]),
         "tag-nul": lambda: legacy(tags=("fix:1\u0000evil",)),
+        "oci-tag-nul": lambda: oci(ref_name="fix:1\u0000evil"),
         # hostile layer *entries* (issue 9 item 6): refused at load, not at unpack
         "layer-entry-dotdot": lambda: legacy(layers=(LAYER1, tar_bytes([("../../escape", b"x")]))),
         "layer-hardlink-dotdot": lambda: legacy(layers=(LAYER1, tar_bytes([("x", ("hardlink", "../../etc/passwd"))]))),

@@ -174,6 +174,7 @@ check_bad oci-corrupt-blob "member 'blobs/sha256/[0-9a-f]{64}': digest mismatch"
 check_bad empty "not a docker-archive or oci-archive"
 # issue 9 item 7: a NUL inside a tag is refused, not truncated to another name
 check_bad tag-nul "manifest.json entry 0: RepoTags\[0\] contains a NUL byte"
+check_bad oci-tag-nul "index.json manifests\[0\]: annotation org.opencontainers.image.ref.name contains a NUL byte"
 # issue 9 item 6: a layer's own entries are checked at load, not first at unpack
 check_bad layer-entry-dotdot "layer 2: read 'sha256:[0-9a-f]{64}': entry '../../escape': "
 check_bad layer-hardlink-dotdot "layer 2: read 'sha256:[0-9a-f]{64}': entry 'x': "

@@ -76,6 +76,13 @@ is "$debs" "ca-certificates=20230311 fake-app=1.0 fake-base=1.0 fake-provider=1.
 run "$PYOCI" assemble -f "$F/good.yaml" --explain fake-provider
 is "$out" "fake-app 1.0: asked for in the spec
 fake-provider 1.0: fake-app Depends: virt-thing (>= 1.5) | missing-pkg" "--explain says why a package is in"
+plain=$XDG_CACHE_HOME/pyoci/indexes/sha256/$(sha256sum "$F/repo/dists/good/main/binary-amd64/Packages" | cut -d' ' -f1)
+cmp -s "$plain" "$F/repo/dists/good/main/binary-amd64/Packages"
+ok $? "Packages.xz is kept decompressed in the cache, under the hash the Release lists for the plain file"
+echo "Package: forged" >"$plain"
+run "$PYOCI" assemble -f "$F/good.yaml" --explain fake-provider
+is "$rc:$(cmp -s "$plain" "$F/repo/dists/good/main/binary-amd64/Packages"; echo $?)" "0:0" \
+  "... a damaged cached index fails its hash: decompressed again from Packages.xz, and the cache repaired"
 spec "$F/calm.yaml" good calm-app req-good.txt
 run "$PYOCI" assemble -f "$F/calm.yaml" --explain calm-pkg
 is "$rc:$out" "0:calm-app 1.0: asked for in the spec

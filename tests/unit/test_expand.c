@@ -1,6 +1,7 @@
 /* Variable expansion: every operator, quoting and escaping, word splitting,
  * checked against what BuildKit's shell lexer produces (cases taken from
  * the behaviour documented in the Dockerfile reference and lex_test). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,9 +61,46 @@ static void test_env_set(void)
   pyoci_env_release(&e);
 }
 
+/* Past a few entries lookups go through the index (issue 9 item 4): it
+ * must agree with the order kept in kv through replace and unset. */
+static void test_env_indexed(void)
+{
+  pyoci_env_t e = PYOCI_ENV_INIT;
+  char k[16], v[16];
+  for (int i = 0; i < 100; i++) {
+    snprintf(k, sizeof(k), "K%d", i);
+    snprintf(v, sizeof(v), "v%d", i);
+    pyoci_env_set(&e, k, v);
+  }
+  pyoci_env_set_kv(&e, "K7=seven");
+  pyoci_env_set_kv(&e, "K70");
+  is_int(e.n, 100, "indexed env keeps keys unique");
+  is_str(pyoci_env_get(&e, "K7"), "seven", "indexed replace by KEY=VALUE");
+  is_str(pyoci_env_get(&e, "K70"), "", "a bare KEY sets an empty value");
+  is_str(e.kv[7], "K7=seven", "replace keeps the position");
+  pyoci_env_unset(&e, "K0");
+  is_str(pyoci_env_get(&e, "K99"), "v99", "lookup after unset moved the entries");
+  is_str(e.kv[98], "K99=v99", "unset keeps the order");
+  ok(pyoci_env_get(&e, "K0") == NULL && pyoci_env_get(&e, "K") == NULL && pyoci_env_get(&e, "K1=") == NULL,
+     "absent keys, prefixes and '=' are not found");
+  for (int i = 1; i < 95; i++) {
+    snprintf(k, sizeof(k), "K%d", i);
+    pyoci_env_unset(&e, k);
+  }
+  is_int(e.n, 5, "back under the index threshold");
+  is_str(pyoci_env_get(&e, "K97"), "v97", "linear lookup again");
+  pyoci_env_t c = PYOCI_ENV_INIT;
+  pyoci_env_set(&c, "X", "1");
+  pyoci_env_copy(&c, &e);
+  ok(c.n == 5 && pyoci_env_get(&c, "X") == NULL && strcmp(pyoci_env_get(&c, "K95"), "v95") == 0, "copy replaces");
+  pyoci_env_release(&c);
+  pyoci_env_release(&e);
+}
+
 int main(void)
 {
   test_env_set();
+  test_env_indexed();
   pyoci_env_set(&env, "PWD", "/home");
   pyoci_env_set(&env, "SHELL", "bash");
   pyoci_env_set(&env, "FOO", "bar");

@@ -121,6 +121,15 @@ static void layer_bombs(void)
       {"bzip2", ARCHIVE_FILTER_BZIP2},
   };
   member_t m[] = {{"zeros", NULL, BOMB}, {"after", "x", 0}};
+  /* An uncompressed layer (what pyoci build stores) with a big file: its
+   * data is skipped by seeking, and skipped bytes are input too. */
+  const char *plain = tl_path("layer.tar");
+  write_archive(plain, archive_write_set_format_pax_restricted, ARCHIVE_FILTER_NONE, m, 2);
+  pyoci_error_t *perr = NULL;
+  set_limits(100, 0, 1u << 20);
+  ok(validate(plain, &perr) == 0, "a plain layer with a 16 MiB file is not a bomb%s%s", perr ? ": " : "",
+     perr ? perr->msg : "");
+  pyoci_error_release(&perr);
   for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
     const char *path = tl_path("layer.tar.%s", filters[i].name);
     if (!write_archive(path, archive_write_set_format_pax_restricted, filters[i].filter, m, 2)) {

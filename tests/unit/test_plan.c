@@ -8,6 +8,7 @@
 #include "lib/dockerfile/plan.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
+#include "lib/util/strbuf.h"
 #include "tap.h"
 
 static pyoci_dockerfile_t *parse(const char *text)
@@ -59,6 +60,11 @@ static int run_stage(pyoci_stage_state_t *st, pyoci_error_t **err)
     if (pyoci_stage_state_apply(st, &st->stage->instrs[i], err) < 0)
       return -1;
   return 0;
+}
+
+static json_t *cfg_get(json_t *image, const char *key)
+{
+  return json_object_get(json_object_get(image, "config"), key);
 }
 
 static const char *cfg_str(json_t *image, const char *key)
@@ -324,6 +330,55 @@ static void test_expand_copy(void)
   pyoci_stage_state_release(&st);
 }
 
+/* The state keeps its lookup set (st.vars) and the config's Env index up
+ * to date per instruction instead of rebuilding them (issue 9 item 4): what
+ * expansion sees must stay what a rebuild gives -- ARGs overridden by the
+ * config's Env -- and Env keeps its order, replaced in place. */
+static void test_env_incremental(void)
+{
+  strbuf_t text = STRBUF_INIT;
+  strbuf_addstr(&text, "FROM base\nARG A=arg\nENV B=$A-b\nARG B=argb\nENV C=${B}\nARG D\nENV E=x$D\n"
+                       "ENV F=1 G=$F\nARG HOME=/argh\nENV PATH=/p:$PATH\n");
+  for (int i = 0; i < 20; i++)
+    strbuf_addf(&text, "ENV K%d=${A}%d\nARG Q%d=q%d\n", i, i, i, i);
+  strbuf_addstr(&text, "ENV K3=again E=$K19$Q19$HOME\nLABEL l=$A|$B|$C|$E|$G|$PATH|$K3|$Q0|$HOME\n");
+  cleanup_dockerfile pyoci_dockerfile_t *df = parse(strbuf_str(&text));
+  strbuf_release(&text);
+  cleanup_plan pyoci_plan_t *p = plan(df, NULL, NULL, 0);
+  cleanup_error pyoci_error_t *err = NULL;
+  cleanup_json json_t *base =
+      json_pack("{s:s, s:{s:[s,s,s]}}", "os", "linux", "config", "Env", "PATH=/usr/bin", "HOME=/root", "BARE");
+  pyoci_stage_state_t st;
+  if (!p || pyoci_stage_state_init(&st, p, 0, base, &err) < 0) {
+    ok(0, "state");
+    return;
+  }
+  ok(run_stage(&st, &err) == 0, "ENV/ARG lines apply: %s", err ? err->msg : "");
+  is_str(json_string_value(json_object_get(cfg_get(st.image, "Labels"), "l")),
+         "arg|arg-b|arg-b|arg19q19/root||/p:/usr/bin|again|q0|/root",
+         "expansion sees ARGs, the config's Env over them, each ENV line the state before it");
+  json_t *env = cfg_get(st.image, "Env");
+  is_str(json_string_value(json_array_get(env, 0)), "PATH=/p:/usr/bin", "ENV replaces in place (first)");
+  is_str(json_string_value(json_array_get(env, 2)), "BARE", "a bare base entry is kept");
+  is_str(json_string_value(json_array_get(env, 3)), "B=arg-b", "new keys are appended in order");
+  is_int(json_array_size(env), 3 + 5 + 20, "one element per key");
+  is_str(json_string_value(json_array_get(env, 8 + 3)), "K3=again", "K3 replaced where it was");
+  cleanup_env pyoci_env_t full = PYOCI_ENV_INIT;
+  pyoci_stage_state_env(&st, &full);
+  bool same = full.n == st.vars.n;
+  for (size_t i = 0; same && i < full.n; i++) {
+    size_t kl = strcspn(full.kv[i], "=");
+    char *key = strndup(full.kv[i], kl);
+    const char *v = pyoci_env_get(&st.vars, key);
+    same = v != NULL && strcmp(v, full.kv[i] + kl + 1) == 0;
+    if (!same)
+      printf("#   %s: kept %s, rebuilt %s\n", key, v ? v : "(none)", full.kv[i] + kl + 1);
+    free(key);
+  }
+  ok(same, "the kept lookup set equals a rebuild (%zu variables)", full.n);
+  pyoci_stage_state_release(&st);
+}
+
 int main(void)
 {
   test_global_args();
@@ -331,5 +386,6 @@ int main(void)
   test_args_env();
   test_config();
   test_expand_copy();
+  test_env_incremental();
   return done_testing();
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/oci/ref.h"
 #include "lib/registry/registry.h"
 #include "lib/util/cleanup.h"
 #include "tap.h"
@@ -139,8 +140,34 @@ static void server_key_cases(void)
   }
 }
 
+/* Docker Hub: a short name normalises to docker.io/library/NAME (test_ref
+ * holds distribution's cases) and docker.io is contacted at docker's
+ * default v2 endpoint, registry-1.docker.io (moby registry/config.go,
+ * DefaultV2Registry); other registries are their own host. */
+static void endpoint_cases(void)
+{
+  pyoci_ref_t r;
+  ok(pyoci_ref_parse("python:3.11-slim", &r, NULL) == 0, "python:3.11-slim parses");
+  is_str(r.domain, "docker.io", "python:3.11-slim: domain docker.io");
+  is_str(r.path, "library/python", "python:3.11-slim: repository library/python");
+  is_str(r.tag, "3.11-slim", "python:3.11-slim: tag");
+  is_str(pyoci_registry_endpoint(r.domain), "registry-1.docker.io", "docker.io is contacted at registry-1.docker.io");
+  cleanup_free char *full = pyoci_ref_full(&r);
+  is_str(full, "docker.io/library/python:3.11-slim", "full name as docker prints it");
+  pyoci_ref_free(&r);
+  ok(pyoci_ref_parse("index.docker.io/library/python:3.11-slim", &r, NULL) == 0 && strcmp(r.domain, "docker.io") == 0,
+     "index.docker.io is docker.io");
+  is_str(pyoci_registry_endpoint(r.domain), "registry-1.docker.io", "index.docker.io: same endpoint");
+  pyoci_ref_free(&r);
+  is_str(pyoci_registry_endpoint("index.docker.io"), "registry-1.docker.io", "index.docker.io as a registry name");
+  is_str(pyoci_registry_endpoint("ghcr.io"), "ghcr.io", "another registry is its own host");
+  is_str(pyoci_registry_endpoint("127.0.0.1:5000"), "127.0.0.1:5000", "host:port kept");
+  is_str(pyoci_registry_endpoint("registry-1.docker.io"), "registry-1.docker.io", "the endpoint itself");
+}
+
 int main(void)
 {
+  endpoint_cases();
   challenge_cases();
   error_cases();
   manifest_cases();

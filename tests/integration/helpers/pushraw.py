@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Push an image made of the given layer files, byte for byte, to a
+registry over the distribution API (monolithic uploads, an OCI manifest),
+for tests that need images no well-behaved tool would push (hostile layer
+entries).  Plain http, loopback only.
+
+  pushraw.py 127.0.0.1:PORT REPO TAG LAYER [LAYER...]
+
+Layers may be plain or gzip tars (the media type follows the magic).
+Prints each layer's digest, one per line, in order."""
+import gzip
+import hashlib
+import http.client
+import json
+import sys
+
+
+def request(reg, method, path, body=b"", headers=None):
+    host, port = reg.rsplit(":", 1)
+    if host not in ("127.0.0.1", "localhost", "[::1]"):
+        sys.exit("pushraw: loopback registries only, not %s" % reg)
+    c = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=60)
+    c.request(method, path, body=body, headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    if r.status >= 300:
+        sys.exit("pushraw: %s %s: HTTP %d %s" % (method, path, r.status, data[:200]))
+    return r, data
+
+
+def push_blob(reg, repo, data):
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    r, _ = request(reg, "POST", "/v2/%s/blobs/uploads/" % repo)
+    loc = r.getheader("Location")
+    if loc.startswith("http"):
+        loc = "/" + loc.split("/", 3)[3]
+    sep = "&" if "?" in loc else "?"
+    request(reg, "PUT", "%s%sdigest=%s" % (loc, sep, digest), data,
+            {"Content-Type": "application/octet-stream", "Content-Length": str(len(data))})
+    return digest
+
+
+def main():
+    reg, repo, tag, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    layers, diff_ids = [], []
+    for p in paths:
+        data = open(p, "rb").read()
+        gz = data[:2] == b"\x1f\x8b"
+        raw = gzip.decompress(data) if gz else data
+        diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
+        mt = "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if gz else "")
+        layers.append({"mediaType": mt, "digest": push_blob(reg, repo, data), "size": len(data)})
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/bin/sh"]},
+                         "rootfs": {"type": "layers", "diff_ids": diff_ids}, "history": []}).encode()
+    cdesc = {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": push_blob(reg, repo, config),
+             "size": len(config)}
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": cdesc, "layers": layers}).encode()
+    request(reg, "PUT", "/v2/%s/manifests/%s" % (repo, tag), manifest,
+            {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+    for l in layers:
+        print(l["digest"])
+
+
+main()

@@ -1,0 +1,72 @@
+#!/bin/bash
+# pyoci pull against a hostile image on a real registry (Debian's
+# docker-registry on 127.0.0.1): layers whose entries are "../" names or
+# absolute names are refused while they download, the message names the
+# layer digest and the entry, and nothing of the image is left in the store
+# (fsck clean, not listed).  A layer with symlinks pointing out of the root
+# is pulled, as Docker pulls it: unpacking resolves them inside the root.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/registry-lib.sh"
+cd "$T" || bail "no temp dir"
+start_registry reg
+MKTAR=$TOP/tests/data/mktar.py
+PUSHRAW=$TOP/tests/integration/helpers/pushraw.py
+
+python3 "$MKTAR" good.tar.gz '[{"name": "etc", "type": "dir"}, {"name": "etc/motd", "data": "hello"}]' --gzip ||
+  bail "mktar"
+python3 "$PUSHRAW" "$REG" t/good 1 good.tar.gz >/dev/null || bail "push good"
+run "$PYOCI" pull -q "$REG/t/good:1"
+is "$rc" 0 "a well-formed image pulls"
+
+# kind, entries of the hostile layer, the message pyoci must give (after the digest)
+cases=(
+  "dotdot|[{\"name\": \"ok\", \"data\": \"1\"}, {\"name\": \"../evil\", \"data\": \"pwned\"}]|entry '../evil': path contains a '..' component"
+  "absolute|[{\"name\": \"/etc/evil\", \"data\": \"pwned\"}]|entry '/etc/evil': absolute path"
+  "hardlink|[{\"name\": \"h\", \"type\": \"link\", \"link\": \"../../../etc/shadow\"}]|entry 'h': hard link target '../../../etc/shadow' is outside the archive"
+)
+for c in "${cases[@]}"; do
+  IFS='|' read -r kind entries want <<<"$c"
+  python3 "$MKTAR" "$kind.tar.gz" "$entries" --gzip || bail "mktar $kind"
+  # a good first layer, new to the store: it must not be left behind either
+  python3 "$MKTAR" "first-$kind.tar.gz" "[{\"name\": \"first-$kind\", \"data\": \"$kind\"}]" --gzip || bail "mktar"
+  mapfile -t digests < <(python3 "$PUSHRAW" "$REG" "t/evil-$kind" 1 "first-$kind.tar.gz" "$kind.tar.gz")
+  bad=${digests[1]}
+  [ -n "$bad" ] || bail "push $kind"
+  before=$(store_fingerprint)
+  run "$PYOCI" pull "$REG/t/evil-$kind:1"
+  is "$rc" 1 "$kind: pull fails"
+  is "$err" "pyoci: pull $REG/t/evil-$kind:1: layer refused: read '$bad': $want" \
+    "$kind: one line naming the layer digest and the entry"
+  is "$(store_fingerprint)" "$before" "$kind: the store is byte for byte as before"
+  run "$PYOCI" fsck
+  is "$rc" 0 "$kind: fsck clean"
+  run "$PYOCI" images
+  ! grep -q "evil-$kind" <<<"$out"
+  ok $? "$kind: images does not list it"
+  is "$(find "$T" -name evil -o -name "first-$kind")" "" "$kind: no entry of the image was written anywhere"
+done
+
+# A layer of plain (uncompressed) tar: checked just the same.
+python3 "$MKTAR" plain.tar '[{"name": "../plain-evil", "data": "x"}]' || bail "mktar plain"
+bad=$(python3 "$PUSHRAW" "$REG" t/evil-plain 1 plain.tar)
+run "$PYOCI" pull "$REG/t/evil-plain:1"
+is "$err" "pyoci: pull $REG/t/evil-plain:1: layer refused: read '$bad': entry '../plain-evil': path contains a '..' component" \
+  "an uncompressed layer is checked too"
+
+# copy docker:// goes through the same pull
+run "$PYOCI" copy "docker://$REG/t/evil-dotdot:1" evil-copy:1
+is "$rc" 1 "copy docker:// of the hostile image fails"
+like "$err" "layer refused: read 'sha256:[0-9a-f]{64}': entry '../evil'" "copy: the same refusal"
+
+# Symlinks pointing out of the root, even with a write through them: Docker
+# pulls this (its extraction is chrooted) and so does pyoci, which resolves
+# links inside the root when it unpacks (tests/unit/test_unpack.c).
+python3 "$MKTAR" links.tar.gz '[{"name": "esc", "type": "symlink", "link": "../../../../../etc"},
+  {"name": "abs", "type": "symlink", "link": "/etc/passwd"}]' --gzip || bail "mktar links"
+python3 "$PUSHRAW" "$REG" t/links 1 good.tar.gz links.tar.gz >/dev/null || bail "push links"
+run "$PYOCI" pull -q "$REG/t/links:1"
+is "$rc:$err" "0:" "symlinks pointing out of the root are pulled (as docker pull does)"
+run "$PYOCI" fsck
+is "$rc" 0 "fsck clean at the end"
+
+done_testing
