@@ -186,22 +186,10 @@ int cmd_copy(int argc, char **argv)
   struct cli_registry rc_ __attribute__((cleanup(cli_registry_free)));
   cli_registry_init(&rc_);
   pyoci_pull_opts_t po = {.untagged = true};
-  int c, r;
-  while ((c = getopt_long(argc, argv, "ahq", opts, NULL)) != -1) {
-    if ((r = cli_registry_option(&rc_, "copy", c, optarg)) != 0) {
-      if (r < 0)
-        return EXIT_USAGE;
-      continue;
-    }
-    if (c == OPT_PLATFORM)
-      po.platform = optarg;
-    else if (c == 'a')
-      po.all_platforms = true;
-    else if (c == 'h')
-      return cli_help(usage);
-    else
-      return cli_bad_option("copy");
-  }
+  const cli_optset_t sets[] = {{OPT_PLATFORM, NULL, &po.platform}, {'a', &po.all_platforms, NULL}, {0, NULL, NULL}};
+  int st = cli_getopt("copy", argc, argv, "ahq", opts, sets, &rc_, usage);
+  if (st >= 0)
+    return st;
   cli_registry_progress_start(&rc_);
   if (argc - optind != 2)
     return cli_usage_error("copy", "requires SRC and DEST");
@@ -217,7 +205,7 @@ int cmd_copy(int argc, char **argv)
   if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
     return cli_fail(err);
   char digest[PYOCI_DIGEST_LEN];
-  int st = fetch_src(s, &src, &rc_, &po, digest, &err);
+  st = fetch_src(s, &src, &rc_, &po, digest, &err);
   if (st == 0)
     st = put_dest(s, &src, &dst, &rc_, digest, &err);
   pyoci_store_close(s);

@@ -199,16 +199,6 @@ static int pull_job(void *ctx, pyoci_http_conn_t *c, size_t i, pyoci_error_t **e
   return 0;
 }
 
-/* Layers whose entries pull checks: every tar layer media type (OCI,
- * Docker, non-distributable / foreign), but not encrypted ones, which
- * cannot be read without their key. */
-static bool is_tar_layer(const char *mt)
-{
-  return (strncmp(mt, "application/vnd.oci.image.layer.", 32) == 0 ||
-          strncmp(mt, "application/vnd.docker.image.rootfs.", 36) == 0) &&
-         strstr(mt, "+encrypted") == NULL;
-}
-
 static void add_job(struct pull *p, const pyoci_wire_desc_t *d, bool layer)
 {
   for (size_t i = 0; i < p->n_jobs; i++)
@@ -228,7 +218,7 @@ static void add_manifest_jobs(struct pull *p, const pyoci_wire_manifest_t *m)
 {
   add_job(p, &m->config, false);
   for (size_t i = 0; i < m->n_descs; i++)
-    add_job(p, &m->descs[i], is_tar_layer(m->descs[i].media_type));
+    add_job(p, &m->descs[i], pyoci_media_type_is_image_layer(m->descs[i].media_type));
   for (size_t i = 0; i < p->n_jobs; i++)
     progress(p, p->jobs[i].digest, PYOCI_BLOB_WAITING, 0, (uint64_t)p->jobs[i].size);
 }

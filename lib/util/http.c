@@ -16,7 +16,6 @@
 #include "fs.h"
 #include "log.h"
 #include "strbuf.h"
-#include "alloc.h"
 
 #define HTTP_DEFAULT_MAX (64u << 10)
 #define HTTP_MAX_HEADER_LINE 8192
