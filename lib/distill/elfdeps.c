@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -31,7 +32,7 @@ static const char *const default_dirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x8
 
 static void add_dirs(json_t *dirs, const char *list, const char *origin)
 {
-  cleanup_free char *copy = strdup(list);
+  cleanup_free char *copy = xstrdup(list);
   for (char *save = NULL, *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
     strbuf_t sb = STRBUF_INIT;
     for (const char *p = d; *p;) {
@@ -53,8 +54,8 @@ static void read_conf(pyoci_keep_t *k, const char *path, json_t *dirs, int depth
 /* "include PATTERN": the directory resolved inside the root, names matched. */
 static void conf_include(pyoci_keep_t *k, const char *pattern, json_t *dirs, int depth)
 {
-  cleanup_free char *full = pattern[0] == '/' ? strdup(pattern) : pyoci_path_join("/etc", pattern);
-  cleanup_free char *dcopy = strdup(full), *bcopy = strdup(full);
+  cleanup_free char *full = pattern[0] == '/' ? xstrdup(pattern) : pyoci_path_join("/etc", pattern);
+  cleanup_free char *dcopy = xstrdup(full), *bcopy = xstrdup(full);
   const char *dir = dirname(dcopy), *base = basename(bcopy);
   cleanup_free char *real = pyoci_keep_resolve(k->root, dir);
   if (real == NULL)
@@ -104,7 +105,7 @@ static void read_conf(pyoci_keep_t *k, const char *path, json_t *dirs, int depth
 static json_t *search_dirs(pyoci_keep_t *k, const char *rel, const pyoci_elf_info_t *info, json_t *conf_dirs)
 {
   json_t *dirs = json_array();
-  cleanup_free char *copy = strdup(rel);
+  cleanup_free char *copy = xstrdup(rel);
   char *origin = dirname(copy);
   if (strcmp(origin, ".") == 0)
     origin[0] = '\0';

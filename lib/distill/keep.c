@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/inroot.h"
@@ -85,8 +86,8 @@ int pyoci_keep_path(pyoci_keep_t *k, const char *path, const char *reason, char 
     if (*p == '\0')
       break;
     char *slash = strchr(p, '/');
-    cleanup_free char *comp = slash ? strndup(p, (size_t)(slash - p)) : strdup(p);
-    cleanup_free char *rest = strdup(slash ? slash + 1 : "");
+    cleanup_free char *comp = slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup(p);
+    cleanup_free char *rest = xstrdup(slash ? slash + 1 : "");
     strbuf_reset(&todo);
     strbuf_addstr(&todo, rest);
     if (strcmp(comp, ".") == 0)
@@ -100,7 +101,7 @@ int pyoci_keep_path(pyoci_keep_t *k, const char *path, const char *reason, char 
   if (rc == 1)
     add(k, strbuf_str(&done), reason);
   if (real)
-    *real = rc == 1 ? strdup(strbuf_str(&done)) : NULL;
+    *real = rc == 1 ? xstrdup(strbuf_str(&done)) : NULL;
   strbuf_release(&done);
   strbuf_release(&todo);
   return rc;

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -101,7 +102,7 @@ static bool dist_provides(const char *root, const char *distdir, const char *top
 
 static bool under_excluded(const char *relpath)
 {
-  cleanup_free char *copy = strdup(relpath);
+  cleanup_free char *copy = xstrdup(relpath);
   for (char *save = NULL, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save))
     for (const char *const *x = no_tests; *x; x++)
       if (strcmp(c, *x) == 0)
@@ -209,7 +210,7 @@ static void keep_module_file(pyoci_keep_t *k, const char *path, json_t *tops, co
   cleanup_free char *real = NULL;
   if (pyoci_keep_path(k, path, "python", &real) != 1)
     return;
-  cleanup_free char *dir = strdup(real);
+  cleanup_free char *dir = xstrdup(real);
   char *slash = strrchr(dir, '/');
   if (slash == NULL)
     return;
@@ -217,7 +218,7 @@ static void keep_module_file(pyoci_keep_t *k, const char *path, json_t *tops, co
   cleanup_free char *top = NULL;
   while (has_init(k->root, dir)) {
     free(top);
-    top = strdup(dir);
+    top = xstrdup(dir);
     slash = strrchr(dir, '/');
     if (slash == NULL)
       break;
@@ -226,7 +227,7 @@ static void keep_module_file(pyoci_keep_t *k, const char *path, json_t *tops, co
   if (top == NULL || json_object_get(tops, top))
     return;
   json_object_set_new(tops, top, json_true());
-  cleanup_free char *site = strdup(top);
+  cleanup_free char *site = xstrdup(top);
   slash = strrchr(site, '/');
   if (slash)
     *slash = '\0';
@@ -266,7 +267,7 @@ static void keep_single_dists(pyoci_keep_t *k, json_t *files)
     cleanup_free char *real = NULL;
     if (pyoci_keep_path(k, json_string_value(f), "python", &real) != 1)
       continue;
-    cleanup_free char *copy = strdup(real);
+    cleanup_free char *copy = xstrdup(real);
     char *slash = strrchr(copy, '/');
     if (slash == NULL || has_init(k->root, copy))
       continue;

@@ -15,6 +15,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fdcopy.h"
 #include "lib/util/fs.h"
@@ -39,7 +40,7 @@ static int copy_meta(int dirfd, const char *name, const struct stat *st, pyoci_e
 /* Make rel's parent directories in staging as they are in the image. */
 static int make_parents(const char *root, const char *staging, const char *rel, pyoci_error_t **err)
 {
-  cleanup_free char *copy = strdup(rel);
+  cleanup_free char *copy = xstrdup(rel);
   for (char *slash = strchr(copy, '/'); slash; slash = strchr(slash + 1, '/')) {
     *slash = '\0';
     cleanup_free char *dst = pyoci_path_join(staging, copy);
@@ -112,7 +113,7 @@ static int copy_one(const char *root, const char *staging, const char *rel, json
     return 0; /* devices, fifos, sockets: not kept */
   }
   cleanup_close int parent = -1;
-  cleanup_free char *dcopy = strdup(dst);
+  cleanup_free char *dcopy = xstrdup(dst);
   char *slash = strrchr(dcopy, '/');
   *slash = '\0';
   parent = open(dcopy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -143,7 +144,7 @@ static int by_strcmp(const void *a, const void *b)
 static const char **sorted_keys(const json_t *set, size_t *n)
 {
   *n = json_object_size(set);
-  const char **v = calloc(*n + 1, sizeof(char *));
+  const char **v = xcalloc(*n + 1, sizeof(char *));
   size_t i = 0;
   const char *key;
   json_t *val;
@@ -155,10 +156,8 @@ static const char **sorted_keys(const json_t *set, size_t *n)
 /* Lines of md5sums ("HASH  path" without the leading '/') for kept files. */
 static char *kept_md5sums(pyoci_keep_t *k, const char *pkg, const char *arch)
 {
-  cleanup_free char *a = NULL, *b = NULL;
-  if (asprintf(&a, "var/lib/dpkg/info/%s:%s.md5sums", pkg, arch) < 0 ||
-      asprintf(&b, "var/lib/dpkg/info/%s.md5sums", pkg) < 0)
-    return NULL;
+  cleanup_free char *a = xasprintf("var/lib/dpkg/info/%s:%s.md5sums", pkg, arch);
+  cleanup_free char *b = xasprintf("var/lib/dpkg/info/%s.md5sums", pkg);
   cleanup_free char *text = NULL;
   pyoci_error_t *ignored = NULL;
   cleanup_free char *ha = pyoci_path_join(k->root, a), *hb = pyoci_path_join(k->root, b);
@@ -186,7 +185,7 @@ static char *field(const char *stanza, const char *name)
   for (const char *l = stanza; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
     if (strncmp(l, name, n) == 0 && l[n] == ':') {
       const char *v = l + n + 1 + strspn(l + n + 1, " ");
-      return strndup(v, strcspn(v, "\n"));
+      return xstrndup(v, strcspn(v, "\n"));
     }
   }
   return NULL;
@@ -207,10 +206,8 @@ static int stanza_record(pyoci_keep_t *k, const json_t *kept_pkgs, const char *d
   strbuf_t sb = STRBUF_INIT;
   strbuf_addf(&sb, "%s\n", stanza);
   cleanup_free char *rec = pyoci_path_join(dir, pkg);
-  cleanup_free char *md5p = NULL;
-  int rc = asprintf(&md5p, "%s.md5sums", rec) < 0 ? -1 : 0;
-  if (rc == 0)
-    rc = pyoci_write_file_atomic(rec, sb.buf, sb.len, 0644, err);
+  cleanup_free char *md5p = xasprintf("%s.md5sums", rec);
+  int rc = pyoci_write_file_atomic(rec, sb.buf, sb.len, 0644, err);
   if (rc == 0 && md5) /* none when only symlinks of it are left */
     rc = pyoci_write_file_atomic(md5p, md5, strlen(md5), 0644, err);
   strbuf_release(&sb);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
@@ -23,7 +24,7 @@
 
 static bool host_is_loopback(const char *host)
 {
-  cleanup_free char *h = strdup(host);
+  cleanup_free char *h = xstrdup(host);
   if (h[0] == '[') { /* [::1]:5000 */
     char *end = strchr(h, ']');
     if (end)
@@ -52,9 +53,9 @@ static int load_certs_d(reg_client_t *r, pyoci_error_t **err)
     size_t n = strlen(e->d_name);
     cleanup_free char *path = pyoci_path_join(dir, e->d_name);
     if (strcmp(e->d_name, "client.cert") == 0)
-      r->client_cert = strdup(path);
+      r->client_cert = xstrdup(path);
     else if (strcmp(e->d_name, "client.key") == 0)
-      r->client_key = strdup(path);
+      r->client_key = xstrdup(path);
     if (n < 5 || strcmp(e->d_name + n - 4, ".crt") != 0)
       continue;
     cleanup_free char *buf = NULL;
@@ -94,8 +95,7 @@ static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
   for (int plain = 0; plain < 2; plain++) {
     r->tls.verify = verify && !(http_ok && plain == 0);
     free(r->base);
-    if (asprintf(&r->base, "%s://%s", plain ? "http" : "https", r->host) < 0)
-      return pyoci_error_set(err, ENOMEM, "registry");
+    r->base = xasprintf("%s://%s", plain ? "http" : "https", r->host);
     /* No retries here: an unreachable registry is reported at once. */
     reg_req_t q = {.path = "/v2/", .body_fd = -1, .no_retry = true, .no_auth = r->tls.verify != verify};
     pyoci_http_resp_t resp;
@@ -140,13 +140,11 @@ int reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_
 {
   if (conn == NULL)
     return pyoci_error_set(err, 0, "registry %s: cannot initialise libcurl", registry);
-  reg_client_t *r = calloc(1, sizeof(*r));
-  if (r == NULL)
-    return pyoci_error_set(err, ENOMEM, "registry client");
+  reg_client_t *r = xcalloc(1, sizeof(*r));
   pthread_mutex_init(&r->mu, NULL);
   r->o = o;
-  r->name = strdup(registry);
-  r->host = strdup(pyoci_registry_endpoint(registry));
+  r->name = xstrdup(registry);
+  r->host = xstrdup(pyoci_registry_endpoint(registry));
   r->loopback = host_is_loopback(r->host);
   r->tls.verify = o->tls_verify;
   int rc = load_certs_d(r, err);
@@ -154,8 +152,8 @@ int reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_
   r->tls.client_cert = r->client_cert;
   r->tls.client_key = r->client_key;
   if (rc == 0 && o->username != NULL) {
-    r->user = strdup(o->username);
-    r->pass = strdup(o->password ? o->password : "");
+    r->user = xstrdup(o->username);
+    r->pass = xstrdup(o->password ? o->password : "");
   } else if (rc == 0) {
     rc = reg_creds_lookup(o->docker_config, registry, &r->user, &r->pass, err);
   }
@@ -191,8 +189,7 @@ void reg_client_free(reg_client_t *r)
 char *reg_scope(const char *path, const char *actions)
 {
   char *s = NULL;
-  if (asprintf(&s, "repository:%s:%s", path, actions) < 0)
-    return NULL;
+  s = xasprintf("repository:%s:%s", path, actions);
   return s;
 }
 
@@ -200,9 +197,8 @@ char *reg_resolve_url(const reg_client_t *r, const char *location)
 {
   char *s = NULL;
   if (strncmp(location, "https://", 8) == 0 || strncmp(location, "http://", 7) == 0)
-    return strdup(location);
-  if (asprintf(&s, "%s%s%s", r->base, location[0] == '/' ? "" : "/", location) < 0)
-    return NULL;
+    return xstrdup(location);
+  s = xasprintf("%s%s%s", r->base, location[0] == '/' ? "" : "/", location);
   return s;
 }
 
@@ -304,7 +300,7 @@ static int next_step(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, 
       return NEXT_FAIL;
     }
     free(a->url);
-    a->url = strdup(resp->redirect_url);
+    a->url = xstrdup(resp->redirect_url);
     return NEXT_AGAIN;
   } else if (!(st == 429 || st == 500 || st == 502 || st == 503 || st == 504)) {
     return NEXT_DONE;

@@ -128,8 +128,7 @@ static int fetch_blob(struct pull *p, pyoci_http_conn_t *c, struct blob_job *j, 
     return -1;
   }
   cleanup_free char *path = NULL;
-  if (asprintf(&path, "/v2/%s/blobs/%s", p->repo, j->digest) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  path = xasprintf("/v2/%s/blobs/%s", p->repo, j->digest);
   reg_req_t q = {.path = path, .scope = p->scope, .body_fd = -1, .max_bytes = (uint64_t)j->size + 1,
                  .on_body = dl_body, .on_start = dl_start, .ctx = &d, .on_progress = dl_progress,
                  .progress_ctx = &d, .before_retry = dl_before_retry, .follow = true};
@@ -259,7 +258,7 @@ static int fetch_children(struct pull *p, pyoci_http_conn_t *c, const pyoci_pull
   size_t which = 0, n = po->all_platforms ? idx->n_descs : 1;
   if (!po->all_platforms && pyoci_wire_pick_platform(idx, po->platform, what, &which, err) < 0)
     return -1;
-  ps->children = calloc(n ? n : 1, sizeof(*ps->children));
+  ps->children = xcalloc(n ? n : 1, sizeof(*ps->children));
   for (size_t i = 0; i < n; i++) {
     const pyoci_wire_desc_t *d = &idx->descs[po->all_platforms ? i : which];
     if (reg_fetch_manifest(p->r, c, p->repo, d->digest, &ps->children[i], err) < 0)

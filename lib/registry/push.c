@@ -24,9 +24,8 @@ enum { HOW_UPLOADED, HOW_EXISTS, HOW_MOUNTED };
 
 static char *push_scope(const char *repo, const char *mount_from)
 {
-  char *s = NULL;
-  if (mount_from != NULL && asprintf(&s, "repository:%s:pull,push repository:%s:pull", repo, mount_from) >= 0)
-    return s;
+  if (mount_from != NULL)
+    return xasprintf("repository:%s:pull,push repository:%s:pull", repo, mount_from);
   return reg_scope(repo, "pull,push");
 }
 
@@ -35,8 +34,7 @@ static char *with_digest(reg_client_t *r, const char *location, const char *dige
 {
   cleanup_free char *abs = reg_resolve_url(r, location);
   char *s = NULL;
-  if (asprintf(&s, "%s%cdigest=sha256%%3A%s", abs, strchr(abs, '?') ? '&' : '?', digest + 7) < 0)
-    return NULL;
+  s = xasprintf("%s%cdigest=sha256%%3A%s", abs, strchr(abs, '?') ? '&' : '?', digest + 7);
   return s;
 }
 
@@ -63,8 +61,7 @@ static int blob_exists(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, 
                        bool *yes, pyoci_error_t **err)
 {
   cleanup_free char *path = NULL;
-  if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  path = xasprintf("/v2/%s/blobs/%s", repo, digest);
   reg_req_t q = {.method = "HEAD", .path = path, .scope = scope, .body_fd = -1, .follow = true};
   pyoci_http_resp_t resp;
   int rc = reg_do(r, c, &q, &resp, err);
@@ -80,11 +77,9 @@ static int blob_exists(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, 
 static int start_upload(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *scope,
                         const char *mount_from, const char *digest, char **location, pyoci_error_t **err)
 {
-  cleanup_free char *path = NULL;
-  int n = mount_from ? asprintf(&path, "/v2/%s/blobs/uploads/?mount=%s&from=%s", repo, digest, mount_from)
-                     : asprintf(&path, "/v2/%s/blobs/uploads/", repo);
-  if (n < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  cleanup_free char *path = mount_from
+                                ? xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", repo, digest, mount_from)
+                                : xasprintf("/v2/%s/blobs/uploads/", repo);
   reg_req_t q = {.method = "POST", .path = path, .scope = scope, .body_fd = -1};
   pyoci_http_resp_t resp;
   int rc = reg_do(r, c, &q, &resp, err);
@@ -99,7 +94,7 @@ static int start_upload(reg_client_t *r, pyoci_http_conn_t *c, const char *repo,
   if (rc == 0 && loc == NULL)
     rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "upload of %s: the registry gave no Location", digest);
   if (rc == 0)
-    *location = strdup(loc);
+    *location = xstrdup(loc);
   pyoci_http_resp_free(&resp);
   return rc;
 }
@@ -123,7 +118,7 @@ static int upload_chunks(reg_client_t *r, pyoci_http_conn_t *c, const char *scop
     const char *loc = pyoci_http_header(&resp, "location");
     if (rc == 0 && loc != NULL) {
       free(*location);
-      *location = strdup(loc);
+      *location = xstrdup(loc);
     }
     pyoci_http_resp_free(&resp);
     if (rc < 0)
@@ -206,9 +201,9 @@ int reg_push_bytes(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, cons
 int reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
                      const char *media_type, const char *bytes, size_t len, pyoci_error_t **err)
 {
-  cleanup_free char *path = NULL, *ct = NULL, *scope = push_scope(repo, NULL);
-  if (asprintf(&path, "/v2/%s/manifests/%s", repo, reference) < 0 || asprintf(&ct, "Content-Type: %s", media_type) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  cleanup_free char *scope = push_scope(repo, NULL);
+  cleanup_free char *path = xasprintf("/v2/%s/manifests/%s", repo, reference);
+  cleanup_free char *ct = xasprintf("Content-Type: %s", media_type);
   const char *hdrs[] = {ct, NULL};
   reg_req_t q = {.method = "PUT", .path = path, .scope = scope, .headers = hdrs, .body = bytes, .body_len = len,
                  .body_fd = -1, .has_body = true};
@@ -308,8 +303,7 @@ static int push_manifests(struct push *p, pyoci_http_conn_t *c, struct stored *t
 static bool already_there(struct push *p, pyoci_http_conn_t *c, const char *reference, const char *digest)
 {
   cleanup_free char *path = NULL, *scope = push_scope(p->repo, p->mount_from);
-  if (asprintf(&path, "/v2/%s/manifests/%s", p->repo, reference) < 0)
-    return false;
+  path = xasprintf("/v2/%s/manifests/%s", p->repo, reference);
   reg_req_t q = {.method = "HEAD", .path = path, .scope = scope, .headers = reg_manifest_accept, .body_fd = -1,
                  .follow = true};
   pyoci_http_resp_t resp;
@@ -328,7 +322,7 @@ static int push_image(struct push *p, pyoci_http_conn_t *c, struct stored *top, 
                       pyoci_error_t **err)
 {
   size_t n_kids = top->m.is_index ? top->m.n_descs : 0;
-  struct stored *kids = calloc(n_kids ? n_kids : 1, sizeof(*kids));
+  struct stored *kids = xcalloc(n_kids ? n_kids : 1, sizeof(*kids));
   int rc = 0;
   for (size_t i = 0; i < n_kids && rc == 0; i++) {
     rc = read_stored(p->s, top->m.descs[i].digest, &kids[i], err);
@@ -367,7 +361,7 @@ static char *mount_source(const char *image, const pyoci_ref_t *dest)
     pyoci_error_free(ignored);
     return NULL;
   }
-  char *from = strcmp(src.domain, dest->domain) == 0 && strcmp(src.path, dest->path) != 0 ? strdup(src.path) : NULL;
+  char *from = strcmp(src.domain, dest->domain) == 0 && strcmp(src.path, dest->path) != 0 ? xstrdup(src.path) : NULL;
   pyoci_ref_free(&src);
   return from;
 }
@@ -391,7 +385,7 @@ static int push_to(pyoci_store_t *s, const char *image, const char *digest, cons
     rc = push_image(&p, c, &top, reference, err);
     pthread_mutex_destroy(&p.mu);
     free(p.blobs);
-    res->tag = strdup(reference);
+    res->tag = xstrdup(reference);
     memcpy(res->digest, top.digest, PYOCI_DIGEST_LEN);
     res->size = (int64_t)top.len;
   }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/oci/image.h"
 #include "lib/oci/ref.h"
 #include "lib/util/cleanup.h"
@@ -40,8 +41,7 @@ static char *artifact_manifest(const char *artifact_type, const char *layer_mt, 
 static char *fallback_tag(const char *digest)
 {
   char *t = NULL;
-  if (asprintf(&t, "sha256-%s", digest + 7) < 0)
-    return NULL;
+  t = xasprintf("sha256-%s", digest + 7);
   return t;
 }
 
@@ -99,10 +99,9 @@ static int put_artifact(reg_client_t *r, pyoci_http_conn_t *c, const char *repo,
     return pyoci_error_set(err, 0, "artifact manifest: out of memory");
   size_t mlen = strlen(m);
   pyoci_sha256_buf(m, mlen, digest_out);
-  cleanup_free char *path = NULL, *scope = reg_scope(repo, "pull,push"), *ct = NULL;
-  if (asprintf(&path, "/v2/%s/manifests/%s", repo, digest_out) < 0 ||
-      asprintf(&ct, "Content-Type: %s", PYOCI_MT_OCI_MANIFEST) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  cleanup_free char *scope = reg_scope(repo, "pull,push");
+  cleanup_free char *path = xasprintf("/v2/%s/manifests/%s", repo, digest_out);
+  cleanup_free char *ct = xasprintf("Content-Type: %s", PYOCI_MT_OCI_MANIFEST);
   const char *hdrs[] = {ct, NULL};
   reg_req_t q = {.method = "PUT", .path = path, .scope = scope, .headers = hdrs, .body = m, .body_len = mlen,
                  .body_fd = -1, .has_body = true};
@@ -131,7 +130,7 @@ int pyoci_registry_attach(pyoci_store_t *s, const char *image, const char *dest,
   pyoci_wire_manifest_t m;
   if (pyoci_wire_manifest_parse(subj, a.subj_len, NULL, a.subj_digest, &m, err) < 0)
     return -1;
-  cleanup_free char *mt = strdup(m.media_type);
+  cleanup_free char *mt = xstrdup(m.media_type);
   pyoci_wire_manifest_free(&m);
   a.subj_mt = mt;
   pyoci_ref_t ref;
@@ -155,13 +154,13 @@ int pyoci_registry_attach(pyoci_store_t *s, const char *image, const char *dest,
 
 static int list_from_index(const reg_manifest_t *idx, pyoci_referrer_t **out, size_t *n)
 {
-  *out = calloc(idx->m.n_descs + 1, sizeof(**out));
+  *out = xcalloc(idx->m.n_descs + 1, sizeof(**out));
   for (size_t i = 0; i < idx->m.n_descs; i++) {
     const pyoci_wire_desc_t *d = &idx->m.descs[i];
     pyoci_referrer_t *v = &(*out)[(*n)++];
     memcpy(v->digest, d->digest, PYOCI_DIGEST_LEN);
-    v->artifact_type = d->artifact_type ? strdup(d->artifact_type) : NULL;
-    v->media_type = strdup(d->media_type);
+    v->artifact_type = d->artifact_type ? xstrdup(d->artifact_type) : NULL;
+    v->media_type = xstrdup(d->media_type);
     v->size = d->size;
   }
   return 0;
@@ -172,8 +171,7 @@ static int referrers_api(reg_client_t *r, pyoci_http_conn_t *c, const char *repo
                          reg_manifest_t *out, bool *absent, pyoci_error_t **err)
 {
   cleanup_free char *path = NULL, *scope = reg_scope(repo, "pull");
-  if (asprintf(&path, "/v2/%s/referrers/%s", repo, digest) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  path = xasprintf("/v2/%s/referrers/%s", repo, digest);
   const char *hdrs[] = {"Accept: " PYOCI_MT_OCI_INDEX, NULL};
   reg_req_t q = {.path = path, .scope = scope, .headers = hdrs, .body_fd = -1,
                  .max_bytes = PYOCI_REGISTRY_MAX_MANIFEST, .follow = true};

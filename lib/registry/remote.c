@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/oci/image.h"
 #include "lib/oci/ref.h"
 #include "lib/util/cleanup.h"
@@ -19,7 +20,7 @@ static char *registry_name(const char *registry)
 {
   cleanup_free char *key = pyoci_registry_server_key(registry);
   if (strncmp(key, "https://", 8) == 0)
-    return strdup("docker.io");
+    return xstrdup("docker.io");
   return steal_pointer(&key);
 }
 
@@ -60,8 +61,7 @@ static int fetch_small_blob(reg_client_t *r, pyoci_http_conn_t *c, const char *r
                             char **out, size_t *len, pyoci_error_t **err)
 {
   cleanup_free char *path = NULL, *scope = reg_scope(repo, "pull");
-  if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  path = xasprintf("/v2/%s/blobs/%s", repo, digest);
   reg_req_t q = {.path = path, .scope = scope, .body_fd = -1, .max_bytes = max, .follow = true};
   pyoci_http_resp_t resp;
   int rc = reg_do(r, c, &q, &resp, err);
@@ -85,8 +85,7 @@ static int fetch_tags(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, p
                       pyoci_error_t **err)
 {
   cleanup_free char *path = NULL, *scope = reg_scope(repo, "pull");
-  if (asprintf(&path, "/v2/%s/tags/list", repo) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  path = xasprintf("/v2/%s/tags/list", repo);
   reg_req_t q = {.path = path, .scope = scope, .body_fd = -1, .max_bytes = TAGS_MAX};
   pyoci_http_resp_t resp;
   int rc = reg_do(r, c, &q, &resp, err);
@@ -96,9 +95,9 @@ static int fetch_tags(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, p
     size_t i;
     json_t *t;
     size_t n = json_is_array(tags) ? json_array_size(tags) : 0;
-    out->tags = calloc(n + 1, sizeof(char *));
+    out->tags = xcalloc(n + 1, sizeof(char *));
     json_array_foreach(tags, i, t) if (json_is_string(t) && i < TAGS_LIMIT) out->tags[out->n_tags++] =
-        strdup(json_string_value(t));
+        xstrdup(json_string_value(t));
     rc = j ? 0 : -1;
   }
   pyoci_http_resp_free(&resp);
@@ -113,7 +112,7 @@ static int inspect_ref(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t 
     return -1;
   out->manifest = steal_pointer(&top.bytes);
   out->manifest_len = top.len;
-  out->media_type = strdup(top.m.media_type);
+  out->media_type = xstrdup(top.m.media_type);
   memcpy(out->digest, top.digest, PYOCI_DIGEST_LEN);
   int rc = 0;
   const reg_manifest_t *m = &top;
@@ -125,7 +124,7 @@ static int inspect_ref(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t 
     m = &kid;
   }
   if (rc == 0 && !raw_only) {
-    out->layers = calloc(m->m.n_descs + 1, PYOCI_DIGEST_LEN);
+    out->layers = xcalloc(m->m.n_descs + 1, PYOCI_DIGEST_LEN);
     for (size_t i = 0; i < m->m.n_descs; i++)
       memcpy(out->layers[out->n_layers++], m->m.descs[i].digest, PYOCI_DIGEST_LEN);
   }
@@ -151,8 +150,8 @@ int pyoci_registry_inspect(const char *refstr, const pyoci_registry_opts_t *o, c
   int rc = reg_client_open(ref.domain, o, c, &r, err);
   if (rc == 0)
     rc = inspect_ref(r, c, &ref, platform, raw_only, out, err);
-  if (rc == 0 && asprintf(&out->repo, "%s/%s", ref.domain, ref.path) < 0)
-    out->repo = NULL;
+  if (rc == 0)
+    out->repo = xasprintf("%s/%s", ref.domain, ref.path);
   pyoci_ref_free(&ref);
   if (rc < 0) {
     pyoci_remote_image_free(out);
