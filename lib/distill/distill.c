@@ -151,27 +151,36 @@ static int closures(distill_t *d, pyoci_error_t **err)
       return -1;
     pyoci_log(PYOCI_LOG_DEBUG, "distill: %zu paths kept after the import graph", json_object_size(d->keep));
   }
-  pyoci_keep_drop_unread_bytecode(&k);
+  pyoci_keep_drop_bytecode(&k, d->o->keep_bytecode);
   if (pyoci_keep_elf_closure(&k, err) < 0 || pyoci_keep_fixed(&k, err) < 0)
     return -1;
   return pyoci_keep_elf_closure(&k, err);
 }
 
-static json_int_t traced_bytes(distill_t *d, json_int_t *files)
+/* The floor: the regular files the run opened (what a trace-only tool
+ * keeps at best), and how much of it is kept.  What is not kept is
+ * bytecode whose source is (pyoci_keep_drop_bytecode), listed by path. */
+static json_t *traced_summary(distill_t *d)
 {
-  json_int_t bytes = 0;
+  json_int_t n[4] = {0};
+  json_t *dropped = json_array();
   const char *key;
   json_t *v;
-  *files = 0;
   json_object_foreach(d->traced, key, v) {
     cleanup_free char *host = pyoci_path_join(d->view->merged, key);
     struct stat st;
-    if (lstat(host, &st) == 0 && S_ISREG(st.st_mode)) {
-      bytes += st.st_size;
-      ++*files;
-    }
+    if (lstat(host, &st) < 0 || !S_ISREG(st.st_mode))
+      continue;
+    bool kept = json_object_get(d->keep, key) != NULL;
+    n[0]++;
+    n[1] += st.st_size;
+    n[2] += kept;
+    n[3] += kept ? st.st_size : 0;
+    if (!kept)
+      json_array_append_new(dropped, json_string(key));
   }
-  return bytes;
+  return json_pack("{s:I, s:I, s:I, s:I, s:o}", "files", n[0], "bytes", n[1], "kept_files", n[2], "kept_bytes",
+                   n[3], "not_kept", dropped);
 }
 
 /* Compare the distilled image's answers with the original's. */
@@ -273,8 +282,7 @@ static int distill_run(distill_t *d, pyoci_distill_result_t *res, pyoci_error_t 
   if (res->report == NULL)
     return -1;
   pyoci_log(PYOCI_LOG_DEBUG, "distill: staging");
-  json_int_t tfiles = 0, tbytes = traced_bytes(d, &tfiles);
-  json_object_set_new(res->report, "traced", json_pack("{s:I, s:I}", "files", tfiles, "bytes", tbytes));
+  json_object_set_new(res->report, "traced", traced_summary(d));
   json_object_set_new(res->report, "image", json_string(d->o->image));
   json_object_set(res->report, "kept_paths", d->keep); /* path -> why */
   cleanup_free char *rootfs = pyoci_path_join(d->scratch, "rootfs");

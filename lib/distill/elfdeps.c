@@ -13,6 +13,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/util/alloc.h"
@@ -156,13 +157,22 @@ static char *find_lib(pyoci_keep_t *k, const char *name, const pyoci_elf_info_t 
 
 /* "#!/path/interp [arg]": the kernel opens the interpreter by its path, so
  * the trace sees the file but not the symlinks (/bin/sh -> dash).  With
- * /usr/bin/env the argument is looked up on the default PATH. */
+ * /usr/bin/env the argument is looked up on the default PATH.  Only for a
+ * file the kernel could exec (an x bit) that is not kept as a Python
+ * module: Python imports tarfile.py, it never runs its "#!/usr/bin/env
+ * python3" (a module the app does exec is in the trace as a program). */
 static void keep_shebang(pyoci_keep_t *k, const char *rel)
 {
+  const char *why = json_string_value(json_object_get(k->keep, rel));
+  if (why && (strcmp(why, "python") == 0 || strcmp(why, "python-package") == 0 || strcmp(why, "python-dist") == 0))
+    return;
   cleanup_free char *host = pyoci_path_join(k->root, rel);
   cleanup_close int fd = open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0)
+    return;
   char line[256];
-  ssize_t n = fd < 0 ? -1 : pread(fd, line, sizeof(line) - 1, 0);
+  ssize_t n = pread(fd, line, sizeof(line) - 1, 0);
   if (n < 3 || line[0] != '#' || line[1] != '!')
     return;
   line[n] = '\0';

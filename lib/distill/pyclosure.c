@@ -4,9 +4,11 @@
  * the app runs, with the app's environment and sys.path) runs the standard
  * library's modulefinder over every traced module and script, in the same
  * sandbox.  modulefinder reads bytecode and executes nothing of the app.
- * Then every package with a kept file is kept whole (without its tests and
- * docs), and a distribution (dist-info/egg-info) with a kept file keeps all
- * the files its RECORD lists plus its metadata. */
+ * Then every third-party package (and app package) with a kept file is
+ * kept whole (without its tests, docs and type stubs), and a distribution
+ * (dist-info/egg-info) with a kept file keeps all the files its RECORD
+ * lists plus its metadata; the standard library keeps what the graph
+ * reaches (keep_module_file says why). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -163,9 +165,46 @@ static bool traced_under(const json_t *traced, const char *dir)
   return false;
 }
 
+/* The standard library's directory (lib/pythonX.Y, not its site-packages). */
+static bool is_stdlib_dir(const char *dir)
+{
+  const char *b = strrchr(dir, '/');
+  return b && fnmatch("python[0-9].[0-9]*", b + 1, 0) == 0 && b - dir >= 3 && strncmp(b - 3, "lib", 3) == 0;
+}
+
+/* The codecs of the standard library's encodings package that stay with it:
+ * Unicode, ASCII/Latin-1, IDNA and the byte transforms, which Python's own
+ * modules look up by name (json decodes UTF-16/32 input, idna uses
+ * punycode, pickle raw_unicode_escape).  The legacy character-set tables
+ * (cp437, iso8859_5, mac_roman, koi8_r, ...: 13-36 kB each, 1.3 MB in all)
+ * and the CJK codecs go unless the run or the import graph used them:
+ * they are reached only by a name in data. */
+static const char *const unicode_codecs[] = {"__init__.py", "aliases.py", "ascii.py", "latin_1.py", "utf_*.py",
+                                             "idna.py", "punycode.py", "charmap.py", "*unicode_escape.py",
+                                             "undefined.py", "*_codec.py", "rot_13.py", NULL};
+
+static void keep_encodings(pyoci_keep_t *k, const char *top)
+{
+  cleanup_free char *host = pyoci_path_join(k->root, top);
+  cleanup_dir DIR *d = opendir(host);
+  struct dirent *de;
+  while (d && (de = readdir(d)) != NULL) {
+    for (const char *const *pat = unicode_codecs; *pat; pat++) {
+      if (fnmatch(*pat, de->d_name, 0) == 0) {
+        cleanup_free char *rel = pyoci_path_join(top, de->d_name);
+        pyoci_keep_path(k, rel, "python-package", NULL);
+        break;
+      }
+    }
+  }
+}
+
 /* Keep a module file; its top-level package whole when it is a third-party
- * one (site-packages) or the run used it (the standard library's packages
- * the run never touched keep only the modules the graph reaches). */
+ * one (site-packages) or an app's own package the run used (packages read
+ * their data files: templates, static files).  A standard-library package
+ * keeps the modules the graph reaches: its submodules are imported by name
+ * in code, which the graph follows (encodings, whose codecs are found by a
+ * name in data, keeps its Unicode codecs). */
 static void keep_module_file(pyoci_keep_t *k, const char *path, json_t *tops, const json_t *traced)
 {
   cleanup_free char *real = NULL;
@@ -192,10 +231,31 @@ static void keep_module_file(pyoci_keep_t *k, const char *path, json_t *tops, co
   slash = strrchr(site, '/');
   if (slash)
     *slash = '\0';
+  if (slash && is_stdlib_dir(site)) {
+    if (strcmp(slash + 1, "encodings") == 0)
+      keep_encodings(k, top);
+    return;
+  }
   if ((slash && is_site_dir(site)) || traced_under(traced, top))
     pyoci_keep_tree(k, top, "python-package", no_tests);
   if (slash)
     keep_dist(k, site, slash + 1);
+}
+
+/* Type stubs (*.pyi) are for type checkers; the interpreter never reads
+ * them.  A whole package or distribution is kept without them. */
+static void drop_stubs(pyoci_keep_t *k)
+{
+  const char *key;
+  json_t *v;
+  void *tmp;
+  json_object_foreach_safe(k->keep, tmp, key, v) {
+    const char *why = json_string_value(v);
+    size_t n = strlen(key);
+    if (n > 4 && strcmp(key + n - 4, ".pyi") == 0 &&
+        (strcmp(why, "python-package") == 0 || strcmp(why, "python-dist") == 0))
+      json_object_del(k->keep, key);
+  }
 }
 
 /* Keep each module's distribution also for single-file modules (six.py). */
@@ -296,6 +356,7 @@ int pyoci_keep_python_closure(pyoci_keep_t *k, const pyoci_pyclosure_t *pc, json
     json_t *f;
     json_array_foreach(fo.files, i, f) keep_module_file(k, json_string_value(f), tops, traced);
     keep_single_dists(k, fo.files);
+    drop_stubs(k);
     json_decref(tops);
   }
   json_decref(fo.files);

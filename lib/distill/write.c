@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,7 +57,28 @@ static int make_parents(const char *root, const char *staging, const char *rel, 
   return 0;
 }
 
-static int copy_one(const char *root, const char *staging, const char *rel, pyoci_error_t **err)
+/* A second kept path to an inode already staged becomes a hard link to it,
+ * as it is in the image: the layer then holds the bytes once, and Docker
+ * counts them once. */
+static int link_seen(json_t *inodes, const struct stat *st, const char *staging, const char *dst, const char *rel,
+                     pyoci_error_t **err)
+{
+  if (st->st_nlink < 2)
+    return 0;
+  char key[64];
+  snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long)st->st_dev, (unsigned long long)st->st_ino);
+  const char *first = json_string_value(json_object_get(inodes, key));
+  if (first == NULL) {
+    json_object_set_new(inodes, key, json_string(rel));
+    return 0;
+  }
+  cleanup_free char *src = pyoci_path_join(staging, first);
+  if (link(src, dst) < 0)
+    return pyoci_error_set(err, errno, "link '%s' to '%s'", rel, first);
+  return 1;
+}
+
+static int copy_one(const char *root, const char *staging, const char *rel, json_t *inodes, pyoci_error_t **err)
 {
   cleanup_free char *src = pyoci_path_join(root, rel);
   cleanup_free char *dst = pyoci_path_join(staging, rel);
@@ -78,6 +100,9 @@ static int copy_one(const char *root, const char *staging, const char *rel, pyoc
     if (symlink(target, dst) < 0)
       return pyoci_error_set(err, errno, "symlink '%s'", dst);
   } else if (S_ISREG(st.st_mode)) {
+    int linked = link_seen(inodes, &st, staging, dst, rel, err);
+    if (linked != 0)
+      return linked < 0 ? -1 : 0;
     cleanup_close int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     cleanup_close int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (in < 0 || out < 0)
@@ -235,11 +260,12 @@ int pyoci_distill_stage(pyoci_keep_t *k, const json_t *report, const char *stagi
 {
   size_t n = 0;
   cleanup_free const char **keys = sorted_keys(k->keep, &n);
+  cleanup_json json_t *inodes = json_object(); /* "dev:ino" -> first staged path */
   for (size_t i = 0; i < n; i++) {
     /* the dpkg database is rewritten below, not copied */
     if (strncmp(keys[i], "var/lib/dpkg/", 13) == 0)
       continue;
-    if (copy_one(k->root, staging, keys[i], err) < 0)
+    if (copy_one(k->root, staging, keys[i], inodes, err) < 0)
       return pyoci_error_prefix(err, "distill: stage '/%s'", keys[i]);
   }
   if (dpkg_records(k, report, staging, err) < 0)
