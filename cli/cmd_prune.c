@@ -86,23 +86,10 @@ int cmd_prune(int argc, char **argv)
       {NULL, 0, NULL, 0},
   };
   bool force = false, build_cache = false;
-  int c;
-  while ((c = getopt_long(argc, argv, "fqh", opts, NULL)) != -1) {
-    if (cli_common_option(c, optarg))
-      continue;
-    switch (c) {
-    case 'h':
-      return cli_help(prune_help);
-    case 'f':
-      force = true;
-      break;
-    case 'B':
-      build_cache = true;
-      break;
-    default:
-      return cli_bad_option("prune");
-    }
-  }
+  const cli_optset_t sets[] = {{'f', &force, NULL}, {'B', &build_cache, NULL}, {0, NULL, NULL}};
+  int optst = cli_getopt("prune", argc, argv, "fqh", opts, sets, NULL, prune_help);
+  if (optst >= 0)
+    return optst;
   if (optind < argc)
     return cli_usage_error("prune", "\"prune\" accepts no arguments");
   if (!force && !confirm(build_cache))

@@ -149,7 +149,7 @@ void pyoci_auth_challenge_free(pyoci_auth_challenge_t *c)
 static char *basic_header(const char *user, const char *pass)
 {
   cleanup_free char *up = xasprintf("%s:%s", user, pass);
-  cleanup_free char *b = reg_base64(up, strlen(up));
+  cleanup_free char *b = pyoci_reg_base64(up, strlen(up));
   return b ? xasprintf("Authorization: Basic %s", b) : NULL;
 }
 
@@ -281,7 +281,7 @@ static const struct auth_scheme schemes[] = {
     {"bearer", auth_bearer},
 };
 
-int reg_auth_challenge(reg_client_t *r, const pyoci_http_resp_t *resp, pyoci_error_t **err)
+int pyoci_reg_auth_challenge(reg_client_t *r, const pyoci_http_resp_t *resp, pyoci_error_t **err)
 {
   const char *h = pyoci_http_header(resp, "www-authenticate");
   if (h == NULL)
@@ -306,7 +306,7 @@ int reg_auth_challenge(reg_client_t *r, const pyoci_http_resp_t *resp, pyoci_err
   return 0;
 }
 
-int reg_auth_header(reg_client_t *r, pyoci_http_conn_t *c, const char *scope, bool force, char **out,
+int pyoci_reg_auth_header(reg_client_t *r, pyoci_http_conn_t *c, const char *scope, bool force, char **out,
                     pyoci_error_t **err)
 {
   pthread_mutex_lock(&r->mu);
@@ -321,7 +321,7 @@ int reg_auth_header(reg_client_t *r, pyoci_http_conn_t *c, const char *scope, bo
   return rc;
 }
 
-void reg_auth_free_tokens(reg_client_t *r)
+void pyoci_reg_auth_free_tokens(reg_client_t *r)
 {
   for (size_t i = 0; i < r->n_tokens; i++) {
     free(r->tokens[i].scope);

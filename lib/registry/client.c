@@ -100,7 +100,7 @@ static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
     reg_req_t q = {.path = "/v2/", .body_fd = -1, .no_retry = true, .no_auth = r->tls.verify != verify};
     pyoci_http_resp_t resp;
     pyoci_error_t *e = NULL;
-    int rc = reg_do(r, c, &q, &resp, &e);
+    int rc = pyoci_reg_do(r, c, &q, &resp, &e);
     bool fallback = rc < 0 && http_ok && plain == 0 && (resp.tls_failed || resp.retriable);
     long st = resp.status;
     pyoci_http_resp_free(&resp);
@@ -112,7 +112,7 @@ static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
     if (rc == 0 && r->tls.verify != verify) {
       r->tls.verify = verify; /* https it is: ping again, verified */
       q.no_auth = false;
-      rc = reg_do(r, c, &q, &resp, &e);
+      rc = pyoci_reg_do(r, c, &q, &resp, &e);
       st = resp.status;
       pyoci_http_resp_free(&resp);
     }
@@ -122,7 +122,7 @@ static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
       return pyoci_error_prefix(err, "registry %s", r->name);
     }
     if (st == 200 || st == 401)
-      return 0; /* 401: reg_do adopted the challenge and could not satisfy it yet */
+      return 0; /* 401: pyoci_reg_do adopted the challenge and could not satisfy it yet */
     return pyoci_error_set(err, 0, "registry %s: /v2/ answered HTTP %ld: not a distribution registry", r->name, st);
   }
   return pyoci_error_set(err, 0, "registry %s: unreachable", r->name);
@@ -135,7 +135,7 @@ const char *pyoci_registry_endpoint(const char *registry)
   return registry;
 }
 
-int reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_http_conn_t *conn,
+int pyoci_reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_http_conn_t *conn,
                     reg_client_t **out, pyoci_error_t **err)
 {
   if (conn == NULL)
@@ -155,23 +155,23 @@ int reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_
     r->user = xstrdup(o->username);
     r->pass = xstrdup(o->password ? o->password : "");
   } else if (rc == 0) {
-    rc = reg_creds_lookup(o->docker_config, registry, &r->user, &r->pass, err);
+    rc = pyoci_reg_creds_lookup(o->docker_config, registry, &r->user, &r->pass, err);
   }
   if (rc == 0)
     rc = ping(r, conn, err);
   if (rc < 0) {
-    reg_client_free(r);
+    pyoci_reg_client_free(r);
     return -1;
   }
   *out = r;
   return 0;
 }
 
-void reg_client_free(reg_client_t *r)
+void pyoci_reg_client_free(reg_client_t *r)
 {
   if (r == NULL)
     return;
-  reg_auth_free_tokens(r);
+  pyoci_reg_auth_free_tokens(r);
   pthread_mutex_destroy(&r->mu);
   free(r->name);
   free(r->host);
@@ -186,14 +186,14 @@ void reg_client_free(reg_client_t *r)
   free(r);
 }
 
-char *reg_scope(const char *path, const char *actions)
+char *pyoci_reg_scope(const char *path, const char *actions)
 {
   char *s = NULL;
   s = xasprintf("repository:%s:%s", path, actions);
   return s;
 }
 
-char *reg_resolve_url(const reg_client_t *r, const char *location)
+char *pyoci_reg_resolve_url(const reg_client_t *r, const char *location)
 {
   char *s = NULL;
   if (strncmp(location, "https://", 8) == 0 || strncmp(location, "http://", 7) == 0)
@@ -202,7 +202,7 @@ char *reg_resolve_url(const reg_client_t *r, const char *location)
   return s;
 }
 
-int reg_status_error(const pyoci_http_resp_t *resp, const char *what, pyoci_error_t **err)
+int pyoci_reg_status_error(const pyoci_http_resp_t *resp, const char *what, pyoci_error_t **err)
 {
   cleanup_free char *msg = pyoci_registry_error_text(resp->body, resp->body_len, resp->status, what);
   int code = resp->status == 404 ? PYOCI_E_NOT_FOUND : resp->status == 401 || resp->status == 403 ? PYOCI_E_INVALID : 0;
@@ -255,7 +255,7 @@ static int perform(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, st
   memset(resp, 0, sizeof(*resp));
   cleanup_free char *auth = NULL;
   bool mine = same_host(r, a->url);
-  if (mine && reg_auth_header(r, c, q->scope, false, &auth, err) < 0)
+  if (mine && pyoci_reg_auth_header(r, c, q->scope, false, &auth, err) < 0)
     return -1;
   const char *hdrs[24];
   size_t n = 0;
@@ -288,10 +288,10 @@ static int next_step(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, 
     can_retry = can_retry && resp->retriable;
   else if (st == 401 && !q->no_auth && same_host(r, a->url) && !a->reauthed) {
     a->reauthed = true;
-    if (reg_auth_challenge(r, resp, err) < 0)
+    if (pyoci_reg_auth_challenge(r, resp, err) < 0)
       return NEXT_FAIL;
     cleanup_free char *ignored = NULL;
-    if (reg_auth_header(r, c, q->scope, true, &ignored, err) < 0)
+    if (pyoci_reg_auth_header(r, c, q->scope, true, &ignored, err) < 0)
       return NEXT_FAIL;
     return q->on_body && q->before_retry && (a->range = q->before_retry(q->ctx)) == NULL ? NEXT_FAIL : NEXT_AGAIN;
   } else if (st >= 300 && st < 400 && q->follow && resp->redirect_url) {
@@ -319,9 +319,9 @@ static int next_step(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, 
   return NEXT_AGAIN;
 }
 
-int reg_do(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, pyoci_http_resp_t *resp, pyoci_error_t **err)
+int pyoci_reg_do(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, pyoci_http_resp_t *resp, pyoci_error_t **err)
 {
-  struct attempt a = {.url = reg_resolve_url(r, q->path), .range = q->range};
+  struct attempt a = {.url = pyoci_reg_resolve_url(r, q->path), .range = q->range};
   for (;;) {
     int rc = perform(r, c, q, &a, resp, err);
     int next = next_step(r, c, q, &a, rc, resp, err);

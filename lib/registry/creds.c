@@ -26,7 +26,7 @@
 #define HELPER_OUT_MAX (64u << 10)
 #define DOCKER_HUB_KEY "https://index.docker.io/v1/"
 
-char *reg_base64(const char *in, size_t n)
+char *pyoci_reg_base64(const char *in, size_t n)
 {
   static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   char *out = xmalloc(4 * ((n + 2) / 3) + 1), *o = out;
@@ -218,7 +218,7 @@ static int creds_from_auths(const json_t *e, const char *path, char **user, char
   return 0;
 }
 
-int reg_creds_lookup(const char *config_path, const char *registry, char **user, char **pass, pyoci_error_t **err)
+int pyoci_reg_creds_lookup(const char *config_path, const char *registry, char **user, char **pass, pyoci_error_t **err)
 {
   *user = *pass = NULL;
   cleanup_json json_t *cfg = load_config(config_path, err);
@@ -247,7 +247,7 @@ static int write_config(const char *path, const json_t *cfg, pyoci_error_t **err
   return pyoci_write_file_atomic(path, text, strlen(text), 0600, err);
 }
 
-int reg_creds_store(const char *config_path, const char *registry, const char *user, const char *pass,
+int pyoci_reg_creds_store(const char *config_path, const char *registry, const char *user, const char *pass,
                     pyoci_error_t **err)
 {
   cleanup_json json_t *cfg = load_config(config_path, err);
@@ -268,12 +268,12 @@ int reg_creds_store(const char *config_path, const char *registry, const char *u
   }
   cleanup_free char *up = NULL;
   up = xasprintf("%s:%s", user, pass);
-  cleanup_free char *b = reg_base64(up, strlen(up));
+  cleanup_free char *b = pyoci_reg_base64(up, strlen(up));
   json_object_set_new(auths, key, json_pack("{s:s}", "auth", b));
   return write_config(config_path, cfg, err);
 }
 
-int reg_creds_erase(const char *config_path, const char *registry, pyoci_error_t **err)
+int pyoci_reg_creds_erase(const char *config_path, const char *registry, pyoci_error_t **err)
 {
   cleanup_json json_t *cfg = load_config(config_path, err);
   if (cfg == NULL)

@@ -15,7 +15,7 @@
 #define MT_SCHEMA1 "application/vnd.docker.distribution.manifest.v1+json"
 #define MT_SCHEMA1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
-const char *const reg_manifest_accept[] = {
+const char *const pyoci_reg_manifest_accept[] = {
     "Accept: " PYOCI_MT_OCI_MANIFEST ", " PYOCI_MT_OCI_INDEX ", " PYOCI_MT_DOCKER_MANIFEST ", " PYOCI_MT_DOCKER_LIST
     ", " MT_SCHEMA1_SIGNED ";q=0.1, " MT_SCHEMA1 ";q=0.1",
     NULL,
@@ -214,21 +214,21 @@ static int verify_manifest_digest(const pyoci_http_resp_t *resp, const char *ref
   return 0;
 }
 
-int reg_fetch_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
+int pyoci_reg_fetch_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
                        reg_manifest_t *out, pyoci_error_t **err)
 {
   memset(out, 0, sizeof(*out));
   cleanup_free char *what = manifest_what(repo, reference);
-  cleanup_free char *path = NULL, *scope = reg_scope(repo, "pull");
+  cleanup_free char *path = NULL, *scope = pyoci_reg_scope(repo, "pull");
   path = xasprintf("/v2/%s/manifests/%s", repo, reference);
-  reg_req_t q = {.path = path, .scope = scope, .headers = reg_manifest_accept, .body_fd = -1,
+  reg_req_t q = {.path = path, .scope = scope, .headers = pyoci_reg_manifest_accept, .body_fd = -1,
                  .max_bytes = PYOCI_REGISTRY_MAX_MANIFEST, .follow = true};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   if (rc < 0)
     pyoci_error_prefix(err, "manifest %s", what);
   else if (resp.status != 200)
-    rc = reg_status_error(&resp, what, err);
+    rc = pyoci_reg_status_error(&resp, what, err);
   if (rc == 0) {
     out->bytes = steal_pointer(&resp.body);
     out->len = resp.body_len;
@@ -238,11 +238,11 @@ int reg_fetch_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, 
     rc = pyoci_wire_manifest_parse(out->bytes, out->len, pyoci_http_header(&resp, "content-type"), what, &out->m, err);
   pyoci_http_resp_free(&resp);
   if (rc < 0)
-    reg_manifest_free(out);
+    pyoci_reg_manifest_free(out);
   return rc;
 }
 
-void reg_manifest_free(reg_manifest_t *m)
+void pyoci_reg_manifest_free(reg_manifest_t *m)
 {
   free(m->bytes);
   pyoci_wire_manifest_free(&m->m);

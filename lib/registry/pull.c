@@ -133,9 +133,9 @@ static int fetch_blob(struct pull *p, pyoci_http_conn_t *c, struct blob_job *j, 
                  .on_body = dl_body, .on_start = dl_start, .ctx = &d, .on_progress = dl_progress,
                  .progress_ctx = &d, .before_retry = dl_before_retry, .follow = true};
   pyoci_http_resp_t resp;
-  int rc = reg_do(p->r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(p->r, c, &q, &resp, err);
   if (rc == 0 && resp.status != 200 && resp.status != 206)
-    rc = reg_status_error(&resp, j->digest, err);
+    rc = pyoci_reg_status_error(&resp, j->digest, err);
   else if (rc == 0 && d.got != (uint64_t)j->size)
     rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "blob %s: %" PRIu64 " bytes, the manifest gives %" PRId64,
                               j->digest, d.got, j->size);
@@ -245,9 +245,9 @@ struct pull_set {
 
 static void pull_set_free(struct pull_set *ps)
 {
-  reg_manifest_free(&ps->top);
+  pyoci_reg_manifest_free(&ps->top);
   for (size_t i = 0; i < ps->n_children; i++)
-    reg_manifest_free(&ps->children[i]);
+    pyoci_reg_manifest_free(&ps->children[i]);
   free(ps->children);
 }
 
@@ -261,7 +261,7 @@ static int fetch_children(struct pull *p, pyoci_http_conn_t *c, const pyoci_pull
   ps->children = xcalloc(n ? n : 1, sizeof(*ps->children));
   for (size_t i = 0; i < n; i++) {
     const pyoci_wire_desc_t *d = &idx->descs[po->all_platforms ? i : which];
-    if (reg_fetch_manifest(p->r, c, p->repo, d->digest, &ps->children[i], err) < 0)
+    if (pyoci_reg_fetch_manifest(p->r, c, p->repo, d->digest, &ps->children[i], err) < 0)
       return -1;
     ps->n_children++;
     if (ps->children[i].m.is_index)
@@ -304,13 +304,13 @@ static int pull_ref(struct pull *p, pyoci_http_conn_t *c, const pyoci_ref_t *ref
 {
   struct pull_set ps = {0};
   cleanup_free char *what = pyoci_ref_familiar(ref);
-  int rc = reg_fetch_manifest(p->r, c, p->repo, ref->digest ? ref->digest : ref->tag, &ps.top, err);
+  int rc = pyoci_reg_fetch_manifest(p->r, c, p->repo, ref->digest ? ref->digest : ref->tag, &ps.top, err);
   if (rc == 0 && ps.top.m.is_index)
     rc = fetch_children(p, c, po, what, &ps, err);
   else if (rc == 0)
     add_manifest_jobs(p, &ps.top.m);
   if (rc == 0)
-    rc = reg_pool_run(p->o->jobs, p->n_jobs, pull_job, p, err);
+    rc = pyoci_reg_pool_run(p->o->jobs, p->n_jobs, pull_job, p, err);
   if (publish_blobs(p, rc == 0, err) < 0)
     rc = -1;
   if (rc == 0) {
@@ -332,8 +332,8 @@ int pyoci_registry_pull(pyoci_store_t *s, const char *refstr, const pyoci_regist
     return -1;
   cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
   cleanup_reg_client reg_client_t *r = NULL;
-  cleanup_free char *scope = reg_scope(ref.path, "pull");
-  int rc = reg_client_open(ref.domain, o, c, &r, err);
+  cleanup_free char *scope = pyoci_reg_scope(ref.path, "pull");
+  int rc = pyoci_reg_client_open(ref.domain, o, c, &r, err);
   if (rc == 0) {
     struct pull p = {.r = r, .s = s, .repo = ref.path, .scope = scope, .o = o};
     pthread_mutex_init(&p.mu, NULL);

@@ -26,13 +26,13 @@ static char *push_scope(const char *repo, const char *mount_from)
 {
   if (mount_from != NULL)
     return xasprintf("repository:%s:pull,push repository:%s:pull", repo, mount_from);
-  return reg_scope(repo, "pull,push");
+  return pyoci_reg_scope(repo, "pull,push");
 }
 
 /* Location with ?digest= (or &digest=) appended. */
 static char *with_digest(reg_client_t *r, const char *location, const char *digest)
 {
-  cleanup_free char *abs = reg_resolve_url(r, location);
+  cleanup_free char *abs = pyoci_reg_resolve_url(r, location);
   char *s = NULL;
   s = xasprintf("%s%cdigest=sha256%%3A%s", abs, strchr(abs, '?') ? '&' : '?', digest + 7);
   return s;
@@ -42,15 +42,15 @@ static int expect(const pyoci_http_resp_t *resp, long want, const char *what, py
 {
   if (resp->status == want)
     return 0;
-  return reg_status_error(resp, what, err);
+  return pyoci_reg_status_error(resp, what, err);
 }
 
-/* reg_do, then the status must be want. */
+/* pyoci_reg_do, then the status must be want. */
 static int do_expect(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, long want, const char *what,
                      pyoci_error_t **err)
 {
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, q, &resp, err);
+  int rc = pyoci_reg_do(r, c, q, &resp, err);
   if (rc == 0)
     rc = expect(&resp, want, what, err);
   pyoci_http_resp_free(&resp);
@@ -64,10 +64,10 @@ static int blob_exists(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, 
   path = xasprintf("/v2/%s/blobs/%s", repo, digest);
   reg_req_t q = {.method = "HEAD", .path = path, .scope = scope, .body_fd = -1, .follow = true};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   *yes = rc == 0 && resp.status == 200;
   if (rc == 0 && resp.status != 200 && resp.status != 404)
-    rc = reg_status_error(&resp, digest, err);
+    rc = pyoci_reg_status_error(&resp, digest, err);
   pyoci_http_resp_free(&resp);
   return rc;
 }
@@ -82,7 +82,7 @@ static int start_upload(reg_client_t *r, pyoci_http_conn_t *c, const char *repo,
                                 : xasprintf("/v2/%s/blobs/uploads/", repo);
   reg_req_t q = {.method = "POST", .path = path, .scope = scope, .body_fd = -1};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   *location = NULL;
   if (rc == 0 && mount_from && resp.status == 201) {
     pyoci_http_resp_free(&resp);
@@ -108,11 +108,11 @@ static int upload_chunks(reg_client_t *r, pyoci_http_conn_t *c, const char *scop
     char cr[96];
     snprintf(cr, sizeof(cr), "Content-Range: %" PRIu64 "-%" PRIu64, off, off + n - 1);
     const char *hdrs[] = {"Content-Type: application/octet-stream", cr, NULL};
-    cleanup_free char *url = reg_resolve_url(r, *location);
+    cleanup_free char *url = pyoci_reg_resolve_url(r, *location);
     reg_req_t q = {.method = "PATCH", .path = url, .scope = scope, .headers = hdrs, .body_fd = fd,
                    .body_offset = off, .body_size = n, .has_body = true, .no_retry = true};
     pyoci_http_resp_t resp;
-    int rc = reg_do(r, c, &q, &resp, err);
+    int rc = pyoci_reg_do(r, c, &q, &resp, err);
     if (rc == 0)
       rc = expect(&resp, 202, digest, err);
     const char *loc = pyoci_http_header(&resp, "location");
@@ -159,7 +159,7 @@ static int upload(reg_client_t *r, pyoci_http_conn_t *c, pyoci_store_t *s, const
   return do_expect(r, c, &q, 201, digest, err);
 }
 
-int reg_push_blob(reg_client_t *r, pyoci_http_conn_t *c, pyoci_store_t *s, const char *repo, const char *mount_from,
+int pyoci_reg_push_blob(reg_client_t *r, pyoci_http_conn_t *c, pyoci_store_t *s, const char *repo, const char *mount_from,
                   const char *digest, int *how, pyoci_error_t **err)
 {
   cleanup_free char *scope = push_scope(repo, mount_from);
@@ -181,7 +181,7 @@ int reg_push_blob(reg_client_t *r, pyoci_http_conn_t *c, pyoci_store_t *s, const
   return upload(r, c, s, scope, &location, digest, err);
 }
 
-int reg_push_bytes(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const void *bytes, size_t len,
+int pyoci_reg_push_bytes(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const void *bytes, size_t len,
                    const char *digest, pyoci_error_t **err)
 {
   cleanup_free char *scope = push_scope(repo, NULL);
@@ -198,7 +198,7 @@ int reg_push_bytes(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, cons
   return do_expect(r, c, &q, 201, digest, err);
 }
 
-int reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
+int pyoci_reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
                      const char *media_type, const char *bytes, size_t len, pyoci_error_t **err)
 {
   cleanup_free char *scope = push_scope(repo, NULL);
@@ -208,7 +208,7 @@ int reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, co
   reg_req_t q = {.method = "PUT", .path = path, .scope = scope, .headers = hdrs, .body = bytes, .body_len = len,
                  .body_fd = -1, .has_body = true};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   if (rc == 0)
     rc = expect(&resp, 201, reference, err);
   char mine[PYOCI_DIGEST_LEN];
@@ -240,7 +240,7 @@ static int push_job(void *ctx, pyoci_http_conn_t *c, size_t i, pyoci_error_t **e
   struct push *p = ctx;
   int how = 0;
   const char *d = p->blobs[i];
-  if (reg_push_blob(p->r, c, p->s, p->repo, p->mount_from, d, &how, err) < 0)
+  if (pyoci_reg_push_blob(p->r, c, p->s, p->repo, p->mount_from, d, &how, err) < 0)
     return pyoci_error_prefix(err, "push blob %s", d);
   pthread_mutex_lock(&p->mu);
   if (how == HOW_EXISTS)
@@ -293,9 +293,9 @@ static int push_manifests(struct push *p, pyoci_http_conn_t *c, struct stored *t
                           size_t n_kids, const char *reference, pyoci_error_t **err)
 {
   for (size_t i = 0; i < n_kids; i++)
-    if (reg_put_manifest(p->r, c, p->repo, kids[i].digest, kids[i].m.media_type, kids[i].bytes, kids[i].len, err) < 0)
+    if (pyoci_reg_put_manifest(p->r, c, p->repo, kids[i].digest, kids[i].m.media_type, kids[i].bytes, kids[i].len, err) < 0)
       return -1;
-  return reg_put_manifest(p->r, c, p->repo, reference, top->m.media_type, top->bytes, top->len, err);
+  return pyoci_reg_put_manifest(p->r, c, p->repo, reference, top->m.media_type, top->bytes, top->len, err);
 }
 
 /* The reference already names this very manifest: a registry accepts a
@@ -304,12 +304,12 @@ static bool already_there(struct push *p, pyoci_http_conn_t *c, const char *refe
 {
   cleanup_free char *path = NULL, *scope = push_scope(p->repo, p->mount_from);
   path = xasprintf("/v2/%s/manifests/%s", p->repo, reference);
-  reg_req_t q = {.method = "HEAD", .path = path, .scope = scope, .headers = reg_manifest_accept, .body_fd = -1,
+  reg_req_t q = {.method = "HEAD", .path = path, .scope = scope, .headers = pyoci_reg_manifest_accept, .body_fd = -1,
                  .follow = true};
   pyoci_http_resp_t resp;
   pyoci_error_t *e = NULL;
   bool yes = false;
-  if (reg_do(p->r, c, &q, &resp, &e) == 0 && resp.status == 200) {
+  if (pyoci_reg_do(p->r, c, &q, &resp, &e) == 0 && resp.status == 200) {
     const char *d = pyoci_http_header(&resp, "docker-content-digest");
     yes = d != NULL && strcmp(d, digest) == 0;
   }
@@ -341,7 +341,7 @@ static int push_image(struct push *p, pyoci_http_conn_t *c, struct stored *top, 
   if (rc == 0 && already_there(p, c, reference, top->digest)) {
     p->res->blobs_skipped = p->n_blobs;
   } else if (rc == 0) {
-    rc = reg_pool_run(p->r->o->jobs, p->n_blobs, push_job, p, err);
+    rc = pyoci_reg_pool_run(p->r->o->jobs, p->n_blobs, push_job, p, err);
     if (rc == 0)
       rc = push_manifests(p, c, top, kids, n_kids, reference, err);
   }
@@ -377,7 +377,7 @@ static int push_to(pyoci_store_t *s, const char *image, const char *digest, cons
   cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
   cleanup_reg_client reg_client_t *r = NULL;
   cleanup_free char *from = mount_source(o->source_ref ? o->source_ref : image, dest);
-  int rc = reg_client_open(dest->domain, o, c, &r, err);
+  int rc = pyoci_reg_client_open(dest->domain, o, c, &r, err);
   if (rc == 0) {
     struct push p = {.r = r, .s = s, .repo = dest->path, .mount_from = from, .res = res};
     pthread_mutex_init(&p.mu, NULL);
