@@ -209,8 +209,7 @@ static char *cached_source(const char *rel)
     return NULL;
   base++;
   size_t stem = strcspn(base, ".");
-  char *src = NULL;
-  return asprintf(&src, "%.*s%.*s.py", (int)dir_len, rel, (int)stem, base) < 0 ? NULL : src;
+  return xasprintf("%.*s%.*s.py", (int)dir_len, rel, (int)stem, base);
 }
 
 void pyoci_keep_drop_bytecode(pyoci_keep_t *k, bool keep_read)
