@@ -33,24 +33,24 @@ done
 median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 orig=$("$PYOCI" inspect --format '{{.Size}}' flask-app:1)
 size=$("$PYOCI" inspect --format '{{.Size}}' flask-app:d1)
-read -r floor kept_files traced_files orig_files phases < <(python3 -c '
+read -r floor floor_kept kept_files traced_files orig_files phases < <(python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 t = r["timings"]
-print(r["traced"]["bytes"], r["kept"]["files"], r["traced"]["files"], r["original"]["files"],
+print(r["traced"]["bytes"], r["traced"]["kept_bytes"], r["kept"]["files"], r["traced"]["files"], r["original"]["files"],
       "/".join("%.1f" % t[k] for k in ("trace", "closure", "verify", "write")))' "$W/r.json")
 comp=$("$PYOCI" save -o "$W/d.tar" flask-app:d1 && gzip -c "$W/d.tar" | wc -c)
 mb() { echo "scale=1; $1 / 1000000" | bc; }
 ratio() { printf '%.2fx' "$(echo "scale=4; $1 / $2" | bc)"; }
-row="| $(date -u '+%Y-%m-%d %H:%M') | $median ($(echo "${times[@]}")) | $phases | $(mb "$orig") MB, $orig_files files | $(mb "$size") MB, $kept_files files | $(mb "$floor") MB, $traced_files files | $(ratio "$size" "$orig") | $(ratio "$size" "$floor") | $(mb "$comp") MB |"
+row="| $(date -u '+%Y-%m-%d %H:%M') | $median ($(echo "${times[@]}")) | $phases | $(mb "$orig") MB, $orig_files files | $(mb "$size") MB, $kept_files files | $(mb "$floor") MB, $traced_files files ($(mb "$floor_kept") MB kept) | $(ratio "$size" "$orig") | $(ratio "$size" "$floor") | $(mb "$comp") MB |"
 echo "distill time (s) median ($RUNS runs): $median; trace/closure/verify/write of the last run: $phases"
-echo "original $(mb "$orig") MB, distilled $(mb "$size") MB, trace floor $(mb "$floor") MB, distilled gzip $(mb "$comp") MB"
+echo "original $(mb "$orig") MB, distilled $(mb "$size") MB ($size bytes), trace floor $(mb "$floor") MB ($(mb "$floor_kept") MB of it kept), distilled gzip $(mb "$comp") MB"
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo
   echo "### distill (bench/distill.sh), $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "Command: \`bench/distill.sh ${1:-build/pyoci}\`; the Flask example (ENV PORT), \`pyoci distill --probe http://127.0.0.1:PORT/\`: trace, import graph, ELF closure, verify, write.  Sizes as \`pyoci inspect --format '{{.Size}}'\` (= docker's).  Floor = the files the run opened (a trace-only tool keeps no less).  SlimToolkit is not installable here; its published Flask-on-Alpine result is 65.4 MB -> 16.7 MB (0.26x).  Machine: $(nproc) cores, load $load."
+  echo "Command: \`bench/distill.sh ${1:-build/pyoci}\`; the Flask example (ENV PORT), \`pyoci distill --probe http://127.0.0.1:PORT/\`: trace, import graph, ELF closure, verify, write.  Sizes as \`pyoci inspect --format '{{.Size}}'\` (= docker's).  Floor = the files the run opened (a trace-only tool keeps no less); distill leaves out the part that is bytecode whose source it keeps.  SlimToolkit is not installable here; its published Flask-on-Alpine result is 65.4 MB -> 16.7 MB (0.26x).  Machine: $(nproc) cores, load $load."
   echo
   echo "| date | distill (s) median (runs) | trace/closure/verify/write (s), last run | original | distilled | trace floor | distilled / original | distilled / floor | distilled, docker-archive gzip |"
   echo "|---|---|---|---|---|---|---:|---:|---|"

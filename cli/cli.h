@@ -88,6 +88,21 @@ enum { CLI_OPT_STORE = 0x1000, CLI_OPT_QUIET, CLI_OPT_MAX_RATIO, CLI_OPT_MAX_SIZ
   {"store", required_argument, NULL, CLI_OPT_STORE}, {"quiet", no_argument, NULL, 'q'},                      \
       {"max-compression-ratio", required_argument, NULL, CLI_OPT_MAX_RATIO},                                   \
       {"max-decompressed-size", required_argument, NULL, CLI_OPT_MAX_SIZE}
+/* A verb's own options as a table: what each getopt code sets.  cli_getopt
+ * is the one getopt_long loop of the verbs that use it: the common options,
+ * the registry options when reg is given, -h, the table, and
+ * cli_bad_option for anything else. */
+struct option;
+struct cli_registry;
+typedef struct {
+  int opt;          /* getopt code; 0 ends the table */
+  bool *flag;       /* set to true, or */
+  const char **str; /* set to the argument */
+} cli_optset_t;
+/* Returns -1 when the verb goes on (optind at the operands), else the exit
+ * status to return now: 0 after --help, EXIT_USAGE on a bad option. */
+int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts, const struct option *longopts,
+               const cli_optset_t *sets, struct cli_registry *reg, const char *help);
 /* The global options' lines of --help for the decompression limits. */
 #define CLI_LIMITS_HELP                                                                                        \
   "      --max-compression-ratio N    refuse a layer, archive, wheel, .deb or OSV zip that\n"                  \

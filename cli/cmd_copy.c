@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/oci/archive.h"
 #include "lib/oci/image.h"
 #include "lib/oci/layout.h"
@@ -56,8 +57,8 @@ static void endpoint_free(struct endpoint *e)
 static void split_path_ref(const char *s, struct endpoint *e)
 {
   const char *colon = strchr(s, ':');
-  e->path = colon ? strndup(s, (size_t)(colon - s)) : strdup(s);
-  e->ref = colon && colon[1] ? strdup(colon + 1) : NULL;
+  e->path = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup(s);
+  e->ref = colon && colon[1] ? xstrdup(colon + 1) : NULL;
 }
 
 static int parse_endpoint(const char *s, struct endpoint *e)
@@ -74,7 +75,7 @@ static int parse_endpoint(const char *s, struct endpoint *e)
       continue;
     e->kind = t[i].kind;
     if (e->kind == K_DOCKER || e->kind == K_STORE)
-      e->ref = strdup(s + n);
+      e->ref = xstrdup(s + n);
     else
       split_path_ref(s + n, e);
     return (e->ref == NULL || *e->ref) && (e->kind == K_DOCKER || e->kind == K_STORE || *e->path) ? 0 : -1;
@@ -82,7 +83,7 @@ static int parse_endpoint(const char *s, struct endpoint *e)
   if (strstr(s, "://") != NULL)
     return -1;
   e->kind = K_STORE;
-  e->ref = strdup(s);
+  e->ref = xstrdup(s);
   return 0;
 }
 
@@ -185,22 +186,10 @@ int cmd_copy(int argc, char **argv)
   struct cli_registry rc_ __attribute__((cleanup(cli_registry_free)));
   cli_registry_init(&rc_);
   pyoci_pull_opts_t po = {.untagged = true};
-  int c, r;
-  while ((c = getopt_long(argc, argv, "ahq", opts, NULL)) != -1) {
-    if ((r = cli_registry_option(&rc_, "copy", c, optarg)) != 0) {
-      if (r < 0)
-        return EXIT_USAGE;
-      continue;
-    }
-    if (c == OPT_PLATFORM)
-      po.platform = optarg;
-    else if (c == 'a')
-      po.all_platforms = true;
-    else if (c == 'h')
-      return cli_help(usage);
-    else
-      return cli_bad_option("copy");
-  }
+  const cli_optset_t sets[] = {{OPT_PLATFORM, NULL, &po.platform}, {'a', &po.all_platforms, NULL}, {0, NULL, NULL}};
+  int st = cli_getopt("copy", argc, argv, "ahq", opts, sets, &rc_, usage);
+  if (st >= 0)
+    return st;
   cli_registry_progress_start(&rc_);
   if (argc - optind != 2)
     return cli_usage_error("copy", "requires SRC and DEST");
@@ -216,7 +205,7 @@ int cmd_copy(int argc, char **argv)
   if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
     return cli_fail(err);
   char digest[PYOCI_DIGEST_LEN];
-  int st = fetch_src(s, &src, &rc_, &po, digest, &err);
+  st = fetch_src(s, &src, &rc_, &po, digest, &err);
   if (st == 0)
     st = put_dest(s, &src, &dst, &rc_, digest, &err);
   pyoci_store_close(s);

@@ -41,13 +41,16 @@ static const char distill_help[] =
     "                        (exiting 0 sooner ends the trace: a batch job)\n"
     "      --include PATH    also keep PATH (a file or a whole directory; repeatable)\n"
     "      --keep-shell      also keep /bin/sh and what it needs\n"
+    "      --keep-bytecode   keep the __pycache__/*.pyc files the run read (by default a\n"
+    "                        module's bytecode goes when its source is kept: Python\n"
+    "                        compiles the source when the module is first imported)\n"
     "      --report FILE     write the report as JSON to FILE ('-' = stdout)\n"
     "      --no-verify       a different answer from the result is a warning, not a failure\n"
     "      --store DIR       image store\n"
     "  -q, --quiet           no progress output\n"
     "  -h, --help            show this help\n";
 
-enum { OPT_PROBE = 0x2000, OPT_PROBE_CMD, OPT_DURATION, OPT_INCLUDE, OPT_KEEP_SHELL, OPT_REPORT, OPT_NO_VERIFY };
+enum { OPT_PROBE = 0x2000, OPT_PROBE_CMD, OPT_DURATION, OPT_INCLUDE, OPT_KEEP_SHELL, OPT_KEEP_BYTECODE, OPT_REPORT, OPT_NO_VERIFY };
 
 typedef struct {
   const char *v[65];
@@ -65,15 +68,17 @@ static bool push(list_t *l, const char *s)
 static void print_summary(const json_t *r, const char *manifest_digest)
 {
   const json_t *o = json_object_get(r, "original"), *k = json_object_get(r, "kept");
-  char a[32], b[32], c[32];
+  const json_t *t = json_object_get(r, "traced");
+  char a[32], b[32], c[32], d[32];
   cli_human_size((double)pyoci_json_int(o, "bytes", 0), 3, a, sizeof(a));
   cli_human_size((double)pyoci_json_int(k, "bytes", 0), 3, b, sizeof(b));
-  cli_human_size((double)pyoci_json_int(json_object_get(r, "traced"), "bytes", 0), 3, c, sizeof(c));
-  printf("%-28s %10s %8s\n", "", "bytes", "files");
-  printf("%-28s %10s %8lld\n", "original", a, (long long)pyoci_json_int(o, "files", 0));
-  printf("%-28s %10s %8lld\n", "kept", b, (long long)pyoci_json_int(k, "files", 0));
-  printf("%-28s %10s %8lld\n", "traced (opened by the run)", c,
-         (long long)pyoci_json_int(json_object_get(r, "traced"), "files", 0));
+  cli_human_size((double)pyoci_json_int(t, "bytes", 0), 3, c, sizeof(c));
+  cli_human_size((double)pyoci_json_int(t, "kept_bytes", 0), 3, d, sizeof(d));
+  printf("%-34s %10s %8s\n", "", "bytes", "files");
+  printf("%-34s %10s %8lld\n", "original", a, (long long)pyoci_json_int(o, "files", 0));
+  printf("%-34s %10s %8lld\n", "kept", b, (long long)pyoci_json_int(k, "files", 0));
+  printf("%-34s %10s %8lld\n", "traced (opened by the run)", c, (long long)pyoci_json_int(t, "files", 0));
+  printf("%-34s %10s %8lld\n", "traced and kept (not: bytecode)", d, (long long)pyoci_json_int(t, "kept_files", 0));
   printf("\n%-40s %10s %10s\n", "PACKAGE", "KEPT", "REMOVED");
   size_t i;
   json_t *p;
@@ -108,6 +113,7 @@ int cmd_distill(int argc, char **argv)
       {"tag", required_argument, NULL, 't'},          {"probe", required_argument, NULL, OPT_PROBE},
       {"probe-cmd", required_argument, NULL, OPT_PROBE_CMD}, {"duration", required_argument, NULL, OPT_DURATION},
       {"include", required_argument, NULL, OPT_INCLUDE}, {"keep-shell", no_argument, NULL, OPT_KEEP_SHELL},
+      {"keep-bytecode", no_argument, NULL, OPT_KEEP_BYTECODE},
       {"report", required_argument, NULL, OPT_REPORT}, {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
       {"help", no_argument, NULL, 'h'},                 CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
@@ -128,6 +134,7 @@ int cmd_distill(int argc, char **argv)
     case OPT_INCLUDE: ok = optarg[0] == '/' && push(&includes, optarg); break;
     case OPT_PROBE_CMD: o.probe_cmd = optarg; break;
     case OPT_KEEP_SHELL: o.keep_shell = true; break;
+    case OPT_KEEP_BYTECODE: o.keep_bytecode = true; break;
     case OPT_REPORT: report = optarg; break;
     case OPT_NO_VERIFY: o.no_verify = true; break;
     case OPT_DURATION:

@@ -56,16 +56,14 @@ int cmd_fsck(int argc, char **argv)
   if (optind < argc)
     return cli_usage_error("fsck", "\"fsck\" accepts no arguments");
 
-  pyoci_store_t *s = NULL;
+  cleanup_store pyoci_store_t *s = NULL;
   cleanup_error pyoci_error_t *err = NULL;
   if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
     return cli_fail(err);
   pyoci_fsck_stats_t st;
   int problems = pyoci_store_fsck_full(s, repair, print_problem, NULL, &st, &err);
-  if (problems < 0) {
-    pyoci_store_close(s);
+  if (problems < 0)
     return cli_fail(err);
-  }
   int status = problems > 0;
   if (problems > 0)
     printf("%d problem%s\n", problems, problems == 1 ? "" : "s");
@@ -79,6 +77,5 @@ int cmd_fsck(int argc, char **argv)
            left == 0 ? "the store is sound now" : "problems remain");
     status = left != 0;
   }
-  pyoci_store_close(s);
   return status;
 }

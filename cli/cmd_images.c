@@ -13,6 +13,7 @@
 #include "lib/oci/store.h"
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
+#include "lib/util/gotemplate.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
 #include "lib/util/strbuf.h"
@@ -28,7 +29,7 @@ static const char images_help[] =
     "  -q, --quiet        only show image IDs\n"
     "      --digests      show manifest digests\n"
     "      --no-trunc     don't truncate image IDs\n"
-    "      --format FMT   Go-template-like format: {{.Repository}} {{.Tag}} {{.ID}} {{.Digest}}\n"
+    "      --format FMT   Go template (as inspect's) over {{.Repository}} {{.Tag}} {{.ID}} {{.Digest}}\n"
     "                     {{.CreatedSince}} {{.CreatedAt}} {{.Size}}; 'table ...' adds a header\n"
     "      --store DIR    image store\n"
     "  -h, --help         show this help\n"
@@ -56,21 +57,6 @@ static void rows_free(rows_t *r)
     free(r->v[i].tag);
   }
   free(r->v);
-}
-
-/* "me/app:1" -> repo "me/app", tag "1" (the ':' after the last '/'). */
-static void split_name(const char *name, char **repo, char **tag)
-{
-  const char *slash = strrchr(name, '/');
-  const char *at = strchr(name, '@');
-  const char *colon = strrchr(slash ? slash : name, ':');
-  if (at != NULL && (colon == NULL || colon > at))
-    colon = NULL;
-  size_t rl = colon ? (size_t)(colon - name) : (at ? (size_t)(at - name) : strlen(name));
-  *repo = xstrndup(name, rl);
-  *tag = xstrdup(colon ? colon + 1 : "<none>");
-  if (at != NULL && colon != NULL)
-    (*tag)[at - colon - 1] = '\0';
 }
 
 /* Image facts for one manifest (id, created, size); 0 on success. */
@@ -113,8 +99,9 @@ static int collect_rows(pyoci_store_t *s, const char *filter, rows_t *rows, pyoc
     if (pyoci_ref_parse(filter, &fr, err) < 0)
       return -1;
     frepo = pyoci_ref_familiar_repo(&fr);
-    const char *slash = strrchr(filter, '/');
-    if (strchr(slash ? slash : filter, ':') != NULL && fr.tag)
+    cleanup_free char *given_repo = NULL, *given_tag = NULL;
+    pyoci_ref_split_name(filter, &given_repo, &given_tag);
+    if (given_tag != NULL && fr.tag)
       ftag = xstrdup(fr.tag);
     pyoci_ref_free(&fr);
   }
@@ -126,11 +113,11 @@ static int collect_rows(pyoci_store_t *s, const char *filter, rows_t *rows, pyoc
   for (size_t i = 0; i < n; i++) {
     row_t r = {0};
     if (v[i].name)
-      split_name(v[i].name, &r.repo, &r.tag);
-    else {
+      pyoci_ref_split_name(v[i].name, &r.repo, &r.tag);
+    else
       r.repo = xstrdup("<none>");
+    if (r.tag == NULL)
       r.tag = xstrdup("<none>");
-    }
     bool keep = filter == NULL || (v[i].name && strcmp(r.repo, frepo) == 0 && (!ftag || strcmp(r.tag, ftag) == 0));
     row_t *same = NULL;
     for (size_t j = 0; j < rows->n && keep; j++)
@@ -157,15 +144,31 @@ static int collect_rows(pyoci_store_t *s, const char *filter, rows_t *rows, pyoc
   return 0;
 }
 
-static const char *field_header(const char *f)
+/* docker images' --format fields (its imageContext), all strings, and
+ * their table headers.  The template runs over a JSON object of them, typed
+ * by field_kinds() so that an unknown field is an error, as in docker. */
+static const char *const fields[][2] = {
+    {"Repository", "REPOSITORY"}, {"Tag", "TAG"},         {"ID", "IMAGE ID"},         {"Digest", "DIGEST"},
+    {"CreatedSince", "CREATED"},  {"CreatedAt", "CREATED AT"}, {"Size", "SIZE"},
+};
+#define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static json_t *field_kinds(void)
 {
-  static const char *map[][2] = {{"Repository", "REPOSITORY"}, {"Tag", "TAG"},         {"ID", "IMAGE ID"},
-                                 {"Digest", "DIGEST"},         {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"},
-                                 {"Size", "SIZE"}};
-  for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-    if (strcmp(f, map[i][0]) == 0)
-      return map[i][1];
-  return NULL;
+  json_t *k = json_object();
+  json_object_set_new(k, "", json_string("formatter.imageContext"));
+  for (size_t i = 0; i < N_FIELDS; i++)
+    json_object_set_new(k, fields[i][0], json_string("string"));
+  return k;
+}
+
+/* The header row: each field's value is its column title, as docker does. */
+static json_t *header_data(void)
+{
+  json_t *o = json_object();
+  for (size_t i = 0; i < N_FIELDS; i++)
+    json_object_set_new(o, fields[i][0], json_string(fields[i][1]));
+  return o;
 }
 
 static void field_value(const char *f, const row_t *r, bool no_trunc, strbuf_t *out)
@@ -198,49 +201,44 @@ static void field_value(const char *f, const row_t *r, bool no_trunc, strbuf_t *
   }
 }
 
-/* Expand a template for one row (r == NULL: the header).  Returns -1 and
- * names the field when the template uses an unknown one. */
-static int render(const char *tmpl, const row_t *r, bool no_trunc, strbuf_t *out, const char **bad)
+static json_t *row_data(const row_t *r, bool no_trunc)
 {
-  const char *p = tmpl;
-  while (*p) {
-    if (p[0] == '\\' && (p[1] == 't' || p[1] == 'n')) {
-      strbuf_addch(out, p[1] == 't' ? '\t' : '\n');
-      p += 2;
-      continue;
-    }
-    if (strncmp(p, "{{", 2) != 0) {
-      strbuf_addch(out, *p++);
-      continue;
-    }
-    const char *end = strstr(p, "}}");
-    if (end == NULL) {
-      *bad = p;
-      return -1;
-    }
-    const char *a = p + 2, *b = end;
-    while (a < b && *a == ' ')
-      a++;
-    while (b > a && b[-1] == ' ')
-      b--;
-    char field[32];
-    if (a >= b || *a != '.' || (size_t)(b - a) >= sizeof(field)) {
-      *bad = p;
-      return -1;
-    }
-    snprintf(field, sizeof(field), "%.*s", (int)(b - a - 1), a + 1);
-    const char *h = field_header(field);
-    if (h == NULL) {
-      *bad = p;
-      return -1;
-    }
-    if (r == NULL)
-      strbuf_addstr(out, h);
-    else
-      field_value(field, r, no_trunc, out);
-    p = end + 2;
+  json_t *o = json_object();
+  strbuf_t v = STRBUF_INIT;
+  for (size_t i = 0; i < N_FIELDS; i++) {
+    strbuf_reset(&v);
+    field_value(fields[i][0], r, no_trunc, &v);
+    json_object_set_new(o, fields[i][0], json_string(strbuf_str(&v)));
   }
-  return 0;
+  strbuf_release(&v);
+  return o;
+}
+
+/* docker's preFormat: "\t" and "\n" typed as two characters are a tab and a
+ * newline, anywhere in the format. */
+static char *unescape_format(const char *f)
+{
+  strbuf_t out = STRBUF_INIT;
+  for (const char *p = f; *p; p++) {
+    if (p[0] == '\\' && (p[1] == 't' || p[1] == 'n')) {
+      strbuf_addch(&out, p[1] == 't' ? '\t' : '\n');
+      p++;
+    } else {
+      strbuf_addch(&out, *p);
+    }
+  }
+  return strbuf_detach(&out);
+}
+
+/* Parse the template and run it on the header row, which checks its
+ * fields before the store is read; out gets the header line. */
+static int prepare(const char *text, pyoci_gotemplate_t **t, const json_t *kinds, strbuf_t *out, pyoci_error_t **err)
+{
+  cleanup_free char *tmpl = unescape_format(text);
+  if (pyoci_gotemplate_parse(tmpl, PYOCI_GT_STRICT_FIELDS, t, err) < 0)
+    return -1;
+  cleanup_json json_t *header = header_data();
+  return pyoci_gotemplate_execute(*t, header, kinds, out, err);
 }
 
 int cmd_images(int argc, char **argv)
@@ -299,17 +297,18 @@ int cmd_images(int argc, char **argv)
       tmpl = "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
   }
   cleanup_strbuf strbuf_t out = STRBUF_INIT;
-  const char *bad = NULL;
-  if (render(tmpl, NULL, no_trunc, &out, &bad) < 0)
-    return cli_usage_error("images", "bad --format near '%.20s' (fields: .Repository .Tag .ID .Digest "
-                           ".CreatedSince .CreatedAt .Size)", bad);
+  cleanup_error pyoci_error_t *err = NULL;
+  cleanup_gotemplate pyoci_gotemplate_t *t = NULL;
+  cleanup_json json_t *kinds = field_kinds();
+  if (prepare(tmpl, &t, kinds, &out, &err) < 0)
+    return cli_usage_error("images", "bad --format: %s (fields: .Repository .Tag .ID .Digest "
+                           ".CreatedSince .CreatedAt .Size)", err->msg);
   if (!table)
     strbuf_reset(&out);
   else
     strbuf_addch(&out, '\n');
 
   pyoci_store_t *s = NULL;
-  cleanup_error pyoci_error_t *err = NULL;
   if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
     return cli_fail(err);
   rows_t rows = {0};
@@ -327,10 +326,14 @@ int cmd_images(int argc, char **argv)
       if (dup)
         continue;
     }
-    render(tmpl, &rows.v[i], no_trunc, &out, &bad);
+    cleanup_json json_t *data = row_data(&rows.v[i], no_trunc);
+    if (pyoci_gotemplate_execute(t, data, kinds, &out, &err) < 0)
+      break;
     strbuf_addch(&out, '\n');
   }
   rows_free(&rows);
+  if (err != NULL)
+    return cli_fail(err);
   if (table)
     cli_print_aligned(strbuf_str(&out));
   else

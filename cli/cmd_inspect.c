@@ -76,23 +76,10 @@ int cmd_inspect(int argc, char **argv)
   };
   const char *format = NULL;
   bool raw = false;
-  int c;
-  while ((c = getopt_long(argc, argv, "f:hq", opts, NULL)) != -1) {
-    if (cli_common_option(c, optarg))
-      continue;
-    switch (c) {
-    case 'f':
-      format = optarg;
-      break;
-    case 'R':
-      raw = true;
-      break;
-    case 'h':
-      return cli_help(inspect_help);
-    default:
-      return cli_bad_option("inspect");
-    }
-  }
+  const cli_optset_t sets[] = {{'f', NULL, &format}, {'R', &raw, NULL}, {0, NULL, NULL}};
+  int optst = cli_getopt("inspect", argc, argv, "f:hq", opts, sets, NULL, inspect_help);
+  if (optst >= 0)
+    return optst;
   if (optind >= argc)
     return cli_usage_error("inspect", "requires at least 1 argument");
   if (strncmp(argv[optind], "docker://", 9) == 0) {

@@ -8,18 +8,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "lib/util/version.h"
 #include "lib/lint/lint.h"
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/outfile.h"
-#include "lib/util/json.h"
-#include "lib/util/sarif.h"
 #include "lib/util/utf8.h"
 #include "cli.h"
-
-#define LINT_INFO_URI "https://github.com/pyoci/pyoci/blob/main/docs/pyoci-lint.md"
 
 static const char usage_text[] =
     "Usage: pyoci lint [OPTIONS] [DOCKERFILE]\n"
@@ -55,13 +50,6 @@ struct lint_opts {
   size_t n_ignore;
 };
 
-/* Terminal output: control characters from the Dockerfile become '?'. */
-static void put_clean(FILE *out, const char *s)
-{
-  for (; *s; s++)
-    fputc(((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s, out);
-}
-
 static bool wanted(const struct lint_opts *o, const pyoci_lint_finding_t *f)
 {
   if (!(o->severities & (1u << f->check->severity)))
@@ -70,92 +58,6 @@ static bool wanted(const struct lint_opts *o, const pyoci_lint_finding_t *f)
     if (strcasecmp(o->ignore[i], f->check->id) == 0)
       return false;
   return true;
-}
-
-static void print_table(FILE *out, const char *file, const pyoci_lint_finding_t **v, size_t n)
-{
-  if (n == 0) {
-    if (!pyoci_globals.quiet) {
-      put_clean(out, file);
-      fprintf(out, ": no findings\n");
-    }
-    return;
-  }
-  if (!pyoci_globals.quiet) {
-    size_t count[PYOCI_SEV_CRITICAL + 1] = {0};
-    for (size_t i = 0; i < n; i++)
-      count[v[i]->check->severity]++;
-    put_clean(out, file);
-    fprintf(out, ": %zu finding%s (", n, n == 1 ? "" : "s");
-    const char *sep = "";
-    for (int s = PYOCI_SEV_CRITICAL; s >= PYOCI_SEV_LOW; s--)
-      if (count[s]) {
-        fprintf(out, "%s%s: %zu", sep, pyoci_severity_name(s), count[s]);
-        sep = ", ";
-      }
-    fprintf(out, ")\n\n");
-  }
-  fprintf(out, "%-5s %-7s %-9s %s\n", "LINE", "CHECK", "SEVERITY", "MESSAGE");
-  for (size_t i = 0; i < n; i++) {
-    fprintf(out, "%-5d %-7s %-9s ", v[i]->line, v[i]->check->id, pyoci_severity_name(v[i]->check->severity));
-    put_clean(out, v[i]->message);
-    fputc('\n', out);
-  }
-}
-
-static void print_json(FILE *out, const char *file, const pyoci_lint_finding_t **v, size_t n)
-{
-  cleanup_json json_t *doc = json_object();
-  json_object_set_new(doc, "file", pyoci_json_string_lossy(file));
-  json_t *arr = json_array();
-  for (size_t i = 0; i < n; i++) {
-    const pyoci_lint_check_t *c = v[i]->check;
-    json_t *f = json_object();
-    json_object_set_new(f, "id", json_string(c->id));
-    json_object_set_new(f, "severity", json_string(pyoci_severity_name(c->severity)));
-    json_object_set_new(f, "line", json_integer(v[i]->line));
-    json_object_set_new(f, "title", json_string(c->title));
-    json_object_set_new(f, "message", pyoci_json_string_lossy(v[i]->message));
-    json_object_set_new(f, "hadolint", c->hadolint ? json_string(c->hadolint) : json_null());
-    json_object_set_new(f, "trivy", c->trivy ? json_string(c->trivy) : json_null());
-    json_array_append_new(arr, f);
-  }
-  json_object_set_new(doc, "findings", arr);
-  char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  fprintf(out, "%s\n", text ? text : "{}");
-  free(text);
-}
-
-static int print_sarif(FILE *out, const char *file, const pyoci_lint_finding_t **v, size_t n, pyoci_error_t **err)
-{
-  pyoci_sarif_t *s = pyoci_sarif_new("pyoci", PYOCI_VERSION, LINT_INFO_URI);
-  size_t nc;
-  const pyoci_lint_check_t *checks = pyoci_lint_checks(&nc);
-  static const char *const tags[] = {"dockerfile", "misconfiguration", "security", NULL};
-  for (size_t i = 0; i < nc; i++) {
-    pyoci_sarif_rule_t r = {.id = checks[i].id,
-                            .short_desc = checks[i].title,
-                            .full_desc = checks[i].description,
-                            .help_uri = LINT_INFO_URI,
-                            .severity = checks[i].severity,
-                            .tags = tags};
-    pyoci_sarif_add_rule(s, &r);
-  }
-  int ret = 0;
-  for (size_t i = 0; i < n && ret == 0; i++) {
-    pyoci_sarif_result_t r = {.rule_id = v[i]->check->id,
-                              .message = v[i]->message,
-                              .uri = strcmp(file, "-") == 0 ? "Dockerfile" : file,
-                              .start_line = v[i]->line};
-    ret = pyoci_sarif_add_result(s, &r, err);
-  }
-  if (ret == 0) {
-    char *text = pyoci_sarif_dump(s);
-    fputs(text, out);
-    free(text);
-  }
-  pyoci_sarif_free(s);
-  return ret;
 }
 
 static int list_checks(void)
@@ -167,20 +69,6 @@ static int list_checks(void)
     printf("%-7s %-9s %-14s %-6s %s\n", c[i].id, pyoci_severity_name(c[i].severity),
            c[i].hadolint ? c[i].hadolint : "-", c[i].trivy ? c[i].trivy : "-", c[i].title);
   return 0;
-}
-
-static int parse_severities(const char *list, unsigned *mask)
-{
-  *mask = 0;
-  cleanup_free char *copy = xstrdup(list);
-  char *save = NULL;
-  for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-    int s = pyoci_severity_parse(t);
-    if (s < 0)
-      return -1;
-    *mask |= 1u << s;
-  }
-  return *mask ? 0 : -1;
 }
 
 static int parse_args(int argc, char **argv, struct lint_opts *o)
@@ -213,10 +101,12 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
         return cli_usage_error("lint", "unknown format '%s' (table, json or sarif)", optarg);
       o->format = optarg;
       break;
-    case OPT_SEVERITY:
-      if (parse_severities(optarg, &o->severities) < 0)
+    case OPT_SEVERITY: {
+      cleanup_free char *bad = NULL;
+      if (pyoci_severity_parse_list(optarg, &o->severities, &bad) < 0)
         return cli_usage_error("lint", "bad --severity '%s' (a list of LOW, MEDIUM, HIGH, CRITICAL)", optarg);
       break;
+    }
     case OPT_IGNORE:
       if (pyoci_lint_check_find(optarg) == NULL)
         return cli_usage_error("lint", "unknown check '%s' (see --list-checks)", optarg);
@@ -295,12 +185,15 @@ int cmd_lint(int argc, char **argv)
     return cli_fail(err);
   }
   const char *name = strcmp(o.file, "-") == 0 ? "-" : o.file;
+  cleanup_strbuf strbuf_t report = STRBUF_INIT;
   if (strcmp(o.format, "json") == 0)
-    print_json(out, name, shown, n);
+    pyoci_lint_report_json(&report, name, shown, n);
   else if (strcmp(o.format, "sarif") == 0)
-    rc = print_sarif(out, name, shown, n, &err);
+    rc = pyoci_lint_report_sarif(&report, name, shown, n, &err);
   else
-    print_table(out, name, shown, n);
+    pyoci_lint_report_table(&report, name, shown, n, !pyoci_globals.quiet);
+  if (rc == 0)
+    fwrite(report.buf ? report.buf : "", 1, report.len, out);
   if (out != stdout && fclose(out) != 0 && rc == 0)
     rc = pyoci_error_set(&err, errno, "write '%s'", o.output);
   if (of && rc == 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/registry/registry.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
@@ -83,7 +84,7 @@ int cmd_login(int argc, char **argv)
     return cli_usage_error("login", "a password is needed (--password-stdin or -p)");
   if (pass_arg != NULL) {
     fprintf(stderr, "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
-    pass = strdup(pass_arg);
+    pass = xstrdup(pass_arg);
   }
   rc_.o.username = user;
   rc_.o.password = pass;

@@ -86,39 +86,24 @@ int cmd_prune(int argc, char **argv)
       {NULL, 0, NULL, 0},
   };
   bool force = false, build_cache = false;
-  int c;
-  while ((c = getopt_long(argc, argv, "fqh", opts, NULL)) != -1) {
-    if (cli_common_option(c, optarg))
-      continue;
-    switch (c) {
-    case 'h':
-      return cli_help(prune_help);
-    case 'f':
-      force = true;
-      break;
-    case 'B':
-      build_cache = true;
-      break;
-    default:
-      return cli_bad_option("prune");
-    }
-  }
+  const cli_optset_t sets[] = {{'f', &force, NULL}, {'B', &build_cache, NULL}, {0, NULL, NULL}};
+  int optst = cli_getopt("prune", argc, argv, "fqh", opts, sets, NULL, prune_help);
+  if (optst >= 0)
+    return optst;
   if (optind < argc)
     return cli_usage_error("prune", "\"prune\" accepts no arguments");
   if (!force && !confirm(build_cache))
     return 0;
 
-  pyoci_store_t *s = NULL;
+  cleanup_store pyoci_store_t *s = NULL;
   cleanup_error pyoci_error_t *err = NULL;
   if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
     return cli_fail(err);
   /* Which images are about to go, to name them afterwards like docker. */
   pyoci_index_entry_t *v = NULL;
   size_t n = 0;
-  if (pyoci_store_list(s, &v, &n, &err) < 0) {
-    pyoci_store_close(s);
+  if (pyoci_store_list(s, &v, &n, &err) < 0)
     return cli_fail(err);
-  }
   /* IDs first: the blobs that tell them are about to go. */
   char(*ids)[PYOCI_DIGEST_LEN] = xcalloc(n ? n : 1, PYOCI_DIGEST_LEN);
   size_t n_ids = 0;
@@ -143,7 +128,7 @@ int cmd_prune(int argc, char **argv)
   }
   free(ids);
   pyoci_index_entries_free(v, n);
-  pyoci_store_close(s);
+  pyoci_store_close(steal_pointer(&s)); /* unlock before printing */
   if (rc < 0)
     return cli_fail(err);
   char size[32];

@@ -71,24 +71,11 @@ int cmd_pull(int argc, char **argv)
   cli_registry_init(&rc_);
   pyoci_pull_opts_t po = {0};
   bool referrers = false;
-  int c, r;
-  while ((c = getopt_long(argc, argv, "ahq", opts, NULL)) != -1) {
-    if ((r = cli_registry_option(&rc_, "pull", c, optarg)) != 0) {
-      if (r < 0)
-        return EXIT_USAGE;
-      continue;
-    }
-    if (c == OPT_PLATFORM)
-      po.platform = optarg;
-    else if (c == 'a')
-      po.all_platforms = true;
-    else if (c == OPT_REFERRERS)
-      referrers = true;
-    else if (c == 'h')
-      return cli_help(usage);
-    else
-      return cli_bad_option("pull");
-  }
+  const cli_optset_t sets[] = {{OPT_PLATFORM, NULL, &po.platform}, {'a', &po.all_platforms, NULL},
+                               {OPT_REFERRERS, &referrers, NULL}, {0, NULL, NULL}};
+  int st = cli_getopt("pull", argc, argv, "ahq", opts, sets, &rc_, usage);
+  if (st >= 0)
+    return st;
   cli_registry_progress_start(&rc_);
   if (optind + 1 != argc)
     return cli_usage_error("pull", "requires exactly 1 argument");
@@ -100,7 +87,7 @@ int cmd_pull(int argc, char **argv)
   if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
     return cli_fail(err);
   pyoci_pull_result_t res;
-  int st = pyoci_registry_pull(s, ref, &rc_.o, &po, &res, &err);
+  st = pyoci_registry_pull(s, ref, &rc_.o, &po, &res, &err);
   pyoci_store_close(s);
   cli_registry_progress_end();
   if (st < 0)

@@ -101,23 +101,10 @@ int cmd_rmi(int argc, char **argv)
       {NULL, 0, NULL, 0},
   };
   bool force = false, no_prune = false;
-  int c;
-  while ((c = getopt_long(argc, argv, "fqh", opts, NULL)) != -1) {
-    if (cli_common_option(c, optarg))
-      continue;
-    switch (c) {
-    case 'h':
-      return cli_help(rmi_help);
-    case 'f':
-      force = true;
-      break;
-    case OPT_NO_PRUNE:
-      no_prune = true;
-      break;
-    default:
-      return cli_bad_option("rmi");
-    }
-  }
+  const cli_optset_t sets[] = {{'f', &force, NULL}, {OPT_NO_PRUNE, &no_prune, NULL}, {0, NULL, NULL}};
+  int optst = cli_getopt("rmi", argc, argv, "fqh", opts, sets, NULL, rmi_help);
+  if (optst >= 0)
+    return optst;
   if (optind >= argc)
     return cli_usage_error("rmi", "\"rmi\" requires at least 1 argument");
 

@@ -106,18 +106,12 @@ static int parse_scanners(const char *arg, unsigned *out)
 
 static int parse_severities(const char *arg, unsigned *out)
 {
-  cleanup_free char *copy = xstrdup(arg);
-  char *save = NULL;
-  *out = 0;
-  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    int s = pyoci_severity_parse(tok);
-    if (s < 0)
-      return cli_usage_error("scan", "unknown severity '%s' (use UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL)", tok);
-    *out |= 1u << s;
-  }
-  if (*out == 0)
-    return cli_usage_error("scan", "--severity needs at least one severity");
-  return 0;
+  cleanup_free char *bad = NULL;
+  if (pyoci_severity_parse_list(arg, out, &bad) == 0)
+    return 0;
+  if (bad != NULL)
+    return cli_usage_error("scan", "unknown severity '%s' (use UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL)", bad);
+  return cli_usage_error("scan", "--severity needs at least one severity");
 }
 
 static int write_out(const char *output, const char *text, pyoci_error_t **err)

@@ -1,6 +1,7 @@
 /* Output plumbing shared by every verb: error printing, usage errors, and
  * the stderr renderers for the library's log and progress callbacks. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "lib/util/inflate_limit.h"
 #include "lib/util/log.h"
 #include "cli.h"
+#include "registry_cli.h"
 #include "human.h"
 
 struct pyoci_globals pyoci_globals;
@@ -79,6 +81,31 @@ int cli_bad_option(const char *verb)
 {
   fprintf(stderr, "See 'pyoci %s --help'.\n", verb);
   return EXIT_USAGE;
+}
+
+int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts, const struct option *longopts,
+               const cli_optset_t *sets, struct cli_registry *reg, const char *help)
+{
+  int c;
+  while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    int r = reg ? cli_registry_option(reg, verb, c, optarg) : cli_common_option(c, optarg);
+    if (r < 0)
+      return EXIT_USAGE; /* cli_registry_option printed why */
+    if (r > 0)
+      continue;
+    if (c == 'h')
+      return cli_help(help);
+    const cli_optset_t *s = sets;
+    while (s != NULL && s->opt != 0 && s->opt != c)
+      s++;
+    if (s == NULL || s->opt == 0)
+      return cli_bad_option(verb); /* getopt named the option */
+    if (s->flag)
+      *s->flag = true;
+    else
+      *s->str = optarg;
+  }
+  return -1;
 }
 
 int cli_help(const char *text)

@@ -5,7 +5,11 @@
 #   local/python:3.11-slim  python3 only, no docs/man pages (the runtime stage)
 #   wheels/                 wheels of Debian 12's Flask stack, for pip --no-index
 # Rootfs tarballs are cached in $CACHE (default ~/.cache/pyoci/examples).
-# usage: make-bases.sh PYOCI_BIN
+# SLIM_FROM=assemble makes the runtime base with `pyoci assemble` instead of
+# mmdebstrap: python3 + python-is-python3 straight from the signed archive
+# (apt's sources on this machine), no docs, no shell -- the Dockerfile's
+# runtime stage runs nothing, it only copies.
+# usage: [SLIM_FROM=assemble] make-bases.sh PYOCI_BIN
 set -euo pipefail
 PYOCI=${1:-pyoci}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,7 +41,7 @@ make_rootfs() { # NAME PACKAGES [mmdebstrap options...]
 }
 
 make_rootfs python-full python3,python3-pip,python-is-python3 --customize-hook="$NOT_MANAGED"
-make_rootfs python-slim python3,python-is-python3 "${SLIM_OPTS[@]}"
+[ "${SLIM_FROM:-mmdebstrap}" = assemble ] || make_rootfs python-slim python3,python-is-python3 "${SLIM_OPTS[@]}"
 make_rootfs flask-stack python3-flask
 
 if [ ! -s "$here/wheels/.done" ] || [ ! -s "$here/wheels/requirements-hashes.txt" ]; then
@@ -52,6 +56,20 @@ fi
 
 "$PYOCI" import "$CACHE/python-full-r$RECIPE.tar" -t local/python:3.11 --change 'CMD ["python3"]' \
   -m "Debian $SUITE minbase + python3, pip (mmdebstrap)" >/dev/null
-"$PYOCI" import "$CACHE/python-slim-r$RECIPE.tar" -t local/python:3.11-slim --change 'CMD ["python3"]' \
-  -m "Debian $SUITE minbase + python3, no docs (mmdebstrap)" >/dev/null
+if [ "${SLIM_FROM:-mmdebstrap}" = assemble ]; then
+  # The same path filters as SLIM_OPTS.
+  mkdir -p "$CACHE/slim-assemble"
+  cat >"$CACHE/slim-assemble/slim.yaml" <<EOF
+debian:
+  suites: [$SUITE, $SUITE-security]
+  packages: [python3, python-is-python3]
+  exclude-paths: [/usr/share/doc/*, /usr/share/man/*, /usr/share/locale/*]
+  include-paths: [/usr/share/doc/*/copyright]
+cmd: [python3]
+EOF
+  "$PYOCI" assemble -q -f "$CACHE/slim-assemble/slim.yaml" -t local/python:3.11-slim >/dev/null
+else
+  "$PYOCI" import "$CACHE/python-slim-r$RECIPE.tar" -t local/python:3.11-slim --change 'CMD ["python3"]' \
+    -m "Debian $SUITE minbase + python3, no docs (mmdebstrap)" >/dev/null
+fi
 echo "make-bases: local/python:3.11, local/python:3.11-slim and wheels/ ready" >&2

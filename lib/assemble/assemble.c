@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -29,14 +30,14 @@ static int load_requirements(const pyoci_spec_t *spec, pyoci_asm_ctx_t *c, pyoci
   if (spec->requirements == NULL)
     return 0;
   cleanup_free char *path =
-      spec->requirements[0] == '/' ? strdup(spec->requirements) : pyoci_path_join(spec->dir, spec->requirements);
+      spec->requirements[0] == '/' ? xstrdup(spec->requirements) : pyoci_path_join(spec->dir, spec->requirements);
   cleanup_free char *buf = NULL;
   size_t len;
   if (pyoci_read_file(path, ASM_MAX_WHEEL_META + 1, &buf, &len, err) < 0)
     return -1;
   char d[PYOCI_DIGEST_LEN];
   pyoci_sha256_buf(buf, len, d);
-  c->requirements_sha256 = strdup(d + 7);
+  c->requirements_sha256 = xstrdup(d + 7);
   return pyoci_requirements_parse(path, buf, len, &c->reqs, &c->n_reqs, err);
 }
 
@@ -55,8 +56,8 @@ static int setup(const pyoci_spec_t *spec, const pyoci_assemble_opts_t *o, pyoci
   if (spec->suites == NULL || spec->packages == NULL)
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s: debian.suites and debian.packages are required",
                                 spec->path);
-  c->suite = strdup(spec->suites[0]);
-  c->lock_path = o->lock_path ? strdup(o->lock_path) : pyoci_path_join(spec->dir, "image.lock.json");
+  c->suite = xstrdup(spec->suites[0]);
+  c->lock_path = o->lock_path ? xstrdup(o->lock_path) : pyoci_path_join(spec->dir, "image.lock.json");
   return load_requirements(spec, c, err);
 }
 
@@ -73,10 +74,10 @@ static int get_plan(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, pyoci_lo
   if (c->o->lock_mode != PYOCI_LOCK_USE) {
     if (pyoci_asm_resolve(spec, c, plan, NULL, err) < 0)
       return -1;
-    plan->arch = strdup(c->deb_arch);
+    plan->arch = xstrdup(c->deb_arch);
     for (char **p = spec->packages; *p; p++)
       pyoci_asm_strv_push(&plan->asked, *p);
-    plan->requirements_sha256 = c->requirements_sha256 ? strdup(c->requirements_sha256) : NULL;
+    plan->requirements_sha256 = c->requirements_sha256 ? xstrdup(c->requirements_sha256) : NULL;
     return 0;
   }
   cleanup_free char *buf = NULL;
@@ -100,8 +101,7 @@ static json_t *image_config(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, 
 {
   json_t *config = pyoci_config_new();
   cleanup_free char *platform = NULL;
-  if (asprintf(&platform, "linux/%s", c->goarch) < 0)
-    abort();
+  platform = xasprintf("linux/%s", c->goarch);
   if (pyoci_config_set_platform(config, platform, err) < 0) {
     json_decref(config);
     return NULL;

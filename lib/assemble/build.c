@@ -76,7 +76,7 @@ static int install_debs(const pyoci_spec_t *spec, const pyoci_lock_t *plan, pyoc
 int pyoci_asm_os_root(const pyoci_spec_t *spec, const pyoci_asm_ctx_t *c, const pyoci_lock_t *plan, const char *root,
                       pyoci_pyenv_t *env, pyoci_error_t **err)
 {
-  pyoci_fetch_t *items = calloc(plan->n_debs + 1, sizeof(*items));
+  pyoci_fetch_t *items = xcalloc(plan->n_debs + 1, sizeof(*items));
   for (size_t i = 0; i < plan->n_debs; i++)
     items[i] = (pyoci_fetch_t){.url = plan->debs[i].url, .sha256 = plan->debs[i].sha256, .size = plan->debs[i].size};
   int rc = pyoci_fetch_all(c->o->cache_dir, "debs", items, plan->n_debs, c->o->jobs, err);
@@ -98,7 +98,7 @@ static char **find_links(const pyoci_spec_t *spec)
 {
   char **v = NULL;
   for (char **d = spec->find_links; d && *d; d++) {
-    cleanup_free char *p = (*d)[0] == '/' ? strdup(*d) : pyoci_path_join(spec->dir, *d);
+    cleanup_free char *p = (*d)[0] == '/' ? xstrdup(*d) : pyoci_path_join(spec->dir, *d);
     pyoci_asm_strv_push(&v, p);
   }
   return v;
@@ -116,14 +116,14 @@ static int locked_wheel(const pyoci_req_t *r, const pyoci_lock_t *plan, char *co
   if (w == NULL || strchr(w->file, '/') || !pyoci_asm_strv_has(r->hashes, w->sha256))
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "lock out of date: no locked wheel for %s==%s", r->name,
                                 r->version);
-  out->filename = strdup(w->file);
-  out->sha256 = strdup(w->sha256);
+  out->filename = xstrdup(w->file);
+  out->sha256 = xstrdup(w->sha256);
   if (w->url) {
     pyoci_fetch_t item = {.url = w->url, .sha256 = w->sha256};
     if (pyoci_fetch_all(cache, "wheels", &item, 1, 1, err) < 0)
       return -1;
     out->path = item.path;
-    out->url = strdup(w->url);
+    out->url = xstrdup(w->url);
     return 0;
   }
   for (char *const *d = dirs; d && *d && !out->path; d++) {
@@ -140,11 +140,9 @@ static int locked_wheel(const pyoci_req_t *r, const pyoci_lock_t *plan, char *co
 
 static void add_locked(pyoci_lock_t *plan, const pyoci_req_t *r, const pyoci_wheel_found_t *f)
 {
-  plan->wheels = realloc(plan->wheels, (plan->n_wheels + 1) * sizeof(*plan->wheels));
-  if (plan->wheels == NULL)
-    abort();
-  plan->wheels[plan->n_wheels++] = (pyoci_lock_wheel_t){strdup(r->name), strdup(r->version), strdup(f->filename),
-                                                        strdup(f->sha256), f->url ? strdup(f->url) : NULL};
+  plan->wheels = xrealloc(plan->wheels, (plan->n_wheels + 1) * sizeof(*plan->wheels));
+  plan->wheels[plan->n_wheels++] = (pyoci_lock_wheel_t){xstrdup(r->name), xstrdup(r->version), xstrdup(f->filename),
+                                                        xstrdup(f->sha256), f->url ? xstrdup(f->url) : NULL};
 }
 
 static int one_wheel(const pyoci_asm_ctx_t *c, const pyoci_spec_t *spec, pyoci_lock_t *plan, char *const *dirs,

@@ -37,14 +37,11 @@ char *pyoci_merged_usr_path(const char *path)
   for (const char *const *d = merged_dirs; *d; d++) {
     size_t n = strlen(*d);
     if (strncmp(path, *d, n) == 0 && (path[n] == '/' || path[n] == '\0')) {
-      if (asprintf(&r, "usr/%s", path) < 0)
-        abort();
+      r = xasprintf("usr/%s", path);
       return r;
     }
   }
-  if ((r = strdup(path)) == NULL)
-    abort();
-  return r;
+  return xstrdup(path);
 }
 
 bool pyoci_path_excluded(const pyoci_deb_filter_t *f, const char *abs_path)
@@ -67,9 +64,7 @@ static int clean_path(const char *in, char **out)
     in += 2;
   if (*in == '\0' || strcmp(in, ".") == 0)
     return 0;
-  char *p = strdup(in);
-  if (p == NULL)
-    abort();
+  char *p = xstrdup(in);
   size_t n = strlen(p);
   while (n > 0 && p[n - 1] == '/')
     p[--n] = '\0';
@@ -105,7 +100,7 @@ static int entry_fail(unpack_t *u, const char *path, int errnum, const char *why
 static int open_parent(unpack_t *u, const char *path, const char **name)
 {
   const char *slash = strrchr(path, '/');
-  cleanup_free char *parent = slash ? strndup(path, (size_t)(slash - path)) : strdup("");
+  cleanup_free char *parent = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("");
   *name = slash ? slash + 1 : path;
   if (u->parent_path && strcmp(u->parent_path, parent) == 0)
     return u->parent_fd;
@@ -185,7 +180,7 @@ static int make_link(unpack_t *u, struct archive_entry *e, int pfd, const char *
   if (clean_path(hl, &target) < 0 || target == NULL)
     return entry_fail(u, path, 0, "hard link target outside the package");
   const char *slash = strrchr(target, '/');
-  cleanup_free char *tparent = slash ? strndup(target, (size_t)(slash - target)) : strdup("");
+  cleanup_free char *tparent = slash ? xstrndup(target, (size_t)(slash - target)) : xstrdup("");
   cleanup_close int tfd = pyoci_open_in_root(u->root_fd, tparent, O_PATH | O_DIRECTORY);
   if (tfd < 0 || linkat(tfd, slash ? slash + 1 : target, pfd, name, 0) < 0)
     return entry_fail(u, path, errno, "hard link");
@@ -215,8 +210,7 @@ static int apply_entry(unpack_t *u, struct archive *a, struct archive_entry *e)
   if (path == NULL)
     return 0;
   cleanup_free char *abs = NULL;
-  if (asprintf(&abs, "/%s", path) < 0)
-    abort();
+  abs = xasprintf("/%s", path);
   mode_t type = archive_entry_filetype(e);
   if (type != AE_IFDIR && pyoci_path_excluded(u->f, abs))
     return 0;
@@ -373,9 +367,7 @@ static int read_member_whole(struct archive *a, const char *what, char **out, py
 /* control.tar: keep ./control and ./md5sums. */
 static int read_control(unpack_t *u, struct archive *outer, pyoci_deb_info_t *info)
 {
-  nested_t *n = malloc(sizeof(*n));
-  if (n == NULL)
-    abort();
+  nested_t *n = xmalloc(sizeof(*n));
   n->outer = outer;
   struct archive *in = inner_open(n);
   int rc = in ? 0 : pyoci_error_set_code(u->err, PYOCI_E_CORRUPT, 0, "%s: control.tar: not a tar archive", u->what);
@@ -406,7 +398,7 @@ static int read_control(unpack_t *u, struct archive *outer, pyoci_deb_info_t *in
 static char *map_md5sums(const char *in, const pyoci_deb_filter_t *f)
 {
   strbuf_t sb = STRBUF_INIT;
-  cleanup_free char *copy = strdup(in);
+  cleanup_free char *copy = xstrdup(in);
   char *save = NULL;
   for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     char *sp = strchr(line, ' ');
@@ -419,8 +411,7 @@ static char *map_md5sums(const char *in, const pyoci_deb_filter_t *f)
     cleanup_free char *path = NULL, *abs = NULL;
     if (clean_path(p, &path) < 0 || path == NULL)
       continue;
-    if (asprintf(&abs, "/%s", path) < 0)
-      abort();
+    abs = xasprintf("/%s", path);
     if (!pyoci_path_excluded(f, abs))
       strbuf_addf(&sb, "%s  %s\n", line, path);
   }

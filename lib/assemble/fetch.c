@@ -25,9 +25,7 @@ int pyoci_file_sha256(const char *path, char hex[PYOCI_DIGEST_HEX_LEN + 1], pyoc
   if (fd < 0)
     return pyoci_error_set(err, errno, "open '%s'", path);
   pyoci_sha256_t *h = pyoci_sha256_new();
-  cleanup_free char *buf = malloc(1u << 20);
-  if (buf == NULL)
-    abort();
+  cleanup_free char *buf = xmalloc(1u << 20);
   for (;;) {
     ssize_t r = read(fd, buf, 1u << 20);
     if (r < 0 && errno == EINTR)
@@ -155,8 +153,7 @@ static void pending_release(pending_t *p)
 static int add_pending(pending_t *p, const char *tmpdir, pyoci_fetch_t *it, size_t i, pyoci_error_t **err)
 {
   char *tmp = NULL;
-  if (asprintf(&tmp, "%s/XXXXXX", tmpdir) < 0)
-    abort();
+  tmp = xasprintf("%s/XXXXXX", tmpdir);
   int fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0) {
     free(tmp);
@@ -172,12 +169,11 @@ static int add_pending(pending_t *p, const char *tmpdir, pyoci_fetch_t *it, size
 int pyoci_fetch_all(const char *cache_dir, const char *kind, pyoci_fetch_t *items, size_t n, int jobs,
                     pyoci_error_t **err)
 {
-  cleanup_free char *dir = NULL, *tmpdir = NULL;
-  if (asprintf(&dir, "%s/%s/sha256", cache_dir, kind) < 0 || asprintf(&tmpdir, "%s/%s/tmp", cache_dir, kind) < 0)
-    abort();
+  cleanup_free char *dir = xasprintf("%s/%s/sha256", cache_dir, kind);
+  cleanup_free char *tmpdir = xasprintf("%s/%s/tmp", cache_dir, kind);
   if (pyoci_mkdir_p(dir, 0755, err) < 0 || pyoci_mkdir_p(tmpdir, 0755, err) < 0)
     return pyoci_error_prefix(err, "cache");
-  pending_t p = {calloc(n + 1, sizeof(*p.jobs)), calloc(n + 1, sizeof(size_t)), calloc(n + 1, sizeof(char *)), 0};
+  pending_t p = {xcalloc(n + 1, sizeof(*p.jobs)), xcalloc(n + 1, sizeof(size_t)), xcalloc(n + 1, sizeof(char *)), 0};
   int rc = -1;
   for (size_t i = 0; i < n; i++) {
     if (!hex_ok(items[i].sha256)) {
@@ -185,8 +181,7 @@ int pyoci_fetch_all(const char *cache_dir, const char *kind, pyoci_fetch_t *item
       goto out;
     }
     free(items[i].path);
-    if (asprintf(&items[i].path, "%s/%s", dir, items[i].sha256) < 0)
-      abort();
+    items[i].path = xasprintf("%s/%s", dir, items[i].sha256);
     if (!cached_ok(items[i].path, &items[i]) && add_pending(&p, tmpdir, &items[i], i, err) < 0)
       goto out;
   }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "asm_int.h"
@@ -59,13 +60,13 @@ static char *need_str(const json_t *o, const char *key, bool *bad)
     *bad = true;
     return NULL;
   }
-  return strdup(s);
+  return xstrdup(s);
 }
 
 static int parse_debs(const char *path, const json_t *arr, pyoci_lock_t *l, pyoci_error_t **err)
 {
   size_t n = json_array_size(arr);
-  l->debs = calloc(n + 1, sizeof(*l->debs));
+  l->debs = xcalloc(n + 1, sizeof(*l->debs));
   for (size_t i = 0; i < n; i++) {
     const json_t *o = json_array_get(arr, i);
     pyoci_lock_deb_t *d = &l->debs[l->n_debs++];
@@ -91,7 +92,7 @@ static int parse_debs(const char *path, const json_t *arr, pyoci_lock_t *l, pyoc
 static int parse_wheels(const char *path, const json_t *arr, pyoci_lock_t *l, pyoci_error_t **err)
 {
   size_t n = json_array_size(arr);
-  l->wheels = calloc(n + 1, sizeof(*l->wheels));
+  l->wheels = xcalloc(n + 1, sizeof(*l->wheels));
   for (size_t i = 0; i < n; i++) {
     const json_t *o = json_array_get(arr, i);
     pyoci_lock_wheel_t *w = &l->wheels[l->n_wheels++];
@@ -102,7 +103,7 @@ static int parse_wheels(const char *path, const json_t *arr, pyoci_lock_t *l, py
       w->file = need_str(o, "filename", &bad);
       w->sha256 = need_str(o, "sha256", &bad);
       const char *url = pyoci_json_str(o, "url");
-      w->url = url ? strdup(url) : NULL;
+      w->url = url ? xstrdup(url) : NULL;
     }
     if (bad)
       return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s: wheels[%zu]: needs name, version, filename, sha256",
@@ -124,12 +125,12 @@ int pyoci_lock_parse(const char *path, const char *buf, size_t len, pyoci_lock_t
       !json_is_array(wheels))
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
                                 "%s: not a pyoci lock (lockVersion 1, architecture, packages, debs, wheels)", path);
-  l->arch = strdup(arch);
+  l->arch = xstrdup(arch);
   for (size_t i = 0; i < json_array_size(pk); i++)
     if (json_is_string(json_array_get(pk, i)))
       pyoci_asm_strv_push(&l->asked, json_string_value(json_array_get(pk, i)));
   const char *rs = pyoci_json_str(root, "requirementsSha256");
-  l->requirements_sha256 = rs ? strdup(rs) : NULL;
+  l->requirements_sha256 = rs ? xstrdup(rs) : NULL;
   if (parse_debs(path, debs, l, err) < 0 || parse_wheels(path, wheels, l, err) < 0) {
     pyoci_lock_release(l);
     return -1;

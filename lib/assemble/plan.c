@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "plan_int.h"
@@ -45,7 +46,7 @@ static int spec_sources(const pyoci_spec_t *spec, const char *apt_dir, pyoci_sou
     return 0;
   }
   size_t count = pyoci_asm_strv_len(spec->uris) * pyoci_asm_strv_len(spec->suites);
-  *out = calloc(count + 1, sizeof(**out));
+  *out = xcalloc(count + 1, sizeof(**out));
   *n = 0;
   for (char **u = spec->uris; *u; u++)
     for (char **s = spec->suites; *s; s++) {
@@ -53,8 +54,8 @@ static int spec_sources(const pyoci_spec_t *spec, const char *apt_dir, pyoci_sou
       size_t ul = strlen(*u);
       while (ul > 0 && (*u)[ul - 1] == '/')
         ul--;
-      src->uri = strndup(*u, ul);
-      src->suite = strdup(*s);
+      src->uri = xstrndup(*u, ul);
+      src->suite = xstrdup(*s);
       for (char *const *c = comps; *c; c++)
         pyoci_asm_strv_push(&src->components, *c);
     }
@@ -68,18 +69,17 @@ static int by_deb_name(const void *a, const void *b)
 
 static void plan_from_resolution(const pyoci_resolution_t *res, pyoci_lock_t *plan)
 {
-  plan->debs = calloc(res->n + 1, sizeof(*plan->debs));
+  plan->debs = xcalloc(res->n + 1, sizeof(*plan->debs));
   for (size_t i = 0; i < res->n; i++) {
     const pyoci_debpkg_t *p = res->pkgs[i].pkg;
     pyoci_lock_deb_t *d = &plan->debs[plan->n_debs++];
-    d->name = strdup(p->name);
-    d->version = strdup(p->version);
-    d->arch = strdup(p->arch);
-    d->sha256 = strdup(p->sha256);
+    d->name = xstrdup(p->name);
+    d->version = xstrdup(p->version);
+    d->arch = xstrdup(p->arch);
+    d->sha256 = xstrdup(p->sha256);
     d->size = p->size;
-    if (asprintf(&d->url, "%s/%s", p->src->uri, p->filename) < 0 ||
-        asprintf(&d->source, "%s %s", p->src->uri, p->src->suite) < 0)
-      abort();
+    d->url = xasprintf("%s/%s", p->src->uri, p->filename);
+    d->source = xasprintf("%s %s", p->src->uri, p->src->suite);
   }
   qsort(plan->debs, plan->n_debs, sizeof(*plan->debs), by_deb_name);
 }

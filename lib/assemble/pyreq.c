@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/http.h"
@@ -64,7 +65,7 @@ static int req_line(const char *path, size_t lineno, char *line, pyoci_req_t *r,
       if (extras)
         *extras = '\0';
       r->name = pyoci_pep503_name(tok);
-      r->version = strdup(eq + 2);
+      r->version = xstrdup(eq + 2);
     } else {
       return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s:%zu: unexpected '%s'", path, lineno, tok);
     }
@@ -112,9 +113,7 @@ int pyoci_requirements_parse(const char *path, const char *buf, size_t len, pyoc
         rc = pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s: too many requirements", path);
         break;
       }
-      *out = realloc(*out, (*n + 1) * sizeof(**out));
-      if (*out == NULL)
-        abort();
+      *out = xrealloc(*out, (*n + 1) * sizeof(**out));
       rc = req_line(path, start, logical.buf, &(*out)[*n], err);
       (*n)++;
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/vuln/vercmp.h"
 #include "asm_int.h"
@@ -36,9 +37,7 @@ static char *take(lex_t *l, bool (*ok)(char))
     l->s++;
   if (l->s == start)
     return NULL;
-  char *r = strndup(start, (size_t)(l->s - start));
-  if (r == NULL)
-    abort();
+  char *r = xstrndup(start, (size_t)(l->s - start));
   return r;
 }
 
@@ -122,9 +121,7 @@ static int parse_group(lex_t *l, pyoci_relgroup_t *g)
   for (;;) {
     if (g->n >= 64)
       return bad(l, "more than 64 alternatives");
-    pyoci_rel_t *na = realloc(g->alts, (g->n + 1) * sizeof(*na));
-    if (na == NULL)
-      abort();
+    pyoci_rel_t *na = xrealloc(g->alts, (g->n + 1) * sizeof(*na));
     g->alts = na;
     g->n++;
     if (parse_alt(l, &g->alts[g->n - 1]) < 0)
@@ -148,9 +145,7 @@ int pyoci_rels_parse(const char *s, size_t len, const char *what, pyoci_rels_t *
   if (l.s == l.end)
     return 0;
   for (;;) {
-    pyoci_relgroup_t *ng = realloc(out->groups, (out->n + 1) * sizeof(*ng));
-    if (ng == NULL)
-      abort();
+    pyoci_relgroup_t *ng = xrealloc(out->groups, (out->n + 1) * sizeof(*ng));
     out->groups = ng;
     out->n++;
     if (parse_group(&l, &out->groups[out->n - 1]) < 0) {

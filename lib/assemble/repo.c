@@ -20,6 +20,7 @@
 
 #include <archive.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/http.h"
@@ -101,10 +102,8 @@ int pyoci_release_parse(const char *what, const char *buf, size_t len, pyoci_rel
     pyoci_stanza_release(&r);
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: no SHA256 field", what);
   }
-  cleanup_free char *text = strndup(f->full, f->full_len);
+  cleanup_free char *text = xstrndup(f->full, f->full_len);
   pyoci_stanza_release(&r);
-  if (text == NULL)
-    abort();
   char *save = NULL;
   for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     char hex[129], path[1025];
@@ -155,8 +154,7 @@ static int fetch_release(const pyoci_source_t *src, const pyoci_repo_opts_t *o, 
                          pyoci_error_t **err)
 {
   cleanup_free char *url = NULL, *home = NULL;
-  if (asprintf(&url, "%s/dists/%s/InRelease", src->uri, src->suite) < 0)
-    abort();
+  url = xasprintf("%s/dists/%s/InRelease", src->uri, src->suite);
   cleanup_close int in = memfd("InRelease", err);
   cleanup_close int out = in < 0 ? -1 : memfd("Release", err);
   if (out < 0)
@@ -246,10 +244,8 @@ out:
 static int load_component(pyoci_index_t *ix, const pyoci_source_t *src, const char *comp, const char *release,
                           size_t rlen, const pyoci_repo_opts_t *o, pyoci_error_t **err)
 {
-  cleanup_free char *want = NULL, *what = NULL;
-  if (asprintf(&want, "%s/binary-%s/Packages", comp, o->arch) < 0 ||
-      asprintf(&what, "%s/dists/%s/%s", src->uri, src->suite, want) < 0)
-    abort();
+  cleanup_free char *want = xasprintf("%s/binary-%s/Packages", comp, o->arch);
+  cleanup_free char *what = xasprintf("%s/dists/%s/%s", src->uri, src->suite, want);
   want_t w = {.want = want};
   if (pyoci_release_parse(what, release, rlen, on_release_line, &w, err) < 0)
     return -1;
@@ -259,8 +255,7 @@ static int load_component(pyoci_index_t *ix, const pyoci_source_t *src, const ch
                                 src->suite, want);
   static const char *const exts[] = {".xz", ".gz", ""};
   cleanup_free char *url = NULL;
-  if (asprintf(&url, "%s%s", what, exts[pick]) < 0)
-    abort();
+  url = xasprintf("%s%s", what, exts[pick]);
   cleanup_free char *buf = NULL;
   size_t len = 0;
   /* Decompressing Packages.xz (~45 MB for bookworm main) was most of a

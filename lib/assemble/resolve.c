@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "asm_int.h"
 
@@ -84,9 +85,7 @@ static void add(pyoci_resolution_t *res, pyoci_debpkg_t *p, int parent, char *be
 {
   if (res->n == res->cap) {
     res->cap = res->cap ? res->cap * 2 : 64;
-    res->pkgs = realloc(res->pkgs, res->cap * sizeof(*res->pkgs));
-    if (res->pkgs == NULL)
-      abort();
+    res->pkgs = xrealloc(res->pkgs, res->cap * sizeof(*res->pkgs));
   }
   res->pkgs[res->n++] = (pyoci_chosen_t){p, parent, because};
 }
@@ -257,7 +256,7 @@ int pyoci_resolve(const pyoci_index_t *ix, char *const *asked, pyoci_resolution_
       return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0, "package '%s' is in no Packages index of the sources",
                                   *a);
     }
-    add(res, p, -1, strdup("asked for in the spec"));
+    add(res, p, -1, xstrdup("asked for in the spec"));
   }
   /* Breadth first: what the spec asks for satisfies alternatives first. */
   for (size_t i = 0; i < res->n; i++) {

@@ -13,15 +13,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "asm_int.h"
 
 int pyoci_root_mkdirs(int root_fd, const char *path, mode_t mode, pyoci_error_t **err)
 {
-  cleanup_free char *p = strdup(path);
-  if (p == NULL)
-    abort();
+  cleanup_free char *p = xstrdup(path);
   for (char *slash = p;; slash++) {
     slash = strchr(slash, '/');
     if (slash)
@@ -29,7 +28,7 @@ int pyoci_root_mkdirs(int root_fd, const char *path, mode_t mode, pyoci_error_t 
     cleanup_close int fd = pyoci_open_in_root(root_fd, p, O_PATH | O_DIRECTORY);
     if (fd < 0 && errno == ENOENT) {
       const char *last = strrchr(p, '/');
-      cleanup_free char *parent = last ? strndup(p, (size_t)(last - p)) : strdup("");
+      cleanup_free char *parent = last ? xstrndup(p, (size_t)(last - p)) : xstrdup("");
       cleanup_close int pfd = pyoci_open_in_root(root_fd, parent, O_PATH | O_DIRECTORY);
       if (pfd < 0 || (mkdirat(pfd, last ? last + 1 : p, mode) < 0 && errno != EEXIST))
         return pyoci_error_set(err, errno, "mkdir '/%s'", p);
@@ -46,7 +45,7 @@ int pyoci_root_write(int root_fd, const char *path, const void *data, size_t len
                      pyoci_error_t **err)
 {
   const char *slash = strrchr(path, '/');
-  cleanup_free char *parent = slash ? strndup(path, (size_t)(slash - path)) : strdup("");
+  cleanup_free char *parent = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("");
   const char *name = slash ? slash + 1 : path;
   if (parent[0] && pyoci_root_mkdirs(root_fd, parent, 0755, err) < 0)
     return -1;
@@ -105,8 +104,7 @@ int pyoci_root_accounts(int root_fd, const pyoci_spec_t *spec, pyoci_error_t **e
   for (size_t i = 0; i < spec->n_users; i++) {
     const pyoci_spec_account_t *u = &spec->users[i];
     cleanup_free char *home = NULL;
-    if (asprintf(&home, "%s", u->home ? u->home : "/nonexistent") < 0)
-      abort();
+    home = xasprintf("%s", u->home ? u->home : "/nonexistent");
     strbuf_addf(&pw, "%s:x:%u:%u:%s:%s:%s\n", u->name, u->id, u->gid, u->name, home,
                 u->shell ? u->shell : "/sbin/nologin");
     if (u->home && strcmp(u->home, "/nonexistent") != 0) {
@@ -165,8 +163,7 @@ static int collect_crts(int root_fd, const char *dir, char ***out, pyoci_error_t
   for (int i = 0; i < n; i++) {
     const char *nm = names[i]->d_name;
     cleanup_free char *p = NULL;
-    if (asprintf(&p, "%s/%s", dir, nm) < 0)
-      abort();
+    p = xasprintf("%s/%s", dir, nm);
     size_t len = strlen(nm);
     if (rc == 0 && nm[0] != '.' && names[i]->d_type == DT_DIR)
       rc = collect_crts(root_fd, p, out, err);
@@ -237,10 +234,8 @@ int pyoci_root_status(int root_fd, const pyoci_deb_info_t *info, pyoci_error_t *
     sb.buf[--sb.len] = '\0';
   if (sb.buf[sb.len - 1] != '\n')
     strbuf_addch(&sb, '\n');
-  cleanup_free char *path = NULL, *md5 = NULL;
-  if (asprintf(&path, "var/lib/dpkg/status.d/%s", info->package) < 0 ||
-      asprintf(&md5, "var/lib/dpkg/status.d/%s.md5sums", info->package) < 0)
-    abort();
+  cleanup_free char *path = xasprintf("var/lib/dpkg/status.d/%s", info->package);
+  cleanup_free char *md5 = xasprintf("var/lib/dpkg/status.d/%s.md5sums", info->package);
   if (strchr(info->package, '/') || info->package[0] == '.')
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "bad package name '%s'", info->package);
   if (pyoci_root_write(root_fd, path, sb.buf, sb.len, 0644, err) < 0)

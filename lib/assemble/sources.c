@@ -28,22 +28,20 @@ static void add_source(acc_t *a, const char *uri, const char *suite, char **comp
   size_t ulen = strlen(uri);
   while (ulen > 0 && uri[ulen - 1] == '/')
     ulen--;
-  a->v = realloc(a->v, (a->n + 1) * sizeof(*a->v));
-  if (a->v == NULL)
-    abort();
+  a->v = xrealloc(a->v, (a->n + 1) * sizeof(*a->v));
   pyoci_source_t *s = &a->v[a->n++];
   memset(s, 0, sizeof(*s));
-  s->uri = strndup(uri, ulen);
-  s->suite = strdup(suite);
+  s->uri = xstrndup(uri, ulen);
+  s->suite = xstrdup(suite);
   for (char **c = comps; c && *c; c++)
     pyoci_asm_strv_push(&s->components, *c);
-  s->keyring = keyring && keyring[0] == '/' ? strdup(keyring) : NULL;
+  s->keyring = keyring && keyring[0] == '/' ? xstrdup(keyring) : NULL;
 }
 
 static char **split_words(const char *s, size_t len)
 {
   char **v = NULL;
-  cleanup_free char *copy = strndup(s, len);
+  cleanup_free char *copy = xstrndup(s, len);
   char *save = NULL;
   for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
     pyoci_asm_strv_push(&v, w);
@@ -63,7 +61,7 @@ static void one_line(acc_t *a, char *line)
     char *sb = strstr(open, "signed-by=");
     if (sb) {
       sb += strlen("signed-by=");
-      keyring = strndup(sb, strcspn(sb, " \t"));
+      keyring = xstrndup(sb, strcspn(sb, " \t"));
     }
     memmove(open, close + 1, strlen(close + 1) + 1);
   }

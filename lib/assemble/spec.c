@@ -17,6 +17,7 @@
 
 #include <yaml.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "asm_int.h"
@@ -52,7 +53,7 @@ static int get_str(ctx_t *c, const yaml_node_t *n, const char *key, char **out)
   if (strlen(s) != n->data.scalar.length)
     return fail(c, n, "%s: NUL byte in string", key);
   free(*out);
-  *out = strdup(s);
+  *out = xstrdup(s);
   return 0;
 }
 
@@ -85,8 +86,7 @@ static int get_kv(ctx_t *c, const yaml_node_t *n, const char *key, char ***out)
     if (scalar(k) == NULL || scalar(v) == NULL || strchr(scalar(k), '=') != NULL || scalar(k)[0] == '\0')
       return fail(c, k, "%s: expected NAME: value pairs", key);
     cleanup_free char *kv = NULL;
-    if (asprintf(&kv, "%s=%s", scalar(k), scalar(v)) < 0)
-      abort();
+    kv = xasprintf("%s=%s", scalar(k), scalar(v));
     pyoci_asm_strv_push(out, kv);
   }
   return 0;
@@ -260,9 +260,7 @@ static int f_contents(ctx_t *c, const yaml_node_t *v, const char *key, void *obj
     return fail(c, v, "contents: expected a list of {src, dst, mode, owner}");
   for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
     const yaml_node_t *item = yaml_document_get_node(c->doc, *i);
-    s->contents = realloc(s->contents, (s->n_contents + 1) * sizeof(*s->contents));
-    if (s->contents == NULL)
-      abort();
+    s->contents = xrealloc(s->contents, (s->n_contents + 1) * sizeof(*s->contents));
     pyoci_spec_content_t *ct = &s->contents[s->n_contents++];
     memset(ct, 0, sizeof(*ct));
     ct->line = item->start_mark.line + 1;
@@ -324,9 +322,7 @@ static int account_list(ctx_t *c, const yaml_node_t *v, const char *key, bool us
     return fail(c, v, "accounts.%s: expected a list", key);
   for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
     const yaml_node_t *item = yaml_document_get_node(c->doc, *i);
-    *out = realloc(*out, (*n + 1) * sizeof(**out));
-    if (*out == NULL)
-      abort();
+    *out = xrealloc(*out, (*n + 1) * sizeof(**out));
     pyoci_spec_account_t *a = &(*out)[(*n)++];
     memset(a, 0, sizeof(*a));
     a->id = a->gid = UINT32_MAX;
@@ -412,12 +408,10 @@ int pyoci_spec_parse(const char *path, const char *buf, size_t len, pyoci_spec_t
     return -1;
   }
   yaml_parser_delete(&p);
-  pyoci_spec_t *s = calloc(1, sizeof(*s));
-  if (s == NULL)
-    abort();
-  s->path = strdup(path);
-  cleanup_free char *copy = strdup(path);
-  s->dir = strdup(dirname(copy));
+  pyoci_spec_t *s = xcalloc(1, sizeof(*s));
+  s->path = xstrdup(path);
+  cleanup_free char *copy = xstrdup(path);
+  s->dir = xstrdup(dirname(copy));
   ctx_t c = {&doc, path, err};
   yaml_node_t *root = yaml_document_get_root_node(&doc);
   int rc = root == NULL ? pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s: empty spec", path)

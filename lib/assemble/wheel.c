@@ -167,7 +167,7 @@ static char *relative_to_site(const char *site, const char *dest)
     if (site[i] == '/')
       common = i + 1;
   if (site[i] == '\0' && dest[i] == '/')
-    return strdup(dest + i + 1);
+    return xstrdup(dest + i + 1);
   strbuf_t sb = STRBUF_INIT;
   strbuf_addstr(&sb, "../");
   for (const char *c = site + common; *c; c++)
@@ -335,7 +335,7 @@ static int console_scripts(wheel_t *w)
     char *colon = strchr(targets[i], ':');
     *colon = '\0';
     const char *module = targets[i], *attr = colon + 1;
-    cleanup_free char *base = strndup(attr, strcspn(attr, "."));
+    cleanup_free char *base = xstrndup(attr, strcspn(attr, "."));
     cleanup_free char *text = xasprintf("#!%s\n# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom %s import %s\n"
                                         "if __name__ == '__main__':\n"
                                         "    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
@@ -369,7 +369,7 @@ static char *stem(const char *what)
   const char *base = strrchr(what, '/') ? strrchr(what, '/') + 1 : what;
   const char *dash = strchr(base, '-');
   const char *dash2 = dash ? strchr(dash + 1, '-') : NULL;
-  return dash2 ? strndup(base, (size_t)(dash2 - base)) : NULL;
+  return dash2 ? xstrndup(base, (size_t)(dash2 - base)) : NULL;
 }
 
 static int install(wheel_t *w, int fd)
@@ -381,9 +381,7 @@ static int install(wheel_t *w, int fd)
       pyoci_record_parse(rwhat, w->record_txt, strlen(w->record_txt), &w->rec, &w->nrec, w->err) < 0)
     return -1;
   qsort(w->rec, w->nrec, sizeof(*w->rec), cmp_record);
-  w->seen = calloc(w->nrec + 1, sizeof(bool));
-  if (w->seen == NULL)
-    abort();
+  w->seen = xcalloc(w->nrec + 1, sizeof(bool));
   if (install_members(w, fd) < 0 || console_scripts(w) < 0)
     return -1;
   cleanup_free char *installer = xasprintf("%s/%s/INSTALLER", w->t->site, w->distinfo);

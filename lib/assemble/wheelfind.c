@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/http.h"
@@ -30,7 +31,7 @@ static bool names_req(const char *file, const pyoci_req_t *r)
   const char *d2 = d1 ? strchr(d1 + 1, '-') : NULL;
   if (d2 == NULL)
     return false;
-  cleanup_free char *dist = strndup(file, (size_t)(d1 - file));
+  cleanup_free char *dist = xstrndup(file, (size_t)(d1 - file));
   cleanup_free char *norm = pyoci_pep503_name(dist);
   size_t vl = strlen(r->version);
   return strcmp(norm, r->name) == 0 && (size_t)(d2 - d1 - 1) == vl && strncmp(d1 + 1, r->version, vl) == 0;
@@ -76,8 +77,8 @@ static int from_dir(const pyoci_req_t *r, const char *dir, const pyoci_pyenv_t *
           rc = accept(r, path, hex, err);
         if (rc == 0) {
           out->path = path;
-          out->filename = strdup(f);
-          out->sha256 = strdup(hex);
+          out->filename = xstrdup(f);
+          out->sha256 = xstrdup(hex);
         } else {
           free(path);
         }
@@ -151,7 +152,7 @@ int pyoci_pep503_next_link(const char **pos, const char *page_url, pyoci_pep503_
     memset(l, 0, sizeof(*l));
     l->file = unescape(name, plen - (size_t)(name - href), false);
     if (frag && strncmp(frag, "sha256=", 7) == 0) {
-      l->sha256 = strdup(frag + 7);
+      l->sha256 = xstrdup(frag + 7);
       for (char *c = l->sha256; *c; c++)
         *c = (char)tolower((unsigned char)*c);
     }
@@ -226,9 +227,9 @@ static int fetch_link(const pyoci_req_t *r, const pyoci_pep503_link_t *l, const 
     return -1;
   }
   out->path = item.path;
-  out->filename = strdup(l->file);
-  out->sha256 = strdup(item.sha256);
-  out->url = strdup(l->url);
+  out->filename = xstrdup(l->file);
+  out->sha256 = xstrdup(item.sha256);
+  out->url = xstrdup(l->url);
   return 0;
 }
 
@@ -237,8 +238,7 @@ static int from_index(const pyoci_req_t *r, const char *index, const pyoci_pyenv
 {
   cleanup_free char *page_url = NULL, *html = NULL;
   size_t ilen = strlen(index);
-  if (asprintf(&page_url, "%s%s%s/", index, ilen && index[ilen - 1] == '/' ? "" : "/", r->name) < 0)
-    abort();
+  page_url = xasprintf("%s%s%s/", index, ilen && index[ilen - 1] == '/' ? "" : "/", r->name);
   cleanup_close int fd = memfd_create("simple-index", MFD_CLOEXEC);
   pyoci_http_opts_t ho = {.max_bytes = ASM_MAX_INDEX_PAGE, .allow_http = true, .label = "index"};
   size_t len;

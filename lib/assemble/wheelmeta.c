@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/pkg/stanza.h"
 #include "asm_int.h"
@@ -77,9 +78,7 @@ int pyoci_record_parse(const char *what, const char *buf, size_t len, pyoci_reco
         *n = 0;
         return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s:%zu: expected 'path,sha256=...,size'", what, lineno);
       }
-      *out = realloc(*out, (*n + 1) * sizeof(**out));
-      if (*out == NULL)
-        abort();
+      *out = xrealloc(*out, (*n + 1) * sizeof(**out));
       (*out)[(*n)++] = (pyoci_record_t){path, hash[0] ? hash : NULL, sz};
       if (!hash[0])
         free(hash);
@@ -147,7 +146,7 @@ int pyoci_entry_points_parse(const char *what, const char *buf, size_t len, char
 {
   if (len > ASM_MAX_WHEEL_META)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: larger than %u bytes", what, ASM_MAX_WHEEL_META);
-  cleanup_free char *copy = strndup(buf, len);
+  cleanup_free char *copy = xstrndup(buf, len);
   bool in_scripts = false;
   size_t lineno = 0;
   char *save = NULL;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "asm_int.h"
 
@@ -124,7 +125,7 @@ static bool plat_ok(check_t *c, const char *plat)
 static char **dots(const char *s)
 {
   char **v = NULL;
-  cleanup_free char *copy = strdup(s);
+  cleanup_free char *copy = xstrdup(s);
   char *save = NULL;
   for (char *t = strtok_r(copy, ".", &save); t; t = strtok_r(NULL, ".", &save))
     pyoci_asm_strv_push(&v, t);
@@ -155,7 +156,7 @@ int pyoci_wheel_tags_check(const char *filename, const pyoci_pyenv_t *env, pyoci
   size_t n = strlen(filename);
   if (n < 5 || strcmp(filename + n - 4, ".whl") != 0 || n > 1024)
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "'%s': not a wheel file name", filename);
-  cleanup_free char *base = strndup(filename, n - 4);
+  cleanup_free char *base = xstrndup(filename, n - 4);
   char *parts[6];
   int np = 0;
   for (char *save = NULL, *t = strtok_r(base, "-", &save); t && np < 6; t = strtok_r(NULL, "-", &save))

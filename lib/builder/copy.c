@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/layer/codec.h"
 #include "lib/layer/layer.h"
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
@@ -499,15 +500,10 @@ static bool looks_like_archive(int fd)
 {
   unsigned char m[512];
   ssize_t n = pread(fd, m, sizeof(m), 0);
-  if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
-    return true; /* gzip */
-  if (n >= 3 && memcmp(m, "BZh", 3) == 0)
-    return true;
-  if (n >= 6 && memcmp(m, "\xfd" "7zXZ", 5) == 0)
-    return true;
-  if (n >= 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)
-    return true; /* zstd */
-  return n >= 262 && memcmp(m + 257, "ustar", 5) == 0;
+  if (n <= 0)
+    return false;
+  /* compressed (any codec row: gzip, bzip2, xz, zstd), or a plain tar */
+  return pyoci_codec_sniff(m, (size_t)n) != PYOCI_COMP_NONE || (n >= 262 && memcmp(m + 257, "ustar", 5) == 0);
 }
 
 static int extract_archive(const copy_run_t *r, const char *src_rel, const char *dest_rel, pyoci_error_t **err)
@@ -574,13 +570,8 @@ static int copy_one_source(const copy_run_t *r, const char *src_rel, const char 
   } else {
     target = xstrdup(dest_rel);
   }
-  cleanup_free char *parent = xstrdup(target);
-  char *slash = strrchr(parent, '/');
-  const char *leaf = slash ? slash + 1 : target;
-  if (slash)
-    *slash = '\0';
-  else
-    parent[0] = '\0';
+  const char *leaf;
+  cleanup_free char *parent = pyoci_path_split(target, &leaf);
   if (*leaf == '\0')
     return pyoci_error_set(err, 0, "%s: cannot copy '%s' onto the root directory", r->c->instruction, src_rel);
   cleanup_close int d = mkdir_in_root(r, parent, err);
@@ -588,13 +579,8 @@ static int copy_one_source(const copy_run_t *r, const char *src_rel, const char 
     return -1;
   /* The source itself may be a symlink: copy what it points to (inside the
    * source root), as docker build does for the named source. */
-  cleanup_free char *src_parent = xstrdup(src_rel);
-  char *ss = strrchr(src_parent, '/');
-  const char *src_leaf = ss ? ss + 1 : src_rel;
-  if (ss)
-    *ss = '\0';
-  else
-    src_parent[0] = '\0';
+  const char *src_leaf;
+  cleanup_free char *src_parent = pyoci_path_split(src_rel, &src_leaf);
   cleanup_close int sdir = pyoci_open_in_root(r->src_root, src_parent, O_RDONLY | O_DIRECTORY);
   if (sdir < 0)
     return pyoci_error_set(err, errno, "open '%s'", src_rel);

@@ -153,14 +153,11 @@ int pyoci_exec_copy(stage_run_t *r, const pyoci_df_instr_t *raw, size_t idx, pyo
   text = pyoci_json_dump_canonical(desc);
   pyoci_cache_key(r->res->key, text, content, key);
   created_by = pyoci_df_history_copy(in);
-  int hit = pyoci_exec_try_cache(r, key, created_by, err);
+  int hit = pyoci_exec_cached_or_begin(r, key, created_by, &step, err);
   if (hit != 0) {
-    rc = hit < 0 ? -1 : 1;
+    rc = hit;
     goto out;
   }
-
-  if (pyoci_exec_begin_step(r, &step, err) < 0)
-    goto out;
   if (cs.res != NULL) {
     if (pyoci_view_open(b->s, cs.res->layers, (const char(*)[PYOCI_DIGEST_LEN])cs.res->diff_ids, cs.res->n,
                         &cs.view, &cs.root, err) < 0)

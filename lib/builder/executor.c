@@ -178,6 +178,15 @@ int pyoci_exec_begin_step(stage_run_t *r, pyoci_step_t **step, pyoci_error_t **e
                           step, err);
 }
 
+int pyoci_exec_cached_or_begin(stage_run_t *r, const char *key, const char *created_by, pyoci_step_t **step,
+                               pyoci_error_t **err)
+{
+  int hit = pyoci_exec_try_cache(r, key, created_by, err);
+  if (hit != 0)
+    return hit < 0 ? -1 : 1;
+  return pyoci_exec_begin_step(r, step, err) < 0 ? -1 : 0;
+}
+
 /* ---- config lookups ---- */
 
 const char *pyoci_exec_config_str(json_t *image, const char *key, const char *fallback)
@@ -383,13 +392,11 @@ static int exec_run(stage_run_t *r, const pyoci_df_instr_t *in, size_t idx, pyoc
   cmdline = joined(argv, argc);
   created_by = pyoci_df_history_run(&r->st.declared, &env, argv, argc);
 
-  int hit = pyoci_exec_try_cache(r, key, created_by, err);
+  int hit = pyoci_exec_cached_or_begin(r, key, created_by, &step, err);
   if (hit != 0) {
-    rc = hit < 0 ? -1 : 1;
+    rc = hit;
     goto out;
   }
-  if (pyoci_exec_begin_step(r, &step, err) < 0)
-    goto out;
   if (pyoci_resolve_user(step->merged, user, false, &uid, &gid, err) < 0 ||
       pyoci_mkdir_in_root(step->merged, workdir, 0, 0, err) < 0) {
     pyoci_exec_fail_at(b, in, err);

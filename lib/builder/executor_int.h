@@ -68,6 +68,10 @@ int pyoci_exec_fail_at(builder_t *b, const pyoci_df_instr_t *in, pyoci_error_t *
 int pyoci_exec_try_cache(stage_run_t *r, const char *key, const char *created_by, pyoci_error_t **err);
 /* Mount the stage's layers for a new step. */
 int pyoci_exec_begin_step(stage_run_t *r, pyoci_step_t **step, pyoci_error_t **err);
+/* A step that may come from the cache: 1 a hit (recorded, nothing to run),
+ * 0 a miss with *step begun on the stage's layers, -1 an error. */
+int pyoci_exec_cached_or_begin(stage_run_t *r, const char *key, const char *created_by, pyoci_step_t **step,
+                               pyoci_error_t **err);
 /* Finish a step: its layer, history line and cache record. */
 int pyoci_exec_commit_step(stage_run_t *r, pyoci_step_t *step, const char *key, const char *created_by,
                            pyoci_error_t **err);

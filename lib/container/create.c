@@ -99,17 +99,14 @@ static void merge_env(const json_t *cfg, const pyoci_run_opts_t *o, const char *
     env_set(env, *e);
   if (o->extra_path) {
     const char *path = env_get(env, "PATH");
-    cleanup_free char *p = NULL;
-    if (asprintf(&p, "PATH=%s:%s", path ? path : DEFAULT_PATH, o->extra_path) > 0)
-      env_set(env, p);
+    cleanup_free char *p = xasprintf("PATH=%s:%s", path ? path : DEFAULT_PATH, o->extra_path);
+    env_set(env, p);
   }
 }
 
 static int lower_dirs(pyoci_store_t *s, const pyoci_image_t *img, char ***out, pyoci_error_t **err)
 {
-  char **lowers = calloc(img->n_layers + 1, sizeof(char *));
-  if (lowers == NULL)
-    return pyoci_error_set(err, ENOMEM, "lower dirs");
+  char **lowers = xcalloc(img->n_layers + 1, sizeof(char *));
   for (size_t i = 0; i < img->n_layers; i++) {
     /* overlay wants the top-most layer first */
     if (pyoci_unpacked_get(s, &img->layers[i], img->diff_ids[i], &lowers[img->n_layers - 1 - i], err) < 0) {
@@ -238,9 +235,7 @@ static int write_bundle(create_t *k, const char *hostname, pyoci_error_t **err)
   cleanup_free char *wd = steal_pointer(&id.cwd);
   pyoci_container_process_release(&id);
   size_t n_mounts = o->n_mounts + (o->init_binary ? 1 : 0);
-  cleanup_free pyoci_mount_t *mounts = calloc(n_mounts + 1, sizeof(*mounts));
-  if (mounts == NULL)
-    return pyoci_error_set(err, ENOMEM, "mounts");
+  cleanup_free pyoci_mount_t *mounts = xcalloc(n_mounts + 1, sizeof(*mounts));
   for (size_t i = 0; i < o->n_mounts; i++)
     mounts[i] = o->mounts[i];
   if (o->init_binary)
@@ -265,19 +260,19 @@ static int init_record(create_t *k, pyoci_error_t **err)
     return -1;
   char gen[64];
   pyoci_container_gen_name(c->id, gen, sizeof(gen));
-  c->name = strdup(k->o->name ? k->o->name : gen);
-  c->image = strdup(k->o->image);
-  c->image_id = strdup(k->img->config_digest);
+  c->name = xstrdup(k->o->name ? k->o->name : gen);
+  c->image = xstrdup(k->o->image);
+  c->image_id = xstrdup(k->img->config_digest);
   char created[PYOCI_TIME_LEN];
   time_t now = time(NULL);
   pyoci_time_rfc3339(now, created);
-  c->created = strdup(created);
+  c->created = xstrdup(created);
   c->created_unix = now;
   snprintf(c->status, sizeof(c->status), "created");
   c->rm = k->o->rm;
   c->hidden = k->o->no_state_listing;
   const char *stop = pyoci_json_str(k->cfg, "StopSignal");
-  c->stop_signal = stop ? strdup(stop) : NULL;
+  c->stop_signal = stop ? xstrdup(stop) : NULL;
   return 0;
 }
 
@@ -318,9 +313,9 @@ static int create_in(create_t *k, const char *top, pyoci_error_t **err)
     snprintf(hostname, sizeof(hostname), "%.12s", k->c->id);
   merge_env(k->cfg, o, hostname, &k->env);
   pyoci_strvfreep(&k->c->command);
-  k->c->command = calloc(k->argv.n + 1, sizeof(char *));
+  k->c->command = xcalloc(k->argv.n + 1, sizeof(char *));
   for (size_t i = 0; k->c->command && i < k->argv.n; i++)
-    k->c->command[i] = strdup(k->argv.v[i]);
+    k->c->command[i] = xstrdup(k->argv.v[i]);
   /* state first: a half-made container is listed and removable */
   if (pyoci_container_save(k->c, err) < 0 || mount_root(k, err) < 0 || write_bundle(k, hostname, err) < 0)
     return -1;
@@ -331,9 +326,7 @@ int pyoci_container_create(pyoci_store_t *s, const pyoci_run_opts_t *o, pyoci_co
                            pyoci_error_t **err)
 {
   create_t k = {.s = s, .o = o};
-  k.c = calloc(1, sizeof(*k.c));
-  if (k.c == NULL)
-    return pyoci_error_set(err, ENOMEM, "create container");
+  k.c = xcalloc(1, sizeof(*k.c));
   cleanup_free char *top = pyoci_containers_dir(pyoci_store_path(s));
   int rc = create_in(&k, top, err);
   if (rc < 0 && k.c->dir) {

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -81,16 +82,16 @@ int pyoci_container_save(const pyoci_container_t *c, pyoci_error_t **err)
 static char *dup_str(const json_t *j, const char *key)
 {
   const char *v = pyoci_json_str(j, key);
-  return v ? strdup(v) : NULL;
+  return v ? xstrdup(v) : NULL;
 }
 
 static char **json_to_strv(const json_t *a)
 {
   size_t n = json_is_array(a) ? json_array_size(a) : 0;
-  char **v = calloc(n + 1, sizeof(char *));
+  char **v = xcalloc(n + 1, sizeof(char *));
   for (size_t i = 0; v && i < n; i++) {
     const char *s = json_string_value(json_array_get(a, i));
-    v[i] = strdup(s ? s : "");
+    v[i] = xstrdup(s ? s : "");
   }
   return v;
 }
@@ -107,11 +108,9 @@ int pyoci_container_load(const char *dir, pyoci_container_t **out, pyoci_error_t
   const char *status = pyoci_json_str(j, "status");
   if (id == NULL || strlen(id) != 64 || name == NULL || status == NULL)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: not a container state", path);
-  pyoci_container_t *c = calloc(1, sizeof(*c));
-  if (c == NULL)
-    return pyoci_error_set(err, ENOMEM, "load '%s'", path);
+  pyoci_container_t *c = xcalloc(1, sizeof(*c));
   snprintf(c->id, sizeof(c->id), "%s", id);
-  c->name = strdup(name);
+  c->name = xstrdup(name);
   c->image = dup_str(j, "image");
   c->image_id = dup_str(j, "image_id");
   c->command = json_to_strv(json_object_get(j, "command"));
@@ -125,7 +124,7 @@ int pyoci_container_load(const char *dir, pyoci_container_t **out, pyoci_error_t
   c->rm = json_is_true(json_object_get(j, "rm"));
   c->hidden = json_is_true(json_object_get(j, "hidden"));
   c->monitor = (pid_t)pyoci_json_int(j, "monitor", 0);
-  c->dir = strdup(dir);
+  c->dir = xstrdup(dir);
   *out = c;
   return 0;
 }
@@ -179,10 +178,7 @@ int pyoci_container_list(const char *store_path, pyoci_container_t ***out, size_
     }
     if (*n == cap) {
       cap = cap ? 2 * cap : 16;
-      pyoci_container_t **v = realloc(*out, cap * sizeof(*v));
-      if (v == NULL)
-        abort();
-      *out = v;
+      *out = xrealloc(*out, cap * sizeof(**out));
     }
     (*out)[(*n)++] = c;
   }

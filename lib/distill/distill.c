@@ -101,8 +101,7 @@ static char *traced_python(distill_t *d)
     const char *base = strrchr(key, '/');
     base = base ? base + 1 : key;
     if (strcmp(json_string_value(v), "exec") == 0 && fnmatch("python[0-9]*", base, 0) == 0) {
-      char *p = NULL;
-      return asprintf(&p, "/%s", key) < 0 ? NULL : p;
+      return xasprintf("/%s", key);
     }
   }
   return NULL;
@@ -114,12 +113,12 @@ static void keep_entrypoint(distill_t *d, pyoci_keep_t *k)
 {
   const char *prog = d->proc.argv.v[0];
   if (strchr(prog, '/')) {
-    cleanup_free char *p = prog[0] == '/' ? strdup(prog) : pyoci_path_join(d->spec.cwd, prog);
+    cleanup_free char *p = prog[0] == '/' ? xstrdup(prog) : pyoci_path_join(d->spec.cwd, prog);
     pyoci_keep_path(k, p, "entrypoint", NULL);
     return;
   }
   const char *path = pyoci_json_str(d->envobj, "PATH");
-  cleanup_free char *copy = strdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  cleanup_free char *copy = xstrdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
     cleanup_free char *cand = pyoci_path_join(dir, prog);
     cleanup_free char *real = pyoci_keep_resolve(k->root, cand);
@@ -152,27 +151,36 @@ static int closures(distill_t *d, pyoci_error_t **err)
       return -1;
     pyoci_log(PYOCI_LOG_DEBUG, "distill: %zu paths kept after the import graph", json_object_size(d->keep));
   }
-  pyoci_keep_drop_unread_bytecode(&k);
+  pyoci_keep_drop_bytecode(&k, d->o->keep_bytecode);
   if (pyoci_keep_elf_closure(&k, err) < 0 || pyoci_keep_fixed(&k, err) < 0)
     return -1;
   return pyoci_keep_elf_closure(&k, err);
 }
 
-static json_int_t traced_bytes(distill_t *d, json_int_t *files)
+/* The floor: the regular files the run opened (what a trace-only tool
+ * keeps at best), and how much of it is kept.  What is not kept is
+ * bytecode whose source is (pyoci_keep_drop_bytecode), listed by path. */
+static json_t *traced_summary(distill_t *d)
 {
-  json_int_t bytes = 0;
+  json_int_t n[4] = {0};
+  json_t *dropped = json_array();
   const char *key;
   json_t *v;
-  *files = 0;
   json_object_foreach(d->traced, key, v) {
     cleanup_free char *host = pyoci_path_join(d->view->merged, key);
     struct stat st;
-    if (lstat(host, &st) == 0 && S_ISREG(st.st_mode)) {
-      bytes += st.st_size;
-      ++*files;
-    }
+    if (lstat(host, &st) < 0 || !S_ISREG(st.st_mode))
+      continue;
+    bool kept = json_object_get(d->keep, key) != NULL;
+    n[0]++;
+    n[1] += st.st_size;
+    n[2] += kept;
+    n[3] += kept ? st.st_size : 0;
+    if (!kept)
+      json_array_append_new(dropped, json_string(key));
   }
-  return bytes;
+  return json_pack("{s:I, s:I, s:I, s:I, s:o}", "files", n[0], "bytes", n[1], "kept_files", n[2], "kept_bytes",
+                   n[3], "not_kept", dropped);
 }
 
 /* Compare the distilled image's answers with the original's. */
@@ -182,15 +190,12 @@ static char *answers_differ(const json_t *a, const json_t *b)
     const json_t *x = json_array_get(a, i), *y = json_array_get(b, i);
     const char *probe = pyoci_json_str(x, "probe");
     if (y == NULL)
-      return strdup(probe);
+      return xstrdup(probe);
     json_int_t sx = pyoci_json_int(x, "status", -1), sy = pyoci_json_int(y, "status", -1);
-    char *msg = NULL;
-    if (sx != sy && asprintf(&msg, "%s: status %lld, the original gave %lld", probe, (long long)sy,
-                             (long long)sx) >= 0)
-      return msg;
-    if (!json_equal(json_object_get(x, "body"), json_object_get(y, "body")) &&
-        asprintf(&msg, "%s: the body differs from the original's", probe) >= 0)
-      return msg;
+    if (sx != sy)
+      return xasprintf("%s: status %lld, the original gave %lld", probe, (long long)sy, (long long)sx);
+    if (!json_equal(json_object_get(x, "body"), json_object_get(y, "body")))
+      return xasprintf("%s: the body differs from the original's", probe);
   }
   return NULL;
 }
@@ -212,7 +217,7 @@ static int verify(distill_t *d, const char *rootfs_dir, pyoci_distill_result_t *
   pyoci_error_t *ignored = NULL;
   pyoci_overlay_umount(merged, &ignored);
   pyoci_error_free(ignored);
-  cleanup_free char *diff = rc < 0 ? strdup(rerr->msg) : answers_differ(d->answers, answers);
+  cleanup_free char *diff = rc < 0 ? xstrdup(rerr->msg) : answers_differ(d->answers, answers);
   pyoci_error_free(rerr);
   json_decref(answers);
   if (diff == NULL)
@@ -233,8 +238,7 @@ static json_t *new_config(distill_t *d, const char *diff_id)
   json_object_set_new(cfg, "rootfs", json_pack("{s:s, s:[s]}", "type", "layers", "diff_ids", diff_id));
   json_object_set_new(cfg, "history", json_array());
   cleanup_free char *by = NULL;
-  if (asprintf(&by, "pyoci distill %s", d->o->image) < 0)
-    by = NULL;
+  by = xasprintf("pyoci distill %s", d->o->image);
   pyoci_config_add_history(cfg, by, 0, created);
   return cfg;
 }
@@ -278,8 +282,7 @@ static int distill_run(distill_t *d, pyoci_distill_result_t *res, pyoci_error_t 
   if (res->report == NULL)
     return -1;
   pyoci_log(PYOCI_LOG_DEBUG, "distill: staging");
-  json_int_t tfiles = 0, tbytes = traced_bytes(d, &tfiles);
-  json_object_set_new(res->report, "traced", json_pack("{s:I, s:I}", "files", tfiles, "bytes", tbytes));
+  json_object_set_new(res->report, "traced", traced_summary(d));
   json_object_set_new(res->report, "image", json_string(d->o->image));
   json_object_set(res->report, "kept_paths", d->keep); /* path -> why */
   cleanup_free char *rootfs = pyoci_path_join(d->scratch, "rootfs");

@@ -34,6 +34,7 @@ typedef struct {
   int duration;              /* seconds: the limit for the app to answer; without probes, how long it runs */
   const char *const *includes; /* extra absolute paths to keep (NULL-terminated) */
   bool keep_shell;           /* keep /bin/sh and what it needs */
+  bool keep_bytecode;        /* keep the __pycache__ files the run read even when their source is kept */
   bool no_verify;            /* a different answer from the result is a warning, not a failure */
   const char *const *host_env; /* environment for --probe-cmd (the caller's) */
 } pyoci_distill_opts_t;

@@ -55,9 +55,10 @@ int pyoci_keep_tree(pyoci_keep_t *k, const char *path, const char *reason, const
  * time's, or imported zoneinfo, pytz or dateutil.tz. */
 int pyoci_keep_fixed(pyoci_keep_t *k, pyoci_error_t **err);
 
-/* Bytecode is a cache: __pycache__ entries the run did not read go (Python
- * compiles a module's source on its first import). */
-void pyoci_keep_drop_unread_bytecode(pyoci_keep_t *k);
+/* Bytecode is a cache: a __pycache__ entry goes when its source is kept
+ * (Python compiles the source on first import; keep_read keeps the ones the
+ * run read), and when the run did not read it.  --include'd ones stay. */
+void pyoci_keep_drop_bytecode(pyoci_keep_t *k, bool keep_read);
 
 /* ---- elfdeps.c ---- */
 /* Add the ELF closure of every kept file (to a fixed point). */

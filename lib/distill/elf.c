@@ -3,6 +3,7 @@
  * anything outside the buffer; string-table addresses are mapped to file
  * offsets through the PT_LOAD segments the way the loader maps them. */
 #include "elf.h"
+#include "lib/util/alloc.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -66,7 +67,7 @@ static char *get_str(const reader_t *r, uint64_t off, uint64_t end)
   const unsigned char *nul = memchr(s, 0, max);
   if (nul == NULL)
     return NULL;
-  return strndup((const char *)s, (size_t)(nul - s));
+  return xstrndup((const char *)s, (size_t)(nul - s));
 }
 
 typedef struct {
@@ -138,9 +139,7 @@ static int dyn_strings(const reader_t *r, const phdrs_t *p, const dyn_t *d, pyoc
     return bad(r, "DT_STRTAB is not inside a loaded segment");
   if (d->strsz && d->strsz < limit - base)
     limit = base + d->strsz;
-  out->needed = calloc(d->n_needed + 1, sizeof(char *));
-  if (out->needed == NULL)
-    return pyoci_error_set(r->err, ENOMEM, "ELF file '%s'", r->what);
+  out->needed = xcalloc(d->n_needed + 1, sizeof(char *));
   for (size_t i = 0; i < d->n_needed; i++) {
     if (d->needed[i] >= limit - base || (out->needed[out->n_needed] = get_str(r, base + d->needed[i], limit)) == NULL)
       return bad(r, "DT_NEEDED name outside the string table");
@@ -167,9 +166,7 @@ static int read_phdrs(const reader_t *r, phdrs_t *p)
     return bad(r, "too many program headers");
   if (phentsize < (r->is_64 ? 56u : 32u))
     return bad(r, "program header entries too small");
-  p->ph = calloc(phnum, sizeof(phdr_t));
-  if (p->ph == NULL)
-    return pyoci_error_set(r->err, ENOMEM, "ELF file '%s'", r->what);
+  p->ph = xcalloc(phnum, sizeof(phdr_t));
   for (uint64_t i = 0; i < phnum; i++) {
     if (!read_phdr(r, phoff + i * phentsize, &p->ph[i]))
       return bad(r, "program headers run past the end of the file");
@@ -193,7 +190,7 @@ static int parse_body(const reader_t *r, pyoci_elf_info_t *out)
     }
   }
   if (rc == 0 && dynh) {
-    dyn_t *d = calloc(1, sizeof(*d));
+    dyn_t *d = xcalloc(1, sizeof(*d));
     if (d == NULL)
       rc = pyoci_error_set(r->err, ENOMEM, "ELF file '%s'", r->what);
     else if ((rc = read_dynamic(r, dynh, d)) == 0)

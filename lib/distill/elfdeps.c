@@ -13,8 +13,10 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -30,7 +32,7 @@ static const char *const default_dirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x8
 
 static void add_dirs(json_t *dirs, const char *list, const char *origin)
 {
-  cleanup_free char *copy = strdup(list);
+  cleanup_free char *copy = xstrdup(list);
   for (char *save = NULL, *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
     strbuf_t sb = STRBUF_INIT;
     for (const char *p = d; *p;) {
@@ -52,8 +54,8 @@ static void read_conf(pyoci_keep_t *k, const char *path, json_t *dirs, int depth
 /* "include PATTERN": the directory resolved inside the root, names matched. */
 static void conf_include(pyoci_keep_t *k, const char *pattern, json_t *dirs, int depth)
 {
-  cleanup_free char *full = pattern[0] == '/' ? strdup(pattern) : pyoci_path_join("/etc", pattern);
-  cleanup_free char *dcopy = strdup(full), *bcopy = strdup(full);
+  cleanup_free char *full = pattern[0] == '/' ? xstrdup(pattern) : pyoci_path_join("/etc", pattern);
+  cleanup_free char *dcopy = xstrdup(full), *bcopy = xstrdup(full);
   const char *dir = dirname(dcopy), *base = basename(bcopy);
   cleanup_free char *real = pyoci_keep_resolve(k->root, dir);
   if (real == NULL)
@@ -103,7 +105,7 @@ static void read_conf(pyoci_keep_t *k, const char *path, json_t *dirs, int depth
 static json_t *search_dirs(pyoci_keep_t *k, const char *rel, const pyoci_elf_info_t *info, json_t *conf_dirs)
 {
   json_t *dirs = json_array();
-  cleanup_free char *copy = strdup(rel);
+  cleanup_free char *copy = xstrdup(rel);
   char *origin = dirname(copy);
   if (strcmp(origin, ".") == 0)
     origin[0] = '\0';
@@ -155,13 +157,22 @@ static char *find_lib(pyoci_keep_t *k, const char *name, const pyoci_elf_info_t 
 
 /* "#!/path/interp [arg]": the kernel opens the interpreter by its path, so
  * the trace sees the file but not the symlinks (/bin/sh -> dash).  With
- * /usr/bin/env the argument is looked up on the default PATH. */
+ * /usr/bin/env the argument is looked up on the default PATH.  Only for a
+ * file the kernel could exec (an x bit) that is not kept as a Python
+ * module: Python imports tarfile.py, it never runs its "#!/usr/bin/env
+ * python3" (a module the app does exec is in the trace as a program). */
 static void keep_shebang(pyoci_keep_t *k, const char *rel)
 {
+  const char *why = json_string_value(json_object_get(k->keep, rel));
+  if (why && (strcmp(why, "python") == 0 || strcmp(why, "python-package") == 0 || strcmp(why, "python-dist") == 0))
+    return;
   cleanup_free char *host = pyoci_path_join(k->root, rel);
   cleanup_close int fd = open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0)
+    return;
   char line[256];
-  ssize_t n = fd < 0 ? -1 : pread(fd, line, sizeof(line) - 1, 0);
+  ssize_t n = pread(fd, line, sizeof(line) - 1, 0);
   if (n < 3 || line[0] != '#' || line[1] != '!')
     return;
   line[n] = '\0';

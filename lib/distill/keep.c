@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/inroot.h"
@@ -84,8 +86,8 @@ int pyoci_keep_path(pyoci_keep_t *k, const char *path, const char *reason, char 
     if (*p == '\0')
       break;
     char *slash = strchr(p, '/');
-    cleanup_free char *comp = slash ? strndup(p, (size_t)(slash - p)) : strdup(p);
-    cleanup_free char *rest = strdup(slash ? slash + 1 : "");
+    cleanup_free char *comp = slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup(p);
+    cleanup_free char *rest = xstrdup(slash ? slash + 1 : "");
     strbuf_reset(&todo);
     strbuf_addstr(&todo, rest);
     if (strcmp(comp, ".") == 0)
@@ -99,7 +101,7 @@ int pyoci_keep_path(pyoci_keep_t *k, const char *path, const char *reason, char 
   if (rc == 1)
     add(k, strbuf_str(&done), reason);
   if (real)
-    *real = rc == 1 ? strdup(strbuf_str(&done)) : NULL;
+    *real = rc == 1 ? xstrdup(strbuf_str(&done)) : NULL;
   strbuf_release(&done);
   strbuf_release(&todo);
   return rc;
@@ -192,15 +194,39 @@ static bool zoneinfo_used(pyoci_keep_t *k)
   return set_match(k->traced, tz, local);
 }
 
-void pyoci_keep_drop_unread_bytecode(pyoci_keep_t *k)
+/* The source a __pycache__ entry caches: D/__pycache__/NAME.TAG.pyc ->
+ * D/NAME.py (PEP 3147); NULL for anything else. */
+static char *cached_source(const char *rel)
+{
+  static const char cache_dir[] = "__pycache__";
+  const size_t cl = sizeof(cache_dir) - 1;
+  const char *base = strrchr(rel, '/');
+  if (base == NULL || (size_t)(base - rel) < cl || strncmp(base - cl, cache_dir, cl) != 0 ||
+      fnmatch("*.pyc", base + 1, 0) != 0)
+    return NULL;
+  size_t dir_len = (size_t)(base - rel) - cl; /* "D/" or "" */
+  if (dir_len > 0 && rel[dir_len - 1] != '/')
+    return NULL;
+  base++;
+  size_t stem = strcspn(base, ".");
+  return xasprintf("%.*s%.*s.py", (int)dir_len, rel, (int)stem, base);
+}
+
+void pyoci_keep_drop_bytecode(pyoci_keep_t *k, bool keep_read)
 {
   const char *key;
   json_t *v;
   void *tmp;
   json_object_foreach_safe(k->keep, tmp, key, v) {
-    const char *why = json_string_value(v);
-    if (fnmatch("*__pycache__/*.pyc", key, 0) == 0 && strcmp(why, "trace") != 0 && strcmp(why, "include") != 0 &&
-        (k->traced == NULL || json_object_get(k->traced, key) == NULL))
+    cleanup_free char *src = cached_source(key);
+    if (src == NULL || strcmp(json_string_value(v), "include") == 0)
+      continue;
+    bool read = k->traced && json_object_get(k->traced, key);
+    /* A cache whose source is gone is never read by the import system
+     * (a sourceless module is NAME.pyc beside the package, not here): it
+     * stays only when the run read it anyway. */
+    bool source_kept = json_object_get(k->keep, src) != NULL;
+    if (source_kept ? !(keep_read && read) : !read)
       json_object_del(k->keep, key);
   }
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -94,7 +95,7 @@ int pyoci_probe_get(const char *url, long timeout_ms, long *status, char **body,
     return pyoci_error_set(err, 0, "probe '%s': answer larger than %u bytes", url, PROBE_MAX_BODY);
   }
   *body_len = sb.len;
-  *body = sb.buf ? strbuf_detach(&sb) : strdup("");
+  *body = sb.buf ? strbuf_detach(&sb) : xstrdup("");
   return 0;
 }
 

@@ -4,9 +4,11 @@
  * the app runs, with the app's environment and sys.path) runs the standard
  * library's modulefinder over every traced module and script, in the same
  * sandbox.  modulefinder reads bytecode and executes nothing of the app.
- * Then every package with a kept file is kept whole (without its tests and
- * docs), and a distribution (dist-info/egg-info) with a kept file keeps all
- * the files its RECORD lists plus its metadata. */
+ * Then every third-party package (and app package) with a kept file is
+ * kept whole (without its tests, docs and type stubs), and a distribution
+ * (dist-info/egg-info) with a kept file keeps all the files its RECORD
+ * lists plus its metadata; the standard library keeps what the graph
+ * reaches (keep_module_file says why). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -99,7 +102,7 @@ static bool dist_provides(const char *root, const char *distdir, const char *top
 
 static bool under_excluded(const char *relpath)
 {
-  cleanup_free char *copy = strdup(relpath);
+  cleanup_free char *copy = xstrdup(relpath);
   for (char *save = NULL, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save))
     for (const char *const *x = no_tests; *x; x++)
       if (strcmp(c, *x) == 0)
@@ -162,15 +165,52 @@ static bool traced_under(const json_t *traced, const char *dir)
   return false;
 }
 
+/* The standard library's directory (lib/pythonX.Y, not its site-packages). */
+static bool is_stdlib_dir(const char *dir)
+{
+  const char *b = strrchr(dir, '/');
+  return b && fnmatch("python[0-9].[0-9]*", b + 1, 0) == 0 && b - dir >= 3 && strncmp(b - 3, "lib", 3) == 0;
+}
+
+/* The codecs of the standard library's encodings package that stay with it:
+ * Unicode, ASCII/Latin-1, IDNA and the byte transforms, which Python's own
+ * modules look up by name (json decodes UTF-16/32 input, idna uses
+ * punycode, pickle raw_unicode_escape).  The legacy character-set tables
+ * (cp437, iso8859_5, mac_roman, koi8_r, ...: 13-36 kB each, 1.3 MB in all)
+ * and the CJK codecs go unless the run or the import graph used them:
+ * they are reached only by a name in data. */
+static const char *const unicode_codecs[] = {"__init__.py", "aliases.py", "ascii.py", "latin_1.py", "utf_*.py",
+                                             "idna.py", "punycode.py", "charmap.py", "*unicode_escape.py",
+                                             "undefined.py", "*_codec.py", "rot_13.py", NULL};
+
+static void keep_encodings(pyoci_keep_t *k, const char *top)
+{
+  cleanup_free char *host = pyoci_path_join(k->root, top);
+  cleanup_dir DIR *d = opendir(host);
+  struct dirent *de;
+  while (d && (de = readdir(d)) != NULL) {
+    for (const char *const *pat = unicode_codecs; *pat; pat++) {
+      if (fnmatch(*pat, de->d_name, 0) == 0) {
+        cleanup_free char *rel = pyoci_path_join(top, de->d_name);
+        pyoci_keep_path(k, rel, "python-package", NULL);
+        break;
+      }
+    }
+  }
+}
+
 /* Keep a module file; its top-level package whole when it is a third-party
- * one (site-packages) or the run used it (the standard library's packages
- * the run never touched keep only the modules the graph reaches). */
+ * one (site-packages) or an app's own package the run used (packages read
+ * their data files: templates, static files).  A standard-library package
+ * keeps the modules the graph reaches: its submodules are imported by name
+ * in code, which the graph follows (encodings, whose codecs are found by a
+ * name in data, keeps its Unicode codecs). */
 static void keep_module_file(pyoci_keep_t *k, const char *path, json_t *tops, const json_t *traced)
 {
   cleanup_free char *real = NULL;
   if (pyoci_keep_path(k, path, "python", &real) != 1)
     return;
-  cleanup_free char *dir = strdup(real);
+  cleanup_free char *dir = xstrdup(real);
   char *slash = strrchr(dir, '/');
   if (slash == NULL)
     return;
@@ -178,7 +218,7 @@ static void keep_module_file(pyoci_keep_t *k, const char *path, json_t *tops, co
   cleanup_free char *top = NULL;
   while (has_init(k->root, dir)) {
     free(top);
-    top = strdup(dir);
+    top = xstrdup(dir);
     slash = strrchr(dir, '/');
     if (slash == NULL)
       break;
@@ -187,14 +227,35 @@ static void keep_module_file(pyoci_keep_t *k, const char *path, json_t *tops, co
   if (top == NULL || json_object_get(tops, top))
     return;
   json_object_set_new(tops, top, json_true());
-  cleanup_free char *site = strdup(top);
+  cleanup_free char *site = xstrdup(top);
   slash = strrchr(site, '/');
   if (slash)
     *slash = '\0';
+  if (slash && is_stdlib_dir(site)) {
+    if (strcmp(slash + 1, "encodings") == 0)
+      keep_encodings(k, top);
+    return;
+  }
   if ((slash && is_site_dir(site)) || traced_under(traced, top))
     pyoci_keep_tree(k, top, "python-package", no_tests);
   if (slash)
     keep_dist(k, site, slash + 1);
+}
+
+/* Type stubs (*.pyi) are for type checkers; the interpreter never reads
+ * them.  A whole package or distribution is kept without them. */
+static void drop_stubs(pyoci_keep_t *k)
+{
+  const char *key;
+  json_t *v;
+  void *tmp;
+  json_object_foreach_safe(k->keep, tmp, key, v) {
+    const char *why = json_string_value(v);
+    size_t n = strlen(key);
+    if (n > 4 && strcmp(key + n - 4, ".pyi") == 0 &&
+        (strcmp(why, "python-package") == 0 || strcmp(why, "python-dist") == 0))
+      json_object_del(k->keep, key);
+  }
 }
 
 /* Keep each module's distribution also for single-file modules (six.py). */
@@ -206,7 +267,7 @@ static void keep_single_dists(pyoci_keep_t *k, json_t *files)
     cleanup_free char *real = NULL;
     if (pyoci_keep_path(k, json_string_value(f), "python", &real) != 1)
       continue;
-    cleanup_free char *copy = strdup(real);
+    cleanup_free char *copy = xstrdup(real);
     char *slash = strrchr(copy, '/');
     if (slash == NULL || has_init(k->root, copy))
       continue;
@@ -295,6 +356,7 @@ int pyoci_keep_python_closure(pyoci_keep_t *k, const pyoci_pyclosure_t *pc, json
     json_t *f;
     json_array_foreach(fo.files, i, f) keep_module_file(k, json_string_value(f), tops, traced);
     keep_single_dists(k, fo.files);
+    drop_stubs(k);
     json_decref(tops);
   }
   json_decref(fo.files);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -41,7 +42,7 @@ static const char *real_dir(owners_t *o, const char *dir)
 /* Record owner for a path as the package names it (absolute or relative). */
 static void own(owners_t *o, const char *path, const char *owner)
 {
-  cleanup_free char *copy = strdup(path);
+  cleanup_free char *copy = xstrdup(path);
   char *slash = strrchr(copy, '/');
   if (slash == NULL || slash[1] == '\0')
     return;
@@ -99,11 +100,10 @@ static void dpkg_owners(owners_t *o)
     size_t n = strlen(de->d_name);
     if (n <= 5 || strcmp(de->d_name + n - 5, ".list") != 0)
       continue;
-    cleanup_free char *name = strndup(de->d_name, n - 5);
+    cleanup_free char *name = xstrndup(de->d_name, n - 5);
     name[strcspn(name, ":")] = '\0';
-    cleanup_free char *owner = NULL, *rel = NULL;
-    if (asprintf(&owner, "deb:%s", name) < 0 || asprintf(&rel, "var/lib/dpkg/info/%s", de->d_name) < 0)
-      continue;
+    cleanup_free char *owner = xasprintf("deb:%s", name);
+    cleanup_free char *rel = xasprintf("var/lib/dpkg/info/%s", de->d_name);
     read_lines(o, rel, owner, NULL);
   }
 }
@@ -123,8 +123,7 @@ static void python_owners(owners_t *o, const char *rel, int depth)
       cleanup_free char *record = pyoci_path_join(child, "RECORD");
       cleanup_free char *owner = NULL;
       const char *dash = strchr(de->d_name, '-');
-      if (asprintf(&owner, "python:%.*s", (int)(dash ? dash - de->d_name : (ptrdiff_t)n - 10), de->d_name) < 0)
-        continue;
+      owner = xasprintf("python:%.*s", (int)(dash ? dash - de->d_name : (ptrdiff_t)n - 10), de->d_name);
       read_lines(o, record, owner, rel);
     } else if (depth < 5 && !site) {
       python_owners(o, child, depth + 1);
@@ -183,7 +182,7 @@ static int by_bytes_desc(const void *a, const void *b)
 static json_t *largest(json_t *removed)
 {
   size_t n = json_array_size(removed);
-  json_t **v = calloc(n + 1, sizeof(json_t *));
+  json_t **v = xcalloc(n + 1, sizeof(json_t *));
   for (size_t i = 0; i < n; i++)
     v[i] = json_array_get(removed, i);
   if (n)

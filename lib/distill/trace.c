@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/strbuf.h"
@@ -58,7 +59,7 @@ static char *event_path(const char *rootfs, int fd)
   cleanup_free char *mine = pyoci_path_join(rootfs, rel);
   if (fstat(fd, &a) < 0 || lstat(mine, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
     return NULL;
-  return strdup(rel);
+  return xstrdup(rel);
 }
 
 static void drain(int fan, const char *rootfs, json_t *traced)
@@ -91,7 +92,7 @@ static char *log_tail(const char *path)
   pyoci_error_t *ignored = NULL;
   if (pyoci_read_file(path, 1 << 20, &text, &len, &ignored) < 0) {
     pyoci_error_free(ignored);
-    return strdup("");
+    return xstrdup("");
   }
   while (len > 0 && text[len - 1] == '\n')
     text[--len] = '\0';
@@ -127,8 +128,8 @@ static int wait_ready(pyoci_trace_t *t, int fan, pyoci_container_proc_t *proc, c
   const char *url = t->probes[0];
   for (;;) {
     drain(fan, t->rootfs, t->traced);
-    cleanup_free char *what = NULL;
-    if (asprintf(&what, "before answering %s", url) < 0 || app_exited(t, proc, log, what, err) < 0)
+    cleanup_free char *what = xasprintf("before answering %s", url);
+    if (app_exited(t, proc, log, what, err) < 0)
       return -1;
     long status = 0;
     cleanup_free char *body = NULL;

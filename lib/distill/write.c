@@ -8,12 +8,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fdcopy.h"
 #include "lib/util/fs.h"
@@ -38,7 +40,7 @@ static int copy_meta(int dirfd, const char *name, const struct stat *st, pyoci_e
 /* Make rel's parent directories in staging as they are in the image. */
 static int make_parents(const char *root, const char *staging, const char *rel, pyoci_error_t **err)
 {
-  cleanup_free char *copy = strdup(rel);
+  cleanup_free char *copy = xstrdup(rel);
   for (char *slash = strchr(copy, '/'); slash; slash = strchr(slash + 1, '/')) {
     *slash = '\0';
     cleanup_free char *dst = pyoci_path_join(staging, copy);
@@ -55,7 +57,28 @@ static int make_parents(const char *root, const char *staging, const char *rel, 
   return 0;
 }
 
-static int copy_one(const char *root, const char *staging, const char *rel, pyoci_error_t **err)
+/* A second kept path to an inode already staged becomes a hard link to it,
+ * as it is in the image: the layer then holds the bytes once, and Docker
+ * counts them once. */
+static int link_seen(json_t *inodes, const struct stat *st, const char *staging, const char *dst, const char *rel,
+                     pyoci_error_t **err)
+{
+  if (st->st_nlink < 2)
+    return 0;
+  char key[64];
+  snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long)st->st_dev, (unsigned long long)st->st_ino);
+  const char *first = json_string_value(json_object_get(inodes, key));
+  if (first == NULL) {
+    json_object_set_new(inodes, key, json_string(rel));
+    return 0;
+  }
+  cleanup_free char *src = pyoci_path_join(staging, first);
+  if (link(src, dst) < 0)
+    return pyoci_error_set(err, errno, "link '%s' to '%s'", rel, first);
+  return 1;
+}
+
+static int copy_one(const char *root, const char *staging, const char *rel, json_t *inodes, pyoci_error_t **err)
 {
   cleanup_free char *src = pyoci_path_join(root, rel);
   cleanup_free char *dst = pyoci_path_join(staging, rel);
@@ -77,6 +100,9 @@ static int copy_one(const char *root, const char *staging, const char *rel, pyoc
     if (symlink(target, dst) < 0)
       return pyoci_error_set(err, errno, "symlink '%s'", dst);
   } else if (S_ISREG(st.st_mode)) {
+    int linked = link_seen(inodes, &st, staging, dst, rel, err);
+    if (linked != 0)
+      return linked < 0 ? -1 : 0;
     cleanup_close int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     cleanup_close int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (in < 0 || out < 0)
@@ -87,7 +113,7 @@ static int copy_one(const char *root, const char *staging, const char *rel, pyoc
     return 0; /* devices, fifos, sockets: not kept */
   }
   cleanup_close int parent = -1;
-  cleanup_free char *dcopy = strdup(dst);
+  cleanup_free char *dcopy = xstrdup(dst);
   char *slash = strrchr(dcopy, '/');
   *slash = '\0';
   parent = open(dcopy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -118,7 +144,7 @@ static int by_strcmp(const void *a, const void *b)
 static const char **sorted_keys(const json_t *set, size_t *n)
 {
   *n = json_object_size(set);
-  const char **v = calloc(*n + 1, sizeof(char *));
+  const char **v = xcalloc(*n + 1, sizeof(char *));
   size_t i = 0;
   const char *key;
   json_t *val;
@@ -130,10 +156,8 @@ static const char **sorted_keys(const json_t *set, size_t *n)
 /* Lines of md5sums ("HASH  path" without the leading '/') for kept files. */
 static char *kept_md5sums(pyoci_keep_t *k, const char *pkg, const char *arch)
 {
-  cleanup_free char *a = NULL, *b = NULL;
-  if (asprintf(&a, "var/lib/dpkg/info/%s:%s.md5sums", pkg, arch) < 0 ||
-      asprintf(&b, "var/lib/dpkg/info/%s.md5sums", pkg) < 0)
-    return NULL;
+  cleanup_free char *a = xasprintf("var/lib/dpkg/info/%s:%s.md5sums", pkg, arch);
+  cleanup_free char *b = xasprintf("var/lib/dpkg/info/%s.md5sums", pkg);
   cleanup_free char *text = NULL;
   pyoci_error_t *ignored = NULL;
   cleanup_free char *ha = pyoci_path_join(k->root, a), *hb = pyoci_path_join(k->root, b);
@@ -161,7 +185,7 @@ static char *field(const char *stanza, const char *name)
   for (const char *l = stanza; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
     if (strncmp(l, name, n) == 0 && l[n] == ':') {
       const char *v = l + n + 1 + strspn(l + n + 1, " ");
-      return strndup(v, strcspn(v, "\n"));
+      return xstrndup(v, strcspn(v, "\n"));
     }
   }
   return NULL;
@@ -182,10 +206,8 @@ static int stanza_record(pyoci_keep_t *k, const json_t *kept_pkgs, const char *d
   strbuf_t sb = STRBUF_INIT;
   strbuf_addf(&sb, "%s\n", stanza);
   cleanup_free char *rec = pyoci_path_join(dir, pkg);
-  cleanup_free char *md5p = NULL;
-  int rc = asprintf(&md5p, "%s.md5sums", rec) < 0 ? -1 : 0;
-  if (rc == 0)
-    rc = pyoci_write_file_atomic(rec, sb.buf, sb.len, 0644, err);
+  cleanup_free char *md5p = xasprintf("%s.md5sums", rec);
+  int rc = pyoci_write_file_atomic(rec, sb.buf, sb.len, 0644, err);
   if (rc == 0 && md5) /* none when only symlinks of it are left */
     rc = pyoci_write_file_atomic(md5p, md5, strlen(md5), 0644, err);
   strbuf_release(&sb);
@@ -238,11 +260,12 @@ int pyoci_distill_stage(pyoci_keep_t *k, const json_t *report, const char *stagi
 {
   size_t n = 0;
   cleanup_free const char **keys = sorted_keys(k->keep, &n);
+  cleanup_json json_t *inodes = json_object(); /* "dev:ino" -> first staged path */
   for (size_t i = 0; i < n; i++) {
     /* the dpkg database is rewritten below, not copied */
     if (strncmp(keys[i], "var/lib/dpkg/", 13) == 0)
       continue;
-    if (copy_one(k->root, staging, keys[i], err) < 0)
+    if (copy_one(k->root, staging, keys[i], inodes, err) < 0)
       return pyoci_error_prefix(err, "distill: stage '/%s'", keys[i]);
   }
   if (dpkg_records(k, report, staging, err) < 0)

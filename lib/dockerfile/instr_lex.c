@@ -43,42 +43,42 @@ int pyoci_lookup_keyword(const char *word)
 
 /* ---- splitting ---------------------------------------------------------- */
 
-/* Leading "--flag" words (quotes and backslashes inside them handled, as in
- * extractBuilderFlags); *rest points at the first non-flag word. */
-static void extract_flags(const char *line, char ***flags, size_t *n_flags, const char **rest)
+/* BuildKit splits words twice, with one state machine and two rule sets:
+ * extractBuilderFlags (flags: only leading "--" words, up to a lone "--";
+ * quotes and backslashes removed, a backslash escapes inside either quote)
+ * and parseWords (words: every word, quotes and escapes kept for expansion
+ * to remove; the escape character is the Dockerfile's and does nothing
+ * inside single quotes).  Returns where the words stopped. */
+static const char *split_words(const char *s, char escape, bool flags, char ***out, size_t *n)
 {
   enum { SPACES, WORD, QUOTE } phase = SPACES;
   cleanup_strbuf strbuf_t word = STRBUF_INIT;
-  bool blank_ok = false;
+  bool blank_ok = false, keep = !flags;
   char quote = 0;
-  size_t len = strlen(line);
+  size_t len = strlen(s);
   for (size_t pos = 0; pos <= len; pos++) {
-    char ch = pos < len ? line[pos] : 0;
+    char ch = pos < len ? s[pos] : 0;
     if (phase == SPACES) {
       if (pos == len)
         break;
       if (is_ws((unsigned char)ch))
         continue;
-      if (ch != '-' || pos + 1 == len || line[pos + 1] != '-') {
-        *rest = line + pos;
-        return;
-      }
+      if (flags && (ch != '-' || pos + 1 == len || s[pos + 1] != '-'))
+        return s + pos;
       phase = WORD;
     }
     if (pos == len) {
-      if (strcmp(strbuf_str(&word), "--") != 0 && (blank_ok || word.len > 0))
-        pyoci_df_strv_push(flags, n_flags, strbuf_detach(&word));
+      if (!(flags && strcmp(strbuf_str(&word), "--") == 0) && (blank_ok || word.len > 0))
+        pyoci_df_strv_push(out, n, strbuf_detach(&word));
       break;
     }
     if (phase == WORD) {
       if (is_ws((unsigned char)ch)) {
         phase = SPACES;
-        if (strcmp(strbuf_str(&word), "--") == 0) {
-          *rest = line + pos;
-          return;
-        }
+        if (flags && strcmp(strbuf_str(&word), "--") == 0)
+          return s + pos;
         if (blank_ok || word.len > 0)
-          pyoci_df_strv_push(flags, n_flags, strbuf_detach(&word));
+          pyoci_df_strv_push(out, n, strbuf_detach(&word));
         strbuf_reset(&word);
         blank_ok = false;
         continue;
@@ -87,12 +87,15 @@ static void extract_flags(const char *line, char ***flags, size_t *n_flags, cons
         quote = ch;
         blank_ok = true;
         phase = QUOTE;
-        continue;
+        if (!keep)
+          continue;
       }
-      if (ch == '\\') {
+      if (ch == escape) {
         if (pos + 1 == len)
           continue;
-        ch = line[++pos];
+        if (keep)
+          strbuf_addch(&word, ch);
+        ch = s[++pos];
       }
       strbuf_addch(&word, ch);
       continue;
@@ -100,18 +103,28 @@ static void extract_flags(const char *line, char ***flags, size_t *n_flags, cons
     /* QUOTE */
     if (ch == quote) {
       phase = WORD;
-      continue;
+      if (!keep)
+        continue;
     }
-    if (ch == '\\') {
+    if (ch == escape && (!keep || quote != '\'')) {
       if (pos + 1 == len) {
         phase = WORD;
         continue;
       }
-      ch = line[++pos];
+      if (keep)
+        strbuf_addch(&word, ch);
+      ch = s[++pos];
     }
     strbuf_addch(&word, ch);
   }
-  *rest = line + len;
+  return s + len;
+}
+
+/* Leading "--flag" words (extractBuilderFlags); *rest points at the first
+ * non-flag word. */
+static void extract_flags(const char *line, char ***flags, size_t *n_flags, const char **rest)
+{
+  *rest = split_words(line, '\\', true, flags, n_flags);
 }
 
 /* Keyword, flags and the trimmed rest of one logical line. */
@@ -135,60 +148,7 @@ void pyoci_split_command(const char *line, char **cmd, char ***flags, size_t *n_
  * removed later, at expansion). */
 void pyoci_parse_words(const char *rest, char escape, char ***out, size_t *n)
 {
-  enum { SPACES, WORD, QUOTE } phase = SPACES;
-  cleanup_strbuf strbuf_t word = STRBUF_INIT;
-  bool blank_ok = false;
-  char quote = 0;
-  size_t len = strlen(rest);
-  for (size_t pos = 0; pos <= len; pos++) {
-    char ch = pos < len ? rest[pos] : 0;
-    if (phase == SPACES) {
-      if (pos == len)
-        break;
-      if (is_ws((unsigned char)ch))
-        continue;
-      phase = WORD;
-    }
-    if (pos == len) {
-      if (blank_ok || word.len > 0)
-        pyoci_df_strv_push(out, n, strbuf_detach(&word));
-      break;
-    }
-    if (phase == WORD) {
-      if (is_ws((unsigned char)ch)) {
-        phase = SPACES;
-        if (blank_ok || word.len > 0)
-          pyoci_df_strv_push(out, n, strbuf_detach(&word));
-        strbuf_reset(&word);
-        blank_ok = false;
-        continue;
-      }
-      if (ch == '\'' || ch == '"') {
-        quote = ch;
-        blank_ok = true;
-        phase = QUOTE;
-      }
-      if (ch == escape) {
-        if (pos + 1 == len)
-          continue;
-        strbuf_addch(&word, ch);
-        ch = rest[++pos];
-      }
-      strbuf_addch(&word, ch);
-      continue;
-    }
-    if (ch == quote)
-      phase = WORD;
-    if (ch == escape && quote != '\'') {
-      if (pos + 1 == len) {
-        phase = WORD;
-        continue;
-      }
-      strbuf_addch(&word, ch);
-      ch = rest[++pos];
-    }
-    strbuf_addch(&word, ch);
-  }
+  split_words(rest, escape, false, out, n);
 }
 
 /* reWhitespace.Split(rest, -1) */

@@ -13,7 +13,7 @@ static int analyze_layer(pyoci_store_t *s, const pyoci_desc_t *desc, pyoci_analy
                          pyoci_error_t **err)
 {
   cleanup_close int fd = -1;
-  pyoci_tar_reader_t *r = NULL;
+  cleanup_tar_reader pyoci_tar_reader_t *r = NULL; /* freed before fd is closed */
   if (pyoci_layer_reader_open(s, desc, &fd, &r, err) < 0)
     return -1;
   pyoci_tar_entry_t e;
@@ -26,7 +26,6 @@ static int analyze_layer(pyoci_store_t *s, const pyoci_desc_t *desc, pyoci_analy
     if (++n % 4096 == 0)
       pyoci_progress("Analysing layers", n, 0, 0);
   }
-  pyoci_tar_reader_free(r);
   return rc < 0 ? pyoci_error_prefix(err, "read layer %s", desc->digest) : 0;
 }
 

@@ -1,5 +1,5 @@
 /* The compressions pyoci meets, as one table: name, magic bytes, the OCI
- * layer media type, and whether pyoci writes it.  One sniffer serves the
+ * layer media type, whether pyoci writes it, and the operations that do.  One sniffer serves the
  * layer decompressor and the archive loader (which had one each), and the
  * media type of a layer comes from the row, not from a chain of ifs. */
 #ifndef PYOCI_LAYER_CODEC_H
@@ -18,6 +18,9 @@ typedef struct {
   const char *media_type;     /* OCI layer media type; NULL: never a layer's */
   const char *media_suffix;   /* how a layer media type ends for it (+gzip) */
   bool layers;                /* pyoci compresses and decompresses layers with it */
+  /* Its operations (layer_int.h), NULL when pyoci does not run it itself. */
+  const struct pyoci_codec_enc *enc;
+  const struct pyoci_codec_dec *dec;
 } pyoci_codec_t;
 
 /* The row for comp (never NULL for a pyoci_comp_t value). */

@@ -21,6 +21,7 @@
 #include "lib/util/alloc.h"
 #include "lib/util/settings.h"
 #include "layer.h"
+#include "codec.h"
 #include "layer_int.h"
 
 #define GZ_CHUNK (1u << 20)
@@ -38,6 +39,7 @@ typedef struct {
 
 struct pyoci_compressor {
   pyoci_comp_t comp;
+  const struct pyoci_codec_enc *enc; /* the codec row's encoder */
   int level;
   pyoci_sink_fn sink;
   void *ctx;
@@ -216,8 +218,6 @@ static int gz_init(pyoci_compressor_t *c, int threads)
     return -1;
   c->bound = libdeflate_gzip_compress_bound(c->inline_comp, GZ_CHUNK);
   c->slots = xcalloc(c->nslots, sizeof(*c->slots));
-  if (c->slots == NULL)
-    return -1;
   for (size_t i = 0; i < c->nslots; i++) {
     c->slots[i].in = xmalloc(GZ_CHUNK);
     c->slots[i].out = xmalloc(c->bound);
@@ -232,8 +232,6 @@ static int gz_init(pyoci_compressor_t *c, int threads)
   if (c->nthreads == 0)
     return 0;
   c->workers = xcalloc((size_t)c->nthreads, sizeof(pthread_t));
-  if (c->workers == NULL)
-    return -1;
   for (int i = 0; i < c->nthreads; i++)
     if (pthread_create(&c->workers[i], NULL, gz_worker, c) != 0) {
       c->nthreads = i; /* join what started */
@@ -304,26 +302,39 @@ static int zstd_push(pyoci_compressor_t *c, const void *buf, size_t len, ZSTD_En
   }
 }
 
+/* ---- the codec table's operations (codec.c) ---- */
+
+static int gz_write_op(pyoci_compressor_t *c, const void *buf, size_t len, pyoci_error_t **err)
+{
+  return gz_write(c, buf, len, err);
+}
+
+static int zstd_write_op(pyoci_compressor_t *c, const void *buf, size_t len, pyoci_error_t **err)
+{
+  return zstd_push(c, buf, len, ZSTD_e_continue, err);
+}
+
+static int zstd_finish_op(pyoci_compressor_t *c, pyoci_error_t **err)
+{
+  return zstd_push(c, NULL, 0, ZSTD_e_end, err);
+}
+
+const struct pyoci_codec_enc pyoci_enc_plain = {NULL, emit, NULL};
+const struct pyoci_codec_enc pyoci_enc_gzip = {gz_init, gz_write_op, gz_finish};
+const struct pyoci_codec_enc pyoci_enc_zstd = {zstd_init, zstd_write_op, zstd_finish_op};
+
 /* ---- public ---- */
 
 pyoci_compressor_t *pyoci_compressor_new(pyoci_comp_t comp, int level, int threads, pyoci_sink_fn sink, void *ctx)
 {
   pyoci_compressor_t *c = xcalloc(1, sizeof(*c));
-  if (c == NULL)
-    return NULL;
   c->comp = comp;
   c->level = level;
   c->sink = sink;
   c->ctx = ctx;
   threads = pyoci_layer_threads(threads);
-  int r = 0;
-  if (comp == PYOCI_COMP_GZIP)
-    r = gz_init(c, threads);
-  else if (comp == PYOCI_COMP_ZSTD)
-    r = zstd_init(c, threads);
-  else if (comp != PYOCI_COMP_NONE)
-    r = -1;
-  if (r < 0) {
+  c->enc = pyoci_codec_get(comp)->enc;
+  if (c->enc == NULL || pyoci_codec_get(comp)->comp != comp || (c->enc->init && c->enc->init(c, threads) < 0)) {
     pyoci_compressor_free(c);
     return NULL;
   }
@@ -336,14 +347,7 @@ int pyoci_compressor_write(pyoci_compressor_t *c, const void *buf, size_t len, p
     return pyoci_error_copy(err, c->sticky);
   if (len == 0)
     return 0;
-  switch (c->comp) {
-  case PYOCI_COMP_GZIP:
-    return gz_write(c, buf, len, err);
-  case PYOCI_COMP_ZSTD:
-    return zstd_push(c, buf, len, ZSTD_e_continue, err);
-  default:
-    return emit(c, buf, len, err);
-  }
+  return c->enc->write(c, buf, len, err);
 }
 
 int pyoci_compressor_finish(pyoci_compressor_t *c, pyoci_error_t **err)
@@ -351,10 +355,8 @@ int pyoci_compressor_finish(pyoci_compressor_t *c, pyoci_error_t **err)
   int r = 0;
   if (c->sticky != NULL)
     r = pyoci_error_copy(err, c->sticky);
-  else if (c->comp == PYOCI_COMP_GZIP)
-    r = gz_finish(c, err);
-  else if (c->comp == PYOCI_COMP_ZSTD)
-    r = zstd_push(c, NULL, 0, ZSTD_e_end, err);
+  else if (c->enc->finish != NULL)
+    r = c->enc->finish(c, err);
   pyoci_compressor_free(c);
   return r;
 }

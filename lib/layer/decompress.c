@@ -137,8 +137,6 @@ static size_t avail(const pyoci_decomp_t *d)
 static int grow(unsigned char **buf, size_t *cap, size_t want)
 {
   unsigned char *n = xrealloc(*buf, want);
-  if (n == NULL)
-    return -1;
   *buf = n;
   *cap = want;
   return 0;
@@ -318,6 +316,27 @@ static ssize_t plain_next(pyoci_decomp_t *d, const void **buf, pyoci_error_t **e
   return (ssize_t)n;
 }
 
+/* ---- the codec table's operations (codec.c) ---- */
+
+/* d->out may move while a piece is decoded: point at it afterwards. */
+static ssize_t gz_next_op(pyoci_decomp_t *d, const void **buf, pyoci_error_t **err)
+{
+  ssize_t n = gz_next(d, err);
+  *buf = d->out;
+  return n;
+}
+
+static ssize_t zstd_next_op(pyoci_decomp_t *d, const void **buf, pyoci_error_t **err)
+{
+  ssize_t n = zstd_next(d, err);
+  *buf = d->out;
+  return n;
+}
+
+const struct pyoci_codec_dec pyoci_dec_plain = {plain_next};
+const struct pyoci_codec_dec pyoci_dec_gzip = {gz_next_op};
+const struct pyoci_codec_dec pyoci_dec_zstd = {zstd_next_op};
+
 /* ---- public ---- */
 
 /* gzip and zstd are decompressed here; anything else passes through as is
@@ -399,22 +418,10 @@ static ssize_t decode_next(pyoci_decomp_t *d, const void **buf, pyoci_error_t **
     return fail(d, err, 0, "failed before");
   if (d->done)
     return 0;
-  ssize_t n;
-  switch (d->comp) {
-  case PYOCI_COMP_GZIP:
-    n = gz_next(d, err);
-    *buf = d->out;
-    break;
-  case PYOCI_COMP_ZSTD:
-    n = zstd_next(d, err);
-    *buf = d->out;
-    break;
-  case PYOCI_COMP_NONE:
-    n = plain_next(d, buf, err);
-    break;
-  default:
+  const pyoci_codec_t *codec = pyoci_codec_get(d->comp);
+  if (codec->comp != d->comp || codec->dec == NULL)
     return fail(d, err, 0, "unknown compression %d", (int)d->comp);
-  }
+  ssize_t n = codec->dec->next(d, buf, err);
   if (n == 0)
     d->done = true;
   if (n > 0 && d->comp != PYOCI_COMP_NONE && check_bomb(d, (size_t)n, err) < 0)

@@ -41,6 +41,11 @@ ssize_t pyoci_decomp_read(pyoci_decomp_t *d, void *buf, size_t len, pyoci_error_
  * returns the bytes skipped, 0 when the caller has to read instead. */
 int64_t pyoci_decomp_skip(pyoci_decomp_t *d, int64_t n);
 void pyoci_decomp_free(pyoci_decomp_t *d);
+static inline void pyoci_decomp_freep(pyoci_decomp_t **d)
+{
+  pyoci_decomp_free(*d);
+}
+#define cleanup_decomp __attribute__((cleanup(pyoci_decomp_freep)))
 
 /* Decompress all of fd into sink. */
 int pyoci_decompress_fd(int fd, int comp, const char *what, pyoci_sink_fn sink, void *ctx, pyoci_error_t **err);

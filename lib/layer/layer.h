@@ -52,6 +52,11 @@ pyoci_compressor_t *pyoci_compressor_new(pyoci_comp_t comp, int level, int threa
 int pyoci_compressor_write(pyoci_compressor_t *c, const void *buf, size_t len, pyoci_error_t **err);
 int pyoci_compressor_finish(pyoci_compressor_t *c, pyoci_error_t **err); /* flushes; frees c */
 void pyoci_compressor_free(pyoci_compressor_t *c);
+static inline void pyoci_compressor_freep(pyoci_compressor_t **c)
+{
+  pyoci_compressor_free(*c);
+}
+#define cleanup_compressor __attribute__((cleanup(pyoci_compressor_freep)))
 
 /* ---- deterministic tar of a directory tree ----
  * Entries sorted bytewise by path, parents first; numeric uid/gid, no
@@ -104,6 +109,11 @@ int pyoci_tar_reader_read_all(pyoci_tar_reader_t *r, size_t size, char **out, si
  * ... until it returns false.  Valid until the next pyoci_tar_reader_next. */
 bool pyoci_tar_reader_xattr(pyoci_tar_reader_t *r, size_t i, const char **name, const void **value, size_t *len);
 void pyoci_tar_reader_free(pyoci_tar_reader_t *r);
+static inline void pyoci_tar_reader_freep(pyoci_tar_reader_t **r)
+{
+  pyoci_tar_reader_free(*r);
+}
+#define cleanup_tar_reader __attribute__((cleanup(pyoci_tar_reader_freep)))
 
 /* Read a whole layer (any compression) and refuse what unpacking would
  * refuse: absolute names, names or hardlink targets with "..", whiteouts

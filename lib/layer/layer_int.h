@@ -30,4 +30,22 @@ int pyoci_whiteout_remove(int dirfd, const char *dirpath, const char *name, cons
 int pyoci_whiteout_opaque(int dirfd, const char *dirpath, const pyoci_strmap_t *created, bool as_overlay,
                           pyoci_error_t **err);
 
+/* A codec's operations, which its row in codec.c points to: the encoder
+ * (compress.c) and the decoder (decompress.c).  Rows pyoci only hands to
+ * libarchive (xz, bzip2) have neither. */
+#include <sys/types.h>
+struct pyoci_compressor;
+struct pyoci_decomp;
+struct pyoci_codec_enc {
+  int (*init)(struct pyoci_compressor *c, int threads); /* 0 or -1 */
+  int (*write)(struct pyoci_compressor *c, const void *buf, size_t len, pyoci_error_t **err);
+  int (*finish)(struct pyoci_compressor *c, pyoci_error_t **err);
+};
+struct pyoci_codec_dec {
+  /* The next piece of output in *buf; 0 at the end, -1 on error. */
+  ssize_t (*next)(struct pyoci_decomp *d, const void **buf, pyoci_error_t **err);
+};
+extern const struct pyoci_codec_enc pyoci_enc_plain, pyoci_enc_gzip, pyoci_enc_zstd;
+extern const struct pyoci_codec_dec pyoci_dec_plain, pyoci_dec_gzip, pyoci_dec_zstd;
+
 #endif

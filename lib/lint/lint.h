@@ -6,15 +6,18 @@
  *   lint_rules.c  the checks themselves
  *   lint_shell.c  splitting RUN's shell text into simple commands
  *   dfview.c      the instruction view the checks read (stopgap, see dfview.h)
+ *   report.c      the reports as bytes: table, JSON, SARIF
  *
  * docs/pyoci-lint.md lists the checks with their hadolint and trivy IDs. */
 #ifndef PYOCI_LINT_LINT_H
 #define PYOCI_LINT_LINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/util/error.h"
 #include "lib/util/severity.h"
+#include "lib/util/strbuf.h"
 
 typedef struct {
   const char *id;          /* "PYO001" */
@@ -52,6 +55,15 @@ int pyoci_lint_text(const char *name, const char *text, size_t len, pyoci_lint_r
 int pyoci_lint_file(const char *path, pyoci_lint_result_t *out, pyoci_error_t **err);
 
 void pyoci_lint_result_release(pyoci_lint_result_t *r);
+
+/* `pyoci lint`'s reports of the findings v[0..n) of file ("-": stdin),
+ * appended to out.  The table has a summary line unless summary is false
+ * (--quiet); terminal control characters in it become '?'. */
+void pyoci_lint_report_table(strbuf_t *out, const char *file, const pyoci_lint_finding_t **v, size_t n, bool summary);
+void pyoci_lint_report_json(strbuf_t *out, const char *file, const pyoci_lint_finding_t **v, size_t n);
+/* SARIF 2.1.0 with every check as a rule. */
+int pyoci_lint_report_sarif(strbuf_t *out, const char *file, const pyoci_lint_finding_t **v, size_t n,
+                            pyoci_error_t **err);
 #define cleanup_lint_result __attribute__((cleanup(pyoci_lint_result_release)))
 
 #endif

@@ -117,6 +117,26 @@ int pyoci_docker_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_
 int pyoci_oci_archive_write(pyoci_store_t *s, pyoci_save_item_t *items, size_t n, const pyoci_variant_spec_t *spec,
                             pyoci_tarw_t *w, pyoci_error_t **err);
 
+/* ---- the format table (archive_formats.c) ---- */
+typedef struct {
+  const char *name; /* "docker-archive", "oci-archive" (for messages) */
+  pyoci_archive_format_t fmt;
+  bool compressed_layers; /* may hold compressed layers (save --compression) */
+  /* How sure the spooled members are this format: 0 not at all; the
+   * highest bid plans the load. */
+  int (*bid)(const pyoci_members_t *m);
+  /* Verify the archive's images against the spooled blobs. */
+  int (*plan)(pyoci_store_t *s, pyoci_members_t *m, pyoci_pending_image_t **out, size_t *n, pyoci_error_t **err);
+  /* Write items in this format; spec: layer compression, NULL as stored. */
+  int (*write)(pyoci_store_t *s, pyoci_save_item_t *items, size_t n, const pyoci_variant_spec_t *spec,
+               pyoci_tarw_t *w, pyoci_error_t **err);
+} pyoci_archive_fmt_t;
+
+/* The row for fmt (NULL for a value that is no format). */
+const pyoci_archive_fmt_t *pyoci_archive_fmt_get(pyoci_archive_format_t fmt);
+/* The row that bids highest for m, or NULL when none recognises it. */
+const pyoci_archive_fmt_t *pyoci_archive_fmt_bid(const pyoci_members_t *m);
+
 /* The manifest an export writes for an image (archive_convert.c). */
 typedef struct {
   char digest[PYOCI_DIGEST_LEN];

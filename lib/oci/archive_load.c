@@ -403,19 +403,15 @@ int pyoci_archive_load(pyoci_store_t *s, int fd, const char *what, pyoci_loaded_
   *n = 0;
   if (spool(s, fd, &m, err) < 0)
     goto out;
-  /* Docker 25+ writes both; the OCI index keeps the manifest digests. */
-  if (m.index_json != NULL && m.has_oci_layout) {
-    if (pyoci_oci_archive_plan(s, &m, &pending, &n_pending, err) < 0)
-      goto out;
-  } else if (m.manifest_json != NULL) {
-    if (pyoci_docker_archive_plan(s, &m, &pending, &n_pending, err) < 0)
-      goto out;
-  } else {
+  const pyoci_archive_fmt_t *fmt = pyoci_archive_fmt_bid(&m);
+  if (fmt == NULL) {
     pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
                          "load '%s': not a docker-archive or oci-archive (no manifest.json, no index.json + oci-layout)",
                          what);
     goto out;
   }
+  if (fmt->plan(s, &m, &pending, &n_pending, err) < 0)
+    goto out;
   loaded = xcalloc(n_pending + 1, sizeof(*loaded));
   for (size_t i = 0; i < n_pending; i++) {
     if (commit_one(s, what, &pending[i], &loaded[i], err) < 0) {

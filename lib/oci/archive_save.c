@@ -108,16 +108,18 @@ int pyoci_archive_save_opts(pyoci_store_t *s, const char *const *refs, size_t n,
 {
   if (n == 0)
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "save: no images given");
-  if (o->fmt == PYOCI_ARCHIVE_DOCKER && o->layers != NULL)
+  const pyoci_archive_fmt_t *fmt = pyoci_archive_fmt_get(o->fmt);
+  if (fmt == NULL)
+    return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "save: unknown archive format %d", (int)o->fmt);
+  if (!fmt->compressed_layers && o->layers != NULL)
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
-                                "save: a docker-archive holds uncompressed layers; compression applies to oci");
+                                "save: a %s holds uncompressed layers; compression applies to oci", fmt->name);
   pyoci_save_item_t *items = NULL;
   size_t count = 0;
   if (resolve_all(s, refs, n, &items, &count, err) < 0)
     return -1;
   pyoci_tarw_t *w = pyoci_tarw_new(fd, what);
-  int rc = o->fmt == PYOCI_ARCHIVE_OCI ? pyoci_oci_archive_write(s, items, count, o->layers, w, err)
-                                       : pyoci_docker_archive_write(s, items, count, w, err);
+  int rc = fmt->write(s, items, count, o->layers, w, err);
   if (rc == 0)
     rc = pyoci_tarw_finish(w, err);
   pyoci_tarw_free(w);

@@ -70,6 +70,14 @@ int pyoci_layer_media_compression(const char *mt)
   return -1;
 }
 
+bool pyoci_media_type_is_image_layer(const char *mt)
+{
+  return mt != NULL &&
+         (strncmp(mt, "application/vnd.oci.image.layer.", 32) == 0 ||
+          strncmp(mt, "application/vnd.docker.image.rootfs.", 36) == 0) &&
+         strstr(mt, "+encrypted") == NULL;
+}
+
 void pyoci_chain_id(const char (*diff_ids)[PYOCI_DIGEST_LEN], size_t n, char out[PYOCI_DIGEST_LEN])
 {
   if (n == 0) {

@@ -68,6 +68,10 @@ static inline void pyoci_image_freep(pyoci_image_t **p)
 
 /* Layer media type -> compression: 0 none, 1 gzip, 2 zstd, -1 unknown. */
 int pyoci_layer_media_compression(const char *media_type);
+/* An image layer whose tar entries load, pull and copy check: every OCI and
+ * Docker layer media type (non-distributable / foreign too), not an
+ * encrypted one (unreadable without its key) nor an artifact's blob. */
+bool pyoci_media_type_is_image_layer(const char *media_type);
 
 /* Chain IDs as Docker/OCI define them: chain[0] = diff_id[0],
  * chain[i] = sha256(chain[i-1] + " " + diff_id[i]). */

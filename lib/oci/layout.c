@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/layer/layer.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fdcopy.h"
 #include "lib/util/fs.h"
@@ -34,7 +36,7 @@ static int children(const char *buf, size_t len, const char *what, char (**out)[
   size_t total = json_array_size(lists[0]) + (cfg ? 1 : 0);
   if (total > PYOCI_MAX_LAYERS + 1 && total > 1024)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: %zu descriptors is over the limit", what, total);
-  *out = calloc(total + 1, PYOCI_DIGEST_LEN);
+  *out = xcalloc(total + 1, PYOCI_DIGEST_LEN);
   *n = 0;
   for (size_t i = 0; i <= json_array_size(lists[0]); i++) {
     const json_t *d = i < json_array_size(lists[0]) ? json_array_get(lists[0], i) : cfg;
@@ -106,6 +108,49 @@ static int import_blob(pyoci_store_t *s, int blobs_fd, const char *dir, const ch
   return 0;
 }
 
+/* Before anything enters the store: every image layer DIR's manifest (or
+ * index) names passes the entry check load and pull apply, read from DIR,
+ * so a layer with "../" or absolute names is refused at the door and
+ * leaves nothing in the store.  Malformed descriptors are left to the
+ * import walk, which refuses them. */
+static int check_layers(int blobs_fd, const char *dir, const char *digest, int depth, pyoci_error_t **err)
+{
+  if (depth > LAYOUT_MAX_DEPTH)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "'%s': indexes nested too deep", dir);
+  cleanup_close int fd = openat(blobs_fd, digest + 7, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return pyoci_error_set(err, errno, "'%s': blob %s", dir, digest);
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  if (pyoci_read_fd(fd, digest, PYOCI_MAX_MANIFEST_SIZE, &buf, &len, err) < 0)
+    return pyoci_error_prefix(err, "'%s'", dir);
+  cleanup_json json_t *j = pyoci_json_parse_object(buf, len, digest, err);
+  if (j == NULL)
+    return pyoci_error_prefix(err, "'%s'", dir);
+  json_t *manifests = json_object_get(j, "manifests");
+  json_t *list = json_is_array(manifests) ? manifests : json_object_get(j, "layers");
+  size_t i;
+  json_t *d;
+  json_array_foreach(list, i, d) {
+    const char *dg = pyoci_json_str(d, "digest");
+    if (dg == NULL || !pyoci_digest_valid(dg))
+      continue;
+    if (json_is_array(manifests)) {
+      if (check_layers(blobs_fd, dir, dg, depth + 1, err) < 0)
+        return -1;
+      continue;
+    }
+    if (!pyoci_media_type_is_image_layer(pyoci_json_str(d, "mediaType")))
+      continue;
+    cleanup_close int lfd = openat(blobs_fd, dg + 7, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (lfd < 0)
+      return pyoci_error_set(err, errno, "'%s': blob %s", dir, dg);
+    if (pyoci_layer_validate(lfd, dg, err) < 0)
+      return pyoci_error_prefix(err, "'%s': layer refused", dir);
+  }
+  return 0;
+}
+
 static int pick_entry(const char *dir, const char *ref, const pyoci_oci_index_entry_t *e, size_t n, size_t *which,
                       pyoci_error_t **err)
 {
@@ -138,7 +183,7 @@ int pyoci_layout_import(pyoci_store_t *s, const char *dir, const char *ref, char
   int rc = pick_entry(dir, ref, e, n, &which, err);
   if (rc == 0)
     memcpy(digest, e[which].digest, PYOCI_DIGEST_LEN);
-  cleanup_free char *media_type = rc == 0 && e[which].media_type ? strdup(e[which].media_type) : NULL;
+  cleanup_free char *media_type = rc == 0 && e[which].media_type ? xstrdup(e[which].media_type) : NULL;
   pyoci_oci_index_free(e, n);
   if (rc < 0)
     return -1;
@@ -146,7 +191,8 @@ int pyoci_layout_import(pyoci_store_t *s, const char *dir, const char *ref, char
   cleanup_close int blobs_fd = open(blobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (blobs_fd < 0)
     return pyoci_error_set(err, errno, "open '%s'", blobs);
-  if (walk_tree(s, blobs_fd, dir, digest, 0, import_blob, true, err) < 0)
+  if (check_layers(blobs_fd, dir, digest, 0, err) < 0 ||
+      walk_tree(s, blobs_fd, dir, digest, 0, import_blob, true, err) < 0)
     return -1;
   return pyoci_store_add_image(s, digest, media_type, -1, NULL, err);
 }

@@ -257,6 +257,20 @@ int pyoci_ref_parse(const char *s, pyoci_ref_t *out, pyoci_error_t **err)
   return 0;
 }
 
+void pyoci_ref_split_name(const char *name, char **repo, char **tag)
+{
+  const char *at = strchr(name, '@');
+  size_t end = at ? (size_t)(at - name) : strlen(name);
+  const char *colon = NULL;
+  for (size_t i = end; i > 0 && name[i - 1] != '/'; i--)
+    if (name[i - 1] == ':') {
+      colon = name + i - 1;
+      break;
+    }
+  *repo = xstrndup(name, colon ? (size_t)(colon - name) : end);
+  *tag = colon ? xstrndup(colon + 1, end - (size_t)(colon + 1 - name)) : NULL;
+}
+
 char *pyoci_ref_familiar_repo(const pyoci_ref_t *r)
 {
   char *out = NULL;

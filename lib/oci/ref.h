@@ -28,6 +28,11 @@ char *pyoci_ref_familiar(const pyoci_ref_t *r);
 char *pyoci_ref_familiar_repo(const pyoci_ref_t *r);
 /* "docker.io/library/app:latest" */
 char *pyoci_ref_full(const pyoci_ref_t *r);
+/* Split a name as the store keeps it ("me/app:1", "app@sha256:...") into
+ * repository and tag, without normalising or checking: the tag is what
+ * follows the last ':' after the last '/', up to an '@'.  *tag is NULL when
+ * there is none.  Caller frees both. */
+void pyoci_ref_split_name(const char *name, char **repo, char **tag);
 /* Normalise a user string straight to its familiar form; NULL + err if invalid. */
 char *pyoci_ref_normalize(const char *s, pyoci_error_t **err);
 

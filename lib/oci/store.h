@@ -70,6 +70,13 @@ int pyoci_blob_writer_sync(pyoci_blob_writer_t *w, pyoci_error_t **err);
 int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest,
                              char digest_out[PYOCI_DIGEST_LEN], int64_t *size_out, pyoci_error_t **err);
 void pyoci_blob_writer_abort(pyoci_blob_writer_t *w);
+static inline void pyoci_blob_writer_abortp(pyoci_blob_writer_t **w)
+{
+  if (*w != NULL)
+    pyoci_blob_writer_abort(*w);
+}
+/* Aborts a writer not committed (set the variable to NULL after commit). */
+#define cleanup_blob_writer __attribute__((cleanup(pyoci_blob_writer_abortp)))
 /* Many blobs at once: publish each (verify, fsync, link into blobs/; frees
  * w), then sync the blobs directory once before anything refers to them. */
 int pyoci_blob_writer_publish(pyoci_blob_writer_t *w, const char *expected_digest, pyoci_error_t **err);

@@ -166,8 +166,7 @@ static bool interesting_path(const char *path)
 void pyoci_catalog_set_project(pyoci_catalog_t *cat, const char *root)
 {
   free(cat->project_root);
-  if ((cat->project_root = strdup(root)) == NULL)
-    abort();
+  cat->project_root = xstrdup(root);
 }
 
 static const pyoci_cataloger_t *whole_database_cataloger(const char *path)

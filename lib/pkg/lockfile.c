@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -59,10 +60,8 @@ static int add_pin(const char *path, size_t line, const char *name, size_t nlen,
   if (nlen == 0 || vlen == 0 || nlen > 256 || vlen > 256)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s:%zu: bad package name or version", path, line);
   pyoci_pkg_t p = {.type = PYOCI_PKG_PYTHON, .layer_index = -1};
-  p.name = strndup(name, nlen);
-  p.version = strndup(ver, vlen);
-  if (p.name == NULL || p.version == NULL)
-    abort();
+  p.name = xstrndup(name, nlen);
+  p.version = xstrndup(ver, vlen);
   return add(ctx, &p, err);
 }
 
@@ -119,7 +118,7 @@ static char *include_of(const char *s, size_t n)
     return NULL;
   const char *f = s + skip;
   size_t fl = trim(&f, n - skip);
-  return fl ? strndup(f, fl) : NULL;
+  return fl ? xstrndup(f, fl) : NULL;
 }
 
 static int req_include(const char *path, size_t lineno, const char *file, req_ctx_t *rc, int depth,
@@ -186,8 +185,7 @@ static int req_parse(const char *path, const char *buf, size_t len, req_ctx_t *r
       size_t m = 0;
       const char *t = next_line(buf, len, &pos, &m, &lineno, path, err);
       char *j = NULL;
-      if (asprintf(&j, "%.*s %.*s", (int)(n - 1), s, t ? (int)m : 0, t ? t : "") < 0)
-        abort();
+      j = xasprintf("%.*s %.*s", (int)(n - 1), s, t ? (int)m : 0, t ? t : "");
       free(joined);
       joined = j;
       s = joined;
@@ -354,8 +352,7 @@ int pyoci_lockfile_include_in_root(void *ctx, const char *from, const char *file
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "an absolute path is outside the scanned directory");
   const char *slash = strrchr(from, '/');
   cleanup_free char *joined = NULL;
-  if (asprintf(&joined, "%.*s%s%s", slash ? (int)(slash - from) : 0, from, slash ? "/" : "", file) < 0)
-    abort();
+  joined = xasprintf("%.*s%s%s", slash ? (int)(slash - from) : 0, from, slash ? "/" : "", file);
   char *rel = pyoci_path_normalize(joined, PYOCI_PATH_NO_ESCAPE);
   if (rel == NULL)
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "'%s' is outside the scanned directory", file);

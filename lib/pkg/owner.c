@@ -118,11 +118,9 @@ static void owned_add(owned_set_t *s, const char *path, size_t len, const char *
     s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
   }
   owned_t *o = &s->v[s->n++];
-  o->path = strndup(path, len);
-  o->owner = strndup(owner, owner_len);
+  o->path = xstrndup(path, len);
+  o->owner = xstrndup(owner, owner_len);
   o->type = type;
-  if (o->path == NULL || o->owner == NULL)
-    abort();
 }
 
 /* NAME.list / NAME:ARCH.md5sums -> NAME */
@@ -191,9 +189,7 @@ static int cmp_owned(const void *a, const void *b)
 
 static const owned_t *owned_find(const owned_set_t *s, const char *path, size_t len)
 {
-  cleanup_free char *key = strndup(path, len);
-  if (key == NULL)
-    abort();
+  cleanup_free char *key = xstrndup(path, len);
   owned_t k = {.path = key};
   return s->n ? bsearch(&k, s->v, s->n, sizeof(owned_t), cmp_owned) : NULL;
 }
@@ -247,9 +243,7 @@ void pyoci_owner_resolve(pyoci_catalog_result_t *r, const pyoci_fsv_entry_t *con
       o = owned_find(&s, p->origin, (size_t)(slash - p->origin));
     if (o == NULL)
       continue;
-    p->owner = strdup(o->owner);
-    if (p->owner == NULL)
-      abort();
+    p->owner = xstrdup(o->owner);
     p->owner_type = o->type;
     p->owner_distro = pyoci_owner_is_distro(r, o->owner, o->type);
   }

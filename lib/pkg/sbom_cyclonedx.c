@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/json.h"
 #include "sbom.h"
 
@@ -66,10 +67,8 @@ static long owner_index(const pyoci_catalog_result_t *r, const pyoci_pkg_t *p)
 static void add_packages(const pyoci_catalog_result_t *r, json_t *components, json_t *root_deps, json_t *os_deps,
                          json_t *deps)
 {
-  json_t **comp = calloc(r->n_packages + 1, sizeof(json_t *));
-  json_t **owned = calloc(r->n_packages + 1, sizeof(json_t *));
-  if (comp == NULL || owned == NULL)
-    abort();
+  json_t **comp = xcalloc(r->n_packages + 1, sizeof(json_t *));
+  json_t **owned = xcalloc(r->n_packages + 1, sizeof(json_t *));
   char ref[4096];
   for (size_t i = 0; i < r->n_packages; i++)
     comp[i] = package_component(&r->packages[i], ref, sizeof(ref));

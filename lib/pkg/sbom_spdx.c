@@ -104,9 +104,7 @@ char *pyoci_sbom_spdx(const pyoci_catalog_result_t *r, const pyoci_sbom_subject_
     json_array_append_new(packages, os);
     json_array_append_new(rels, relationship(subject_id, "CONTAINS", "SPDXRef-OperatingSystem"));
   }
-  char **ids = calloc(r->n_packages + 1, sizeof(char *));
-  if (ids == NULL)
-    abort();
+  char **ids = xcalloc(r->n_packages + 1, sizeof(char *));
   for (size_t i = 0; i < r->n_packages; i++)
     json_array_append_new(packages, package(&r->packages[i], &ids[i]));
   for (size_t i = 0; i < r->n_packages; i++) {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/strbuf.h"
@@ -123,7 +124,7 @@ int pyoci_auth_challenge_parse(const char *header, pyoci_auth_challenge_t *out, 
     p++;
   if (p == s)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "WWW-Authenticate: no scheme in '%.80s'", header);
-  out->scheme = strndup(s, (size_t)(p - s));
+  out->scheme = xstrndup(s, (size_t)(p - s));
   for (char *q = out->scheme; *q; q++)
     *q = (char)tolower((unsigned char)*q);
   if (parse_params(p, out, err) < 0) {
@@ -147,14 +148,9 @@ void pyoci_auth_challenge_free(pyoci_auth_challenge_t *c)
 
 static char *basic_header(const char *user, const char *pass)
 {
-  cleanup_free char *up = NULL;
-  if (asprintf(&up, "%s:%s", user, pass) < 0)
-    return NULL;
-  cleanup_free char *b = reg_base64(up, strlen(up));
-  char *h = NULL;
-  if (b == NULL || asprintf(&h, "Authorization: Basic %s", b) < 0)
-    return NULL;
-  return h;
+  cleanup_free char *up = xasprintf("%s:%s", user, pass);
+  cleanup_free char *b = pyoci_reg_base64(up, strlen(up));
+  return b ? xasprintf("Authorization: Basic %s", b) : NULL;
 }
 
 typedef int (*auth_fn)(reg_client_t *r, pyoci_http_conn_t *c, const char *scope, char **out, pyoci_error_t **err);
@@ -187,7 +183,7 @@ static char *token_url(reg_client_t *r, pyoci_http_conn_t *c, const char *scope)
     curl_free(v);
     sep = '&';
   }
-  cleanup_free char *scopes = strdup(scope ? scope : "");
+  cleanup_free char *scopes = xstrdup(scope ? scope : "");
   for (char *save = NULL, *t = strtok_r(scopes, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
     char *v = curl_easy_escape(e, t, 0);
     strbuf_addf(&sb, "%cscope=%s", sep, v);
@@ -216,7 +212,7 @@ static int token_from_reply(const pyoci_http_resp_t *resp, const char *realm, ch
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "token from '%s': not a printable token", realm);
   json_int_t ttl = pyoci_json_int(j, "expires_in", 60);
   *expires = ttl < 60 ? 60 : ttl > 86400 ? 86400 : (long)ttl;
-  *token = strdup(t);
+  *token = xstrdup(t);
   return 0;
 }
 
@@ -252,15 +248,14 @@ static int auth_bearer(reg_client_t *r, pyoci_http_conn_t *c, const char *scope,
   time_t now = time(NULL);
   for (size_t i = 0; i < r->n_tokens; i++)
     if (strcmp(r->tokens[i].scope, key) == 0 && r->tokens[i].expires > now + 5) {
-      *out = strdup(r->tokens[i].header);
+      *out = xstrdup(r->tokens[i].header);
       return 0;
     }
   cleanup_free char *token = NULL;
   long ttl = 60;
   if (fetch_token(r, c, scope, &token, &ttl, err) < 0)
     return -1;
-  if (asprintf(out, "Authorization: Bearer %s", token) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  *out = xasprintf("Authorization: Bearer %s", token);
   struct reg_token *slot = NULL;
   for (size_t i = 0; i < r->n_tokens && slot == NULL; i++)
     if (strcmp(r->tokens[i].scope, key) == 0)
@@ -269,8 +264,8 @@ static int auth_bearer(reg_client_t *r, pyoci_http_conn_t *c, const char *scope,
     slot = &r->tokens[r->n_tokens < REG_MAX_TOKENS ? r->n_tokens++ : 0];
   free(slot->scope);
   free(slot->header);
-  slot->scope = strdup(key);
-  slot->header = strdup(*out);
+  slot->scope = xstrdup(key);
+  slot->header = xstrdup(*out);
   slot->expires = now + ttl;
   return 0;
 }
@@ -286,7 +281,7 @@ static const struct auth_scheme schemes[] = {
     {"bearer", auth_bearer},
 };
 
-int reg_auth_challenge(reg_client_t *r, const pyoci_http_resp_t *resp, pyoci_error_t **err)
+int pyoci_reg_auth_challenge(reg_client_t *r, const pyoci_http_resp_t *resp, pyoci_error_t **err)
 {
   const char *h = pyoci_http_header(resp, "www-authenticate");
   if (h == NULL)
@@ -311,7 +306,7 @@ int reg_auth_challenge(reg_client_t *r, const pyoci_http_resp_t *resp, pyoci_err
   return 0;
 }
 
-int reg_auth_header(reg_client_t *r, pyoci_http_conn_t *c, const char *scope, bool force, char **out,
+int pyoci_reg_auth_header(reg_client_t *r, pyoci_http_conn_t *c, const char *scope, bool force, char **out,
                     pyoci_error_t **err)
 {
   pthread_mutex_lock(&r->mu);
@@ -326,7 +321,7 @@ int reg_auth_header(reg_client_t *r, pyoci_http_conn_t *c, const char *scope, bo
   return rc;
 }
 
-void reg_auth_free_tokens(reg_client_t *r)
+void pyoci_reg_auth_free_tokens(reg_client_t *r)
 {
   for (size_t i = 0; i < r->n_tokens; i++) {
     free(r->tokens[i].scope);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/log.h"
@@ -23,7 +24,7 @@
 
 static bool host_is_loopback(const char *host)
 {
-  cleanup_free char *h = strdup(host);
+  cleanup_free char *h = xstrdup(host);
   if (h[0] == '[') { /* [::1]:5000 */
     char *end = strchr(h, ']');
     if (end)
@@ -52,9 +53,9 @@ static int load_certs_d(reg_client_t *r, pyoci_error_t **err)
     size_t n = strlen(e->d_name);
     cleanup_free char *path = pyoci_path_join(dir, e->d_name);
     if (strcmp(e->d_name, "client.cert") == 0)
-      r->client_cert = strdup(path);
+      r->client_cert = xstrdup(path);
     else if (strcmp(e->d_name, "client.key") == 0)
-      r->client_key = strdup(path);
+      r->client_key = xstrdup(path);
     if (n < 5 || strcmp(e->d_name + n - 4, ".crt") != 0)
       continue;
     cleanup_free char *buf = NULL;
@@ -94,13 +95,12 @@ static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
   for (int plain = 0; plain < 2; plain++) {
     r->tls.verify = verify && !(http_ok && plain == 0);
     free(r->base);
-    if (asprintf(&r->base, "%s://%s", plain ? "http" : "https", r->host) < 0)
-      return pyoci_error_set(err, ENOMEM, "registry");
+    r->base = xasprintf("%s://%s", plain ? "http" : "https", r->host);
     /* No retries here: an unreachable registry is reported at once. */
     reg_req_t q = {.path = "/v2/", .body_fd = -1, .no_retry = true, .no_auth = r->tls.verify != verify};
     pyoci_http_resp_t resp;
     pyoci_error_t *e = NULL;
-    int rc = reg_do(r, c, &q, &resp, &e);
+    int rc = pyoci_reg_do(r, c, &q, &resp, &e);
     bool fallback = rc < 0 && http_ok && plain == 0 && (resp.tls_failed || resp.retriable);
     long st = resp.status;
     pyoci_http_resp_free(&resp);
@@ -112,7 +112,7 @@ static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
     if (rc == 0 && r->tls.verify != verify) {
       r->tls.verify = verify; /* https it is: ping again, verified */
       q.no_auth = false;
-      rc = reg_do(r, c, &q, &resp, &e);
+      rc = pyoci_reg_do(r, c, &q, &resp, &e);
       st = resp.status;
       pyoci_http_resp_free(&resp);
     }
@@ -122,7 +122,7 @@ static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
       return pyoci_error_prefix(err, "registry %s", r->name);
     }
     if (st == 200 || st == 401)
-      return 0; /* 401: reg_do adopted the challenge and could not satisfy it yet */
+      return 0; /* 401: pyoci_reg_do adopted the challenge and could not satisfy it yet */
     return pyoci_error_set(err, 0, "registry %s: /v2/ answered HTTP %ld: not a distribution registry", r->name, st);
   }
   return pyoci_error_set(err, 0, "registry %s: unreachable", r->name);
@@ -135,18 +135,16 @@ const char *pyoci_registry_endpoint(const char *registry)
   return registry;
 }
 
-int reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_http_conn_t *conn,
+int pyoci_reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_http_conn_t *conn,
                     reg_client_t **out, pyoci_error_t **err)
 {
   if (conn == NULL)
     return pyoci_error_set(err, 0, "registry %s: cannot initialise libcurl", registry);
-  reg_client_t *r = calloc(1, sizeof(*r));
-  if (r == NULL)
-    return pyoci_error_set(err, ENOMEM, "registry client");
+  reg_client_t *r = xcalloc(1, sizeof(*r));
   pthread_mutex_init(&r->mu, NULL);
   r->o = o;
-  r->name = strdup(registry);
-  r->host = strdup(pyoci_registry_endpoint(registry));
+  r->name = xstrdup(registry);
+  r->host = xstrdup(pyoci_registry_endpoint(registry));
   r->loopback = host_is_loopback(r->host);
   r->tls.verify = o->tls_verify;
   int rc = load_certs_d(r, err);
@@ -154,26 +152,26 @@ int reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_
   r->tls.client_cert = r->client_cert;
   r->tls.client_key = r->client_key;
   if (rc == 0 && o->username != NULL) {
-    r->user = strdup(o->username);
-    r->pass = strdup(o->password ? o->password : "");
+    r->user = xstrdup(o->username);
+    r->pass = xstrdup(o->password ? o->password : "");
   } else if (rc == 0) {
-    rc = reg_creds_lookup(o->docker_config, registry, &r->user, &r->pass, err);
+    rc = pyoci_reg_creds_lookup(o->docker_config, registry, &r->user, &r->pass, err);
   }
   if (rc == 0)
     rc = ping(r, conn, err);
   if (rc < 0) {
-    reg_client_free(r);
+    pyoci_reg_client_free(r);
     return -1;
   }
   *out = r;
   return 0;
 }
 
-void reg_client_free(reg_client_t *r)
+void pyoci_reg_client_free(reg_client_t *r)
 {
   if (r == NULL)
     return;
-  reg_auth_free_tokens(r);
+  pyoci_reg_auth_free_tokens(r);
   pthread_mutex_destroy(&r->mu);
   free(r->name);
   free(r->host);
@@ -188,25 +186,23 @@ void reg_client_free(reg_client_t *r)
   free(r);
 }
 
-char *reg_scope(const char *path, const char *actions)
+char *pyoci_reg_scope(const char *path, const char *actions)
 {
   char *s = NULL;
-  if (asprintf(&s, "repository:%s:%s", path, actions) < 0)
-    return NULL;
+  s = xasprintf("repository:%s:%s", path, actions);
   return s;
 }
 
-char *reg_resolve_url(const reg_client_t *r, const char *location)
+char *pyoci_reg_resolve_url(const reg_client_t *r, const char *location)
 {
   char *s = NULL;
   if (strncmp(location, "https://", 8) == 0 || strncmp(location, "http://", 7) == 0)
-    return strdup(location);
-  if (asprintf(&s, "%s%s%s", r->base, location[0] == '/' ? "" : "/", location) < 0)
-    return NULL;
+    return xstrdup(location);
+  s = xasprintf("%s%s%s", r->base, location[0] == '/' ? "" : "/", location);
   return s;
 }
 
-int reg_status_error(const pyoci_http_resp_t *resp, const char *what, pyoci_error_t **err)
+int pyoci_reg_status_error(const pyoci_http_resp_t *resp, const char *what, pyoci_error_t **err)
 {
   cleanup_free char *msg = pyoci_registry_error_text(resp->body, resp->body_len, resp->status, what);
   int code = resp->status == 404 ? PYOCI_E_NOT_FOUND : resp->status == 401 || resp->status == 403 ? PYOCI_E_INVALID : 0;
@@ -259,7 +255,7 @@ static int perform(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, st
   memset(resp, 0, sizeof(*resp));
   cleanup_free char *auth = NULL;
   bool mine = same_host(r, a->url);
-  if (mine && reg_auth_header(r, c, q->scope, false, &auth, err) < 0)
+  if (mine && pyoci_reg_auth_header(r, c, q->scope, false, &auth, err) < 0)
     return -1;
   const char *hdrs[24];
   size_t n = 0;
@@ -292,10 +288,10 @@ static int next_step(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, 
     can_retry = can_retry && resp->retriable;
   else if (st == 401 && !q->no_auth && same_host(r, a->url) && !a->reauthed) {
     a->reauthed = true;
-    if (reg_auth_challenge(r, resp, err) < 0)
+    if (pyoci_reg_auth_challenge(r, resp, err) < 0)
       return NEXT_FAIL;
     cleanup_free char *ignored = NULL;
-    if (reg_auth_header(r, c, q->scope, true, &ignored, err) < 0)
+    if (pyoci_reg_auth_header(r, c, q->scope, true, &ignored, err) < 0)
       return NEXT_FAIL;
     return q->on_body && q->before_retry && (a->range = q->before_retry(q->ctx)) == NULL ? NEXT_FAIL : NEXT_AGAIN;
   } else if (st >= 300 && st < 400 && q->follow && resp->redirect_url) {
@@ -304,7 +300,7 @@ static int next_step(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, 
       return NEXT_FAIL;
     }
     free(a->url);
-    a->url = strdup(resp->redirect_url);
+    a->url = xstrdup(resp->redirect_url);
     return NEXT_AGAIN;
   } else if (!(st == 429 || st == 500 || st == 502 || st == 503 || st == 504)) {
     return NEXT_DONE;
@@ -323,9 +319,9 @@ static int next_step(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, 
   return NEXT_AGAIN;
 }
 
-int reg_do(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, pyoci_http_resp_t *resp, pyoci_error_t **err)
+int pyoci_reg_do(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, pyoci_http_resp_t *resp, pyoci_error_t **err)
 {
-  struct attempt a = {.url = reg_resolve_url(r, q->path), .range = q->range};
+  struct attempt a = {.url = pyoci_reg_resolve_url(r, q->path), .range = q->range};
   for (;;) {
     int rc = perform(r, c, q, &a, resp, err);
     int next = next_step(r, c, q, &a, rc, resp, err);

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -25,10 +26,10 @@
 #define HELPER_OUT_MAX (64u << 10)
 #define DOCKER_HUB_KEY "https://index.docker.io/v1/"
 
-char *reg_base64(const char *in, size_t n)
+char *pyoci_reg_base64(const char *in, size_t n)
 {
   static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  char *out = malloc(4 * ((n + 2) / 3) + 1), *o = out;
+  char *out = xmalloc(4 * ((n + 2) / 3) + 1), *o = out;
   if (out == NULL)
     return NULL;
   for (size_t i = 0; i < n; i += 3) {
@@ -56,7 +57,7 @@ static int b64val(char c)
 static char *base64_decode(const char *in)
 {
   size_t n = strlen(in);
-  char *out = malloc(n + 1), *o = out;
+  char *out = xmalloc(n + 1), *o = out;
   unsigned acc = 0;
   int bits = 0;
   for (size_t i = 0; i < n && in[i] != '='; i++) {
@@ -83,11 +84,11 @@ char *pyoci_registry_server_key(const char *registry)
     r += 8;
   else if (strncmp(r, "http://", 7) == 0)
     r += 7;
-  char *host = strndup(r, strcspn(r, "/"));
+  char *host = xstrndup(r, strcspn(r, "/"));
   if (strcmp(host, "docker.io") == 0 || strcmp(host, "index.docker.io") == 0 ||
       strcmp(host, "registry-1.docker.io") == 0) {
     free(host);
-    return strdup(DOCKER_HUB_KEY);
+    return xstrdup(DOCKER_HUB_KEY);
   }
   return host;
 }
@@ -96,8 +97,7 @@ char *pyoci_registry_server_key(const char *registry)
 static int run_helper(const char *name, const char *verb, const char *input, char **out, pyoci_error_t **err)
 {
   cleanup_free char *prog = NULL;
-  if (asprintf(&prog, "docker-credential-%s", name) < 0)
-    return pyoci_error_set(err, ENOMEM, "credential helper");
+  prog = xasprintf("docker-credential-%s", name);
   int in[2], outp[2];
   if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0)
     return pyoci_error_set(err, errno, "pipe for %s", prog);
@@ -176,8 +176,8 @@ static int creds_from_helper(const char *helper, const char *key, char **user, c
     return -1;
   const char *u = pyoci_json_str(j, "Username"), *s = pyoci_json_str(j, "Secret");
   if (u && s) {
-    *user = strdup(u);
-    *pass = strdup(s);
+    *user = xstrdup(u);
+    *pass = xstrdup(s);
   }
   return 0;
 }
@@ -206,19 +206,19 @@ static int creds_from_auths(const json_t *e, const char *path, char **user, char
     if (colon == NULL)
       return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "'%s': an auths entry is not base64 user:password", path);
     *colon = '\0';
-    *user = strdup(dec);
-    *pass = strdup(colon + 1);
+    *user = xstrdup(dec);
+    *pass = xstrdup(colon + 1);
     return 0;
   }
   const char *u = pyoci_json_str(e, "username"), *p = pyoci_json_str(e, "password");
   if (u && p) {
-    *user = strdup(u);
-    *pass = strdup(p);
+    *user = xstrdup(u);
+    *pass = xstrdup(p);
   }
   return 0;
 }
 
-int reg_creds_lookup(const char *config_path, const char *registry, char **user, char **pass, pyoci_error_t **err)
+int pyoci_reg_creds_lookup(const char *config_path, const char *registry, char **user, char **pass, pyoci_error_t **err)
 {
   *user = *pass = NULL;
   cleanup_json json_t *cfg = load_config(config_path, err);
@@ -234,7 +234,7 @@ int reg_creds_lookup(const char *config_path, const char *registry, char **user,
 
 static int write_config(const char *path, const json_t *cfg, pyoci_error_t **err)
 {
-  cleanup_free char *dir = strdup(path);
+  cleanup_free char *dir = xstrdup(path);
   char *slash = strrchr(dir, '/');
   if (slash != NULL && slash != dir) {
     *slash = '\0';
@@ -247,7 +247,7 @@ static int write_config(const char *path, const json_t *cfg, pyoci_error_t **err
   return pyoci_write_file_atomic(path, text, strlen(text), 0600, err);
 }
 
-int reg_creds_store(const char *config_path, const char *registry, const char *user, const char *pass,
+int pyoci_reg_creds_store(const char *config_path, const char *registry, const char *user, const char *pass,
                     pyoci_error_t **err)
 {
   cleanup_json json_t *cfg = load_config(config_path, err);
@@ -267,14 +267,13 @@ int reg_creds_store(const char *config_path, const char *registry, const char *u
     json_object_set_new(cfg, "auths", auths);
   }
   cleanup_free char *up = NULL;
-  if (asprintf(&up, "%s:%s", user, pass) < 0)
-    return pyoci_error_set(err, ENOMEM, "credentials");
-  cleanup_free char *b = reg_base64(up, strlen(up));
+  up = xasprintf("%s:%s", user, pass);
+  cleanup_free char *b = pyoci_reg_base64(up, strlen(up));
   json_object_set_new(auths, key, json_pack("{s:s}", "auth", b));
   return write_config(config_path, cfg, err);
 }
 
-int reg_creds_erase(const char *config_path, const char *registry, pyoci_error_t **err)
+int pyoci_reg_creds_erase(const char *config_path, const char *registry, pyoci_error_t **err)
 {
   cleanup_json json_t *cfg = load_config(config_path, err);
   if (cfg == NULL)

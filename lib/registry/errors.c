@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
 #include "lib/util/strbuf.h"
@@ -52,7 +53,7 @@ static void add_item(strbuf_t *sb, const json_t *e)
 {
   const char *msg = pyoci_json_str(e, "message");
   const char *code = pyoci_json_str(e, "code");
-  cleanup_free char *lc = code ? strndup(code, ERROR_MAX_TEXT) : NULL;
+  cleanup_free char *lc = code ? xstrndup(code, ERROR_MAX_TEXT) : NULL;
   for (char *p = lc; p && *p; p++)
     *p = *p == '_' ? ' ' : (char)tolower((unsigned char)*p);
   if (lc != NULL && *lc != '\0')

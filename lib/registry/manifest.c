@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/oci/image.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/json.h"
@@ -14,7 +15,7 @@
 #define MT_SCHEMA1 "application/vnd.docker.distribution.manifest.v1+json"
 #define MT_SCHEMA1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
-const char *const reg_manifest_accept[] = {
+const char *const pyoci_reg_manifest_accept[] = {
     "Accept: " PYOCI_MT_OCI_MANIFEST ", " PYOCI_MT_OCI_INDEX ", " PYOCI_MT_DOCKER_MANIFEST ", " PYOCI_MT_DOCKER_LIST
     ", " MT_SCHEMA1_SIGNED ";q=0.1, " MT_SCHEMA1 ";q=0.1",
     NULL,
@@ -54,7 +55,7 @@ static int parse_desc(const json_t *j, const char *what, pyoci_wire_desc_t *d, p
       copy_field(d->variant, sizeof(d->variant), pyoci_json_str(p, "variant"), "platform variant", what, err) < 0)
     return -1;
   const char *at = pyoci_json_str(j, "artifactType");
-  d->artifact_type = at ? strdup(at) : NULL;
+  d->artifact_type = at ? xstrdup(at) : NULL;
   return 0;
 }
 
@@ -66,7 +67,7 @@ static int parse_descs(const json_t *arr, size_t max, const char *field, const c
   size_t n = json_array_size(arr);
   if (n > max)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: %zu %s (the limit is %zu)", what, n, field, max);
-  m->descs = calloc(n ? n : 1, sizeof(*m->descs));
+  m->descs = xcalloc(n ? n : 1, sizeof(*m->descs));
   for (size_t i = 0; i < n; i++) {
     if (parse_desc(json_array_get(arr, i), what, &m->descs[i], err) < 0)
       return -1;
@@ -86,11 +87,11 @@ static char *pick_media_type(const json_t *j, const char *content_type)
 {
   const char *mt = pyoci_json_str(j, "mediaType");
   if (mt != NULL)
-    return strdup(mt);
+    return xstrdup(mt);
   if (content_type == NULL)
     return NULL;
   size_t n = strcspn(content_type, "; ");
-  return strndup(content_type, n);
+  return xstrndup(content_type, n);
 }
 
 static int parse_body(const json_t *j, const char *what, pyoci_wire_manifest_t *out, pyoci_error_t **err)
@@ -122,12 +123,12 @@ static int wire_parse(const char *buf, size_t len, const char *content_type, con
                                 "the image again with a current docker)",
                                 what);
   if (out->media_type == NULL)
-    out->media_type = strdup(json_object_get(j, "manifests") ? PYOCI_MT_OCI_INDEX : PYOCI_MT_OCI_MANIFEST);
+    out->media_type = xstrdup(json_object_get(j, "manifests") ? PYOCI_MT_OCI_INDEX : PYOCI_MT_OCI_MANIFEST);
   if (!known_type(out->media_type, &out->is_index))
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s: unsupported manifest media type '%.100s'", what,
                                 out->media_type);
   const char *at = pyoci_json_str(j, "artifactType");
-  out->artifact_type = at ? strdup(at) : NULL;
+  out->artifact_type = at ? xstrdup(at) : NULL;
   json_t *subj = json_object_get(j, "subject");
   if (subj != NULL) {
     if (parse_desc(subj, what, &out->subject, err) < 0)
@@ -198,8 +199,7 @@ static char *manifest_what(const char *repo, const char *reference)
 {
   const char *r = strncmp(repo, "library/", 8) == 0 ? repo + 8 : repo;
   char *s = NULL;
-  if (asprintf(&s, "%s%c%s", r, strncmp(reference, "sha256:", 7) == 0 ? '@' : ':', reference) < 0)
-    return NULL;
+  s = xasprintf("%s%c%s", r, strncmp(reference, "sha256:", 7) == 0 ? '@' : ':', reference);
   return s;
 }
 
@@ -214,22 +214,21 @@ static int verify_manifest_digest(const pyoci_http_resp_t *resp, const char *ref
   return 0;
 }
 
-int reg_fetch_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
+int pyoci_reg_fetch_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
                        reg_manifest_t *out, pyoci_error_t **err)
 {
   memset(out, 0, sizeof(*out));
   cleanup_free char *what = manifest_what(repo, reference);
-  cleanup_free char *path = NULL, *scope = reg_scope(repo, "pull");
-  if (asprintf(&path, "/v2/%s/manifests/%s", repo, reference) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
-  reg_req_t q = {.path = path, .scope = scope, .headers = reg_manifest_accept, .body_fd = -1,
+  cleanup_free char *path = NULL, *scope = pyoci_reg_scope(repo, "pull");
+  path = xasprintf("/v2/%s/manifests/%s", repo, reference);
+  reg_req_t q = {.path = path, .scope = scope, .headers = pyoci_reg_manifest_accept, .body_fd = -1,
                  .max_bytes = PYOCI_REGISTRY_MAX_MANIFEST, .follow = true};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   if (rc < 0)
     pyoci_error_prefix(err, "manifest %s", what);
   else if (resp.status != 200)
-    rc = reg_status_error(&resp, what, err);
+    rc = pyoci_reg_status_error(&resp, what, err);
   if (rc == 0) {
     out->bytes = steal_pointer(&resp.body);
     out->len = resp.body_len;
@@ -239,11 +238,11 @@ int reg_fetch_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, 
     rc = pyoci_wire_manifest_parse(out->bytes, out->len, pyoci_http_header(&resp, "content-type"), what, &out->m, err);
   pyoci_http_resp_free(&resp);
   if (rc < 0)
-    reg_manifest_free(out);
+    pyoci_reg_manifest_free(out);
   return rc;
 }
 
-void reg_manifest_free(reg_manifest_t *m)
+void pyoci_reg_manifest_free(reg_manifest_t *m)
 {
   free(m->bytes);
   pyoci_wire_manifest_free(&m->m);

@@ -42,7 +42,7 @@ static void *worker(void *arg)
   return NULL;
 }
 
-int reg_pool_run(unsigned jobs, size_t n, reg_job_fn fn, void *ctx, pyoci_error_t **err)
+int pyoci_reg_pool_run(unsigned jobs, size_t n, reg_job_fn fn, void *ctx, pyoci_error_t **err)
 {
   struct pool p = {.fn = fn, .ctx = ctx, .n = n};
   pthread_mutex_init(&p.mu, NULL);

@@ -18,6 +18,7 @@
 #include "lib/layer/layer.h"
 #include "lib/oci/image.h"
 #include "lib/oci/ref.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "registry_int.h"
 
@@ -127,15 +128,14 @@ static int fetch_blob(struct pull *p, pyoci_http_conn_t *c, struct blob_job *j, 
     return -1;
   }
   cleanup_free char *path = NULL;
-  if (asprintf(&path, "/v2/%s/blobs/%s", p->repo, j->digest) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  path = xasprintf("/v2/%s/blobs/%s", p->repo, j->digest);
   reg_req_t q = {.path = path, .scope = p->scope, .body_fd = -1, .max_bytes = (uint64_t)j->size + 1,
                  .on_body = dl_body, .on_start = dl_start, .ctx = &d, .on_progress = dl_progress,
                  .progress_ctx = &d, .before_retry = dl_before_retry, .follow = true};
   pyoci_http_resp_t resp;
-  int rc = reg_do(p->r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(p->r, c, &q, &resp, err);
   if (rc == 0 && resp.status != 200 && resp.status != 206)
-    rc = reg_status_error(&resp, j->digest, err);
+    rc = pyoci_reg_status_error(&resp, j->digest, err);
   else if (rc == 0 && d.got != (uint64_t)j->size)
     rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "blob %s: %" PRIu64 " bytes, the manifest gives %" PRId64,
                               j->digest, d.got, j->size);
@@ -198,16 +198,6 @@ static int pull_job(void *ctx, pyoci_http_conn_t *c, size_t i, pyoci_error_t **e
   return 0;
 }
 
-/* Layers whose entries pull checks: every tar layer media type (OCI,
- * Docker, non-distributable / foreign), but not encrypted ones, which
- * cannot be read without their key. */
-static bool is_tar_layer(const char *mt)
-{
-  return (strncmp(mt, "application/vnd.oci.image.layer.", 32) == 0 ||
-          strncmp(mt, "application/vnd.docker.image.rootfs.", 36) == 0) &&
-         strstr(mt, "+encrypted") == NULL;
-}
-
 static void add_job(struct pull *p, const pyoci_wire_desc_t *d, bool layer)
 {
   for (size_t i = 0; i < p->n_jobs; i++)
@@ -215,9 +205,7 @@ static void add_job(struct pull *p, const pyoci_wire_desc_t *d, bool layer)
       p->jobs[i].layer |= layer;
       return;
     }
-  p->jobs = realloc(p->jobs, (p->n_jobs + 1) * sizeof(*p->jobs));
-  if (p->jobs == NULL)
-    abort();
+  p->jobs = xrealloc(p->jobs, (p->n_jobs + 1) * sizeof(*p->jobs));
   memcpy(p->jobs[p->n_jobs].digest, d->digest, PYOCI_DIGEST_LEN);
   p->jobs[p->n_jobs].size = d->size;
   p->jobs[p->n_jobs].layer = layer;
@@ -229,7 +217,7 @@ static void add_manifest_jobs(struct pull *p, const pyoci_wire_manifest_t *m)
 {
   add_job(p, &m->config, false);
   for (size_t i = 0; i < m->n_descs; i++)
-    add_job(p, &m->descs[i], is_tar_layer(m->descs[i].media_type));
+    add_job(p, &m->descs[i], pyoci_media_type_is_image_layer(m->descs[i].media_type));
   for (size_t i = 0; i < p->n_jobs; i++)
     progress(p, p->jobs[i].digest, PYOCI_BLOB_WAITING, 0, (uint64_t)p->jobs[i].size);
 }
@@ -257,9 +245,9 @@ struct pull_set {
 
 static void pull_set_free(struct pull_set *ps)
 {
-  reg_manifest_free(&ps->top);
+  pyoci_reg_manifest_free(&ps->top);
   for (size_t i = 0; i < ps->n_children; i++)
-    reg_manifest_free(&ps->children[i]);
+    pyoci_reg_manifest_free(&ps->children[i]);
   free(ps->children);
 }
 
@@ -270,10 +258,10 @@ static int fetch_children(struct pull *p, pyoci_http_conn_t *c, const pyoci_pull
   size_t which = 0, n = po->all_platforms ? idx->n_descs : 1;
   if (!po->all_platforms && pyoci_wire_pick_platform(idx, po->platform, what, &which, err) < 0)
     return -1;
-  ps->children = calloc(n ? n : 1, sizeof(*ps->children));
+  ps->children = xcalloc(n ? n : 1, sizeof(*ps->children));
   for (size_t i = 0; i < n; i++) {
     const pyoci_wire_desc_t *d = &idx->descs[po->all_platforms ? i : which];
-    if (reg_fetch_manifest(p->r, c, p->repo, d->digest, &ps->children[i], err) < 0)
+    if (pyoci_reg_fetch_manifest(p->r, c, p->repo, d->digest, &ps->children[i], err) < 0)
       return -1;
     ps->n_children++;
     if (ps->children[i].m.is_index)
@@ -316,13 +304,13 @@ static int pull_ref(struct pull *p, pyoci_http_conn_t *c, const pyoci_ref_t *ref
 {
   struct pull_set ps = {0};
   cleanup_free char *what = pyoci_ref_familiar(ref);
-  int rc = reg_fetch_manifest(p->r, c, p->repo, ref->digest ? ref->digest : ref->tag, &ps.top, err);
+  int rc = pyoci_reg_fetch_manifest(p->r, c, p->repo, ref->digest ? ref->digest : ref->tag, &ps.top, err);
   if (rc == 0 && ps.top.m.is_index)
     rc = fetch_children(p, c, po, what, &ps, err);
   else if (rc == 0)
     add_manifest_jobs(p, &ps.top.m);
   if (rc == 0)
-    rc = reg_pool_run(p->o->jobs, p->n_jobs, pull_job, p, err);
+    rc = pyoci_reg_pool_run(p->o->jobs, p->n_jobs, pull_job, p, err);
   if (publish_blobs(p, rc == 0, err) < 0)
     rc = -1;
   if (rc == 0) {
@@ -344,8 +332,8 @@ int pyoci_registry_pull(pyoci_store_t *s, const char *refstr, const pyoci_regist
     return -1;
   cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
   cleanup_reg_client reg_client_t *r = NULL;
-  cleanup_free char *scope = reg_scope(ref.path, "pull");
-  int rc = reg_client_open(ref.domain, o, c, &r, err);
+  cleanup_free char *scope = pyoci_reg_scope(ref.path, "pull");
+  int rc = pyoci_reg_client_open(ref.domain, o, c, &r, err);
   if (rc == 0) {
     struct pull p = {.r = r, .s = s, .repo = ref.path, .scope = scope, .o = o};
     pthread_mutex_init(&p.mu, NULL);

@@ -15,6 +15,7 @@
 
 #include "lib/oci/image.h"
 #include "lib/oci/ref.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
 #include "registry_int.h"
@@ -23,19 +24,17 @@ enum { HOW_UPLOADED, HOW_EXISTS, HOW_MOUNTED };
 
 static char *push_scope(const char *repo, const char *mount_from)
 {
-  char *s = NULL;
-  if (mount_from != NULL && asprintf(&s, "repository:%s:pull,push repository:%s:pull", repo, mount_from) >= 0)
-    return s;
-  return reg_scope(repo, "pull,push");
+  if (mount_from != NULL)
+    return xasprintf("repository:%s:pull,push repository:%s:pull", repo, mount_from);
+  return pyoci_reg_scope(repo, "pull,push");
 }
 
 /* Location with ?digest= (or &digest=) appended. */
 static char *with_digest(reg_client_t *r, const char *location, const char *digest)
 {
-  cleanup_free char *abs = reg_resolve_url(r, location);
+  cleanup_free char *abs = pyoci_reg_resolve_url(r, location);
   char *s = NULL;
-  if (asprintf(&s, "%s%cdigest=sha256%%3A%s", abs, strchr(abs, '?') ? '&' : '?', digest + 7) < 0)
-    return NULL;
+  s = xasprintf("%s%cdigest=sha256%%3A%s", abs, strchr(abs, '?') ? '&' : '?', digest + 7);
   return s;
 }
 
@@ -43,15 +42,15 @@ static int expect(const pyoci_http_resp_t *resp, long want, const char *what, py
 {
   if (resp->status == want)
     return 0;
-  return reg_status_error(resp, what, err);
+  return pyoci_reg_status_error(resp, what, err);
 }
 
-/* reg_do, then the status must be want. */
+/* pyoci_reg_do, then the status must be want. */
 static int do_expect(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, long want, const char *what,
                      pyoci_error_t **err)
 {
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, q, &resp, err);
+  int rc = pyoci_reg_do(r, c, q, &resp, err);
   if (rc == 0)
     rc = expect(&resp, want, what, err);
   pyoci_http_resp_free(&resp);
@@ -62,14 +61,13 @@ static int blob_exists(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, 
                        bool *yes, pyoci_error_t **err)
 {
   cleanup_free char *path = NULL;
-  if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  path = xasprintf("/v2/%s/blobs/%s", repo, digest);
   reg_req_t q = {.method = "HEAD", .path = path, .scope = scope, .body_fd = -1, .follow = true};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   *yes = rc == 0 && resp.status == 200;
   if (rc == 0 && resp.status != 200 && resp.status != 404)
-    rc = reg_status_error(&resp, digest, err);
+    rc = pyoci_reg_status_error(&resp, digest, err);
   pyoci_http_resp_free(&resp);
   return rc;
 }
@@ -79,14 +77,12 @@ static int blob_exists(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, 
 static int start_upload(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *scope,
                         const char *mount_from, const char *digest, char **location, pyoci_error_t **err)
 {
-  cleanup_free char *path = NULL;
-  int n = mount_from ? asprintf(&path, "/v2/%s/blobs/uploads/?mount=%s&from=%s", repo, digest, mount_from)
-                     : asprintf(&path, "/v2/%s/blobs/uploads/", repo);
-  if (n < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  cleanup_free char *path = mount_from
+                                ? xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", repo, digest, mount_from)
+                                : xasprintf("/v2/%s/blobs/uploads/", repo);
   reg_req_t q = {.method = "POST", .path = path, .scope = scope, .body_fd = -1};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   *location = NULL;
   if (rc == 0 && mount_from && resp.status == 201) {
     pyoci_http_resp_free(&resp);
@@ -98,7 +94,7 @@ static int start_upload(reg_client_t *r, pyoci_http_conn_t *c, const char *repo,
   if (rc == 0 && loc == NULL)
     rc = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "upload of %s: the registry gave no Location", digest);
   if (rc == 0)
-    *location = strdup(loc);
+    *location = xstrdup(loc);
   pyoci_http_resp_free(&resp);
   return rc;
 }
@@ -112,17 +108,17 @@ static int upload_chunks(reg_client_t *r, pyoci_http_conn_t *c, const char *scop
     char cr[96];
     snprintf(cr, sizeof(cr), "Content-Range: %" PRIu64 "-%" PRIu64, off, off + n - 1);
     const char *hdrs[] = {"Content-Type: application/octet-stream", cr, NULL};
-    cleanup_free char *url = reg_resolve_url(r, *location);
+    cleanup_free char *url = pyoci_reg_resolve_url(r, *location);
     reg_req_t q = {.method = "PATCH", .path = url, .scope = scope, .headers = hdrs, .body_fd = fd,
                    .body_offset = off, .body_size = n, .has_body = true, .no_retry = true};
     pyoci_http_resp_t resp;
-    int rc = reg_do(r, c, &q, &resp, err);
+    int rc = pyoci_reg_do(r, c, &q, &resp, err);
     if (rc == 0)
       rc = expect(&resp, 202, digest, err);
     const char *loc = pyoci_http_header(&resp, "location");
     if (rc == 0 && loc != NULL) {
       free(*location);
-      *location = strdup(loc);
+      *location = xstrdup(loc);
     }
     pyoci_http_resp_free(&resp);
     if (rc < 0)
@@ -163,7 +159,7 @@ static int upload(reg_client_t *r, pyoci_http_conn_t *c, pyoci_store_t *s, const
   return do_expect(r, c, &q, 201, digest, err);
 }
 
-int reg_push_blob(reg_client_t *r, pyoci_http_conn_t *c, pyoci_store_t *s, const char *repo, const char *mount_from,
+int pyoci_reg_push_blob(reg_client_t *r, pyoci_http_conn_t *c, pyoci_store_t *s, const char *repo, const char *mount_from,
                   const char *digest, int *how, pyoci_error_t **err)
 {
   cleanup_free char *scope = push_scope(repo, mount_from);
@@ -185,7 +181,7 @@ int reg_push_blob(reg_client_t *r, pyoci_http_conn_t *c, pyoci_store_t *s, const
   return upload(r, c, s, scope, &location, digest, err);
 }
 
-int reg_push_bytes(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const void *bytes, size_t len,
+int pyoci_reg_push_bytes(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const void *bytes, size_t len,
                    const char *digest, pyoci_error_t **err)
 {
   cleanup_free char *scope = push_scope(repo, NULL);
@@ -202,17 +198,17 @@ int reg_push_bytes(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, cons
   return do_expect(r, c, &q, 201, digest, err);
 }
 
-int reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
+int pyoci_reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
                      const char *media_type, const char *bytes, size_t len, pyoci_error_t **err)
 {
-  cleanup_free char *path = NULL, *ct = NULL, *scope = push_scope(repo, NULL);
-  if (asprintf(&path, "/v2/%s/manifests/%s", repo, reference) < 0 || asprintf(&ct, "Content-Type: %s", media_type) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  cleanup_free char *scope = push_scope(repo, NULL);
+  cleanup_free char *path = xasprintf("/v2/%s/manifests/%s", repo, reference);
+  cleanup_free char *ct = xasprintf("Content-Type: %s", media_type);
   const char *hdrs[] = {ct, NULL};
   reg_req_t q = {.method = "PUT", .path = path, .scope = scope, .headers = hdrs, .body = bytes, .body_len = len,
                  .body_fd = -1, .has_body = true};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   if (rc == 0)
     rc = expect(&resp, 201, reference, err);
   char mine[PYOCI_DIGEST_LEN];
@@ -244,7 +240,7 @@ static int push_job(void *ctx, pyoci_http_conn_t *c, size_t i, pyoci_error_t **e
   struct push *p = ctx;
   int how = 0;
   const char *d = p->blobs[i];
-  if (reg_push_blob(p->r, c, p->s, p->repo, p->mount_from, d, &how, err) < 0)
+  if (pyoci_reg_push_blob(p->r, c, p->s, p->repo, p->mount_from, d, &how, err) < 0)
     return pyoci_error_prefix(err, "push blob %s", d);
   pthread_mutex_lock(&p->mu);
   if (how == HOW_EXISTS)
@@ -266,9 +262,7 @@ static void add_blob(struct push *p, const char *d)
   for (size_t i = 0; i < p->n_blobs; i++)
     if (strcmp(p->blobs[i], d) == 0)
       return;
-  p->blobs = realloc(p->blobs, (p->n_blobs + 1) * sizeof(*p->blobs));
-  if (p->blobs == NULL)
-    abort();
+  p->blobs = xrealloc(p->blobs, (p->n_blobs + 1) * sizeof(*p->blobs));
   memcpy(p->blobs[p->n_blobs++], d, PYOCI_DIGEST_LEN);
 }
 
@@ -299,9 +293,9 @@ static int push_manifests(struct push *p, pyoci_http_conn_t *c, struct stored *t
                           size_t n_kids, const char *reference, pyoci_error_t **err)
 {
   for (size_t i = 0; i < n_kids; i++)
-    if (reg_put_manifest(p->r, c, p->repo, kids[i].digest, kids[i].m.media_type, kids[i].bytes, kids[i].len, err) < 0)
+    if (pyoci_reg_put_manifest(p->r, c, p->repo, kids[i].digest, kids[i].m.media_type, kids[i].bytes, kids[i].len, err) < 0)
       return -1;
-  return reg_put_manifest(p->r, c, p->repo, reference, top->m.media_type, top->bytes, top->len, err);
+  return pyoci_reg_put_manifest(p->r, c, p->repo, reference, top->m.media_type, top->bytes, top->len, err);
 }
 
 /* The reference already names this very manifest: a registry accepts a
@@ -309,14 +303,13 @@ static int push_manifests(struct push *p, pyoci_http_conn_t *c, struct stored *t
 static bool already_there(struct push *p, pyoci_http_conn_t *c, const char *reference, const char *digest)
 {
   cleanup_free char *path = NULL, *scope = push_scope(p->repo, p->mount_from);
-  if (asprintf(&path, "/v2/%s/manifests/%s", p->repo, reference) < 0)
-    return false;
-  reg_req_t q = {.method = "HEAD", .path = path, .scope = scope, .headers = reg_manifest_accept, .body_fd = -1,
+  path = xasprintf("/v2/%s/manifests/%s", p->repo, reference);
+  reg_req_t q = {.method = "HEAD", .path = path, .scope = scope, .headers = pyoci_reg_manifest_accept, .body_fd = -1,
                  .follow = true};
   pyoci_http_resp_t resp;
   pyoci_error_t *e = NULL;
   bool yes = false;
-  if (reg_do(p->r, c, &q, &resp, &e) == 0 && resp.status == 200) {
+  if (pyoci_reg_do(p->r, c, &q, &resp, &e) == 0 && resp.status == 200) {
     const char *d = pyoci_http_header(&resp, "docker-content-digest");
     yes = d != NULL && strcmp(d, digest) == 0;
   }
@@ -329,7 +322,7 @@ static int push_image(struct push *p, pyoci_http_conn_t *c, struct stored *top, 
                       pyoci_error_t **err)
 {
   size_t n_kids = top->m.is_index ? top->m.n_descs : 0;
-  struct stored *kids = calloc(n_kids ? n_kids : 1, sizeof(*kids));
+  struct stored *kids = xcalloc(n_kids ? n_kids : 1, sizeof(*kids));
   int rc = 0;
   for (size_t i = 0; i < n_kids && rc == 0; i++) {
     rc = read_stored(p->s, top->m.descs[i].digest, &kids[i], err);
@@ -348,7 +341,7 @@ static int push_image(struct push *p, pyoci_http_conn_t *c, struct stored *top, 
   if (rc == 0 && already_there(p, c, reference, top->digest)) {
     p->res->blobs_skipped = p->n_blobs;
   } else if (rc == 0) {
-    rc = reg_pool_run(p->r->o->jobs, p->n_blobs, push_job, p, err);
+    rc = pyoci_reg_pool_run(p->r->o->jobs, p->n_blobs, push_job, p, err);
     if (rc == 0)
       rc = push_manifests(p, c, top, kids, n_kids, reference, err);
   }
@@ -368,7 +361,7 @@ static char *mount_source(const char *image, const pyoci_ref_t *dest)
     pyoci_error_free(ignored);
     return NULL;
   }
-  char *from = strcmp(src.domain, dest->domain) == 0 && strcmp(src.path, dest->path) != 0 ? strdup(src.path) : NULL;
+  char *from = strcmp(src.domain, dest->domain) == 0 && strcmp(src.path, dest->path) != 0 ? xstrdup(src.path) : NULL;
   pyoci_ref_free(&src);
   return from;
 }
@@ -384,7 +377,7 @@ static int push_to(pyoci_store_t *s, const char *image, const char *digest, cons
   cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
   cleanup_reg_client reg_client_t *r = NULL;
   cleanup_free char *from = mount_source(o->source_ref ? o->source_ref : image, dest);
-  int rc = reg_client_open(dest->domain, o, c, &r, err);
+  int rc = pyoci_reg_client_open(dest->domain, o, c, &r, err);
   if (rc == 0) {
     struct push p = {.r = r, .s = s, .repo = dest->path, .mount_from = from, .res = res};
     pthread_mutex_init(&p.mu, NULL);
@@ -392,7 +385,7 @@ static int push_to(pyoci_store_t *s, const char *image, const char *digest, cons
     rc = push_image(&p, c, &top, reference, err);
     pthread_mutex_destroy(&p.mu);
     free(p.blobs);
-    res->tag = strdup(reference);
+    res->tag = xstrdup(reference);
     memcpy(res->digest, top.digest, PYOCI_DIGEST_LEN);
     res->size = (int64_t)top.len;
   }

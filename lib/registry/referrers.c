@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/oci/image.h"
 #include "lib/oci/ref.h"
 #include "lib/util/cleanup.h"
@@ -40,8 +41,7 @@ static char *artifact_manifest(const char *artifact_type, const char *layer_mt, 
 static char *fallback_tag(const char *digest)
 {
   char *t = NULL;
-  if (asprintf(&t, "sha256-%s", digest + 7) < 0)
-    return NULL;
+  t = xasprintf("sha256-%s", digest + 7);
   return t;
 }
 
@@ -53,9 +53,9 @@ static int update_fallback(reg_client_t *r, pyoci_http_conn_t *c, const char *re
   reg_manifest_t cur;
   pyoci_error_t *e = NULL;
   cleanup_json json_t *idx = NULL;
-  if (reg_fetch_manifest(r, c, repo, tag, &cur, &e) == 0) {
+  if (pyoci_reg_fetch_manifest(r, c, repo, tag, &cur, &e) == 0) {
     idx = pyoci_json_parse_object(cur.bytes, cur.len, tag, err);
-    reg_manifest_free(&cur);
+    pyoci_reg_manifest_free(&cur);
     if (idx == NULL)
       return -1;
   } else if (e->code == PYOCI_E_NOT_FOUND) {
@@ -72,7 +72,7 @@ static int update_fallback(reg_client_t *r, pyoci_http_conn_t *c, const char *re
   json_object_set_new(d, "artifactType", json_string(artifact_type));
   json_array_append_new(list, d);
   cleanup_free char *bytes = pyoci_json_dump_canonical(idx);
-  return reg_put_manifest(r, c, repo, tag, PYOCI_MT_OCI_INDEX, bytes, strlen(bytes), err);
+  return pyoci_reg_put_manifest(r, c, repo, tag, PYOCI_MT_OCI_INDEX, bytes, strlen(bytes), err);
 }
 
 struct attach {
@@ -90,8 +90,8 @@ static int put_artifact(reg_client_t *r, pyoci_http_conn_t *c, const char *repo,
   char layer_digest[PYOCI_DIGEST_LEN], empty_digest[PYOCI_DIGEST_LEN];
   pyoci_sha256_buf(a->bytes, a->len, layer_digest);
   pyoci_sha256_buf("{}", 2, empty_digest);
-  if (reg_push_bytes(r, c, repo, "{}", 2, empty_digest, err) < 0 ||
-      reg_push_bytes(r, c, repo, a->bytes, a->len, layer_digest, err) < 0)
+  if (pyoci_reg_push_bytes(r, c, repo, "{}", 2, empty_digest, err) < 0 ||
+      pyoci_reg_push_bytes(r, c, repo, a->bytes, a->len, layer_digest, err) < 0)
     return -1;
   cleanup_free char *m = artifact_manifest(a->artifact_type, a->layer_mt, layer_digest, a->len, a->subj_mt,
                                            a->subj_digest, a->subj_len, empty_digest);
@@ -99,17 +99,16 @@ static int put_artifact(reg_client_t *r, pyoci_http_conn_t *c, const char *repo,
     return pyoci_error_set(err, 0, "artifact manifest: out of memory");
   size_t mlen = strlen(m);
   pyoci_sha256_buf(m, mlen, digest_out);
-  cleanup_free char *path = NULL, *scope = reg_scope(repo, "pull,push"), *ct = NULL;
-  if (asprintf(&path, "/v2/%s/manifests/%s", repo, digest_out) < 0 ||
-      asprintf(&ct, "Content-Type: %s", PYOCI_MT_OCI_MANIFEST) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  cleanup_free char *scope = pyoci_reg_scope(repo, "pull,push");
+  cleanup_free char *path = xasprintf("/v2/%s/manifests/%s", repo, digest_out);
+  cleanup_free char *ct = xasprintf("Content-Type: %s", PYOCI_MT_OCI_MANIFEST);
   const char *hdrs[] = {ct, NULL};
   reg_req_t q = {.method = "PUT", .path = path, .scope = scope, .headers = hdrs, .body = m, .body_len = mlen,
                  .body_fd = -1, .has_body = true};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   if (rc == 0 && resp.status != 201)
-    rc = reg_status_error(&resp, "artifact manifest", err);
+    rc = pyoci_reg_status_error(&resp, "artifact manifest", err);
   /* OCI-Subject in the reply: the registry indexes referrers itself. */
   bool api = rc == 0 && pyoci_http_header(&resp, "oci-subject") != NULL;
   pyoci_http_resp_free(&resp);
@@ -131,7 +130,7 @@ int pyoci_registry_attach(pyoci_store_t *s, const char *image, const char *dest,
   pyoci_wire_manifest_t m;
   if (pyoci_wire_manifest_parse(subj, a.subj_len, NULL, a.subj_digest, &m, err) < 0)
     return -1;
-  cleanup_free char *mt = strdup(m.media_type);
+  cleanup_free char *mt = xstrdup(m.media_type);
   pyoci_wire_manifest_free(&m);
   a.subj_mt = mt;
   pyoci_ref_t ref;
@@ -140,11 +139,11 @@ int pyoci_registry_attach(pyoci_store_t *s, const char *image, const char *dest,
   cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
   cleanup_reg_client reg_client_t *r = NULL;
   reg_manifest_t there;
-  int rc = reg_client_open(ref.domain, o, c, &r, err);
-  if (rc == 0 && reg_fetch_manifest(r, c, ref.path, a.subj_digest, &there, err) < 0)
+  int rc = pyoci_reg_client_open(ref.domain, o, c, &r, err);
+  if (rc == 0 && pyoci_reg_fetch_manifest(r, c, ref.path, a.subj_digest, &there, err) < 0)
     rc = pyoci_error_prefix(err, "the image is not in %s/%s (push it first)", ref.domain, ref.path);
   else if (rc == 0)
-    reg_manifest_free(&there);
+    pyoci_reg_manifest_free(&there);
   if (rc == 0)
     rc = put_artifact(r, c, ref.path, &a, digest_out, err);
   pyoci_ref_free(&ref);
@@ -155,13 +154,13 @@ int pyoci_registry_attach(pyoci_store_t *s, const char *image, const char *dest,
 
 static int list_from_index(const reg_manifest_t *idx, pyoci_referrer_t **out, size_t *n)
 {
-  *out = calloc(idx->m.n_descs + 1, sizeof(**out));
+  *out = xcalloc(idx->m.n_descs + 1, sizeof(**out));
   for (size_t i = 0; i < idx->m.n_descs; i++) {
     const pyoci_wire_desc_t *d = &idx->m.descs[i];
     pyoci_referrer_t *v = &(*out)[(*n)++];
     memcpy(v->digest, d->digest, PYOCI_DIGEST_LEN);
-    v->artifact_type = d->artifact_type ? strdup(d->artifact_type) : NULL;
-    v->media_type = strdup(d->media_type);
+    v->artifact_type = d->artifact_type ? xstrdup(d->artifact_type) : NULL;
+    v->media_type = xstrdup(d->media_type);
     v->size = d->size;
   }
   return 0;
@@ -171,18 +170,17 @@ static int list_from_index(const reg_manifest_t *idx, pyoci_referrer_t **out, si
 static int referrers_api(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *digest,
                          reg_manifest_t *out, bool *absent, pyoci_error_t **err)
 {
-  cleanup_free char *path = NULL, *scope = reg_scope(repo, "pull");
-  if (asprintf(&path, "/v2/%s/referrers/%s", repo, digest) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  cleanup_free char *path = NULL, *scope = pyoci_reg_scope(repo, "pull");
+  path = xasprintf("/v2/%s/referrers/%s", repo, digest);
   const char *hdrs[] = {"Accept: " PYOCI_MT_OCI_INDEX, NULL};
   reg_req_t q = {.path = path, .scope = scope, .headers = hdrs, .body_fd = -1,
                  .max_bytes = PYOCI_REGISTRY_MAX_MANIFEST, .follow = true};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   *absent = rc == 0 && resp.status == 404;
   memset(out, 0, sizeof(*out));
   if (rc == 0 && !*absent && resp.status != 200)
-    rc = reg_status_error(&resp, "referrers", err);
+    rc = pyoci_reg_status_error(&resp, "referrers", err);
   if (rc == 0 && !*absent) {
     out->bytes = steal_pointer(&resp.body);
     out->len = resp.body_len;
@@ -196,14 +194,14 @@ static int list_referrers(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref
                           size_t *n, pyoci_error_t **err)
 {
   reg_manifest_t subj, idx = {0};
-  if (reg_fetch_manifest(r, c, ref->path, ref->digest ? ref->digest : ref->tag, &subj, err) < 0)
+  if (pyoci_reg_fetch_manifest(r, c, ref->path, ref->digest ? ref->digest : ref->tag, &subj, err) < 0)
     return -1;
   bool absent = false;
   int rc = referrers_api(r, c, ref->path, subj.digest, &idx, &absent, err);
   if (rc == 0 && absent) {
     cleanup_free char *tag = fallback_tag(subj.digest);
     pyoci_error_t *e = NULL;
-    rc = reg_fetch_manifest(r, c, ref->path, tag, &idx, &e);
+    rc = pyoci_reg_fetch_manifest(r, c, ref->path, tag, &idx, &e);
     if (rc < 0 && e->code == PYOCI_E_NOT_FOUND) {
       pyoci_error_free(e);
       rc = 0;
@@ -213,8 +211,8 @@ static int list_referrers(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref
   }
   if (rc == 0)
     rc = list_from_index(&idx, out, n);
-  reg_manifest_free(&subj);
-  reg_manifest_free(&idx);
+  pyoci_reg_manifest_free(&subj);
+  pyoci_reg_manifest_free(&idx);
   return rc;
 }
 
@@ -228,7 +226,7 @@ int pyoci_registry_referrers(const char *refstr, const pyoci_registry_opts_t *o,
     return -1;
   cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
   cleanup_reg_client reg_client_t *r = NULL;
-  int rc = reg_client_open(ref.domain, o, c, &r, err);
+  int rc = pyoci_reg_client_open(ref.domain, o, c, &r, err);
   if (rc == 0)
     rc = list_referrers(r, c, &ref, out, n, err);
   pyoci_ref_free(&ref);

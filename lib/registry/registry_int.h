@@ -41,13 +41,13 @@ typedef struct reg_client {
 /* Open a client for a registry name: credentials, TLS, then GET /v2/ to
  * learn the scheme (https, falling back to http where allowed) and the
  * auth challenge.  conn NULL (libcurl failed to start) is an error. */
-int reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_http_conn_t *conn,
+int pyoci_reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_http_conn_t *conn,
                     reg_client_t **out, pyoci_error_t **err);
-void reg_client_free(reg_client_t *r);
+void pyoci_reg_client_free(reg_client_t *r);
 #define cleanup_reg_client __attribute__((cleanup(reg_client_freep)))
 static inline void reg_client_freep(reg_client_t **r)
 {
-  reg_client_free(*r);
+  pyoci_reg_client_free(*r);
 }
 #define cleanup_http_conn __attribute__((cleanup(reg_http_conn_freep)))
 static inline void reg_http_conn_freep(pyoci_http_conn_t **c)
@@ -87,31 +87,31 @@ typedef struct {
  * and transport errors (backoff, Retry-After), and redirects (no
  * credentials to another host).  Returns 0 with resp->status set to the
  * final status (the caller judges it), -1 on transport failure. */
-int reg_do(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, pyoci_http_resp_t *resp,
+int pyoci_reg_do(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, pyoci_http_resp_t *resp,
            pyoci_error_t **err);
 /* Error for an unexpected status: the registry's error body in one line. */
-int reg_status_error(const pyoci_http_resp_t *resp, const char *what, pyoci_error_t **err);
+int pyoci_reg_status_error(const pyoci_http_resp_t *resp, const char *what, pyoci_error_t **err);
 /* Absolute URL for a Location header relative to the registry base. */
-char *reg_resolve_url(const reg_client_t *r, const char *location);
+char *pyoci_reg_resolve_url(const reg_client_t *r, const char *location);
 /* "repository:PATH:ACTIONS" */
-char *reg_scope(const char *path, const char *actions);
+char *pyoci_reg_scope(const char *path, const char *actions);
 
 /* auth.c: the Authorization header line for scope (NULL when anonymous),
  * fetching a token when needed.  force: the last one was refused. */
-int reg_auth_header(reg_client_t *r, pyoci_http_conn_t *c, const char *scope, bool force, char **out,
+int pyoci_reg_auth_header(reg_client_t *r, pyoci_http_conn_t *c, const char *scope, bool force, char **out,
                     pyoci_error_t **err);
 /* Forget tokens and the challenge (client teardown). */
-void reg_auth_free_tokens(reg_client_t *r);
+void pyoci_reg_auth_free_tokens(reg_client_t *r);
 /* Adopt the challenge of a 401 reply. */
-int reg_auth_challenge(reg_client_t *r, const pyoci_http_resp_t *resp, pyoci_error_t **err);
+int pyoci_reg_auth_challenge(reg_client_t *r, const pyoci_http_resp_t *resp, pyoci_error_t **err);
 
 /* creds.c: base64 (docker config, basic auth).  Caller frees. */
-char *reg_base64(const char *in, size_t n);
+char *pyoci_reg_base64(const char *in, size_t n);
 /* creds.c: credentials for a registry from the docker config (helpers first). */
-int reg_creds_lookup(const char *config_path, const char *registry, char **user, char **pass, pyoci_error_t **err);
-int reg_creds_store(const char *config_path, const char *registry, const char *user, const char *pass,
+int pyoci_reg_creds_lookup(const char *config_path, const char *registry, char **user, char **pass, pyoci_error_t **err);
+int pyoci_reg_creds_store(const char *config_path, const char *registry, const char *user, const char *pass,
                     pyoci_error_t **err);
-int reg_creds_erase(const char *config_path, const char *registry, pyoci_error_t **err);
+int pyoci_reg_creds_erase(const char *config_path, const char *registry, pyoci_error_t **err);
 
 /* manifest.c: fetch a manifest by tag or digest, verified (digest given, or
  * Docker-Content-Digest), bounded. */
@@ -121,25 +121,25 @@ typedef struct {
   char digest[PYOCI_DIGEST_LEN];
   pyoci_wire_manifest_t m;
 } reg_manifest_t;
-int reg_fetch_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
+int pyoci_reg_fetch_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
                        reg_manifest_t *out, pyoci_error_t **err);
-void reg_manifest_free(reg_manifest_t *m);
+void pyoci_reg_manifest_free(reg_manifest_t *m);
 /* The Accept header for manifests. */
-extern const char *const reg_manifest_accept[];
+extern const char *const pyoci_reg_manifest_accept[];
 
 /* pool.c: run fn(ctx, conn, i) for i in [0, n) on `jobs` threads (0 = 4),
  * each with its own connection; the first error wins. */
 typedef int (*reg_job_fn)(void *ctx, pyoci_http_conn_t *c, size_t i, pyoci_error_t **err);
-int reg_pool_run(unsigned jobs, size_t n, reg_job_fn fn, void *ctx, pyoci_error_t **err);
+int pyoci_reg_pool_run(unsigned jobs, size_t n, reg_job_fn fn, void *ctx, pyoci_error_t **err);
 
 /* push.c: upload one manifest and return the digest the registry confirms. */
-int reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
+int pyoci_reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
                      const char *media_type, const char *bytes, size_t len, pyoci_error_t **err);
 /* push.c: make sure blob digest (from the store) is in repo. */
-int reg_push_blob(reg_client_t *r, pyoci_http_conn_t *c, pyoci_store_t *s, const char *repo, const char *mount_from,
+int pyoci_reg_push_blob(reg_client_t *r, pyoci_http_conn_t *c, pyoci_store_t *s, const char *repo, const char *mount_from,
                   const char *digest, int *how, pyoci_error_t **err);
 /* push.c: upload bytes as a blob (small, from memory). */
-int reg_push_bytes(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const void *bytes, size_t len,
+int pyoci_reg_push_bytes(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const void *bytes, size_t len,
                    const char *digest, pyoci_error_t **err);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/alloc.h"
 #include "lib/oci/image.h"
 #include "lib/oci/ref.h"
 #include "lib/util/cleanup.h"
@@ -19,7 +20,7 @@ static char *registry_name(const char *registry)
 {
   cleanup_free char *key = pyoci_registry_server_key(registry);
   if (strncmp(key, "https://", 8) == 0)
-    return strdup("docker.io");
+    return xstrdup("docker.io");
   return steal_pointer(&key);
 }
 
@@ -30,18 +31,18 @@ int pyoci_registry_login(const char *registry, const pyoci_registry_opts_t *o, p
   cleanup_free char *name = registry_name(registry);
   cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
   cleanup_reg_client reg_client_t *r = NULL;
-  if (reg_client_open(name, o, c, &r, err) < 0)
+  if (pyoci_reg_client_open(name, o, c, &r, err) < 0)
     return pyoci_error_prefix(err, "login %s", name);
   reg_req_t q = {.path = "/v2/", .body_fd = -1};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   if (rc == 0 && resp.status != 200) {
     cleanup_free char *msg = pyoci_registry_error_text(resp.body, resp.body_len, resp.status, NULL);
     rc = pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "%s", resp.status == 401 ? "unauthorized: incorrect username or password" : msg);
   }
   pyoci_http_resp_free(&resp);
   if (rc == 0)
-    rc = reg_creds_store(o->docker_config, name, o->username, o->password, err);
+    rc = pyoci_reg_creds_store(o->docker_config, name, o->username, o->password, err);
   if (rc < 0)
     pyoci_error_prefix(err, "login %s", name);
   return rc;
@@ -50,7 +51,7 @@ int pyoci_registry_login(const char *registry, const pyoci_registry_opts_t *o, p
 int pyoci_registry_logout(const char *registry, const pyoci_registry_opts_t *o, pyoci_error_t **err)
 {
   cleanup_free char *name = registry_name(registry);
-  if (reg_creds_erase(o->docker_config, name, err) < 0)
+  if (pyoci_reg_creds_erase(o->docker_config, name, err) < 0)
     return pyoci_error_prefix(err, "logout");
   return 0;
 }
@@ -59,14 +60,13 @@ int pyoci_registry_logout(const char *registry, const pyoci_registry_opts_t *o, 
 static int fetch_small_blob(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *digest, size_t max,
                             char **out, size_t *len, pyoci_error_t **err)
 {
-  cleanup_free char *path = NULL, *scope = reg_scope(repo, "pull");
-  if (asprintf(&path, "/v2/%s/blobs/%s", repo, digest) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  cleanup_free char *path = NULL, *scope = pyoci_reg_scope(repo, "pull");
+  path = xasprintf("/v2/%s/blobs/%s", repo, digest);
   reg_req_t q = {.path = path, .scope = scope, .body_fd = -1, .max_bytes = max, .follow = true};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   if (rc == 0 && resp.status != 200)
-    rc = reg_status_error(&resp, digest, err);
+    rc = pyoci_reg_status_error(&resp, digest, err);
   char got[PYOCI_DIGEST_LEN];
   if (rc == 0) {
     pyoci_sha256_buf(resp.body, resp.body_len, got);
@@ -84,21 +84,20 @@ static int fetch_small_blob(reg_client_t *r, pyoci_http_conn_t *c, const char *r
 static int fetch_tags(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, pyoci_remote_image_t *out,
                       pyoci_error_t **err)
 {
-  cleanup_free char *path = NULL, *scope = reg_scope(repo, "pull");
-  if (asprintf(&path, "/v2/%s/tags/list", repo) < 0)
-    return pyoci_error_set(err, 0, "out of memory");
+  cleanup_free char *path = NULL, *scope = pyoci_reg_scope(repo, "pull");
+  path = xasprintf("/v2/%s/tags/list", repo);
   reg_req_t q = {.path = path, .scope = scope, .body_fd = -1, .max_bytes = TAGS_MAX};
   pyoci_http_resp_t resp;
-  int rc = reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_do(r, c, &q, &resp, err);
   if (rc == 0 && resp.status == 200) {
     cleanup_json json_t *j = pyoci_json_parse_object(resp.body, resp.body_len, "tags list", err);
     json_t *tags = j ? json_object_get(j, "tags") : NULL;
     size_t i;
     json_t *t;
     size_t n = json_is_array(tags) ? json_array_size(tags) : 0;
-    out->tags = calloc(n + 1, sizeof(char *));
+    out->tags = xcalloc(n + 1, sizeof(char *));
     json_array_foreach(tags, i, t) if (json_is_string(t) && i < TAGS_LIMIT) out->tags[out->n_tags++] =
-        strdup(json_string_value(t));
+        xstrdup(json_string_value(t));
     rc = j ? 0 : -1;
   }
   pyoci_http_resp_free(&resp);
@@ -109,11 +108,11 @@ static int inspect_ref(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t 
                        bool raw_only, pyoci_remote_image_t *out, pyoci_error_t **err)
 {
   reg_manifest_t top, kid = {0};
-  if (reg_fetch_manifest(r, c, ref->path, ref->digest ? ref->digest : ref->tag, &top, err) < 0)
+  if (pyoci_reg_fetch_manifest(r, c, ref->path, ref->digest ? ref->digest : ref->tag, &top, err) < 0)
     return -1;
   out->manifest = steal_pointer(&top.bytes);
   out->manifest_len = top.len;
-  out->media_type = strdup(top.m.media_type);
+  out->media_type = xstrdup(top.m.media_type);
   memcpy(out->digest, top.digest, PYOCI_DIGEST_LEN);
   int rc = 0;
   const reg_manifest_t *m = &top;
@@ -121,11 +120,11 @@ static int inspect_ref(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t 
     size_t which = 0;
     rc = pyoci_wire_pick_platform(&top.m, platform, ref->path, &which, err);
     if (rc == 0)
-      rc = reg_fetch_manifest(r, c, ref->path, top.m.descs[which].digest, &kid, err);
+      rc = pyoci_reg_fetch_manifest(r, c, ref->path, top.m.descs[which].digest, &kid, err);
     m = &kid;
   }
   if (rc == 0 && !raw_only) {
-    out->layers = calloc(m->m.n_descs + 1, PYOCI_DIGEST_LEN);
+    out->layers = xcalloc(m->m.n_descs + 1, PYOCI_DIGEST_LEN);
     for (size_t i = 0; i < m->m.n_descs; i++)
       memcpy(out->layers[out->n_layers++], m->m.descs[i].digest, PYOCI_DIGEST_LEN);
   }
@@ -134,8 +133,8 @@ static int inspect_ref(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t 
                           &out->config_len, err);
   if (rc == 0 && !raw_only)
     rc = fetch_tags(r, c, ref->path, out, err);
-  reg_manifest_free(&top);
-  reg_manifest_free(&kid);
+  pyoci_reg_manifest_free(&top);
+  pyoci_reg_manifest_free(&kid);
   return rc;
 }
 
@@ -148,11 +147,11 @@ int pyoci_registry_inspect(const char *refstr, const pyoci_registry_opts_t *o, c
     return -1;
   cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
   cleanup_reg_client reg_client_t *r = NULL;
-  int rc = reg_client_open(ref.domain, o, c, &r, err);
+  int rc = pyoci_reg_client_open(ref.domain, o, c, &r, err);
   if (rc == 0)
     rc = inspect_ref(r, c, &ref, platform, raw_only, out, err);
-  if (rc == 0 && asprintf(&out->repo, "%s/%s", ref.domain, ref.path) < 0)
-    out->repo = NULL;
+  if (rc == 0)
+    out->repo = xasprintf("%s/%s", ref.domain, ref.path);
   pyoci_ref_free(&ref);
   if (rc < 0) {
     pyoci_remote_image_free(out);

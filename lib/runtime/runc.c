@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
@@ -316,9 +317,7 @@ int pyoci_runc_exec(const pyoci_runc_t *r, const pyoci_exec_spec_t *e, int *exit
     n_env++;
   while (e->argv[n_args])
     n_args++;
-  cleanup_free const char **argv = calloc(16 + 2 * n_env + n_args, sizeof(char *));
-  if (argv == NULL)
-    return pyoci_error_set(err, ENOMEM, "exec");
+  cleanup_free const char **argv = xcalloc(16 + 2 * n_env + n_args, sizeof(char *));
   size_t n = 0;
   argv[n++] = pyoci_runtime_binary();
   argv[n++] = "--root";

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "lib/util/alloc.h"
 #include "lib/secret/scan.h"
 #include "lib/util/strbuf.h"
 #include "scan_int.h"
@@ -29,17 +30,15 @@ static int first_finding(const pyoci_secret_finding_t *f, void *ctx, pyoci_error
 {
   (void)err;
   first_t *x = ctx;
-  if (x->code == NULL && (x->code = strdup(f->code ? f->code : "")) == NULL)
-    abort();
+  if (x->code == NULL)
+    x->code = xstrdup(f->code ? f->code : "");
   return 0;
 }
 
 /* One line, masked until no rule matches it. */
 static void mask_line(strbuf_t *out, const char *line, size_t len)
 {
-  char *cur = strndup(line, len);
-  if (cur == NULL)
-    abort();
+  char *cur = xstrndup(line, len);
   for (int round = 0; round < MAX_MASK_ROUNDS; round++) {
     first_t x = {NULL};
     if (pyoci_secret_scan_buffer("text", cur, strlen(cur), first_finding, &x, NULL) <= 0 || x.code == NULL) {

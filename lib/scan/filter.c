@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "scan.h"
+#include "lib/util/alloc.h"
 
 static bool sev_kept(const pyoci_scan_filter_t *f, pyoci_severity_t s)
 {
@@ -31,10 +32,7 @@ static bool vuln_ignored(const pyoci_scan_filter_t *f, const pyoci_scan_vuln_t *
 
 static char *dup0(const char *s)
 {
-  char *d = s ? strdup(s) : NULL;
-  if (s != NULL && d == NULL)
-    abort();
-  return d;
+  return xstrdup_or_null(s);
 }
 
 /* Move the findings a VEX statement covers to r->suppressed. */
@@ -48,9 +46,7 @@ static void apply_vex(pyoci_scan_report_t *r, const pyoci_vex_t *vex)
       r->vulns[k++] = *v;
       continue;
     }
-    r->suppressed = realloc(r->suppressed, (r->n_suppressed + 1) * sizeof(*r->suppressed));
-    if (r->suppressed == NULL)
-      abort();
+    r->suppressed = xrealloc(r->suppressed, (r->n_suppressed + 1) * sizeof(*r->suppressed));
     r->suppressed[r->n_suppressed++] = (pyoci_scan_suppressed_t){
         .v = *v, .status = dup0(st->status), .statement = dup0(st->statement), .source = dup0(st->source)};
   }

@@ -400,11 +400,10 @@ char *pyoci_scan_report_json(const pyoci_scan_report_t *r)
 {
   char *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (f == NULL)
-    abort();
+  /* a memory stream fails only when memory runs out */
+  FILE *f = pyoci_xcheck(open_memstream(&buf, &len));
   pyoci_scan_write_json(r, f);
   if (fclose(f) != 0)
-    abort();
+    pyoci_die_oom(len);
   return buf;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/pkg/sbom.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/sarif.h"
 #include "scan.h"
@@ -33,14 +34,12 @@ static int add_vulns(pyoci_sarif_t *s, const pyoci_scan_report_t *r, pyoci_error
                                .severity = v->severity,
                                .tags = tags};
     pyoci_sarif_add_rule(s, &rule);
-    cleanup_free char *msg = NULL, *aliases = pyoci_scan_aliases_text(v);
-    if (asprintf(&msg,
-                 "Package: %s\nInstalled Version: %s\nVulnerability %s\n%s%s%sSeverity: %s\nFixed Version: %s\n"
-                 "Link: [%s](%s)",
-                 v->pkg_name, v->installed, v->id, aliases[0] ? "Aliases: " : "", aliases, aliases[0] ? "\n" : "",
-                 pyoci_severity_name(v->severity), v->fixed, v->source_id ? v->source_id : v->id,
-                 v->primary_url) < 0)
-      abort();
+    cleanup_free char *aliases = pyoci_scan_aliases_text(v);
+    cleanup_free char *msg =
+        xasprintf("Package: %s\nInstalled Version: %s\nVulnerability %s\n%s%s%sSeverity: %s\nFixed Version: %s\n"
+                  "Link: [%s](%s)",
+                  v->pkg_name, v->installed, v->id, aliases[0] ? "Aliases: " : "", aliases, aliases[0] ? "\n" : "",
+                  pyoci_severity_name(v->severity), v->fixed, v->source_id ? v->source_id : v->id, v->primary_url);
     pyoci_sarif_result_t res = {.rule_id = v->id,
                                 .severity = v->severity,
                                 .message = msg,
@@ -60,12 +59,9 @@ static int add_secrets(pyoci_sarif_t *s, const pyoci_scan_report_t *r, pyoci_err
     pyoci_sarif_rule_t rule = {.id = f->rule_id, .name = f->category, .short_desc = f->title,
                                .severity = f->severity, .tags = tags};
     pyoci_sarif_add_rule(s, &rule);
-    cleanup_free char *msg = NULL;
     const char *layer = f->layer_index >= 0 && (size_t)f->layer_index < r->n_layers ? r->layer_digests[f->layer_index] : NULL;
-    int rc = layer ? asprintf(&msg, "%s: %s (in layer %s)", f->title, f->match, layer)
-                   : asprintf(&msg, "%s: %s", f->title, f->match);
-    if (rc < 0)
-      abort();
+    cleanup_free char *msg = layer ? xasprintf("%s: %s (in layer %s)", f->title, f->match, layer)
+                                   : xasprintf("%s: %s", f->title, f->match);
     pyoci_sarif_result_t res = {.rule_id = f->rule_id,
                                 .severity = f->severity,
                                 .message = msg,

@@ -119,9 +119,7 @@ int pyoci_target_open_dir(const char *dir, bool project, pyoci_target_t **out, p
     return pyoci_error_set_code(err, errno == ENOENT ? PYOCI_E_NOT_FOUND : 0, errno, "'%s'", dir);
   if (!S_ISDIR(st.st_mode))
     return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "'%s' is not a directory", dir);
-  pyoci_target_t *t = calloc(1, sizeof(*t));
-  if (t == NULL)
-    abort();
+  pyoci_target_t *t = xcalloc(1, sizeof(*t));
   t->kind = PYOCI_TARGET_DIR;
   t->project = project;
   t->arg = xstrdup(dir);

@@ -33,9 +33,7 @@ static char *dup_str(const json_t *v)
 {
   if (!json_is_string(v))
     return NULL;
-  char *s = strdup(json_string_value(v));
-  if (s == NULL)
-    abort();
+  char *s = xstrdup(json_string_value(v));
   return s;
 }
 
@@ -88,7 +86,7 @@ static int parse_openvex(const json_t *doc, const char *name, pyoci_vex_t *vex, 
     char src[300];
     snprintf(src, sizeof(src), "OpenVEX %.200s statements[%zu]", name, i);
     pyoci_vex_stmt_t *s = new_stmt(vex, src);
-    s->status = strdup(status);
+    s->status = xstrdup(status);
     const json_t *v = json_object_get(st, "vulnerability");
     strv_add(&s->ids, &s->n_ids, dup_str(json_is_string(v) ? v : json_object_get(v, "name")));
     size_t k;
@@ -109,7 +107,7 @@ static int parse_openvex(const json_t *doc, const char *name, pyoci_vex_t *vex, 
 static char *cdx_ref_purl(const json_t *doc, const char *ref)
 {
   if (strncmp(ref, "pkg:", 4) == 0)
-    return strndup(ref, strcspn(ref, "#"));
+    return xstrndup(ref, strcspn(ref, "#"));
   size_t i;
   const json_t *c;
   json_array_foreach(json_object_get(doc, "components"), i, c)
@@ -120,7 +118,7 @@ static char *cdx_ref_purl(const json_t *doc, const char *ref)
   }
   /* a BOM-Link "urn:cdx:SERIAL/VERSION#purl" names the purl after '#' */
   const char *hash = strchr(ref, '#');
-  return hash != NULL && strncmp(hash + 1, "pkg:", 4) == 0 ? strdup(hash + 1) : NULL;
+  return hash != NULL && strncmp(hash + 1, "pkg:", 4) == 0 ? xstrdup(hash + 1) : NULL;
 }
 
 static int parse_cyclonedx(const json_t *doc, const char *name, pyoci_vex_t *vex, pyoci_error_t **err)
@@ -137,7 +135,7 @@ static int parse_cyclonedx(const json_t *doc, const char *name, pyoci_vex_t *vex
     char src[300];
     snprintf(src, sizeof(src), "CycloneDX VEX %.200s vulnerabilities[%zu]", name, i);
     pyoci_vex_stmt_t *s = new_stmt(vex, src);
-    s->status = strdup(state);
+    s->status = xstrdup(state);
     strv_add(&s->ids, &s->n_ids, dup_str(json_object_get(v, "id")));
     size_t k;
     const json_t *a;
@@ -220,7 +218,7 @@ static bool purl_matches(const char *stmt, const char *ours)
   if (stmt[sb] != '?')
     return true;
   /* every qualifier of the statement must be one of ours */
-  char *q = strndup(stmt + sb + 1, strcspn(stmt + sb + 1, "#"));
+  char *q = xstrndup(stmt + sb + 1, strcspn(stmt + sb + 1, "#"));
   bool ok = true;
   char *save = NULL;
   for (char *t = strtok_r(q, "&", &save); t && ok; t = strtok_r(NULL, "&", &save)) {

@@ -87,18 +87,26 @@ static bool special_float(strbuf_t *sb, double d)
   return false;
 }
 
+/* What both of Go's float formats share: a signed zero is written at once
+ * (returns true); anything else gets its shortest digits. */
+static bool zero_or_digits(strbuf_t *sb, double d, bool *neg, char digits[32], int *nd, int *dp)
+{
+  *neg = signbit(d);
+  if (d == 0) {
+    strbuf_addstr(sb, *neg ? "-0" : "0");
+    return true;
+  }
+  shortest_digits(fabs(d), digits, nd, dp);
+  return false;
+}
+
 void pyoci_go_format_float(strbuf_t *sb, double d)
 {
-  if (special_float(sb, d))
-    return;
-  bool neg = signbit(d);
-  if (d == 0) {
-    strbuf_addstr(sb, neg ? "-0" : "0");
-    return;
-  }
+  bool neg;
   char digits[32];
   int nd, dp;
-  shortest_digits(fabs(d), digits, &nd, &dp);
+  if (special_float(sb, d) || zero_or_digits(sb, d, &neg, digits, &nd, &dp))
+    return;
   int exp = dp - 1;
   if (exp < -4 || exp >= 6)
     fmt_e(sb, neg, digits, nd, dp);
@@ -112,15 +120,12 @@ void pyoci_go_json_float(strbuf_t *sb, double d)
     strbuf_addstr(sb, "null");
     return;
   }
-  bool neg = signbit(d);
-  if (d == 0) {
-    strbuf_addstr(sb, neg ? "-0" : "0");
-    return;
-  }
+  bool neg;
   char digits[32];
   int nd, dp;
+  if (zero_or_digits(sb, d, &neg, digits, &nd, &dp))
+    return;
   double a = fabs(d);
-  shortest_digits(a, digits, &nd, &dp);
   if (a < 1e-6 || a >= 1e21) {
     strbuf_t t = STRBUF_INIT;
     fmt_e(&t, neg, digits, nd, dp);

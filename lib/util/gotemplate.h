@@ -36,7 +36,11 @@
 
 typedef struct pyoci_gotemplate pyoci_gotemplate_t;
 
-enum { PYOCI_GT_JSON_ESCAPE_HTML = 1u << 0 };
+/* PYOCI_GT_STRICT_FIELDS: a field the kinds' struct does not list is an
+ * error ("can't evaluate field X in type T"), as on a Go struct, instead of
+ * "<no value>" (docker images' --format is typed; inspect's falls back to
+ * the raw map).  The struct's Go type name is its kinds' "" member. */
+enum { PYOCI_GT_JSON_ESCAPE_HTML = 1u << 0, PYOCI_GT_STRICT_FIELDS = 1u << 1 };
 
 /* Limits for templates typed by users (or read from files). */
 #define PYOCI_GT_MAX_TEXT (1u << 20)

@@ -30,6 +30,10 @@ static int field(gt_exec *x, const gv *recv, const char *name, gv *out)
   }
   /* a struct (or an untyped JSON object) */
   const json_t *ck = recv->kobj ? json_object_get(recv->kobj, name) : NULL;
+  if (ck == NULL && recv->kobj != NULL && (x->t->flags & PYOCI_GT_STRICT_FIELDS)) {
+    const char *type = json_string_value(json_object_get(recv->kobj, ""));
+    return pyoci_gt_xerr(x, "can't evaluate field %s in type %s", name, type ? type : "struct");
+  }
   const json_t *kobj = json_is_object(ck) ? ck : NULL;
   const char *kstr = json_is_string(ck) ? json_string_value(ck) : NULL;
   *out = pyoci_gt_zero_or(v, kobj, kstr);

@@ -33,9 +33,7 @@ struct pyoci_http_conn {
 pyoci_http_conn_t *pyoci_http_conn_new(void)
 {
   pthread_once(&curl_once, curl_init);
-  pyoci_http_conn_t *c = calloc(1, sizeof(*c));
-  if (c == NULL)
-    return NULL;
+  pyoci_http_conn_t *c = xcalloc(1, sizeof(*c));
   c->curl = curl_easy_init();
   if (c->curl == NULL) {
     free(c);
@@ -116,9 +114,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
   const char *colon = memchr(data, ':', len);
   if (colon == NULL || len > HTTP_MAX_HEADER_LINE || x->resp->n_headers >= PYOCI_HTTP_MAX_HEADERS)
     return n;
-  char *line = strndup(data, len);
-  if (line == NULL)
-    return 0;
+  char *line = xstrndup(data, len);
   for (char *p = line; *p != ':'; p++)
     *p = (char)tolower((unsigned char)*p);
   x->resp->headers[x->resp->n_headers++] = line;
@@ -271,7 +267,7 @@ static int finish(CURL *c, CURLcode rc, struct xfer *x, const char *errbuf, pyoc
     resp->status = st;
   char *loc = NULL;
   if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc != NULL)
-    resp->redirect_url = strdup(loc);
+    resp->redirect_url = xstrdup(loc);
   resp->body_len = x->body.len;
   resp->body = strbuf_detach(&x->body);
   if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED)
@@ -447,9 +443,7 @@ int pyoci_http_download_many(const pyoci_http_job_t *jobs, size_t n, int paralle
     nt = n;
   many_t m = {.jobs = jobs, .n = n, .o = o};
   pthread_mutex_init(&m.mu, NULL);
-  pthread_t *t = calloc(nt, sizeof(*t));
-  if (t == NULL)
-    abort();
+  pthread_t *t = xcalloc(nt, sizeof(*t));
   size_t started = 0;
   for (; started < nt; started++)
     if (pthread_create(&t[started], NULL, many_worker, &m) != 0)

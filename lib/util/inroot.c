@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "strbuf.h"
+#include "alloc.h"
 
 #define MAX_LINKS 40 /* as the kernel (and Go's securejoin) allow */
 #define MAX_RESOLVE_PATH 65536
@@ -53,7 +54,7 @@ static int probe(int root_fd, const strbuf_t *out, const char *name, char **link
   if (n < 0)
     return 0;
   buf[n] = '\0';
-  *link = strdup(buf);
+  *link = xstrdup(buf);
   return 1;
 }
 
@@ -67,7 +68,7 @@ int pyoci_resolve_in_root(int root_fd, const char *path, char **out_path, pyoci_
     size_t end = pos;
     while (end < rest.len && rest.buf[end] != '/')
       end++;
-    cleanup_free char *name = strndup(rest.buf + pos, end - pos);
+    cleanup_free char *name = xstrndup(rest.buf + pos, end - pos);
     pos = end + 1;
     if (*name == '\0' || strcmp(name, ".") == 0)
       continue;
@@ -128,9 +129,7 @@ int pyoci_pin_publish(pyoci_pin_t *p, const char *at, pyoci_error_t **err)
     S_ISDIR(st.st_mode) ? rmdir(at) : unlink(at);
     return pyoci_error_set(err, e, "bind mount onto '%s'", at);
   }
-  p->path = strdup(at);
-  if (p->path == NULL)
-    abort();
+  p->path = xstrdup(at);
   return 0;
 }
 

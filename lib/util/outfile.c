@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "alloc.h"
 
 struct pyoci_outfile {
   char *path;
@@ -56,8 +57,7 @@ static void remove_stale(int dirfd, const char *base)
 static int open_named_tmp(pyoci_outfile_t *f, mode_t mode, pyoci_error_t **err)
 {
   remove_stale(f->dirfd, f->base);
-  if (asprintf(&f->tmp, "%s.tmp-%d-XXXXXX", f->path, (int)getpid()) < 0)
-    abort();
+  f->tmp = xasprintf("%s.tmp-%d-XXXXXX", f->path, (int)getpid());
   f->fd = mkostemp(f->tmp, O_CLOEXEC);
   if (f->fd < 0)
     return pyoci_error_set(err, errno, "create '%s'", f->tmp);
@@ -70,7 +70,7 @@ static int open_named_tmp(pyoci_outfile_t *f, mode_t mode, pyoci_error_t **err)
 
 static int open_replaceable(pyoci_outfile_t *f, mode_t mode, pyoci_error_t **err)
 {
-  cleanup_free char *copy = strdup(f->path);
+  cleanup_free char *copy = xstrdup(f->path);
   const char *dir = dirname(copy);
   f->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* not O_PATH: fsync needs it */
   if (f->dirfd < 0)
@@ -85,13 +85,11 @@ static int open_replaceable(pyoci_outfile_t *f, mode_t mode, pyoci_error_t **err
 
 int pyoci_outfile_open(const char *path, mode_t mode, pyoci_outfile_t **out, pyoci_error_t **err)
 {
-  pyoci_outfile_t *f = calloc(1, sizeof(*f));
-  if (f == NULL)
-    abort();
+  pyoci_outfile_t *f = xcalloc(1, sizeof(*f));
   f->fd = f->dirfd = -1;
-  f->path = strdup(path);
-  cleanup_free char *copy = strdup(path);
-  f->base = strdup(basename(copy));
+  f->path = xstrdup(path);
+  cleanup_free char *copy = xstrdup(path);
+  f->base = xstrdup(basename(copy));
   struct stat st;
   int rc, there = lstat(path, &st);
   if (there < 0 && errno != ENOENT) {
@@ -173,7 +171,7 @@ int pyoci_outfile_commit(pyoci_outfile_t *f, bool sync, pyoci_error_t **err)
     if (f->tmp == NULL) {
       rc = link_tmpfile(f, err);
     } else {
-      cleanup_free char *copy = strdup(f->tmp);
+      cleanup_free char *copy = xstrdup(f->tmp);
       rc = replace(f, basename(copy), err);
     }
     if (rc == 0)

@@ -38,6 +38,13 @@ bool pyoci_path_has_dotdot(const char *path)
   return false;
 }
 
+char *pyoci_path_split(const char *path, const char **leaf)
+{
+  const char *slash = strrchr(path, '/');
+  *leaf = slash ? slash + 1 : path;
+  return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("");
+}
+
 /* Would the mode refuse path?  Checked before anything is written, so an
  * in-place caller can still show the path as given. */
 static bool refused(const char *path, pyoci_path_mode_t mode)

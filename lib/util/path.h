@@ -42,4 +42,8 @@ int pyoci_path_normalize_inplace(char *path, pyoci_path_mode_t mode);
 /* True when path, as written, has a ".." component. */
 bool pyoci_path_has_dotdot(const char *path);
 
+/* Split at the last '/': returns the parent (a copy; "" when there is no
+ * '/') and points *leaf at what follows it inside path.  No cleaning. */
+char *pyoci_path_split(const char *path, const char **leaf);
+
 #endif

@@ -16,5 +16,9 @@ typedef enum {
 const char *pyoci_severity_name(pyoci_severity_t s);
 /* Case-insensitive; returns -1 for a name that is not a severity. */
 int pyoci_severity_parse(const char *name);
+/* A --severity list ("HIGH,CRITICAL") as a mask, bit (1u << sev) per
+ * severity named.  Returns -1 on a name that is not a severity (*bad: a
+ * copy of it, caller frees) or a list naming none (*bad: NULL). */
+int pyoci_severity_parse_list(const char *list, unsigned *mask, char **bad);
 
 #endif

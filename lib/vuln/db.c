@@ -392,9 +392,8 @@ int pyoci_vulndb_info(pyoci_vulndb_t *db, pyoci_vulndb_info_t *info, pyoci_error
                          NULL) != SQLITE_OK)
     return 0;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    info->unreadable = realloc(info->unreadable, (info->n_unreadable + 1) * sizeof(char *));
-    if (info->unreadable == NULL || (info->unreadable[info->n_unreadable++] = strdup(col_text(st, 0))) == NULL)
-      abort();
+    info->unreadable = xrealloc(info->unreadable, (info->n_unreadable + 1) * sizeof(char *));
+    info->unreadable[info->n_unreadable++] = xstrdup(col_text(st, 0));
   }
   sqlite3_finalize(st);
   return rc == SQLITE_DONE ? 0 : sql_fail(err, db->db, db->path, "read unreadable records");

@@ -202,11 +202,8 @@ static int note_unreadable(struct importer *im, const char *id, const char *why,
   s->unreadable++;
   if (s->n_unreadable_ids < PYOCI_VULNDB_MAX_NAMED) {
     char *line = NULL;
-    if (asprintf(&line, "%s: %s", id, why) < 0)
-      abort();
-    s->unreadable_ids = realloc(s->unreadable_ids, (s->n_unreadable_ids + 1) * sizeof(char *));
-    if (s->unreadable_ids == NULL)
-      abort();
+    line = xasprintf("%s: %s", id, why);
+    s->unreadable_ids = xrealloc(s->unreadable_ids, (s->n_unreadable_ids + 1) * sizeof(char *));
     s->unreadable_ids[s->n_unreadable_ids++] = line;
   }
   return 0;
@@ -603,9 +600,8 @@ out:
     sqlite3_close(im.db);
   if (ret < 0) {
     unlink(tmp);
-    cleanup_free char *journal = NULL;
-    if (asprintf(&journal, "%s-journal", tmp) >= 0)
-      unlink(journal);
+    cleanup_free char *journal = xasprintf("%s-journal", tmp);
+    unlink(journal);
   }
   return ret;
 }

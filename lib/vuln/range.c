@@ -235,9 +235,7 @@ static char *pep440_lenient(const char *v)
       ok = (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '.';
       alpha |= (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z');
     }
-    char *prefix = strndup(v, (size_t)(sep - 1 - v));
-    if (prefix == NULL)
-      abort();
+    char *prefix = xstrndup(v, (size_t)(sep - 1 - v));
     if (ok && alpha && pyoci_pep440_check(prefix, NULL) == 0)
       return prefix;
     free(prefix);
@@ -267,9 +265,9 @@ int pyoci_osv_check_bounds(const char *ecosystem, pyoci_osv_affected_t *a, size_
         (*n_lenient)++;
         continue;
       }
-      if (*why == NULL && asprintf(why, "%s %s: %s version '%.100s' cannot be read", ecosystem,
-                                   a->name ? a->name : "?", s->name, e->version) < 0)
-        abort();
+      if (*why == NULL)
+        *why = xasprintf("%s %s: %s version '%.100s' cannot be read", ecosystem, a->name ? a->name : "?", s->name,
+                         e->version);
     }
   }
   return *why != NULL ? -1 : 0;

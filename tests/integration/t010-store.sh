@@ -71,6 +71,17 @@ run "$PYOCI" tag app
 is "$rc" 2 "tag with one argument is a usage error"
 run "$PYOCI" images --format '{{.Nope}}'
 is "$rc" 2 "images with an unknown format field is a usage error"
+like "$err" "can't evaluate field Nope" "images: the unknown field is named, as docker does"
+# --format is inspect's Go-template language, not a subset of its own
+run "$PYOCI" images --format '{{if eq .Tag "v1"}}{{.Repository | upper}}{{else}}-{{end}}' me/app
+is "$rc:$out" "0:ME/APP" "images --format: if/eq and a pipeline to a function"
+run "$PYOCI" images --format '{{printf "%s=%s" .Repository .Tag}}' me/app:v1
+is "$out" "me/app=v1" "images --format: printf"
+run "$PYOCI" images --format 'table {{.Repository}}\t{{.Tag}}' me/app:v1
+is "$out" "REPOSITORY   TAG
+me/app       v1" "images --format table: header from the field names, cells aligned"
+run "$PYOCI" images --format '{{.Repository'
+is "$rc" 2 "images with an unclosed action is a usage error"
 run "$PYOCI" tag --help
 like "$out" "Usage: pyoci tag" "tag --help"
 

@@ -68,6 +68,21 @@ is "$rc" 0 "with space back it works"
 run "$PYOCI" fsck
 is "$rc" 0 "the store is sound"
 
+# The state an rmi killed half-way on a full disk leaves (its manifest
+# deleted first, index.json not yet rewritten): the other images work,
+# fsck names it, fsck --repair drops it, and nothing else is touched.
+"$PYOCI" -q import a -t half:1 >/dev/null || bail "import half:1"
+hd=$("$PYOCI" images --digests --format '{{.Digest}}' half:1)
+rm "$PYOCI_STORE/blobs/sha256/${hd#sha256:}"
+run "$PYOCI" images --format '{{.Repository}}:{{.Tag}}'
+is "$rc:$out" "0:b:1" "killed half-way: images lists the others"
+like "$err" "skipping image $hd" "and warns about the half-removed one"
+run "$PYOCI" fsck
+like "$out" "image half:1: manifest blob $hd is missing" "fsck names it"
+run "$PYOCI" fsck --repair
+is "$rc" 0 "fsck --repair drops the entry"
+is "$("$PYOCI" images --format '{{.Repository}}:{{.Tag}}')" "b:1" "and b:1 is untouched"
+
 # ---- read-only ----
 export PYOCI_STORE=$T/rw/store
 "$PYOCI" -q import a -t ro:1 --change 'CMD ["/bin/true"]' >/dev/null || bail "import ro:1"

@@ -21,7 +21,7 @@ python3 -u -m http.server --bind 127.0.0.1 --directory "$F/repo" 0 >"$T/http.log
 _pids+=($!)
 port=
 for _ in $(seq 50); do
-  port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/http.log" | head -1)
+  port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/http.log" 2>/dev/null | head -1)
   [ -n "$port" ] && break
   sleep 0.1
 done

@@ -3,8 +3,9 @@
 # docker-registry on 127.0.0.1): layers whose entries are "../" names or
 # absolute names are refused while they download, the message names the
 # layer digest and the entry, and nothing of the image is left in the store
-# (fsck clean, not listed).  A layer with symlinks pointing out of the root
-# is pulled, as Docker pulls it: unpacking resolves them inside the root.
+# (fsck clean, not listed); copy docker:// and copy oci:DIR the same.  A
+# layer with symlinks pointing out of the root is pulled, as Docker pulls
+# it: unpacking resolves them inside the root.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry-lib.sh"
 cd "$T" || bail "no temp dir"
@@ -57,6 +58,16 @@ is "$err" "pyoci: pull $REG/t/evil-plain:1: layer refused: read '$bad': entry '.
 run "$PYOCI" copy "docker://$REG/t/evil-dotdot:1" evil-copy:1
 is "$rc" 1 "copy docker:// of the hostile image fails"
 like "$err" "layer refused: read 'sha256:[0-9a-f]{64}': entry '../evil'" "copy: the same refusal"
+
+# The same layer in an OCI layout directory: copy oci:DIR checks it too,
+# before any blob enters the store.
+python3 "$PUSHRAW" --oci "$T/layout" x first-dotdot.tar.gz dotdot.tar.gz >"$T/layout.digests" || bail "layout"
+bad=$(tail -1 "$T/layout.digests")
+before=$(store_fingerprint)
+run "$PYOCI" copy "oci:$T/layout:x" evil-layout:1
+is "$rc:$err" "1:pyoci: '$T/layout': layer refused: read '$bad': entry '../evil': path contains a '..' component" \
+  "copy oci:DIR of the hostile image: refused, layer and entry named"
+is "$(store_fingerprint)" "$before" "copy oci:DIR: the store is byte for byte as before"
 
 # Symlinks pointing out of the root, even with a write through them: Docker
 # pulls this (its extraction is chrooted) and so does pyoci, which resolves

@@ -144,28 +144,7 @@ run env DOCKER_HOST=unix:///nonexistent.sock "$PYOCI" debug docker://web -- true
 is "$err" "pyoci: Cannot connect to the Docker daemon at unix:///nonexistent.sock. Is the docker daemon running?" \
   "no daemon: docker's message"
 
-# podman: its containers cannot start on this host (rlimits), so only its
-# lookup is checked, in a private storage root
-cat >"$T/storage.conf" <<CONF
-[storage]
-driver = "vfs"
-graphroot = "$T/podman/root"
-runroot = "$T/podman/run"
-CONF
-if command -v podman >/dev/null; then
-  run env CONTAINERS_STORAGE_CONF="$T/storage.conf" "$PYOCI" debug podman://no-such -- true
-  is "$err" "pyoci: No such container: no-such" "podman://NAME asks podman (here: no such container)"
-  if CONTAINERS_STORAGE_CONF="$T/storage.conf" podman load -q -i "$T/img.tar" >/dev/null 2>&1 &&
-     CONTAINERS_STORAGE_CONF="$T/storage.conf" podman run -d --network=host --name pc shellless:1 >/dev/null 2>"$T/podman.err"; then
-    run env CONTAINERS_STORAGE_CONF="$T/storage.conf" "$PYOCI" debug podman://pc -- ps
-    like "$out" "python3 /app/app.py" "a podman container: ps lists the app"
-    CONTAINERS_STORAGE_CONF="$T/storage.conf" podman rm -f pc >/dev/null 2>&1
-  else
-    skip "podman run fails on this host ($(tail -1 "$T/podman.err" 2>/dev/null | cut -c1-100)): podman targets checked only up to the lookup"
-  fi
-else
-  skip "podman is not installed"
-fi
+# podman targets: t312-debug-podman.sh (a podman container, private storage)
 
 is "$(mounts)$(procs)" "00" "at the end: no mounts or processes left"
 done_testing

@@ -2,9 +2,10 @@
 # What a trace alone misses, distill keeps: a Flask app whose second route
 # imports a standard-library package (sqlite3, with its C extension and
 # libsqlite3) and a third-party distribution (lazyextra, installed from a
-# wheel) only inside the handler, and whose third route makes an HTTPS
-# request to a local server signed by a test CA.  Only / is probed; after
-# distill the other routes still answer, in docker too.
+# wheel) only inside the handler, a third that decodes UTF-16 JSON and adds
+# decimals, and a fourth that makes an HTTPS request to a local server
+# signed by a test CA.  Only / is probed; after distill the other routes
+# still answer, in docker too.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/distill-lib.sh"
 need_root
@@ -59,6 +60,13 @@ def lazy():
     db = sqlite3.connect(':memory:')
     return '%s %s' % (db.execute('select 6*7').fetchone()[0], lazyextra.VALUE)
 
+@app.route('/codecs')
+def codecs_route():
+    # json finds UTF-16 input's codec by name; decimal's C module (its
+    # pure-Python fallback is not kept)
+    import decimal, json
+    return '%s %s' % (json.loads('"utf16-ok"'.encode('utf-16')), decimal.Decimal('0.1') + decimal.Decimal('0.2'))
+
 @app.route('/tls')
 def tls():
     import ssl, urllib.request
@@ -92,6 +100,17 @@ PY
 while read -r path why; do
   like "$why" '^(python|python-package|python-dist|elf|ca-bundle)$' "kept /$path ($why), never opened by the probe"
 done <"$T/why"
+# Left out: a fallback whose first choice is there (_pydecimal behind
+# _decimal), another platform's module, a legacy code page nobody named,
+# type stubs, bytecode whose source is kept.
+run python3 -c '
+import json, sys
+k = json.load(open(sys.argv[1]))["kept_paths"]
+print(" ".join(s for s in ("/_pydecimal.py", "/asyncio/windows_events.py", "/encodings/cp437.py", ".pyi",
+                           "__pycache__/ssl.cpython-311.pyc") if any(p.endswith(s) for p in k)) or "none",
+      all(any(p.endswith(s) for p in k) for s in ("/_decimal.cpython-311-x86_64-linux-gnu.so", "/encodings/utf_16.py",
+                                                   "/lib/python3.11/ssl.py")))' "$T/report.json"
+is "$out" "none True" "not kept: _pydecimal, windows_events, cp437, *.pyi, read bytecode; kept: _decimal, utf_16, ssl.py"
 
 "$PYOCI" save -o "$T/d.tar" lazy-distilled:1 && docker load -q -i "$T/d.tar" >/dev/null
 ok $? "the distilled image loads into docker"
@@ -100,6 +119,8 @@ cid=$out
 is "$(wait_http "http://127.0.0.1:$port/")" "Hello, World!" "/ answers (the probed route)"
 is "$(curl -fsS --max-time 10 "http://127.0.0.1:$port/lazy" 2>&1)" "42 lazy-ok" \
   "/lazy answers: sqlite3 and lazyextra, imported only in the handler, are there"
+is "$(curl -fsS --max-time 10 "http://127.0.0.1:$port/codecs" 2>&1)" "utf16-ok 0.3" \
+  "/codecs answers: UTF-16 JSON (a codec found by name) and decimal"
 is "$(curl -fsS --max-time 10 "http://127.0.0.1:$port/tls" 2>&1)" "tls 200" \
   "/tls answers: the HTTPS request verifies the server with the CA bundle"
 [ "$(curl -fsS --max-time 10 "http://127.0.0.1:$port/tls" 2>&1)" = "tls 200" ] || docker logs "$cid" 2>&1 | tail -5 | sed 's/^/#   /'

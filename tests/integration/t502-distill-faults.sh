@@ -20,6 +20,7 @@ echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
 echo 'root:x:0:' >"$root/etc/group"
 echo 'hello from busybox' >"$root/www/index.html"
 head -c 300000 /dev/urandom >"$root/www/unused.bin"
+head -c 200000 /dev/urandom >"$root/www/big.bin" && ln "$root/www/big.bin" "$root/www/big-again.bin"
 printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\nif [ -e /marker ]; then echo yes; else echo no; fi\n' >"$root/www/cgi-bin/check"
 chmod 755 "$root/www/cgi-bin/check"
 touch "$root/marker"
@@ -87,6 +88,14 @@ like "$err" "cgi-bin/check: the body differs" "the message names the probe that 
 is "$(fp)" "$before" "nothing was written"
 run "$PYOCI" distill bb-httpd:1 -t bb-cgi:1 --probe "http://127.0.0.1:$port/cgi-bin/check" --include /marker
 is "$rc" 0 "with --include /marker it verifies"
+# Two kept names of one inode stay one file (a hard link): its bytes count once.
+run "$PYOCI" distill bb-httpd:1 -t bb-hard:1 --probe "http://127.0.0.1:$port/index.html" \
+  --include /www/big.bin --include /www/big-again.bin
+is "$rc" 0 "distill keeping both names of a hard-linked file"
+"$PYOCI" save -o "$T/hard.tar" bb-hard:1 && mkdir "$T/hard" && tar -C "$T/hard" -xf "$T/hard.tar"
+layer=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["Layers"][0])' "$T/hard/manifest.json")
+like "$(tar -tvf "$T/hard/$layer" | grep big)" "www/big-again.bin link to www/big.bin|www/big.bin link to www/big-again.bin" \
+  "the layer holds it once, with a hard link"
 run "$PYOCI" distill bb-httpd:1 -t bb-cgi:2 --probe "http://127.0.0.1:$port/cgi-bin/check" --no-verify
 is "$rc" 0 "--no-verify writes it anyway"
 like "$err" "warning: the result answers differently" "with a warning"

@@ -1,6 +1,7 @@
 /* distill's pieces that need no container: the bounded ELF reader (crafted
  * files, good and damaged), the in-root path resolver (symlink chains,
- * escapes, loops) and the ELF closure over a fake root. */
+ * escapes, loops), the ELF closure over a fake root (with #! scripts) and
+ * which bytecode caches stay. */
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +216,67 @@ static void test_elf_closure(const char *root)
   json_decref(k.keep);
 }
 
+/* Bytecode is a cache: a __pycache__ file goes when its source is kept
+ * (Python compiles it), or when the run never read it; --keep-bytecode
+ * keeps the ones the run read; a cache whose source is gone stays only
+ * when read (Python would not use it otherwise), --include'd ones stay. */
+static void test_bytecode(void)
+{
+  json_t *traced = json_pack("{s:s, s:s, s:s}", "lib/py/__pycache__/os.cpython-311.pyc", "open",
+                             "lib/py/pkg/__pycache__/__init__.cpython-311.pyc", "open",
+                             "lib/py/__pycache__/orphan.cpython-311.pyc", "open");
+  for (int keep_read = 0; keep_read < 2; keep_read++) {
+    pyoci_keep_t k = {.root = "/nonexistent", .traced = traced,
+                      .keep = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+                                        "lib/py/os.py", "python", "lib/py/__pycache__/os.cpython-311.pyc", "trace",
+                                        "lib/py/pkg/__init__.py", "python",
+                                        "lib/py/pkg/__pycache__/__init__.cpython-311.pyc", "trace",
+                                        "lib/py/re.py", "python", "lib/py/__pycache__/re.cpython-311.pyc", "python",
+                                        "lib/py/__pycache__/orphan.cpython-311.pyc", "trace",
+                                        "lib/py/__pycache__/inc.cpython-311.pyc", "include", "lib/py/inc.py", "include")};
+    pyoci_keep_drop_bytecode(&k, keep_read);
+    const char *mode = keep_read ? "keep_read" : "default";
+    ok((json_object_get(k.keep, "lib/py/__pycache__/os.cpython-311.pyc") != NULL) == keep_read,
+       "%s: read bytecode of a kept source %s", mode, keep_read ? "stays" : "goes");
+    ok((json_object_get(k.keep, "lib/py/pkg/__pycache__/__init__.cpython-311.pyc") != NULL) == keep_read,
+       "%s: the same for a package's __init__", mode);
+    ok(json_object_get(k.keep, "lib/py/__pycache__/re.cpython-311.pyc") == NULL, "%s: unread bytecode goes", mode);
+    ok(json_object_get(k.keep, "lib/py/__pycache__/orphan.cpython-311.pyc") != NULL,
+       "%s: read bytecode without a kept source stays", mode);
+    ok(json_object_get(k.keep, "lib/py/__pycache__/inc.cpython-311.pyc") != NULL, "%s: --include'd stays", mode);
+    ok(json_object_get(k.keep, "lib/py/os.py") && json_object_get(k.keep, "lib/py/re.py"), "%s: sources stay", mode);
+    json_decref(k.keep);
+  }
+  json_decref(traced);
+}
+
+/* A kept script's #! interpreter is kept; a Python module's is not (Python
+ * imports it, the kernel never execs it), nor a file without an x bit. */
+static void test_shebang(const char *root)
+{
+  static const char script[] = "#!/usr/bin/env python3\nprint(1)\n";
+  put(root, "usr/bin/env", "e", 1);
+  put(root, "usr/bin/python3", "p", 1);
+  put(root, "srv/run.py", script, sizeof(script) - 1);
+  put(root, "srv/lib/mod.py", script, sizeof(script) - 1);
+  put(root, "srv/data.py", script, sizeof(script) - 1);
+  char *p = pyoci_path_join(root, "srv/run.py"), *q = pyoci_path_join(root, "srv/lib/mod.py");
+  chmod(p, 0755);
+  chmod(q, 0755);
+  free(p);
+  free(q);
+  pyoci_error_t *err = NULL;
+  pyoci_keep_t k = {.root = root, .keep = json_pack("{s:s}", "srv/lib/mod.py", "python")};
+  pyoci_keep_path(&k, "/srv/data.py", "trace", NULL);
+  is_int(pyoci_keep_elf_closure(&k, &err), 0, "closure over a module and a file without an x bit");
+  ok(json_object_get(k.keep, "usr/bin/env") == NULL, "neither one's #! interpreter is kept");
+  pyoci_keep_path(&k, "/srv/run.py", "trace", NULL);
+  is_int(pyoci_keep_elf_closure(&k, &err), 0, "closure over an executable script");
+  ok(json_object_get(k.keep, "usr/bin/env") && json_object_get(k.keep, "usr/bin/python3"),
+     "its #!/usr/bin/env python3: env and python3 on the PATH are kept");
+  json_decref(k.keep);
+}
+
 static void test_probe_urls(void)
 {
   pyoci_error_t *err = NULL;
@@ -238,6 +300,8 @@ int main(void)
   char *root = pyoci_path_join(dir, "root");
   test_resolver(root);
   test_elf_closure(root);
+  test_bytecode();
+  test_shebang(root);
   test_probe_urls();
   pyoci_rm_rf(dir, NULL);
   free(root);

@@ -133,6 +133,20 @@ static void test_has_dotdot(void)
   ok(!pyoci_path_has_dotdot("a/..b/c.."), "..b is a name");
 }
 
+static void test_split(void)
+{
+  static const char *const cases[][3] = {
+      {"a/b/c", "a/b", "c"}, {"c", "", "c"}, {"/c", "", "c"}, {"a/", "a", ""}, {"", "", ""},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    const char *leaf = NULL;
+    char *parent = pyoci_path_split(cases[i][0], &leaf);
+    ok(strcmp(parent, cases[i][1]) == 0 && strcmp(leaf, cases[i][2]) == 0, "split '%s': '%s' + '%s'", cases[i][0],
+       parent, leaf);
+    free(parent);
+  }
+}
+
 int main(void)
 {
   test_reject();
@@ -140,5 +154,6 @@ int main(void)
   test_no_escape();
   test_go();
   test_has_dotdot();
+  test_split();
   return done_testing();
 }

@@ -300,5 +300,21 @@ int main(void)
   cleanup_error pyoci_error_t *err = NULL;
   ok(pyoci_ref_normalize("Bad", &err) == NULL && err != NULL, "normalize rejects invalid");
   ok(err && strstr(err->msg, "'Bad'") != NULL, "error names the input: %s", err ? err->msg : "");
+
+  /* Names as the store keeps them, split without normalising (pyoci images). */
+  static const char *const split[][3] = {
+      {"me/app:1", "me/app", "1"},
+      {"app", "app", NULL},
+      {"localhost:5000/x/y", "localhost:5000/x/y", NULL},
+      {"localhost:5000/x/y:2", "localhost:5000/x/y", "2"},
+      {"app@sha256:" HEX, "app", NULL},
+      {"app:1@sha256:" HEX, "app", "1"},
+  };
+  for (size_t i = 0; i < sizeof(split) / sizeof(split[0]); i++) {
+    cleanup_free char *repo = NULL, *tag = NULL;
+    pyoci_ref_split_name(split[i][0], &repo, &tag);
+    ok(strcmp(repo, split[i][1]) == 0 && (split[i][2] ? tag && strcmp(tag, split[i][2]) == 0 : tag == NULL),
+       "split '%s': '%s' '%s'", split[i][0], repo, tag ? tag : "(none)");
+  }
   return done_testing();
 }

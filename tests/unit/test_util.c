@@ -10,6 +10,7 @@
 #include "lib/util/hash.h"
 #include "lib/util/json.h"
 #include "lib/util/settings.h"
+#include "lib/util/severity.h"
 #include "lib/util/strbuf.h"
 #include "tap.h"
 
@@ -86,6 +87,19 @@ static void test_settings(void)
   ok(s.source_date_epoch == -1 && s.source_date_epoch_text == NULL, "unset");
 }
 
+static void test_severity_list(void)
+{
+  unsigned m = 0;
+  char *bad = NULL;
+  ok(pyoci_severity_parse_list("HIGH,critical", &m, &bad) == 0 &&
+         m == (1u << PYOCI_SEV_HIGH | 1u << PYOCI_SEV_CRITICAL) && bad == NULL,
+     "severity list: case-insensitive, one bit each");
+  ok(pyoci_severity_parse_list("LOW,BAD,HIGH", &m, &bad) < 0 && bad && strcmp(bad, "BAD") == 0,
+     "severity list: the unknown name is handed back");
+  free(bad);
+  ok(pyoci_severity_parse_list(",,", &m, &bad) < 0 && bad == NULL, "severity list: naming none is an error");
+}
+
 int main(void)
 {
   test_error();
@@ -93,5 +107,6 @@ int main(void)
   test_hash();
   test_fs_json();
   test_settings();
+  test_severity_list();
   return done_testing();
 }

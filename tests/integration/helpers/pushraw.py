@@ -5,9 +5,11 @@ for tests that need images no well-behaved tool would push (hostile layer
 entries).  Plain http, loopback only.
 
   pushraw.py 127.0.0.1:PORT REPO TAG LAYER [LAYER...]
+  pushraw.py --oci DIR - TAG LAYER [LAYER...]   (an OCI layout instead)
 
 Layers may be plain or gzip tars (the media type follows the magic).
 Prints each layer's digest, one per line, in order."""
+import os
 import gzip
 import hashlib
 import http.client
@@ -30,6 +32,12 @@ def request(reg, method, path, body=b"", headers=None):
 
 def push_blob(reg, repo, data):
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    if reg.startswith("oci:"):
+        d = os.path.join(reg[4:], "blobs", "sha256")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, digest[7:]), "wb") as f:
+            f.write(data)
+        return digest
     r, _ = request(reg, "POST", "/v2/%s/blobs/uploads/" % repo)
     loc = r.getheader("Location")
     if loc.startswith("http"):
@@ -41,6 +49,9 @@ def push_blob(reg, repo, data):
 
 
 def main():
+    if sys.argv[1] == "--oci":
+        sys.argv[1:3] = ["oci:" + sys.argv[2]]
+        sys.argv.insert(2, "-")
     reg, repo, tag, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     layers, diff_ids = [], []
     for p in paths:
@@ -56,8 +67,17 @@ def main():
              "size": len(config)}
     manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                            "config": cdesc, "layers": layers}).encode()
-    request(reg, "PUT", "/v2/%s/manifests/%s" % (repo, tag), manifest,
-            {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+    if reg.startswith("oci:"):
+        top = reg[4:]
+        mdesc = {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": push_blob(reg, repo, manifest),
+                 "size": len(manifest), "annotations": {"org.opencontainers.image.ref.name": tag}}
+        with open(os.path.join(top, "index.json"), "w") as f:
+            json.dump({"schemaVersion": 2, "manifests": [mdesc]}, f)
+        with open(os.path.join(top, "oci-layout"), "w") as f:
+            f.write('{"imageLayoutVersion":"1.0.0"}')
+    else:
+        request(reg, "PUT", "/v2/%s/manifests/%s" % (repo, tag), manifest,
+                {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
     for l in layers:
         print(l["digest"])
 
