@@ -11,7 +11,7 @@ O ?= build-san
 endif
 O ?= build
 CC ?= cc
-PKGS := libcurl libcrypto libarchive zlib libdeflate libzstd jansson sqlite3 libpcre2-8 yaml-0.1
+PKGS := libcurl libcrypto libarchive zlib libdeflate libisal libzstd jansson sqlite3 libpcre2-8 yaml-0.1
 # Read when make parses this file.  `check` and `demo` install the -dev
 # packages first and then build in a sub-make, which parses it again: on a
 # fresh machine these would otherwise be empty and the link would fail.

@@ -3,7 +3,7 @@
 # demo.  Idempotent.  --if-missing: do nothing when all are already installed.
 set -eu
 PKGS="build-essential pkg-config git ca-certificates
-libcurl4-openssl-dev libssl-dev libarchive-dev zlib1g-dev libdeflate-dev libzstd-dev
+libcurl4-openssl-dev libssl-dev libarchive-dev zlib1g-dev libdeflate-dev libisal-dev libzstd-dev
 libjansson-dev libsqlite3-dev libpcre2-dev
 runc docker.io skopeo umoci podman docker-registry busybox-static mmdebstrap uidmap
 clang libclang-rt-14-dev pigz zstd xz-utils python3 python3-jsonschema python3-packaging curl
