@@ -63,6 +63,10 @@ static int visit(walker_t *w, int dfd, const char *name, unsigned char type, int
     else
       rc = walk_dir(w, sub, depth + 1, err);
     if (rc == 0 && (w->flags & PYOCI_WALK_POSTORDER)) {
+      /* The children grew w->rel and may have moved it: the path is the
+       * same again (each child cut it back), the pointer may not be.
+       * (distill's fix_dir read freed memory here under ASan.) */
+      e.rel = w->rel.buf;
       e.post = true;
       rc = w->cb(&e, w->ctx, err);
     }

@@ -105,6 +105,44 @@ static void test_depth(int root)
   is_int(PYOCI_WALK_MAX_DEPTH, 256, "one depth limit for every walk");
 }
 
+/* The post-order visit of a directory sees its own path even when its
+ * children's longer paths made the walker move its path buffer (distill's
+ * fix_dir read freed memory there: found by the SANITIZE suite). */
+static int check_post_rel(const pyoci_walk_entry_t *e, void *ctx, pyoci_error_t **err)
+{
+  (void)err;
+  int *bad = ctx;
+  size_t lr = strlen(e->rel), ln = strlen(e->name);
+  if (e->post && (lr < ln || strcmp(e->rel + lr - ln, e->name) != 0 || (e->depth == 0 && strcmp(e->rel, e->name) != 0)))
+    (*bad)++;
+  return 0;
+}
+
+static void test_post_rel(int root)
+{
+  mkdirat(root, "p", 0755);
+  char name[250];
+  memset(name, 'n', sizeof(name) - 1);
+  name[sizeof(name) - 1] = '\0';
+  int fd = openat(root, "p", O_RDONLY | O_DIRECTORY);
+  /* 8 levels of 249-byte names: 2 KB of path, past any first allocation */
+  for (int i = 0; i < 8 && fd >= 0; i++) {
+    mkdirat(fd, name, 0755);
+    int sub = openat(fd, name, O_RDONLY | O_DIRECTORY);
+    close(fd);
+    fd = sub;
+  }
+  if (fd >= 0)
+    close(fd);
+  int bad = 0;
+  pyoci_error_t *err = NULL;
+  int top = openat(root, ".", O_RDONLY | O_DIRECTORY);
+  int rc = pyoci_walk_at(top, "t", check_post_rel, &bad, 0, PYOCI_WALK_POSTORDER, &err);
+  ok(rc == 0 && bad == 0, "post-order rel of a directory survives its children's long paths");
+  pyoci_error_free(err);
+  close(top);
+}
+
 int main(void)
 {
   cleanup_free char *dir = NULL;
@@ -114,6 +152,7 @@ int main(void)
   cleanup_close int root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   test_tree(root);
   test_depth(root);
+  test_post_rel(root);
   pyoci_rm_rf(dir, &err);
   return done_testing();
 }
