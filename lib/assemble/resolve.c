@@ -148,16 +148,25 @@ static int resolve_group(const pyoci_index_t *ix, pyoci_resolution_t *res, int i
   return unresolvable(res, i, field, g, err);
 }
 
-static int resolve_field(const pyoci_index_t *ix, pyoci_resolution_t *res, size_t i, const char *field,
-                         const char *value, pyoci_error_t **err)
+/* Parse field (value) of chosen package i, errors naming it: 1 parsed
+ * into rels, 0 no such field, -1 error. */
+static int parse_field(const pyoci_resolution_t *res, size_t i, const char *field, const char *value,
+                       pyoci_rels_t *rels, pyoci_error_t **err)
 {
   if (value == NULL)
     return 0;
   char what[300];
   snprintf(what, sizeof(what), "%s %s: %s", res->pkgs[i].pkg->name, res->pkgs[i].pkg->version, field);
+  return pyoci_rels_parse(value, strlen(value), what, rels, err) < 0 ? -1 : 1;
+}
+
+static int resolve_field(const pyoci_index_t *ix, pyoci_resolution_t *res, size_t i, const char *field,
+                         const char *value, pyoci_error_t **err)
+{
   pyoci_rels_t rels;
-  if (pyoci_rels_parse(value, strlen(value), what, &rels, err) < 0)
-    return -1;
+  int parsed = parse_field(res, i, field, value, &rels, err);
+  if (parsed <= 0)
+    return parsed;
   int rc = 0;
   for (size_t g = 0; rc == 0 && g < rels.n; g++)
     rc = resolve_group(ix, res, (int)i, field, &rels.groups[g], err);
@@ -216,13 +225,10 @@ static int conflicting(const pyoci_resolution_t *res, size_t i, int j, const cha
 static int check_field(const pyoci_index_t *ix, const pyoci_resolution_t *res, size_t i, const char *field,
                        const char *value, pyoci_error_t **err)
 {
-  if (value == NULL)
-    return 0;
-  char what[300];
-  snprintf(what, sizeof(what), "%s %s: %s", res->pkgs[i].pkg->name, res->pkgs[i].pkg->version, field);
   pyoci_rels_t rels;
-  if (pyoci_rels_parse(value, strlen(value), what, &rels, err) < 0)
-    return -1;
+  int parsed = parse_field(res, i, field, value, &rels, err);
+  if (parsed <= 0)
+    return parsed;
   int rc = 0;
   for (size_t g = 0; rc == 0 && g < rels.n; g++)
     for (size_t a = 0; rc == 0 && a < rels.groups[g].n; a++) {
