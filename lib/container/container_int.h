@@ -12,6 +12,11 @@ int pyoci_container_save(const pyoci_container_t *c, pyoci_error_t **err);
 int pyoci_container_load(const char *dir, pyoci_container_t **out, pyoci_error_t **err);
 int pyoci_container_new_id(char id[65], pyoci_error_t **err);
 void pyoci_container_gen_name(const char *id, char *buf, size_t len);
+/* id's generated name, or with 2, 3, ... added when a container in v has
+ * it (docker's names generator also adds a number to a taken name): only
+ * 400 adjective_surname pairs exist, and a generated name must never make
+ * a run or a debug toolbox fail with a name conflict. */
+char *pyoci_container_free_name(const char *id, pyoci_container_t *const *v, size_t n);
 /* The runtime handle of a container (its own state root, the runtime id). */
 void pyoci_container_runc(const pyoci_container_t *c, pyoci_runc_t *r, char **state_root);
 /* Unmount the root, delete the runtime state; with rm remove everything. */

@@ -118,8 +118,11 @@ static int lower_dirs(pyoci_store_t *s, const pyoci_image_t *img, char ***out, p
   return 0;
 }
 
-/* Unique name under the containers lock; returns the held lock fd. */
-static int claim_name(const char *store_path, const char *top, const char *name, pyoci_error_t **err)
+/* Unique name under the containers lock; returns the held lock fd.  A
+ * name the user gave conflicts; a generated one (generated) is made
+ * unique instead. */
+static int claim_name(const char *store_path, const char *top, pyoci_container_t *c, bool generated,
+                      pyoci_error_t **err)
 {
   cleanup_free char *lock_path = pyoci_path_join(top, ".lock");
   int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -134,6 +137,11 @@ static int claim_name(const char *store_path, const char *top, const char *name,
   pyoci_error_t *ignored = NULL;
   pyoci_container_list(store_path, &v, &n, &ignored);
   pyoci_error_free(ignored);
+  if (generated) {
+    free(c->name);
+    c->name = pyoci_container_free_name(c->id, v, n);
+  }
+  const char *name = c->name;
   for (size_t i = 0; i < n; i++) {
     if (strcmp(v[i]->name, name) == 0) {
       pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
@@ -298,7 +306,7 @@ static int create_in(create_t *k, const char *top, pyoci_error_t **err)
     return -1;
   if (pyoci_mkdir_p(top, 0700, err) < 0)
     return -1;
-  cleanup_close int lock = claim_name(pyoci_store_path(k->s), top, k->c->name, err);
+  cleanup_close int lock = claim_name(pyoci_store_path(k->s), top, k->c, o->name == NULL, err);
   if (lock < 0)
     return -1;
   k->c->dir = pyoci_path_join(top, k->c->id);

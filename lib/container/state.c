@@ -246,3 +246,23 @@ void pyoci_container_gen_name(const char *id, char *buf, size_t len)
   unsigned v = (unsigned)strtoul((char[9]){id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7], 0}, NULL, 16);
   snprintf(buf, len, "%s_%s", adj[v % 20], who[(v / 20) % 20]);
 }
+
+static bool name_taken(const char *name, pyoci_container_t *const *v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(v[i]->name, name) == 0)
+      return true;
+  return false;
+}
+
+char *pyoci_container_free_name(const char *id, pyoci_container_t *const *v, size_t n)
+{
+  char base[64];
+  pyoci_container_gen_name(id, base, sizeof(base));
+  char *name = xstrdup(base);
+  for (size_t k = 2; name_taken(name, v, n); k++) {
+    free(name);
+    name = xasprintf("%s%zu", base, k);
+  }
+  return name;
+}
