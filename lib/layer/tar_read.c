@@ -45,9 +45,15 @@ struct pyoci_tar_reader {
   bool failed;    /* libarchive cannot continue after a fatal error */
   /* The current regular file: its declared size and the bytes handed out.
    * libarchive gives a sparse file's holes as zeros except a trailing one
-   * (an all-hole file reads as 0 bytes), so read() makes up the rest. */
-  bool is_file;
+   * (an all-hole file reads as 0 bytes), so read() makes up the rest once
+   * libarchive has said it is done (data_eof: asked again, it would pad
+   * the same hole a second time). */
+  bool is_file, data_eof;
   int64_t size, pos;
+  /* Bytes of holes in the sparse files so far: they cost nothing in the
+   * stream but weigh what they declare once unpacked, so they count as
+   * decompressed output against the bomb limits (sparse_check). */
+  uint64_t holes;
 };
 
 static void clear_entry(pyoci_tar_reader_t *r)
@@ -55,7 +61,7 @@ static void clear_entry(pyoci_tar_reader_t *r)
   free(r->path);
   free(r->link);
   r->path = r->link = NULL;
-  r->is_file = false;
+  r->is_file = r->data_eof = false;
   for (size_t i = 0; i < r->n_xattrs; i++) {
     free(r->xattrs[i].name);
     free(r->xattrs[i].value);
@@ -210,6 +216,57 @@ static int take_xattrs(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_er
   return 0;
 }
 
+/* A sparse file's map (data regions, holes between them): each region
+ * inside the declared size, in order, none overlapping -- whatever
+ * libarchive lets through, a writer seeking to each offset must never go
+ * back or past the end.  *data = the bytes the regions hold. */
+static int sparse_map(pyoci_tar_reader_t *r, struct archive_entry *ae, int64_t size, int64_t *data,
+                      pyoci_error_t **err)
+{
+  la_int64_t off, len;
+  int64_t end = 0, sum = 0;
+  while (archive_entry_sparse_next(ae, &off, &len) == ARCHIVE_OK) {
+    if (off < 0 || len < 0 || off > size || len > size - off)
+      return bad_entry(r, err, "sparse map region at offset %lld (%lld bytes) is outside its size %lld",
+                       (long long)off, (long long)len, (long long)size);
+    if (off < end)
+      return bad_entry(r, err, "sparse map region at offset %lld overlaps or precedes the one before (ending at %lld)",
+                       (long long)off, (long long)end);
+    end = off + len;
+    sum += len;
+  }
+  *data = sum;
+  return 0;
+}
+
+/* Sparse-file bombs: a header of a few bytes can declare a 1 TiB file of
+ * holes.  The stream's limits never see holes, yet an unpacked tree weighs
+ * them (and whatever reads the file back gets that many zeros), so they
+ * count as decompressed output, against both limits, before anything is
+ * written.  The ratio is taken against the tar bytes read (for gzip and
+ * zstd: the decompressed ones, which only makes it more lenient). */
+static int sparse_check(pyoci_tar_reader_t *r, struct archive_entry *ae, int64_t size, pyoci_error_t **err)
+{
+  if (archive_entry_sparse_reset(ae) <= 0)
+    return 0;
+  int64_t data = 0;
+  if (sparse_map(r, ae, size, &data, err) < 0)
+    return -1;
+  uint64_t holes = (uint64_t)(size - data);
+  r->holes += holes;
+  la_int64_t tar = archive_filter_bytes(r->a, 0);
+  uint64_t out = (tar > 0 ? (uint64_t)tar : 0) + r->holes;
+  pyoci_error_t *e = NULL;
+  if (pyoci_inflate_check_as("with its holes counted, the archive", r->fed, out, &e) == 0)
+    return 0;
+  char sz[32], h[32];
+  pyoci_inflate_human((uint64_t)size, sz, sizeof(sz));
+  pyoci_inflate_human(holes, h, sizeof(h));
+  bad_entry(r, err, "a sparse file of %s, %s of it holes: %s", sz, h, e->msg);
+  pyoci_error_free(e);
+  return -1;
+}
+
 /* Fill e from the libarchive entry.  1 = use it, 0 = skip it, -1 = error. */
 static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_entry_t *e, pyoci_error_t **err)
 {
@@ -262,6 +319,8 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
   if (size < 0 || size > PYOCI_TAR_MAX_ENTRY_SIZE)
     return bad_entry(r, err, "implausible size %lld", (long long)size);
   e->size = e->type == PYOCI_TAR_FILE ? size : 0;
+  if (e->type == PYOCI_TAR_FILE && sparse_check(r, ae, size, err) < 0)
+    return -1;
   r->is_file = e->type == PYOCI_TAR_FILE;
   r->size = e->size;
   r->pos = 0;
@@ -308,9 +367,10 @@ ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoc
 {
   if (r->failed)
     return pyoci_error_set(err, 0, "read '%s': reader already failed", r->what);
-  la_ssize_t n = archive_read_data(r->a, buf, len);
+  la_ssize_t n = r->data_eof ? 0 : archive_read_data(r->a, buf, len);
   if (n < 0)
     return fail(r, err, "in");
+  r->data_eof = n == 0;
   if (check_bomb_public(r, err) < 0)
     return -1;
   if (!r->is_file)
@@ -342,6 +402,12 @@ int pyoci_tar_reader_read_block(pyoci_tar_reader_t *r, const void **buf, size_t 
   if (r->is_file && (off < 0 || (int64_t)n > r->size || off > r->size - (int64_t)n))
     return bad_entry(r, err, "content at offset %lld beyond its declared size %lld", (long long)off,
                      (long long)r->size);
+  /* A writer seeks to each offset: one going back would overwrite. */
+  if (r->is_file && off < r->pos)
+    return bad_entry(r, err, "content at offset %lld before the end of the block before (%lld)", (long long)off,
+                     (long long)r->pos);
+  if (r->is_file)
+    r->pos = off + (int64_t)n;
   *len = n;
   *offset = off;
   return 1;
