@@ -216,27 +216,18 @@ static int take_xattrs(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_er
   return 0;
 }
 
-/* A sparse file's map (data regions, holes between them): each region
- * inside the declared size, in order, none overlapping -- whatever
- * libarchive lets through, a writer seeking to each offset must never go
- * back or past the end.  *data = the bytes the regions hold. */
-static int sparse_map(pyoci_tar_reader_t *r, struct archive_entry *ae, int64_t size, int64_t *data,
-                      pyoci_error_t **err)
+/* The bytes a sparse file's map says it holds.  libarchive hands out
+ * the map with what it could not use dropped (regions out of order,
+ * overlapping, past the size); a region it dropped counts as hole here,
+ * and the reads refuse its data (read_block: out of order or past the
+ * size; read: libarchive's "out-of-order sparse blocks"). */
+static int64_t sparse_data(struct archive_entry *ae)
 {
   la_int64_t off, len;
-  int64_t end = 0, sum = 0;
-  while (archive_entry_sparse_next(ae, &off, &len) == ARCHIVE_OK) {
-    if (off < 0 || len < 0 || off > size || len > size - off)
-      return bad_entry(r, err, "sparse map region at offset %lld (%lld bytes) is outside its size %lld",
-                       (long long)off, (long long)len, (long long)size);
-    if (off < end)
-      return bad_entry(r, err, "sparse map region at offset %lld overlaps or precedes the one before (ending at %lld)",
-                       (long long)off, (long long)end);
-    end = off + len;
+  int64_t sum = 0;
+  while (archive_entry_sparse_next(ae, &off, &len) == ARCHIVE_OK)
     sum += len;
-  }
-  *data = sum;
-  return 0;
+  return sum;
 }
 
 /* Sparse-file bombs: a header of a few bytes can declare a 1 TiB file of
@@ -249,10 +240,8 @@ static int sparse_check(pyoci_tar_reader_t *r, struct archive_entry *ae, int64_t
 {
   if (archive_entry_sparse_reset(ae) <= 0)
     return 0;
-  int64_t data = 0;
-  if (sparse_map(r, ae, size, &data, err) < 0)
-    return -1;
-  uint64_t holes = (uint64_t)(size - data);
+  int64_t data = sparse_data(ae);
+  uint64_t holes = data < size ? (uint64_t)(size - data) : 0;
   r->holes += holes;
   la_int64_t tar = archive_filter_bytes(r->a, 0);
   uint64_t out = (tar > 0 ? (uint64_t)tar : 0) + r->holes;
@@ -333,6 +322,15 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
   return 1;
 }
 
+/* libarchive only warns about a sparse map it could not parse (PAX 0.1
+ * with an offset that overflows) and goes on with an empty map: the
+ * file's data would land at offset 0 or be taken for the next header. */
+static bool sparse_warning(struct archive *a)
+{
+  const char *msg = archive_error_string(a);
+  return msg != NULL && strstr(msg, "sparse") != NULL;
+}
+
 int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_error_t **err)
 {
   if (r->failed)
@@ -343,6 +341,12 @@ int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_err
     int st = archive_read_next_header(r->a, &ae);
     if (st == ARCHIVE_EOF)
       return 0;
+    if (st == ARCHIVE_WARN && sparse_warning(r->a)) {
+      const char *name = archive_entry_pathname(ae);
+      free(r->raw);
+      r->raw = xstrdup(name != NULL ? name : "");
+      return bad_entry(r, err, "%s", archive_error_string(r->a));
+    }
     if (st == ARCHIVE_WARN)
       pyoci_log(PYOCI_LOG_DEBUG, "read '%s': %s", r->what, archive_error_string(r->a));
     else if (st != ARCHIVE_OK)
