@@ -2,14 +2,15 @@
 """Sparse tar entries written by hand: Python's tarfile reads GNU sparse
 files but cannot write them, and GNU tar cannot write a hostile map.
 
-    sparse_tar.py layer FORMAT REALSIZE OUT [MAP]
+    sparse_tar.py layer FORMAT REALSIZE OUT [MAP [BASE]]
         a layer (plain tar) holding one sparse file 'big' of REALSIZE bytes
         (suffixes K M G T: binary) in FORMAT: gnu (old GNU 'S' header),
         pax00, pax01 or pax10 (the PAX GNU.sparse versions GNU tar writes).
         MAP is 'OFF:LEN,OFF:LEN...' (data regions, filled with 'x'); the
         default is no data at all: one empty region at REALSIZE, as GNU
         tar writes an all-hole file.  Any map is written as given, even an
-        overlapping, backwards or overflowing one.
+        overlapping, backwards or overflowing one.  BASE: a plain tar
+        whose entries come first (a rootfs to run something in).
     sparse_tar.py archive LAYER OUT TAG
         a docker-archive (what `docker save` writes, what `pyoci load`
         reads) of one image whose only layer is LAYER.
@@ -166,7 +167,12 @@ def main(argv):
         regions = None
         if len(argv) > 5 and argv[5]:
             regions = [tuple(int(x) for x in r.split(":")) for r in argv[5].split(",")]
-        open(argv[4], "wb").write(layer(argv[2], size_arg(argv[3]), regions))
+        base = b""
+        if len(argv) > 6:
+            base = open(argv[6], "rb").read()
+            while base.endswith(bytes(512)):
+                base = base[:-512]
+        open(argv[4], "wb").write(base + layer(argv[2], size_arg(argv[3]), regions))
     elif argv[1] == "archive":
         lay = open(argv[2], "rb").read()
         lid = hashlib.sha256(lay).hexdigest()
