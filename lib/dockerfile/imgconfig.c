@@ -11,27 +11,13 @@
 #include "df_int.h"
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
+#include "lib/util/json.h"
 #include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 
 json_t *pyoci_imgconfig_config(json_t *image)
 {
-  json_t *c = json_object_get(image, "config");
-  if (!json_is_object(c)) {
-    c = json_object();
-    json_object_set_new(image, "config", c);
-  }
-  return c;
-}
-
-static json_t *obj_member(json_t *obj, const char *key)
-{
-  json_t *m = json_object_get(obj, key);
-  if (!json_is_object(m)) {
-    m = json_object();
-    json_object_set_new(obj, key, m);
-  }
-  return m;
+  return pyoci_json_member_object(image, "config");
 }
 
 static json_t *strv_json(char *const *v, size_t n)
@@ -45,11 +31,7 @@ static json_t *strv_json(char *const *v, size_t n)
 void pyoci_imgconfig_env_set(json_t *image, const char *key, const char *value)
 {
   json_t *cfg = pyoci_imgconfig_config(image);
-  json_t *env = json_object_get(cfg, "Env");
-  if (!json_is_array(env)) {
-    env = json_array();
-    json_object_set_new(cfg, "Env", env);
-  }
+  json_t *env = pyoci_json_member_array(cfg, "Env");
   cleanup_free char *kv = NULL;
   kv = xasprintf("%s=%s", key, value);
   size_t klen = strlen(key), i;
@@ -158,7 +140,7 @@ int pyoci_imgconfig_expose(json_t *image, const char *spec, pyoci_error_t **err)
   char proto[8];
   if (parse_expose(spec, &lo, &hi, proto, err) < 0)
     return -1;
-  json_t *ports = obj_member(pyoci_imgconfig_config(image), "ExposedPorts");
+  json_t *ports = pyoci_json_member_object(pyoci_imgconfig_config(image), "ExposedPorts");
   for (unsigned p = lo; p <= hi; p++) {
     char key[32];
     snprintf(key, sizeof(key), "%u/%s", p, proto);
@@ -288,13 +270,13 @@ int pyoci_imgconfig_apply(json_t *image, const pyoci_df_instr_t *in, bool *cmd_s
       pyoci_imgconfig_env_set(image, in->kvs[i].key, in->kvs[i].value ? in->kvs[i].value : "");
     return 1;
   case PYOCI_DF_LABEL: {
-    json_t *labels = obj_member(cfg, "Labels");
+    json_t *labels = pyoci_json_member_object(cfg, "Labels");
     for (size_t i = 0; i < in->n_kvs; i++)
       json_object_set_new(labels, in->kvs[i].key, json_string(in->kvs[i].value ? in->kvs[i].value : ""));
     return 1;
   }
   case PYOCI_DF_EXPOSE:
-    obj_member(cfg, "ExposedPorts");
+    pyoci_json_member_object(cfg, "ExposedPorts");
     for (size_t i = 0; i < in->n_args; i++)
       if (pyoci_imgconfig_expose(image, in->args[i], err) < 0)
         return -1;
@@ -306,7 +288,7 @@ int pyoci_imgconfig_apply(json_t *image, const pyoci_df_instr_t *in, bool *cmd_s
     set_workdir(image, in->args[0]);
     return 1;
   case PYOCI_DF_VOLUME: {
-    json_t *vols = obj_member(cfg, "Volumes");
+    json_t *vols = pyoci_json_member_object(cfg, "Volumes");
     for (size_t i = 0; i < in->n_args; i++) {
       if (in->args[i][0] == '\0')
         return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "VOLUME specified can not be an empty string");
@@ -325,12 +307,7 @@ int pyoci_imgconfig_apply(json_t *image, const pyoci_df_instr_t *in, bool *cmd_s
     set_healthcheck(image, in);
     return 1;
   case PYOCI_DF_ONBUILD: {
-    json_t *ob = json_object_get(cfg, "OnBuild");
-    if (!json_is_array(ob)) {
-      ob = json_array();
-      json_object_set_new(cfg, "OnBuild", ob);
-    }
-    json_array_append_new(ob, json_string(in->onbuild_expr));
+    json_array_append_new(pyoci_json_member_array(cfg, "OnBuild"), json_string(in->onbuild_expr));
     return 1;
   }
   case PYOCI_DF_CMD:
