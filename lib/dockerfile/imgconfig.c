@@ -226,21 +226,24 @@ static void set_cmdline(json_t *image, const char *key, const pyoci_df_instr_t *
   json_object_set_new(cfg, key, v);
 }
 
+void pyoci_df_hc_fields(const pyoci_df_instr_t *in, pyoci_df_hc_field_t out[PYOCI_DF_HC_FIELDS])
+{
+  out[0] = (pyoci_df_hc_field_t){"Interval", in->hc_interval};
+  out[1] = (pyoci_df_hc_field_t){"Timeout", in->hc_timeout};
+  out[2] = (pyoci_df_hc_field_t){"StartPeriod", in->hc_start_period};
+  out[3] = (pyoci_df_hc_field_t){"StartInterval", in->hc_start_interval};
+  out[4] = (pyoci_df_hc_field_t){"Retries", in->hc_retries};
+}
+
 static void set_healthcheck(json_t *image, const pyoci_df_instr_t *in)
 {
   json_t *hc = json_object();
   json_object_set_new(hc, "Test", strv_json(in->hc_test, in->n_hc_test));
-  const struct {
-    const char *k;
-    int64_t v;
-  } d[] = {{"Interval", in->hc_interval},
-           {"Timeout", in->hc_timeout},
-           {"StartPeriod", in->hc_start_period},
-           {"StartInterval", in->hc_start_interval},
-           {"Retries", in->hc_retries}};
-  for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
-    if (d[i].v != 0)
-      json_object_set_new(hc, d[i].k, json_integer(d[i].v));
+  pyoci_df_hc_field_t d[PYOCI_DF_HC_FIELDS];
+  pyoci_df_hc_fields(in, d);
+  for (size_t i = 0; i < PYOCI_DF_HC_FIELDS; i++)
+    if (d[i].value != 0)
+      json_object_set_new(hc, d[i].name, json_integer(d[i].value));
   json_object_set_new(pyoci_imgconfig_config(image), "Healthcheck", hc);
 }
 
