@@ -96,8 +96,8 @@ struct option;
 struct cli_registry;
 typedef struct {
   int opt;          /* getopt code; 0 ends the table */
-  bool *flag;       /* set to true, or */
-  const char **str; /* set to the argument */
+  bool *flag;       /* set to true, and/or */
+  const char **str; /* set to the argument (NULL when an optional one is absent) */
 } cli_optset_t;
 /* Returns -1 when the verb goes on (optind at the operands), else the exit
  * status to return now: 0 after --help, EXIT_USAGE on a bad option. */

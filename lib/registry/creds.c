@@ -261,11 +261,7 @@ int pyoci_reg_creds_store(const char *config_path, const char *registry, const c
     cleanup_free char *out = NULL;
     return run_helper(helper, "store", text, &out, err);
   }
-  json_t *auths = json_object_get(cfg, "auths");
-  if (!json_is_object(auths)) {
-    auths = json_object();
-    json_object_set_new(cfg, "auths", auths);
-  }
+  json_t *auths = pyoci_json_member_object(cfg, "auths");
   cleanup_free char *up = NULL;
   up = xasprintf("%s:%s", user, pass);
   cleanup_free char *b = pyoci_reg_base64(up, strlen(up));
