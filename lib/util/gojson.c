@@ -245,6 +245,8 @@ static void newline_indent(strbuf_t *sb, const char *indent, int depth)
 
 static void encode(strbuf_t *sb, const json_t *j, const char *indent, bool escape_html, int depth)
 {
+  if (pyoci_go_write_int_or_bool(sb, j))
+    return;
   switch (json_typeof(j)) {
   case JSON_OBJECT: {
     if (json_object_size(j) == 0) {
@@ -297,10 +299,7 @@ static void encode(strbuf_t *sb, const json_t *j, const char *indent, bool escap
   case JSON_NULL:
     strbuf_addstr(sb, "null");
     break;
-  case JSON_INTEGER:
-  case JSON_TRUE:
-  case JSON_FALSE:
-    pyoci_go_write_int_or_bool(sb, j);
+  default: /* integers and booleans, written before the switch */
     break;
   }
 }
