@@ -10,6 +10,10 @@
 /* Copy in (from its current offset) to EOF into out at out's position. */
 int pyoci_copy_fd(int in, int out, const char *what, pyoci_error_t **err);
 
+/* Copy the first size bytes of in into out at out's position; a file
+ * shorter than size is an error. */
+int pyoci_copy_fd_range(int in, int64_t size, int out, const char *what, pyoci_error_t **err);
+
 /* Copy the first size bytes of in into out at out's position and put the
  * SHA-256 of those bytes in digest; the hash runs on a second thread that
  * reads in by itself (PYOCI_THREADS=1: after the copy).  A file shorter than
