@@ -479,7 +479,9 @@ int pyoci_blob_writer_sync(pyoci_blob_writer_t *w, pyoci_error_t **err)
 }
 
 /* Verify, fsync and link into blobs/; the directory itself is synced by
- * the caller (once for many blobs). */
+ * the caller (once for many blobs).  Returns 1 when the blob was there
+ * already: whoever linked it synced the directory before any index could
+ * name it, so there is nothing to sync. */
 static int writer_finish(pyoci_blob_writer_t *w, const char *expected_digest, pyoci_error_t **err)
 {
   if (pyoci_blob_writer_verify(w, expected_digest, err) < 0)
@@ -487,7 +489,7 @@ static int writer_finish(pyoci_blob_writer_t *w, const char *expected_digest, py
   struct stat st;
   if (fstatat(w->s->blobs_fd, w->digest + 7, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
       st.st_size == w->size)
-    return 0; /* already there (same digest, same size; synced when it was written) */
+    return 1; /* already there (same digest, same size; synced when it was written) */
   /* A pull's workers sync each blob as its download ends; a second fsync
    * of the clean file still costs a device flush (13-30 ms each, serially,
    * at the end of a pull). */
@@ -507,7 +509,7 @@ int pyoci_blob_writer_publish(pyoci_blob_writer_t *w, const char *expected_diges
 {
   int ret = writer_finish(w, expected_digest, err);
   pyoci_blob_writer_abort(w);
-  return ret;
+  return ret < 0 ? -1 : 0;
 }
 
 int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest,
@@ -516,7 +518,8 @@ int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest
   int ret = writer_finish(w, expected_digest, err);
   if (ret == 0)
     ret = pyoci_store_sync_blobs(w->s, err);
-  if (ret == 0) {
+  if (ret >= 0) {
+    ret = 0;
     if (digest_out)
       memcpy(digest_out, w->digest, PYOCI_DIGEST_LEN);
     if (size_out)
@@ -529,6 +532,18 @@ int pyoci_blob_writer_commit(pyoci_blob_writer_t *w, const char *expected_digest
 int pyoci_store_put_blob(pyoci_store_t *s, const void *buf, size_t len, char digest_out[PYOCI_DIGEST_LEN],
                          pyoci_error_t **err)
 {
+  /* A rebuild writes the same config and manifest again: when the blob is
+   * there, not even a temp file is made (its inode would dirty the journal
+   * and make the next fsync a full commit). */
+  char digest[PYOCI_DIGEST_LEN];
+  struct stat st;
+  pyoci_sha256_buf(buf, len, digest);
+  if (fstatat(s->blobs_fd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+      st.st_size == (off_t)len) {
+    if (digest_out)
+      memcpy(digest_out, digest, PYOCI_DIGEST_LEN);
+    return 0;
+  }
   pyoci_blob_writer_t *w = NULL;
   if (pyoci_blob_writer_new(s, &w, err) < 0)
     return -1;
