@@ -14,6 +14,7 @@
 #   bench/assemble.sh [PYOCI_BIN]   (needs root for mmdebstrap, deb.debian.org reachable)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+source "$TOP/bench/lib.sh"
 PYOCI=$(realpath "${1:-$TOP/build/pyoci}")
 RUNS=${BENCH_RUNS:-3}
 [ "$(id -u)" = 0 ] || { echo "assemble.sh: needs root (mmdebstrap)" >&2; exit 1; }
@@ -29,8 +30,6 @@ cp -a "$TOP/examples/flask-hello" "$ex"
 rm -f "$ex/image.lock.json"
 "$ex/make-bases.sh" "$PYOCI" >/dev/null 2>&1 # the wheelhouse (untimed)
 now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 timed() { local t0; t0=$(now); "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }; calc "$(now) - $t0"; }
 # A network hiccup fails mmdebstrap's apt-get update now and then: time the
 # attempt that succeeds (at most 3).

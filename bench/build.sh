@@ -16,10 +16,11 @@
 # (BENCH_FS=host: on the host file system instead; BENCH_FS_SIZE, default 24G).
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+source "$TOP/bench/lib.sh"
 PYOCI=$(realpath "${1:-$TOP/build/pyoci}")
 RUNS=${BENCH_RUNS:-3}
 [ "$(id -u)" = 0 ] || { echo "build.sh: needs root (RUN steps, dockerd)" >&2; exit 1; }
-for t in dockerd docker mmdebstrap; do command -v $t >/dev/null || { echo "build.sh: $t not installed" >&2; exit 1; }; done
+bench_need build.sh dockerd docker mmdebstrap
 BUILDKIT_DOCKER=${BUILDKIT_DOCKER:-/usr/bin/docker}
 [ -x "$BUILDKIT_DOCKER" ] || { echo "build.sh: $BUILDKIT_DOCKER (Debian's docker.io client) missing" >&2; exit 1; }
 unset SOURCE_DATE_EPOCH
@@ -81,8 +82,6 @@ now() { date +%s.%N; }
 # Untimed, before every timed run of either tool: write back what earlier
 # runs left dirty, so no run pays for its predecessor's writeback.
 settle() { sync; }
-calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 log() { echo "# $*" >&2; }
 
 # The example, its bases and wheelhouse (mmdebstrap, cached).

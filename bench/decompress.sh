@@ -10,12 +10,13 @@
 # Median of 3 runs (BENCH_RUNS), wall and user+sys CPU; appends to bench/RESULTS.md.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+source "$TOP/bench/lib.sh"
 PYOCI_BIN=$(realpath "${1:-$TOP/build/pyoci}")
 BUILD=$(dirname "$PYOCI_BIN")
 BEFORE=${PYOCI_BEFORE:-}
 RUNS=${BENCH_RUNS:-3}
 [ -f "$BUILD/libpyoci.a" ] || { echo "decompress.sh: $BUILD/libpyoci.a missing (run make)" >&2; exit 1; }
-for t in gzip pigz /usr/bin/time; do command -v $t >/dev/null || { echo "decompress.sh: $t not installed" >&2; exit 1; }; done
+bench_need decompress.sh gzip pigz /usr/bin/time
 
 W=$(mktemp -d /tmp/pyoci-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
@@ -37,8 +38,6 @@ cat "$BLOB" > /dev/null
 
 NPROC=$(nproc)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-declare -a NAMES CMDS
-add() { NAMES+=("$1"); CMDS+=("$2"); }
 add "pyoci save ($NPROC threads)" "$PYOCI_BIN save bench:1 -o $W/out.tar"
 add "pyoci save (PYOCI_THREADS=1)" "env PYOCI_THREADS=1 $PYOCI_BIN save bench:1 -o $W/out.tar"
 [ -n "$BEFORE" ] && add "before: pyoci save" "$BEFORE save bench:1 -o $W/out.tar"
@@ -49,8 +48,6 @@ add "decompress_bench (PYOCI_THREADS=1)" "env PYOCI_THREADS=1 $W/decompress_benc
 add "gzip -dc" "gzip -dc"
 add "pigz -dc" "pigz -dc"
 
-calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -a TIMES CPUS
 for i in "${!NAMES[@]}"; do
   ts=()

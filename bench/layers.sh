@@ -7,11 +7,12 @@
 # to bench/RESULTS.md with the command, date and machine.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+source "$TOP/bench/lib.sh"
 PYOCI_BIN=${1:-$TOP/build/pyoci}
 BUILD=$(cd "$(dirname "$PYOCI_BIN")" && pwd)
 RUNS=${BENCH_RUNS:-3}
 [ -f "$BUILD/libpyoci.a" ] || { echo "layers.sh: $BUILD/libpyoci.a missing (run make)" >&2; exit 1; }
-for t in gzip pigz zstd /usr/bin/time; do command -v $t >/dev/null || { echo "layers.sh: $t not installed" >&2; exit 1; }; done
+bench_need layers.sh gzip pigz zstd /usr/bin/time
 
 W=$(mktemp -d /tmp/pyoci-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
@@ -39,8 +40,6 @@ cat "$INPUT" > /dev/null # warm the page cache
 
 NPROC=$(nproc)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-declare -a NAMES CMDS
-add() { NAMES+=("$1"); CMDS+=("$2"); }
 add "pyoci gzip -6, $NPROC threads" "$W/compress_bench gzip $NPROC 6"
 add "pyoci gzip -6, 1 thread" "$W/compress_bench gzip 1 6"
 add "pigz -6 ($NPROC threads)" "pigz -6 -p $NPROC -c"
@@ -48,8 +47,6 @@ add "gzip -6" "gzip -6 -c"
 add "pyoci zstd -3, $NPROC threads" "$W/compress_bench zstd $NPROC 3"
 add "zstd -3 -T0" "zstd -q -3 -T0 -c"
 
-calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # Wall time and CPU time (user+sys) of each run; CPU time shows the work
 # done even when other processes compete for the cores.
 declare -a TIMES CPUS SIZES

@@ -18,13 +18,12 @@
 # appended to bench/RESULTS.md with the command, date and machine.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+source "$TOP/bench/lib.sh"
 PYOCI=$(realpath "${1:-$TOP/build/pyoci}")
 RUNS=${BENCH_RUNS:-3}
 CACHE=${PYOCI_TEST_CACHE:-/var/cache/pyoci-tests}
 [ "$(id -u)" = 0 ] || { echo "registry.sh: needs root (dockerd)" >&2; exit 1; }
-for t in dockerd docker skopeo docker-registry python3; do
-  command -v $t >/dev/null || { echo "registry.sh: $t not installed" >&2; exit 1; }
-done
+bench_need registry.sh dockerd docker skopeo docker-registry python3
 
 W=$(mktemp -d /tmp/pyoci-bench-reg.XXXXXX)
 pids=()

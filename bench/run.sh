@@ -9,10 +9,11 @@
 # Goal (issue 14): pyoci at least 3x faster than docker.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+source "$TOP/bench/lib.sh"
 PYOCI=$(realpath "${1:-$TOP/build/pyoci}")
 RUNS=${BENCH_RUNS:-10}
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root" >&2; exit 1; }
-for t in dockerd docker runc; do command -v $t >/dev/null || { echo "run.sh: $t not installed" >&2; exit 1; }; done
+bench_need run.sh dockerd docker runc
 CACHE=${PYOCI_TEST_CACHE:-/var/cache/pyoci-tests}
 ROOTFS=$CACHE/bookworm-python3.tar
 if [ ! -s "$ROOTFS" ]; then

@@ -96,8 +96,8 @@ struct option;
 struct cli_registry;
 typedef struct {
   int opt;          /* getopt code; 0 ends the table */
-  bool *flag;       /* set to true, or */
-  const char **str; /* set to the argument */
+  bool *flag;       /* set to true, and/or */
+  const char **str; /* set to the argument (NULL when an optional one is absent) */
 } cli_optset_t;
 /* Returns -1 when the verb goes on (optind at the operands), else the exit
  * status to return now: 0 after --help, EXIT_USAGE on a bad option. */
@@ -109,6 +109,7 @@ int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts, c
   "                                   decompresses to more than 256 MiB + N x its compressed\n"               \
   "                                   size (default 100; 0 = no limit)\n"                                     \
   "      --max-decompressed-size SIZE refuse one that decompresses to more than SIZE\n"                        \
-  "                                   (default 64GiB; 0 = no limit)\n"
+  "                                   (default 64GiB; 0 = no limit); in both, a sparse\n"                    \
+  "                                   file's holes count as decompressed bytes\n"
 
 #endif

@@ -88,30 +88,14 @@ int cmd_sbom(int argc, char **argv)
   const char *format = "cyclonedx", *output = NULL;
   bool strict = false, attach = false;
   const char *attach_to = NULL;
-  int c;
-  while ((c = getopt_long(argc, argv, "f:o:qh", opts, NULL)) != -1) {
-    if (cli_common_option(c, optarg))
-      continue;
-    switch (c) {
-    case 'f':
-      format = optarg;
-      break;
-    case 'o':
-      output = optarg;
-      break;
-    case OPT_STRICT:
-      strict = true;
-      break;
-    case OPT_ATTACH:
-      attach = true;
-      attach_to = optarg;
-      break;
-    case 'h':
-      return cli_help(help);
-    default:
-      return cli_bad_option("sbom");
-    }
-  }
+  const cli_optset_t sets[] = {{'f', NULL, &format},
+                               {'o', NULL, &output},
+                               {OPT_STRICT, &strict, NULL},
+                               {OPT_ATTACH, &attach, &attach_to},
+                               {0, NULL, NULL}};
+  int optst = cli_getopt("sbom", argc, argv, "f:o:qh", opts, sets, NULL, help);
+  if (optst >= 0)
+    return optst;
   bool cdx = strcmp(format, "cyclonedx") == 0 || strcmp(format, "cyclonedx-json") == 0;
   bool spdx = strcmp(format, "spdx") == 0 || strcmp(format, "spdx-json") == 0;
   if (!cdx && !spdx)

@@ -102,8 +102,8 @@ int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts, c
       return cli_bad_option(verb); /* getopt named the option */
     if (s->flag)
       *s->flag = true;
-    else
-      *s->str = optarg;
+    if (s->str)
+      *s->str = optarg; /* both: an optional argument (--attach[=REF]) */
   }
   return -1;
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/util/utf8.h"
+
 void cli_human_size(double size, int precision, char *buf, size_t len)
 {
   static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
@@ -88,16 +90,6 @@ int cli_parse_rfc3339(const char *s, time_t *out)
 
 /* Align tab-separated cells like Go's tabwriter(minwidth 10, padding 3):
  * every cell but a line's last is padded to its column's width. */
-/* Columns a cell takes: UTF-8 continuation bytes take none ("…"). */
-static size_t display_width(const char *s, size_t len)
-{
-  size_t w = 0;
-  for (size_t i = 0; i < len; i++)
-    if (((unsigned char)s[i] & 0xC0) != 0x80)
-      w++;
-  return w;
-}
-
 void cli_print_aligned(const char *text)
 {
   size_t widths[32] = {0};
@@ -111,7 +103,7 @@ void cli_print_aligned(const char *text)
       while (c < line + ll) {
         const char *tab = memchr(c, '\t', (size_t)(line + ll - c));
         size_t cl = tab ? (size_t)(tab - c) : (size_t)(line + ll - c);
-        size_t cols = display_width(c, cl);
+        size_t cols = pyoci_utf8_width(c, cl);
         if (tab != NULL && col < 32) {
           size_t w = cols + 3 < 10 ? 10 : cols + 3;
           if (pass == 0 && w > widths[col])

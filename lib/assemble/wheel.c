@@ -86,8 +86,11 @@ static int read_whole(wheel_t *w, struct archive *a, const char *name, char **ou
   return 0;
 }
 
-/* First pass: the .dist-info files. */
-static int read_distinfo(wheel_t *w, int fd)
+/* Every member of the wheel, in order, to visit(); an unnamed member or
+ * more than ASM_MAX_ENTRIES of them is an error.  Both passes read the zip
+ * through this, so the second sees only members the first accepted. */
+typedef int (*member_fn)(wheel_t *w, struct archive *a, struct archive_entry *e, const char *p);
+static int each_member(wheel_t *w, int fd, member_fn visit)
 {
   struct archive *a = open_zip(fd);
   if (a == NULL)
@@ -95,26 +98,38 @@ static int read_distinfo(wheel_t *w, int fd)
   struct archive_entry *e;
   int rc = 0, r;
   size_t count = 0;
-  size_t dl = strlen(w->distinfo);
   while (rc == 0 && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
     const char *p = archive_entry_pathname(e);
-    if (++count > ASM_MAX_ENTRIES || p == NULL) {
+    if (++count > ASM_MAX_ENTRIES || p == NULL)
       rc = pyoci_error_set_code(w->err, PYOCI_E_CORRUPT, 0, "%s: too many or unnamed members", w->what);
-      break;
-    }
-    if (strncasecmp(p, w->distinfo, dl) != 0 || p[dl] != '/')
-      continue;
-    memcpy(w->distinfo, p, dl); /* the wheel's own spelling */
-    const char *f = p + dl + 1;
-    char **slot = strcmp(f, "WHEEL") == 0 ? &w->wheel_txt : strcmp(f, "RECORD") == 0 ? &w->record_txt
-                  : strcmp(f, "METADATA") == 0 ? &w->metadata_txt : strcmp(f, "entry_points.txt") == 0 ? &w->entry_txt
-                  : NULL;
-    if (slot && *slot == NULL)
-      rc = read_whole(w, a, p, slot);
+    else
+      rc = visit(w, a, e, p);
   }
-  if (rc == 0 && r != ARCHIVE_EOF && r != ARCHIVE_OK)
+  if (rc == 0 && r != ARCHIVE_EOF)
     rc = pyoci_error_set_code(w->err, PYOCI_E_CORRUPT, 0, "%s: %s", w->what, archive_error_string(a));
   archive_read_free(a);
+  return rc;
+}
+
+/* First pass: the .dist-info files. */
+static int distinfo_member(wheel_t *w, struct archive *a, struct archive_entry *e, const char *p)
+{
+  size_t dl = strlen(w->distinfo);
+  if (strncasecmp(p, w->distinfo, dl) != 0 || p[dl] != '/')
+    return 0;
+  memcpy(w->distinfo, p, dl); /* the wheel's own spelling */
+  const char *f = p + dl + 1;
+  char **slot = strcmp(f, "WHEEL") == 0 ? &w->wheel_txt : strcmp(f, "RECORD") == 0 ? &w->record_txt
+                : strcmp(f, "METADATA") == 0 ? &w->metadata_txt : strcmp(f, "entry_points.txt") == 0 ? &w->entry_txt
+                : NULL;
+  if (slot && *slot == NULL)
+    return read_whole(w, a, p, slot);
+  return 0;
+}
+
+static int read_distinfo(wheel_t *w, int fd)
+{
+  int rc = each_member(w, fd, distinfo_member);
   if (rc == 0 && (!w->wheel_txt || !w->record_txt || !w->metadata_txt))
     rc = pyoci_error_set_code(w->err, PYOCI_E_CORRUPT, 0, "%s: no %s/WHEEL, RECORD or METADATA", w->what, w->distinfo);
   return rc;
@@ -277,28 +292,22 @@ static bool is_record_file(const wheel_t *w, const char *p)
 }
 
 /* Second pass: every member, checked against RECORD. */
+static int install_one(wheel_t *w, struct archive *a, struct archive_entry *e, const char *p)
+{
+  if (archive_entry_filetype(e) == AE_IFDIR)
+    return 0;
+  if (!safe_rel(p))
+    return pyoci_error_set_code(w->err, PYOCI_E_CORRUPT, 0, "%s: member '%s' leaves the install root", w->what, p);
+  if (archive_entry_filetype(e) != AE_IFREG)
+    return pyoci_error_set_code(w->err, PYOCI_E_CORRUPT, 0, "%s: member '%s' is not a regular file", w->what, p);
+  if (is_record_file(w, p))
+    return 0;
+  return install_member(w, a, e, p);
+}
+
 static int install_members(wheel_t *w, int fd)
 {
-  struct archive *a = open_zip(fd);
-  if (a == NULL)
-    return pyoci_error_set_code(w->err, PYOCI_E_CORRUPT, 0, "%s: not a zip file", w->what);
-  struct archive_entry *e;
-  int rc = 0, r;
-  while (rc == 0 && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-    const char *p = archive_entry_pathname(e);
-    if (archive_entry_filetype(e) == AE_IFDIR)
-      continue;
-    if (p == NULL || !safe_rel(p))
-      rc = pyoci_error_set_code(w->err, PYOCI_E_CORRUPT, 0, "%s: member '%s' leaves the install root", w->what,
-                                p ? p : "?");
-    else if (archive_entry_filetype(e) != AE_IFREG)
-      rc = pyoci_error_set_code(w->err, PYOCI_E_CORRUPT, 0, "%s: member '%s' is not a regular file", w->what, p);
-    else if (!is_record_file(w, p))
-      rc = install_member(w, a, e, p);
-  }
-  if (rc == 0 && r != ARCHIVE_EOF)
-    rc = pyoci_error_set_code(w->err, PYOCI_E_CORRUPT, 0, "%s: %s", w->what, archive_error_string(a));
-  archive_read_free(a);
+  int rc = each_member(w, fd, install_one);
   for (size_t i = 0; rc == 0 && i < w->nrec; i++)
     if (w->rec[i].hash != NULL && !w->seen[i])
       rc = pyoci_error_set_code(w->err, PYOCI_E_CORRUPT, 0, "%s: RECORD lists '%s', which is not in the wheel", w->what,

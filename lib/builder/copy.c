@@ -168,7 +168,14 @@ static int hash_fd_content(pyoci_sha256_t *h, int fd, const char *rel, pyoci_err
 static int hash_tree(const copy_run_t *r, int dirfd, const char *name, const char *rel, int depth,
                      pyoci_error_t **err);
 
-static int hash_dir_children(const copy_run_t *r, int fd, const char *rel, int depth, pyoci_error_t **err)
+/* The entries of directory fd (rel in the tree; "" for its top) in sorted
+ * order, each to visit() with its own relative path one level deeper: the
+ * walk that hashing a source and copying it share, so both see the same
+ * entries in the same order. */
+typedef int (*child_fn)(const copy_run_t *r, int fd, const char *name, const char *rel, int depth, void *ctx,
+                        pyoci_error_t **err);
+static int each_child(const copy_run_t *r, int fd, const char *rel, int depth, child_fn visit, void *ctx,
+                      pyoci_error_t **err)
 {
   pathlist_t names = {0};
   if (sorted_children(fd, rel, &names, err) < 0)
@@ -176,10 +183,21 @@ static int hash_dir_children(const copy_run_t *r, int fd, const char *rel, int d
   int rc = 0;
   for (size_t k = 0; k < names.n && rc == 0; k++) {
     cleanup_free char *child = *rel ? pyoci_path_join(rel, names.v[k]) : xstrdup(names.v[k]);
-    rc = hash_tree(r, fd, names.v[k], child, depth + 1, err);
+    rc = visit(r, fd, names.v[k], child, depth + 1, ctx, err);
   }
   strv_free(names.v, names.n);
   return rc;
+}
+
+static int hash_child(const copy_run_t *r, int fd, const char *name, const char *rel, int depth, void *ctx,
+                      pyoci_error_t **err)
+{
+  return hash_tree(r, fd, name, rel, depth, err);
+}
+
+static int hash_dir_children(const copy_run_t *r, int fd, const char *rel, int depth, pyoci_error_t **err)
+{
+  return each_child(r, fd, rel, depth, hash_child, NULL, err);
 }
 
 static int hash_tree(const copy_run_t *r, int dirfd, const char *name, const char *rel, int depth,
@@ -397,19 +415,16 @@ static int clear_dest(int dirfd, const char *name, bool want_dir, const char *re
 static int copy_entry(const copy_run_t *r, int src_dir, const char *src_name, int dst_dir, const char *dst_name,
                       const char *rel, int depth, pyoci_error_t **err);
 
+static int copy_child(const copy_run_t *r, int src_fd, const char *name, const char *rel, int depth, void *ctx,
+                      pyoci_error_t **err)
+{
+  return copy_entry(r, src_fd, name, *(const int *)ctx, name, rel, depth, err);
+}
+
 static int copy_children(const copy_run_t *r, int src_fd, int dst_fd, const char *rel, int depth,
                          pyoci_error_t **err)
 {
-  pathlist_t names = {0};
-  if (sorted_children(src_fd, rel, &names, err) < 0)
-    return -1;
-  int rc = 0;
-  for (size_t k = 0; k < names.n && rc == 0; k++) {
-    cleanup_free char *child = *rel ? pyoci_path_join(rel, names.v[k]) : xstrdup(names.v[k]);
-    rc = copy_entry(r, src_fd, names.v[k], dst_fd, names.v[k], child, depth + 1, err);
-  }
-  strv_free(names.v, names.n);
-  return rc;
+  return each_child(r, src_fd, rel, depth, copy_child, &dst_fd, err);
 }
 
 static int set_meta(int dirfd, const char *name, const struct stat *st, owner_t o, mode_t mode, bool is_link)

@@ -175,15 +175,6 @@ static char *clean(const char *s)
   return r;
 }
 
-static size_t width(const char *s)
-{
-  size_t w = 0;
-  for (; *s; s++)
-    if (((unsigned char)*s & 0xc0) != 0x80)
-      w++;
-  return w;
-}
-
 #define NROWS 9
 
 char *pyoci_compare_table(const pyoci_compare_col_t *cols, size_t n)
@@ -221,9 +212,11 @@ char *pyoci_compare_table(const pyoci_compare_col_t *cols, size_t n)
       lw = strlen(labels[r]);
   size_t *cw = xcalloc(n, sizeof(size_t));
   for (size_t c = 0; c < n; c++)
-    for (int r = 0; r < NROWS; r++)
-      if (width(cell[c][r]) > cw[c])
-        cw[c] = width(cell[c][r]);
+    for (int r = 0; r < NROWS; r++) {
+      size_t w = pyoci_utf8_width(cell[c][r], strlen(cell[c][r]));
+      if (w > cw[c])
+        cw[c] = w;
+    }
   strbuf_t sb = STRBUF_INIT;
   for (int r = 0; r < NROWS; r++) {
     strbuf_addf(&sb, "%-*s", (int)lw, labels[r]);
@@ -231,7 +224,7 @@ char *pyoci_compare_table(const pyoci_compare_col_t *cols, size_t n)
       strbuf_addstr(&sb, "   ");
       strbuf_addstr(&sb, cell[c][r]);
       if (c + 1 < n)
-        for (size_t k = width(cell[c][r]); k < cw[c]; k++)
+        for (size_t k = pyoci_utf8_width(cell[c][r], strlen(cell[c][r])); k < cw[c]; k++)
           strbuf_addch(&sb, ' ');
     }
     strbuf_addch(&sb, '\n');

@@ -46,6 +46,17 @@ int pyoci_df_parse_heredoc_word(const char *word, pyoci_df_heredoc_t *h);
 /* "\t" stripped from the start of every line. */
 char *pyoci_df_chomp(const char *s);
 
+/* HEALTHCHECK's numbers as docker's HealthcheckConfig declares them: the
+ * four durations (ns), then Retries.  The image config (JSON keys) and the
+ * history line (%+v) both name and order them so. */
+typedef struct {
+  const char *name;
+  int64_t value;
+} pyoci_df_hc_field_t;
+#define PYOCI_DF_HC_DURATIONS 4
+#define PYOCI_DF_HC_FIELDS 5
+void pyoci_df_hc_fields(const pyoci_df_instr_t *in, pyoci_df_hc_field_t out[PYOCI_DF_HC_FIELDS]);
+
 /* Go's unicode.IsSpace restricted to ASCII. */
 static inline bool is_ws(int c)
 {

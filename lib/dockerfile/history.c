@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "df_int.h"
 #include "history.h"
 #include "imgconfig.h"
 #include "lib/util/alloc.h"
@@ -116,16 +117,11 @@ static void healthcheck_line(strbuf_t *sb, const pyoci_df_instr_t *in)
 {
   strbuf_addstr(sb, "HEALTHCHECK {Test:");
   go_words(sb, in->hc_test, in->n_hc_test);
-  const struct {
-    const char *k;
-    int64_t v;
-  } d[] = {{"Interval", in->hc_interval},
-           {"Timeout", in->hc_timeout},
-           {"StartPeriod", in->hc_start_period},
-           {"StartInterval", in->hc_start_interval}};
-  for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
-    strbuf_addf(sb, " %s:", d[i].k);
-    pyoci_go_duration(sb, d[i].v);
+  pyoci_df_hc_field_t d[PYOCI_DF_HC_FIELDS];
+  pyoci_df_hc_fields(in, d);
+  for (size_t i = 0; i < PYOCI_DF_HC_DURATIONS; i++) {
+    strbuf_addf(sb, " %s:", d[i].name);
+    pyoci_go_duration(sb, d[i].value);
   }
   strbuf_addf(sb, " Retries:%d}", in->hc_retries);
 }

@@ -11,27 +11,13 @@
 #include "df_int.h"
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
+#include "lib/util/json.h"
 #include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 
 json_t *pyoci_imgconfig_config(json_t *image)
 {
-  json_t *c = json_object_get(image, "config");
-  if (!json_is_object(c)) {
-    c = json_object();
-    json_object_set_new(image, "config", c);
-  }
-  return c;
-}
-
-static json_t *obj_member(json_t *obj, const char *key)
-{
-  json_t *m = json_object_get(obj, key);
-  if (!json_is_object(m)) {
-    m = json_object();
-    json_object_set_new(obj, key, m);
-  }
-  return m;
+  return pyoci_json_member_object(image, "config");
 }
 
 static json_t *strv_json(char *const *v, size_t n)
@@ -45,11 +31,7 @@ static json_t *strv_json(char *const *v, size_t n)
 void pyoci_imgconfig_env_set(json_t *image, const char *key, const char *value)
 {
   json_t *cfg = pyoci_imgconfig_config(image);
-  json_t *env = json_object_get(cfg, "Env");
-  if (!json_is_array(env)) {
-    env = json_array();
-    json_object_set_new(cfg, "Env", env);
-  }
+  json_t *env = pyoci_json_member_array(cfg, "Env");
   cleanup_free char *kv = NULL;
   kv = xasprintf("%s=%s", key, value);
   size_t klen = strlen(key), i;
@@ -158,7 +140,7 @@ int pyoci_imgconfig_expose(json_t *image, const char *spec, pyoci_error_t **err)
   char proto[8];
   if (parse_expose(spec, &lo, &hi, proto, err) < 0)
     return -1;
-  json_t *ports = obj_member(pyoci_imgconfig_config(image), "ExposedPorts");
+  json_t *ports = pyoci_json_member_object(pyoci_imgconfig_config(image), "ExposedPorts");
   for (unsigned p = lo; p <= hi; p++) {
     char key[32];
     snprintf(key, sizeof(key), "%u/%s", p, proto);
@@ -244,21 +226,24 @@ static void set_cmdline(json_t *image, const char *key, const pyoci_df_instr_t *
   json_object_set_new(cfg, key, v);
 }
 
+void pyoci_df_hc_fields(const pyoci_df_instr_t *in, pyoci_df_hc_field_t out[PYOCI_DF_HC_FIELDS])
+{
+  out[0] = (pyoci_df_hc_field_t){"Interval", in->hc_interval};
+  out[1] = (pyoci_df_hc_field_t){"Timeout", in->hc_timeout};
+  out[2] = (pyoci_df_hc_field_t){"StartPeriod", in->hc_start_period};
+  out[3] = (pyoci_df_hc_field_t){"StartInterval", in->hc_start_interval};
+  out[4] = (pyoci_df_hc_field_t){"Retries", in->hc_retries};
+}
+
 static void set_healthcheck(json_t *image, const pyoci_df_instr_t *in)
 {
   json_t *hc = json_object();
   json_object_set_new(hc, "Test", strv_json(in->hc_test, in->n_hc_test));
-  const struct {
-    const char *k;
-    int64_t v;
-  } d[] = {{"Interval", in->hc_interval},
-           {"Timeout", in->hc_timeout},
-           {"StartPeriod", in->hc_start_period},
-           {"StartInterval", in->hc_start_interval},
-           {"Retries", in->hc_retries}};
-  for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
-    if (d[i].v != 0)
-      json_object_set_new(hc, d[i].k, json_integer(d[i].v));
+  pyoci_df_hc_field_t d[PYOCI_DF_HC_FIELDS];
+  pyoci_df_hc_fields(in, d);
+  for (size_t i = 0; i < PYOCI_DF_HC_FIELDS; i++)
+    if (d[i].value != 0)
+      json_object_set_new(hc, d[i].name, json_integer(d[i].value));
   json_object_set_new(pyoci_imgconfig_config(image), "Healthcheck", hc);
 }
 
@@ -288,13 +273,13 @@ int pyoci_imgconfig_apply(json_t *image, const pyoci_df_instr_t *in, bool *cmd_s
       pyoci_imgconfig_env_set(image, in->kvs[i].key, in->kvs[i].value ? in->kvs[i].value : "");
     return 1;
   case PYOCI_DF_LABEL: {
-    json_t *labels = obj_member(cfg, "Labels");
+    json_t *labels = pyoci_json_member_object(cfg, "Labels");
     for (size_t i = 0; i < in->n_kvs; i++)
       json_object_set_new(labels, in->kvs[i].key, json_string(in->kvs[i].value ? in->kvs[i].value : ""));
     return 1;
   }
   case PYOCI_DF_EXPOSE:
-    obj_member(cfg, "ExposedPorts");
+    pyoci_json_member_object(cfg, "ExposedPorts");
     for (size_t i = 0; i < in->n_args; i++)
       if (pyoci_imgconfig_expose(image, in->args[i], err) < 0)
         return -1;
@@ -306,7 +291,7 @@ int pyoci_imgconfig_apply(json_t *image, const pyoci_df_instr_t *in, bool *cmd_s
     set_workdir(image, in->args[0]);
     return 1;
   case PYOCI_DF_VOLUME: {
-    json_t *vols = obj_member(cfg, "Volumes");
+    json_t *vols = pyoci_json_member_object(cfg, "Volumes");
     for (size_t i = 0; i < in->n_args; i++) {
       if (in->args[i][0] == '\0')
         return pyoci_error_set_code(err, PYOCI_E_INVALID, 0, "VOLUME specified can not be an empty string");
@@ -325,12 +310,7 @@ int pyoci_imgconfig_apply(json_t *image, const pyoci_df_instr_t *in, bool *cmd_s
     set_healthcheck(image, in);
     return 1;
   case PYOCI_DF_ONBUILD: {
-    json_t *ob = json_object_get(cfg, "OnBuild");
-    if (!json_is_array(ob)) {
-      ob = json_array();
-      json_object_set_new(cfg, "OnBuild", ob);
-    }
-    json_array_append_new(ob, json_string(in->onbuild_expr));
+    json_array_append_new(pyoci_json_member_array(cfg, "OnBuild"), json_string(in->onbuild_expr));
     return 1;
   }
   case PYOCI_DF_CMD:

@@ -178,13 +178,7 @@ static int gz_write(pyoci_compressor_t *c, const unsigned char *p, size_t len, p
 {
   while (len > 0) {
     gz_slot_t *s = &c->slots[c->fill];
-    size_t n = GZ_CHUNK - s->in_len;
-    if (n > len)
-      n = len;
-    memcpy(s->in + s->in_len, p, n);
-    s->in_len += n;
-    p += n;
-    len -= n;
+    pyoci_buf_fill(s->in, &s->in_len, GZ_CHUNK, &p, &len);
     if (s->in_len == GZ_CHUNK && gz_submit(c, err) < 0)
       return -1;
   }

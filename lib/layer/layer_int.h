@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lib/util/alloc.h" /* pyoci_strmap_t */
 #include "lib/util/error.h"
@@ -45,6 +46,20 @@ struct pyoci_codec_dec {
   /* The next piece of output in *buf; 0 at the end, -1 on error. */
   ssize_t (*next)(struct pyoci_decomp *d, const void **buf, pyoci_error_t **err);
 };
+/* Copy what of *p (*n bytes) fits in buf (*len used of cap) and move *p
+ * and *n past it: the step of every writer that fills a fixed buffer and
+ * hands it on when full (tar_out.c's output, compress.c's gzip chunks). */
+static inline void pyoci_buf_fill(unsigned char *buf, size_t *len, size_t cap, const unsigned char **p, size_t *n)
+{
+  size_t k = cap - *len;
+  if (k > *n)
+    k = *n;
+  memcpy(buf + *len, *p, k);
+  *len += k;
+  *p += k;
+  *n -= k;
+}
+
 extern const struct pyoci_codec_enc pyoci_enc_plain, pyoci_enc_gzip, pyoci_enc_zstd;
 extern const struct pyoci_codec_dec pyoci_dec_plain, pyoci_dec_gzip, pyoci_dec_zstd;
 

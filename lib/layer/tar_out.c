@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layer_int.h"
 #include "lib/util/alloc.h"
 
 #define TAR_BLOCK 512
@@ -39,13 +40,7 @@ int pyoci_tar_out_put(pyoci_tar_out_t *o, const void *p, size_t n, pyoci_error_t
   while (n > 0) {
     if (o->len == o->cap && pyoci_tar_out_flush(o, err) < 0)
       return -1;
-    size_t k = o->cap - o->len;
-    if (k > n)
-      k = n;
-    memcpy(o->buf + o->len, s, k);
-    o->len += k;
-    s += k;
-    n -= k;
+    pyoci_buf_fill(o->buf, &o->len, o->cap, &s, &n);
   }
   return 0;
 }

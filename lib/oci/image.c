@@ -365,16 +365,6 @@ json_t *pyoci_config_new(void)
   return c;
 }
 
-static json_t *array_member(json_t *obj, const char *key)
-{
-  json_t *a = json_object_get(obj, key);
-  if (!json_is_array(a)) {
-    a = json_array();
-    json_object_set_new(obj, key, a);
-  }
-  return a;
-}
-
 void pyoci_config_add_history(json_t *config, const char *created_by, int empty_layer, const char *created)
 {
   json_t *h = json_object();
@@ -383,7 +373,7 @@ void pyoci_config_add_history(json_t *config, const char *created_by, int empty_
     json_object_set_new(h, "created_by", json_string(created_by));
   if (empty_layer)
     json_object_set_new(h, "empty_layer", json_true());
-  json_array_append_new(array_member(config, "history"), h);
+  json_array_append_new(pyoci_json_member_array(config, "history"), h);
 }
 
 void pyoci_config_add_layer(json_t *config, const char *diff_id, const char *created_by, const char *created)
@@ -393,6 +383,6 @@ void pyoci_config_add_layer(json_t *config, const char *diff_id, const char *cre
     rootfs = json_pack("{s:s}", "type", "layers");
     json_object_set_new(config, "rootfs", rootfs);
   }
-  json_array_append_new(array_member(rootfs, "diff_ids"), json_string(diff_id));
+  json_array_append_new(pyoci_json_member_array(rootfs, "diff_ids"), json_string(diff_id));
   pyoci_config_add_history(config, created_by, 0, created);
 }

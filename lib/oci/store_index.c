@@ -438,11 +438,7 @@ static int add_edit(pyoci_store_t *s, json_t *m, void *vctx, bool *changed, pyoc
       continue;
     if (c->name == NULL)
       return 0; /* already listed, unnamed */
-    json_t *a = json_object_get(e, "annotations");
-    if (!json_is_object(a)) {
-      a = json_object();
-      json_object_set_new(e, "annotations", a);
-    }
+    json_t *a = pyoci_json_member_object(e, "annotations");
     json_object_set_new(a, PYOCI_REF_NAME_ANNOTATION, json_string(c->name));
     *changed = true;
     return 0;

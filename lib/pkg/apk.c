@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "pkg_int.h"
 #include "lib/util/alloc.h"
 #include "stanza.h"
 
@@ -27,38 +28,27 @@ static char *get_exact(const pyoci_stanza_reader_t *r, char key)
   return NULL;
 }
 
+static int apk_one(const pyoci_stanza_reader_t *r, pyoci_pkg_t *p, pyoci_error_t **err)
+{
+  p->type = PYOCI_PKG_APK;
+  p->name = get_exact(r, 'P');
+  p->version = get_exact(r, 'V');
+  if (p->name == NULL || p->name[0] == '\0' || p->version == NULL || p->version[0] == '\0') {
+    pyoci_pkg_clear(p);
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s:%zu: package without P: name or V: version", r->path,
+                                r->stanza_line);
+  }
+  p->arch = get_exact(r, 'A');
+  p->license = get_exact(r, 'L');
+  p->maintainer = get_exact(r, 'm');
+  p->source_name = get_exact(r, 'o'); /* origin; its version is the package's */
+  return 1;
+}
+
 static int apk_parse(const char *path, const char *content, size_t len, pyoci_pkg_add_fn add, void *ctx,
                      pyoci_error_t **err)
 {
-  pyoci_stanza_reader_t r;
-  pyoci_stanza_init(&r, path, content, len, false);
-  int rc, ret = 0;
-  while ((rc = pyoci_stanza_next(&r, err)) > 0) {
-    pyoci_pkg_t p = {.type = PYOCI_PKG_APK, .layer_index = -1};
-    p.name = get_exact(&r, 'P');
-    p.version = get_exact(&r, 'V');
-    if (p.name == NULL || p.name[0] == '\0' || p.version == NULL || p.version[0] == '\0') {
-      pyoci_pkg_clear(&p);
-      ret = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s:%zu: package without P: name or V: version", path,
-                                 r.stanza_line);
-      break;
-    }
-    p.arch = get_exact(&r, 'A');
-    p.license = get_exact(&r, 'L');
-    p.maintainer = get_exact(&r, 'm');
-    p.source_name = get_exact(&r, 'o');
-    if (p.source_name == NULL)
-      p.source_name = xstrdup(p.name);
-    p.source_version = xstrdup(p.version);
-    if (add(ctx, &p, err) < 0) {
-      ret = -1;
-      break;
-    }
-  }
-  if (rc < 0)
-    ret = -1;
-  pyoci_stanza_release(&r);
-  return ret;
+  return pyoci_pkg_parse_stanzas(path, content, len, false, apk_one, add, ctx, err);
 }
 
 const pyoci_cataloger_t pyoci_cataloger_apk = {

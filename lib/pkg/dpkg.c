@@ -6,6 +6,7 @@
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "catalog.h"
+#include "pkg_int.h"
 #include "stanza.h"
 
 #define STATUS "var/lib/dpkg/status"
@@ -69,53 +70,39 @@ static int parse_source(const char *path, const pyoci_field_t *f, char **name, c
   return 0;
 }
 
+/* One stanza of the status file: an installed package, or 0 to skip it. */
+static int dpkg_one(const pyoci_stanza_reader_t *r, pyoci_pkg_t *p, pyoci_error_t **err)
+{
+  const char *path = r->path;
+  bool status_d = strncmp(path, STATUS_D, strlen(STATUS_D)) == 0;
+  const pyoci_field_t *pkgf = pyoci_stanza_get(r, "Package");
+  if (pkgf == NULL || pkgf->value_len == 0)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s:%zu: stanza has no Package field", path,
+                                r->stanza_line);
+  const pyoci_field_t *st = pyoci_stanza_get(r, "Status");
+  if (st != NULL ? !status_installed(st) : !status_d)
+    return 0;
+  const pyoci_field_t *verf = pyoci_stanza_get(r, "Version");
+  if (verf == NULL || verf->value_len == 0)
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s:%zu: package '%.*s' has no Version", path,
+                                r->stanza_line, (int)pkgf->value_len, pkgf->value);
+  p->type = PYOCI_PKG_DEB;
+  p->name = pyoci_stanza_dup(r, "Package");
+  p->version = pyoci_stanza_dup(r, "Version");
+  p->arch = pyoci_stanza_dup(r, "Architecture");
+  p->maintainer = pyoci_stanza_dup(r, "Maintainer");
+  const pyoci_field_t *src = pyoci_stanza_get(r, "Source");
+  if (src != NULL && parse_source(path, src, &p->source_name, &p->source_version, err) < 0) {
+    pyoci_pkg_clear(p);
+    return -1;
+  }
+  return 1;
+}
+
 static int dpkg_parse(const char *path, const char *content, size_t len, pyoci_pkg_add_fn add, void *ctx,
                       pyoci_error_t **err)
 {
-  bool status_d = strncmp(path, STATUS_D, strlen(STATUS_D)) == 0;
-  pyoci_stanza_reader_t r;
-  pyoci_stanza_init(&r, path, content, len, true);
-  int rc, ret = 0;
-  while ((rc = pyoci_stanza_next(&r, err)) > 0) {
-    const pyoci_field_t *pkgf = pyoci_stanza_get(&r, "Package");
-    if (pkgf == NULL || pkgf->value_len == 0) {
-      ret = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s:%zu: stanza has no Package field", path,
-                                 r.stanza_line);
-      break;
-    }
-    const pyoci_field_t *st = pyoci_stanza_get(&r, "Status");
-    if (st != NULL ? !status_installed(st) : !status_d)
-      continue;
-    const pyoci_field_t *verf = pyoci_stanza_get(&r, "Version");
-    if (verf == NULL || verf->value_len == 0) {
-      ret = pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "%s:%zu: package '%.*s' has no Version", path,
-                                 r.stanza_line, (int)pkgf->value_len, pkgf->value);
-      break;
-    }
-    pyoci_pkg_t p = {.type = PYOCI_PKG_DEB, .layer_index = -1};
-    p.name = pyoci_stanza_dup(&r, "Package");
-    p.version = pyoci_stanza_dup(&r, "Version");
-    p.arch = pyoci_stanza_dup(&r, "Architecture");
-    p.maintainer = pyoci_stanza_dup(&r, "Maintainer");
-    const pyoci_field_t *src = pyoci_stanza_get(&r, "Source");
-    if (src != NULL && parse_source(path, src, &p.source_name, &p.source_version, err) < 0) {
-      pyoci_pkg_clear(&p);
-      ret = -1;
-      break;
-    }
-    if (p.source_name == NULL)
-      p.source_name = xstrdup(p.name);
-    if (p.source_version == NULL)
-      p.source_version = xstrdup(p.version);
-    if (add(ctx, &p, err) < 0) {
-      ret = -1;
-      break;
-    }
-  }
-  if (rc < 0)
-    ret = -1;
-  pyoci_stanza_release(&r);
-  return ret;
+  return pyoci_pkg_parse_stanzas(path, content, len, true, dpkg_one, add, ctx, err);
 }
 
 const pyoci_cataloger_t pyoci_cataloger_dpkg = {

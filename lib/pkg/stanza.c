@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "catalog.h"
+#include "pkg_int.h"
 #include "lib/util/alloc.h"
 
 void pyoci_stanza_init(pyoci_stanza_reader_t *r, const char *path, const char *buf, size_t len,
@@ -144,4 +145,34 @@ char *pyoci_stanza_dup(const pyoci_stanza_reader_t *r, const char *name)
     return NULL;
   char *s = xstrndup(f->value, f->value_len);
   return s;
+}
+
+int pyoci_pkg_parse_stanzas(const char *path, const char *content, size_t len, bool continuations,
+                            pyoci_pkg_stanza_fn one, pyoci_pkg_add_fn add, void *ctx, pyoci_error_t **err)
+{
+  pyoci_stanza_reader_t r;
+  pyoci_stanza_init(&r, path, content, len, continuations);
+  int rc, ret = 0;
+  while ((rc = pyoci_stanza_next(&r, err)) > 0) {
+    pyoci_pkg_t p = {.layer_index = -1};
+    int got = one(&r, &p, err);
+    if (got < 0) {
+      ret = -1;
+      break;
+    }
+    if (got == 0)
+      continue;
+    if (p.source_name == NULL)
+      p.source_name = xstrdup(p.name);
+    if (p.source_version == NULL)
+      p.source_version = xstrdup(p.version);
+    if (add(ctx, &p, err) < 0) {
+      ret = -1;
+      break;
+    }
+  }
+  if (rc < 0)
+    ret = -1;
+  pyoci_stanza_release(&r);
+  return ret;
 }

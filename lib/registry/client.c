@@ -335,3 +335,20 @@ int pyoci_reg_do(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, pyoc
     return next == NEXT_DONE && rc == 0 ? 0 : -1;
   }
 }
+
+int pyoci_reg_with_ref(const char *refstr, const pyoci_registry_opts_t *o, const char *what, reg_ref_fn fn,
+                       void *ctx, pyoci_error_t **err)
+{
+  pyoci_ref_t ref;
+  if (pyoci_ref_parse(refstr, &ref, err) < 0)
+    return -1;
+  cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
+  cleanup_reg_client reg_client_t *r = NULL;
+  int rc = pyoci_reg_client_open(ref.domain, o, c, &r, err);
+  if (rc == 0)
+    rc = fn(r, c, &ref, ctx, err);
+  pyoci_ref_free(&ref);
+  if (rc < 0)
+    pyoci_error_prefix(err, "%s%s", what, refstr);
+  return rc;
+}

@@ -157,6 +157,32 @@ static const char *helper_for(const json_t *cfg, const char *key)
   return h && *h ? h : NULL;
 }
 
+/* What lookup, store and erase start from: the config file, the
+ * registry's key in it and the helper that keeps its credentials (NULL:
+ * the file's own auths). */
+typedef struct {
+  json_t *cfg;
+  char *key;
+  const char *helper;
+} creds_at_t;
+
+static void creds_at_release(creds_at_t *c)
+{
+  json_decref(c->cfg);
+  free(c->key);
+}
+#define cleanup_creds_at __attribute__((cleanup(creds_at_release)))
+
+static int creds_at(const char *config_path, const char *registry, creds_at_t *c, pyoci_error_t **err)
+{
+  c->cfg = load_config(config_path, err);
+  if (c->cfg == NULL)
+    return -1;
+  c->key = pyoci_registry_server_key(registry);
+  c->helper = helper_for(c->cfg, c->key);
+  return 0;
+}
+
 static int creds_from_helper(const char *helper, const char *key, char **user, char **pass, pyoci_error_t **err)
 {
   cleanup_free char *out = NULL;
@@ -221,14 +247,12 @@ static int creds_from_auths(const json_t *e, const char *path, char **user, char
 int pyoci_reg_creds_lookup(const char *config_path, const char *registry, char **user, char **pass, pyoci_error_t **err)
 {
   *user = *pass = NULL;
-  cleanup_json json_t *cfg = load_config(config_path, err);
-  if (cfg == NULL)
+  cleanup_creds_at creds_at_t c = {0};
+  if (creds_at(config_path, registry, &c, err) < 0)
     return -1;
-  cleanup_free char *key = pyoci_registry_server_key(registry);
-  const char *helper = helper_for(cfg, key);
-  if (helper != NULL)
-    return creds_from_helper(helper, key, user, pass, err);
-  const json_t *e = auths_entry(cfg, key);
+  if (c.helper != NULL)
+    return creds_from_helper(c.helper, c.key, user, pass, err);
+  const json_t *e = auths_entry(c.cfg, c.key);
   return e ? creds_from_auths(e, config_path, user, pass, err) : 0;
 }
 
@@ -250,41 +274,33 @@ static int write_config(const char *path, const json_t *cfg, pyoci_error_t **err
 int pyoci_reg_creds_store(const char *config_path, const char *registry, const char *user, const char *pass,
                     pyoci_error_t **err)
 {
-  cleanup_json json_t *cfg = load_config(config_path, err);
-  if (cfg == NULL)
+  cleanup_creds_at creds_at_t c = {0};
+  if (creds_at(config_path, registry, &c, err) < 0)
     return -1;
-  cleanup_free char *key = pyoci_registry_server_key(registry);
-  const char *helper = helper_for(cfg, key);
-  if (helper != NULL) {
-    cleanup_json json_t *in = json_pack("{s:s, s:s, s:s}", "ServerURL", key, "Username", user, "Secret", pass);
+  if (c.helper != NULL) {
+    cleanup_json json_t *in = json_pack("{s:s, s:s, s:s}", "ServerURL", c.key, "Username", user, "Secret", pass);
     cleanup_free char *text = json_dumps(in, JSON_COMPACT);
     cleanup_free char *out = NULL;
-    return run_helper(helper, "store", text, &out, err);
+    return run_helper(c.helper, "store", text, &out, err);
   }
-  json_t *auths = json_object_get(cfg, "auths");
-  if (!json_is_object(auths)) {
-    auths = json_object();
-    json_object_set_new(cfg, "auths", auths);
-  }
+  json_t *auths = pyoci_json_member_object(c.cfg, "auths");
   cleanup_free char *up = NULL;
   up = xasprintf("%s:%s", user, pass);
   cleanup_free char *b = pyoci_reg_base64(up, strlen(up));
-  json_object_set_new(auths, key, json_pack("{s:s}", "auth", b));
-  return write_config(config_path, cfg, err);
+  json_object_set_new(auths, c.key, json_pack("{s:s}", "auth", b));
+  return write_config(config_path, c.cfg, err);
 }
 
 int pyoci_reg_creds_erase(const char *config_path, const char *registry, pyoci_error_t **err)
 {
-  cleanup_json json_t *cfg = load_config(config_path, err);
-  if (cfg == NULL)
+  cleanup_creds_at creds_at_t c = {0};
+  if (creds_at(config_path, registry, &c, err) < 0)
     return -1;
-  cleanup_free char *key = pyoci_registry_server_key(registry);
-  const char *helper = helper_for(cfg, key);
-  if (helper != NULL) {
+  if (c.helper != NULL) {
     cleanup_free char *out = NULL;
-    return run_helper(helper, "erase", key, &out, err);
+    return run_helper(c.helper, "erase", c.key, &out, err);
   }
-  json_t *auths = json_object_get(cfg, "auths");
+  json_t *auths = json_object_get(c.cfg, "auths");
   const char *k;
   void *tmp;
   json_t *v;
@@ -292,12 +308,12 @@ int pyoci_reg_creds_erase(const char *config_path, const char *registry, pyoci_e
   json_object_foreach_safe(auths, tmp, k, v)
   {
     cleanup_free char *nk = pyoci_registry_server_key(k);
-    if (strcmp(nk, key) == 0) {
+    if (strcmp(nk, c.key) == 0) {
       json_object_del(auths, k);
       found = true;
     }
   }
   if (!found)
     return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0, "not logged in to %s", registry);
-  return write_config(config_path, cfg, err);
+  return write_config(config_path, c.cfg, err);
 }

@@ -323,31 +323,34 @@ static int pull_ref(struct pull *p, pyoci_http_conn_t *c, const pyoci_ref_t *ref
   return rc;
 }
 
+struct pull_call {
+  pyoci_store_t *s;
+  const pyoci_registry_opts_t *o;
+  const pyoci_pull_opts_t *po;
+  pyoci_pull_result_t *res;
+};
+
+static int pull_on(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t *ref, void *ctx, pyoci_error_t **err)
+{
+  struct pull_call *pc = ctx;
+  cleanup_free char *scope = pyoci_reg_scope(ref->path, "pull");
+  struct pull p = {.r = r, .s = pc->s, .repo = ref->path, .scope = scope, .o = pc->o};
+  pthread_mutex_init(&p.mu, NULL);
+  int rc = pull_ref(&p, c, ref, pc->po, pc->res, err);
+  pc->res->blobs_fetched = p.fetched;
+  pc->res->blobs_present = p.present;
+  pc->res->bytes_fetched = p.bytes;
+  pthread_mutex_destroy(&p.mu);
+  free(p.jobs);
+  return rc;
+}
+
 int pyoci_registry_pull(pyoci_store_t *s, const char *refstr, const pyoci_registry_opts_t *o,
                         const pyoci_pull_opts_t *po, pyoci_pull_result_t *res, pyoci_error_t **err)
 {
   memset(res, 0, sizeof(*res));
-  pyoci_ref_t ref;
-  if (pyoci_ref_parse(refstr, &ref, err) < 0)
-    return -1;
-  cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
-  cleanup_reg_client reg_client_t *r = NULL;
-  cleanup_free char *scope = pyoci_reg_scope(ref.path, "pull");
-  int rc = pyoci_reg_client_open(ref.domain, o, c, &r, err);
-  if (rc == 0) {
-    struct pull p = {.r = r, .s = s, .repo = ref.path, .scope = scope, .o = o};
-    pthread_mutex_init(&p.mu, NULL);
-    rc = pull_ref(&p, c, &ref, po, res, err);
-    res->blobs_fetched = p.fetched;
-    res->blobs_present = p.present;
-    res->bytes_fetched = p.bytes;
-    pthread_mutex_destroy(&p.mu);
-    free(p.jobs);
-  }
-  if (rc < 0)
-    pyoci_error_prefix(err, "pull %s", refstr);
-  pyoci_ref_free(&ref);
-  return rc;
+  struct pull_call pc = {.s = s, .o = o, .po = po, .res = res};
+  return pyoci_reg_with_ref(refstr, o, "pull ", pull_on, &pc, err);
 }
 
 void pyoci_pull_result_free(pyoci_pull_result_t *r)

@@ -198,8 +198,9 @@ int pyoci_reg_push_bytes(reg_client_t *r, pyoci_http_conn_t *c, const char *repo
   return do_expect(r, c, &q, 201, digest, err);
 }
 
-int pyoci_reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
-                     const char *media_type, const char *bytes, size_t len, pyoci_error_t **err)
+int pyoci_reg_send_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
+                            const char *media_type, const void *bytes, size_t len, pyoci_http_resp_t *resp,
+                            pyoci_error_t **err)
 {
   cleanup_free char *scope = push_scope(repo, NULL);
   cleanup_free char *path = xasprintf("/v2/%s/manifests/%s", repo, reference);
@@ -207,8 +208,14 @@ int pyoci_reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *re
   const char *hdrs[] = {ct, NULL};
   reg_req_t q = {.method = "PUT", .path = path, .scope = scope, .headers = hdrs, .body = bytes, .body_len = len,
                  .body_fd = -1, .has_body = true};
+  return pyoci_reg_do(r, c, &q, resp, err);
+}
+
+int pyoci_reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
+                     const char *media_type, const char *bytes, size_t len, pyoci_error_t **err)
+{
   pyoci_http_resp_t resp;
-  int rc = pyoci_reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_send_manifest(r, c, repo, reference, media_type, bytes, len, &resp, err);
   if (rc == 0)
     rc = expect(&resp, 201, reference, err);
   char mine[PYOCI_DIGEST_LEN];

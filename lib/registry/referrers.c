@@ -99,14 +99,8 @@ static int put_artifact(reg_client_t *r, pyoci_http_conn_t *c, const char *repo,
     return pyoci_error_set(err, 0, "artifact manifest: out of memory");
   size_t mlen = strlen(m);
   pyoci_sha256_buf(m, mlen, digest_out);
-  cleanup_free char *scope = pyoci_reg_scope(repo, "pull,push");
-  cleanup_free char *path = xasprintf("/v2/%s/manifests/%s", repo, digest_out);
-  cleanup_free char *ct = xasprintf("Content-Type: %s", PYOCI_MT_OCI_MANIFEST);
-  const char *hdrs[] = {ct, NULL};
-  reg_req_t q = {.method = "PUT", .path = path, .scope = scope, .headers = hdrs, .body = m, .body_len = mlen,
-                 .body_fd = -1, .has_body = true};
   pyoci_http_resp_t resp;
-  int rc = pyoci_reg_do(r, c, &q, &resp, err);
+  int rc = pyoci_reg_send_manifest(r, c, repo, digest_out, PYOCI_MT_OCI_MANIFEST, m, mlen, &resp, err);
   if (rc == 0 && resp.status != 201)
     rc = pyoci_reg_status_error(&resp, "artifact manifest", err);
   /* OCI-Subject in the reply: the registry indexes referrers itself. */
@@ -216,23 +210,25 @@ static int list_referrers(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref
   return rc;
 }
 
+struct referrers_call {
+  pyoci_referrer_t **out;
+  size_t *n;
+};
+
+static int referrers_on(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t *ref, void *ctx,
+                        pyoci_error_t **err)
+{
+  struct referrers_call *rc = ctx;
+  return list_referrers(r, c, ref, rc->out, rc->n, err);
+}
+
 int pyoci_registry_referrers(const char *refstr, const pyoci_registry_opts_t *o, pyoci_referrer_t **out, size_t *n,
                              pyoci_error_t **err)
 {
   *out = NULL;
   *n = 0;
-  pyoci_ref_t ref;
-  if (pyoci_ref_parse(refstr, &ref, err) < 0)
-    return -1;
-  cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
-  cleanup_reg_client reg_client_t *r = NULL;
-  int rc = pyoci_reg_client_open(ref.domain, o, c, &r, err);
-  if (rc == 0)
-    rc = list_referrers(r, c, &ref, out, n, err);
-  pyoci_ref_free(&ref);
-  if (rc < 0)
-    pyoci_error_prefix(err, "referrers of %s", refstr);
-  return rc;
+  struct referrers_call rc = {.out = out, .n = n};
+  return pyoci_reg_with_ref(refstr, o, "referrers of ", referrers_on, &rc, err);
 }
 
 void pyoci_referrers_free(pyoci_referrer_t *v, size_t n)

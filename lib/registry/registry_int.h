@@ -44,6 +44,14 @@ typedef struct reg_client {
 int pyoci_reg_client_open(const char *registry, const pyoci_registry_opts_t *o, pyoci_http_conn_t *conn,
                     reg_client_t **out, pyoci_error_t **err);
 void pyoci_reg_client_free(reg_client_t *r);
+/* What a verb on one remote reference does first and last: parse refstr
+ * (a bad one fails as it is, before anything opens), open a connection and
+ * a client for its registry, run fn, and name the reference in an error of
+ * the open or of fn as "<what><refstr>: ...". */
+typedef int (*reg_ref_fn)(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t *ref, void *ctx,
+                          pyoci_error_t **err);
+int pyoci_reg_with_ref(const char *refstr, const pyoci_registry_opts_t *o, const char *what, reg_ref_fn fn,
+                       void *ctx, pyoci_error_t **err);
 #define cleanup_reg_client __attribute__((cleanup(reg_client_freep)))
 static inline void reg_client_freep(reg_client_t **r)
 {
@@ -132,6 +140,11 @@ extern const char *const pyoci_reg_manifest_accept[];
 typedef int (*reg_job_fn)(void *ctx, pyoci_http_conn_t *c, size_t i, pyoci_error_t **err);
 int pyoci_reg_pool_run(unsigned jobs, size_t n, reg_job_fn fn, void *ctx, pyoci_error_t **err);
 
+/* push.c: PUT a manifest's bytes as repo's reference (tag or digest) with
+ * push scope; the reply, whatever its status, in *resp (caller frees). */
+int pyoci_reg_send_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
+                            const char *media_type, const void *bytes, size_t len, pyoci_http_resp_t *resp,
+                            pyoci_error_t **err);
 /* push.c: upload one manifest and return the digest the registry confirms. */
 int pyoci_reg_put_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
                      const char *media_type, const char *bytes, size_t len, pyoci_error_t **err);

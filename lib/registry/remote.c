@@ -138,24 +138,29 @@ static int inspect_ref(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t 
   return rc;
 }
 
+struct inspect_call {
+  const char *platform;
+  bool raw_only;
+  pyoci_remote_image_t *out;
+};
+
+static int inspect_on(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t *ref, void *ctx, pyoci_error_t **err)
+{
+  struct inspect_call *ic = ctx;
+  if (inspect_ref(r, c, ref, ic->platform, ic->raw_only, ic->out, err) < 0)
+    return -1;
+  ic->out->repo = xasprintf("%s/%s", ref->domain, ref->path);
+  return 0;
+}
+
 int pyoci_registry_inspect(const char *refstr, const pyoci_registry_opts_t *o, const char *platform, bool raw_only,
                            pyoci_remote_image_t *out, pyoci_error_t **err)
 {
   memset(out, 0, sizeof(*out));
-  pyoci_ref_t ref;
-  if (pyoci_ref_parse(refstr, &ref, err) < 0)
-    return -1;
-  cleanup_http_conn pyoci_http_conn_t *c = pyoci_http_conn_new();
-  cleanup_reg_client reg_client_t *r = NULL;
-  int rc = pyoci_reg_client_open(ref.domain, o, c, &r, err);
-  if (rc == 0)
-    rc = inspect_ref(r, c, &ref, platform, raw_only, out, err);
-  if (rc == 0)
-    out->repo = xasprintf("%s/%s", ref.domain, ref.path);
-  pyoci_ref_free(&ref);
-  if (rc < 0) {
+  struct inspect_call ic = {.platform = platform, .raw_only = raw_only, .out = out};
+  if (pyoci_reg_with_ref(refstr, o, "inspect docker://", inspect_on, &ic, err) < 0) {
     pyoci_remote_image_free(out);
-    return pyoci_error_prefix(err, "inspect docker://%s", refstr);
+    return -1;
   }
   return 0;
 }

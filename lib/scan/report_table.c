@@ -12,19 +12,10 @@
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
+#include "lib/util/utf8.h"
 #include "scan.h"
 
 #define DIVIDER_WIDTH 40
-
-/* Code points in a UTF-8 string (what the table counts as width). */
-static size_t text_width(const char *s, size_t len)
-{
-  size_t w = 0;
-  for (size_t i = 0; i < len; i++)
-    if (((unsigned char)s[i] & 0xc0) != 0x80)
-      w++;
-  return w;
-}
 
 /* Control characters (other than newline when keep_nl) become '?', so
  * hostile titles and paths cannot move the cursor or break the layout. */
@@ -46,7 +37,7 @@ static void repeat(strbuf_t *sb, const char *s, size_t n)
 static void render_target(strbuf_t *sb, const char *target)
 {
   strbuf_addf(sb, "\n%s\n", target);
-  repeat(sb, "=", text_width(target, strlen(target)));
+  repeat(sb, "=", pyoci_utf8_width(target, strlen(target)));
   strbuf_addch(sb, '\n');
 }
 
@@ -104,7 +95,7 @@ static size_t cell_width(const char *s)
   const char *l;
   size_t len;
   while (cell_line(s, n++, &l, &len)) {
-    size_t x = text_width(l, len);
+    size_t x = pyoci_utf8_width(l, len);
     if (x > w)
       w = x;
   }
@@ -148,7 +139,7 @@ static void separator(strbuf_t *sb, const row_t *rows, size_t i, const size_t *w
 static void pad(strbuf_t *sb, const char *s, size_t len, size_t width)
 {
   strbuf_add(sb, s, len);
-  repeat(sb, " ", width - text_width(s, len));
+  repeat(sb, " ", width - pyoci_utf8_width(s, len));
 }
 
 static void render_rows(strbuf_t *sb, row_t *rows, size_t n)

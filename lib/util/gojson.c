@@ -219,6 +219,23 @@ void pyoci_go_json_string(strbuf_t *sb, const char *str, size_t len, bool escape
   strbuf_addch(sb, '"');
 }
 
+bool pyoci_go_write_int_or_bool(strbuf_t *sb, const json_t *j)
+{
+  switch (json_typeof(j)) {
+  case JSON_INTEGER:
+    strbuf_addf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+    return true;
+  case JSON_TRUE:
+    strbuf_addstr(sb, "true");
+    return true;
+  case JSON_FALSE:
+    strbuf_addstr(sb, "false");
+    return true;
+  default:
+    return false;
+  }
+}
+
 static void newline_indent(strbuf_t *sb, const char *indent, int depth)
 {
   strbuf_addch(sb, '\n');
@@ -228,6 +245,8 @@ static void newline_indent(strbuf_t *sb, const char *indent, int depth)
 
 static void encode(strbuf_t *sb, const json_t *j, const char *indent, bool escape_html, int depth)
 {
+  if (pyoci_go_write_int_or_bool(sb, j))
+    return;
   switch (json_typeof(j)) {
   case JSON_OBJECT: {
     if (json_object_size(j) == 0) {
@@ -274,20 +293,13 @@ static void encode(strbuf_t *sb, const json_t *j, const char *indent, bool escap
   case JSON_STRING:
     pyoci_go_json_string(sb, json_string_value(j), json_string_length(j), escape_html);
     break;
-  case JSON_INTEGER:
-    strbuf_addf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-    break;
   case JSON_REAL:
     pyoci_go_json_float(sb, json_real_value(j));
     break;
-  case JSON_TRUE:
-    strbuf_addstr(sb, "true");
-    break;
-  case JSON_FALSE:
-    strbuf_addstr(sb, "false");
-    break;
   case JSON_NULL:
     strbuf_addstr(sb, "null");
+    break;
+  default: /* integers and booleans, written before the switch */
     break;
   }
 }

@@ -24,5 +24,8 @@ void pyoci_go_json_string(strbuf_t *sb, const char *s, size_t len, bool escape_h
 void pyoci_go_format_float(strbuf_t *sb, double d);
 /* encoding/json's float64 form: 'f' unless exponent < -6 or >= 21. */
 void pyoci_go_json_float(strbuf_t *sb, double d);
+/* An integer, true or false, which fmt's %v and encoding/json write alike:
+ * write it and return true; any other value: write nothing, return false. */
+bool pyoci_go_write_int_or_bool(strbuf_t *sb, const json_t *j);
 
 #endif

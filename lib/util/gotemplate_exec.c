@@ -150,7 +150,7 @@ static int call_func(gt_exec *x, const gt_cmd *c, const gv *dot, const gv *final
   if (rc == 0 && final)
     args[k++] = pyoci_gt_gv_ref(final);
   if (rc == 0)
-    rc = f->fn(x, args, n, out);
+    rc = f->fn(x, args, n, f->mode, out);
   for (size_t j = 0; j < k; j++)
     pyoci_gt_gv_release(&args[j]);
   free(args);

@@ -11,7 +11,7 @@
 #include "gojson.h"
 #include "gotemplate_int.h"
 
-static int fn_len(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_len(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   const json_t *j = a[0].j;
   long long len;
@@ -31,7 +31,7 @@ static int fn_len(gt_exec *x, gv *a, size_t n, gv *out)
   return 0;
 }
 
-static int fn_index(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_index(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   gv cur = pyoci_gt_gv_ref(&a[0]);
   for (size_t i = 1; i < n; i++) {
@@ -73,7 +73,7 @@ static int fn_index(gt_exec *x, gv *a, size_t n, gv *out)
   return 0;
 }
 
-static int fn_json(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_json(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   strbuf_t sb = STRBUF_INIT;
   pyoci_go_json_encode(&sb, a[0].j, NULL, (x->t->flags & PYOCI_GT_JSON_ESCAPE_HTML) != 0);
@@ -82,7 +82,7 @@ static int fn_json(gt_exec *x, gv *a, size_t n, gv *out)
   return 0;
 }
 
-static int fn_join(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_join(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   const char *sep;
   size_t seplen;
@@ -102,7 +102,7 @@ static int fn_join(gt_exec *x, gv *a, size_t n, gv *out)
   return 0;
 }
 
-static int fn_split(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_split(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   const char *s, *sep;
   size_t len, seplen;
@@ -134,7 +134,8 @@ static int fn_split(gt_exec *x, gv *a, size_t n, gv *out)
 }
 
 /* upper/lower/title: ASCII letters only (Go maps Unicode too). */
-static int case_map(gt_exec *x, gv *a, gv *out, int mode)
+/* upper (mode 0), lower (1), title (2). */
+static int fn_case(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   const char *s;
   size_t len;
@@ -156,20 +157,8 @@ static int case_map(gt_exec *x, gv *a, gv *out, int mode)
   free(d);
   return 0;
 }
-static int fn_upper(gt_exec *x, gv *a, size_t n, gv *out)
-{
-  return case_map(x, a, out, 0);
-}
-static int fn_lower(gt_exec *x, gv *a, size_t n, gv *out)
-{
-  return case_map(x, a, out, 1);
-}
-static int fn_title(gt_exec *x, gv *a, size_t n, gv *out)
-{
-  return case_map(x, a, out, 2);
-}
 
-static int fn_pad(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_pad(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   const char *s = NULL;
   size_t len = 0;
@@ -189,7 +178,7 @@ static int fn_pad(gt_exec *x, gv *a, size_t n, gv *out)
   return 0;
 }
 
-static int fn_truncate(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_truncate(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   const char *s = NULL;
   size_t len = 0;
@@ -208,9 +197,10 @@ static bool is_string_val(const gv *v)
 }
 
 /* fmt.Sprint adds a space between operands when neither is a string;
- * Sprintln always does and ends with a newline. */
-static int do_print(gv *a, size_t n, gv *out, bool ln)
+ * Sprintln (mode 1) always does and ends with a newline. */
+static int fn_print(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
+  bool ln = mode == 1;
   strbuf_t sb = STRBUF_INIT;
   for (size_t i = 0; i < n; i++) {
     if (i > 0 && (ln || (!is_string_val(&a[i - 1]) && !is_string_val(&a[i]))))
@@ -226,19 +216,11 @@ static int do_print(gv *a, size_t n, gv *out, bool ln)
   strbuf_release(&sb);
   return 0;
 }
-static int fn_print(gt_exec *x, gv *a, size_t n, gv *out)
-{
-  return do_print(a, n, out, false);
-}
-static int fn_println(gt_exec *x, gv *a, size_t n, gv *out)
-{
-  return do_print(a, n, out, true);
-}
 
 /* printf: %v %s %d %q %f %e %g %x %t %% with flags, width and precision. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-static int fn_printf(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_printf(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   const char *f = "";
   if (pyoci_gt_want_string(x, &a[0], &f, NULL) < 0 || f == NULL)
@@ -312,13 +294,13 @@ static int fn_printf(gt_exec *x, gv *a, size_t n, gv *out)
 }
 #pragma GCC diagnostic pop
 
-static int fn_not(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_not(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   *out = pyoci_gt_gv_new(json_boolean(!pyoci_gt_is_true(&a[0])), NULL, "bool");
   return 0;
 }
 /* and/or return the deciding operand, as Go does. */
-static int fn_and(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_and(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   size_t i = 0;
   while (i + 1 < n && pyoci_gt_is_true(&a[i]))
@@ -326,7 +308,7 @@ static int fn_and(gt_exec *x, gv *a, size_t n, gv *out)
   *out = pyoci_gt_gv_ref(&a[i]);
   return 0;
 }
-static int fn_or(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_or(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   size_t i = 0;
   while (i + 1 < n && !pyoci_gt_is_true(&a[i]))
@@ -368,7 +350,7 @@ static int compare(gt_exec *x, const gv *a, const gv *b, int *c, bool ordered)
   return pyoci_gt_xerr(x, "error calling %s: incompatible types for comparison", ordered ? "lt" : "eq");
 }
 
-static int fn_eq(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_eq(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   bool r = false;
   for (size_t i = 1; i < n && !r; i++) {
@@ -380,7 +362,7 @@ static int fn_eq(gt_exec *x, gv *a, size_t n, gv *out)
   *out = pyoci_gt_gv_new(json_boolean(r), NULL, "bool");
   return 0;
 }
-static int fn_ne(gt_exec *x, gv *a, size_t n, gv *out)
+static int fn_ne(gt_exec *x, gv *a, size_t n, int mode, gv *out)
 {
   int c;
   if (compare(x, &a[0], &a[1], &c, false) < 0)
@@ -388,7 +370,8 @@ static int fn_ne(gt_exec *x, gv *a, size_t n, gv *out)
   *out = pyoci_gt_gv_new(json_boolean(c != 0), NULL, "bool");
   return 0;
 }
-static int ordered_cmp(gt_exec *x, gv *a, gv *out, int want)
+/* lt (mode 0), le (1), gt (2), ge (3). */
+static int fn_ordered(gt_exec *x, gv *a, size_t n, int want, gv *out)
 {
   int c;
   if (compare(x, &a[0], &a[1], &c, true) < 0)
@@ -397,32 +380,16 @@ static int ordered_cmp(gt_exec *x, gv *a, gv *out, int want)
   *out = pyoci_gt_gv_new(json_boolean(r), NULL, "bool");
   return 0;
 }
-static int fn_lt(gt_exec *x, gv *a, size_t n, gv *out)
-{
-  return ordered_cmp(x, a, out, 0);
-}
-static int fn_le(gt_exec *x, gv *a, size_t n, gv *out)
-{
-  return ordered_cmp(x, a, out, 1);
-}
-static int fn_gt(gt_exec *x, gv *a, size_t n, gv *out)
-{
-  return ordered_cmp(x, a, out, 2);
-}
-static int fn_ge(gt_exec *x, gv *a, size_t n, gv *out)
-{
-  return ordered_cmp(x, a, out, 3);
-}
 
 static const pyoci_gt_func_t funcs[] = {
-    {"len", fn_len, 1, 1},        {"index", fn_index, 1, 64},     {"json", fn_json, 1, 1},
-    {"join", fn_join, 2, 2},      {"split", fn_split, 2, 2},      {"upper", fn_upper, 1, 1},
-    {"lower", fn_lower, 1, 1},    {"title", fn_title, 1, 1},      {"pad", fn_pad, 3, 3},
-    {"truncate", fn_truncate, 2, 2}, {"print", fn_print, 0, 64},  {"println", fn_println, 0, 64},
-    {"printf", fn_printf, 1, 64}, {"not", fn_not, 1, 1},          {"and", fn_and, 1, 64},
-    {"or", fn_or, 1, 64},         {"eq", fn_eq, 2, 64},           {"ne", fn_ne, 2, 2},
-    {"lt", fn_lt, 2, 2},          {"le", fn_le, 2, 2},            {"gt", fn_gt, 2, 2},
-    {"ge", fn_ge, 2, 2},
+    {"len", fn_len, 1, 1, 0},          {"index", fn_index, 1, 64, 0},   {"json", fn_json, 1, 1, 0},
+    {"join", fn_join, 2, 2, 0},        {"split", fn_split, 2, 2, 0},    {"upper", fn_case, 1, 1, 0},
+    {"lower", fn_case, 1, 1, 1},       {"title", fn_case, 1, 1, 2},     {"pad", fn_pad, 3, 3, 0},
+    {"truncate", fn_truncate, 2, 2, 0}, {"print", fn_print, 0, 64, 0},  {"println", fn_print, 0, 64, 1},
+    {"printf", fn_printf, 1, 64, 0},   {"not", fn_not, 1, 1, 0},        {"and", fn_and, 1, 64, 0},
+    {"or", fn_or, 1, 64, 0},           {"eq", fn_eq, 2, 64, 0},         {"ne", fn_ne, 2, 2, 0},
+    {"lt", fn_ordered, 2, 2, 0},       {"le", fn_ordered, 2, 2, 1},     {"gt", fn_ordered, 2, 2, 2},
+    {"ge", fn_ordered, 2, 2, 3},
 };
 
 const pyoci_gt_func_t *pyoci_gt_func_find(const char *name)

@@ -103,11 +103,14 @@ bool pyoci_gt_is_true(const gv *v);
 int pyoci_gt_want_string(gt_exec *x, const gv *v, const char **s, size_t *len);
 int pyoci_gt_want_int(gt_exec *x, const gv *v, long long *i);
 
-typedef int (*gt_fn)(gt_exec *x, gv *args, size_t n, gv *out);
+/* mode: which of the builtins that share one body is called (upper, lower
+ * and title are one case mapper; lt, le, gt, ge one comparison). */
+typedef int (*gt_fn)(gt_exec *x, gv *args, size_t n, int mode, gv *out);
 typedef struct {
   const char *name;
   gt_fn fn;
   size_t min, max;
+  int mode;
 } pyoci_gt_func_t;
 
 /* A builtin by name, NULL when there is none (the parser checks calls). */

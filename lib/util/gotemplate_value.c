@@ -128,21 +128,14 @@ const char **pyoci_gt_sorted_keys(const json_t *obj, size_t *n)
 
 void pyoci_gt_print_json(strbuf_t *sb, const json_t *j, const char *kstr)
 {
+  if (pyoci_go_write_int_or_bool(sb, j))
+    return;
   switch (json_typeof(j)) {
   case JSON_STRING:
     strbuf_add(sb, json_string_value(j), json_string_length(j));
     break;
-  case JSON_INTEGER:
-    strbuf_addf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-    break;
   case JSON_REAL:
     pyoci_go_format_float(sb, json_real_value(j));
-    break;
-  case JSON_TRUE:
-    strbuf_addstr(sb, "true");
-    break;
-  case JSON_FALSE:
-    strbuf_addstr(sb, "false");
     break;
   case JSON_NULL:
     strbuf_addstr(sb, pyoci_gt_kind_is_slice(kstr) ? "[]" : pyoci_gt_kind_is_map(kstr) ? "map[]" : "<nil>");
@@ -175,6 +168,8 @@ void pyoci_gt_print_json(strbuf_t *sb, const json_t *j, const char *kstr)
     free(keys);
     break;
   }
+  default: /* integers and booleans, written before the switch */
+    break;
   }
 }
 

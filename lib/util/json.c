@@ -70,3 +70,23 @@ json_int_t pyoci_json_int(const json_t *obj, const char *key, json_int_t fallbac
   json_t *v = json_object_get(obj, key);
   return json_is_integer(v) ? json_integer_value(v) : fallback;
 }
+
+json_t *pyoci_json_member_object(json_t *obj, const char *key)
+{
+  json_t *m = json_object_get(obj, key);
+  if (!json_is_object(m)) {
+    m = json_object();
+    json_object_set_new(obj, key, m);
+  }
+  return m;
+}
+
+json_t *pyoci_json_member_array(json_t *obj, const char *key)
+{
+  json_t *a = json_object_get(obj, key);
+  if (!json_is_array(a)) {
+    a = json_array();
+    json_object_set_new(obj, key, a);
+  }
+  return a;
+}

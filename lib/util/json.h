@@ -33,4 +33,9 @@ char *pyoci_json_dump_text(const json_t *j, size_t flags);
 const char *pyoci_json_str(const json_t *obj, const char *key);
 json_int_t pyoci_json_int(const json_t *obj, const char *key, json_int_t fallback);
 
+/* obj[key] to add to: when it is missing or of another type it becomes a
+ * new empty object (array), as docker does with a config's maps and lists. */
+json_t *pyoci_json_member_object(json_t *obj, const char *key);
+json_t *pyoci_json_member_array(json_t *obj, const char *key);
+
 #endif

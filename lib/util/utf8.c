@@ -76,3 +76,12 @@ json_t *pyoci_json_string_lossy(const char *s)
   free(clean);
   return j;
 }
+
+size_t pyoci_utf8_width(const char *s, size_t n)
+{
+  size_t w = 0;
+  for (size_t i = 0; i < n; i++)
+    if (((unsigned char)s[i] & 0xc0) != 0x80)
+      w++;
+  return w;
+}

@@ -13,6 +13,9 @@ bool pyoci_utf8_valid(const char *s, size_t n);
 /* A copy of s with every byte that is not part of a well-formed UTF-8
  * sequence replaced by '?'.  Caller frees. */
 char *pyoci_utf8_sanitize(const char *s);
+/* Code points in s[0..n): the columns a table gives UTF-8 text ("…" is one;
+ * continuation bytes take none). */
+size_t pyoci_utf8_width(const char *s, size_t n);
 /* json_string() that never fails: invalid bytes become '?'; NULL -> "". */
 json_t *pyoci_json_string_lossy(const char *s);
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* fuzz_nul_copy: parsers get a NUL-terminated copy, as the catalog gives them */
+#include "fuzz_util.h"
 #include "lib/pkg/catalog.h"
 #include "lib/util/error.h"
 
@@ -22,17 +24,6 @@ static inline int fuzz_drop_package(void *ctx, pyoci_pkg_t *p, pyoci_error_t **e
   free(pyoci_purl_for(p, NULL)); /* PEP 503 names and percent-encoding too */
   pyoci_pkg_clear(p);
   return 0;
-}
-
-/* Parsers get a NUL-terminated copy, as the catalog gives them. */
-static inline char *fuzz_nul_copy(const uint8_t *data, size_t size)
-{
-  char *buf = malloc(size + 1);
-  if (buf != NULL) {
-    memcpy(buf, data, size);
-    buf[size] = '\0';
-  }
-  return buf;
 }
 
 /* Run one cataloger's parser on the input as if it were the file at path. */

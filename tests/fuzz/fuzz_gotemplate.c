@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "lib/oci/inspect.h"
 #include "lib/util/gotemplate.h"
 
@@ -20,11 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (doc == NULL)
       abort();
   }
-  char *buf = malloc(size + 1);
+  char *buf = fuzz_nul_copy(data, size);
   if (buf == NULL)
     return 0;
-  memcpy(buf, data, size);
-  buf[size] = '\0';
   pyoci_error_t *err = NULL;
   pyoci_gotemplate_t *t = NULL;
   if (pyoci_gotemplate_parse(buf, 0, &t, &err) == 0) {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz_util.h"
 #include "lib/util/fs.h"
 #include "lib/util/inroot.h"
 
@@ -57,9 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     setup();
   if (size > 4096 || memchr(data, '\0', size))
     return 0;
-  char *text = malloc(size + 1);
-  memcpy(text, data, size);
-  text[size] = '\0';
+  char *text = fuzz_nul_copy(data, size);
+  if (text == NULL)
+    return 0;
   pyoci_error_t *err = NULL;
   char rootp[4200];
   snprintf(rootp, sizeof(rootp), "%s/root", base);

@@ -4,14 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "lib/oci/ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  char *s = malloc(size + 1);
-  memcpy(s, data, size);
-  s[size] = '\0';
+  char *s = fuzz_nul_copy(data, size);
+  if (s == NULL)
+    return 0;
   pyoci_ref_t r;
   pyoci_error_t *err = NULL;
   if (pyoci_ref_parse(s, &r, &err) == 0) {

@@ -10,33 +10,17 @@ import hashlib
 import io
 import json
 import sys
-import tarfile
 
-MTIME = 1700000000
+import fixture_lib
+
+MTIME = fixture_lib.MTIME
 
 
 def tar_bytes(members):
-    """members: list of (name, bytes) or (name, ('symlink', target))."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
-        for name, data in members:
-            ti = tarfile.TarInfo(name)
-            ti.mtime = MTIME
-            if isinstance(data, tuple):
-                kind, target = data
-                ti.type = tarfile.SYMTYPE if kind == "symlink" else tarfile.LNKTYPE
-                ti.linkname = target
-                t.addfile(ti)
-            elif data is None:
-                ti.type = tarfile.DIRTYPE
-                ti.mode = 0o755
-                t.addfile(ti)
-            else:
-                ti.size = len(data)
-                ti.mode = 0o644
-                t.addfile(ti, io.BytesIO(data))
-    return buf.getvalue()
-
+    """members: list of (name, bytes), (name, None) for a directory, or
+    (name, ('symlink' or 'hardlink', target))."""
+    return fixture_lib.tar_bytes([(n, d[0], d[1]) if isinstance(d, tuple) else (n, "dir" if d is None else "file", d)
+                                  for n, d in members])
 
 def sha(b):
     return hashlib.sha256(b).hexdigest()

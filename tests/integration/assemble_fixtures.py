@@ -25,7 +25,9 @@ usage: assemble_fixtures.py OUT CANARY [--real-python]
 with a throwaway key in a temporary GNUPGHOME.  The evil .debs (a '..'
 member, an absolute member, a write through an escaping symlink) are
 written by hand since dpkg-deb refuses to make them."""
-import base64, gzip, hashlib, io, lzma, os, shutil, subprocess, sys, tarfile, tempfile, zipfile
+import base64, gzip, hashlib, lzma, os, shutil, subprocess, sys, tarfile, tempfile, zipfile
+
+import fixture_lib
 
 OUT, CANARY = sys.argv[1], sys.argv[2]
 REAL_PYTHON = "--real-python" in sys.argv[3:]
@@ -71,22 +73,8 @@ def deb(name, version, files=None, arch="amd64", pool=None, **fields):
 
 
 def tar_bytes(members):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.GNU_FORMAT) as t:
-        for name, kind, data in members:
-            ti = tarfile.TarInfo(name)
-            ti.mtime = 1700000000
-            if kind == "dir":
-                ti.type, ti.mode = tarfile.DIRTYPE, 0o755
-                t.addfile(ti)
-            elif kind == "symlink":
-                ti.type, ti.linkname = tarfile.SYMTYPE, data
-                t.addfile(ti)
-            else:
-                ti.size, ti.mode = len(data), 0o644
-                t.addfile(ti, io.BytesIO(data))
-    return buf.getvalue()
-
+    """members: (name, kind, data) as fixture_lib.tar_bytes takes them; gzip, GNU format."""
+    return fixture_lib.tar_bytes(members, "w:gz", tarfile.GNU_FORMAT)
 
 def ar(path, members):
     with open(path, "wb") as f:

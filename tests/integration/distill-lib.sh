@@ -1,6 +1,18 @@
 # Helpers for the distill tests (t5xx): the Flask example built from the
 # cached Debian bases, with an app that listens on $PORT.  Source after lib.sh.
 
+# distill_setup TAG: what every distill test needs (root, dockerd,
+# mmdebstrap for the bases, the classic builder), and on exit the container
+# $cid (when set) and the distilled image TAG removed from docker.
+distill_setup() {
+  need_root
+  need_docker
+  command -v mmdebstrap >/dev/null || skip_all "mmdebstrap is not installed (scripts/deps.sh)"
+  export DOCKER_BUILDKIT=0
+  cid=""
+  trap '[ -n "$cid" ] && docker rm -f "$cid" >/dev/null 2>&1; docker rmi -f '"$1"' >/dev/null 2>&1; _on_exit' EXIT
+}
+
 # A free TCP port on 127.0.0.1.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

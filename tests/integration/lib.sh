@@ -45,6 +45,19 @@ run() {
   err=$(cat "$T/.err")
 }
 
+# serve_dir DIR: python's http.server on 127.0.0.1 (a free port) over DIR,
+# stopped on exit; sets $port, empty when the server did not start.
+serve_dir() {
+  python3 -u -m http.server --bind 127.0.0.1 --directory "$1" 0 >"$T/http.log" 2>&1 &
+  _pids+=($!)
+  port=
+  for _ in $(seq 50); do
+    port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/http.log" 2>/dev/null | head -1)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+}
+
 need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
 need_docker() { [ -n "${PYOCI_TEST_DOCKER:-}" ] || skip_all "dockerd not available (run through tests/run.sh as root)"; }
 

@@ -3,21 +3,18 @@
 each) and an OCI index over them into an OCI image layout (a pyoci store),
 named NAME.  Prints the index digest, then the amd64 and arm64 manifest
 digests.   mkindex.py STORE NAME"""
-import hashlib
 import io
 import json
 import os
 import sys
 import tarfile
 
+import fixture_lib
+
 
 def put(store, data):
-    d = hashlib.sha256(data).hexdigest()
-    p = os.path.join(store, "blobs", "sha256", d)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    with open(p, "wb") as f:
-        f.write(data)
-    return {"digest": "sha256:" + d, "size": len(data)}
+    d, n = fixture_lib.put_blob(store, data)
+    return {"digest": d, "size": n}
 
 
 def dumps(o):

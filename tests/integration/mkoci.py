@@ -8,20 +8,12 @@ Prints: manifest digest, config digest (image ID), sum of layer sizes,
 sum of all blob sizes (manifest + config + layers), one per line.
 Not safe against concurrent pyoci writers: tests call it sequentially."""
 import argparse
-import hashlib
 import io
 import json
 import os
 import tarfile
 
-
-def put(store, data):
-    d = hashlib.sha256(data).hexdigest()
-    p = os.path.join(store, "blobs", "sha256", d)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    with open(p, "wb") as f:
-        f.write(data)
-    return "sha256:" + d, len(data)
+import fixture_lib
 
 
 def layer(seed, i):
@@ -51,19 +43,19 @@ def main():
     layers, diff_ids, total = [], [], 0
     for i in range(a.layers):
         data = layer(a.seed, i)
-        d, n = put(a.store, data)
+        d, n = fixture_lib.put_blob(a.store, data)
         layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": d, "size": n})
         diff_ids.append(d)
         total += n
     config = {"architecture": "amd64", "os": "linux", "created": a.created, "config": {},
               "rootfs": {"type": "layers", "diff_ids": diff_ids}, "history": []}
     cbytes = json.dumps(config, sort_keys=True, separators=(",", ":")).encode()
-    cd, cn = put(a.store, cbytes)
+    cd, cn = fixture_lib.put_blob(a.store, cbytes)
     manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                 "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cn},
                 "layers": layers}
     mbytes = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
-    md, mn = put(a.store, mbytes)
+    md, mn = fixture_lib.put_blob(a.store, mbytes)
     ip = os.path.join(a.store, "index.json")
     index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}
     if os.path.exists(ip):

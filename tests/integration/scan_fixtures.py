@@ -25,23 +25,12 @@ import os
 import sys
 import tarfile
 
+import fixture_lib
+
 
 def tar_bytes(members):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
-        for name, body, kind in members:
-            info = tarfile.TarInfo(name)
-            info.mtime = 1700000000
-            if kind == "dir":
-                info.type = tarfile.DIRTYPE
-                info.mode = 0o755
-                t.addfile(info)
-            else:
-                info.size = len(body)
-                info.mode = 0o644
-                t.addfile(info, io.BytesIO(body))
-    return buf.getvalue()
-
+    """members: (name, bytes, "dir" or "file")."""
+    return fixture_lib.tar_bytes([(n, k, b) for n, b, k in members])
 
 def secret_archive(out, key):
     line = ('AWS_ACCESS_KEY_ID = "%s"\n' % key).encode()

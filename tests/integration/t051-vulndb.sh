@@ -144,14 +144,7 @@ is "$(sha256sum <"$PYOCI_DB")" "$before" "a failed update leaves the database"
 mkdir -p "$T/mirror/PyPI" "$T/mirror/Alpine:v3.18"
 mkzip "$T/mirror/PyPI/all.zip" "$FIX"/PyPI/*.json
 mkzip "$T/mirror/Alpine:v3.18/all.zip" "$FIX"/Alpine/*.json
-python3 -u -m http.server --bind 127.0.0.1 --directory "$T/mirror" 0 >"$T/http.log" 2>&1 &
-_pids+=($!)
-port=
-for _ in $(seq 50); do
-  port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/http.log" | head -1)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
+serve_dir "$T/mirror"
 if [ -z "$port" ]; then
   skip "python http.server did not start: $(cat "$T/http.log")"
 else

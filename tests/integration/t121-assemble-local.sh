@@ -8,25 +8,10 @@
 # lock, and every bad input: each a clear error with nothing written to the
 # store.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/assemble-lib.sh"
 need_root
-for t in dpkg-deb dpkg-scanpackages gpg gpgv; do
-  command -v $t >/dev/null || skip_all "$t is not installed (scripts/deps.sh)"
-done
-export XDG_CACHE_HOME=$T/cache SOURCE_DATE_EPOCH=1700000000
-F=$T/fx
-mkdir -p "$F" "$T/canary"
-python3 "$TOP/tests/integration/assemble_fixtures.py" "$F" "$T/canary" >"$T/fx.log" 2>&1
-ok $? "fixtures: .debs, signed suites, wheels" || { tail -5 "$T/fx.log" | sed 's/^/#   /'; bail "no fixtures"; }
-python3 -u -m http.server --bind 127.0.0.1 --directory "$F/repo" 0 >"$T/http.log" 2>&1 &
-_pids+=($!)
-port=
-for _ in $(seq 50); do
-  port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/http.log" 2>/dev/null | head -1)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || bail "python http.server did not start"
-URI=http://127.0.0.1:$port
+assemble_need
+assemble_fixtures ".debs, signed suites, wheels"
 
 spec() { # spec FILE SUITE PACKAGES REQUIREMENTS [extra yaml]
   cat >"$1" <<EOS

@@ -9,25 +9,10 @@
 # to another host over http, a project the index does not have -- each a
 # clear error, nothing written to the store or the download cache.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/assemble-lib.sh"
 need_root
-for t in dpkg-deb dpkg-scanpackages gpg gpgv; do
-  command -v $t >/dev/null || skip_all "$t is not installed (scripts/deps.sh)"
-done
-export XDG_CACHE_HOME=$T/cache SOURCE_DATE_EPOCH=1700000000
-F=$T/fx
-mkdir -p "$F" "$T/canary"
-python3 "$TOP/tests/integration/assemble_fixtures.py" "$F" "$T/canary" >"$T/fx.log" 2>&1
-ok $? "fixtures: signed suite, wheels, a simple index" || { tail -5 "$T/fx.log" | sed 's/^/#   /'; bail "no fixtures"; }
-python3 -u -m http.server --bind 127.0.0.1 --directory "$F/repo" 0 >"$T/http.log" 2>&1 &
-_pids+=($!)
-port=
-for _ in $(seq 50); do
-  port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/http.log" 2>/dev/null | head -1)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || bail "python http.server did not start"
-URI=http://127.0.0.1:$port
+assemble_need
+assemble_fixtures "signed suite, wheels, a simple index"
 # A link to another name of the same server: only the policy refuses it.
 oh=otherhost-1.0-py3-none-any.whl
 mkdir -p "$F/repo/simple/otherhost"

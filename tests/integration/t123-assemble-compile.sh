@@ -8,25 +8,11 @@
 # leaves it, with a warning), and the image ID is the same on every run --
 # fresh OS root or the store's, one thread or many.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/assemble-lib.sh"
 need_root
-for t in dpkg-deb dpkg-scanpackages gpg gpgv ldd runc; do
-  command -v $t >/dev/null || skip_all "$t is not installed (scripts/deps.sh)"
-done
+assemble_need ldd runc
 [ -x /usr/bin/python3.11 ] || skip_all "no /usr/bin/python3.11 on this machine to make the image's python from"
-export XDG_CACHE_HOME=$T/cache SOURCE_DATE_EPOCH=1700000000
-F=$T/fx
-mkdir -p "$F" "$T/canary"
-python3 "$TOP/tests/integration/assemble_fixtures.py" "$F" "$T/canary" --real-python >"$T/fx.log" 2>&1
-ok $? "fixtures: a suite with a real python3.11 and libc6, wheels" || { tail -5 "$T/fx.log" | sed 's/^/#   /'; bail "no fixtures"; }
-python3 -u -m http.server --bind 127.0.0.1 --directory "$F/repo" 0 >"$T/http.log" 2>&1 &
-_pids+=($!)
-port=
-for _ in $(seq 50); do
-  port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/http.log" 2>/dev/null | head -1)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || bail "python http.server did not start"
+assemble_fixtures "a suite with a real python3.11 and libc6, wheels" --real-python
 
 spec() { # spec FILE SUITE
   cat >"$1" <<EOS

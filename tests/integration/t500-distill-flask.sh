@@ -5,13 +5,8 @@
 # files; compare shows the drop in size, files, packages and findings.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/distill-lib.sh"
-need_root
-need_docker
-command -v mmdebstrap >/dev/null || skip_all "mmdebstrap is not installed (scripts/deps.sh)"
+distill_setup flask-distilled:1
 command -v curl >/dev/null || skip_all "curl is not installed"
-export DOCKER_BUILDKIT=0
-cid=""
-trap '[ -n "$cid" ] && docker rm -f "$cid" >/dev/null 2>&1; docker rmi -f flask-distilled:1 >/dev/null 2>&1; _on_exit' EXIT
 
 port=$(free_port)
 build_flask_app flask-app:1 "$port"

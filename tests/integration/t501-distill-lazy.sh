@@ -8,13 +8,8 @@
 # still answer, in docker too.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/distill-lib.sh"
-need_root
-need_docker
-command -v mmdebstrap >/dev/null || skip_all "mmdebstrap is not installed (scripts/deps.sh)"
+distill_setup lazy-distilled:1
 command -v openssl >/dev/null || skip_all "openssl is not installed"
-export DOCKER_BUILDKIT=0
-cid=""
-trap '[ -n "$cid" ] && docker rm -f "$cid" >/dev/null 2>&1; docker rmi -f lazy-distilled:1 >/dev/null 2>&1; _on_exit' EXIT
 
 port=$(free_port)
 tls_port=$(free_port)

@@ -16,6 +16,7 @@
 #include "lib/layer/layer.h"
 #include "lib/util/error.h"
 #include "lib/util/fs.h"
+#include "lib/util/settings.h"
 #include "lib/util/strbuf.h"
 
 /* TAP skip (tap.h has none); include tap.h first. */
@@ -186,6 +187,30 @@ TL_FN const char *tl_treelist(void)
   const char *top = getenv("PYOCI_TOP");
   snprintf(path, sizeof(path), "%s/tests/data/treelist.py", top ? top : ".");
   return path;
+}
+
+/* The PYOCI_THREADS the program would hand in (cli/env.c). */
+TL_FN void tl_set_threads(int n)
+{
+  pyoci_settings_t s = *pyoci_settings();
+  s.threads = n;
+  pyoci_settings_set(&s);
+}
+
+/* len bytes for the codecs: text-like runs mixed with pseudo-random bytes
+ * from seed, so chunks and members differ.  Caller frees. */
+TL_FN unsigned char *tl_make_input(size_t len, uint32_t seed)
+{
+  unsigned char *b = malloc(len ? len : 1);
+  uint32_t x = seed;
+  for (size_t i = 0; i < len; i++) {
+    x = x * 1103515245u + 12345u;
+    if ((i / 4096) % 3 == 0)
+      b[i] = (unsigned char)(x >> 24);
+    else
+      b[i] = (unsigned char)("the quick brown fox jumps over the lazy dog\n"[(i * 7 + (x >> 28)) % 44]);
+  }
+  return b;
 }
 
 #endif

@@ -6,30 +6,6 @@
 
 #include "tap.h"
 #include "layer_testlib.h"
-#include "lib/util/settings.h"
-
-/* The PYOCI_THREADS the program would hand in (cli/env.c). */
-static void set_threads(int n)
-{
-  pyoci_settings_t s = *pyoci_settings();
-  s.threads = n;
-  pyoci_settings_set(&s);
-}
-
-/* Mixed data: text-like runs and pseudo-random bytes, so chunks differ. */
-static unsigned char *make_input(size_t len)
-{
-  unsigned char *b = malloc(len ? len : 1);
-  uint32_t x = 12345;
-  for (size_t i = 0; i < len; i++) {
-    x = x * 1103515245u + 12345u;
-    if ((i / 4096) % 3 == 0)
-      b[i] = (unsigned char)(x >> 24);
-    else
-      b[i] = (unsigned char)("the quick brown fox jumps over the lazy dog\n"[(i * 7 + (x >> 28)) % 44]);
-  }
-  return b;
-}
 
 /* Compress buf with the given settings, writing in pieces of step bytes. */
 static int compress_buf(pyoci_comp_t comp, int level, int threads, const unsigned char *buf, size_t len,
@@ -118,7 +94,7 @@ static bool same_sb(const strbuf_t *a, const strbuf_t *b)
 static void test_gzip(void)
 {
   size_t len = 5 * (1u << 20) + 12345; /* 6 members, the last partial */
-  unsigned char *in = make_input(len);
+  unsigned char *in = tl_make_input(len, 12345);
   strbuf_t ref = STRBUF_INIT, out = STRBUF_INIT, plain = STRBUF_INIT;
   char *msg = NULL;
   is_int(compress_buf(PYOCI_COMP_GZIP, 0, 1, in, len, 65536, &ref, &msg), 0, "gzip, 1 thread");
@@ -181,11 +157,11 @@ static void test_gzip(void)
      "exactly 1 MiB is one member");
 
   /* PYOCI_THREADS with threads=0 */
-  set_threads(3);
+  tl_set_threads(3);
   compress_buf(PYOCI_COMP_GZIP, 0, 0, in, len, 65536, &out, &msg);
   free(msg);
   ok(same_sb(&out, &ref), "threads=0 with PYOCI_THREADS=3: same bytes");
-  set_threads(0);
+  tl_set_threads(0);
   compress_buf(PYOCI_COMP_GZIP, 0, 0, in, len, 65536, &out, &msg);
   free(msg);
   ok(same_sb(&out, &ref), "threads=0 (all cores): same bytes");
@@ -201,7 +177,7 @@ static void test_zstd(void)
   /* Large enough for several zstd jobs (the default job size at level 3 is
    * a few MiB). */
   size_t len = 24u << 20;
-  unsigned char *in = make_input(len);
+  unsigned char *in = tl_make_input(len, 12345);
   strbuf_t ref = STRBUF_INIT, out = STRBUF_INIT, plain = STRBUF_INIT;
   char *msg = NULL;
   is_int(compress_buf(PYOCI_COMP_ZSTD, 0, 1, in, len, 65536, &ref, &msg), 0, "zstd, 1 thread");
@@ -243,7 +219,7 @@ static int failing_sink(void *ctx, const void *buf, size_t len, pyoci_error_t **
 
 static void test_none_and_errors(void)
 {
-  unsigned char *in = make_input(3u << 20);
+  unsigned char *in = tl_make_input(3u << 20, 12345);
   strbuf_t out = STRBUF_INIT;
   char *msg = NULL;
   compress_buf(PYOCI_COMP_NONE, 0, 2, in, 3u << 20, 7777, &out, &msg);

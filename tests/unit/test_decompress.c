@@ -6,30 +6,6 @@
 #include "tap.h"
 #include "layer_testlib.h"
 #include "lib/layer/decompress.h"
-#include "lib/util/settings.h"
-
-/* The PYOCI_THREADS the program would hand in (cli/env.c). */
-static void set_threads(int n)
-{
-  pyoci_settings_t s = *pyoci_settings();
-  s.threads = n;
-  pyoci_settings_set(&s);
-}
-
-/* Text-like runs mixed with pseudo-random bytes, so members differ. */
-static unsigned char *make_input(size_t len, uint32_t seed)
-{
-  unsigned char *b = malloc(len ? len : 1);
-  uint32_t x = seed;
-  for (size_t i = 0; i < len; i++) {
-    x = x * 1103515245u + 12345u;
-    if ((i / 4096) % 3 == 0)
-      b[i] = (unsigned char)(x >> 24);
-    else
-      b[i] = (unsigned char)("the quick brown fox jumps over the lazy dog\n"[(i * 7 + (x >> 28)) % 44]);
-  }
-  return b;
-}
 
 /* pyoci_compressor output of buf into path. */
 static void compress_to(const char *path, pyoci_comp_t comp, int threads, const unsigned char *buf, size_t len)
@@ -96,7 +72,7 @@ static void check_err(const char *path, int comp, const char *want_sub, const ch
 static void pyoci_gzip(void)
 {
   size_t len = (7u << 20) + 12345; /* 8 members, the last one short */
-  unsigned char *in = make_input(len, 1);
+  unsigned char *in = tl_make_input(len, 1);
   tl_write(tl_path("plain"), in, len);
   compress_to(tl_path("p1.gz"), PYOCI_COMP_GZIP, 1, in, len);
   compress_to(tl_path("p4.gz"), PYOCI_COMP_GZIP, 4, in, len);
@@ -138,7 +114,7 @@ static void foreign_gzip(void)
   /* 24 MiB compressible (output beyond the fast path's 16 MiB) and 20 MiB
    * random (compressed member beyond its 16 MiB input window), one member
    * each, as gzip -c writes them. */
-  unsigned char *in = make_input(24u << 20, 7);
+  unsigned char *in = tl_make_input(24u << 20, 7);
   tl_write(tl_path("big"), in, 24u << 20);
   free(in);
   MUST(tl_sh(NULL, "gzip -1 -c '%s' > '%s' && head -c 20971520 /dev/urandom > '%s' && gzip -1 -c '%s' > '%s'",
@@ -223,7 +199,7 @@ static void bad_gzip(void)
 static void zstd_and_plain(void)
 {
   size_t len = (3u << 20) + 77;
-  unsigned char *in = make_input(len, 3);
+  unsigned char *in = tl_make_input(len, 3);
   tl_write(tl_path("zplain"), in, len);
   compress_to(tl_path("p.zst"), PYOCI_COMP_ZSTD, 2, in, len);
   free(in);
@@ -271,12 +247,12 @@ static void threads(void)
   close(fd);
   pyoci_error_free(err);
 
-  set_threads(1);
+  tl_set_threads(1);
   check_ok(tl_path("p4.gz"), PYOCI_COMP_GZIP, tl_path("plain"), "one thread: pyoci gzip");
   check_ok(tl_path("cat.gz"), PYOCI_COMP_GZIP, tl_path("cat.gz.ref"), "one thread: cat big.gz pyoci.gz hello.gz");
   check_err(tl_path("flip.gz"), PYOCI_COMP_GZIP, "invalid gzip data", "one thread: flipped byte");
   check_err(tl_path("trail0.gz"), PYOCI_COMP_GZIP, "trailing garbage after gzip data", "one thread: trailing zeros");
-  set_threads(0);
+  tl_set_threads(0);
 }
 
 /* The tar reader on top: entries of a bzip2 tar (libarchive's filter after

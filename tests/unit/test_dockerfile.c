@@ -6,6 +6,7 @@
 
 #include "lib/dockerfile/dockerfile.h"
 #include "lib/util/cleanup.h"
+#include "article.h"
 #include "tap.h"
 
 static pyoci_dockerfile_t *P(const char *text)
@@ -40,19 +41,7 @@ static const char *join(char *const *v, size_t n)
 
 static void test_article(void)
 {
-  cleanup_dockerfile pyoci_dockerfile_t *df = P("# Stage 1: Build\n"
-                                                "FROM python:3.9 AS builder\n"
-                                                "WORKDIR /app\n"
-                                                "COPY app.py requirements.txt ./\n"
-                                                "RUN pip install --user -r requirements.txt\n"
-                                                "\n"
-                                                "# Stage 2: Run\n"
-                                                "FROM python:3.9-slim\n"
-                                                "WORKDIR /app\n"
-                                                "COPY --from=builder /root/.local /root/.local\n"
-                                                "COPY --from=builder /app .\n"
-                                                "ENV PATH=/root/.local:$PATH\n"
-                                                "CMD [\"python\", \"./app.py\"]\n");
+  cleanup_dockerfile pyoci_dockerfile_t *df = P(article_slim);
   ok(df != NULL, "article Dockerfile parses");
   if (!df)
     return;

@@ -7,6 +7,7 @@
 #include "lib/lint/lint.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/strbuf.h"
+#include "article.h"
 #include "tap.h"
 
 /* A tail that satisfies PYO001 and PYO009, for examples about other checks. */
@@ -255,21 +256,6 @@ static void test_syntax(void)
   ok(pyoci_lint_file("/nonexistent/Dockerfile", &r, &err) < 0 && strstr(err->msg, "/nonexistent/Dockerfile"),
      "missing file: error names it (%s)", err ? err->msg : "");
 }
-
-/* The article's Dockerfiles (seed/000_049555bb0131a847.txt), verbatim. */
-static const char article_slim[] = "# Stage 1: Build\n"
-                                   "FROM python:3.9 AS builder\n"
-                                   "WORKDIR /app\n"
-                                   "COPY app.py requirements.txt ./\n"
-                                   "RUN pip install --user -r requirements.txt\n"
-                                   "\n"
-                                   "# Stage 2: Run\n"
-                                   "FROM python:3.9-slim\n"
-                                   "WORKDIR /app\n"
-                                   "COPY --from=builder /root/.local /root/.local\n"
-                                   "COPY --from=builder /app .\n"
-                                   "ENV PATH=/root/.local:$PATH\n"
-                                   "CMD [\"python\", \"./app.py\"]\n";
 
 static void test_article(void)
 {
