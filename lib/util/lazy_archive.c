@@ -54,6 +54,8 @@ PYOCI_LAZY_FN(A, const char *, archive_entry_hardlink, (ent_t * e), (e))
 PYOCI_LAZY_FN(A, const char *, archive_entry_symlink, (ent_t * e), (e))
 PYOCI_LAZY_FN(A, dev_t, archive_entry_rdevmajor, (ent_t * e), (e))
 PYOCI_LAZY_FN(A, dev_t, archive_entry_rdevminor, (ent_t * e), (e))
+PYOCI_LAZY_FN(A, int, archive_entry_sparse_reset, (ent_t * e), (e))
+PYOCI_LAZY_FN(A, int, archive_entry_sparse_next, (ent_t * e, la_int64_t *off, la_int64_t *len), (e, off, len))
 PYOCI_LAZY_FN(A, int, archive_entry_xattr_reset, (ent_t * e), (e))
 PYOCI_LAZY_FN(A, int, archive_entry_xattr_next, (ent_t * e, const char **name, const void **value, size_t *len),
               (e, name, value, len))
