@@ -113,6 +113,7 @@ int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts, c
   "                                   decompresses to more than 256 MiB + N x its compressed\n"               \
   "                                   size (default 100; 0 = no limit)\n"                                     \
   "      --max-decompressed-size SIZE refuse one that decompresses to more than SIZE\n"                        \
-  "                                   (default 64GiB; 0 = no limit)\n"
+  "                                   (default 64GiB; 0 = no limit); in both, a sparse\n"                    \
+  "                                   file's holes count as decompressed bytes\n"
 
 #endif

@@ -45,9 +45,15 @@ struct pyoci_tar_reader {
   bool failed;    /* libarchive cannot continue after a fatal error */
   /* The current regular file: its declared size and the bytes handed out.
    * libarchive gives a sparse file's holes as zeros except a trailing one
-   * (an all-hole file reads as 0 bytes), so read() makes up the rest. */
-  bool is_file;
+   * (an all-hole file reads as 0 bytes), so read() makes up the rest once
+   * libarchive has said it is done (data_eof: asked again, it would pad
+   * the same hole a second time). */
+  bool is_file, data_eof;
   int64_t size, pos;
+  /* Bytes of holes in the sparse files so far: they cost nothing in the
+   * stream but weigh what they declare once unpacked, so they count as
+   * decompressed output against the bomb limits (sparse_check). */
+  uint64_t holes;
 };
 
 static void clear_entry(pyoci_tar_reader_t *r)
@@ -55,7 +61,7 @@ static void clear_entry(pyoci_tar_reader_t *r)
   free(r->path);
   free(r->link);
   r->path = r->link = NULL;
-  r->is_file = false;
+  r->is_file = r->data_eof = false;
   for (size_t i = 0; i < r->n_xattrs; i++) {
     free(r->xattrs[i].name);
     free(r->xattrs[i].value);
@@ -210,6 +216,46 @@ static int take_xattrs(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_er
   return 0;
 }
 
+/* The bytes a sparse file's map says it holds.  libarchive hands out
+ * the map with what it could not use dropped (regions out of order,
+ * overlapping, past the size); a region it dropped counts as hole here,
+ * and the reads refuse its data (read_block: out of order or past the
+ * size; read: libarchive's "out-of-order sparse blocks"). */
+static int64_t sparse_data(struct archive_entry *ae)
+{
+  la_int64_t off, len;
+  int64_t sum = 0;
+  while (archive_entry_sparse_next(ae, &off, &len) == ARCHIVE_OK)
+    sum += len;
+  return sum;
+}
+
+/* Sparse-file bombs: a header of a few bytes can declare a 1 TiB file of
+ * holes.  The stream's limits never see holes, yet an unpacked tree weighs
+ * them (and whatever reads the file back gets that many zeros), so they
+ * count as decompressed output, against both limits, before anything is
+ * written.  The ratio is taken against the tar bytes read (for gzip and
+ * zstd: the decompressed ones, which only makes it more lenient). */
+static int sparse_check(pyoci_tar_reader_t *r, struct archive_entry *ae, int64_t size, pyoci_error_t **err)
+{
+  if (archive_entry_sparse_reset(ae) <= 0)
+    return 0;
+  int64_t data = sparse_data(ae);
+  uint64_t holes = data < size ? (uint64_t)(size - data) : 0;
+  r->holes += holes;
+  la_int64_t tar = archive_filter_bytes(r->a, 0);
+  uint64_t out = (tar > 0 ? (uint64_t)tar : 0) + r->holes;
+  pyoci_error_t *e = NULL;
+  if (pyoci_inflate_check_as("with its holes counted, the archive", r->fed, out, &e) == 0)
+    return 0;
+  char sz[32], h[32];
+  pyoci_inflate_human((uint64_t)size, sz, sizeof(sz));
+  pyoci_inflate_human(holes, h, sizeof(h));
+  bad_entry(r, err, "a sparse file of %s, %s of it holes: %s", sz, h, e->msg);
+  pyoci_error_free(e);
+  return -1;
+}
+
 /* Fill e from the libarchive entry.  1 = use it, 0 = skip it, -1 = error. */
 static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_entry_t *e, pyoci_error_t **err)
 {
@@ -262,6 +308,8 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
   if (size < 0 || size > PYOCI_TAR_MAX_ENTRY_SIZE)
     return bad_entry(r, err, "implausible size %lld", (long long)size);
   e->size = e->type == PYOCI_TAR_FILE ? size : 0;
+  if (e->type == PYOCI_TAR_FILE && sparse_check(r, ae, size, err) < 0)
+    return -1;
   r->is_file = e->type == PYOCI_TAR_FILE;
   r->size = e->size;
   r->pos = 0;
@@ -274,6 +322,15 @@ static int convert(pyoci_tar_reader_t *r, struct archive_entry *ae, pyoci_tar_en
   return 1;
 }
 
+/* libarchive only warns about a sparse map it could not parse (PAX 0.1
+ * with an offset that overflows) and goes on with an empty map: the
+ * file's data would land at offset 0 or be taken for the next header. */
+static bool sparse_warning(struct archive *a)
+{
+  const char *msg = archive_error_string(a);
+  return msg != NULL && strstr(msg, "sparse") != NULL;
+}
+
 int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_error_t **err)
 {
   if (r->failed)
@@ -284,6 +341,12 @@ int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_err
     int st = archive_read_next_header(r->a, &ae);
     if (st == ARCHIVE_EOF)
       return 0;
+    if (st == ARCHIVE_WARN && sparse_warning(r->a)) {
+      const char *name = archive_entry_pathname(ae);
+      free(r->raw);
+      r->raw = xstrdup(name != NULL ? name : "");
+      return bad_entry(r, err, "%s", archive_error_string(r->a));
+    }
     if (st == ARCHIVE_WARN)
       pyoci_log(PYOCI_LOG_DEBUG, "read '%s': %s", r->what, archive_error_string(r->a));
     else if (st != ARCHIVE_OK)
@@ -308,9 +371,10 @@ ssize_t pyoci_tar_reader_read(pyoci_tar_reader_t *r, void *buf, size_t len, pyoc
 {
   if (r->failed)
     return pyoci_error_set(err, 0, "read '%s': reader already failed", r->what);
-  la_ssize_t n = archive_read_data(r->a, buf, len);
+  la_ssize_t n = r->data_eof ? 0 : archive_read_data(r->a, buf, len);
   if (n < 0)
     return fail(r, err, "in");
+  r->data_eof = n == 0;
   if (check_bomb_public(r, err) < 0)
     return -1;
   if (!r->is_file)
@@ -342,6 +406,12 @@ int pyoci_tar_reader_read_block(pyoci_tar_reader_t *r, const void **buf, size_t 
   if (r->is_file && (off < 0 || (int64_t)n > r->size || off > r->size - (int64_t)n))
     return bad_entry(r, err, "content at offset %lld beyond its declared size %lld", (long long)off,
                      (long long)r->size);
+  /* A writer seeks to each offset: one going back would overwrite. */
+  if (r->is_file && off < r->pos)
+    return bad_entry(r, err, "content at offset %lld before the end of the block before (%lld)", (long long)off,
+                     (long long)r->pos);
+  if (r->is_file)
+    r->pos = off + (int64_t)n;
   *len = n;
   *offset = off;
   return 1;

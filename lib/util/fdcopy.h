@@ -7,8 +7,13 @@
 #include "error.h"
 #include "hash.h"
 
-/* Copy in (from its current offset) to EOF into out at out's position. */
+/* Copy in (from its current offset) to EOF into out at out's position.
+ * Holes in a regular in stay holes in a regular out (never written as zeros). */
 int pyoci_copy_fd(int in, int out, const char *what, pyoci_error_t **err);
+
+/* Copy the first size bytes of in into out at out's position; a file
+ * shorter than size is an error. */
+int pyoci_copy_fd_range(int in, int64_t size, int out, const char *what, pyoci_error_t **err);
 
 /* Copy the first size bytes of in into out at out's position and put the
  * SHA-256 of those bytes in digest; the hash runs on a second thread that

@@ -16,7 +16,7 @@ pyoci_inflate_limits_t pyoci_inflate_limits(void)
 }
 
 /* Binary units, one decimal: messages name sizes as people read them. */
-static void human(uint64_t n, char *buf, size_t len)
+void pyoci_inflate_human(uint64_t n, char *buf, size_t len)
 {
   static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   double v = (double)n;
@@ -31,24 +31,47 @@ static void human(uint64_t n, char *buf, size_t len)
     snprintf(buf, len, "%.1f %s", v, units[u]);
 }
 
-int pyoci_inflate_check(const char *what, uint64_t in, uint64_t out, pyoci_error_t **err)
+/* Which limit out bytes from in break: 0 none, 1 the size, 2 the ratio.
+ * The hot path (every piece of output): a few comparisons. */
+static int broken(uint64_t in, uint64_t out)
 {
-  char a[32], b[32];
-  if (limits.max_size != 0 && out > limits.max_size) {
-    human(limits.max_size, a, sizeof(a));
-    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
-                                "'%s' decompresses to more than %s (the limit; see --max-decompressed-size)", what, a);
-  }
+  if (limits.max_size != 0 && out > limits.max_size)
+    return 1;
   if (limits.max_ratio == 0 || out <= limits.grace)
     return 0;
   /* out > grace + ratio * in, without overflow for any in */
   uint64_t room = out - limits.grace;
   if (room / limits.max_ratio < in || (room / limits.max_ratio == in && room % limits.max_ratio == 0))
     return 0;
-  human(out, a, sizeof(a));
-  human(in, b, sizeof(b));
+  return 2;
+}
+
+/* The refusal; subject names the stream, quotes included. */
+static int refuse(int which, const char *q, const char *subject, uint64_t in, uint64_t out, pyoci_error_t **err)
+{
+  char a[32], b[32];
+  if (which == 1) {
+    pyoci_inflate_human(limits.max_size, a, sizeof(a));
+    return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
+                                "%s%s%s decompresses to more than %s (the limit; see --max-decompressed-size)", q,
+                                subject, q, a);
+  }
+  pyoci_inflate_human(out, a, sizeof(a));
+  pyoci_inflate_human(in, b, sizeof(b));
   return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
-                              "'%s' decompresses to more than %llu times its compressed size (%s from %s): a "
+                              "%s%s%s decompresses to more than %llu times its compressed size (%s from %s): a "
                               "decompression bomb? (the limit; see --max-compression-ratio)",
-                              what, (unsigned long long)limits.max_ratio, a, b);
+                              q, subject, q, (unsigned long long)limits.max_ratio, a, b);
+}
+
+int pyoci_inflate_check(const char *what, uint64_t in, uint64_t out, pyoci_error_t **err)
+{
+  int which = broken(in, out);
+  return which == 0 ? 0 : refuse(which, "'", what, in, out, err);
+}
+
+int pyoci_inflate_check_as(const char *subject, uint64_t in, uint64_t out, pyoci_error_t **err)
+{
+  int which = broken(in, out);
+  return which == 0 ? 0 : refuse(which, "", subject, in, out, err);
 }

@@ -14,6 +14,10 @@
  * 0 disables either.  The grace keeps small, highly compressible files
  * (a few MB of zeros in a layer) out of the ratio's way.
  *
+ * A sparse tar entry's holes count as output too (lib/layer/tar_read.c):
+ * they cost no stream bytes, yet the unpacked file weighs what it
+ * declares, and a reader of it gets that many zeros.
+ *
  * The process sets the limits once, before any work (the CLI from
  * --max-compression-ratio / --max-decompressed-size): they are a policy of
  * the whole run, like the log handler, not an option of one call -- the
@@ -47,5 +51,11 @@ pyoci_inflate_limits_t pyoci_inflate_limits(void);
  * the sizes and the limit that was hit.  Call as output grows: it is a
  * few comparisons. */
 int pyoci_inflate_check(const char *what, uint64_t in, uint64_t out, pyoci_error_t **err);
+/* The same, with the message's subject given whole ("with its holes
+ * counted, the archive"): for a caller whose own prefix names the stream. */
+int pyoci_inflate_check_as(const char *subject, uint64_t in, uint64_t out, pyoci_error_t **err);
+/* n as its messages write it ("1.0 TiB", "512 bytes"), for callers that
+ * add their own context to a refusal (the tar reader's sparse files). */
+void pyoci_inflate_human(uint64_t n, char *buf, size_t len);
 
 #endif

@@ -3,6 +3,7 @@
 #include "tap.h"
 #include "layer_testlib.h"
 #include "lib/layer/layer_int.h"
+#include "lib/util/inflate_limit.h"
 #include "lib/util/path.h"
 
 static void check_clean(const char *in, const char *want)
@@ -203,6 +204,172 @@ static void check_errors(void)
   free(got);
 }
 
+/* ---- sparse entries (issue 9: sparse-file bombs) ---- */
+
+/* tests/data/sparse_tar.py: one sparse file 'big' of REAL bytes. */
+static const char *sparse_tar(const char *name, const char *fmt, const char *real, const char *map)
+{
+  const char *top = getenv("PYOCI_TOP");
+  const char *out = tl_path("%s", name);
+  char *o = NULL;
+  if (tl_sh(&o, "python3 %s/tests/data/sparse_tar.py layer %s %s '%s' '%s'", top ? top : ".", fmt, real, out,
+            map) != 0) {
+    printf("Bail out! sparse_tar %s: %s\n", name, o);
+    exit(255);
+  }
+  free(o);
+  return out;
+}
+
+/* Open file and read its first header: the reader's verdict on it. */
+static int first_entry(const char *file, pyoci_tar_reader_t **r, pyoci_tar_entry_t *e, pyoci_error_t **err)
+{
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  int n = pyoci_tar_reader_open(fd, strrchr(file, '/') + 1, r, err);
+  if (n == 0)
+    n = pyoci_tar_reader_next(*r, e, err);
+  close(fd); /* libarchive has read the few KiB already */
+  return n;
+}
+
+static void set_limits(uint64_t ratio, uint64_t size)
+{
+  pyoci_inflate_limits_t l = {ratio, size, PYOCI_INFLATE_GRACE};
+  pyoci_inflate_limits_set(&l);
+}
+
+/* A header of a few bytes declaring 1 TiB of holes: refused at the
+ * header, in every format GNU tar writes, before any byte is read. */
+static void check_sparse_bombs(void)
+{
+  static const char *const fmts[] = {"gnu", "pax00", "pax01", "pax10"};
+  for (size_t i = 0; i < 4; i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "bomb-%s.tar", fmts[i]);
+    const char *f = sparse_tar(name, fmts[i], "1T", "");
+    pyoci_tar_reader_t *r = NULL;
+    pyoci_tar_entry_t e;
+    pyoci_error_t *err = NULL;
+    int n = first_entry(f, &r, &e, &err);
+    ok(n < 0 && err != NULL && strstr(err->msg, "entry 'big': a sparse file of 1.0 TiB, 1.0 TiB of it holes") &&
+           strstr(err->msg, "more than 64.0 GiB (the limit; see --max-decompressed-size)") &&
+           err->code == PYOCI_E_CORRUPT,
+       "%s: 1 TiB of holes refused at its header: %s", fmts[i], err ? err->msg : "(accepted)");
+    pyoci_tar_reader_free(r);
+    pyoci_error_free(err);
+  }
+  /* under the size limit, the ratio: 4 GiB of holes from 1.5 KiB */
+  const char *f = sparse_tar("bomb-4g.tar", "gnu", "4G", "");
+  pyoci_tar_reader_t *r = NULL;
+  pyoci_tar_entry_t e;
+  pyoci_error_t *err = NULL;
+  ok(first_entry(f, &r, &e, &err) < 0 && err && strstr(err->msg, "a sparse file of 4.0 GiB") &&
+         strstr(err->msg, "more than 100 times its compressed size (4.0 GiB from") &&
+         strstr(err->msg, "--max-compression-ratio"),
+     "4 GiB of holes: refused by the ratio: %s", err ? err->msg : "(accepted)");
+  pyoci_tar_reader_free(r);
+  pyoci_error_free(err);
+  err = NULL;
+  /* the limits off: the header passes, and its data is no block at all */
+  set_limits(0, 0);
+  f = sparse_tar("big-off.tar", "pax10", "1T", "");
+  r = NULL;
+  int n = first_entry(f, &r, &e, &err);
+  const void *buf;
+  size_t len;
+  int64_t off;
+  ok(n == 1 && e.size == (1LL << 40) && pyoci_tar_reader_read_block(r, &buf, &len, &off, &err) == 0,
+     "limits off: 1 TiB declared, no data block");
+  pyoci_tar_reader_free(r);
+  pyoci_error_free(err);
+  err = NULL;
+  set_limits(PYOCI_INFLATE_RATIO_DEFAULT, PYOCI_INFLATE_SIZE_DEFAULT);
+}
+
+/* The blocks of the first entry as unpack takes them: "OFF+LEN ..." or
+ * "ERROR msg". */
+static char *read_blocks(const char *file)
+{
+  strbuf_t sb = STRBUF_INIT;
+  pyoci_tar_reader_t *r = NULL;
+  pyoci_tar_entry_t e;
+  pyoci_error_t *err = NULL;
+  int n = first_entry(file, &r, &e, &err);
+  const void *buf;
+  size_t len;
+  int64_t off;
+  while (n == 1 && (n = pyoci_tar_reader_read_block(r, &buf, &len, &off, &err)) == 1)
+    strbuf_addf(&sb, "%lld+%zu ", (long long)off, len);
+  if (n < 0)
+    strbuf_addf(&sb, "ERROR %s", err ? err->msg : "(no message)");
+  pyoci_tar_reader_free(r);
+  pyoci_error_free(err);
+  return strbuf_detach(&sb);
+}
+
+/* A map must stay inside its size, in order, without overlaps: a writer
+ * seeks to each region, so one going back would overwrite what it wrote.
+ * Refused whichever way the data is read (whole: read; by block: unpack). */
+static void check_sparse_maps(void)
+{
+  static const struct {
+    const char *fmt, *map, *whole, *blocks, *desc;
+  } cases[] = {
+      {"gnu", "0:10,5:10", "out-of-order sparse blocks", "offset 5 before the end of the block before (10)",
+       "overlapping regions"},
+      {"pax00", "4096:5,0:5", "out-of-order sparse blocks", "offset 0 before the end of the block before (4101)",
+       "a region going backwards"},
+      {"pax01", "1048570:10", "more content than its declared size", "offset 1048570 beyond its declared size",
+       "a region past the size"},
+      {"pax10", "0:5,1048576:1", "more content than its declared size", "offset 1048576 beyond its declared size",
+       "pax 1.0: a region past the size"},
+      {"pax01", "9223372036854775807:10", "entry 'big': Malformed sparse map", "entry 'big': Malformed sparse map",
+       "an offset that overflows"},
+      {"pax00", "9223372036854775807:10", "ERROR", "ERROR", "pax 0.0: an offset that overflows"},
+      {"pax10", "9223372036854775807:10", "ERROR", "ERROR", "pax 1.0: an offset that overflows"},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "map-%zu.tar", i);
+    const char *f = sparse_tar(name, cases[i].fmt, "1M", cases[i].map);
+    char *whole = read_all(f), *blocks = read_blocks(f);
+    ok(strstr(whole, "ERROR read 'map-") && strstr(whole, cases[i].whole), "%s: %s refused when read whole: %s",
+       cases[i].fmt, cases[i].desc, whole);
+    ok(strstr(blocks, "ERROR read 'map-") && strstr(blocks, cases[i].blocks),
+       "%s: %s refused when read by block: %s", cases[i].fmt, cases[i].desc, blocks);
+    free(whole);
+    free(blocks);
+  }
+  /* a good map: data where it says, zeros between, the size declared */
+  const char *f = sparse_tar("map-good.tar", "gnu", "1M", "0:5,4096:10");
+  int fd = open(f, O_RDONLY | O_CLOEXEC);
+  pyoci_tar_reader_t *r = NULL;
+  pyoci_tar_entry_t e;
+  pyoci_error_t *err = NULL;
+  char *all = NULL;
+  size_t len = 0;
+  bool good = pyoci_tar_reader_open(fd, "good", &r, &err) == 0 && pyoci_tar_reader_next(r, &e, &err) == 1 &&
+              pyoci_tar_reader_read_all(r, (size_t)e.size, &all, &len, &err) == 0;
+  ok(good && len == 1048576 && memcmp(all, "xxxxx", 5) == 0 && all[5] == 0 && all[4095] == 0 &&
+         memcmp(all + 4096, "xxxxxxxxxx", 10) == 0 && all[4106] == 0 && all[1048575] == 0,
+     "a good map reads whole: data at 0 and 4096, zeros elsewhere, 1 MiB");
+  free(all);
+  pyoci_tar_reader_free(r);
+  pyoci_error_free(err);
+  close(fd);
+}
+
+/* An all-hole file read through read(): libarchive, asked again after its
+ * end, pads the hole a second time; the reader must not ask (it refused
+ * every all-hole file longer than one buffer, e.g. a sparse member of a
+ * docker-archive given to load). */
+static void check_sparse_read_all_hole(void)
+{
+  char *got = read_all(sparse_tar("hole-1m.tar", "gnu", "1M", ""));
+  is_str(got, "big 0 1048576 -|", "an all-hole 1 MiB file reads as 1 MiB of zeros in 4 KiB reads");
+  free(got);
+}
+
 int main(void)
 {
   tl_init("tarr");
@@ -219,5 +386,8 @@ int main(void)
   check_formats();
   check_multimember();
   check_errors();
+  check_sparse_bombs();
+  check_sparse_maps();
+  check_sparse_read_all_hole();
   return done_testing();
 }

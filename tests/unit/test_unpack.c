@@ -7,6 +7,8 @@
 
 #include "tap.h"
 #include "layer_testlib.h"
+#include "lib/util/fdcopy.h"
+#include "lib/util/inflate_limit.h"
 
 static int case_no;
 static const char *base; /* the current case's dir: root/ and sentinel/ inside */
@@ -376,6 +378,56 @@ static void test_roundtrip(void)
   free(got);
 }
 
+/* Sparse files (issue 9, sparse-file bombs): a hole is never written as
+ * zeros -- not by unpacking a sparse entry, not by copying the file on
+ * (COPY --from, distill: pyoci_copy_fd).  With the limits off (1 GiB of
+ * holes from 1.5 KiB is past the ratio) a 1 GiB file with data at both
+ * ends costs a few blocks; a regression writes 1 GiB and fails the block
+ * count, rather than filling the disk as 1 TiB would. */
+static void test_sparse(void)
+{
+  pyoci_inflate_limits_t off = {0, 0, PYOCI_INFLATE_GRACE}, def = pyoci_inflate_limits();
+  pyoci_inflate_limits_set(&off);
+  const char *top = getenv("PYOCI_TOP");
+  const char *tar = tl_path("sparse.tar"), *root = tl_path("sparse-root");
+  char *o = NULL;
+  int st = tl_sh(&o, "python3 %s/tests/data/sparse_tar.py layer pax10 1G '%s' 0:5,1073741819:5 && mkdir '%s' '%s'",
+                 top ? top : ".", tar, root, tl_path("sparse-refused"));
+  ok(st == 0, "made a 1 GiB sparse layer (%s)", o);
+  free(o);
+  pyoci_unpack_opts_t uo;
+  pyoci_unpack_opts_init(&uo);
+  char *msg = NULL;
+  int r = tl_unpack(tar, root, &uo, &msg);
+  ok(r == 0, "unpacked with the limits off (%s)", msg ? msg : "ok");
+  free(msg);
+  pyoci_inflate_limits_set(&def);
+  ok(tl_unpack(tar, tl_path("sparse-refused"), &uo, &msg) < 0 && msg && strstr(msg, "--max-compression-ratio"),
+     "with them on, refused: %s", msg ? msg : "(accepted)");
+  free(msg);
+  struct stat sb;
+  const char *big = tl_path("sparse-root/big"), *copy = tl_path("sparse-copy");
+  ok(stat(big, &sb) == 0 && sb.st_size == (1LL << 30) && sb.st_blocks < 2048,
+     "unpacked: 1 GiB long, %lld blocks of 512 (holes kept)", (long long)sb.st_blocks);
+  int in = open(big, O_RDONLY | O_CLOEXEC);
+  int out = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  pyoci_error_t *err = NULL;
+  ok(pyoci_copy_fd(in, out, "big", &err) == 0, "copied (%s)", err ? err->msg : "ok");
+  pyoci_error_free(err);
+  close(in);
+  close(out);
+  char head[6] = "", tail[6] = "", mid[6] = "?";
+  int fd = open(copy, O_RDONLY | O_CLOEXEC);
+  bool read_ok = pread(fd, head, 5, 0) == 5 && pread(fd, tail, 5, (1LL << 30) - 5) == 5 &&
+                 pread(fd, mid, 5, 1LL << 29) == 5;
+  close(fd);
+  ok(stat(copy, &sb) == 0 && sb.st_size == (1LL << 30) && sb.st_blocks < 2048,
+     "copy: 1 GiB long, %lld blocks of 512 (holes kept)", (long long)sb.st_blocks);
+  ok(read_ok && strcmp(head, "xxxxx") == 0 && strcmp(tail, "xxxxx") == 0 && memcmp(mid, "\0\0\0\0\0", 5) == 0,
+     "copy: the data at both ends, zeros between");
+  unlink(copy);
+}
+
 int main(void)
 {
   tl_init("unpack");
@@ -384,5 +436,6 @@ int main(void)
   test_whiteouts();
   test_replace_and_modes();
   test_roundtrip();
+  test_sparse();
   return done_testing();
 }
