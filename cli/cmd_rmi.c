@@ -137,7 +137,7 @@ int cmd_rmi(int argc, char **argv)
       {NULL, 0, NULL, 0},
   };
   bool force = false, no_prune = false;
-  const cli_optset_t sets[] = {{'f', &force, NULL}, {OPT_NO_PRUNE, &no_prune, NULL}, {0, NULL, NULL}};
+  const cli_optset_t sets[] = {{.opt = 'f', .flag = &force}, {.opt = OPT_NO_PRUNE, .flag = &no_prune}, {0}};
   int optst = cli_getopt("rmi", argc, argv, "fqh", opts, sets, NULL, rmi_help);
   if (optst >= 0)
     return optst;

@@ -63,12 +63,9 @@ PYOCI_LAZY_FN(A, int, archive_entry_xattr_next, (ent_t * e, const char **name, c
 /* Variadic and printf-like: formatted here, handed over as "%s". */
 void archive_set_error(ar_t *a, int err, const char *fmt, ...)
 {
-  static void (*real)(ar_t *, int, const char *, ...);
-  void (*f)(ar_t *, int, const char *, ...) = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
-  if (f == NULL) {
-    f = (void (*)(ar_t *, int, const char *, ...))pyoci_lazylib_sym(&A, "archive_set_error");
-    __atomic_store_n(&real, f, __ATOMIC_RELEASE);
-  }
+  static void *real;
+  void (*f)(ar_t *, int, const char *, ...) =
+      (void (*)(ar_t *, int, const char *, ...))pyoci_lazylib_cached(&A, "archive_set_error", &real);
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);

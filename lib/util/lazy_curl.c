@@ -35,12 +35,8 @@ typedef CURLcode (*setopt_fn)(CURL *, CURLoption, ...);
 
 CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
 {
-  static setopt_fn real;
-  setopt_fn f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
-  if (f == NULL) {
-    f = (setopt_fn)pyoci_lazylib_sym(&curl_lib, "curl_easy_setopt");
-    __atomic_store_n(&real, f, __ATOMIC_RELEASE);
-  }
+  static void *real;
+  setopt_fn f = (setopt_fn)pyoci_lazylib_cached(&curl_lib, "curl_easy_setopt", &real);
   va_list ap;
   va_start(ap, opt);
   CURLcode rc;
@@ -58,12 +54,8 @@ typedef CURLcode (*getinfo_fn)(CURL *, CURLINFO, ...);
 
 CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
 {
-  static getinfo_fn real;
-  getinfo_fn f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
-  if (f == NULL) {
-    f = (getinfo_fn)pyoci_lazylib_sym(&curl_lib, "curl_easy_getinfo");
-    __atomic_store_n(&real, f, __ATOMIC_RELEASE);
-  }
+  static void *real;
+  getinfo_fn f = (getinfo_fn)pyoci_lazylib_cached(&curl_lib, "curl_easy_getinfo", &real);
   va_list ap;
   va_start(ap, info);
   CURLcode rc = f(h, info, va_arg(ap, void *)); /* always a pointer to the result */

@@ -32,30 +32,34 @@ typedef struct {
  * 127 and a one-line message when the library or the symbol is missing. */
 void *pyoci_lazylib_sym(pyoci_lazylib_t *lib, const char *name);
 
+/* pyoci_lazylib_sym once per forwarder: *slot (the forwarder's own static)
+ * caches the address, so later calls cost one atomic load. */
+static inline void *pyoci_lazylib_cached(pyoci_lazylib_t *lib, const char *name, void **slot)
+{
+  void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+  if (f == NULL) {
+    f = pyoci_lazylib_sym(lib, name);
+    __atomic_store_n(slot, f, __ATOMIC_RELEASE);
+  }
+  return f;
+}
+
 /* Defines NAME with parameters PARAMS (types and names) forwarding ARGS (the
  * names, in parentheses) to the real NAME in LIB; the resolved address is
  * cached in a per-function static. */
 #define PYOCI_LAZY_FN(lib, ret, name, params, args)                                  \
   ret name params                                                                    \
   {                                                                                  \
-    static ret(*real) params;                                                        \
-    ret(*f) params = __atomic_load_n(&real, __ATOMIC_ACQUIRE);                       \
-    if (f == NULL) {                                                                 \
-      f = (ret(*) params)pyoci_lazylib_sym(&(lib), #name);                           \
-      __atomic_store_n(&real, f, __ATOMIC_RELEASE);                                  \
-    }                                                                                \
+    static void *real;                                                               \
+    ret(*f) params = (ret(*) params)pyoci_lazylib_cached(&(lib), #name, &real);      \
     return f args;                                                                   \
   }
 
 #define PYOCI_LAZY_VOID(lib, name, params, args)                                     \
   void name params                                                                   \
   {                                                                                  \
-    static void(*real) params;                                                       \
-    void(*f) params = __atomic_load_n(&real, __ATOMIC_ACQUIRE);                      \
-    if (f == NULL) {                                                                 \
-      f = (void(*) params)pyoci_lazylib_sym(&(lib), #name);                          \
-      __atomic_store_n(&real, f, __ATOMIC_RELEASE);                                  \
-    }                                                                                \
+    static void *real;                                                               \
+    void(*f) params = (void(*) params)pyoci_lazylib_cached(&(lib), #name, &real);    \
     f args;                                                                          \
   }
 
