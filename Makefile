@@ -97,7 +97,9 @@ FUZZ_TIME ?= 60
 fuzz-run: fuzz
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p $(O)/fuzz-corpus/$$n; \
 	  echo "== $$n ($(FUZZ_TIME)s)"; \
-	  $$f -max_total_time=$(FUZZ_TIME) -max_len=1048576 $(O)/fuzz-corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; done
+	  $$f -max_total_time=$(FUZZ_TIME) -max_len=1048576 $(O)/fuzz-corpus/$$n tests/fuzz/corpus/$$n \
+	    >$(O)/fuzz-corpus/$$n.log 2>&1; rc=$$?; tail -3 $(O)/fuzz-corpus/$$n.log; \
+	  [ $$rc = 0 ] || { echo "fuzz-run: $$n failed (exit $$rc), log: $(O)/fuzz-corpus/$$n.log" >&2; exit 1; }; done
 
 # Fails early, naming what is missing, instead of a wall of link errors.
 pkgcheck:
