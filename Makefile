@@ -11,13 +11,20 @@ O ?= build-san
 endif
 O ?= build
 CC ?= cc
-PKGS := libcurl libcrypto libarchive zlib libdeflate libisal libzstd jansson sqlite3 libpcre2-8 yaml-0.1
+# LAZY_PKGS are compiled against but not linked: lib/util/lazylib.h opens
+# them on first use (their dependencies cost every command ~14 ms at start).
+LAZY_PKGS := libcurl libarchive
+LINK_PKGS := libcrypto zlib libdeflate libisal libzstd jansson sqlite3 libpcre2-8 yaml-0.1
+PKGS := $(LAZY_PKGS) $(LINK_PKGS)
 # Read when make parses this file.  `check` and `demo` install the -dev
 # packages first and then build in a sub-make, which parses it again: on a
 # fresh machine these would otherwise be empty and the link would fail.
 PKG_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+PKG_LIBS := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -lpthread -lm
+# Unit tests make archives with libarchive's writer themselves: linked for
+# them (the library's own calls still go through lazylib).
+TEST_LIBS := $(PKG_LIBS) $(shell pkg-config --libs $(LAZY_PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wformat-truncation=1 \
         -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
@@ -64,7 +71,7 @@ $(O)/pyoci: $(CLI_OBJS) $(O)/libpyoci.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(O)/libpyoci.a $(PKG_LIBS)
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libpyoci.a
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/libpyoci.a $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/libpyoci.a $(TEST_LIBS)
 
 # Fuzz harnesses: clang + libFuzzer, the library compiled once with
 # ASan/UBSan and fuzzer instrumentation, each harness linked against it.
@@ -90,7 +97,9 @@ FUZZ_TIME ?= 60
 fuzz-run: fuzz
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p $(O)/fuzz-corpus/$$n; \
 	  echo "== $$n ($(FUZZ_TIME)s)"; \
-	  $$f -max_total_time=$(FUZZ_TIME) -max_len=1048576 $(O)/fuzz-corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; done
+	  $$f -max_total_time=$(FUZZ_TIME) -max_len=1048576 $(O)/fuzz-corpus/$$n tests/fuzz/corpus/$$n \
+	    >$(O)/fuzz-corpus/$$n.log 2>&1; rc=$$?; tail -3 $(O)/fuzz-corpus/$$n.log; \
+	  [ $$rc = 0 ] || { echo "fuzz-run: $$n failed (exit $$rc), log: $(O)/fuzz-corpus/$$n.log" >&2; exit 1; }; done
 
 # Fails early, naming what is missing, instead of a wall of link errors.
 pkgcheck:

@@ -17,7 +17,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 source "$TOP/bench/lib.sh"
 PYOCI=$(realpath "${1:-$TOP/build/pyoci}")
 RUNS=${BENCH_RUNS:-3}
-[ "$(id -u)" = 0 ] || { echo "assemble.sh: needs root (mmdebstrap)" >&2; exit 1; }
+bench_need_root assemble.sh "mmdebstrap"
 command -v mmdebstrap >/dev/null || { echo "assemble.sh: mmdebstrap not installed" >&2; exit 1; }
 if [ -z "${PYOCI_EXAMPLE_CACHE:-}" ] && [ -d /var/cache/pyoci-tests/examples ]; then
   export PYOCI_EXAMPLE_CACHE=/var/cache/pyoci-tests/examples

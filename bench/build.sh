@@ -19,7 +19,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 source "$TOP/bench/lib.sh"
 PYOCI=$(realpath "${1:-$TOP/build/pyoci}")
 RUNS=${BENCH_RUNS:-3}
-[ "$(id -u)" = 0 ] || { echo "build.sh: needs root (RUN steps, dockerd)" >&2; exit 1; }
+bench_need_root build.sh "RUN steps, dockerd"
 bench_need build.sh dockerd docker mmdebstrap
 BUILDKIT_DOCKER=${BUILDKIT_DOCKER:-/usr/bin/docker}
 [ -x "$BUILDKIT_DOCKER" ] || { echo "build.sh: $BUILDKIT_DOCKER (Debian's docker.io client) missing" >&2; exit 1; }

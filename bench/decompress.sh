@@ -48,21 +48,9 @@ add "decompress_bench (PYOCI_THREADS=1)" "env PYOCI_THREADS=1 $W/decompress_benc
 add "gzip -dc" "gzip -dc"
 add "pigz -dc" "pigz -dc"
 
-declare -a TIMES CPUS
-for i in "${!NAMES[@]}"; do
-  ts=()
-  cs=()
-  for _ in $(seq "$RUNS"); do
-    rm -rf "$PYOCI_STORE/cache/layersize"
-    /usr/bin/time -f '%e %U %S' -o "$W/time" ${CMDS[$i]} < "$BLOB" > "$W/out"
-    read -r e u sy < <(tail -n1 "$W/time")
-    ts+=("$e")
-    cs+=("$(calc "$u + $sy")")
-  done
-  TIMES[$i]=$(printf '%s\n' "${ts[@]}" | median)
-  CPUS[$i]=$(printf '%s\n' "${cs[@]}" | median)
-  echo "# ${NAMES[$i]}: ${TIMES[$i]} s wall, ${CPUS[$i]} s CPU" >&2
-done
+no_layersize_cache() { rm -rf "$PYOCI_STORE/cache/layersize"; }
+row_done() { echo "# ${NAMES[$1]}: ${TIMES[$1]} s wall, ${CPUS[$1]} s CPU" >&2; }
+time_rows "$BLOB" no_layersize_cache
 # The decompressor's output is gzip's.
 "$W/decompress_bench" < "$BLOB" | cmp -s - <(gzip -dc < "$BLOB") || { echo "decompress.sh: output differs from gzip -dc" >&2; exit 1; }
 

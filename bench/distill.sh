@@ -9,9 +9,10 @@
 # Appends a row to bench/RESULTS.md with the command, date and machine.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+source "$TOP/bench/lib.sh"
 PYOCI=$(realpath "${1:-$TOP/build/pyoci}")
 RUNS=${BENCH_RUNS:-3}
-[ "$(id -u)" = 0 ] || { echo "distill.sh: needs root" >&2; exit 1; }
+bench_need_root distill.sh
 export PYOCI_EXAMPLE_CACHE=${PYOCI_EXAMPLE_CACHE:-/var/cache/pyoci-tests/examples}
 W=$(mktemp -d /tmp/pyoci-bench-distill.XXXXXX)
 trap 'rm -rf "$W"' EXIT

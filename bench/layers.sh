@@ -47,23 +47,12 @@ add "gzip -6" "gzip -6 -c"
 add "pyoci zstd -3, $NPROC threads" "$W/compress_bench zstd $NPROC 3"
 add "zstd -3 -T0" "zstd -q -3 -T0 -c"
 
-# Wall time and CPU time (user+sys) of each run; CPU time shows the work
-# done even when other processes compete for the cores.
-declare -a TIMES CPUS SIZES
-for i in "${!NAMES[@]}"; do
-  ts=()
-  cs=()
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f '%e %U %S' -o "$W/time" ${CMDS[$i]} < "$INPUT" > "$W/out"
-    read -r e u sy < <(tail -n1 "$W/time")
-    ts+=("$e")
-    cs+=("$(calc "$u + $sy")")
-  done
-  TIMES[$i]=$(printf '%s\n' "${ts[@]}" | median)
-  CPUS[$i]=$(printf '%s\n' "${cs[@]}" | median)
-  SIZES[$i]=$(stat -c %s "$W/out")
-  echo "# ${NAMES[$i]}: ${TIMES[$i]} s wall, ${CPUS[$i]} s CPU, ${SIZES[$i]} bytes" >&2
-done
+declare -a SIZES
+row_done() {
+  SIZES[$1]=$(stat -c %s "$W/out")
+  echo "# ${NAMES[$1]}: ${TIMES[$1]} s wall, ${CPUS[$1]} s CPU, ${SIZES[$1]} bytes" >&2
+}
+time_rows "$INPUT"
 # Check the outputs decompress to the input (last run of each pyoci mode).
 "$W/compress_bench" gzip "$NPROC" 6 < "$INPUT" | gzip -dc | cmp -s - "$INPUT" || { echo "layers.sh: pyoci gzip output does not round-trip" >&2; exit 1; }
 "$W/compress_bench" zstd "$NPROC" 3 < "$INPUT" | zstd -q -dc | cmp -s - "$INPUT" || { echo "layers.sh: pyoci zstd output does not round-trip" >&2; exit 1; }

@@ -22,7 +22,7 @@ source "$TOP/bench/lib.sh"
 PYOCI=$(realpath "${1:-$TOP/build/pyoci}")
 RUNS=${BENCH_RUNS:-3}
 CACHE=${PYOCI_TEST_CACHE:-/var/cache/pyoci-tests}
-[ "$(id -u)" = 0 ] || { echo "registry.sh: needs root (dockerd)" >&2; exit 1; }
+bench_need_root registry.sh "dockerd"
 bench_need registry.sh dockerd docker skopeo docker-registry python3
 
 W=$(mktemp -d /tmp/pyoci-bench-reg.XXXXXX)

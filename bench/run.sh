@@ -12,7 +12,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 source "$TOP/bench/lib.sh"
 PYOCI=$(realpath "${1:-$TOP/build/pyoci}")
 RUNS=${BENCH_RUNS:-10}
-[ "$(id -u)" = 0 ] || { echo "run.sh: needs root" >&2; exit 1; }
+bench_need_root run.sh
 bench_need run.sh dockerd docker runc
 CACHE=${PYOCI_TEST_CACHE:-/var/cache/pyoci-tests}
 ROOTFS=$CACHE/bookworm-python3.tar

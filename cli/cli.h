@@ -98,6 +98,10 @@ typedef struct {
   int opt;          /* getopt code; 0 ends the table */
   bool *flag;       /* set to true, and/or */
   const char **str; /* set to the argument (NULL when an optional one is absent) */
+  /* or parsed into dst: 0, or the exit status after saying what is wrong
+   * (the loop stops there, as at the option itself) */
+  int (*parse)(const char *arg, void *dst);
+  void *dst;
 } cli_optset_t;
 /* Returns -1 when the verb goes on (optind at the operands), else the exit
  * status to return now: 0 after --help, EXIT_USAGE on a bad option. */

@@ -37,6 +37,17 @@ static const char help[] =
 
 enum { OPT_FORMAT = 0x2000, OPT_TOP, OPT_DB, OPT_NO_CACHE };
 
+/* --top N: how many rows of each list, 0 to 100000. */
+static int parse_top(const char *arg, void *dst)
+{
+  char *end = NULL;
+  long top = strtol(arg, &end, 10);
+  if (*arg == '\0' || *end != '\0' || top < 0 || top > 100000)
+    return cli_usage_error("compare", "--top wants a number from 0 to 100000, not '%s'", arg);
+  *(long *)dst = top;
+  return 0;
+}
+
 int cmd_compare(int argc, char **argv)
 {
   static const struct option opts[] = {
@@ -48,33 +59,14 @@ int cmd_compare(int argc, char **argv)
   const char *format = "table";
   long top = 10;
   pyoci_scan_opts_t so = {.scanners = PYOCI_SCANNER_VULN | PYOCI_SCANNER_SECRET, .db_path = cli_env()->vulndb};
-  int c;
-  while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-    if (cli_common_option(c, optarg))
-      continue;
-    switch (c) {
-    case OPT_FORMAT:
-      format = optarg;
-      break;
-    case OPT_TOP: {
-      char *end = NULL;
-      top = strtol(optarg, &end, 10);
-      if (*optarg == '\0' || *end != '\0' || top < 0 || top > 100000)
-        return cli_usage_error("compare", "--top wants a number from 0 to 100000, not '%s'", optarg);
-      break;
-    }
-    case OPT_DB:
-      so.db_path = optarg;
-      break;
-    case OPT_NO_CACHE:
-      so.no_cache = true;
-      break;
-    case 'h':
-      return cli_help(help);
-    default:
-      return cli_bad_option("compare");
-    }
-  }
+  const cli_optset_t sets[] = {{.opt = OPT_FORMAT, .str = &format},
+                               {.opt = OPT_TOP, .parse = parse_top, .dst = &top},
+                               {.opt = OPT_DB, .str = &so.db_path},
+                               {.opt = OPT_NO_CACHE, .flag = &so.no_cache},
+                               {0}};
+  int optst = cli_getopt("compare", argc, argv, "qh", opts, sets, NULL, help);
+  if (optst >= 0)
+    return optst;
   if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
     return cli_usage_error("compare", "unknown format '%s' (use table or json)", format);
   if (argc - optind < 2)

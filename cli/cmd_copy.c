@@ -186,7 +186,7 @@ int cmd_copy(int argc, char **argv)
   struct cli_registry rc_ __attribute__((cleanup(cli_registry_free)));
   cli_registry_init(&rc_);
   pyoci_pull_opts_t po = {.untagged = true};
-  const cli_optset_t sets[] = {{OPT_PLATFORM, NULL, &po.platform}, {'a', &po.all_platforms, NULL}, {0, NULL, NULL}};
+  const cli_optset_t sets[] = {{.opt = OPT_PLATFORM, .str = &po.platform}, {.opt = 'a', .flag = &po.all_platforms}, {0}};
   int st = cli_getopt("copy", argc, argv, "ahq", opts, sets, &rc_, usage);
   if (st >= 0)
     return st;

@@ -1,21 +1,19 @@
-/* pyoci images: list the store's images like `docker images`:
- * one row per name (untagged images as <none> <none>), newest first,
- * aligned the way docker's tabwriter does (min width 10, padding 3). */
+/* pyoci images: list the store's images like `docker images`.  The rows
+ * come from lib/image/listing.h; this file formats them: --format through
+ * the Go template engine, or the table aligned the way docker's tabwriter
+ * does (min width 10, padding 3). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "lib/image/layersize.h"
-#include "lib/oci/image.h"
-#include "lib/oci/ref.h"
+#include "lib/image/listing.h"
 #include "lib/oci/store.h"
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/gotemplate.h"
 #include "lib/util/json.h"
-#include "lib/util/log.h"
 #include "lib/util/strbuf.h"
 #include "cli.h"
 #include "human.h"
@@ -35,114 +33,6 @@ static const char images_help[] =
     "  -h, --help         show this help\n"
     "\n"
     "SIZE is the unpacked size, computed as Docker does (see pyoci inspect).\n";
-
-typedef struct {
-  char *repo, *tag;
-  char digest[PYOCI_DIGEST_LEN];
-  char id[PYOCI_DIGEST_LEN];
-  time_t created;
-  int has_created;
-  uint64_t size;
-} row_t;
-
-typedef struct {
-  row_t *v;
-  size_t n;
-} rows_t;
-
-static void rows_free(rows_t *r)
-{
-  for (size_t i = 0; i < r->n; i++) {
-    free(r->v[i].repo);
-    free(r->v[i].tag);
-  }
-  free(r->v);
-}
-
-/* Image facts for one manifest (id, created, size); 0 on success. */
-static int image_facts(pyoci_store_t *s, const char *digest, row_t *r)
-{
-  cleanup_image pyoci_image_t *img = NULL;
-  cleanup_error pyoci_error_t *err = NULL;
-  if (pyoci_image_load_digest(s, digest, &img, &err) < 0) {
-    pyoci_log(PYOCI_LOG_WARN, "skipping image %s: %s (run 'pyoci fsck')", digest, err->msg);
-    return -1;
-  }
-  memcpy(r->id, img->config_digest, PYOCI_DIGEST_LEN);
-  r->has_created = cli_parse_rfc3339(pyoci_json_str(img->config, "created"), &r->created) == 0;
-  /* Docker's SIZE: the unpacked size (cached per layer after the first time). */
-  int64_t size = 0;
-  if (pyoci_image_unpacked_size(s, img, &size, &err) < 0) {
-    pyoci_log(PYOCI_LOG_WARN, "image %s: %s", digest, err->msg);
-    size = 0;
-    for (size_t i = 0; i < img->n_layers; i++)
-      size += img->layers[i].size;
-  }
-  r->size = (uint64_t)size;
-  return 0;
-}
-
-static int row_cmp(const void *a, const void *b)
-{
-  const row_t *x = a, *y = b;
-  if (x->created != y->created)
-    return x->created > y->created ? -1 : 1;
-  int c = strcmp(x->repo, y->repo);
-  return c ? c : strcmp(x->tag, y->tag);
-}
-
-static int collect_rows(pyoci_store_t *s, const char *filter, rows_t *rows, pyoci_error_t **err)
-{
-  cleanup_free char *frepo = NULL, *ftag = NULL;
-  if (filter != NULL) {
-    pyoci_ref_t fr;
-    if (pyoci_ref_parse(filter, &fr, err) < 0)
-      return -1;
-    frepo = pyoci_ref_familiar_repo(&fr);
-    cleanup_free char *given_repo = NULL, *given_tag = NULL;
-    pyoci_ref_split_name(filter, &given_repo, &given_tag);
-    if (given_tag != NULL && fr.tag)
-      ftag = xstrdup(fr.tag);
-    pyoci_ref_free(&fr);
-  }
-  pyoci_index_entry_t *v = NULL;
-  size_t n = 0;
-  if (pyoci_store_list(s, &v, &n, err) < 0)
-    return -1;
-  rows->v = xcalloc(n ? n : 1, sizeof(row_t));
-  for (size_t i = 0; i < n; i++) {
-    row_t r = {0};
-    if (v[i].name)
-      pyoci_ref_split_name(v[i].name, &r.repo, &r.tag);
-    else
-      r.repo = xstrdup("<none>");
-    if (r.tag == NULL)
-      r.tag = xstrdup("<none>");
-    bool keep = filter == NULL || (v[i].name && strcmp(r.repo, frepo) == 0 && (!ftag || strcmp(r.tag, ftag) == 0));
-    row_t *same = NULL;
-    for (size_t j = 0; j < rows->n && keep; j++)
-      if (strcmp(rows->v[j].digest, v[i].digest) == 0)
-        same = &rows->v[j];
-    memcpy(r.digest, v[i].digest, PYOCI_DIGEST_LEN);
-    if (keep && same != NULL) {
-      memcpy(r.id, same->id, PYOCI_DIGEST_LEN);
-      r.created = same->created;
-      r.has_created = same->has_created;
-      r.size = same->size;
-    } else if (keep && image_facts(s, v[i].digest, &r) < 0) {
-      keep = false;
-    }
-    if (!keep) {
-      free(r.repo);
-      free(r.tag);
-      continue;
-    }
-    rows->v[rows->n++] = r;
-  }
-  pyoci_index_entries_free(v, n);
-  qsort(rows->v, rows->n, sizeof(row_t), row_cmp);
-  return 0;
-}
 
 /* docker images' --format fields (its imageContext), all strings, and
  * their table headers.  The template runs over a JSON object of them, typed
@@ -171,7 +61,7 @@ static json_t *header_data(void)
   return o;
 }
 
-static void field_value(const char *f, const row_t *r, bool no_trunc, strbuf_t *out)
+static void field_value(const char *f, const pyoci_image_row_t *r, bool no_trunc, strbuf_t *out)
 {
   char buf[128];
   if (strcmp(f, "Repository") == 0)
@@ -191,7 +81,8 @@ static void field_value(const char *f, const row_t *r, bool no_trunc, strbuf_t *
     }
   } else if (strcmp(f, "CreatedAt") == 0) {
     struct tm tm;
-    if (!r->has_created || localtime_r(&r->created, &tm) == NULL)
+    time_t t = (time_t)r->created;
+    if (!r->has_created || localtime_r(&t, &tm) == NULL)
       strbuf_addstr(out, "N/A");
     else if (strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %z %Z", &tm) > 0)
       strbuf_addstr(out, buf);
@@ -201,7 +92,7 @@ static void field_value(const char *f, const row_t *r, bool no_trunc, strbuf_t *
   }
 }
 
-static json_t *row_data(const row_t *r, bool no_trunc)
+static json_t *row_data(const pyoci_image_row_t *r, bool no_trunc)
 {
   json_t *o = json_object();
   strbuf_t v = STRBUF_INIT;
@@ -311,11 +202,11 @@ int cmd_images(int argc, char **argv)
   pyoci_store_t *s = NULL;
   if (pyoci_store_open(pyoci_globals.store, &s, &err) < 0)
     return cli_fail(err);
-  rows_t rows = {0};
-  int rc = collect_rows(s, filter, &rows, &err);
+  pyoci_image_rows_t rows = {0};
+  int rc = pyoci_image_rows(s, filter, &rows, &err);
   pyoci_store_close(s);
   if (rc < 0) {
-    rows_free(&rows);
+    pyoci_image_rows_free(&rows);
     return cli_fail(err);
   }
   for (size_t i = 0; i < rows.n; i++) {
@@ -331,7 +222,7 @@ int cmd_images(int argc, char **argv)
       break;
     strbuf_addch(&out, '\n');
   }
-  rows_free(&rows);
+  pyoci_image_rows_free(&rows);
   if (err != NULL)
     return cli_fail(err);
   if (table)

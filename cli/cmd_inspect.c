@@ -76,7 +76,7 @@ int cmd_inspect(int argc, char **argv)
   };
   const char *format = NULL;
   bool raw = false;
-  const cli_optset_t sets[] = {{'f', NULL, &format}, {'R', &raw, NULL}, {0, NULL, NULL}};
+  const cli_optset_t sets[] = {{.opt = 'f', .str = &format}, {.opt = 'R', .flag = &raw}, {0}};
   int optst = cli_getopt("inspect", argc, argv, "f:hq", opts, sets, NULL, inspect_help);
   if (optst >= 0)
     return optst;

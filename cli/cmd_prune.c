@@ -86,7 +86,7 @@ int cmd_prune(int argc, char **argv)
       {NULL, 0, NULL, 0},
   };
   bool force = false, build_cache = false;
-  const cli_optset_t sets[] = {{'f', &force, NULL}, {'B', &build_cache, NULL}, {0, NULL, NULL}};
+  const cli_optset_t sets[] = {{.opt = 'f', .flag = &force}, {.opt = 'B', .flag = &build_cache}, {0}};
   int optst = cli_getopt("prune", argc, argv, "fqh", opts, sets, NULL, prune_help);
   if (optst >= 0)
     return optst;

@@ -71,8 +71,8 @@ int cmd_pull(int argc, char **argv)
   cli_registry_init(&rc_);
   pyoci_pull_opts_t po = {0};
   bool referrers = false;
-  const cli_optset_t sets[] = {{OPT_PLATFORM, NULL, &po.platform}, {'a', &po.all_platforms, NULL},
-                               {OPT_REFERRERS, &referrers, NULL}, {0, NULL, NULL}};
+  const cli_optset_t sets[] = {{.opt = OPT_PLATFORM, .str = &po.platform}, {.opt = 'a', .flag = &po.all_platforms},
+                               {.opt = OPT_REFERRERS, .flag = &referrers}, {0}};
   int st = cli_getopt("pull", argc, argv, "ahq", opts, sets, &rc_, usage);
   if (st >= 0)
     return st;

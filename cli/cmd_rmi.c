@@ -9,6 +9,7 @@
 
 #include "lib/oci/ref.h"
 #include "lib/oci/store.h"
+#include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
 #include "cli.h"
 
@@ -32,6 +33,33 @@ static int named_count(const pyoci_index_entry_t *v, size_t n, const char *diges
     if (v[i].name && strcmp(v[i].digest, digest) == 0)
       c++;
   return c;
+}
+
+/* REF names the image by its ID (or an ID prefix), not by a manifest. */
+static bool is_id_of(const char *ref, const char id[PYOCI_DIGEST_LEN])
+{
+  const char *hex = strncmp(ref, "sha256:", 7) == 0 ? ref + 7 : ref;
+  return *hex != '\0' && strncmp(id + 7, hex, strlen(hex)) == 0;
+}
+
+/* Remove the manifests marked in drop (each digest once), printing the
+ * names that go with them. */
+static int remove_marked(pyoci_store_t *s, const pyoci_index_entry_t *v, size_t n, const bool *drop,
+                         pyoci_error_t **err)
+{
+  for (size_t i = 0; i < n; i++) {
+    if (!drop[i])
+      continue;
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; j++)
+      seen = drop[j] && strcmp(v[j].digest, v[i].digest) == 0;
+    if (!seen && pyoci_store_remove_image(s, v[i].digest, err) < 0)
+      return -1;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (drop[i] && v[i].name)
+      printf("Untagged: %s\n", v[i].name);
+  return 0;
 }
 
 /* Remove one IMAGE argument; prints what happened.  *deleted set when an
@@ -70,21 +98,29 @@ static int rmi_one(pyoci_store_t *s, const char *ref, bool force, bool *deleted,
     goto out;
   if (pyoci_store_image_id(s, digest, id, NULL) < 0)
     memcpy(id, digest, PYOCI_DIGEST_LEN);
-  if (named_count(v, n, digest) > 1 && !force) {
+  /* By image ID: every manifest with that config is that image (an image
+   * loaded once as docker-archive and once as OCI has two), as in docker. */
+  bool *drop = xcalloc(n ? n : 1, sizeof(*drop));
+  int names = 0;
+  for (size_t i = 0; i < n; i++) {
+    char other[PYOCI_DIGEST_LEN];
+    drop[i] = strcmp(v[i].digest, digest) == 0 ||
+              (is_id_of(ref, id) && pyoci_store_image_id(s, v[i].digest, other, NULL) == 0 && strcmp(other, id) == 0);
+    names += drop[i] && v[i].name != NULL;
+  }
+  if (names > 1 && !force) {
     pyoci_error_set_code(err, PYOCI_E_INVALID, 0,
                          "conflict: unable to delete %.12s (must be forced) - image is referenced in multiple "
                          "repositories",
                          id + 7);
-    goto out;
+  } else {
+    rc = remove_marked(s, v, n, drop, err);
+    if (rc == 0) {
+      printf("Deleted: %s\n", id);
+      *deleted = true;
+    }
   }
-  if (pyoci_store_remove_image(s, digest, err) < 0)
-    goto out;
-  for (size_t i = 0; i < n; i++)
-    if (v[i].name && strcmp(v[i].digest, digest) == 0)
-      printf("Untagged: %s\n", v[i].name);
-  printf("Deleted: %s\n", id);
-  *deleted = true;
-  rc = 0;
+  free(drop);
 out:
   pyoci_index_entries_free(v, n);
   return rc;
@@ -101,7 +137,7 @@ int cmd_rmi(int argc, char **argv)
       {NULL, 0, NULL, 0},
   };
   bool force = false, no_prune = false;
-  const cli_optset_t sets[] = {{'f', &force, NULL}, {OPT_NO_PRUNE, &no_prune, NULL}, {0, NULL, NULL}};
+  const cli_optset_t sets[] = {{.opt = 'f', .flag = &force}, {.opt = OPT_NO_PRUNE, .flag = &no_prune}, {0}};
   int optst = cli_getopt("rmi", argc, argv, "fqh", opts, sets, NULL, rmi_help);
   if (optst >= 0)
     return optst;

@@ -88,11 +88,11 @@ int cmd_sbom(int argc, char **argv)
   const char *format = "cyclonedx", *output = NULL;
   bool strict = false, attach = false;
   const char *attach_to = NULL;
-  const cli_optset_t sets[] = {{'f', NULL, &format},
-                               {'o', NULL, &output},
-                               {OPT_STRICT, &strict, NULL},
-                               {OPT_ATTACH, &attach, &attach_to},
-                               {0, NULL, NULL}};
+  const cli_optset_t sets[] = {{.opt = 'f', .str = &format},
+                               {.opt = 'o', .str = &output},
+                               {.opt = OPT_STRICT, .flag = &strict},
+                               {.opt = OPT_ATTACH, .flag = &attach, .str = &attach_to},
+                               {0}};
   int optst = cli_getopt("sbom", argc, argv, "f:o:qh", opts, sets, NULL, help);
   if (optst >= 0)
     return optst;

@@ -104,6 +104,11 @@ int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts, c
       *s->flag = true;
     if (s->str)
       *s->str = optarg; /* both: an optional argument (--attach[=REF]) */
+    if (s->parse) {
+      int st = s->parse(optarg, s->dst);
+      if (st != 0)
+        return st;
+    }
   }
   return -1;
 }

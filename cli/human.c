@@ -51,43 +51,6 @@ void cli_human_duration(int64_t seconds, char *buf, size_t len)
     snprintf(buf, len, "%lld years", (long long)(seconds / 3600 / 24 / 365));
 }
 
-int cli_parse_rfc3339(const char *s, time_t *out)
-{
-  struct tm tm;
-  memset(&tm, 0, sizeof(tm));
-  int n = 0;
-  if (s == NULL || sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 || n != 10)
-    return -1;
-  const char *p = s + n;
-  if (*p != 'T' && *p != 't' && *p != ' ')
-    return -1;
-  p++;
-  if (sscanf(p, "%2d:%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 3 || n != 8)
-    return -1;
-  p += n;
-  if (*p == '.')
-    for (p++; isdigit((unsigned char)*p); p++)
-      ;
-  long offset = 0;
-  if (*p == 'Z' || *p == 'z') {
-    p++;
-  } else if (*p == '+' || *p == '-') {
-    int oh, om;
-    if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5)
-      return -1;
-    offset = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
-    p += 1 + n;
-  } else {
-    return -1;
-  }
-  if (*p != '\0')
-    return -1;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  *out = timegm(&tm) - offset;
-  return 0;
-}
-
 /* Align tab-separated cells like Go's tabwriter(minwidth 10, padding 3):
  * every cell but a line's last is padded to its column's width. */
 void cli_print_aligned(const char *text)

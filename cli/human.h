@@ -13,8 +13,6 @@
 void cli_human_size(double size, int precision, char *buf, size_t len);
 /* go-units HumanDuration: "Less than a second", "About a minute", "3 days"... */
 void cli_human_duration(int64_t seconds, char *buf, size_t len);
-/* Parse "2024-01-02T03:04:05.123Z" / "+01:00" offsets; -1 when invalid. */
-int cli_parse_rfc3339(const char *s, time_t *out);
 
 /* go-humanize ParseBytes: a number (commas allowed) and an optional unit,
  * decimal (kB, MB...) or binary (KiB, MiB...), case-insensitive.  -1 when

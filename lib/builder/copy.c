@@ -632,15 +632,28 @@ int pyoci_copy_run(const pyoci_copy_t *c, pyoci_error_t **err)
   return rc;
 }
 
+/* For the calls that only write under root (WORKDIR's directories, a file
+ * pyoci makes): root opened as r's destination (the caller closes
+ * r->dest_root, -1 when the open failed) and path resolved in it as every
+ * COPY destination is: ".." above "/" is "/" (BuildKit's fs.RootPath; issue
+ * 9 item 7).  The path relative to root, or NULL. */
+static char *dest_only_run(copy_run_t *r, const char *root, const char *path, pyoci_error_t **err)
+{
+  r->src_root = -1;
+  r->dest_root = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (r->dest_root < 0) {
+    pyoci_error_set(err, errno, "open '%s'", root);
+    return NULL;
+  }
+  return resolve_in_root(r->dest_root, path, err);
+}
+
 int pyoci_mkdir_in_root(const char *root, const char *path, int64_t uid, int64_t gid, pyoci_error_t **err)
 {
   pyoci_copy_t c = {.dest_root = root, .chown = true, .uid = uid, .gid = gid, .instruction = "WORKDIR"};
-  copy_run_t r = {.c = &c, .src_root = -1, .dest_root = -1};
-  cleanup_close int droot = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (droot < 0)
-    return pyoci_error_set(err, errno, "open '%s'", root);
-  r.dest_root = droot;
-  cleanup_free char *rel = resolve_in_root(droot, path, err);
+  copy_run_t r = {.c = &c};
+  cleanup_free char *rel = dest_only_run(&r, root, path, err);
+  cleanup_close int droot = r.dest_root;
   int fd = rel ? mkdir_in_root(&r, rel, err) : -1;
   if (fd < 0)
     return -1;
@@ -652,14 +665,9 @@ int pyoci_write_in_root(const char *root, const char *path, const char *data, si
                         pyoci_error_t **err)
 {
   pyoci_copy_t c = {.dest_root = root, .instruction = "COPY"};
-  copy_run_t r = {.c = &c, .src_root = -1, .dest_root = -1};
-  cleanup_close int droot = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (droot < 0)
-    return pyoci_error_set(err, errno, "open '%s'", root);
-  r.dest_root = droot;
-  /* as every COPY destination: ".." above "/" is "/" (BuildKit's
-   * fs.RootPath; issue 9 item 7) */
-  cleanup_free char *rel = resolve_in_root(droot, path, err);
+  copy_run_t r = {.c = &c};
+  cleanup_free char *rel = dest_only_run(&r, root, path, err);
+  cleanup_close int droot = r.dest_root;
   if (rel == NULL)
     return -1;
   if (*rel == '\0')

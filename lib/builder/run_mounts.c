@@ -78,14 +78,38 @@ static bool ignored(void *ctx, const char *rel, bool is_dir)
   return pyoci_ignore_match(ctx, rel, is_dir);
 }
 
-static void context_copy(const pyoci_mounts_ctx_t *c, const char *const *src, pyoci_copy_t *cp)
+static int context_source(const pyoci_mounts_ctx_t *c, const pyoci_run_mount_state_t *st, char **out,
+                          pyoci_error_t **err);
+
+/* A bind from the context as a COPY of its one source: the source resolved
+ * inside the context (rel) and the copy over it, .dockerignore applied --
+ * what the cache key hashes is what the bind gets.  cp points into the
+ * struct: keep it where it is. */
+typedef struct {
+  char *rel;
+  const char *srcs[1];
+  pyoci_copy_t cp;
+} context_bind_t;
+
+static void context_bind_release(context_bind_t *b)
 {
-  *cp = (pyoci_copy_t){.src_root = c->context, .srcs = src, .n_srcs = 1, .dest = "/", .workdir = "/",
-                       .chmod = -1, .instruction = "RUN --mount"};
+  free(b->rel);
+}
+#define cleanup_context_bind __attribute__((cleanup(context_bind_release)))
+
+static int context_bind(const pyoci_mounts_ctx_t *c, const pyoci_run_mount_state_t *st, context_bind_t *b,
+                        pyoci_error_t **err)
+{
+  if (context_source(c, st, &b->rel, err) < 0)
+    return -1;
+  b->srcs[0] = b->rel;
+  b->cp = (pyoci_copy_t){.src_root = c->context, .srcs = b->srcs, .n_srcs = 1, .dest = "/", .workdir = "/",
+                         .chmod = -1, .instruction = "RUN --mount"};
   if (c->ignore) {
-    cp->exclude = ignored;
-    cp->exclude_ctx = c->ignore;
+    b->cp.exclude = ignored;
+    b->cp.exclude_ctx = c->ignore;
   }
+  return 0;
 }
 
 /* The source as a path relative to its root ("." for the root). */
@@ -94,9 +118,6 @@ static char *source_rel(const pyoci_run_mount_state_t *st)
   cleanup_free char *abs = clean_abs("/", st->spec.source ? st->spec.source : "/");
   return xstrdup(strcmp(abs, "/") == 0 ? "." : abs + 1);
 }
-
-static int context_source(const pyoci_mounts_ctx_t *c, const pyoci_run_mount_state_t *st, char **out,
-                          pyoci_error_t **err);
 
 int pyoci_run_mounts_key(const pyoci_run_mounts_t *ms, const pyoci_mounts_ctx_t *c, json_t **out,
                          pyoci_error_t **err)
@@ -112,14 +133,11 @@ int pyoci_run_mounts_key(const pyoci_run_mounts_t *ms, const pyoci_mounts_ctx_t 
       json_object_set_new(j, "from_key", json_string(st->from.key));
     } else if (st->spec.type == PYOCI_MOUNT_BIND) {
       /* what is bound from the context, as COPY hashes its sources */
-      cleanup_free char *rel = NULL;
-      if (context_source(c, st, &rel, err) < 0)
+      cleanup_context_bind context_bind_t b = {0};
+      if (context_bind(c, st, &b, err) < 0)
         return -1;
-      const char *srcs[] = {rel};
-      pyoci_copy_t cp;
-      context_copy(c, srcs, &cp);
       char digest[PYOCI_DIGEST_LEN];
-      if (pyoci_copy_hash(&cp, digest, err) < 0)
+      if (pyoci_copy_hash(&b.cp, digest, err) < 0)
         return pyoci_error_prefix(err, "source '%s'", st->spec.source ? st->spec.source : ".");
       json_object_set_new(j, "content", json_string(digest));
     }
@@ -175,16 +193,14 @@ static int context_source(const pyoci_mounts_ctx_t *c, const pyoci_run_mount_sta
 static int prepare_context_bind(pyoci_run_mount_state_t *st, const pyoci_mounts_ctx_t *c, const char *dir,
                                 pyoci_error_t **err)
 {
-  cleanup_free char *rel = NULL;
-  if (context_source(c, st, &rel, err) < 0)
+  cleanup_context_bind context_bind_t b = {0};
+  if (context_bind(c, st, &b, err) < 0)
     return -1;
-  const char *srcs[] = {rel};
-  pyoci_copy_t cp;
-  context_copy(c, srcs, &cp);
-  cp.dest_root = dir;
+  const char *rel = b.rel;
+  b.cp.dest_root = dir;
   if (pyoci_mkdir_p(dir, 0755, err) < 0)
     return -1;
-  if (pyoci_copy_run(&cp, err) < 0)
+  if (pyoci_copy_run(&b.cp, err) < 0)
     return pyoci_error_prefix(err, "source '%s'", st->spec.source ? st->spec.source : ".");
   /* rel has no symlink left; the copy is resolved inside dir all the same */
   cleanup_close int rfd = open(c->context, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -24,6 +24,7 @@
 #include "lib/util/settings.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/fs.h"
+#include "lib/util/inflate_limit.h"
 #include "lib/util/strbuf.h"
 #include "lib/util/walk.h"
 #include "layer.h"
@@ -39,6 +40,7 @@ typedef struct {
   pyoci_tar_out_t out;
   pyoci_strmap_t inodes; /* "dev:ino" -> first tar name */
   int depth;             /* directories entered, against PYOCI_WALK_MAX_DEPTH */
+  uint64_t content;      /* file bytes written so far, against the size limit */
 } tw_t;
 
 typedef struct {
@@ -202,6 +204,32 @@ static int64_t clamp_mtime(const tw_t *w, const struct stat *st)
   return m;
 }
 
+/* The layer is held to --max-decompressed-size as it is written, before
+ * each file: the next unpack would refuse a bigger one anyway, and a
+ * sparse file goes in with its holes as zeros (no sparse entries: the
+ * format every reader takes), so a tree holding a 1 TiB file of holes --
+ * unpacked from an image let in with the limits off, or before holes
+ * counted -- would have become a terabyte of layer. */
+static int check_content(tw_t *w, const dent_t *e, const char *tarname, pyoci_error_t **err)
+{
+  uint64_t max = pyoci_inflate_limits().max_size, size = (uint64_t)e->st.st_size;
+  w->content += size;
+  if (max == 0 || w->content <= max)
+    return 0;
+  uint64_t on_disk = (uint64_t)e->st.st_blocks * 512;
+  char a[32], b[32], c[32] = "";
+  pyoci_inflate_human(size, a, sizeof(a));
+  pyoci_inflate_human(max, b, sizeof(b));
+  if (on_disk < size) {
+    pyoci_inflate_human(size - on_disk, c + 2, sizeof(c) - 2);
+    memcpy(c, ", ", 2);
+  }
+  return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
+                              "'%s' (%s%s%s) takes the layer past %s of file content (the limit; see "
+                              "--max-decompressed-size)",
+                              tarname, a, c, c[0] ? " of it holes" : "", b);
+}
+
 static int write_file_data(tw_t *w, int dfd, const dent_t *e, const char *tarname, pyoci_error_t **err)
 {
   /* O_NONBLOCK: were it swapped for a FIFO since the lstat, never block */
@@ -269,6 +297,8 @@ static int write_entry(tw_t *w, int dfd, const char *prefix, const dent_t *e, py
     return -1;
   h.xattrs = xattrs;
   if (S_ISREG(st->st_mode)) {
+    if (check_content(w, e, tarname, err) < 0)
+      return -1;
     h.type = '0';
     h.size = (uint64_t)st->st_size;
     if (write_header(w, &h, err) < 0)

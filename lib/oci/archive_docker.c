@@ -52,6 +52,18 @@ static char *normalize_tag(const char *what, const char *where, const char *tag,
   return n;
 }
 
+/* Element i of the list field of an entry: its string, or NULL and an error
+ * naming the element when it is not one. */
+static const char *list_string(const json_t *v, const char *what, const char *where, const char *field, size_t i,
+                               pyoci_error_t **err)
+{
+  if (!json_is_string(v)) {
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: %s[%zu] is not a string", what, where, field, i);
+    return NULL;
+  }
+  return json_string_value(v);
+}
+
 static int parse_entry(const json_t *j, size_t idx, const char *what, pyoci_docker_manifest_entry_t *e,
                        pyoci_error_t **err)
 {
@@ -75,14 +87,14 @@ static int parse_entry(const json_t *j, size_t idx, const char *what, pyoci_dock
     size_t i;
     json_t *t;
     json_array_foreach (tags, i, t) {
-      if (!json_is_string(t))
-        return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: RepoTags[%zu] is not a string", what,
-                                    where, i);
+      const char *tag = list_string(t, what, where, "RepoTags", i, err);
+      if (tag == NULL)
+        return -1;
       /* JSON_ALLOW_NUL: "a:1\u0000b" would otherwise load as the tag a:1 */
-      if (strlen(json_string_value(t)) != json_string_length(t))
+      if (strlen(tag) != json_string_length(t))
         return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: RepoTags[%zu] contains a NUL byte",
                                     what, where, i);
-      char *n = normalize_tag(what, where, json_string_value(t), err);
+      char *n = normalize_tag(what, where, tag, err);
       if (n == NULL)
         return -1;
       e->repo_tags[e->n_repo_tags++] = n;
@@ -99,10 +111,10 @@ static int parse_entry(const json_t *j, size_t idx, const char *what, pyoci_dock
   size_t i;
   json_t *l;
   json_array_foreach (layers, i, l) {
-    if (!json_is_string(l))
-      return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "load '%s': %s: Layers[%zu] is not a string", what,
-                                  where, i);
-    char *p = pyoci_archive_clean_path(json_string_value(l), err);
+    const char *layer = list_string(l, what, where, "Layers", i, err);
+    if (layer == NULL)
+      return -1;
+    char *p = pyoci_archive_clean_path(layer, err);
     if (p == NULL)
       return pyoci_error_prefix(err, "load '%s': %s: Layers[%zu]", what, where, i);
     e->layers[e->n_layers++] = p;

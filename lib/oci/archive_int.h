@@ -29,7 +29,7 @@ int pyoci_tarw_write(pyoci_tarw_t *w, const void *buf, size_t len, pyoci_error_t
 int pyoci_tarw_end(pyoci_tarw_t *w, pyoci_error_t **err);
 /* The whole content of the member begun last: the first `size` bytes of fd
  * (as announced), copied in the kernel where it can be; digest gets their
- * SHA-256. */
+ * SHA-256 (NULL: not hashed, for a blob whose stamp vouches for it). */
 int pyoci_tarw_copy_fd(pyoci_tarw_t *w, int fd, char digest[PYOCI_DIGEST_LEN], pyoci_error_t **err);
 /* End-of-archive blocks and flush. */
 int pyoci_tarw_finish(pyoci_tarw_t *w, pyoci_error_t **err);

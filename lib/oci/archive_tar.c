@@ -107,8 +107,10 @@ int pyoci_tarw_copy_fd(pyoci_tarw_t *w, int fd, char digest[PYOCI_DIGEST_LEN], p
 {
   if (!w->in_member || w->remaining != w->member_size)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "write '%s': member already partly written", w->what);
-  if (pyoci_tar_out_flush(&w->out, err) < 0 ||
-      pyoci_copy_fd_hashed(fd, w->remaining, w->fd, w->what, digest, err) < 0)
+  if (pyoci_tar_out_flush(&w->out, err) < 0)
+    return -1;
+  if (digest == NULL ? pyoci_copy_fd_range(fd, w->remaining, w->fd, w->what, err) < 0
+                     : pyoci_copy_fd_hashed(fd, w->remaining, w->fd, w->what, digest, err) < 0)
     return -1;
   w->remaining = 0;
   return 0;

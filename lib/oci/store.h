@@ -49,6 +49,13 @@ bool pyoci_store_has_blob(pyoci_store_t *s, const char *digest);
 char *pyoci_store_blob_path(pyoci_store_t *s, const char *digest);
 int pyoci_store_open_blob(pyoci_store_t *s, const char *digest, int *fd_out, int64_t *size_out,
                           pyoci_error_t **err);
+/* A blob whose content hashed right before and whose file has not changed
+ * since (its stat matches a stamp taken then): a reader may skip hashing
+ * it.  note_good records the stamp after a reader hashed fd and found it
+ * right (best effort, never an error).  store_verified.c says why this is
+ * safe and what it cannot see; fsck never trusts stamps. */
+bool pyoci_store_blob_known_good(pyoci_store_t *s, const char *digest, int fd);
+void pyoci_store_blob_note_good(pyoci_store_t *s, const char *digest, int fd);
 /* Read a small blob whole (at most max bytes) and verify its digest. */
 int pyoci_store_read_blob(pyoci_store_t *s, const char *digest, size_t max, char **buf, size_t *len,
                           pyoci_error_t **err);

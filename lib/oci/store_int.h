@@ -73,6 +73,10 @@ size_t pyoci_store_clean_tmp(pyoci_store_t *s);
  * exists.  Run by every store open; quiet on a read-only store. */
 void pyoci_store_sweep_dead(pyoci_store_t *s);
 
+/* Stamps of blobs that hashed right (store_verified.c): gc forgets the
+ * stamp of a blob it removes (hex: the digest without "sha256:"). */
+void pyoci_store_blob_forget_good(pyoci_store_t *s, const char *hex);
+
 /* A full disk: delete what the index old_idx reaches and new_idx does not
  * (the removed entries' own manifests first), and all other garbage, so
  * that new_idx can be written.  Exclusive lock held.  See index_update. */

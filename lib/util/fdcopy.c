@@ -142,6 +142,11 @@ int pyoci_copy_fd(int in, int out, const char *what, pyoci_error_t **err)
   return copy_range(in, start, -1, out, what, err);
 }
 
+int pyoci_copy_fd_range(int in, int64_t size, int out, const char *what, pyoci_error_t **err)
+{
+  return copy_range(in, 0, size, out, what, err);
+}
+
 typedef struct {
   int fd;
   int64_t size;

@@ -58,6 +58,22 @@ serve_dir() {
   done
 }
 
+# wait_answer URL [CMD...]: the body URL answers with (100 tries 0.2 s
+# apart), empty when it never does; CMD, when given, runs between tries and
+# its failure ends the wait early (the server is gone).
+wait_answer() {
+  local url=$1 a=""
+  shift
+  for _ in $(seq 100); do
+    a=$(curl -fsS --max-time 2 "$url" 2>/dev/null) && break
+    [ $# = 0 ] || "$@" || break
+    sleep 0.2
+  done
+  printf '%s' "$a"
+}
+# docker_running CID: the container is running.
+docker_running() { [ "$(docker inspect --format '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
+
 need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
 need_docker() { [ -n "${PYOCI_TEST_DOCKER:-}" ] || skip_all "dockerd not available (run through tests/run.sh as root)"; }
 

@@ -22,6 +22,15 @@ run "$PYOCI" images
 is "$rc" 0 "images on a new store exits 0"
 is "$out" "REPOSITORY   TAG       IMAGE ID   CREATED   SIZE" "empty table is the header only"
 ok "$([ -f "$PYOCI_STORE/oci-layout" ] && [ -f "$PYOCI_STORE/index.json" ]; echo $?)" "store created on first use"
+# A new store's files are written without fsync (nothing to lose): what a
+# crash right then can leave -- empty files -- is written again on next use.
+: >"$PYOCI_STORE/oci-layout"
+: >"$PYOCI_STORE/index.json"
+run "$PYOCI" images
+is "$rc" 0 "a new store whose files a crash left empty still opens"
+is "$(cat "$PYOCI_STORE/oci-layout")" '{"imageLayoutVersion":"1.0.0"}' "oci-layout is written again"
+is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"])' "$PYOCI_STORE/index.json")" "[]" \
+  "and index.json, as an empty index"
 
 # ---- images ----
 mkimg --name app:latest --layers 2 --seed a --created 2020-01-01T00:00:00Z

@@ -151,6 +151,39 @@ like "$err" "bytes stored, descriptor says" "the message gives both sizes"
 run env PYOCI_STORE="$T/dmg" "$PYOCI" save fix:1
 is "$rc" 1 "and to stdout too"
 
+# A blob that hashed right is stamped with its stat (cache/verified, like
+# git's index) and later saves copy it without hashing it again; any change
+# to the file -- even one that keeps its size and mtime -- voids the stamp.
+cp -a "$PYOCI_STORE" "$T/stamp"
+sleep 2.1 # stamps are only taken of files older than 2 s (the racy case)
+run env PYOCI_STORE="$T/stamp" "$PYOCI" save fix:1 -o st1.tar
+is "$rc" 0 "save from a store whose blobs were never stamped"
+lblob=${blob/#$T\/dmg/$T/stamp}
+ok $([ -s "$T/stamp/cache/verified/$(basename "$lblob")" ]; echo $?) "the layer it hashed is stamped"
+run env PYOCI_STORE="$T/stamp" "$PYOCI" save fix:1 -o st2.tar
+cmp -s st1.tar st2.tar; ok $? "a save through the stamps writes the same bytes"
+python3 - "$lblob" <<'PY'
+import os, sys
+p = sys.argv[1]
+st = os.stat(p)
+with open(p, "r+b") as f:
+    f.seek(st.st_size // 2)
+    b = f.read(1)
+    f.seek(st.st_size // 2)
+    f.write(bytes([b[0] ^ 0xff]))
+os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+PY
+run env PYOCI_STORE="$T/stamp" "$PYOCI" save fix:1 -o st3.tar
+is "$rc" 1 "a byte flipped in place (same size, mtime put back) is still caught"
+like "$err" "content sha256:[0-9a-f]{64} does not match" "the message says the content does not match"
+# (rmi by ID takes every manifest of that image: this store has the same
+# image as docker-archive and as OCI, under different names)
+PYOCI_STORE="$T/stamp" "$PYOCI" images -q --no-trunc | sort -u | xargs env PYOCI_STORE="$T/stamp" "$PYOCI" rmi -f >/dev/null
+is "$(PYOCI_STORE="$T/stamp" "$PYOCI" images -q)" "" "rmi -f of every image ID listed leaves no image"
+PYOCI_STORE="$T/stamp" "$PYOCI" prune -f >/dev/null
+is "$(ls "$T/stamp/blobs/sha256" | wc -l)" 0 "(every image removed, prune deletes every blob)"
+is "$(ls "$T/stamp/cache/verified" | wc -l)" 0 "and gc removes the blobs' stamps with them"
+
 # ---- hostile archives ----
 before=$(cat "$PYOCI_STORE/index.json")
 check_bad() { # kind regex

@@ -49,12 +49,7 @@ like "$out" "Loaded image: flask-app-python:1.0" "docker load names the image"
 run docker run -d --network=host flask-app-python:1.0
 cid=$out
 like "$cid" '^[0-9a-f]{64}$' "docker run -d --network=host starts the app"
-answer=""
-for _ in $(seq 100); do
-  answer=$(curl -fsS --max-time 2 http://127.0.0.1:5000/ 2>/dev/null) && break
-  [ "$(docker inspect --format '{{.State.Running}}' "$cid" 2>/dev/null)" = true ] || break
-  sleep 0.2
-done
+answer=$(wait_answer http://127.0.0.1:5000/ docker_running "$cid")
 is "$answer" "Hello, World!" "GET http://127.0.0.1:5000/ answers Hello, World!"
 [ "$answer" = "Hello, World!" ] || docker logs "$cid" 2>&1 | tail -5 | sed 's/^/#   /'
 docker rm -f "$cid" >/dev/null

@@ -8,7 +8,8 @@
 # count as decompressed bytes against --max-decompressed-size and
 # --max-compression-ratio, refused at the entry's header with one line
 # naming the layer, the file and the limit; a sparse file within the limits
-# keeps its holes when unpacked and when copied (blocks on disk: 0).
+# keeps its holes when unpacked and when copied (blocks on disk: 0), and a
+# layer pyoci writes (holes as zeros) is held to the size limit.
 # Unit tests: test_tar_read (each format, bad maps), test_unpack (holes kept).
 source "$(dirname "$0")/lib.sh"
 source "$TOP/tests/integration/build-lib.sh"
@@ -86,6 +87,18 @@ like "$err" "$size_re" "naming the file and the limit"
 run "$PYOCI" save -o saved.tar sp-gnu:1
 is "$rc" 0 "save copies the stored layer as it is"
 ok $([ "$(stat -c %s saved.tar)" -lt 65536 ]; echo $?) "the saved archive is small ($(stat -c %s saved.tar) bytes)"
+
+# the image is in the store now (or was, unpacked, before holes counted):
+# a layer pyoci writes holds holes as zeros, so COPY --from of /big would
+# write a terabyte; the layer is held to the size limit as it is written
+mkdir -p ctx-copy && printf 'FROM scratch\nCOPY --from=sp-gnu:1 /big /big\n' >ctx-copy/Dockerfile
+before_index=$(cat "$PYOCI_STORE/index.json")
+run "$PYOCI" build -t cp:1 ctx-copy
+is "$rc" 1 "COPY --from of the 1 TiB file: refused"
+like "$err" "'big' \(1\.0 TiB, 1\.0 TiB of it holes\) takes the layer past 64\.0 GiB of file content \(the limit; see --max-decompressed-size\)$" \
+  "before writing the layer, naming the file and the limit"
+unchanged "COPY --from"
+small_store "after the refused COPY --from" 8192
 
 # within the limits (64 MiB of holes, under the 256 MiB grace): a RUN
 # sees the file with no block on disk, unpacked and copied alike

@@ -54,12 +54,7 @@ ok "$([ "$rc" != 0 ]; echo $?)" "docker run --entrypoint /bin/sh fails: there is
 
 run docker run -d --network=host flask-asm:1
 cid=$out
-answer=""
-for _ in $(seq 100); do
-  answer=$(curl -fsS --max-time 2 http://127.0.0.1:5000/ 2>/dev/null) && break
-  [ "$(docker inspect --format '{{.State.Running}}' "$cid" 2>/dev/null)" = true ] || break
-  sleep 0.2
-done
+answer=$(wait_answer http://127.0.0.1:5000/ docker_running "$cid")
 is "$answer" "Hello, World!" "docker run --network=host: GET / answers Hello, World!"
 [ "$answer" = "Hello, World!" ] || docker logs "$cid" 2>&1 | tail -5 | sed 's/^/#   /'
 docker rm -f "$cid" >/dev/null; cid=""

@@ -66,6 +66,14 @@ static const char *mktar(const char *name, const char *json, const char *flags)
   return out;
 }
 
+/* The tar of entries json, written as name, reads as want (read_all's form). */
+static void check_read(const char *name, const char *json, const char *want, const char *desc)
+{
+  char *got = read_all(mktar(name, json, ""));
+  is_str(got, want, "%s", desc);
+  free(got);
+}
+
 static void check_formats(void)
 {
   const char *spec = "[{\"name\": \"./etc/\", \"type\": \"dir\"}, {\"name\": \"./etc/hosts\", \"data\": \"127.0.0.1 localhost\","
@@ -171,31 +179,28 @@ static void check_errors(void)
   ok(strstr(got, "ERROR read 'trunc.tar.gz': truncated tar archive") != NULL, "truncated gzip stream: %s", got);
   free(got);
 
-  got = read_all(mktar("dotdot.tar", "[{\"name\": \"ok\", \"data\": \"1\"}, {\"name\": \"a/../../x\", \"data\": \"evil\"}]", ""));
-  is_str(got, "ok 0 1 - '1'|ERROR read 'dotdot.tar': entry 'a/../../x': path contains a '..' component",
-         "a '..' path is an error naming the entry");
-  free(got);
-  got = read_all(mktar("hl.tar", "[{\"name\": \"h\", \"type\": \"link\", \"link\": \"../../etc/passwd\"}]", ""));
-  is_str(got, "ERROR read 'hl.tar': entry 'h': hard link target '../../etc/passwd' is outside the archive",
-         "a hard link out of the archive is an error naming the entry");
-  free(got);
+  check_read("dotdot.tar", "[{\"name\": \"ok\", \"data\": \"1\"}, {\"name\": \"a/../../x\", \"data\": \"evil\"}]",
+             "ok 0 1 - '1'|ERROR read 'dotdot.tar': entry 'a/../../x': path contains a '..' component",
+             "a '..' path is an error naming the entry");
+  check_read("hl.tar", "[{\"name\": \"h\", \"type\": \"link\", \"link\": \"../../etc/passwd\"}]",
+             "ERROR read 'hl.tar': entry 'h': hard link target '../../etc/passwd' is outside the archive",
+             "a hard link out of the archive is an error naming the entry");
   got = read_all(mktar("longpath.tar", "[{\"name\": \"x\", \"data\": \"\", \"pax_fill\": {\"path\": 5000}}]", ""));
   ok(strstr(got, "ERROR read 'longpath.tar': entry 'AAAA") != NULL && strstr(got, "...': path longer than 4096 bytes"),
      "a 5000-byte path is refused: %.80s...", got);
   free(got);
-  got = read_all(mktar("hugepax.tar", "[{\"name\": \"x\", \"data\": \"1\", \"pax_fill\": {\"comment\": 20971520}}]", ""));
-  is_str(got, "ERROR read 'hugepax.tar': at the first entry: Special header too large",
-         "a 20 MiB PAX header is refused before it is buffered whole");
-  free(got);
-  got = read_all(mktar("bigpax.tar", "[{\"name\": \"x\", \"data\": \"1\", \"pax_fill\": {\"comment\": 500000}}]", ""));
-  is_str(got, "x 0 1 - '1'|", "a 500 KB PAX header is fine");
-  free(got);
-  got = read_all(mktar("nolink.tar", "[{\"name\": \"s\", \"type\": \"symlink\", \"link\": \"\"}]", ""));
-  is_str(got, "ERROR read 'nolink.tar': entry 's': symbolic link without a target", "symlink without a target");
-  free(got);
-  got = read_all(mktar("rootfile.tar", "[{\"name\": \".\", \"data\": \"x\"}]", ""));
-  is_str(got, "ERROR read 'rootfile.tar': entry '.': the archive root must be a directory", "root as a file");
-  free(got);
+  check_read("hugepax.tar", "[{\"name\": \"x\", \"data\": \"1\", \"pax_fill\": {\"comment\": 20971520}}]",
+             "ERROR read 'hugepax.tar': at the first entry: Special header too large",
+             "a 20 MiB PAX header is refused before it is buffered whole");
+  check_read("bigpax.tar", "[{\"name\": \"x\", \"data\": \"1\", \"pax_fill\": {\"comment\": 500000}}]",
+             "x 0 1 - '1'|",
+             "a 500 KB PAX header is fine");
+  check_read("nolink.tar", "[{\"name\": \"s\", \"type\": \"symlink\", \"link\": \"\"}]",
+             "ERROR read 'nolink.tar': entry 's': symbolic link without a target",
+             "symlink without a target");
+  check_read("rootfile.tar", "[{\"name\": \".\", \"data\": \"x\"}]",
+             "ERROR read 'rootfile.tar': entry '.': the archive root must be a directory",
+             "root as a file");
   got = read_all(mktar("xattr.tar", "[{\"name\": \"x\", \"data\": \"\", \"pax_fill\": {\"SCHILY.xattr.user.big\": 200000}},"
                                     " {\"name\": \"y\", \"data\": \"\", \"pax_fill\": {\"SCHILY.xattr.user.b1\": 200000, \"SCHILY.xattr.user.b2\": 200000}}]", ""));
   ok(strncmp(got, "x 0 0 - user.big=AAA", 20) == 0, "200 KB of xattrs is fine");

@@ -242,6 +242,21 @@ static void test_devices(void)
   free(msg);
 }
 
+/* Layers l1 then l2 unpacked into a new directory dir (under the temp dir),
+ * each a test; the second one's message, if any, as a comment. */
+static void unpack_two(const char *dir, const char *l1, const char *what1, const char *l2, const char *what2)
+{
+  mkdir(tl_path("%s", dir), 0755);
+  char *msg = NULL;
+  is_int(tl_unpack(l1, tl_path("%s", dir), NULL, &msg), 0, "%s", what1);
+  free(msg);
+  msg = NULL;
+  is_int(tl_unpack(l2, tl_path("%s", dir), NULL, &msg), 0, "%s", what2);
+  if (msg)
+    printf("# %s\n", msg);
+  free(msg);
+}
+
 static char *tree(const char *dir)
 {
   char *o = NULL;
@@ -264,14 +279,8 @@ static void test_whiteouts(void)
                          " {\"name\": \"n\", \"data\": \"same layer\"}, {\"name\": \".wh.n\", \"data\": \"\"},"
                          " {\"name\": \"p/mine\", \"data\": \"m\"}, {\"name\": \"p/.wh..wh..opq\", \"data\": \"\"},"
                          " {\"name\": \"gone/.wh.nothing\", \"data\": \"\"}, {\"name\": \".wh..wh.plnk\", \"type\": \"dir\"}]");
-  mkdir(tl_path("wh"), 0755);
+  unpack_two("wh", l1, "layer 1", l2, "layer 2 with whiteouts");
   char *msg = NULL;
-  is_int(tl_unpack(l1, tl_path("wh"), NULL, &msg), 0, "layer 1");
-  free(msg);
-  is_int(tl_unpack(l2, tl_path("wh"), NULL, &msg), 0, "layer 2 with whiteouts");
-  if (msg)
-    printf("# %s\n", msg);
-  free(msg);
   char *t = tree(tl_path("wh"));
   is_str(t,
          "./a d ./a/2 f ./keep f ./n f ./o d ./o/new f ./o/sub d ./o/sub/new2 f ./p d ./p/mine f ",
@@ -311,14 +320,7 @@ static void test_replace_and_modes(void)
                          " {\"name\": \"plain\", \"type\": \"symlink\", \"link\": \"f\"},"
                          " {\"name\": \"ro\", \"type\": \"dir\", \"mode\": 365, \"mtime\": 1234567890},"
                          " {\"name\": \"ro/file\", \"data\": \"in a 0555 dir\", \"mode\": 2541, \"mtime\": 1111111111}]");
-  mkdir(tl_path("rep"), 0755);
-  char *msg = NULL;
-  is_int(tl_unpack(l1, tl_path("rep"), NULL, &msg), 0, "replace: layer 1");
-  free(msg);
-  is_int(tl_unpack(l2, tl_path("rep"), NULL, &msg), 0, "replace: layer 2");
-  if (msg)
-    printf("# %s\n", msg);
-  free(msg);
+  unpack_two("rep", l1, "replace: layer 1", l2, "replace: layer 2");
   char *o = NULL;
   tl_sh(&o, "cd '%s' && stat -c '%%n %%F %%a %%Y' f s plain ro ro/file && readlink plain", tl_path("rep"));
   is_str(o,
