@@ -495,7 +495,10 @@ static int writer_finish(pyoci_blob_writer_t *w, const char *expected_digest, py
    * at the end of a pull). */
   if (!w->synced && fsync(w->fd) < 0)
     return pyoci_error_set(err, errno, "fsync blob %s", w->digest);
-  return writer_publish(w, w->digest + 7, err);
+  if (writer_publish(w, w->digest + 7, err) < 0)
+    return -1;
+  pyoci_store_blob_note_written(w->s, w->digest, w->fd);
+  return 0;
 }
 
 int pyoci_store_sync_blobs(pyoci_store_t *s, pyoci_error_t **err)

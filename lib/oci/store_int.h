@@ -74,8 +74,11 @@ size_t pyoci_store_clean_tmp(pyoci_store_t *s);
 void pyoci_store_sweep_dead(pyoci_store_t *s);
 
 /* Stamps of blobs that hashed right (store_verified.c): gc forgets the
- * stamp of a blob it removes (hex: the digest without "sha256:"). */
-void pyoci_store_blob_forget_good(pyoci_store_t *s, const char *hex);
+ * stamp of a blob it removes (hex: the digest without "sha256:"); returns
+ * the stamp's size, which counts as space reclaimed. */
+uint64_t pyoci_store_blob_forget_good(pyoci_store_t *s, const char *hex);
+/* The writer's stamp of a blob it has just written and linked. */
+void pyoci_store_blob_note_written(pyoci_store_t *s, const char *digest, int fd);
 
 /* A full disk: delete what the index old_idx reaches and new_idx does not
  * (the removed entries' own manifests first), and all other garbage, so

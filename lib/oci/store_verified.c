@@ -14,9 +14,10 @@
  * and ignores stamps.
  *
  * The racy case (git's "racy clean"): a file changed within the same clock
- * tick as it was stamped keeps its ctime.  So a stamp is only written for a
- * file whose ctime is at least RACY_SECS old; a fresh blob is hashed again
- * on its next read and stamped then.
+ * tick as it was stamped keeps its ctime.  So a reader that hashed a file
+ * stamps it only when its ctime is at least RACY_SECS old.  The blob writer
+ * stamps what it has just written and linked at once: it hashed those very
+ * bytes, and nobody else had the file before.
  *
  * Stamps are best effort: one that cannot be written (a read-only store) or
  * read means hashing, never an error.  gc removes a blob's stamp with it. */
@@ -70,15 +71,10 @@ bool pyoci_store_blob_known_good(pyoci_store_t *s, const char *digest, int fd)
   return wn > 0 && (size_t)wn < sizeof(want) && strcmp(got, want) == 0;
 }
 
-void pyoci_store_blob_note_good(pyoci_store_t *s, const char *digest, int fd)
+static void write_stamp(pyoci_store_t *s, const char *digest, const struct stat *st)
 {
-  struct stat st;
-  struct timespec now;
   char text[160], tmp[PYOCI_DIGEST_LEN + 32];
-  if (s->read_only || !pyoci_digest_valid(digest) || fstat(fd, &st) < 0 ||
-      clock_gettime(CLOCK_REALTIME, &now) < 0 || now.tv_sec - st.st_ctim.tv_sec < RACY_SECS)
-    return;
-  int len = stamp_text(&st, text, sizeof(text));
+  int len = stamp_text(st, text, sizeof(text));
   cleanup_close int dfd = stamp_dir(s, true);
   if (dfd < 0 || len <= 0 || (size_t)len >= sizeof(text))
     return;
@@ -92,9 +88,32 @@ void pyoci_store_blob_note_good(pyoci_store_t *s, const char *digest, int fd)
     (void)unlinkat(s->tmp_fd, tmp, 0);
 }
 
-void pyoci_store_blob_forget_good(pyoci_store_t *s, const char *hex)
+void pyoci_store_blob_note_good(pyoci_store_t *s, const char *digest, int fd)
 {
+  struct stat st;
+  struct timespec now;
+  if (s->read_only || !pyoci_digest_valid(digest) || fstat(fd, &st) < 0 ||
+      clock_gettime(CLOCK_REALTIME, &now) < 0 || now.tv_sec - st.st_ctim.tv_sec < RACY_SECS)
+    return;
+  write_stamp(s, digest, &st);
+}
+
+/* The blob writer has just hashed every byte it wrote and linked the file
+ * into blobs/: no one else has had the file, so there is no racy window
+ * to wait out, and the save right after a build copies its new layers
+ * without hashing them again. */
+void pyoci_store_blob_note_written(pyoci_store_t *s, const char *digest, int fd)
+{
+  struct stat st;
+  if (!s->read_only && pyoci_digest_valid(digest) && fstat(fd, &st) == 0)
+    write_stamp(s, digest, &st);
+}
+
+uint64_t pyoci_store_blob_forget_good(pyoci_store_t *s, const char *hex)
+{
+  struct stat st;
   cleanup_close int dfd = stamp_dir(s, false);
-  if (dfd >= 0)
-    (void)unlinkat(dfd, hex, 0);
+  if (dfd < 0 || fstatat(dfd, hex, &st, AT_SYMLINK_NOFOLLOW) < 0 || unlinkat(dfd, hex, 0) < 0)
+    return 0;
+  return (uint64_t)st.st_size;
 }
