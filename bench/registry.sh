@@ -82,7 +82,7 @@ secs() { # CMD... -> wall seconds
   s=$(date +%s%N)
   "$@" >/dev/null 2>&1 || { echo "registry.sh: failed: $*" >&2; exit 1; }
   e=$(date +%s%N)
-  python3 -c "print('%.2f' % (($e - $s) / 1e9))"
+  python3 -c "print('%.3f' % (($e - $s) / 1e9))"
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
