@@ -320,6 +320,8 @@ int pyoci_store_prune_all(pyoci_store_t *s, const pyoci_store_caches_t *caches, 
   int rc = pyoci_store_gc_locked(s, caches ? &live : NULL, &stats->blob_bytes, &stats->blobs, err);
   if (rc == 0 && caches != NULL)
     rc = prune_caches_locked(s, caches, &live, &stats->caches, err);
+  if (rc == 0) /* lib/oci's own cache: the stamps of blobs gc removed */
+    pyoci_store_prune_stamps(s, &stats->caches);
   pyoci_digest_set_free(&live);
   pyoci_store_lock_shared(s);
   return rc;

@@ -39,7 +39,7 @@ typedef struct {
                          a cache outright, as `prune --build-cache` does) */
 } pyoci_layer_cache_t;
 
-typedef struct {
+typedef struct pyoci_cache_freed {
   size_t entries;
   uint64_t bytes;
 } pyoci_cache_freed_t;

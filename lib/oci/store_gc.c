@@ -266,7 +266,7 @@ static int sweep_blobs(pyoci_store_t *s, pyoci_digest_set_t *set, uint64_t *byte
       pyoci_log(PYOCI_LOG_WARN, "gc: remove '%s/blobs/sha256/%s': %s", s->path, de->d_name, strerror(errno));
       continue;
     }
-    *bytes += (uint64_t)st.st_size + pyoci_store_blob_forget_good(s, de->d_name);
+    *bytes += (uint64_t)st.st_size;
     (*blobs)++;
   }
   fsync(s->blobs_fd);

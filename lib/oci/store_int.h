@@ -73,10 +73,10 @@ size_t pyoci_store_clean_tmp(pyoci_store_t *s);
  * exists.  Run by every store open; quiet on a read-only store. */
 void pyoci_store_sweep_dead(pyoci_store_t *s);
 
-/* Stamps of blobs that hashed right (store_verified.c): gc forgets the
- * stamp of a blob it removes (hex: the digest without "sha256:"); returns
- * the stamp's size, which counts as space reclaimed. */
-uint64_t pyoci_store_blob_forget_good(pyoci_store_t *s, const char *hex);
+/* Stamps of blobs that hashed right (store_verified.c): prune removes those
+ * whose blob is gone, counted as cache freed. */
+struct pyoci_cache_freed;
+void pyoci_store_prune_stamps(pyoci_store_t *s, struct pyoci_cache_freed *freed);
 /* The writer's stamp of a blob it has just written and linked. */
 void pyoci_store_blob_note_written(pyoci_store_t *s, const char *digest, int fd);
 

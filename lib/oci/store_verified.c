@@ -20,7 +20,10 @@
  * bytes, and nobody else had the file before.
  *
  * Stamps are best effort: one that cannot be written (a read-only store) or
- * read means hashing, never an error.  gc removes a blob's stamp with it. */
+ * read means hashing, never an error.  prune removes the stamps of blobs gc
+ * removed (a stale one is harmless meanwhile: a new file with that name
+ * has another inode or ctime). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,6 +33,7 @@
 #include <unistd.h>
 
 #include "lib/util/cleanup.h"
+#include "store_cache.h"
 #include "store_int.h"
 
 #define STAMP_DIR "cache/verified"
@@ -109,11 +113,23 @@ void pyoci_store_blob_note_written(pyoci_store_t *s, const char *digest, int fd)
     write_stamp(s, digest, &st);
 }
 
-uint64_t pyoci_store_blob_forget_good(pyoci_store_t *s, const char *hex)
+void pyoci_store_prune_stamps(pyoci_store_t *s, pyoci_cache_freed_t *freed)
 {
-  struct stat st;
-  cleanup_close int dfd = stamp_dir(s, false);
-  if (dfd < 0 || fstatat(dfd, hex, &st, AT_SYMLINK_NOFOLLOW) < 0 || unlinkat(dfd, hex, 0) < 0)
-    return 0;
-  return (uint64_t)st.st_size;
+  int fd = stamp_dir(s, false);
+  cleanup_dir DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (d == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    struct stat st, blob;
+    if (de->d_name[0] == '.' || fstatat(s->blobs_fd, de->d_name, &blob, AT_SYMLINK_NOFOLLOW) == 0)
+      continue;
+    if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && unlinkat(dirfd(d), de->d_name, 0) == 0) {
+      freed->entries++;
+      freed->bytes += (uint64_t)st.st_size;
+    }
+  }
 }

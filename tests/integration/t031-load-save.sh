@@ -182,7 +182,7 @@ PYOCI_STORE="$T/stamp" "$PYOCI" images -q --no-trunc | sort -u | xargs env PYOCI
 is "$(PYOCI_STORE="$T/stamp" "$PYOCI" images -q)" "" "rmi -f of every image ID listed leaves no image"
 PYOCI_STORE="$T/stamp" "$PYOCI" prune -f >/dev/null
 is "$(ls "$T/stamp/blobs/sha256" | wc -l)" 0 "(every image removed, prune deletes every blob)"
-is "$(ls "$T/stamp/cache/verified" | wc -l)" 0 "and gc removes the blobs' stamps with them"
+is "$(ls "$T/stamp/cache/verified" | wc -l)" 0 "and prune removes the stamps of the blobs it removed"
 
 # ---- hostile archives ----
 before=$(cat "$PYOCI_STORE/index.json")
