@@ -3,6 +3,7 @@
  * each resolved to its init process on the host.  Also the target's
  * environment and its cgroups. */
 #include <curl/curl.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -207,8 +208,25 @@ static bool not_found(const pyoci_error_t *e)
   return e && e->code == PYOCI_E_NOT_FOUND;
 }
 
+/* Docker's and podman's container names ([a-zA-Z0-9][a-zA-Z0-9_.-]*, a
+ * leading '/' allowed) and IDs hold no ':' or '@': a ref with either, or
+ * with a '/' past the first character, names an image. */
+static bool container_name_like(const char *ref)
+{
+  const char *p = ref[0] == '/' ? ref + 1 : ref;
+  if (!isalnum((unsigned char)*p))
+    return false;
+  for (; *p; p++)
+    if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+      return false;
+  return true;
+}
+
 /* AUTO: the first source that knows ref wins; a source that fails for
- * another reason (a docker socket without permission) is reported. */
+ * another reason (a docker socket without permission) is reported.  A ref
+ * no engine could hold as a container (an image: "app:1") is not looked up
+ * in docker or podman at all -- asking podman may set up its storage on a
+ * machine that never ran it. */
 static int resolve_auto(const pyoci_target_spec_t *spec, pyoci_target_t *out, pyoci_error_t **err)
 {
   pyoci_error_t *e = NULL;
@@ -222,6 +240,8 @@ static int resolve_auto(const pyoci_target_spec_t *spec, pyoci_target_t *out, py
     out->kind = "pid";
     return host_pid(spec->ref, &out->pid, err);
   }
+  if (!container_name_like(spec->ref))
+    return pyoci_error_set_code(err, PYOCI_E_NOT_FOUND, 0, "No such container: %s", spec->ref);
   if (spec->docker_socket && pyoci_path_exists(spec->docker_socket)) {
     out->kind = "docker";
     char *name = NULL;

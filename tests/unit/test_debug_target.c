@@ -1,9 +1,13 @@
 /* Reading the Docker Engine API's container inspect reply, the way
  * `pyoci debug` finds a docker container's process: the cases a real
  * dockerd gives (running, exited) and what a hostile or broken socket
- * could answer (a PID that does not fit, a name with a newline, junk). */
+ * could answer (a PID that does not fit, a name with a newline, junk).
+ * And which engines an untyped target is looked up in. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/container/debug.h"
 #include "tap.h"
@@ -25,8 +29,48 @@ static void parse(const char *body, int want_rc, pid_t want_pid, const char *wan
   pyoci_error_free(err);
 }
 
+/* An untyped ref that no engine could hold as a container name ("app:1",
+ * an image) is not looked up in podman: a fake podman records each call. */
+static void auto_lookup(void)
+{
+  char dir[] = "/tmp/pyoci-target-XXXXXX";
+  if (mkdtemp(dir) == NULL) {
+    ok(0, "mkdtemp");
+    return;
+  }
+  char podman[128], marker[128], store[128], cmd[512];
+  snprintf(podman, sizeof(podman), "%s/podman", dir);
+  snprintf(marker, sizeof(marker), "%s/asked", dir);
+  snprintf(store, sizeof(store), "%s/store", dir);
+  FILE *f = fopen(podman, "w");
+  if (f != NULL) {
+    fprintf(f, "#!/bin/sh\necho \"$@\" >>%s\nexit 1\n", marker);
+    fclose(f);
+  }
+  chmod(podman, 0755);
+  const char *refs[] = {"app:1", "registry.local/app", "app@sha256:00", "web", "4f1c0a", "/web"};
+  const bool asked[] = {false, false, false, true, true, true};
+  for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+    unlink(marker);
+    pyoci_target_spec_t spec = {.kind = PYOCI_TARGET_AUTO, .ref = refs[i], .store_path = store, .podman = podman};
+    pyoci_target_t t;
+    pyoci_error_t *err = NULL;
+    int rc = pyoci_target_resolve(&spec, &t, &err);
+    char want[64];
+    snprintf(want, sizeof(want), "No such container: %s", refs[i]);
+    ok(rc < 0 && err && strcmp(err->msg, want) == 0, "%s: No such container", refs[i]);
+    ok((access(marker, F_OK) == 0) == asked[i], "%s: podman %s", refs[i], asked[i] ? "asked" : "not asked");
+    pyoci_error_free(err);
+    pyoci_target_release(&t);
+  }
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  if (system(cmd) != 0)
+    printf("# could not remove %s\n", dir);
+}
+
 int main(void)
 {
+  auto_lookup();
   /* trimmed from docker 20.10's reply */
   parse("{\"Id\":\"4f1c\",\"Name\":\"/flask\",\"State\":{\"Status\":\"running\",\"Running\":true,\"Pid\":4242}}", 0,
         4242, "flask", "running container");
