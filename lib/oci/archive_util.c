@@ -126,7 +126,8 @@ int pyoci_blob_copy_to_tar(pyoci_store_t *s, const char *digest, int64_t size, c
    * The copy stays in the kernel; the hash runs beside it (fdcopy.h).  A
    * blob hashed before and untouched since (its stamp, store.h) is copied
    * without hashing it again. */
-  bool trusted = strcmp(digest, want) == 0 && pyoci_store_blob_known_good(s, digest, fd);
+  bool self_named = strcmp(digest, want) == 0; /* a stamp vouches for a blob's own digest only */
+  bool trusted = self_named && pyoci_store_blob_known_good(s, digest, fd);
   char got[PYOCI_DIGEST_LEN];
   if (pyoci_tarw_copy_fd(w, fd, trusted ? NULL : got, err) < 0)
     return -1;
@@ -135,7 +136,7 @@ int pyoci_blob_copy_to_tar(pyoci_store_t *s, const char *digest, int64_t size, c
   if (strcmp(got, want) != 0)
     return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read blob %s: content %s does not match %s", digest,
                                 got, want);
-  if (strcmp(digest, want) == 0)
+  if (self_named)
     pyoci_store_blob_note_good(s, digest, fd);
   return 0;
 }

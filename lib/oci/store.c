@@ -3,7 +3,6 @@
  * written through a streaming writer that makes a blob visible under
  * blobs/sha256/ only once it is complete, verified and fsynced.
  * index.json lives in store_index.c, gc in store_gc.c, fsck in store_fsck.c. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,10 +19,11 @@
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
 #include "lib/util/log.h"
-#include "lib/util/outfile.h"
+#include "lib/util/walk.h"
 #include "store_int.h"
 
 #define OCI_LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
+
 const char *pyoci_store_path(const pyoci_store_t *s)
 {
   return s->path;
@@ -42,14 +42,7 @@ const char *pyoci_store_path(const pyoci_store_t *s)
 static int write_new_file(pyoci_store_t *s, const char *name, const char *text, pyoci_error_t **err)
 {
   cleanup_free char *p = pyoci_path_join(s->path, name);
-  pyoci_outfile_t *f = NULL;
-  if (pyoci_outfile_open(p, 0644, &f, err) < 0)
-    return -1;
-  if (pyoci_write_all(pyoci_outfile_fd(f), text, strlen(text), p, err) < 0) {
-    pyoci_outfile_abort(f);
-    return -1;
-  }
-  return pyoci_outfile_commit(f, false, err);
+  return pyoci_write_file_atomic_nosync(p, text, strlen(text), 0644, err);
 }
 
 static int write_layout_file(pyoci_store_t *s, pyoci_error_t **err)
@@ -57,32 +50,27 @@ static int write_layout_file(pyoci_store_t *s, pyoci_error_t **err)
   return write_new_file(s, "oci-layout", OCI_LAYOUT_JSON, err);
 }
 
-static bool no_blobs(pyoci_store_t *s)
+/* index.json is there, and not an empty file beside an empty blobs/ (what a
+ * crash right after the store was made leaves). */
+static bool index_present(pyoci_store_t *s)
 {
-  int fd = dup(s->blobs_fd);
-  cleanup_dir DIR *d = fd < 0 ? NULL : fdopendir(fd);
-  if (d == NULL) {
-    if (fd >= 0)
-      close(fd);
+  struct stat st;
+  if (fstatat(s->dir_fd, "index.json", &st, 0) < 0)
     return false;
-  }
-  rewinddir(d);
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL)
-    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-      return false;
-  return true;
+  if (st.st_size > 0)
+    return true;
+  cleanup_free char *blobs = pyoci_path_join(s->path, "blobs/sha256");
+  return !pyoci_dir_is_empty(blobs, false);
 }
 
 static int ensure_index(pyoci_store_t *s, pyoci_error_t **err)
 {
-  struct stat st;
-  if (s->read_only || (fstatat(s->dir_fd, "index.json", &st, 0) == 0 && (st.st_size > 0 || !no_blobs(s))))
+  if (s->read_only || index_present(s))
     return 0; /* a missing index reads as an empty one */
   cleanup_close int lock = pyoci_store_lock_index(s, err);
   if (lock < 0)
     return -1;
-  if (fstatat(s->dir_fd, "index.json", &st, 0) == 0 && (st.st_size > 0 || !no_blobs(s)))
+  if (index_present(s))
     return 0;
   return write_new_file(s, "index.json", EMPTY_INDEX_JSON, err);
 }
@@ -280,6 +268,14 @@ char *pyoci_store_blob_path(pyoci_store_t *s, const char *digest)
   char *p = NULL;
   p = xasprintf("%s/blobs/sha256/%s", s->path, digest + 7);
   return p;
+}
+
+/* blobs/sha256/<hex> is a regular file of that size: a blob with that
+ * digest was stored whole (and synced when it was written). */
+static bool blob_stored(pyoci_store_t *s, const char *hex, int64_t size)
+{
+  struct stat st;
+  return fstatat(s->blobs_fd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && st.st_size == size;
 }
 
 bool pyoci_store_has_blob(pyoci_store_t *s, const char *digest)
@@ -486,10 +482,8 @@ static int writer_finish(pyoci_blob_writer_t *w, const char *expected_digest, py
 {
   if (pyoci_blob_writer_verify(w, expected_digest, err) < 0)
     return -1;
-  struct stat st;
-  if (fstatat(w->s->blobs_fd, w->digest + 7, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-      st.st_size == w->size)
-    return 1; /* already there (same digest, same size; synced when it was written) */
+  if (blob_stored(w->s, w->digest + 7, w->size))
+    return 1; /* already there */
   /* A pull's workers sync each blob as its download ends; a second fsync
    * of the clean file still costs a device flush (13-30 ms each, serially,
    * at the end of a pull). */
@@ -539,10 +533,8 @@ int pyoci_store_put_blob(pyoci_store_t *s, const void *buf, size_t len, char dig
    * there, not even a temp file is made (its inode would dirty the journal
    * and make the next fsync a full commit). */
   char digest[PYOCI_DIGEST_LEN];
-  struct stat st;
   pyoci_sha256_buf(buf, len, digest);
-  if (fstatat(s->blobs_fd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-      st.st_size == (off_t)len) {
+  if (blob_stored(s, digest + 7, (int64_t)len)) {
     if (digest_out)
       memcpy(digest_out, digest, PYOCI_DIGEST_LEN);
     return 0;

@@ -144,7 +144,8 @@ int pyoci_fsync_dir(const char *dirpath, pyoci_error_t **err)
   return 0;
 }
 
-int pyoci_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, pyoci_error_t **err)
+static int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, bool sync,
+                             pyoci_error_t **err)
 {
   pyoci_outfile_t *f = NULL;
   if (pyoci_outfile_open(path, mode, &f, err) < 0)
@@ -153,7 +154,18 @@ int pyoci_write_file_atomic(const char *path, const void *data, size_t len, mode
     pyoci_outfile_abort(f);
     return -1;
   }
-  return pyoci_outfile_commit(f, true, err);
+  return pyoci_outfile_commit(f, sync, err);
+}
+
+int pyoci_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, pyoci_error_t **err)
+{
+  return write_file_atomic(path, data, len, mode, true, err);
+}
+
+int pyoci_write_file_atomic_nosync(const char *path, const void *data, size_t len, mode_t mode,
+                                   pyoci_error_t **err)
+{
+  return write_file_atomic(path, data, len, mode, false, err);
 }
 
 int pyoci_mkdir_p(const char *path, mode_t mode, pyoci_error_t **err)

@@ -38,6 +38,10 @@ int pyoci_write_all(int fd, const void *buf, size_t len, const char *what, pyoci
  * or swapped in, fsync dir.  A device, FIFO or symlink is written through,
  * never replaced. */
 int pyoci_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, pyoci_error_t **err);
+/* The same, without the fsyncs: whole or absent for readers, but a crash
+ * may leave it empty (for files whose loss costs nothing). */
+int pyoci_write_file_atomic_nosync(const char *path, const void *data, size_t len, mode_t mode,
+                                   pyoci_error_t **err);
 
 /* mkdir -p; existing directories are fine. */
 int pyoci_mkdir_p(const char *path, mode_t mode, pyoci_error_t **err);
