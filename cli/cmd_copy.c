@@ -34,7 +34,10 @@ static const char usage[] =
     "store) until 'pyoci prune'; archive destinations with a NAME tag it.\n\n"
     "Options:\n"
     "      --platform OS/ARCH[/VARIANT]  platform to take from an index (docker://)\n"
-    "  -a, --all                 copy every platform of an index (docker://)\n" CLI_REGISTRY_HELP
+    "  -a, --all                 copy every platform of an index (docker://)\n"
+    "      --check-layers        refuse a docker:// image with a '..', absolute or\n"
+    "                            escaping entry before it enters the store, as the\n"
+    "                            other sources always are (see pyoci pull --help)\n" CLI_REGISTRY_HELP
     "      --store DIR        image store\n"
     "  -q, --quiet            no progress output\n"
     "  -h, --help             show this help\n";
@@ -178,15 +181,18 @@ static int put_dest(pyoci_store_t *s, const struct endpoint *src, const struct e
 
 int cmd_copy(int argc, char **argv)
 {
-  enum { OPT_PLATFORM = 0x2000 };
+  enum { OPT_PLATFORM = 0x2000, OPT_CHECK_LAYERS };
   static const struct option opts[] = {
       {"platform", required_argument, NULL, OPT_PLATFORM}, {"all", no_argument, NULL, 'a'},
+      {"check-layers", no_argument, NULL, OPT_CHECK_LAYERS},
       {"help", no_argument, NULL, 'h'}, CLI_REGISTRY_LONGOPTS, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0},
   };
   struct cli_registry rc_ __attribute__((cleanup(cli_registry_free)));
   cli_registry_init(&rc_);
   pyoci_pull_opts_t po = {.untagged = true};
-  const cli_optset_t sets[] = {{.opt = OPT_PLATFORM, .str = &po.platform}, {.opt = 'a', .flag = &po.all_platforms}, {0}};
+  const cli_optset_t sets[] = {{.opt = OPT_PLATFORM, .str = &po.platform},
+                               {.opt = 'a', .flag = &po.all_platforms},
+                               {.opt = OPT_CHECK_LAYERS, .flag = &po.check_layers}, {0}};
   int st = cli_getopt("copy", argc, argv, "ahq", opts, sets, &rc_, usage);
   if (st >= 0)
     return st;

@@ -19,6 +19,10 @@ static const char usage[] =
     "Options:\n"
     "      --platform OS/ARCH[/VARIANT]  the platform to pull from an index\n"
     "  -a, --all-platforms     keep the whole index and every platform's blobs\n"
+    "      --check-layers      read every layer's entries as it arrives and refuse the\n"
+    "                          image, before it enters the store, if one has a '..',\n"
+    "                          absolute or escaping name (otherwise they are refused\n"
+    "                          by whatever reads the layer first: run, build, scan)\n"
     "      --referrers         list the artifacts that refer to the image (OCI 1.1\n"
     "                          referrers API, or the tag-schema fallback) and stop\n" CLI_REGISTRY_HELP
     "      --store DIR        image store\n"
@@ -60,10 +64,11 @@ static void report(const char *ref, const pyoci_pull_result_t *res)
 
 int cmd_pull(int argc, char **argv)
 {
-  enum { OPT_PLATFORM = 0x2000, OPT_REFERRERS };
+  enum { OPT_PLATFORM = 0x2000, OPT_REFERRERS, OPT_CHECK_LAYERS };
   static const struct option opts[] = {
       {"platform", required_argument, NULL, OPT_PLATFORM}, {"all-platforms", no_argument, NULL, 'a'},
-      {"referrers", no_argument, NULL, OPT_REFERRERS},     {"help", no_argument, NULL, 'h'},
+      {"referrers", no_argument, NULL, OPT_REFERRERS},     {"check-layers", no_argument, NULL, OPT_CHECK_LAYERS},
+      {"help", no_argument, NULL, 'h'},
       CLI_REGISTRY_LONGOPTS,                               CLI_COMMON_LONGOPTS,
       {NULL, 0, NULL, 0},
   };
@@ -72,7 +77,8 @@ int cmd_pull(int argc, char **argv)
   pyoci_pull_opts_t po = {0};
   bool referrers = false;
   const cli_optset_t sets[] = {{.opt = OPT_PLATFORM, .str = &po.platform}, {.opt = 'a', .flag = &po.all_platforms},
-                               {.opt = OPT_REFERRERS, .flag = &referrers}, {0}};
+                               {.opt = OPT_REFERRERS, .flag = &referrers},
+                               {.opt = OPT_CHECK_LAYERS, .flag = &po.check_layers}, {0}};
   int st = cli_getopt("pull", argc, argv, "ahq", opts, sets, &rc_, usage);
   if (st >= 0)
     return st;

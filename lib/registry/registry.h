@@ -70,6 +70,9 @@ typedef struct {
   const char *platform; /* "os/arch[/variant]", NULL = linux/<host arch> */
   bool all_platforms;   /* keep the whole index and every platform's blobs */
   bool untagged;        /* record the image without a name (copy) */
+  bool check_layers;    /* check every layer's entries while it arrives (load's
+                           rules) and refuse the image before it is published;
+                           off, they are checked by whatever reads them first */
 } pyoci_pull_opts_t;
 
 typedef struct {

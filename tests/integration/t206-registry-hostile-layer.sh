@@ -1,11 +1,14 @@
 #!/bin/bash
 # pyoci pull against a hostile image on a real registry (Debian's
-# docker-registry on 127.0.0.1): layers whose entries are "../" names or
-# absolute names are refused while they download, the message names the
-# layer digest and the entry, and nothing of the image is left in the store
-# (fsck clean, not listed); copy docker:// and copy oci:DIR the same.  A
-# layer with symlinks pointing out of the root is pulled, as Docker pulls
-# it: unpacking resolves them inside the root.
+# docker-registry on 127.0.0.1): with --check-layers, layers whose entries
+# are "../" names or absolute names are refused while they download, the
+# message names the layer digest and the entry, and nothing of the image is
+# left in the store (fsck clean, not listed); copy docker:// --check-layers
+# and copy oci:DIR the same.  Without the flag pull stores the verified
+# blobs, as skopeo does, and the first reader refuses the layer (run's
+# unpack, layers): nothing is written outside the root either way.  A layer
+# with symlinks pointing out of the root is pulled, as Docker pulls it:
+# unpacking resolves them inside the root.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry-lib.sh"
 cd "$T" || bail "no temp dir"
@@ -34,8 +37,8 @@ for c in "${cases[@]}"; do
   bad=${digests[1]}
   [ -n "$bad" ] || bail "push $kind"
   before=$(store_fingerprint)
-  run "$PYOCI" pull "$REG/t/evil-$kind:1"
-  is "$rc" 1 "$kind: pull fails"
+  run "$PYOCI" pull --check-layers "$REG/t/evil-$kind:1"
+  is "$rc" 1 "$kind: pull --check-layers fails"
   is "$err" "pyoci: pull $REG/t/evil-$kind:1: layer refused: read '$bad': $want" \
     "$kind: one line naming the layer digest and the entry"
   is "$(store_fingerprint)" "$before" "$kind: the store is byte for byte as before"
@@ -50,13 +53,13 @@ done
 # A layer of plain (uncompressed) tar: checked just the same.
 python3 "$MKTAR" plain.tar '[{"name": "../plain-evil", "data": "x"}]' || bail "mktar plain"
 bad=$(python3 "$PUSHRAW" "$REG" t/evil-plain 1 plain.tar)
-run "$PYOCI" pull "$REG/t/evil-plain:1"
+run "$PYOCI" pull --check-layers "$REG/t/evil-plain:1"
 is "$err" "pyoci: pull $REG/t/evil-plain:1: layer refused: read '$bad': entry '../plain-evil': path contains a '..' component" \
   "an uncompressed layer is checked too"
 
 # copy docker:// goes through the same pull
-run "$PYOCI" copy "docker://$REG/t/evil-dotdot:1" evil-copy:1
-is "$rc" 1 "copy docker:// of the hostile image fails"
+run "$PYOCI" copy --check-layers "docker://$REG/t/evil-dotdot:1" evil-copy:1
+is "$rc" 1 "copy docker:// --check-layers of the hostile image fails"
 like "$err" "layer refused: read 'sha256:[0-9a-f]{64}': entry '../evil'" "copy: the same refusal"
 
 # The same layer in an OCI layout directory: copy oci:DIR checks it too,
@@ -68,6 +71,31 @@ run "$PYOCI" copy "oci:$T/layout:x" evil-layout:1
 is "$rc:$err" "1:pyoci: '$T/layout': layer refused: read '$bad': entry '../evil': path contains a '..' component" \
   "copy oci:DIR of the hostile image: refused, layer and entry named"
 is "$(store_fingerprint)" "$before" "copy oci:DIR: the store is byte for byte as before"
+
+# Without --check-layers pull stores the blobs (their digests verified) as
+# skopeo does; the first pass that reads a layer refuses it.  run unpacks
+# into the store's layer cache and must refuse before anything is made, and
+# the image is still pulled (fsck clean): `pyoci rmi` is the way out.
+n=0
+for c in "${cases[@]}"; do
+  IFS='|' read -r kind entries want <<<"$c"
+  n=$((n + 1))
+  bad=$(python3 "$PUSHRAW" "$REG" "t/evil-$kind" 1 "first-$kind.tar.gz" "$kind.tar.gz" | tail -1)
+  run "$PYOCI" pull -q "$REG/t/evil-$kind:1"
+  is "$rc:$err" "0:" "$kind: pull without --check-layers stores the image"
+  run "$PYOCI" fsck
+  is "$rc" 0 "$kind: fsck clean with the hostile image stored"
+  run "$PYOCI" run --rm --network=host "$REG/t/evil-$kind:1" /first-$kind
+  is "$rc" 125 "$kind: run refuses the image (125: docker run's exit code for a container that could not be made)"
+  like "$err" "^pyoci: [a-z ]+'$bad': entry '[^']*': [a-z]" "$kind: run names the layer and the entry"
+  is "$(find "$T" "$PYOCI_STORE" -name evil -o -name shadow | grep -v '/blobs/')" "" "$kind: nothing of the entry was written"
+  is "$(find "$PYOCI_STORE/tmp" -mindepth 1 2>/dev/null)" "" "$kind: no half-unpacked layer left in the store's tmp"
+  is "$(find "$PYOCI_STORE/cache/unpacked" -mindepth 1 -maxdepth 1 -type d | wc -l)" "$n" \
+    "$kind: of this image, only the good first layer is in the unpacked cache"
+done
+run "$PYOCI" layers "$REG/t/evil-dotdot:1"
+is "$rc" 1 "layers refuses the '..' layer too"
+like "$err" "entry '../evil': path contains a '..' component" "layers: the same reason"
 
 # Symlinks pointing out of the root, even with a write through them: Docker
 # pulls this (its extraction is chrooted) and so does pyoci, which resolves
