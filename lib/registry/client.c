@@ -84,45 +84,53 @@ static int load_certs_d(reg_client_t *r, pyoci_error_t **err)
   return 0;
 }
 
-/* Where http is allowed, the https probe goes without verification (it
- * carries nothing and skips loading the CA bundle for a plain-http
- * registry); when https answers, the ping is done again verified so the
- * challenge we adopt comes from the real server. */
+/* The schemes to ask /v2/ over, in order.  Loopback asks plain http first:
+ * a local registry is nearly always plain (docker treats 127.0.0.0/8 as
+ * insecure), no network attacker can stand between the two ends, and
+ * starting TLS costs a command more than the whole warm pull's own work
+ * (OpenSSL's start-up, ~7 ms).  A TLS server answers the plain request with
+ * an error (Go's: 400), and https follows, verified as the options say.
+ * Elsewhere https comes first, and http only with --tls-verify=false. */
+static size_t ping_schemes(const reg_client_t *r, const char *out[2])
+{
+  out[0] = r->loopback ? "http" : "https";
+  out[1] = r->loopback ? "https" : "http";
+  return r->loopback || !r->o->tls_verify ? 2 : 1;
+}
+
+/* A reply that shows a distribution registry speaks this scheme. */
+static bool is_registry_reply(long status)
+{
+  return status == 200 || status == 401; /* 401: the challenge is adopted */
+}
+
 static int ping(reg_client_t *r, pyoci_http_conn_t *c, pyoci_error_t **err)
 {
-  bool http_ok = r->loopback || !r->o->tls_verify;
-  bool verify = r->tls.verify;
-  for (int plain = 0; plain < 2; plain++) {
-    r->tls.verify = verify && !(http_ok && plain == 0);
+  const char *schemes[2];
+  size_t n = ping_schemes(r, schemes);
+  for (size_t i = 0; i < n; i++) {
     free(r->base);
-    r->base = xasprintf("%s://%s", plain ? "http" : "https", r->host);
+    r->base = xasprintf("%s://%s", schemes[i], r->host);
     /* No retries here: an unreachable registry is reported at once. */
-    reg_req_t q = {.path = "/v2/", .body_fd = -1, .no_retry = true, .no_auth = r->tls.verify != verify};
+    reg_req_t q = {.path = "/v2/", .body_fd = -1, .no_retry = true};
     pyoci_http_resp_t resp;
     pyoci_error_t *e = NULL;
     int rc = pyoci_reg_do(r, c, &q, &resp, &e);
-    bool fallback = rc < 0 && http_ok && plain == 0 && (resp.tls_failed || resp.retriable);
     long st = resp.status;
+    bool other_scheme = rc < 0 ? resp.tls_failed || resp.retriable : !is_registry_reply(st);
     pyoci_http_resp_free(&resp);
-    if (fallback) {
-      pyoci_log(PYOCI_LOG_DEBUG, "%s: https failed (%s); trying http", r->name, e->msg);
+    if (rc == 0 && is_registry_reply(st))
+      return 0;
+    if (other_scheme && i + 1 < n) {
+      pyoci_log(PYOCI_LOG_DEBUG, "%s: %s failed (%s); trying %s", r->name, schemes[i],
+                e ? e->msg : "not a registry", schemes[i + 1]);
       pyoci_error_free(e);
       continue;
     }
-    if (rc == 0 && r->tls.verify != verify) {
-      r->tls.verify = verify; /* https it is: ping again, verified */
-      q.no_auth = false;
-      rc = pyoci_reg_do(r, c, &q, &resp, &e);
-      st = resp.status;
-      pyoci_http_resp_free(&resp);
-    }
-    r->tls.verify = verify;
     if (rc < 0) {
       *err = e;
       return pyoci_error_prefix(err, "registry %s", r->name);
     }
-    if (st == 200 || st == 401)
-      return 0; /* 401: pyoci_reg_do adopted the challenge and could not satisfy it yet */
     return pyoci_error_set(err, 0, "registry %s: /v2/ answered HTTP %ld: not a distribution registry", r->name, st);
   }
   return pyoci_error_set(err, 0, "registry %s: unreachable", r->name);
@@ -286,7 +294,7 @@ static int next_step(reg_client_t *r, pyoci_http_conn_t *c, const reg_req_t *q, 
   long st = resp->status;
   if (rc < 0)
     can_retry = can_retry && resp->retriable;
-  else if (st == 401 && !q->no_auth && same_host(r, a->url) && !a->reauthed) {
+  else if (st == 401 && same_host(r, a->url) && !a->reauthed) {
     a->reauthed = true;
     if (pyoci_reg_auth_challenge(r, resp, err) < 0)
       return NEXT_FAIL;

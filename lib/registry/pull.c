@@ -180,7 +180,7 @@ static int publish_blobs(struct pull *p, bool ok, pyoci_error_t **err)
     else
       pyoci_blob_writer_abort(w);
   }
-  return ok && rc == 0 ? pyoci_store_sync_blobs(p->s, err) : rc;
+  return rc; /* the directory is synced once, by publish, before the tag */
 }
 
 static int pull_job(void *ctx, pyoci_http_conn_t *c, size_t i, pyoci_error_t **err)
@@ -229,9 +229,12 @@ static void add_manifest_jobs(struct pull *p, const pyoci_wire_manifest_t *m)
 }
 
 /* Store a manifest's bytes as a blob, checked against the digest it was
- * fetched under (the directory is synced once, before the tag). */
+ * fetched under: 1 when written (the directory is synced once, before the
+ * tag), 0 when the store had it. */
 static int put_manifest(pyoci_store_t *s, const reg_manifest_t *m, pyoci_error_t **err)
 {
+  if (pyoci_store_has_blob(s, m->digest))
+    return 0;
   pyoci_blob_writer_t *w = NULL;
   if (pyoci_blob_writer_new(s, &w, err) < 0)
     return -1;
@@ -239,7 +242,7 @@ static int put_manifest(pyoci_store_t *s, const reg_manifest_t *m, pyoci_error_t
     pyoci_blob_writer_abort(w);
     return -1;
   }
-  return pyoci_blob_writer_publish(w, m->digest, err);
+  return pyoci_blob_writer_publish(w, m->digest, err) < 0 ? -1 : 1;
 }
 
 /* The manifests to pull: the top one, or the index's children. */
@@ -281,11 +284,15 @@ static int fetch_children(struct pull *p, pyoci_http_conn_t *c, const pyoci_pull
 static int publish(struct pull *p, const struct pull_set *ps, const pyoci_pull_opts_t *po, const char *name,
                    pyoci_pull_result_t *res, pyoci_error_t **err)
 {
-  for (size_t i = 0; i < ps->n_children; i++)
-    if (put_manifest(p->s, &ps->children[i], err) < 0)
-      return -1;
+  int wrote = 0, rc = 0;
+  for (size_t i = 0; i < ps->n_children && rc >= 0; i++)
+    wrote |= rc = put_manifest(p->s, &ps->children[i], err);
   const reg_manifest_t *tagged = ps->top.m.is_index && !po->all_platforms ? &ps->children[0] : &ps->top;
-  if ((tagged == &ps->top && put_manifest(p->s, &ps->top, err) < 0) || pyoci_store_sync_blobs(p->s, err) < 0)
+  if (rc >= 0 && tagged == &ps->top)
+    wrote |= rc = put_manifest(p->s, &ps->top, err);
+  /* The new blobs and manifests made durable before the tag names them;
+   * nothing new (a warm pull): nothing to sync. */
+  if (rc < 0 || ((wrote || p->fetched > 0) && pyoci_store_sync_blobs(p->s, err) < 0))
     return -1;
   if (tagged->m.artifact_type == NULL && !tagged->m.is_index) {
     cleanup_image pyoci_image_t *img = NULL;

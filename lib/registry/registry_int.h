@@ -87,7 +87,6 @@ typedef struct {
   const char *(*before_retry)(void *ctx);
   const char *range;    /* "Range: bytes=N-" on the first attempt, or NULL */
   bool no_retry;
-  bool no_auth;         /* a 401 is returned as is (an unverified probe) */
   bool follow;          /* follow redirects (GET/HEAD of blobs and manifests) */
 } reg_req_t;
 

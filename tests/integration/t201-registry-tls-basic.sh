@@ -62,8 +62,11 @@ like "$out" "^1: digest: $digest size:" "pushed"
 skopeo inspect --authfile "$DOCKER_CONFIG/config.json" --cert-dir "$PYOCI_CERTS_D/$REG" --raw "docker://$REG/t/bb:1" \
   >sk.raw 2>sk.err
 is "sha256:$(sha256sum <sk.raw | cut -d' ' -f1)" "$digest" "skopeo reads the registry with pyoci's config.json"
-PYOCI_STORE=$T/s2 run "$PYOCI" pull "$REG/t/bb:1"
+PYOCI_STORE=$T/s2 run "$PYOCI" --debug pull "$REG/t/bb:1"
 is "$rc" 0 "pull with saved credentials"
+# loopback asks plain http first (no TLS start-up for the usual local
+# registry); this one answers that with an error, so https follows
+like "$err" "$REG: http failed \(not a registry\); trying https" "loopback: plain http first, then https"
 PYOCI_STORE=$T/s3 run "$PYOCI" pull --creds alice:wrong "$REG/t/bb:1"
 is "$rc" 1 "--creds with a wrong password fails"
 like "$err" "unauthorized: authentication required" "with the registry's reason, as docker words it"
