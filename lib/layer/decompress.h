@@ -49,5 +49,8 @@ static inline void pyoci_decomp_freep(pyoci_decomp_t **d)
 
 /* Decompress all of fd into sink. */
 int pyoci_decompress_fd(int fd, int comp, const char *what, pyoci_sink_fn sink, void *ctx, pyoci_error_t **err);
+/* The same for xz and bzip2, which the functions above pass through
+ * (libarchive decodes them, decompress_xz.c); under the same bomb limits. */
+int pyoci_decompress_xz_bzip2_fd(int fd, const char *what, pyoci_sink_fn sink, void *ctx, pyoci_error_t **err);
 
 #endif

@@ -1,8 +1,7 @@
 /* Small helpers for the archive code: member path cleaning, RFC 3339 times,
  * compression sniffing, and streaming store blobs out (as stored, or
- * decompressed: gzip/zstd by lib/layer/decompress.c, xz/bzip2 by libarchive). */
-#include <archive.h>
-#include <archive_entry.h>
+ * decompressed: gzip/zstd by lib/layer/decompress.c, xz/bzip2 by libarchive in
+ * lib/layer/decompress_xz.c). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +14,6 @@
 #include "lib/layer/decompress.h"
 #include "lib/util/cleanup.h"
 #include "lib/util/hash_async.h"
-#include "lib/util/inflate_limit.h"
 #include "lib/util/path.h"
 #include "lib/util/strbuf.h"
 #include "archive_int.h"
@@ -176,45 +174,6 @@ static int hash_sink(void *p, const void *buf, size_t len, pyoci_error_t **err)
   return hs->sink != NULL ? hs->sink(hs->ctx, buf, len, err) : 0;
 }
 
-/* xz and bzip2 (rare in images): libarchive's raw reader with only those two
- * filters — never filter_all, which would run external programs. */
-static int stream_xz_bzip2(int fd, const char *digest, hash_sink_t *hs, pyoci_error_t **err)
-{
-  struct archive *a = archive_read_new();
-  if (a == NULL)
-    return pyoci_error_set(err, ENOMEM, "decompress blob %s", digest);
-  archive_read_support_filter_xz(a);
-  archive_read_support_filter_bzip2(a);
-  archive_read_support_format_raw(a);
-  int rc = -1;
-  struct archive_entry *e;
-  if (archive_read_open_fd(a, fd, 256 * 1024) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK) {
-    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "decompress blob %s: %s", digest, archive_error_string(a));
-    goto out;
-  }
-  static __thread char buf[256 * 1024];
-  uint64_t out_bytes = 0;
-  for (;;) {
-    la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
-    if (n < 0) {
-      pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "decompress blob %s: %s", digest, archive_error_string(a));
-      goto out;
-    }
-    if (n == 0)
-      break;
-    out_bytes += (uint64_t)n;
-    la_int64_t in = archive_filter_bytes(a, -1);
-    if (pyoci_inflate_check(digest, in > 0 ? (uint64_t)in : 0, out_bytes, err) < 0)
-      goto out;
-    if (hash_sink(hs, buf, (size_t)n, err) < 0)
-      goto out;
-  }
-  rc = 0;
-out:
-  archive_read_free(a);
-  return rc;
-}
-
 /* gzip and zstd go through lib/layer/decompress.c (libdeflate member by
  * member); the actual magic decides, not the media type. */
 static int stream_decompress(int fd, const char *digest, int comp, pyoci_sink_fn sink, void *ctx,
@@ -223,7 +182,7 @@ static int stream_decompress(int fd, const char *digest, int comp, pyoci_sink_fn
 {
   hash_sink_t hs = {sink, ctx, h, total};
   if (!pyoci_codec_get((pyoci_comp_t)comp)->layers)
-    return stream_xz_bzip2(fd, digest, &hs, err);
+    return pyoci_decompress_xz_bzip2_fd(fd, digest, hash_sink, &hs, err);
   return pyoci_decompress_fd(fd, PYOCI_DECOMP_AUTO, digest, hash_sink, &hs, err);
 }
 
