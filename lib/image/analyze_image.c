@@ -9,12 +9,14 @@
 #include "analyze.h"
 #include "layersize.h"
 
-static int analyze_layer(pyoci_store_t *s, const pyoci_desc_t *desc, pyoci_analysis_t *a, pyoci_dsize_t *d,
-                         pyoci_error_t **err)
+/* diff_id: its size goes into the layersize cache under it, so the layer
+ * is checked against it. */
+static int analyze_layer(pyoci_store_t *s, const pyoci_desc_t *desc, const char *diff_id, pyoci_analysis_t *a,
+                         pyoci_dsize_t *d, pyoci_error_t **err)
 {
   cleanup_close int fd = -1;
   cleanup_tar_reader pyoci_tar_reader_t *r = NULL; /* freed before fd is closed */
-  if (pyoci_layer_reader_open(s, desc, &fd, &r, err) < 0)
+  if (pyoci_layer_reader_open(s, desc, pyoci_digest_valid(diff_id) ? diff_id : NULL, &fd, &r, err) < 0)
     return -1;
   pyoci_tar_entry_t e;
   int rc;
@@ -36,7 +38,7 @@ int pyoci_analyze_image(pyoci_store_t *s, const pyoci_image_t *img, size_t top_n
   for (size_t i = 0; i < img->n_layers; i++) {
     pyoci_analysis_begin_layer(a);
     pyoci_dsize_t *d = pyoci_dsize_new();
-    int rc = analyze_layer(s, &img->layers[i], a, d, err);
+    int rc = analyze_layer(s, &img->layers[i], img->diff_ids[i], a, d, err);
     if (rc == 0) {
       docker_sizes[i] = pyoci_dsize_total(d);
       pyoci_layer_size_cache_put(s, img->diff_ids[i], docker_sizes[i]);

@@ -178,13 +178,13 @@ void pyoci_layer_size_cache_put(pyoci_store_t *s, const char *diff_id, int64_t s
   }
 }
 
-int pyoci_layer_reader_open(pyoci_store_t *s, const pyoci_desc_t *desc, int *fd, pyoci_tar_reader_t **r,
-                            pyoci_error_t **err)
+int pyoci_layer_reader_open(pyoci_store_t *s, const pyoci_desc_t *desc, const char *diff_id, int *fd,
+                            pyoci_tar_reader_t **r, pyoci_error_t **err)
 {
   int64_t blob_size;
   if (pyoci_store_open_blob(s, desc->digest, fd, &blob_size, err) < 0)
     return -1;
-  return pyoci_tar_reader_open(*fd, desc->digest, r, err);
+  return pyoci_tar_reader_open_verified(*fd, desc->digest, diff_id, r, err);
 }
 
 int pyoci_layer_unpacked_size(pyoci_store_t *s, const pyoci_desc_t *desc, const char *diff_id, int64_t *size,
@@ -194,7 +194,8 @@ int pyoci_layer_unpacked_size(pyoci_store_t *s, const pyoci_desc_t *desc, const 
     return 0;
   cleanup_close int fd = -1;
   pyoci_tar_reader_t *r = NULL;
-  if (pyoci_layer_reader_open(s, desc, &fd, &r, err) < 0)
+  /* An invalid diff_id has no cache entry to poison (cache_path). */
+  if (pyoci_layer_reader_open(s, desc, pyoci_digest_valid(diff_id) ? diff_id : NULL, &fd, &r, err) < 0)
     return -1;
   pyoci_dsize_t *d = pyoci_dsize_new();
   pyoci_tar_entry_t e;

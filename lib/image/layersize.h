@@ -41,9 +41,11 @@ int pyoci_layer_unpacked_size(pyoci_store_t *s, const pyoci_desc_t *desc, const 
                               pyoci_error_t **err);
 /* Sum over an image's layers (= docker image inspect .Size). */
 /* A tar reader over the layer blob desc names (any compression); *fd holds
- * the blob open, for the caller to close after pyoci_tar_reader_free. */
-int pyoci_layer_reader_open(pyoci_store_t *s, const pyoci_desc_t *desc, int *fd, pyoci_tar_reader_t **r,
-                            pyoci_error_t **err);
+ * the blob open, for the caller to close after pyoci_tar_reader_free.
+ * diff_id (NULL: none): the reader checks the layer hashes to it, for a
+ * caller that caches what it reads under it (pyoci_tar_reader_open_verified). */
+int pyoci_layer_reader_open(pyoci_store_t *s, const pyoci_desc_t *desc, const char *diff_id, int *fd,
+                            pyoci_tar_reader_t **r, pyoci_error_t **err);
 int pyoci_image_unpacked_size(pyoci_store_t *s, const pyoci_image_t *img, int64_t *size, pyoci_error_t **err);
 
 #endif

@@ -56,6 +56,7 @@ int pyoci_unpacked_get(pyoci_store_t *s, const pyoci_desc_t *desc, const char *d
   pyoci_unpack_opts_init(&uo);
   uo.as_overlay_lower = true;
   uo.empty_root = true;
+  uo.expect_diff_id = diff_id; /* the directory is named after it: a lie would poison every image sharing it */
   if (pyoci_store_open_blob(s, desc->digest, &fd, &size, err) < 0 ||
       pyoci_unpack_layer(fd, desc->digest, tmp, &uo, err) < 0) {
     pyoci_error_t *ignored = NULL;

@@ -91,6 +91,15 @@ typedef struct pyoci_tar_reader pyoci_tar_reader_t;
 /* Open a tar stream (plain, gzip, zstd, xz: detected) from fd; `what` names
  * it in errors.  The reader does not own fd. */
 int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, pyoci_error_t **err);
+/* The same, also checking that the uncompressed stream hashes to diff_id
+ * (NULL: no check), for whoever keeps what it reads under that diff_id:
+ * the config's word for it is not proof.  The check ends when next returns
+ * the end (so read to there before trusting anything), which fails instead,
+ * PYOCI_E_CORRUPT: "read 'WHAT': content hashes to X, not to its diff_id D".
+ * For xz and bzip2 (which libarchive decodes) the check is a pass of its
+ * own in open, so fd must be seekable for them. */
+int pyoci_tar_reader_open_verified(int fd, const char *what, const char *diff_id, pyoci_tar_reader_t **out,
+                                   pyoci_error_t **err);
 /* Next entry: 1 = got one, 0 = end, -1 = error (truncated/garbage/too big). */
 int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_error_t **err);
 /* Read the current entry's content; returns bytes read, 0 at end, -1 error.
@@ -152,6 +161,8 @@ typedef struct {
                             be in the way, so nothing else is looked up */
   bool mkdir_through_links; /* ADD: a dangling symlink on an entry's path is
                                followed (inside root) and its target made */
+  const char *expect_diff_id; /* the layer must hash to this uncompressed
+                                 (pyoci_tar_reader_open_verified); NULL: any */
 } pyoci_unpack_opts_t;
 void pyoci_unpack_opts_init(pyoci_unpack_opts_t *o);
 int pyoci_unpack_layer(int fd, const char *what, const char *root, const pyoci_unpack_opts_t *opts,

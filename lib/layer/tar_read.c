@@ -6,7 +6,16 @@
  * through read callbacks; anything else is passed through, and libarchive's
  * own xz and bzip2 filters take it from there.  Only the tar formats (ustar,
  * pax, GNU) are accepted, never filter_all, which could run external
- * programs (lrzip, lzop, grzip) on hostile input. */
+ * programs (lrzip, lzop, grzip) on hostile input.
+ *
+ * Caches keyed by a layer's diff_id (unpacked trees, sizes, scan records)
+ * trust the config's word for it, so whoever fills one asks the reader to
+ * check it (pyoci_tar_reader_open_verified): the bytes read_cb hands to
+ * libarchive are the uncompressed stream, hashed on the way at the cost of
+ * one SHA-256 and no second inflate; skips read instead, and the end of the
+ * archive drains what is left (padding after the end blocks is part of the
+ * diff_id too) and compares.  xz and bzip2 reach libarchive compressed, so
+ * their check is a pass of its own before the reading starts. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -16,10 +25,12 @@
 
 #include "lib/util/alloc.h"
 #include "lib/util/cleanup.h"
+#include "lib/util/hash.h"
 #include "lib/util/inflate_limit.h"
 #include "lib/util/log.h"
 #include "lib/util/path.h"
 #include "lib/util/strbuf.h"
+#include "codec.h"
 #include "decompress.h"
 #include "layer.h"
 #include "layer_int.h"
@@ -54,6 +65,11 @@ struct pyoci_tar_reader {
    * stream but weigh what they declare once unpacked, so they count as
    * decompressed output against the bomb limits (sparse_check). */
   uint64_t holes;
+  /* The diff_id the stream must hash to (NULL: not checked) and the hash of
+   * what read_cb handed out so far (NULL once compared, or when the
+   * separate pass did it). */
+  char *expect;
+  pyoci_sha256_t *hash;
 };
 
 static void clear_entry(pyoci_tar_reader_t *r)
@@ -128,6 +144,8 @@ static la_ssize_t read_cb(struct archive *a, void *data, const void **buf)
     return -1;
   }
   r->fed += (uint64_t)n;
+  if (r->hash != NULL)
+    pyoci_sha256_update(r->hash, *buf, (size_t)n);
   return (la_ssize_t)n;
 }
 
@@ -146,18 +164,72 @@ static int check_bomb_public(pyoci_tar_reader_t *r, pyoci_error_t **err)
 static la_int64_t skip_cb(struct archive *a, void *data, la_int64_t request)
 {
   pyoci_tar_reader_t *r = data;
+  if (r->hash != NULL)
+    return 0; /* every byte goes through read_cb, to be hashed */
   int64_t n = pyoci_decomp_skip(r->d, request);
   if (n > 0)
     r->fed += (uint64_t)n; /* input too: a skipped plain file is no bomb */
   return n;
 }
 
+static int mismatch(const char *what, const char *got, const char *want, pyoci_error_t **err)
+{
+  return pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0, "read '%s': content hashes to %s, not to its diff_id %s", what,
+                              got, want);
+}
+
+static int hash_sink(void *h, const void *buf, size_t len, pyoci_error_t **err)
+{
+  (void)err;
+  pyoci_sha256_update(h, buf, len);
+  return 0;
+}
+
+/* xz and bzip2 reach libarchive compressed (read_cb's bytes are not the
+ * diff_id's): check them in a pass of their own, then go back to where fd
+ * stood for the reading.  0 = checked, 1 = hash inline: not xz or bzip2,
+ * or fd cannot be peeked at (open then refuses a filtered stream). */
+static int check_filtered(int fd, const char *what, const char *diff_id, pyoci_error_t **err)
+{
+  unsigned char magic[512];
+  off_t at = lseek(fd, 0, SEEK_CUR);
+  ssize_t got = at < 0 ? -1 : pread(fd, magic, sizeof(magic), at);
+  pyoci_comp_t comp = got > 0 ? pyoci_codec_sniff(magic, (size_t)got) : PYOCI_COMP_NONE;
+  if (pyoci_codec_get(comp)->layers) /* plain, or decompress.c's own */
+    return 1;
+  pyoci_sha256_t *h = pyoci_sha256_new();
+  if (pyoci_decompress_xz_bzip2_fd(fd, what, hash_sink, h, err) < 0) {
+    pyoci_sha256_free(h);
+    return -1;
+  }
+  char sum[PYOCI_DIGEST_LEN];
+  pyoci_sha256_final(h, sum);
+  if (strcmp(sum, diff_id) != 0)
+    return mismatch(what, sum, diff_id, err);
+  if (lseek(fd, at, SEEK_SET) < 0)
+    return pyoci_error_set(err, errno, "read '%s': seek back after checking its diff_id", what);
+  return 0;
+}
+
 int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, pyoci_error_t **err)
 {
+  return pyoci_tar_reader_open_verified(fd, what, NULL, out, err);
+}
+
+int pyoci_tar_reader_open_verified(int fd, const char *what, const char *diff_id, pyoci_tar_reader_t **out,
+                                   pyoci_error_t **err)
+{
+  int inline_check = 0;
+  if (diff_id != NULL && (inline_check = check_filtered(fd, what, diff_id, err)) < 0)
+    return -1;
   pyoci_tar_reader_t *r = xcalloc(1, sizeof(*r));
   if (r == NULL || (r->what = xstrdup(what)) == NULL || (r->a = archive_read_new()) == NULL) {
     pyoci_tar_reader_free(r);
     return pyoci_error_set(err, ENOMEM, "read '%s'", what);
+  }
+  if (inline_check == 1) {
+    r->expect = xstrdup(diff_id);
+    r->hash = pyoci_sha256_new();
   }
   if ((r->d = pyoci_decomp_open(fd, PYOCI_DECOMP_AUTO, what, err)) == NULL) {
     pyoci_tar_reader_free(r);
@@ -172,6 +244,14 @@ int pyoci_tar_reader_open(int fd, const char *what, pyoci_tar_reader_t **out, py
   archive_read_set_callback_data(r->a, r);
   if (archive_read_open1(r->a) != ARCHIVE_OK) {
     fail(r, err, "after");
+    pyoci_tar_reader_free(r);
+    return -1;
+  }
+  /* libarchive found xz or bzip2 where check_filtered could not look. */
+  if (r->hash != NULL && archive_filter_count(r->a) > 1) {
+    pyoci_error_set_code(err, PYOCI_E_CORRUPT, 0,
+                         "read '%s': cannot check its diff_id %s: compressed (xz or bzip2) in a stream that cannot "
+                         "be read twice", what, diff_id);
     pyoci_tar_reader_free(r);
     return -1;
   }
@@ -331,6 +411,34 @@ static bool sparse_warning(struct archive *a)
   return msg != NULL && strstr(msg, "sparse") != NULL;
 }
 
+/* The archive ended: hash the rest of the stream (libarchive stops at the
+ * end blocks) and hold the sum against the diff_id.  0 = it matches or
+ * nothing is checked; later calls find the hash gone and return 0 again. */
+static int finish_check(pyoci_tar_reader_t *r, pyoci_error_t **err)
+{
+  if (r->hash == NULL)
+    return 0;
+  for (;;) {
+    const void *buf = NULL;
+    ssize_t n = pyoci_decomp_next(r->d, &buf, &r->derr);
+    if (n < 0) {
+      r->failed = true;
+      return pyoci_error_set_code(err, r->derr->code, r->derr->errno_value, "read '%s': %s", r->what,
+                                  r->derr->msg);
+    }
+    if (n == 0)
+      break;
+    pyoci_sha256_update(r->hash, buf, (size_t)n);
+  }
+  char sum[PYOCI_DIGEST_LEN];
+  pyoci_sha256_final(r->hash, sum);
+  r->hash = NULL;
+  if (strcmp(sum, r->expect) == 0)
+    return 0;
+  r->failed = true;
+  return mismatch(r->what, sum, r->expect, err);
+}
+
 int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_error_t **err)
 {
   if (r->failed)
@@ -340,7 +448,7 @@ int pyoci_tar_reader_next(pyoci_tar_reader_t *r, pyoci_tar_entry_t *e, pyoci_err
     struct archive_entry *ae = NULL;
     int st = archive_read_next_header(r->a, &ae);
     if (st == ARCHIVE_EOF)
-      return 0;
+      return finish_check(r, err);
     if (st == ARCHIVE_WARN && sparse_warning(r->a)) {
       const char *name = archive_entry_pathname(ae);
       free(r->raw);
@@ -459,6 +567,8 @@ void pyoci_tar_reader_free(pyoci_tar_reader_t *r)
     archive_read_free(r->a);
   pyoci_decomp_free(r->d);
   pyoci_error_free(r->derr);
+  pyoci_sha256_free(r->hash);
+  free(r->expect);
   free(r->raw);
   free(r->what);
   free(r);

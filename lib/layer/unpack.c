@@ -532,7 +532,7 @@ int pyoci_unpack_layer(int fd, const char *what, const char *root, const pyoci_u
   u.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (u.root_fd < 0)
     return pyoci_error_set(err, errno, "unpack '%s': open '%s'", what, root);
-  int r = pyoci_tar_reader_open(fd, what, &u.r, err);
+  int r = pyoci_tar_reader_open_verified(fd, what, opts->expect_diff_id, &u.r, err);
   while (r == 0) {
     pyoci_tar_entry_t e;
     int n = pyoci_tar_reader_next(u.r, &e, err);

@@ -402,8 +402,10 @@ int pyoci_lrec_for_layer(pyoci_store_t *s, const pyoci_desc_t *desc, const char 
   int64_t size = 0;
   if (pyoci_store_open_blob(s, desc->digest, &fd, &size, err) < 0)
     return -1;
+  /* Checked against its diff_id even with the cache off: what a scan
+   * reports is what the config says the image holds. */
   pyoci_tar_reader_t *r = NULL;
-  if (pyoci_tar_reader_open(fd, desc->digest, &r, err) < 0)
+  if (pyoci_tar_reader_open_verified(fd, desc->digest, pyoci_digest_valid(diff_id) ? diff_id : NULL, &r, err) < 0)
     return -1;
   int rc = pyoci_lrec_read(r, desc->digest, scan_secrets, out, err);
   pyoci_tar_reader_free(r);

@@ -3,6 +3,7 @@
 #include "tap.h"
 #include "layer_testlib.h"
 #include "lib/layer/layer_int.h"
+#include "lib/util/hash.h"
 #include "lib/util/inflate_limit.h"
 #include "lib/util/path.h"
 
@@ -17,15 +18,16 @@ static void check_clean(const char *in, const char *want)
     is_str(r == 0 ? buf : "(refused)", want, "clean '%s' -> '%s'", in, want);
 }
 
-/* Read a whole archive into "path type size link|..." lines, or the error. */
-static char *read_all(const char *file)
+/* Read a whole archive into "path type size link|..." lines, or the error;
+ * diff_id: what its stream must hash to (NULL: not checked). */
+static char *read_all_checked(const char *file, const char *diff_id)
 {
   strbuf_t sb = STRBUF_INIT;
   int fd = open(file, O_RDONLY | O_CLOEXEC);
   pyoci_tar_reader_t *r = NULL;
   pyoci_error_t *err = NULL;
   const char *what = strrchr(file, '/') + 1;
-  int n = pyoci_tar_reader_open(fd, what, &r, &err);
+  int n = pyoci_tar_reader_open_verified(fd, what, diff_id, &r, &err);
   pyoci_tar_entry_t e;
   char buf[4096];
   while (n == 0 && (n = pyoci_tar_reader_next(r, &e, &err)) == 1) {
@@ -51,6 +53,11 @@ static char *read_all(const char *file)
   pyoci_error_free(err);
   close(fd);
   return strbuf_detach(&sb);
+}
+
+static char *read_all(const char *file)
+{
+  return read_all_checked(file, NULL);
 }
 
 static const char *mktar(const char *name, const char *json, const char *flags)
@@ -375,6 +382,148 @@ static void check_sparse_read_all_hole(void)
   free(got);
 }
 
+/* Only the headers, as a size or listing pass reads a layer: the reader
+ * would skip the content, but a check must hash it.  The end's verdict, or
+ * the error. */
+static char *list_fd(int fd, const char *what, const char *diff_id)
+{
+  pyoci_tar_reader_t *r = NULL;
+  pyoci_error_t *err = NULL;
+  int n = pyoci_tar_reader_open_verified(fd, what, diff_id, &r, &err);
+  pyoci_tar_entry_t e;
+  int entries = 0;
+  while (n == 0 && (n = pyoci_tar_reader_next(r, &e, &err)) == 1) {
+    entries++;
+    n = 0;
+  }
+  char *out = n < 0 ? xasprintf("ERROR %s", err->msg) : xasprintf("%d entries", entries);
+  pyoci_tar_reader_free(r);
+  pyoci_error_free(err);
+  return out;
+}
+
+static char *list_checked(const char *file, const char *diff_id)
+{
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  char *out = list_fd(fd, strrchr(file, '/') + 1, diff_id);
+  close(fd);
+  return out;
+}
+
+/* The same from a pipe, which cannot be peeked at or read twice. */
+static char *list_piped(const char *file, const char *diff_id)
+{
+  int p[2];
+  MUST(pipe(p));
+  pid_t pid = fork();
+  MUST(pid);
+  if (pid == 0) {
+    close(p[0]);
+    size_t len = 0;
+    char *data = tl_read(file, &len);
+    _exit(pyoci_write_all(p[1], data, len, "pipe", NULL) < 0 ? 1 : 0);
+  }
+  close(p[1]);
+  char *out = list_fd(p[0], strrchr(file, '/') + 1, diff_id);
+  close(p[0]);
+  waitpid(pid, NULL, 0);
+  return out;
+}
+
+static const char *compressed(const char *plain, pyoci_comp_t comp, const char *name)
+{
+  size_t len = 0;
+  char *raw = tl_read(plain, &len);
+  strbuf_t out = STRBUF_INIT;
+  pyoci_compressor_t *c = pyoci_compressor_new(comp, 0, 2, tl_sb_sink, &out);
+  pyoci_compressor_write(c, raw, len, NULL);
+  pyoci_compressor_finish(c, NULL);
+  const char *path = tl_path("%s", name);
+  tl_write(path, out.buf, out.len);
+  strbuf_release(&out);
+  free(raw);
+  return path;
+}
+
+static void file_digest(const char *file, char out[PYOCI_DIGEST_LEN])
+{
+  size_t len = 0;
+  char *raw = tl_read(file, &len);
+  pyoci_sha256_buf(raw, len, out);
+  free(raw);
+}
+
+/* One layer in every compression, read against its diff_id (the plain
+ * tar's sha256) and against another's. */
+static void check_diff_id_in(const char *plain, const char *want, const char *wrong)
+{
+  char d[PYOCI_DIGEST_LEN];
+  file_digest(plain, d);
+  const char *base = strrchr(plain, '/') + 1;
+  const char *files[4] = {plain, compressed(plain, PYOCI_COMP_GZIP, xasprintf("%s.gz", base)),
+                          compressed(plain, PYOCI_COMP_ZSTD, xasprintf("%s.zst", base)),
+                          tl_path("%s.xz", base)};
+  tl_sh(NULL, "xz -k -c '%s' > '%s'", plain, files[3]);
+  for (int i = 0; i < 4; i++) {
+    const char *name = strrchr(files[i], '/') + 1;
+    char *got = read_all_checked(files[i], d);
+    is_str(got, want, "%s: its diff_id checks out, the entries read as without the check", name);
+    free(got);
+    got = list_checked(files[i], d);
+    ok(strstr(got, " entries") != NULL, "%s: headers only, the skipped content is hashed too (%s)", name, got);
+    free(got);
+    char *msg = xasprintf("ERROR read '%s': content hashes to %s, not to its diff_id %s", name, d, wrong);
+    /* xz is checked in a pass before the reading: it fails at once */
+    char *all = xasprintf("%s%s", i == 3 ? "" : want, msg);
+    got = read_all_checked(files[i], wrong);
+    is_str(got, all, "%s: another diff_id fails at the end, naming the layer and both digests", name);
+    free(got);
+    free(all);
+    got = list_checked(files[i], wrong);
+    is_str(got, msg, "%s: headers only, the same", name);
+    free(got);
+    free(msg);
+    /* from a pipe: hashed inline all the same, but xz (decoded by
+     * libarchive) would need a pass of its own, and is refused, not let by */
+    got = list_piped(files[i], d);
+    if (i == 3) {
+      msg = xasprintf("ERROR read '%s': cannot check its diff_id %s: compressed (xz or bzip2) in a stream "
+                      "that cannot be read twice", name, d);
+      is_str(got, msg, "%s from a pipe: refused, saying the diff_id cannot be checked", name);
+      free(msg);
+    } else {
+      ok(strstr(got, " entries") != NULL, "%s from a pipe: its diff_id checks out (%s)", name, got);
+    }
+    free(got);
+  }
+}
+
+static void check_diff_id(void)
+{
+  const char *spec = "[{\"name\": \"etc/\", \"type\": \"dir\"}, {\"name\": \"etc/big\", \"data_fill\": 300000},"
+                     " {\"name\": \"etc/hosts\", \"data\": \"127.0.0.1 localhost\"}]";
+  const char *want = "etc 1 0 -|etc/big 0 300000 -|etc/hosts 0 19 - '127.0.0.1 localhost'|";
+  const char *plain = mktar("diff.tar", spec, "");
+  char other[PYOCI_DIGEST_LEN];
+  pyoci_sha256_buf("other", 5, other);
+  check_diff_id_in(plain, want, other);
+
+  /* Bytes after the end blocks are not entries, but they are the stream's
+   * and so the diff_id's: hashed, and a diff_id that leaves them out fails. */
+  size_t len = 0;
+  char *raw = tl_read(plain, &len);
+  const char *tail = tl_path("tail.tar");
+  char *buf = xmalloc(len + 1000);
+  memcpy(buf, raw, len);
+  memset(buf + len, 'x', 1000);
+  tl_write(tail, buf, len + 1000);
+  char d[PYOCI_DIGEST_LEN];
+  file_digest(plain, d);
+  check_diff_id_in(tail, want, d);
+  free(buf);
+  free(raw);
+}
+
 int main(void)
 {
   tl_init("tarr");
@@ -394,5 +543,6 @@ int main(void)
   check_sparse_bombs();
   check_sparse_maps();
   check_sparse_read_all_hole();
+  check_diff_id();
   return done_testing();
 }
