@@ -326,7 +326,9 @@ static const char *cache_salt(void)
   if (salt[0] != '\0')
     return salt;
   pyoci_sha256_t *h = pyoci_sha256_new();
-  static const char fmt[] = "pyoci-scan-cache-2"; /* 2: dpkg file lists */
+  /* 2: dpkg file lists; 3: only layers that hash to their diff_id (records
+   * written before may come from an image that lied about it) */
+  static const char fmt[] = "pyoci-scan-cache-3";
   pyoci_sha256_update(h, fmt, sizeof(fmt));
   size_t n = 0;
   const pyoci_secret_rule_t *rules = pyoci_secret_rules(&n);
