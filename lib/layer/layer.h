@@ -126,19 +126,21 @@ static inline void pyoci_tar_reader_freep(pyoci_tar_reader_t **r)
 
 /* Read a whole layer (any compression) and refuse what unpacking would
  * refuse: absolute names, names or hardlink targets with "..", whiteouts
- * of "." or "..", broken or oversized headers.  Run by load and pull at
- * the door, so a hostile image is refused before it is tagged, not when a
- * build unpacks it.  Symlink targets are not refused, wherever they
- * point: unpacking resolves them inside the root, as Docker's chrooted
- * extraction does, so refusing them would refuse images Docker runs. */
-int pyoci_layer_validate(int fd, const char *what, pyoci_error_t **err);
+ * of "." or "..", broken or oversized headers.  Run by load and
+ * pull --check-layers at the door, so a hostile image is refused before it
+ * is tagged, not when a build unpacks it.  Symlink targets are not
+ * refused, wherever they point: unpacking resolves them inside the root,
+ * as Docker's chrooted extraction does, so refusing them would refuse
+ * images Docker runs.  diff_id (NULL: not checked): the uncompressed
+ * stream must hash to it (pyoci_tar_reader_open_verified). */
+int pyoci_layer_validate(int fd, const char *what, const char *diff_id, pyoci_error_t **err);
 
 /* The same check on a layer that arrives in chunks (a download): feed the
  * bytes as they come; a thread validates them on the way, and a refusal
  * makes the next feed fail, so the transfer stops early.  finish returns
  * the verdict once every byte was fed; both finish and abort free c. */
 typedef struct pyoci_layer_check pyoci_layer_check_t;
-int pyoci_layer_check_start(const char *what, pyoci_layer_check_t **out, pyoci_error_t **err);
+int pyoci_layer_check_start(const char *what, const char *diff_id, pyoci_layer_check_t **out, pyoci_error_t **err);
 int pyoci_layer_check_feed(pyoci_layer_check_t *c, const void *buf, size_t len, pyoci_error_t **err);
 int pyoci_layer_check_finish(pyoci_layer_check_t *c, pyoci_error_t **err);
 void pyoci_layer_check_abort(pyoci_layer_check_t *c);

@@ -26,12 +26,13 @@ struct pyoci_layer_check {
   int failed;              /* set by the thread (atomic): the check refused the layer */
   pyoci_error_t *err;      /* the thread's verdict, read after join */
   char *what;
+  char *diff_id;           /* NULL: the uncompressed hash is not checked */
 };
 
 static void *check_thread(void *arg)
 {
   pyoci_layer_check_t *c = arg;
-  if (pyoci_layer_validate(c->rfd, c->what, &c->err) < 0)
+  if (pyoci_layer_validate(c->rfd, c->what, c->diff_id, &c->err) < 0)
     __atomic_store_n(&c->failed, 1, __ATOMIC_RELEASE);
   char buf[65536];
   for (;;) {
@@ -42,7 +43,7 @@ static void *check_thread(void *arg)
   return NULL;
 }
 
-int pyoci_layer_check_start(const char *what, pyoci_layer_check_t **out, pyoci_error_t **err)
+int pyoci_layer_check_start(const char *what, const char *diff_id, pyoci_layer_check_t **out, pyoci_error_t **err)
 {
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0)
@@ -53,11 +54,13 @@ int pyoci_layer_check_start(const char *what, pyoci_layer_check_t **out, pyoci_e
   c->rfd = p[0];
   c->wfd = p[1];
   c->what = xstrdup(what);
+  c->diff_id = diff_id ? xstrdup(diff_id) : NULL;
   int rc = pthread_create(&c->thread, NULL, check_thread, c);
   if (rc != 0) {
     close(c->rfd);
     close(c->wfd);
     free(c->what);
+    free(c->diff_id);
     free(c);
     return pyoci_error_set(err, rc, "check layer '%s': thread", what);
   }
@@ -111,5 +114,6 @@ void pyoci_layer_check_abort(pyoci_layer_check_t *c)
     (void)join(c, NULL);
   pyoci_error_free(c->err);
   free(c->what);
+  free(c->diff_id);
   free(c);
 }

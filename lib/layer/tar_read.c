@@ -574,10 +574,10 @@ void pyoci_tar_reader_free(pyoci_tar_reader_t *r)
   free(r);
 }
 
-int pyoci_layer_validate(int fd, const char *what, pyoci_error_t **err)
+int pyoci_layer_validate(int fd, const char *what, const char *diff_id, pyoci_error_t **err)
 {
   pyoci_tar_reader_t *r = NULL;
-  if (pyoci_tar_reader_open(fd, what, &r, err) < 0)
+  if (pyoci_tar_reader_open_verified(fd, what, diff_id, &r, err) < 0)
     return -1;
   pyoci_tar_entry_t e;
   int rc;

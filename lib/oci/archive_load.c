@@ -349,7 +349,7 @@ static int validate_layers(pyoci_store_t *s, const char *what, const pyoci_pendi
     int fd = -1;
     if (pyoci_store_open_blob(s, p->layers[k].digest, &fd, NULL, err) < 0)
       return pyoci_error_prefix(err, "load '%s'", what);
-    int rc = pyoci_layer_validate(fd, p->layers[k].digest, err);
+    int rc = pyoci_layer_validate(fd, p->layers[k].digest, NULL, err);
     close(fd);
     if (rc < 0)
       return pyoci_error_prefix(err, "load '%s': layer %zu", what, k + 1);

@@ -145,7 +145,7 @@ static int check_layers(int blobs_fd, const char *dir, const char *digest, int d
     cleanup_close int lfd = openat(blobs_fd, dg + 7, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (lfd < 0)
       return pyoci_error_set(err, errno, "'%s': blob %s", dir, dg);
-    if (pyoci_layer_validate(lfd, dg, err) < 0)
+    if (pyoci_layer_validate(lfd, dg, NULL, err) < 0)
       return pyoci_error_prefix(err, "'%s': layer refused", dir);
   }
   return 0;

@@ -128,6 +128,10 @@ typedef struct {
   char digest[PYOCI_DIGEST_LEN];
   pyoci_wire_manifest_t m;
 } reg_manifest_t;
+/* remote.c: GET a small blob (a config) whole, at most max bytes, checked
+ * against its digest.  *out is the caller's. */
+int pyoci_reg_fetch_small_blob(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *digest, size_t max,
+                               char **out, size_t *len, pyoci_error_t **err);
 int pyoci_reg_fetch_manifest(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *reference,
                        reg_manifest_t *out, pyoci_error_t **err);
 void pyoci_reg_manifest_free(reg_manifest_t *m);

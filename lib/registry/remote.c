@@ -56,9 +56,8 @@ int pyoci_registry_logout(const char *registry, const pyoci_registry_opts_t *o, 
   return 0;
 }
 
-/* GET a small blob whole and check its digest. */
-static int fetch_small_blob(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *digest, size_t max,
-                            char **out, size_t *len, pyoci_error_t **err)
+int pyoci_reg_fetch_small_blob(reg_client_t *r, pyoci_http_conn_t *c, const char *repo, const char *digest, size_t max,
+                               char **out, size_t *len, pyoci_error_t **err)
 {
   cleanup_free char *path = NULL, *scope = pyoci_reg_scope(repo, "pull");
   path = xasprintf("/v2/%s/blobs/%s", repo, digest);
@@ -129,7 +128,7 @@ static int inspect_ref(reg_client_t *r, pyoci_http_conn_t *c, const pyoci_ref_t 
       memcpy(out->layers[out->n_layers++], m->m.descs[i].digest, PYOCI_DIGEST_LEN);
   }
   if (rc == 0 && !raw_only && m->m.artifact_type == NULL)
-    rc = fetch_small_blob(r, c, ref->path, m->m.config.digest, PYOCI_MAX_CONFIG_SIZE, &out->config,
+    rc = pyoci_reg_fetch_small_blob(r, c, ref->path, m->m.config.digest, PYOCI_MAX_CONFIG_SIZE, &out->config,
                           &out->config_len, err);
   if (rc == 0 && !raw_only)
     rc = fetch_tags(r, c, ref->path, out, err);

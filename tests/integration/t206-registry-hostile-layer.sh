@@ -97,6 +97,27 @@ run "$PYOCI" layers "$REG/t/evil-dotdot:1"
 is "$rc" 1 "layers refuses the '..' layer too"
 like "$err" "entry '../evil': path contains a '..' component" "layers: the same reason"
 
+# A config that lies about a layer's diff_id (claims the good layer's, as a
+# cache-poisoning image would): --check-layers hashes what it inflates and
+# refuses at the door, the store unchanged; without it the image is stored
+# and run's unpack refuses it before anything lands under the claimed id.
+good_id=sha256:$(gzip -dc good.tar.gz | sha256sum | cut -d' ' -f1)
+python3 "$MKTAR" liar.tar.gz '[{"name": "etc", "type": "dir"}, {"name": "etc/motd", "data": "pwned"}]' --gzip ||
+  bail "mktar liar"
+liar=$(python3 "$PUSHRAW" --diff-id "$good_id" "$REG" t/liar 1 liar.tar.gz)
+liar_id=sha256:$(gzip -dc liar.tar.gz | sha256sum | cut -d' ' -f1)
+before=$(store_fingerprint)
+run "$PYOCI" pull --check-layers "$REG/t/liar:1"
+is "$rc:$err" "1:pyoci: pull $REG/t/liar:1: layer refused: read '$liar': content hashes to $liar_id, not to its diff_id $good_id" \
+  "--check-layers: a layer that is not what the config says is refused, both digests named"
+is "$(store_fingerprint)" "$before" "--check-layers: the store is byte for byte as before"
+run "$PYOCI" pull -q "$REG/t/liar:1"
+is "$rc" 0 "without --check-layers the lying image is stored"
+run "$PYOCI" run --rm --network=host "$REG/t/liar:1" /etc/motd
+is "$rc:$err" "125:pyoci: read '$liar': content hashes to $liar_id, not to its diff_id $good_id" \
+  "run refuses it when it unpacks"
+is "$(ls "$PYOCI_STORE/cache/unpacked" | grep -c "^${good_id#sha256:}$")" 0 "nothing unpacked under the claimed diff_id"
+
 # Symlinks pointing out of the root, even with a write through them: Docker
 # pulls this (its extraction is chrooted) and so does pyoci, which resolves
 # links inside the root when it unpacks (tests/unit/test_unpack.c).

@@ -106,7 +106,7 @@ static int validate(const char *path, pyoci_error_t **err)
 {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   MUST(fd);
-  int rc = pyoci_layer_validate(fd, path, err);
+  int rc = pyoci_layer_validate(fd, path, NULL, err);
   close(fd);
   return rc;
 }

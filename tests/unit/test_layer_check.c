@@ -24,7 +24,7 @@ static char *validate_file(const char *path)
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   MUST(fd);
   pyoci_error_t *err = NULL;
-  int rc = pyoci_layer_validate(fd, "sha256:feed", &err);
+  int rc = pyoci_layer_validate(fd, "sha256:feed", NULL, &err);
   close(fd);
   char *msg = rc < 0 ? strdup(err ? err->msg : "?") : NULL;
   pyoci_error_free(err);
@@ -39,7 +39,7 @@ static char *validate_stream(const char *path, size_t chunk, size_t *fed)
   char *data = tl_read(path, &len);
   pyoci_layer_check_t *c = NULL;
   pyoci_error_t *err = NULL;
-  if (data == NULL || pyoci_layer_check_start("sha256:feed", &c, &err) < 0) {
+  if (data == NULL || pyoci_layer_check_start("sha256:feed", NULL, &c, &err) < 0) {
     printf("Bail out! check start: %s\n", err ? err->msg : "read");
     exit(255);
   }
@@ -128,19 +128,57 @@ static void test_cut(void)
   char *data = tl_read(t, &len);
   pyoci_layer_check_t *c = NULL;
   pyoci_error_t *err = NULL;
-  MUST(pyoci_layer_check_start("sha256:cut", &c, &err));
+  MUST(pyoci_layer_check_start("sha256:cut", NULL, &c, &err));
   MUST(pyoci_layer_check_feed(c, data, len / 2, &err));
   pyoci_layer_check_abort(c);
   ok(1, "cut: abort after half the bytes returns");
-  MUST(pyoci_layer_check_start("sha256:cut", &c, &err));
+  MUST(pyoci_layer_check_start("sha256:cut", NULL, &c, &err));
   MUST(pyoci_layer_check_feed(c, data, len / 2, &err));
   ok(pyoci_layer_check_finish(c, &err) < 0 && err != NULL && strstr(err->msg, "sha256:cut") != NULL,
      "cut: finishing a cut stream is refused (%s)", err ? err->msg : "accepted");
   pyoci_error_release(&err);
-  MUST(pyoci_layer_check_start("sha256:none", &c, &err));
+  MUST(pyoci_layer_check_start("sha256:none", NULL, &c, &err));
   pyoci_layer_check_abort(c);
   ok(1, "abort before any byte returns");
   free(data);
+}
+
+/* Stream the whole file through a check that also holds the uncompressed
+ * bytes against diff_id (pull --check-layers with the config's diff_ids). */
+static char *check_with_diff_id(const char *path, const char *diff_id)
+{
+  size_t len = 0;
+  char *data = tl_read(path, &len);
+  pyoci_layer_check_t *c = NULL;
+  pyoci_error_t *err = NULL;
+  MUST(pyoci_layer_check_start("sha256:ids", diff_id, &c, &err));
+  int rc = 0;
+  for (size_t off = 0; off < len && rc == 0; off += 4096)
+    rc = pyoci_layer_check_feed(c, data + off, len - off < 4096 ? len - off : 4096, &err);
+  rc = rc == 0 ? pyoci_layer_check_finish(c, &err) : (pyoci_layer_check_abort(c), -1);
+  free(data);
+  char *msg = rc < 0 ? strdup(err ? err->msg : "?") : NULL;
+  pyoci_error_free(err);
+  return msg;
+}
+
+static void test_diff_id(void)
+{
+  const char *t = mktar("ids", "[{\"name\": \"a\", \"data_fill\": 200000}, {\"name\": \"b\", \"data\": \"x\"}]", true);
+  char *o = NULL;
+  MUST(tl_sh(&o, "gzip -dc '%s' | sha256sum | cut -c1-64", t) == 0 ? 0 : -1);
+  char right[80];
+  snprintf(right, sizeof(right), "sha256:%.64s", o);
+  free(o);
+  char *msg = check_with_diff_id(t, right);
+  ok(msg == NULL, "diff_id: the right one is accepted (%s)", msg ? msg : "ok");
+  free(msg);
+  const char *wrong = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+  msg = check_with_diff_id(t, wrong);
+  char want[300];
+  snprintf(want, sizeof(want), "read 'sha256:ids': content hashes to %s, not to its diff_id %s", right, wrong);
+  is_str(msg, want, "diff_id: another one is refused, both named");
+  free(msg);
 }
 
 int main(void)
@@ -149,5 +187,6 @@ int main(void)
   test_verdicts();
   test_early_stop();
   test_cut();
+  test_diff_id();
   return done_testing();
 }

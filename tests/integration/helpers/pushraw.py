@@ -6,6 +6,8 @@ entries).  Plain http, loopback only.
 
   pushraw.py 127.0.0.1:PORT REPO TAG LAYER [LAYER...]
   pushraw.py --oci DIR - TAG LAYER [LAYER...]   (an OCI layout instead)
+  pushraw.py --diff-id DIGEST ...   the config claims DIGEST as the last
+                                    layer's diff_id (a config that lies)
 
 Layers may be plain or gzip tars (the media type follows the magic).
 Prints each layer's digest, one per line, in order."""
@@ -49,6 +51,10 @@ def push_blob(reg, repo, data):
 
 
 def main():
+    claim = None
+    if sys.argv[1] == "--diff-id":
+        claim = sys.argv[2]
+        del sys.argv[1:3]
     if sys.argv[1] == "--oci":
         sys.argv[1:3] = ["oci:" + sys.argv[2]]
         sys.argv.insert(2, "-")
@@ -61,6 +67,8 @@ def main():
         diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
         mt = "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if gz else "")
         layers.append({"mediaType": mt, "digest": push_blob(reg, repo, data), "size": len(data)})
+    if claim:
+        diff_ids[-1] = claim
     config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/bin/sh"]},
                          "rootfs": {"type": "layers", "diff_ids": diff_ids}, "history": []}).encode()
     cdesc = {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": push_blob(reg, repo, config),
