@@ -110,7 +110,10 @@ static int lower_dirs(pyoci_store_t *s, const pyoci_image_t *img, char ***out, p
   for (size_t i = 0; i < img->n_layers; i++) {
     /* overlay wants the top-most layer first */
     if (pyoci_unpacked_get(s, &img->layers[i], img->diff_ids[i], &lowers[img->n_layers - 1 - i], err) < 0) {
-      pyoci_strvfreep(&lowers);
+      /* filled from the end: a NULL-terminated free would stop at [0] */
+      for (size_t k = 0; k < img->n_layers; k++)
+        free(lowers[k]);
+      free(lowers);
       return -1;
     }
   }
