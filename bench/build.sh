@@ -206,11 +206,11 @@ DW=$(printf '%s\n' "${D_WARM[@]}" | median)
 BC=$(printf '%s\n' "${B_COLD[@]}" | median)
 BW=$(printf '%s\n' "${B_WARM[@]}" | median)
 verdict() { [ "$(awk "BEGIN { print ($1 >= $2) }")" = 1 ] && echo MET || echo MISSED; }
-runs() { printf '%.2f ' "$@"; }
+runs() { printf '%.3f ' "$@"; }
 row() { # CASE PYOCI-MEDIAN DOCKER-MEDIAN TARGET PYOCI-RUNS DOCKER-RUNS
   local r
   r=$(calc "$3 / $2")
-  printf '| %s | %.2f | %.2f | %.2fx | >= %sx: %s | %s| %s|\n' "$1" "$2" "$3" "$r" "$4" "$(verdict "$r" "$4")" "$5" "$6"
+  printf '| %s | %.3f | %.3f | %.2fx | >= %sx: %s | %s| %s|\n' "$1" "$2" "$3" "$r" "$4" "$(verdict "$r" "$4")" "$5" "$6"
 }
 TABLE=$(
   printf '| case | pyoci median (s) | docker build median (s) | docker / pyoci | target | runs pyoci (s) | runs docker (s) |\n'
