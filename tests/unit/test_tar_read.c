@@ -430,7 +430,7 @@ static char *list_piped(const char *file, const char *diff_id)
   return out;
 }
 
-static const char *compressed(const char *plain, pyoci_comp_t comp, const char *name)
+static const char *compressed(const char *plain, pyoci_comp_t comp, const char *base, const char *suffix)
 {
   size_t len = 0;
   char *raw = tl_read(plain, &len);
@@ -438,7 +438,7 @@ static const char *compressed(const char *plain, pyoci_comp_t comp, const char *
   pyoci_compressor_t *c = pyoci_compressor_new(comp, 0, 2, tl_sb_sink, &out);
   pyoci_compressor_write(c, raw, len, NULL);
   pyoci_compressor_finish(c, NULL);
-  const char *path = tl_path("%s", name);
+  const char *path = tl_path("%s%s", base, suffix);
   tl_write(path, out.buf, out.len);
   strbuf_release(&out);
   free(raw);
@@ -460,8 +460,8 @@ static void check_diff_id_in(const char *plain, const char *want, const char *wr
   char d[PYOCI_DIGEST_LEN];
   file_digest(plain, d);
   const char *base = strrchr(plain, '/') + 1;
-  const char *files[4] = {plain, compressed(plain, PYOCI_COMP_GZIP, xasprintf("%s.gz", base)),
-                          compressed(plain, PYOCI_COMP_ZSTD, xasprintf("%s.zst", base)),
+  const char *files[4] = {plain, compressed(plain, PYOCI_COMP_GZIP, base, ".gz"),
+                          compressed(plain, PYOCI_COMP_ZSTD, base, ".zst"),
                           tl_path("%s.xz", base)};
   tl_sh(NULL, "xz -k -c '%s' > '%s'", plain, files[3]);
   for (int i = 0; i < 4; i++) {
