@@ -99,6 +99,9 @@ int pyoci_docker_archive_plan(pyoci_store_t *s, pyoci_members_t *m, pyoci_pendin
 int pyoci_oci_archive_plan(pyoci_store_t *s, pyoci_members_t *m, pyoci_pending_image_t **out, size_t *n,
                            pyoci_error_t **err);
 
+/* The same from config bytes already read (an OCI layout's, before import). */
+int pyoci_config_parse_diff_ids(const char *buf, size_t len, const char *what, const char *member,
+                                char (**diff_ids)[PYOCI_DIGEST_LEN], size_t *n, pyoci_error_t **err);
 /* Read and check a config blob; returns its diff_ids (n entries). */
 int pyoci_archive_read_config(pyoci_store_t *s, const char *what, const char *member, const char *digest,
                               char (**diff_ids)[PYOCI_DIGEST_LEN], size_t *n, pyoci_error_t **err);

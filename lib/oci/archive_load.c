@@ -259,6 +259,12 @@ int pyoci_archive_read_config(pyoci_store_t *s, const char *what, const char *me
   size_t len = 0;
   if (pyoci_store_read_blob(s, digest, PYOCI_MAX_CONFIG_SIZE, &buf, &len, err) < 0)
     return pyoci_error_prefix(err, "load '%s': config '%s'", what, member);
+  return pyoci_config_parse_diff_ids(buf, len, what, member, diff_ids, n, err);
+}
+
+int pyoci_config_parse_diff_ids(const char *buf, size_t len, const char *what, const char *member,
+                                char (**diff_ids)[PYOCI_DIGEST_LEN], size_t *n, pyoci_error_t **err)
+{
   cleanup_json json_t *cfg = pyoci_json_parse_object(buf, len, member, err);
   if (cfg == NULL)
     return pyoci_error_prefix(err, "load '%s'", what);
@@ -342,18 +348,29 @@ static bool reuse_existing(pyoci_store_t *s, pyoci_pending_image_t *p)
  * new OCI manifest over the docker-archive's config and layers. */
 /* Every layer's entries, read once before anything is tagged: a layer
  * with "../" names is refused at the door instead of sitting in the store
- * until a build unpacks it. */
+ * until a build unpacks it.  The pass also holds each layer against the
+ * config's diff_id (pyoci_layer_diff_id_to_check says when that is needed). */
 static int validate_layers(pyoci_store_t *s, const char *what, const pyoci_pending_image_t *p, pyoci_error_t **err)
 {
+  char(*ids)[PYOCI_DIGEST_LEN] = NULL;
+  size_t n_ids = 0;
+  if (pyoci_archive_read_config(s, what, "config", p->config_digest, &ids, &n_ids, err) < 0)
+    return -1;
   for (size_t k = 0; k < p->n_layers; k++) {
     int fd = -1;
-    if (pyoci_store_open_blob(s, p->layers[k].digest, &fd, NULL, err) < 0)
+    if (pyoci_store_open_blob(s, p->layers[k].digest, &fd, NULL, err) < 0) {
+      free(ids);
       return pyoci_error_prefix(err, "load '%s'", what);
-    int rc = pyoci_layer_validate(fd, p->layers[k].digest, NULL, err);
+    }
+    const char *id = k < n_ids ? pyoci_layer_diff_id_to_check(p->layers[k].media_type, p->layers[k].digest, ids[k]) : NULL;
+    int rc = pyoci_layer_validate(fd, p->layers[k].digest, id, err);
     close(fd);
-    if (rc < 0)
+    if (rc < 0) {
+      free(ids);
       return pyoci_error_prefix(err, "load '%s': layer %zu", what, k + 1);
+    }
   }
+  free(ids);
   return 0;
 }
 

@@ -70,6 +70,14 @@ int pyoci_layer_media_compression(const char *mt)
   return -1;
 }
 
+const char *pyoci_layer_diff_id_to_check(const char *media_type, const char *digest, const char *diff_id)
+{
+  int comp = pyoci_layer_media_compression(media_type);
+  if (diff_id == NULL || !pyoci_digest_valid(diff_id) || comp < 0 || !pyoci_codec_get((pyoci_comp_t)comp)->layers)
+    return NULL;
+  return strcmp(digest, diff_id) == 0 ? NULL : diff_id;
+}
+
 bool pyoci_media_type_is_image_layer(const char *mt)
 {
   return mt != NULL &&

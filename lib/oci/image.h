@@ -73,6 +73,13 @@ int pyoci_layer_media_compression(const char *media_type);
  * encrypted one (unreadable without its key) nor an artifact's blob. */
 bool pyoci_media_type_is_image_layer(const char *media_type);
 
+/* The diff_id a door check should hold layer against (NULL: none needed or
+ * none possible): none when the blob is the uncompressed layer and its
+ * digest, verified as it entered, is already that diff_id; none for a
+ * media type libarchive decompresses itself (the reader's check would need
+ * a second pass; the first reader that fills a cache checks it). */
+const char *pyoci_layer_diff_id_to_check(const char *media_type, const char *digest, const char *diff_id);
+
 /* Chain IDs as Docker/OCI define them: chain[0] = diff_id[0],
  * chain[i] = sha256(chain[i-1] + " " + diff_id[i]). */
 void pyoci_chain_id(const char (*diff_ids)[PYOCI_DIGEST_LEN], size_t n, char out[PYOCI_DIGEST_LEN]);

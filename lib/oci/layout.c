@@ -16,6 +16,7 @@
 #include "lib/util/fs.h"
 #include "lib/util/json.h"
 #include "archive.h"
+#include "archive_int.h"
 #include "image.h"
 #include "ref.h"
 
@@ -108,11 +109,33 @@ static int import_blob(pyoci_store_t *s, int blobs_fd, const char *dir, const ch
   return 0;
 }
 
+/* The diff_ids of a manifest's config, read from DIR for the door check;
+ * NULL when there is none to read (an artifact, a config the import walk
+ * will refuse anyway): the layers are then checked for entries only. */
+static char (*config_diff_ids(int blobs_fd, const char *dir, const json_t *manifest, size_t *n))[PYOCI_DIGEST_LEN]
+{
+  const char *dg = pyoci_json_str(json_object_get(manifest, "config"), "digest");
+  *n = 0;
+  if (dg == NULL || !pyoci_digest_valid(dg))
+    return NULL;
+  cleanup_close int fd = openat(blobs_fd, dg + 7, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  char(*ids)[PYOCI_DIGEST_LEN] = NULL;
+  pyoci_error_t *ignored = NULL;
+  if (fd < 0 || pyoci_read_fd(fd, dg, PYOCI_MAX_CONFIG_SIZE, &buf, &len, &ignored) < 0 ||
+      pyoci_config_parse_diff_ids(buf, len, dir, dg, &ids, n, &ignored) < 0)
+    ids = NULL;
+  pyoci_error_free(ignored);
+  return ids;
+}
+
 /* Before anything enters the store: every image layer DIR's manifest (or
  * index) names passes the entry check load and pull apply, read from DIR,
- * so a layer with "../" or absolute names is refused at the door and
- * leaves nothing in the store.  Malformed descriptors are left to the
- * import walk, which refuses them. */
+ * and is held against its config's diff_id, so a layer with "../" or
+ * absolute names, or one that is not what the config says, is refused at
+ * the door and leaves nothing in the store.  Malformed descriptors are
+ * left to the import walk, which refuses them. */
 static int check_layers(int blobs_fd, const char *dir, const char *digest, int depth, pyoci_error_t **err)
 {
   if (depth > LAYOUT_MAX_DEPTH)
@@ -129,6 +152,8 @@ static int check_layers(int blobs_fd, const char *dir, const char *digest, int d
     return pyoci_error_prefix(err, "'%s'", dir);
   json_t *manifests = json_object_get(j, "manifests");
   json_t *list = json_is_array(manifests) ? manifests : json_object_get(j, "layers");
+  size_t n_ids = 0, k = 0;
+  cleanup_free char(*ids)[PYOCI_DIGEST_LEN] = json_is_array(manifests) ? NULL : config_diff_ids(blobs_fd, dir, j, &n_ids);
   size_t i;
   json_t *d;
   json_array_foreach(list, i, d) {
@@ -140,12 +165,15 @@ static int check_layers(int blobs_fd, const char *dir, const char *digest, int d
         return -1;
       continue;
     }
-    if (!pyoci_media_type_is_image_layer(pyoci_json_str(d, "mediaType")))
+    const char *mt = pyoci_json_str(d, "mediaType");
+    if (!pyoci_media_type_is_image_layer(mt))
       continue;
+    const char *id = k < n_ids ? pyoci_layer_diff_id_to_check(mt, dg, ids[k]) : NULL;
+    k++;
     cleanup_close int lfd = openat(blobs_fd, dg + 7, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (lfd < 0)
       return pyoci_error_set(err, errno, "'%s': blob %s", dir, dg);
-    if (pyoci_layer_validate(lfd, dg, NULL, err) < 0)
+    if (pyoci_layer_validate(lfd, dg, id, err) < 0)
       return pyoci_error_prefix(err, "'%s': layer refused", dir);
   }
   return 0;

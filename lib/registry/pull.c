@@ -250,8 +250,8 @@ static void add_manifest_jobs(struct pull *p, const pyoci_wire_manifest_t *m)
  * cost of one SHA-256 over what the check inflates anyway.  The config is
  * fetched here for its diff_ids and again by the pool with the other blobs
  * (a few KB).  A count that does not match is left for the image load
- * before tagging to refuse; a layer type that libarchive would decompress
- * itself (not tar, gzip or zstd) is left to the first reader's check. */
+ * before tagging to refuse; see pyoci_layer_diff_id_to_check for the
+ * layers that need none. */
 static int assign_diff_ids(struct pull *p, pyoci_http_conn_t *c, const pyoci_wire_manifest_t *m, pyoci_error_t **err)
 {
   cleanup_free char *buf = NULL;
@@ -268,9 +268,9 @@ static int assign_diff_ids(struct pull *p, pyoci_http_conn_t *c, const pyoci_wir
     const pyoci_wire_desc_t *d = &m->descs[i];
     if (!pyoci_media_type_is_image_layer(d->media_type))
       continue;
-    const char *id = json_string_value(json_array_get(ids, k++));
+    const char *id = pyoci_layer_diff_id_to_check(d->media_type, d->digest, json_string_value(json_array_get(ids, k++)));
     struct blob_job *j = find_job(p, d->digest);
-    if (j != NULL && id != NULL && pyoci_digest_valid(id) && pyoci_layer_media_compression(d->media_type) >= 0)
+    if (j != NULL && id != NULL)
       snprintf(j->diff_id, sizeof(j->diff_id), "%s", id);
   }
   return 0;

@@ -7,11 +7,16 @@
 # image with the real layer would then find them.  pyoci checks the claim
 # when it first decompresses a layer into a cache: the liar is refused with
 # one line naming its blob and both digests, nothing is cached under the
-# claimed diff_id, and the real image then shows its own files.
+# claimed diff_id, and the real image then shows its own files.  copy
+# oci:DIR refuses the liars at the door; a plain pull (no door check, as
+# skopeo) is how they reach the store here.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/build-lib.sh"
+source "$(dirname "$0")/registry-lib.sh"
 need_root # COPY --from an image reads it through an overlay mount
 cd "$T" || bail "no temp dir"
+command -v skopeo >/dev/null || skip_all "skopeo needed to put the liars in the registry"
+start_registry reg
 MKTAR=$TOP/tests/data/mktar.py
 PUSHRAW=$TOP/tests/integration/helpers/pushraw.py
 
@@ -56,10 +61,18 @@ for kind in gzip plain; do
   blob=$(python3 "$PUSHRAW" --oci "$T/liar-$kind" x "$f") || bail "liar layout"
   eval "blob_$kind=$blob"
   lie "$T/liar-$kind" "$D" || bail "lie"
-  # copy checks the layer's entries at the door, not the claim: the check is
-  # where the claim starts to matter, when a cache is filled under it
+  # copy oci:DIR checks the claim at the door (as load and pull
+  # --check-layers do) ...
   run "$PYOCI" copy -q "oci:$T/liar-$kind:x" "liar-$kind:1"
-  is "$rc" 0 "$kind liar: copied into the store"
+  is "$rc:$err" "1:pyoci: '$T/liar-$kind': layer refused: read '$blob': content hashes to $liar_diff, not to its diff_id $D" \
+    "$kind liar: copy oci:DIR refuses it at the door"
+  # ... a plain pull does not (as skopeo does not): it reaches the store
+  # that way, and the caches must hold on their own
+  skopeo copy -q --preserve-digests --dest-tls-verify=false "oci:$T/liar-$kind:x" "docker://$REG/liar-$kind:1" ||
+    bail "skopeo copy"
+  run "$PYOCI" pull -q "$REG/liar-$kind:1"
+  is "$rc" 0 "$kind liar: pulled into the store"
+  "$PYOCI" tag "$REG/liar-$kind:1" "liar-$kind:1" || bail "tag"
 done
 run "$PYOCI" copy -q "oci:$T/legit:x" legit:1
 is "$rc" 0 "the legit image: copied into the store"

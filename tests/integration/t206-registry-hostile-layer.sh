@@ -117,6 +117,22 @@ run "$PYOCI" run --rm --network=host "$REG/t/liar:1" /etc/motd
 is "$rc:$err" "125:pyoci: read '$liar': content hashes to $liar_id, not to its diff_id $good_id" \
   "run refuses it when it unpacks"
 is "$(ls "$PYOCI_STORE/cache/unpacked" | grep -c "^${good_id#sha256:}$")" 0 "nothing unpacked under the claimed diff_id"
+# The same lie in an OCI layout (copy oci:DIR) and in an oci-archive (load):
+# both check at the door, entries and diff_ids, before any blob is kept.
+python3 "$PUSHRAW" --diff-id "$good_id" --oci "$T/liarlayout" x liar.tar.gz >/dev/null || bail "liar layout"
+before=$(store_fingerprint)
+run "$PYOCI" copy "oci:$T/liarlayout:x" liar-layout:1
+is "$rc:$err" "1:pyoci: '$T/liarlayout': layer refused: read '$liar': content hashes to $liar_id, not to its diff_id $good_id" \
+  "copy oci:DIR: a layer that is not its diff_id is refused at the door"
+is "$(store_fingerprint)" "$before" "copy oci:DIR: the store is byte for byte as before"
+tar -C "$T/liarlayout" -cf liar-oci.tar . || bail "oci-archive"
+run "$PYOCI" load -i liar-oci.tar
+is "$rc" 1 "load of the lying oci-archive fails"
+like "$err" "load 'liar-oci.tar': layer 1: read '$liar': content hashes to $liar_id, not to its diff_id $good_id" \
+  "load: refused at the door, both digests named"
+run "$PYOCI" images
+! grep -q liar-oci <<<"$out"
+ok $? "load: nothing tagged"
 
 # Symlinks pointing out of the root, even with a write through them: Docker
 # pulls this (its extraction is chrooted) and so does pyoci, which resolves
