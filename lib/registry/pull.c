@@ -254,11 +254,12 @@ static void add_manifest_jobs(struct pull *p, const pyoci_wire_manifest_t *m)
  * layers that need none. */
 static int assign_diff_ids(struct pull *p, pyoci_http_conn_t *c, const pyoci_wire_manifest_t *m, pyoci_error_t **err)
 {
+  if (m->is_index || m->artifact_type != NULL)
+    return 0; /* no image config to hold layers against */
   cleanup_free char *buf = NULL;
   size_t len = 0;
-  if (m->is_index || m->artifact_type != NULL ||
-      pyoci_reg_fetch_small_blob(p->r, c, p->repo, m->config.digest, PYOCI_MAX_CONFIG_SIZE, &buf, &len, err) < 0)
-    return m->is_index || m->artifact_type != NULL ? 0 : pyoci_error_prefix(err, "config");
+  if (pyoci_reg_fetch_small_blob(p->r, c, p->repo, m->config.digest, PYOCI_MAX_CONFIG_SIZE, &buf, &len, err) < 0)
+    return pyoci_error_prefix(err, "config");
   cleanup_json json_t *cfg = pyoci_json_parse_object(buf, len, m->config.digest, err);
   if (cfg == NULL)
     return -1;
