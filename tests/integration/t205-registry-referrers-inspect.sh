@@ -2,8 +2,11 @@
 # OCI 1.1 referrers on Debian's registry (no referrers API there, so the
 # spec's tag-schema fallback): `pyoci sbom --attach` and `pyoci scan
 # --attach` push artifacts whose subject is the image, `pyoci pull
-# --referrers` lists them; and `pyoci inspect docker://` reads a remote
-# image without pulling it (checked against skopeo inspect).
+# --referrers` lists them; the same against a registry that has the
+# referrers API (helpers/faultproxy.py's referrers-api mode in front of
+# it), where no fallback tag may be written or read; and `pyoci inspect
+# docker://` reads a remote image without pulling it (checked against
+# skopeo inspect).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry-lib.sh"
 command -v skopeo >/dev/null || skip_all "skopeo not installed"
@@ -65,5 +68,35 @@ PYOCI_STORE=$T/s2 run "$PYOCI" pull "$img"
 is "$rc:$(PYOCI_STORE=$T/s2 store_digest "$img")" "0:$digest" "image pulls unchanged"
 run "$PYOCI" sbom --attach bb-not-in-registry:1 /dev/null
 is "$rc" 2 "usage error for two targets"
+
+# ---- a registry with the referrers API ----
+python3 "$TOP/tests/integration/helpers/faultproxy.py" proxy.port "$REG" mode proxy.log &
+_pids+=($!)
+for _ in $(seq 100); do [ -s proxy.port ] && break; sleep 0.1; done
+[ -s proxy.port ] || bail "proxy did not start"
+PX=127.0.0.1:$(cat proxy.port)
+echo referrers-api >mode
+api=$PX/t/api:1
+"$PYOCI" push -q bb:1 "$api" >/dev/null || bail "push through the proxy failed"
+"$PYOCI" tag bb:1 "$api" || bail "tag failed"
+: >proxy.log
+run "$PYOCI" sbom -o sbom2.json --attach "$api"
+is "$rc" 0 "sbom --attach to a registry with the referrers API"
+api_art=$(sed -n 's/.*Attached.*: \(sha256:[0-9a-f]*\)$/\1/p' <<<"$err")
+like "$(grep "PUT /v2/t/api/manifests/$api_art " proxy.log)" "status=201" "the artifact manifest was put by digest"
+is "$(grep -c 'manifests/sha256-' proxy.log)" 0 "OCI-Subject in the reply: no fallback tag read or written"
+! skopeo inspect --tls-verify=false --raw "docker://$REG/t/api:sha256-${digest#sha256:}" >/dev/null 2>&1
+ok $? "the registry has no fallback tag for the image"
+: >proxy.log
+run "$PYOCI" pull --referrers "$api"
+is "$rc" 0 "pull --referrers through the API"
+is "$out" "$(printf '%s\t%s\t%s' "$api_art" application/vnd.cyclonedx+json \
+  "$(skopeo inspect --tls-verify=false --raw "docker://$REG/t/api@$api_art" | wc -c)")" \
+  "the API's list: the artifact with its artifactType and size"
+like "$(grep "GET /v2/t/api/referrers/$digest " proxy.log)" "status=200" "asked GET /v2/NAME/referrers/DIGEST"
+is "$(grep -c 'manifests/sha256-' proxy.log)" 0 "and not the fallback tag"
+# the API answers for the image's digest only: another subject has none
+run "$PYOCI" pull --referrers "$PX/t/bb:1"
+is "$rc:$out" "0:" "an image with no referrers in the API lists none (the API's answer is taken, not the tag)"
 
 done_testing

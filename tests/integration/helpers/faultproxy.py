@@ -18,8 +18,16 @@ Before each request the proxy reads MODEFILE ("MODE [ARG]"):
   redirect-blob DIGEST  that blob: 307 to the same proxy named "localhost"
                         (another host to the client); requests that are not
                         redirected must carry Basic credentials (401 else)
+  referrers-api         the proxy is a registry with the OCI 1.1 referrers
+                        API (distribution-spec 1.1 "Listing Referrers"): a
+                        manifest PUT with a subject is answered with
+                        OCI-Subject and indexed here, GET /v2/NAME/referrers/
+                        DIGEST lists what was indexed (artifactType filter
+                        too, with OCI-Filters-Applied)
 Each request is logged as "TIME METHOD PATH status=N range=R auth=yes|no".
 """
+import hashlib
+import json
 import os
 import sys
 import threading
@@ -30,6 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 PORTFILE, UPSTREAM, MODEFILE, LOG = sys.argv[1:5]
 lock = threading.Lock()
 used = set()
+referrers = {}  # (repository, subject digest) -> [descriptor], for referrers-api
 
 
 def mode():
@@ -127,6 +136,10 @@ class H(BaseHTTPRequestHandler):
         if m == "schema1" and "/manifests/" in path and self.command == "GET":
             body = b'{"schemaVersion":1,"name":"t/bb","tag":"1","architecture":"amd64","fsLayers":[],"history":[]}'
             return self.reply(200, body, [("Content-Type", "application/vnd.docker.distribution.manifest.v1+prettyjws")])
+        if m == "referrers-api" and "/referrers/" in path and self.command == "GET":
+            return self.list_referrers(path)
+        if m == "referrers-api" and "/manifests/" in path and self.command == "PUT":
+            return self.put_with_subject(path)
         r = self.upstream(path)
         is_blob = m.endswith("-blob") and self.command == "GET" and path.endswith("/blobs/" + arg)
         if is_blob and m == "drop-blob" and "Range" not in self.headers and once("drop" + arg):
@@ -136,6 +149,40 @@ class H(BaseHTTPRequestHandler):
         if is_blob and m == "slow-blob":
             return self.relay(r, rate=65536)
         return self.relay(r)
+
+    def list_referrers(self, path):
+        url = path.split("?", 1)
+        name, digest = url[0][len("/v2/"):].split("/referrers/", 1)
+        want = url[1].split("artifactType=", 1)[1] if len(url) > 1 and "artifactType=" in url[1] else None
+        with lock:
+            descs = [d for d in referrers.get((name, digest), []) if want is None or d["artifactType"] == want]
+        body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                           "manifests": descs}).encode()
+        hdrs = [("Content-Type", "application/vnd.oci.image.index.v1+json")]
+        return self.reply(200, body, hdrs + ([("OCI-Filters-Applied", "artifactType")] if want else []))
+
+    def put_with_subject(self, path):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n)
+        c = http.client.HTTPConnection(UPSTREAM, timeout=60)
+        hdrs = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization")}
+        c.request("PUT", path, body=body, headers=hdrs)
+        r = c.getresponse()
+        m = json.loads(body)
+        subject = m.get("subject", {}).get("digest")
+        if r.status != 201 or not subject:
+            return self.relay(r)
+        r.read()
+        desc = {"mediaType": m.get("mediaType") or self.headers.get("Content-Type"),
+                "digest": "sha256:" + hashlib.sha256(body).hexdigest(), "size": len(body),
+                "artifactType": m.get("artifactType") or m["config"]["mediaType"]}
+        if "annotations" in m:
+            desc["annotations"] = m["annotations"]
+        name = path[len("/v2/"):].split("/manifests/", 1)[0]
+        with lock:
+            referrers.setdefault((name, subject), []).append(desc)
+        return self.reply(201, b"", [("Location", r.getheader("Location", path)),
+                                     ("Docker-Content-Digest", desc["digest"]), ("OCI-Subject", subject)])
 
     def big_manifest(self):
         n = 50 << 20
