@@ -43,6 +43,16 @@ EOC
   REG=127.0.0.1:$port
 }
 
+# start_faultproxy: helpers/faultproxy.py in front of $REG, reading its
+# mode from ./mode and logging to ./proxy.log; sets PX (127.0.0.1:PORT).
+start_faultproxy() {
+  python3 "$TOP/tests/integration/helpers/faultproxy.py" proxy.port "$REG" mode proxy.log &
+  _pids+=($!)
+  for _ in $(seq 100); do [ -s proxy.port ] && break; sleep 0.1; done
+  [ -s proxy.port ] || bail "proxy did not start"
+  PX=127.0.0.1:$(cat proxy.port)
+}
+
 # A small image in the store from busybox: import_busybox NAME
 import_busybox() {
   local bb

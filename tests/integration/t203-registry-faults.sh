@@ -16,11 +16,7 @@ digest=$(store_digest bb:1)
 layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"])' \
   "$PYOCI_STORE/blobs/sha256/${digest#sha256:}")
 
-python3 "$TOP/tests/integration/helpers/faultproxy.py" proxy.port "$REG" mode proxy.log &
-_pids+=($!)
-for _ in $(seq 100); do [ -s proxy.port ] && break; sleep 0.1; done
-[ -s proxy.port ] || bail "proxy did not start"
-PX=127.0.0.1:$(cat proxy.port)
+start_faultproxy
 setmode() { echo "$*" >mode; : >proxy.log; }
 fresh() { export PYOCI_STORE=$T/store-$1; }
 

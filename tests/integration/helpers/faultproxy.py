@@ -22,8 +22,7 @@ Before each request the proxy reads MODEFILE ("MODE [ARG]"):
                         API (distribution-spec 1.1 "Listing Referrers"): a
                         manifest PUT with a subject is answered with
                         OCI-Subject and indexed here, GET /v2/NAME/referrers/
-                        DIGEST lists what was indexed (artifactType filter
-                        too, with OCI-Filters-Applied)
+                        DIGEST lists what was indexed
 Each request is logged as "TIME METHOD PATH status=N range=R auth=yes|no".
 """
 import hashlib
@@ -80,10 +79,16 @@ class H(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def request_body(self):
+        """The request's body, read once (None when it has none)."""
+        if not hasattr(self, "_body"):
+            n = int(self.headers.get("Content-Length") or 0)
+            self._body = self.rfile.read(n) if n else None
+        return self._body
+
     def upstream(self, path):
         c = http.client.HTTPConnection(UPSTREAM, timeout=60)
-        n = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(n) if n else None
+        body = self.request_body()
         hdrs = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization")}
         hdrs["Host"] = self.headers.get("Host", UPSTREAM)
         c.request(self.command, path, body=body, headers=hdrs)
@@ -151,23 +156,16 @@ class H(BaseHTTPRequestHandler):
         return self.relay(r)
 
     def list_referrers(self, path):
-        url = path.split("?", 1)
-        name, digest = url[0][len("/v2/"):].split("/referrers/", 1)
-        want = url[1].split("artifactType=", 1)[1] if len(url) > 1 and "artifactType=" in url[1] else None
+        name, digest = path.split("?", 1)[0][len("/v2/"):].split("/referrers/", 1)
         with lock:
-            descs = [d for d in referrers.get((name, digest), []) if want is None or d["artifactType"] == want]
+            descs = list(referrers.get((name, digest), []))
         body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
                            "manifests": descs}).encode()
-        hdrs = [("Content-Type", "application/vnd.oci.image.index.v1+json")]
-        return self.reply(200, body, hdrs + ([("OCI-Filters-Applied", "artifactType")] if want else []))
+        return self.reply(200, body, [("Content-Type", "application/vnd.oci.image.index.v1+json")])
 
     def put_with_subject(self, path):
-        n = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(n)
-        c = http.client.HTTPConnection(UPSTREAM, timeout=60)
-        hdrs = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization")}
-        c.request("PUT", path, body=body, headers=hdrs)
-        r = c.getresponse()
+        r = self.upstream(path)
+        body = self.request_body() or b"{}"
         m = json.loads(body)
         subject = m.get("subject", {}).get("digest")
         if r.status != 201 or not subject:
@@ -200,6 +198,7 @@ class H(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def safe(self):
+        self.__dict__.pop("_body", None)  # one handler serves every request of a keep-alive connection
         try:
             self.handle_one()
         except (BrokenPipeError, ConnectionResetError):
